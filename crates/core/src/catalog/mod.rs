@@ -1,0 +1,24 @@
+//! The local copy of the supplier's catalog: the sync job that keeps it current, the
+//! pricing rules that turn wholesale into retail, and search as staff type.
+
+mod rules;
+mod search;
+mod sync;
+
+pub use rules::{RepriceReport, load_rules, save_rule};
+pub use search::{fts_query, product_by_sku, search};
+pub use sync::{SyncError, SyncKind, SyncOptions, SyncReport, last_sync, sync};
+
+use crate::db::DbError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<sqlx::Error> for CatalogError {
+    fn from(e: sqlx::Error) -> Self {
+        CatalogError::Db(DbError::Sql(e))
+    }
+}

@@ -1,0 +1,188 @@
+//! Pricing rules as stored, and repricing the catalog when they change.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sqlx::SqliteConnection;
+
+use super::CatalogError;
+use crate::db::{Db, DbError, now_text};
+use crate::money::{Currency, Money};
+use crate::pricing::{PriceRule, PriceRules, Rounding};
+use crate::product::Category;
+
+const GLOBAL: &str = "*";
+
+#[derive(sqlx::FromRow)]
+struct RuleRow {
+    category: String,
+    fee_bp: i64,
+    fx_bp: i64,
+    margin_bp: i64,
+    rounding: String,
+    floor_minor: Option<i64>,
+    floor_currency: Option<String>,
+}
+
+fn corrupt(detail: String) -> DbError {
+    DbError::Corrupt {
+        what: "price_rules",
+        detail,
+    }
+}
+
+impl RuleRow {
+    fn into_rule(self) -> Result<(Option<Category>, PriceRule), DbError> {
+        let category = match self.category.as_str() {
+            GLOBAL => None,
+            c => Some(c.parse().map_err(|e: crate::product::UnknownCategory| corrupt(e.to_string()))?),
+        };
+        let floor = match (self.floor_minor, self.floor_currency) {
+            (Some(m), Some(c)) => Some(Money::from_minor(
+                m,
+                Currency::parse(&c).map_err(|e| corrupt(e.to_string()))?,
+            )),
+            _ => None,
+        };
+        let rule = PriceRule::new(
+            Decimal::new(self.fee_bp, 2),
+            Decimal::new(self.fx_bp, 2),
+            Decimal::new(self.margin_bp, 2),
+            self.rounding
+                .parse::<Rounding>()
+                .map_err(|e| corrupt(e.to_string()))?,
+            floor,
+        )
+        .map_err(|e| corrupt(e.to_string()))?;
+        Ok((category, rule))
+    }
+}
+
+fn basis_points(pct: Decimal) -> i64 {
+    // PriceRule::new guarantees at most two decimals and < 100%.
+    i64::try_from((pct * Decimal::ONE_HUNDRED).trunc()).unwrap_or(0)
+}
+
+/// The stored rules, or the starter rule when the owner has set none.
+pub async fn load_rules(conn: &mut SqliteConnection) -> Result<PriceRules, CatalogError> {
+    let rows: Vec<RuleRow> = sqlx::query_as(
+        "SELECT category, fee_bp, fx_bp, margin_bp, rounding, floor_minor, floor_currency FROM price_rules",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut rules = PriceRules::default();
+    let mut by_category = BTreeMap::new();
+    for row in rows {
+        match row.into_rule()? {
+            (None, rule) => rules.global = rule,
+            (Some(c), rule) => {
+                by_category.insert(c, rule);
+            }
+        }
+    }
+    rules.by_category = by_category;
+    Ok(rules)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RepriceReport {
+    pub products: u64,
+    pub changed: u64,
+}
+
+/// Saves a rule (for a category, or the global one) and reprices every product it
+/// governs, in one transaction.
+pub async fn save_rule(
+    db: &Db,
+    category: Option<Category>,
+    rule: &PriceRule,
+) -> Result<RepriceReport, CatalogError> {
+    let mut tx = db.begin_write().await?;
+    let now = now_text();
+    let floor_minor = match rule.floor {
+        Some(f) => Some(f.to_minor().map_err(|e| corrupt(e.to_string()))?),
+        None => None,
+    };
+    sqlx::query(
+        "INSERT INTO price_rules (category, fee_bp, fx_bp, margin_bp, rounding, floor_minor, floor_currency, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (category) DO UPDATE SET fee_bp = excluded.fee_bp, fx_bp = excluded.fx_bp,
+             margin_bp = excluded.margin_bp, rounding = excluded.rounding,
+             floor_minor = excluded.floor_minor, floor_currency = excluded.floor_currency,
+             updated_at = excluded.updated_at",
+    )
+    .bind(category.map(|c| c.as_str()).unwrap_or(GLOBAL))
+    .bind(basis_points(rule.fee_pct))
+    .bind(basis_points(rule.fx_pct))
+    .bind(basis_points(rule.margin_pct))
+    .bind(rule.rounding.to_string())
+    .bind(floor_minor)
+    .bind(rule.floor.map(|f| f.currency.code().to_string()))
+    .execute(&mut *tx)
+    .await?;
+    let rules = load_rules(&mut tx).await?;
+    let report = reprice(&mut tx, &rules, &now).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// Recomputes retail prices from the rules; records each change in price history.
+async fn reprice(
+    conn: &mut SqliteConnection,
+    rules: &PriceRules,
+    now: &str,
+) -> Result<RepriceReport, CatalogError> {
+    let rows: Vec<(i64, String, String, i64, i64, String)> = sqlx::query_as(
+        "SELECT id, sku, category, wholesale_minor, retail_minor, currency FROM products",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut changed = Vec::new();
+    for (id, sku, category, wholesale_minor, retail_minor, currency) in &rows {
+        let category: Category = category
+            .parse()
+            .map_err(|e: crate::product::UnknownCategory| DbError::Corrupt {
+                what: "products",
+                detail: e.to_string(),
+            })?;
+        let currency = Currency::parse(currency).map_err(|e| DbError::Corrupt {
+            what: "products",
+            detail: e.to_string(),
+        })?;
+        let retail = rules.retail(category, Money::from_minor(*wholesale_minor, currency));
+        let new_minor = retail.to_minor().map_err(|e| DbError::Corrupt {
+            what: "products",
+            detail: e.to_string(),
+        })?;
+        if new_minor != *retail_minor {
+            changed.push((*id, sku, currency, *wholesale_minor, *retail_minor, new_minor));
+        }
+    }
+    for (id, sku, currency, wholesale_minor, old, new) in &changed {
+        sqlx::query("UPDATE products SET retail_minor = ?1, updated_at = ?2 WHERE id = ?3")
+            .bind(new)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query(
+            "INSERT INTO price_history (product_id, sku, currency, old_wholesale_minor, new_wholesale_minor,
+                 old_retail_minor, new_retail_minor, changed_at)
+             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)",
+        )
+        .bind(id)
+        .bind(sku)
+        .bind(currency.code())
+        .bind(wholesale_minor)
+        .bind(old)
+        .bind(new)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(RepriceReport {
+        products: rows.len() as u64,
+        changed: changed.len() as u64,
+    })
+}

@@ -1,0 +1,541 @@
+//! The catalog sync: walk the supplier's catalog page by page (all of it, or only
+//! what changed since the last sync), stage the rows, then apply them in one
+//! transaction. The walk only ever writes to a per-connection TEMP table, so a
+//! supplier failure mid-walk leaves the previous catalog intact and visible.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::SqliteConnection;
+
+use super::CatalogError;
+use crate::db::{Db, DbError, now_text, time_text};
+use crate::pricing::PriceRules;
+use crate::progress::{Progress, ProgressSink};
+use crate::supplier::{BadRow, CatalogPage, CatalogRequest, Supplier, SupplierError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("catalog sync failed after {pages} page(s), the previous catalog is unchanged: {source}")]
+    Supplier {
+        pages: u64,
+        #[source]
+        source: SupplierError,
+    },
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+}
+
+impl From<DbError> for SyncError {
+    fn from(e: DbError) -> Self {
+        SyncError::Catalog(CatalogError::Db(e))
+    }
+}
+
+impl From<sqlx::Error> for SyncError {
+    fn from(e: sqlx::Error) -> Self {
+        SyncError::Catalog(CatalogError::from(e))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncKind {
+    /// Incremental when a recent full walk exists, full otherwise.
+    Auto,
+    Full,
+    Incremental,
+}
+
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    pub kind: SyncKind,
+    pub page_size: u32,
+    /// Attempts per page for transient supplier errors (reads are safe to repeat).
+    pub attempts: u32,
+    /// A full walk is forced when the last one is older than this (to find
+    /// discontinued products, which an incremental walk cannot see).
+    pub full_every: Duration,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            kind: SyncKind::Auto,
+            page_size: 1000,
+            attempts: 4,
+            full_every: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct SyncReport {
+    pub run_id: i64,
+    pub kind: String,
+    pub pages: u64,
+    pub received: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub discontinued: u64,
+    pub skipped: u64,
+    pub price_changes: u64,
+    pub skipped_rows: Vec<BadRow>,
+    pub duration_ms: u64,
+}
+
+/// The most recent sync run, as the owner's screen shows it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct LastSync {
+    pub id: i64,
+    pub kind: String,
+    pub status: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub received: i64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub discontinued: i64,
+    pub skipped: i64,
+    pub error: Option<String>,
+}
+
+pub async fn last_sync(db: &Db) -> Result<Option<LastSync>, CatalogError> {
+    Ok(sqlx::query_as(
+        "SELECT id, kind, status, started_at, finished_at, received, inserted, updated, discontinued, skipped, error
+         FROM sync_runs ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(db.pool())
+    .await?)
+}
+
+const STAGE_DDL: &str = "CREATE TEMP TABLE IF NOT EXISTS sync_stage (
+    sku TEXT PRIMARY KEY, name TEXT NOT NULL, brand TEXT NOT NULL, category TEXT NOT NULL,
+    region TEXT NOT NULL, face_minor INTEGER NOT NULL, face_currency TEXT NOT NULL,
+    wholesale_minor INTEGER NOT NULL, retail_minor INTEGER NOT NULL, currency TEXT NOT NULL,
+    in_stock INTEGER NOT NULL, redeem_url TEXT, redeem_instructions TEXT,
+    supplier_updated_at TEXT NOT NULL
+) WITHOUT ROWID";
+/// Skus that came in rows we could not read: not imported, but not gone either.
+const BAD_DDL: &str = "CREATE TEMP TABLE IF NOT EXISTS sync_bad_skus (sku TEXT PRIMARY KEY) WITHOUT ROWID";
+
+/// Columns of the product that a sync may change; a row that differs in none of them
+/// is left alone (no write, no FTS update).
+const CHANGED: &str = "p.name IS NOT s.name OR p.brand IS NOT s.brand OR p.category IS NOT s.category
+    OR p.region IS NOT s.region OR p.face_minor IS NOT s.face_minor
+    OR p.face_currency IS NOT s.face_currency OR p.wholesale_minor IS NOT s.wholesale_minor
+    OR p.retail_minor IS NOT s.retail_minor OR p.currency IS NOT s.currency
+    OR p.in_stock IS NOT s.in_stock OR p.redeem_url IS NOT s.redeem_url
+    OR p.redeem_instructions IS NOT s.redeem_instructions
+    OR p.supplier_updated_at IS NOT s.supplier_updated_at OR p.discontinued_at IS NOT NULL";
+
+/// Runs one sync. Rows that cannot be read are skipped, counted and reported; the
+/// rest is imported.
+pub async fn sync(
+    db: &Db,
+    supplier: &dyn Supplier,
+    options: &SyncOptions,
+    progress: &dyn ProgressSink,
+) -> Result<SyncReport, SyncError> {
+    let started = Instant::now();
+    let mut conn = db.pool().acquire().await?;
+    let rules = super::load_rules(&mut conn).await?;
+    let (full, since) = plan(&mut conn, options).await?;
+    let run_id = start_run(&mut conn, full, since).await?;
+
+    sqlx::query(STAGE_DDL).execute(&mut *conn).await?;
+    sqlx::query(BAD_DDL).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM temp.sync_stage").execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM temp.sync_bad_skus").execute(&mut *conn).await?;
+
+    let walked = walk(&mut conn, supplier, options, since, &rules, progress).await;
+    let result = match walked {
+        Ok(mut report) => {
+            progress.progress(&Progress {
+                stage: "saving",
+                done: report.received,
+                total: Some(report.received),
+            });
+            report.run_id = run_id;
+            report.kind = if full { "full" } else { "incremental" }.into();
+            match apply(&mut conn, run_id, full, &mut report).await {
+                Ok(()) => {
+                    report.duration_ms = started.elapsed().as_millis() as u64;
+                    Ok(report)
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    // Leave the pooled connection clean; the temp tables can be large.
+    let _ = sqlx::query("DROP TABLE IF EXISTS temp.sync_stage").execute(&mut *conn).await;
+    let _ = sqlx::query("DROP TABLE IF EXISTS temp.sync_bad_skus").execute(&mut *conn).await;
+    if let Err(e) = &result {
+        tracing::warn!(run_id, error = %e, "catalog sync failed");
+        fail_run(db, run_id, &e.to_string()).await?;
+    }
+    result
+}
+
+/// Full or incremental, and from when.
+async fn plan(
+    conn: &mut SqliteConnection,
+    options: &SyncOptions,
+) -> Result<(bool, Option<DateTime<Utc>>), SyncError> {
+    // A run left 'running' belongs to a process that died: it did not finish.
+    sqlx::query(
+        "UPDATE sync_runs SET status = 'failed', error = 'interrupted', finished_at = ?1
+         WHERE status = 'running' AND started_at < ?2",
+    )
+    .bind(now_text())
+    .bind(time_text(Utc::now() - chrono::Duration::hours(6)))
+    .execute(&mut *conn)
+    .await?;
+    let last_full: Option<String> = sqlx::query_scalar(
+        "SELECT max(started_at) FROM sync_runs WHERE kind = 'full' AND status = 'ok'",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let watermark: Option<String> =
+        sqlx::query_scalar("SELECT max(watermark) FROM sync_runs WHERE status = 'ok'")
+            .fetch_one(&mut *conn)
+            .await?;
+    let watermark = watermark
+        .and_then(|w| DateTime::parse_from_rfc3339(&w).ok())
+        .map(|w| w.with_timezone(&Utc));
+    let recent_full = last_full
+        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .is_some_and(|t| {
+            let age = Utc::now().signed_duration_since(t.with_timezone(&Utc));
+            age.to_std().map(|a| a < options.full_every).unwrap_or(true)
+        });
+    let full = match options.kind {
+        SyncKind::Full => true,
+        SyncKind::Incremental => watermark.is_none(),
+        SyncKind::Auto => !recent_full || watermark.is_none(),
+    };
+    Ok((full, if full { None } else { watermark }))
+}
+
+async fn start_run(
+    conn: &mut SqliteConnection,
+    full: bool,
+    since: Option<DateTime<Utc>>,
+) -> Result<i64, SyncError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO sync_runs (kind, started_at, status, updated_since) VALUES (?1, ?2, 'running', ?3) RETURNING id",
+    )
+    .bind(if full { "full" } else { "incremental" })
+    .bind(now_text())
+    .bind(since.map(time_text))
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+async fn fail_run(db: &Db, run_id: i64, error: &str) -> Result<(), SyncError> {
+    sqlx::query("UPDATE sync_runs SET status = 'failed', finished_at = ?1, error = ?2 WHERE id = ?3")
+        .bind(now_text())
+        .bind(error)
+        .bind(run_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// One page, retrying transient errors with back-off (and the supplier's Retry-After).
+async fn fetch_page(
+    supplier: &dyn Supplier,
+    request: CatalogRequest,
+    attempts: u32,
+) -> Result<CatalogPage, SupplierError> {
+    let mut delay = Duration::from_millis(200);
+    let mut attempt = 1;
+    loop {
+        match supplier.catalog_page(&request).await {
+            Ok(page) => return Ok(page),
+            Err(e) if e.is_transient() && attempt < attempts => {
+                let wait = match &e {
+                    SupplierError::Retryable {
+                        retry_after: Some(after),
+                        ..
+                    } => (*after).min(Duration::from_secs(30)),
+                    _ => delay,
+                };
+                tracing::info!(attempt, error = %e, "catalog page failed, retrying");
+                tokio::time::sleep(wait).await;
+                delay *= 2;
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Walks the catalog into the stage. Fetching the next page overlaps with staging
+/// the current one.
+async fn walk(
+    conn: &mut SqliteConnection,
+    supplier: &dyn Supplier,
+    options: &SyncOptions,
+    since: Option<DateTime<Utc>>,
+    rules: &PriceRules,
+    progress: &dyn ProgressSink,
+) -> Result<SyncReport, SyncError> {
+    let mut report = SyncReport::default();
+    let mut seen: HashSet<String> = HashSet::new();
+    let request = |cursor: Option<String>| CatalogRequest {
+        cursor,
+        limit: options.page_size,
+        updated_since: since,
+    };
+    let mut page = fetch_page(supplier, request(None), options.attempts)
+        .await
+        .map_err(|source| SyncError::Supplier { pages: 0, source })?;
+    loop {
+        report.pages += 1;
+        let total = page.total;
+        let next = page.next_cursor.clone();
+        let stage = stage_page(conn, page, rules, &mut seen, &mut report);
+        let (staged, fetched) = match next {
+            Some(cursor) => {
+                let fetch = fetch_page(supplier, request(Some(cursor)), options.attempts);
+                let (s, f) = tokio::join!(stage, fetch);
+                (s, Some(f))
+            }
+            None => (stage.await, None),
+        };
+        staged?;
+        progress.progress(&Progress {
+            stage: "fetching",
+            done: report.received,
+            total,
+        });
+        match fetched {
+            None => return Ok(report),
+            Some(Ok(p)) => page = p,
+            Some(Err(source)) => {
+                return Err(SyncError::Supplier {
+                    pages: report.pages,
+                    source,
+                });
+            }
+        }
+    }
+}
+
+/// Stages one page in one transaction; bad and duplicate rows are set aside.
+async fn stage_page(
+    conn: &mut SqliteConnection,
+    page: CatalogPage,
+    rules: &PriceRules,
+    seen: &mut HashSet<String>,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let mut rows = Vec::with_capacity(page.products.len());
+    let mut bad_skus = Vec::new();
+    for item in page.products {
+        report.received += 1;
+        let product = match item {
+            Ok(p) => p,
+            Err(bad) => {
+                if let Some(sku) = &bad.sku {
+                    bad_skus.push(sku.clone());
+                }
+                report.skipped += 1;
+                report.skipped_rows.push(bad);
+                continue;
+            }
+        };
+        if !seen.insert(product.sku.clone()) {
+            report.skipped += 1;
+            report.skipped_rows.push(BadRow {
+                sku: Some(product.sku),
+                reason: "duplicate sku: the first row with it was imported".into(),
+            });
+            continue;
+        }
+        let minor = |m: crate::money::Money, field: &str| {
+            m.ceil_to_minor()
+                .to_minor()
+                .map_err(|e| format!("{field}: {e}"))
+        };
+        // Wholesale with more decimals than the currency has is rounded up: a cost
+        // is never under-counted.
+        let wholesale = product.wholesale.ceil_to_minor();
+        let retail = rules.retail(product.category, wholesale);
+        let values = (
+            minor(product.face_value, "face_value"),
+            minor(wholesale, "wholesale_price"),
+            minor(retail, "retail price"),
+        );
+        let (face, wholesale_minor, retail_minor) = match values {
+            (Ok(f), Ok(w), Ok(r)) => (f, w, r),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+                report.skipped += 1;
+                bad_skus.push(product.sku.clone());
+                report.skipped_rows.push(BadRow {
+                    sku: Some(product.sku),
+                    reason: e,
+                });
+                continue;
+            }
+        };
+        rows.push(serde_json::json!([
+            product.sku,
+            product.name,
+            product.brand,
+            product.category.as_str(),
+            product.region,
+            face,
+            product.face_value.currency.code(),
+            wholesale_minor,
+            retail_minor,
+            wholesale.currency.code(),
+            product.in_stock,
+            product.redeem_url,
+            product.redeem_instructions,
+            time_text(product.updated_at),
+        ]));
+    }
+    // One statement per page: SQLite unpacks the JSON array itself, which is much
+    // faster than thousands of bound parameters or single-row inserts.
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    sqlx::query(
+        "INSERT INTO temp.sync_stage (sku, name, brand, category, region, face_minor, face_currency,
+             wholesale_minor, retail_minor, currency, in_stock, redeem_url, redeem_instructions,
+             supplier_updated_at)
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
+                value ->> 6, value ->> 7, value ->> 8, value ->> 9, value ->> 10, value ->> 11,
+                value ->> 12, value ->> 13
+         FROM json_each(?1)",
+    )
+    .bind(serde_json::Value::Array(rows).to_string())
+    .execute(&mut *tx)
+    .await?;
+    if !bad_skus.is_empty() {
+        sqlx::query("INSERT OR IGNORE INTO temp.sync_bad_skus (sku) SELECT value FROM json_each(?1)")
+            .bind(serde_json::Value::from(bad_skus).to_string())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Applies the staged walk to the catalog in one write transaction.
+async fn apply(
+    conn: &mut SqliteConnection,
+    run_id: i64,
+    full: bool,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let now = now_text();
+    let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+    let staged: i64 = sqlx::query_scalar("SELECT count(*) FROM temp.sync_stage")
+        .fetch_one(&mut *tx)
+        .await?;
+    let inserted: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM temp.sync_stage s WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = s.sku)",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let updated: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM temp.sync_stage s JOIN products p ON p.sku = s.sku WHERE {CHANGED}"
+    ))
+    .fetch_one(&mut *tx)
+    .await?;
+    let price_changes = sqlx::query(
+        "INSERT INTO price_history (product_id, sku, currency, old_wholesale_minor, new_wholesale_minor,
+             old_retail_minor, new_retail_minor, sync_run_id, changed_at)
+         SELECT p.id, s.sku, s.currency, p.wholesale_minor, s.wholesale_minor, p.retail_minor,
+                s.retail_minor, ?1, ?2
+         FROM temp.sync_stage s JOIN products p ON p.sku = s.sku
+         WHERE p.wholesale_minor != s.wholesale_minor OR p.retail_minor != s.retail_minor
+            OR p.currency != s.currency",
+    )
+    .bind(run_id)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    sqlx::query(&format!(
+        "INSERT INTO products (sku, name, brand, category, region, face_minor, face_currency,
+             wholesale_minor, retail_minor, currency, in_stock, redeem_url, redeem_instructions,
+             supplier_updated_at, updated_at)
+         SELECT sku, name, brand, category, region, face_minor, face_currency, wholesale_minor,
+                retail_minor, currency, in_stock, redeem_url, redeem_instructions,
+                supplier_updated_at, ?1
+         FROM temp.sync_stage s WHERE true
+         ON CONFLICT (sku) DO UPDATE SET
+             name = excluded.name, brand = excluded.brand, category = excluded.category,
+             region = excluded.region, face_minor = excluded.face_minor,
+             face_currency = excluded.face_currency, wholesale_minor = excluded.wholesale_minor,
+             retail_minor = excluded.retail_minor, currency = excluded.currency,
+             in_stock = excluded.in_stock, redeem_url = excluded.redeem_url,
+             redeem_instructions = excluded.redeem_instructions,
+             supplier_updated_at = excluded.supplier_updated_at,
+             discontinued_at = NULL, updated_at = excluded.updated_at
+         WHERE {}",
+        CHANGED.replace("p.", "products.").replace("s.", "excluded.")
+    ))
+    .bind(&now)
+    .execute(&mut *tx)
+    .await?;
+    let discontinued = if full {
+        sqlx::query(
+            "UPDATE products SET discontinued_at = ?1, updated_at = ?1
+             WHERE discontinued_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM temp.sync_stage s WHERE s.sku = products.sku)
+               AND NOT EXISTS (SELECT 1 FROM temp.sync_bad_skus b WHERE b.sku = products.sku)",
+        )
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+    } else {
+        0
+    };
+    let watermark: Option<String> =
+        sqlx::query_scalar("SELECT max(supplier_updated_at) FROM temp.sync_stage")
+            .fetch_one(&mut *tx)
+            .await?;
+    report.inserted = inserted as u64;
+    report.updated = updated as u64;
+    report.unchanged = (staged - inserted - updated).max(0) as u64;
+    report.discontinued = discontinued;
+    report.price_changes = price_changes;
+    sqlx::query(
+        "UPDATE sync_runs SET status = 'ok', finished_at = ?1, pages = ?2, received = ?3,
+             inserted = ?4, updated = ?5, unchanged = ?6, discontinued = ?7, skipped = ?8,
+             price_changes = ?9,
+             watermark = coalesce(?10, (SELECT max(watermark) FROM sync_runs WHERE status = 'ok'))
+         WHERE id = ?11",
+    )
+    .bind(&now)
+    .bind(report.pages as i64)
+    .bind(report.received as i64)
+    .bind(report.inserted as i64)
+    .bind(report.updated as i64)
+    .bind(report.unchanged as i64)
+    .bind(report.discontinued as i64)
+    .bind(report.skipped as i64)
+    .bind(report.price_changes as i64)
+    .bind(watermark)
+    .bind(run_id)
+    .execute(&mut *tx)
+    .await?;
+    for bad in report.skipped_rows.iter().take(1000) {
+        sqlx::query("INSERT INTO sync_skips (run_id, sku, reason) VALUES (?1, ?2, ?3)")
+            .bind(run_id)
+            .bind(&bad.sku)
+            .bind(&bad.reason)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! The shop's SQLite database: one file, WAL, a busy timeout long enough that several
+//! tills (the app and the CLI) can write at once, foreign keys on, migrations applied
+//! at open.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot open database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("cannot migrate database {path}: {source}")]
+    Migrate {
+        path: PathBuf,
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("database: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("database holds a bad value in {what}: {detail}")]
+    Corrupt { what: &'static str, detail: String },
+}
+
+/// How long a writer waits for another till's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+impl Db {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub async fn open(path: &Path) -> Result<Db, DbError> {
+        if let Some(parent) = path.parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| DbError::Open {
+                    path: path.to_path_buf(),
+                    source: sqlx::Error::Io(e),
+                })?;
+            }
+        }
+        let opts = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(|source| DbError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true)
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-16000");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .acquire_timeout(BUSY_TIMEOUT)
+            .connect_with(opts)
+            .await
+            .map_err(|source| DbError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|source| DbError::Migrate {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(Db {
+            pool,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A write transaction that takes the write lock at BEGIN. A deferred BEGIN that
+    /// reads and then writes fails at once with SQLITE_BUSY under concurrency, whatever
+    /// the busy timeout says; IMMEDIATE waits its turn instead.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, DbError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+}
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+
+/// Now, as stored in the database: RFC 3339 UTC with milliseconds, so text order is
+/// time order.
+pub fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+pub fn time_text(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[tokio::test]
+    async fn migrations_apply_to_an_empty_file_and_rerun_safely() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested").join("codetill.db");
+        let db = Db::open(&path).await.unwrap();
+        let tables: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                .fetch_all(db.pool())
+                .await
+                .unwrap();
+        for t in ["products", "price_rules", "price_history", "settings", "sync_runs"] {
+            assert!(tables.iter().any(|n| n == t), "missing table {t}: {tables:?}");
+        }
+        db.close().await;
+        let db = Db::open(&path).await.unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(fk, 1);
+        // Migrations table is applied once, not twice.
+        let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(applied as usize, MIGRATOR.iter().count());
+    }
+}

@@ -1,0 +1,146 @@
+//! What the shop sells: a supplier product as codetill keeps it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::money::Money;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    GiftCard,
+    GameTopup,
+    MobileTopup,
+    SoftwareKey,
+}
+
+impl Category {
+    pub const ALL: [Category; 4] = [
+        Category::GiftCard,
+        Category::GameTopup,
+        Category::MobileTopup,
+        Category::SoftwareKey,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Category::GiftCard => "gift_card",
+            Category::GameTopup => "game_topup",
+            Category::MobileTopup => "mobile_topup",
+            Category::SoftwareKey => "software_key",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown category {0:?} (expected gift_card, game_topup, mobile_topup or software_key)")]
+pub struct UnknownCategory(pub String);
+
+impl FromStr for Category {
+    type Err = UnknownCategory;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Category::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s.trim())
+            .ok_or_else(|| UnknownCategory(s.to_string()))
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A catalog product as the supplier describes it (before retail pricing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupplierProduct {
+    pub sku: String,
+    pub name: String,
+    pub brand: String,
+    pub category: Category,
+    pub region: String,
+    pub face_value: Money,
+    pub wholesale: Money,
+    pub in_stock: bool,
+    pub redeem_url: Option<String>,
+    pub redeem_instructions: Option<String>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A product as the shop keeps it, with its retail price.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Product {
+    pub id: i64,
+    pub sku: String,
+    pub name: String,
+    pub brand: String,
+    pub category: Category,
+    pub region: String,
+    pub face_value: Money,
+    pub wholesale: Money,
+    pub retail: Money,
+    pub in_stock: bool,
+    pub redeem_url: Option<String>,
+    pub redeem_instructions: Option<String>,
+    pub supplier_updated_at: String,
+    pub discontinued: bool,
+}
+
+/// The `products` row as stored; [`Product`] is its checked form.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct ProductRow {
+    pub id: i64,
+    pub sku: String,
+    pub name: String,
+    pub brand: String,
+    pub category: String,
+    pub region: String,
+    pub face_minor: i64,
+    pub face_currency: String,
+    pub wholesale_minor: i64,
+    pub retail_minor: i64,
+    pub currency: String,
+    pub in_stock: bool,
+    pub redeem_url: Option<String>,
+    pub redeem_instructions: Option<String>,
+    pub supplier_updated_at: String,
+    pub discontinued_at: Option<String>,
+}
+
+impl ProductRow {
+    pub(crate) const COLUMNS: &'static str = "p.id, p.sku, p.name, p.brand, p.category, p.region, \
+        p.face_minor, p.face_currency, p.wholesale_minor, p.retail_minor, p.currency, p.in_stock, \
+        p.redeem_url, p.redeem_instructions, p.supplier_updated_at, p.discontinued_at";
+}
+
+impl TryFrom<ProductRow> for Product {
+    type Error = crate::db::DbError;
+    fn try_from(r: ProductRow) -> Result<Self, Self::Error> {
+        let corrupt = |detail: String| crate::db::DbError::Corrupt {
+            what: "products",
+            detail,
+        };
+        let currency = crate::money::Currency::parse(&r.currency).map_err(|e| corrupt(e.to_string()))?;
+        let face_currency =
+            crate::money::Currency::parse(&r.face_currency).map_err(|e| corrupt(e.to_string()))?;
+        Ok(Product {
+            id: r.id,
+            category: r.category.parse().map_err(|e: UnknownCategory| corrupt(e.to_string()))?,
+            face_value: Money::from_minor(r.face_minor, face_currency),
+            wholesale: Money::from_minor(r.wholesale_minor, currency),
+            retail: Money::from_minor(r.retail_minor, currency),
+            sku: r.sku,
+            name: r.name,
+            brand: r.brand,
+            region: r.region,
+            in_stock: r.in_stock,
+            redeem_url: r.redeem_url,
+            redeem_instructions: r.redeem_instructions,
+            supplier_updated_at: r.supplier_updated_at,
+            discontinued: r.discontinued_at.is_some(),
+        })
+    }
+}

@@ -1,0 +1,206 @@
+//! Secrets (the supplier key, webhook secrets, the relay token, the vault key) live in
+//! the OS keyring; headless machines pass them as environment variables. Secret values
+//! are wrapped in [`Redacted`] so that no `Debug` or log line can print them.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error(
+        "the OS keyring is not available ({0}); on a headless machine set the secret in the environment instead (e.g. CODETILL_SUPPLIER_KEY)"
+    )]
+    Unavailable(String),
+    #[error("keyring: {0}")]
+    Keyring(String),
+}
+
+/// Names of the secrets codetill keeps, and the environment variable for each.
+pub mod names {
+    pub const SUPPLIER_KEY: &str = "supplier-key";
+    pub const RELAY_TOKEN: &str = "relay-token";
+    pub const VAULT_KEY: &str = "vault-key";
+
+    pub fn env_var(name: &str) -> Option<&'static str> {
+        match name {
+            SUPPLIER_KEY => Some("CODETILL_SUPPLIER_KEY"),
+            RELAY_TOKEN => Some("CODETILL_RELAY_TOKEN"),
+            _ => None,
+        }
+    }
+}
+
+/// Where secrets are kept. Implementations may block (the keyring talks D-Bus):
+/// async callers use `spawn_blocking`.
+pub trait SecretStore: Send + Sync {
+    fn get(&self, name: &str) -> Result<Option<Redacted<String>>, SecretError>;
+    fn set(&self, name: &str, value: &str) -> Result<(), SecretError>;
+    fn delete(&self, name: &str) -> Result<(), SecretError>;
+}
+
+/// A value that must never be printed: `Debug` and `Display` show `[redacted]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Redacted<T>(T);
+
+impl<T> Redacted<T> {
+    pub fn new(value: T) -> Self {
+        Redacted(value)
+    }
+    /// The secret itself; call only where it is used, never to log.
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> fmt::Debug for Redacted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl<T> fmt::Display for Redacted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// The OS keyring (Secret Service on Linux, Keychain, Credential Manager).
+pub struct KeyringStore {
+    service: String,
+}
+
+impl KeyringStore {
+    pub fn new(service: impl Into<String>) -> Self {
+        KeyringStore {
+            service: service.into(),
+        }
+    }
+
+    fn entry(&self, name: &str) -> Result<keyring::Entry, SecretError> {
+        keyring::Entry::new(&self.service, name).map_err(map_keyring)
+    }
+}
+
+fn map_keyring(e: keyring::Error) -> SecretError {
+    match e {
+        keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_) => {
+            SecretError::Unavailable(e.to_string())
+        }
+        other => SecretError::Keyring(other.to_string()),
+    }
+}
+
+impl SecretStore for KeyringStore {
+    fn get(&self, name: &str) -> Result<Option<Redacted<String>>, SecretError> {
+        match self.entry(name)?.get_password() {
+            Ok(v) => Ok(Some(Redacted(v))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(map_keyring(e)),
+        }
+    }
+
+    fn set(&self, name: &str, value: &str) -> Result<(), SecretError> {
+        self.entry(name)?.set_password(value).map_err(map_keyring)
+    }
+
+    fn delete(&self, name: &str) -> Result<(), SecretError> {
+        match self.entry(name)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(map_keyring(e)),
+        }
+    }
+}
+
+/// Environment variables first (headless use), then the next store. Writes go to the
+/// next store: the environment is read-only.
+pub struct EnvFirst<S> {
+    inner: S,
+}
+
+impl<S: SecretStore> EnvFirst<S> {
+    pub fn new(inner: S) -> Self {
+        EnvFirst { inner }
+    }
+}
+
+impl<S: SecretStore> SecretStore for EnvFirst<S> {
+    fn get(&self, name: &str) -> Result<Option<Redacted<String>>, SecretError> {
+        if let Some(var) = names::env_var(name) {
+            if let Ok(v) = std::env::var(var) {
+                if !v.is_empty() {
+                    return Ok(Some(Redacted(v)));
+                }
+            }
+        }
+        self.inner.get(name)
+    }
+
+    fn set(&self, name: &str, value: &str) -> Result<(), SecretError> {
+        self.inner.set(name, value)
+    }
+
+    fn delete(&self, name: &str) -> Result<(), SecretError> {
+        self.inner.delete(name)
+    }
+}
+
+/// Secrets in memory: tests, and a first run that never persists.
+#[derive(Default)]
+pub struct MemoryStore {
+    values: Mutex<HashMap<String, String>>,
+}
+
+impl SecretStore for MemoryStore {
+    fn get(&self, name: &str) -> Result<Option<Redacted<String>>, SecretError> {
+        let map = self
+            .values
+            .lock()
+            .map_err(|_| SecretError::Keyring("memory store poisoned".into()))?;
+        Ok(map.get(name).cloned().map(Redacted))
+    }
+
+    fn set(&self, name: &str, value: &str) -> Result<(), SecretError> {
+        let mut map = self
+            .values
+            .lock()
+            .map_err(|_| SecretError::Keyring("memory store poisoned".into()))?;
+        map.insert(name.to_string(), value.to_string());
+        Ok(())
+    }
+
+    fn delete(&self, name: &str) -> Result<(), SecretError> {
+        let mut map = self
+            .values
+            .lock()
+            .map_err(|_| SecretError::Keyring("memory store poisoned".into()))?;
+        map.remove(name);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn redacted_never_prints_its_value() {
+        let r = Redacted::new("sk_live_123".to_string());
+        assert_eq!(format!("{r:?} {r}"), "[redacted] [redacted]");
+        assert_eq!(r.expose(), "sk_live_123");
+    }
+
+    #[test]
+    fn memory_store_round_trip() {
+        let s = MemoryStore::default();
+        assert!(s.get("x").unwrap().is_none());
+        s.set("x", "v").unwrap();
+        assert_eq!(s.get("x").unwrap().unwrap().expose(), "v");
+        s.delete("x").unwrap();
+        assert!(s.get("x").unwrap().is_none());
+    }
+}

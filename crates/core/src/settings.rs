@@ -1,0 +1,30 @@
+//! Shop settings kept in the database (never secrets: those live in a SecretStore).
+
+use sqlx::SqliteExecutor;
+
+use crate::db::{DbError, now_text};
+
+pub const SUPPLIER_URL: &str = "supplier.url";
+pub const SUPPLIER_CONNECT_TIMEOUT_MS: &str = "supplier.connect_timeout_ms";
+pub const SUPPLIER_REQUEST_TIMEOUT_MS: &str = "supplier.request_timeout_ms";
+pub const SHOP_NAME: &str = "shop.name";
+
+pub async fn get<'e>(db: impl SqliteExecutor<'e>, key: &str) -> Result<Option<String>, DbError> {
+    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?1")
+        .bind(key)
+        .fetch_optional(db)
+        .await?)
+}
+
+pub async fn set<'e>(db: impl SqliteExecutor<'e>, key: &str, value: &str) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+    )
+    .bind(key)
+    .bind(value)
+    .bind(now_text())
+    .execute(db)
+    .await?;
+    Ok(())
+}
