@@ -1,1 +1,108 @@
-//! Shared harness for cross-process tests.
+//! A small harness for tests that cross crates and processes: a sandbox supplier on
+//! loopback with its fault controls, a fresh data folder, and the `codetill` binary.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use codetill_core::db::Db;
+use codetill_core::secrets::Redacted;
+use codetill_core::supplier::{WholesaleClient, WholesaleConfig};
+use codetill_sandbox::{SandboxConfig, SandboxHandle};
+use serde_json::Value;
+
+pub const KEY: &str = "sandbox-key";
+
+/// A sandbox supplier serving on 127.0.0.1, stopped when dropped with the runtime.
+pub struct Sandbox {
+    handle: SandboxHandle,
+    http: reqwest::Client,
+}
+
+impl Sandbox {
+    pub async fn start(products: usize) -> anyhow::Result<Sandbox> {
+        let config = SandboxConfig {
+            products,
+            api_key: KEY.to_string(),
+            ..SandboxConfig::default()
+        };
+        let handle = codetill_sandbox::spawn(([127, 0, 0, 1], 0).into(), config).await?;
+        Ok(Sandbox {
+            handle,
+            http: reqwest::Client::new(),
+        })
+    }
+
+    pub fn url(&self) -> String {
+        self.handle.base_url()
+    }
+
+    pub fn handle(&self) -> &SandboxHandle {
+        &self.handle
+    }
+
+    /// POST to a `/_sandbox/` control and return its JSON answer.
+    pub async fn control(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+        let response = self
+            .http
+            .post(format!("{}/_sandbox/{path}", self.url()))
+            .json(&body)
+            .send()
+            .await?;
+        let status = response.status();
+        let value: Value = response.json().await.unwrap_or(Value::Null);
+        anyhow::ensure!(status.is_success(), "control {path} answered {status}: {value}");
+        Ok(value)
+    }
+
+    pub async fn clear_faults(&self) -> anyhow::Result<()> {
+        self.http
+            .delete(format!("{}/_sandbox/faults", self.url()))
+            .send()
+            .await?
+            .error_for_status()?;
+        Ok(())
+    }
+
+    pub async fn counters(&self) -> anyhow::Result<Value> {
+        Ok(self
+            .http
+            .get(format!("{}/_sandbox/counters", self.url()))
+            .send()
+            .await?
+            .json()
+            .await?)
+    }
+
+    /// A Wholesale API client for this sandbox.
+    pub fn client(&self) -> anyhow::Result<WholesaleClient> {
+        self.client_with(KEY, Duration::from_secs(5))
+    }
+
+    pub fn client_with(&self, key: &str, request_timeout: Duration) -> anyhow::Result<WholesaleClient> {
+        let mut config = WholesaleConfig::new(self.url(), Redacted::new(key.to_string()));
+        config.request_timeout = request_timeout;
+        config.connect_timeout = Duration::from_secs(2);
+        Ok(WholesaleClient::new(config)?)
+    }
+
+    pub async fn stop(self) {
+        self.handle.shutdown().await;
+    }
+}
+
+/// A fresh database in a temporary folder (kept alive by the returned guard).
+pub async fn temp_db() -> anyhow::Result<(tempfile::TempDir, Db)> {
+    let dir = tempfile::tempdir()?;
+    let db = Db::open(&dir.path().join("codetill.db")).await?;
+    Ok((dir, db))
+}
+
+/// The `codetill` binary built beside this test (run `cargo build` first; `./test.sh` does).
+pub fn codetill_bin() -> PathBuf {
+    let mut dir = std::env::current_exe().unwrap_or_default();
+    dir.pop();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    dir.join(format!("codetill{}", std::env::consts::EXE_SUFFIX))
+}

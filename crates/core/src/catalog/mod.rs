@@ -6,8 +6,8 @@ mod search;
 mod sync;
 
 pub use rules::{RepriceReport, load_rules, save_rule};
-pub use search::{fts_query, product_by_sku, search};
-pub use sync::{SyncError, SyncKind, SyncOptions, SyncReport, last_sync, sync};
+pub use search::{fts_query, product_by_sku, product_count, search};
+pub use sync::{LastSync, SyncError, SyncKind, SyncOptions, SyncReport, last_sync, sync};
 
 use crate::db::DbError;
 

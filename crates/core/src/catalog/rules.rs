@@ -119,6 +119,7 @@ pub async fn save_rule(
     .bind(rule.rounding.to_string())
     .bind(floor_minor)
     .bind(rule.floor.map(|f| f.currency.code().to_string()))
+    .bind(&now)
     .execute(&mut *tx)
     .await?;
     let rules = load_rules(&mut tx).await?;

@@ -13,18 +13,23 @@ const MAX_LIMIT: u32 = 200;
 const MAX_WORDS: usize = 8;
 
 /// The FTS5 query for what a person typed, or `None` when it holds no word.
-/// "steam 20" → `"steam"* "20"*` (every word must match, as a prefix).
+/// Every word must match as a prefix; a whole-word match scores higher, so "20"
+/// ranks "$20" above "$200":
+/// "steam 20" → `("steam" OR "steam"*) AND ("20" OR "20"*)`.
 pub fn fts_query(text: &str) -> Option<String> {
     let words: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(MAX_WORDS)
-        .map(|w| format!("\"{}\"*", w.to_lowercase()))
+        .map(|w| {
+            let w = w.to_lowercase();
+            format!("(\"{w}\" OR \"{w}\"*)")
+        })
         .collect();
     if words.is_empty() {
         None
     } else {
-        Some(words.join(" "))
+        Some(words.join(" AND "))
     }
 }
 
@@ -71,11 +76,27 @@ mod tests {
 
     #[test]
     fn words_become_quoted_prefixes() {
-        assert_eq!(fts_query("Steam 20").as_deref(), Some("\"steam\"* \"20\"*"));
-        assert_eq!(fts_query("STEAM-US-20").as_deref(), Some("\"steam\"* \"us\"* \"20\"*"));
-        assert_eq!(fts_query("  \"*^():-NEAR OR ").as_deref(), Some("\"near\"* \"or\"*"));
-        assert_eq!(fts_query("जियो ₹239").as_deref(), Some("\"जियो\"* \"239\"*"));
+        assert_eq!(
+            fts_query("Steam 20").as_deref(),
+            Some("(\"steam\" OR \"steam\"*) AND (\"20\" OR \"20\"*)")
+        );
+        assert_eq!(
+            fts_query("  \"*^():-NEAR OR ").as_deref(),
+            Some("(\"near\" OR \"near\"*) AND (\"or\" OR \"or\"*)")
+        );
+        assert_eq!(
+            fts_query("जियो ₹239").as_deref(),
+            Some("(\"जियो\" OR \"जियो\"*) AND (\"239\" OR \"239\"*)")
+        );
         assert_eq!(fts_query("\"\" ** ()"), None);
         assert_eq!(fts_query(""), None);
     }
+}
+
+pub async fn product_count(db: &crate::db::Db) -> Result<i64, CatalogError> {
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM products WHERE discontinued_at IS NULL")
+            .fetch_one(db.pool())
+            .await?,
+    )
 }

@@ -124,13 +124,31 @@ const BAD_DDL: &str = "CREATE TEMP TABLE IF NOT EXISTS sync_bad_skus (sku TEXT P
 
 /// Columns of the product that a sync may change; a row that differs in none of them
 /// is left alone (no write, no FTS update).
-const CHANGED: &str = "p.name IS NOT s.name OR p.brand IS NOT s.brand OR p.category IS NOT s.category
-    OR p.region IS NOT s.region OR p.face_minor IS NOT s.face_minor
-    OR p.face_currency IS NOT s.face_currency OR p.wholesale_minor IS NOT s.wholesale_minor
-    OR p.retail_minor IS NOT s.retail_minor OR p.currency IS NOT s.currency
-    OR p.in_stock IS NOT s.in_stock OR p.redeem_url IS NOT s.redeem_url
-    OR p.redeem_instructions IS NOT s.redeem_instructions
-    OR p.supplier_updated_at IS NOT s.supplier_updated_at OR p.discontinued_at IS NOT NULL";
+const SYNCED_COLUMNS: [&str; 13] = [
+    "name",
+    "brand",
+    "category",
+    "region",
+    "face_minor",
+    "face_currency",
+    "wholesale_minor",
+    "retail_minor",
+    "currency",
+    "in_stock",
+    "redeem_url",
+    "redeem_instructions",
+    "supplier_updated_at",
+];
+
+/// SQL that is true when the product row `old` differs from the staged row `new`.
+fn changed(old: &str, new: &str) -> String {
+    let mut parts: Vec<String> = SYNCED_COLUMNS
+        .iter()
+        .map(|c| format!("{old}.{c} IS NOT {new}.{c}"))
+        .collect();
+    parts.push(format!("{old}.discontinued_at IS NOT NULL"));
+    parts.join(" OR ")
+}
 
 /// Runs one sync. Rows that cannot be read are skipped, counted and reported; the
 /// rest is imported.
@@ -444,7 +462,8 @@ async fn apply(
     .fetch_one(&mut *tx)
     .await?;
     let updated: i64 = sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM temp.sync_stage s JOIN products p ON p.sku = s.sku WHERE {CHANGED}"
+        "SELECT count(*) FROM temp.sync_stage s JOIN products p ON p.sku = s.sku WHERE {}",
+        changed("p", "s")
     ))
     .fetch_one(&mut *tx)
     .await?;
@@ -480,7 +499,7 @@ async fn apply(
              supplier_updated_at = excluded.supplier_updated_at,
              discontinued_at = NULL, updated_at = excluded.updated_at
          WHERE {}",
-        CHANGED.replace("p.", "products.").replace("s.", "excluded.")
+        changed("products", "excluded")
     ))
     .bind(&now)
     .execute(&mut *tx)

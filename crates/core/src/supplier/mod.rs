@@ -19,7 +19,7 @@ use crate::money::Money;
 use crate::product::SupplierProduct;
 use crate::secrets::Redacted;
 
-pub use wholesale::{WholesaleClient, WholesaleConfig};
+pub use wholesale::{WholesaleClient, WholesaleConfig, parse_base_url};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SupplierError {

@@ -46,6 +46,22 @@ pub struct WholesaleClient {
     api_key: Redacted<String>,
 }
 
+/// A supplier base URL: http(s), with a trailing slash so that paths join under it.
+pub fn parse_base_url(url: &str) -> Result<reqwest::Url, SupplierError> {
+    let mut text = url.trim().to_string();
+    if !text.ends_with('/') {
+        text.push('/');
+    }
+    let base = reqwest::Url::parse(&text)
+        .map_err(|e| config_error(format!("supplier URL {url:?}: {e}")))?;
+    if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
+        return Err(config_error(format!(
+            "supplier URL {url:?}: must be http:// or https:// with a host"
+        )));
+    }
+    Ok(base)
+}
+
 fn config_error(message: impl Into<String>) -> SupplierError {
     SupplierError::Configuration {
         message: message.into(),
@@ -54,18 +70,7 @@ fn config_error(message: impl Into<String>) -> SupplierError {
 
 impl WholesaleClient {
     pub fn new(config: WholesaleConfig) -> Result<Self, SupplierError> {
-        let mut base_text = config.base_url.trim().to_string();
-        if !base_text.ends_with('/') {
-            base_text.push('/');
-        }
-        let base = reqwest::Url::parse(&base_text)
-            .map_err(|e| config_error(format!("supplier URL {:?}: {e}", config.base_url)))?;
-        if !matches!(base.scheme(), "http" | "https") {
-            return Err(config_error(format!(
-                "supplier URL {:?}: must start with http:// or https://",
-                config.base_url
-            )));
-        }
+        let base = parse_base_url(&config.base_url)?;
         if config.api_key.expose().trim().is_empty() {
             return Err(config_error("supplier API key is empty"));
         }
@@ -106,6 +111,19 @@ impl WholesaleClient {
         serde_json::from_slice(&bytes).map_err(|e| SupplierError::Ambiguous {
             message: format!("unreadable {status} answer from the supplier: {e}"),
         })
+    }
+}
+
+/// For endpoints that always exist, "not found" means the base URL is wrong.
+fn fixed_path(e: SupplierError, path: &str) -> SupplierError {
+    match e {
+        SupplierError::Rejected {
+            reason: RejectReason::NotFound,
+            message,
+        } => config_error(format!(
+            "the supplier URL looks wrong: {path} answered 404 ({message})"
+        )),
+        other => other,
     }
 }
 
@@ -422,7 +440,7 @@ impl Supplier for WholesaleClient {
             .send(self.request(Method::GET, "v1/catalog")?.query(&query))
             .await?;
         if !response.status().is_success() {
-            return Err(error_from_response(response).await);
+            return Err(fixed_path(error_from_response(response).await, "v1/catalog"));
         }
         let bytes = response.bytes().await.map_err(|e| transport_error(&e))?;
         let body: CatalogBody<'_> =
@@ -450,7 +468,10 @@ impl Supplier for WholesaleClient {
 
     async fn balance(&self) -> Result<Balance, SupplierError> {
         let response = self.send(self.request(Method::GET, "v1/balance")?).await?;
-        let body: BalanceBody = self.json(response).await?;
+        let body: BalanceBody = self
+            .json(response)
+            .await
+            .map_err(|e| fixed_path(e, "v1/balance"))?;
         let currency = Currency::parse(&body.currency).map_err(|e| protocol_error("balance", e))?;
         Ok(Balance {
             available: Money::parse(&body.available, currency)

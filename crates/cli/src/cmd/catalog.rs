@@ -1,0 +1,140 @@
+use std::io::IsTerminal;
+
+use codetill_core::catalog::{self, SyncKind, SyncOptions, SyncReport};
+use codetill_core::progress::Progress;
+use codetill_core::product::Product;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use crate::args::{SearchArgs, SyncArgs};
+use crate::context::Context;
+use crate::output::emit;
+
+pub async fn sync(ctx: &Context, args: SyncArgs) -> anyhow::Result<()> {
+    let db = ctx.db().await?;
+    let supplier = ctx.supplier(&db).await?;
+    let options = SyncOptions {
+        kind: if args.full {
+            SyncKind::Full
+        } else if args.incremental {
+            SyncKind::Incremental
+        } else {
+            SyncKind::Auto
+        },
+        ..SyncOptions::default()
+    };
+    let bar = progress_bar();
+    let on_progress = |p: &Progress| {
+        if let Some(total) = p.total {
+            bar.set_length(total);
+        }
+        bar.set_position(p.done);
+        bar.set_message(p.stage);
+    };
+    let result = catalog::sync(&db, &supplier, &options, &on_progress).await;
+    bar.finish_and_clear();
+    let report = result?;
+    emit(ctx.json, &report, || summary(&report))
+}
+
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>9} [{bar:40}] {pos}/{len} products ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+fn summary(r: &SyncReport) -> String {
+    let mut out = format!(
+        "{} sync: {} products received in {} page(s), {:.1} s\n  {} new, {} updated, {} unchanged, {} discontinued, {} skipped, {} price changes",
+        r.kind,
+        r.received,
+        r.pages,
+        r.duration_ms as f64 / 1000.0,
+        r.inserted,
+        r.updated,
+        r.unchanged,
+        r.discontinued,
+        r.skipped,
+        r.price_changes
+    );
+    for bad in r.skipped_rows.iter().take(10) {
+        out.push_str(&format!(
+            "\n  skipped {}: {}",
+            bad.sku.as_deref().unwrap_or("(no sku)"),
+            bad.reason
+        ));
+    }
+    if r.skipped_rows.len() > 10 {
+        out.push_str(&format!("\n  … and {} more skipped rows", r.skipped_rows.len() - 10));
+    }
+    out
+}
+
+/// One search result as the contract prints it.
+#[derive(Serialize)]
+struct Hit<'a> {
+    sku: &'a str,
+    name: &'a str,
+    brand: &'a str,
+    category: &'a str,
+    region: &'a str,
+    face_value: String,
+    face_currency: &'a str,
+    price: String,
+    currency: &'a str,
+    in_stock: bool,
+}
+
+impl<'a> From<&'a Product> for Hit<'a> {
+    fn from(p: &'a Product) -> Self {
+        Hit {
+            sku: &p.sku,
+            name: &p.name,
+            brand: &p.brand,
+            category: p.category.as_str(),
+            region: &p.region,
+            face_value: p.face_value.amount_string(),
+            face_currency: p.face_value.currency.code(),
+            price: p.retail.amount_string(),
+            currency: p.retail.currency.code(),
+            in_stock: p.in_stock,
+        }
+    }
+}
+
+pub async fn search(ctx: &Context, args: SearchArgs) -> anyhow::Result<()> {
+    let db = ctx.db().await?;
+    let products = catalog::search(db.pool(), &args.query, args.limit).await?;
+    let hits: Vec<Hit<'_>> = products.iter().map(Hit::from).collect();
+    emit(ctx.json, &hits, || {
+        if hits.is_empty() {
+            return format!("no products match {:?}", args.query);
+        }
+        let sku_w = hits.iter().map(|h| h.sku.len()).max().unwrap_or(3).max(3);
+        let name_w = hits.iter().map(|h| h.name.chars().count()).max().unwrap_or(4).clamp(4, 48);
+        let mut out = format!(
+            "{:<sku_w$}  {:<name_w$}  {:<6}  {:>12}  {}",
+            "SKU", "NAME", "REGION", "PRICE", "STOCK"
+        );
+        for h in &hits {
+            let name: String = h.name.chars().take(name_w).collect();
+            out.push_str(&format!(
+                "\n{:<sku_w$}  {:<name_w$}  {:<6}  {:>8} {}  {}",
+                h.sku,
+                name,
+                h.region,
+                h.price,
+                h.currency,
+                if h.in_stock { "in stock" } else { "out of stock" }
+            ));
+        }
+        out
+    })
+}
