@@ -50,7 +50,10 @@ impl Sandbox {
             .await?;
         let status = response.status();
         let value: Value = response.json().await.unwrap_or(Value::Null);
-        anyhow::ensure!(status.is_success(), "control {path} answered {status}: {value}");
+        anyhow::ensure!(
+            status.is_success(),
+            "control {path} answered {status}: {value}"
+        );
         Ok(value)
     }
 
@@ -78,7 +81,11 @@ impl Sandbox {
         self.client_with(KEY, Duration::from_secs(5))
     }
 
-    pub fn client_with(&self, key: &str, request_timeout: Duration) -> anyhow::Result<WholesaleClient> {
+    pub fn client_with(
+        &self,
+        key: &str,
+        request_timeout: Duration,
+    ) -> anyhow::Result<WholesaleClient> {
         let mut config = WholesaleConfig::new(self.url(), Redacted::new(key.to_string()));
         config.request_timeout = request_timeout;
         config.connect_timeout = Duration::from_secs(2);

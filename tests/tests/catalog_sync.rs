@@ -32,22 +32,49 @@ async fn full_sync_imports_every_product_and_reports_progress() {
     let (_dir, db) = temp_db().await.unwrap();
     let seen = std::sync::Mutex::new(Vec::new());
     let sink = |p: &Progress| seen.lock().unwrap().push((p.stage, p.done, p.total));
-    let report = catalog::sync(&db, &sandbox.client().unwrap(), &opts(SyncKind::Auto), &sink)
-        .await
-        .unwrap();
+    let report = catalog::sync(
+        &db,
+        &sandbox.client().unwrap(),
+        &opts(SyncKind::Auto),
+        &sink,
+    )
+    .await
+    .unwrap();
     assert_eq!(report.kind, "full");
-    assert_eq!((report.received, report.inserted, report.skipped), (1000, 1000, 0));
+    assert_eq!(
+        (report.received, report.inserted, report.skipped),
+        (1000, 1000, 0)
+    );
     assert_eq!(report.pages, 10);
     assert_eq!(count(&db, "SELECT count(*) FROM products").await, 1000);
     let seen = seen.into_inner().unwrap();
-    assert!(seen.iter().any(|(s, d, t)| *s == "fetching" && *d == 1000 && *t == Some(1000)), "{seen:?}");
+    assert!(
+        seen.iter()
+            .any(|(s, d, t)| *s == "fetching" && *d == 1000 && *t == Some(1000)),
+        "{seen:?}"
+    );
     // Every retail price is at least its cost.
-    assert_eq!(count(&db, "SELECT count(*) FROM products WHERE retail_minor < wholesale_minor").await, 0);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM products WHERE retail_minor < wholesale_minor"
+        )
+        .await,
+        0
+    );
     // A second full walk changes nothing.
-    let again = catalog::sync(&db, &sandbox.client().unwrap(), &opts(SyncKind::Full), &NoProgress)
-        .await
-        .unwrap();
-    assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 1000));
+    let again = catalog::sync(
+        &db,
+        &sandbox.client().unwrap(),
+        &opts(SyncKind::Full),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (again.inserted, again.updated, again.unchanged),
+        (0, 0, 1000)
+    );
     sandbox.stop().await;
 }
 
@@ -64,18 +91,39 @@ async fn bad_rows_are_skipped_counted_and_reported_and_the_rest_imports() {
     not_decimal["wholesale_price"] = json!("12,50");
     let duplicate = good.clone();
     sandbox
-        .control("bad_rows", json!({ "rows": [missing, not_decimal, duplicate, 17] }))
+        .control(
+            "bad_rows",
+            json!({ "rows": [missing, not_decimal, duplicate, 17] }),
+        )
         .await
         .unwrap();
-    let report = catalog::sync(&db, &sandbox.client().unwrap(), &opts(SyncKind::Full), &NoProgress)
-        .await
-        .unwrap();
+    let report = catalog::sync(
+        &db,
+        &sandbox.client().unwrap(),
+        &opts(SyncKind::Full),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
     assert_eq!(report.skipped, 4, "{:?}", report.skipped_rows);
     assert_eq!(report.inserted, 300);
-    let reasons: Vec<String> = report.skipped_rows.iter().map(|b| b.reason.clone()).collect();
-    assert!(reasons.iter().any(|r| r.contains("missing field name")), "{reasons:?}");
-    assert!(reasons.iter().any(|r| r.contains("wholesale_price")), "{reasons:?}");
-    assert!(reasons.iter().any(|r| r.contains("duplicate sku")), "{reasons:?}");
+    let reasons: Vec<String> = report
+        .skipped_rows
+        .iter()
+        .map(|b| b.reason.clone())
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("missing field name")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("wholesale_price")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("duplicate sku")),
+        "{reasons:?}"
+    );
     assert_eq!(count(&db, "SELECT count(*) FROM products").await, 300);
     assert_eq!(count(&db, "SELECT count(*) FROM sync_skips").await, 4);
     sandbox.stop().await;
@@ -85,38 +133,79 @@ async fn bad_rows_are_skipped_counted_and_reported_and_the_rest_imports() {
 async fn a_walk_cut_off_midway_leaves_the_previous_catalog_intact() {
     let sandbox = Sandbox::start(500).await.unwrap();
     let (_dir, db) = temp_db().await.unwrap();
-    catalog::sync(&db, &sandbox.client().unwrap(), &opts(SyncKind::Full), &NoProgress)
-        .await
-        .unwrap();
+    catalog::sync(
+        &db,
+        &sandbox.client().unwrap(),
+        &opts(SyncKind::Full),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
     let before = prices(&db).await;
     sandbox
-        .control("reprice", json!({ "fraction": 0.5, "percent": "10", "seed": 7 }))
+        .control(
+            "reprice",
+            json!({ "fraction": 0.5, "percent": "10", "seed": 7 }),
+        )
         .await
         .unwrap();
     // Page 3 onwards fails, every retry too.
     sandbox
-        .control("faults", json!({ "endpoint": "catalog", "kind": "error_500", "skip": 2, "times": 0 }))
+        .control(
+            "faults",
+            json!({ "endpoint": "catalog", "kind": "error_500", "skip": 2, "times": 0 }),
+        )
         .await
         .unwrap();
-    let err = catalog::sync(&db, &sandbox.client().unwrap(), &opts(SyncKind::Full), &NoProgress)
-        .await
-        .unwrap_err();
-    assert!(err.to_string().contains("previous catalog is unchanged"), "{err}");
-    assert_eq!(prices(&db).await, before, "a failed walk must not change the catalog");
-    assert_eq!(count(&db, "SELECT count(*) FROM products WHERE discontinued_at IS NOT NULL").await, 0);
+    let err = catalog::sync(
+        &db,
+        &sandbox.client().unwrap(),
+        &opts(SyncKind::Full),
+        &NoProgress,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("previous catalog is unchanged"),
+        "{err}"
+    );
+    assert_eq!(
+        prices(&db).await,
+        before,
+        "a failed walk must not change the catalog"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM products WHERE discontinued_at IS NOT NULL"
+        )
+        .await,
+        0
+    );
     assert_eq!(count(&db, "SELECT count(*) FROM price_history").await, 0);
-    let status: String = sqlx::query_scalar("SELECT status FROM sync_runs ORDER BY id DESC LIMIT 1")
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM sync_runs ORDER BY id DESC LIMIT 1")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
     assert_eq!(status, "failed");
     // Still searchable while the supplier is down.
-    assert!(!catalog::search(db.pool(), "steam", 5).await.unwrap().is_empty());
+    assert!(
+        !catalog::search(db.pool(), "steam", 5)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Once the supplier recovers, the next sync applies the changes.
     sandbox.clear_faults().await.unwrap();
-    let report = catalog::sync(&db, &sandbox.client().unwrap(), &opts(SyncKind::Full), &NoProgress)
-        .await
-        .unwrap();
+    let report = catalog::sync(
+        &db,
+        &sandbox.client().unwrap(),
+        &opts(SyncKind::Full),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
     assert!(report.price_changes >= 200, "{report:?}");
     assert_ne!(prices(&db).await, before);
     sandbox.stop().await;
@@ -127,16 +216,24 @@ async fn a_single_failed_page_is_retried() {
     let sandbox = Sandbox::start(300).await.unwrap();
     let (_dir, db) = temp_db().await.unwrap();
     sandbox
-        .control("faults", json!({ "endpoint": "catalog", "kind": "error_503", "skip": 1, "times": 1 }))
+        .control(
+            "faults",
+            json!({ "endpoint": "catalog", "kind": "error_503", "skip": 1, "times": 1 }),
+        )
         .await
         .unwrap();
     sandbox
         .control("faults", json!({ "endpoint": "catalog", "kind": "rate_limit", "skip": 1, "times": 1, "retry_after_s": 0 }))
         .await
         .unwrap();
-    let report = catalog::sync(&db, &sandbox.client().unwrap(), &opts(SyncKind::Full), &NoProgress)
-        .await
-        .unwrap();
+    let report = catalog::sync(
+        &db,
+        &sandbox.client().unwrap(),
+        &opts(SyncKind::Full),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
     assert_eq!(report.inserted, 300);
     sandbox.stop().await;
 }
@@ -145,25 +242,49 @@ async fn a_single_failed_page_is_retried() {
 async fn incremental_sync_fetches_only_changes_and_records_price_history() {
     let sandbox = Sandbox::start(2_000).await.unwrap();
     let (_dir, db) = temp_db().await.unwrap();
-    catalog::sync(&db, &sandbox.client().unwrap(), &opts(SyncKind::Full), &NoProgress)
-        .await
-        .unwrap();
+    catalog::sync(
+        &db,
+        &sandbox.client().unwrap(),
+        &opts(SyncKind::Full),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
     let changed = sandbox
-        .control("reprice", json!({ "fraction": 0.01, "percent": "5", "seed": 3 }))
+        .control(
+            "reprice",
+            json!({ "fraction": 0.01, "percent": "5", "seed": 3 }),
+        )
         .await
         .unwrap();
     let n = changed["changed"].as_u64().unwrap();
     assert!(n >= 10, "{changed}");
-    let report = catalog::sync(&db, &sandbox.client().unwrap(), &opts(SyncKind::Auto), &NoProgress)
-        .await
-        .unwrap();
+    let report = catalog::sync(
+        &db,
+        &sandbox.client().unwrap(),
+        &opts(SyncKind::Auto),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
     assert_eq!(report.kind, "incremental");
-    assert!(report.received <= n + 5, "incremental walk received {} for {n} changes", report.received);
+    assert!(
+        report.received <= n + 5,
+        "incremental walk received {} for {n} changes",
+        report.received
+    );
     assert_eq!(report.updated, n);
     assert_eq!(report.price_changes, n);
-    assert_eq!(count(&db, "SELECT count(*) FROM price_history").await as u64, n);
     assert_eq!(
-        count(&db, "SELECT count(*) FROM price_history WHERE new_wholesale_minor <= old_wholesale_minor").await,
+        count(&db, "SELECT count(*) FROM price_history").await as u64,
+        n
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM price_history WHERE new_wholesale_minor <= old_wholesale_minor"
+        )
+        .await,
         0,
         "a 5% rise is recorded as a rise"
     );
@@ -174,34 +295,59 @@ async fn incremental_sync_fetches_only_changes_and_records_price_history() {
 async fn products_gone_from_a_full_walk_are_discontinued_but_bad_rows_are_not() {
     let sandbox = Sandbox::start(300).await.unwrap();
     let (_dir, db) = temp_db().await.unwrap();
-    catalog::sync(&db, &sandbox.client().unwrap(), &opts(SyncKind::Full), &NoProgress)
-        .await
-        .unwrap();
+    catalog::sync(
+        &db,
+        &sandbox.client().unwrap(),
+        &opts(SyncKind::Full),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
     let rows = sandbox.handle().state().catalog_rows();
     let gone = rows[5]["sku"].as_str().unwrap().to_string();
     let garbled = rows[6].clone();
-    sandbox.control("discontinue", json!({ "skus": [gone] })).await.unwrap();
+    sandbox
+        .control("discontinue", json!({ "skus": [gone] }))
+        .await
+        .unwrap();
     // The same product arrives garbled: it is skipped, not discontinued.
     let mut bad = garbled.clone();
     bad["wholesale_price"] = json!("n/a");
-    sandbox.control("bad_rows", json!({ "rows": [bad] })).await.unwrap();
+    sandbox
+        .control("bad_rows", json!({ "rows": [bad] }))
+        .await
+        .unwrap();
     // ... and the good copy of it must not be in the walk, so remove it.
     sandbox
         .control("discontinue", json!({ "skus": [garbled["sku"]] }))
         .await
         .unwrap();
-    let report = catalog::sync(&db, &sandbox.client().unwrap(), &opts(SyncKind::Full), &NoProgress)
-        .await
-        .unwrap();
+    let report = catalog::sync(
+        &db,
+        &sandbox.client().unwrap(),
+        &opts(SyncKind::Full),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
     assert_eq!(report.discontinued, 1, "{report:?}");
-    let product = catalog::product_by_sku(db.pool(), &gone).await.unwrap().unwrap();
+    let product = catalog::product_by_sku(db.pool(), &gone)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(product.discontinued);
     let kept = catalog::product_by_sku(db.pool(), garbled["sku"].as_str().unwrap())
         .await
         .unwrap()
         .unwrap();
     assert!(!kept.discontinued);
-    assert!(catalog::search(db.pool(), &gone, 10).await.unwrap().iter().all(|p| p.sku != gone));
+    assert!(
+        catalog::search(db.pool(), &gone, 10)
+            .await
+            .unwrap()
+            .iter()
+            .all(|p| p.sku != gone)
+    );
     sandbox.stop().await;
 }
 
@@ -209,13 +355,23 @@ async fn products_gone_from_a_full_walk_are_discontinued_but_bad_rows_are_not() 
 async fn search_ranks_whole_words_and_skus_first_and_survives_hostile_text() {
     let sandbox = Sandbox::start(3_000).await.unwrap();
     let (_dir, db) = temp_db().await.unwrap();
-    catalog::sync(&db, &sandbox.client().unwrap(), &opts(SyncKind::Full), &NoProgress)
-        .await
-        .unwrap();
+    catalog::sync(
+        &db,
+        &sandbox.client().unwrap(),
+        &opts(SyncKind::Full),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
     let hits = catalog::search(db.pool(), "steam 20", 5).await.unwrap();
     assert!(!hits.is_empty());
     for h in &hits {
-        assert!(h.brand == "Steam" && h.face_value.amount == 20.into(), "{} {}", h.sku, h.name);
+        assert!(
+            h.brand == "Steam" && h.face_value.amount == 20.into(),
+            "{} {}",
+            h.sku,
+            h.name
+        );
     }
     let exact = catalog::search(db.pool(), "steam-us-20", 5).await.unwrap();
     assert_eq!(exact[0].sku, "STEAM-US-20");
@@ -223,8 +379,22 @@ async fn search_ranks_whole_words_and_skus_first_and_survives_hostile_text() {
     assert!(prefix.iter().any(|p| p.sku == "STEAM-US-20"));
     assert!(prefix.len() <= 200);
     let hostile = [
-        "\"", "'", "*", "steam\"", "NEAR(steam 20)", "steam OR", "AND", "-steam", "^steam",
-        "sku:steam", "' OR 1=1 --", "();DROP TABLE products;", "\u{0}", "%_", "🙂", "जियो",
+        "\"",
+        "'",
+        "*",
+        "steam\"",
+        "NEAR(steam 20)",
+        "steam OR",
+        "AND",
+        "-steam",
+        "^steam",
+        "sku:steam",
+        "' OR 1=1 --",
+        "();DROP TABLE products;",
+        "\u{0}",
+        "%_",
+        "🙂",
+        "जियो",
         &"x".repeat(10_000),
     ];
     for text in hostile {

@@ -34,47 +34,87 @@ async fn orders_replay_and_every_refusal_is_typed() {
     let stock = s.stock("STEAM-US-20").await.unwrap();
     let price = stock.wholesale.amount_string();
 
-    let first = s.place_order(&order("ct-a1", "STEAM-US-20", &price)).await.unwrap();
+    let first = s
+        .place_order(&order("ct-a1", "STEAM-US-20", &price))
+        .await
+        .unwrap();
     assert_eq!(first.status, SupplierOrderStatus::Completed);
     assert_eq!(first.codes.len(), 1);
     // Debug never shows the code.
     assert!(!format!("{first:?}").contains(first.codes[0].code.expose().as_str()));
-    let replay = s.place_order(&order("ct-a1", "STEAM-US-20", &price)).await.unwrap();
+    let replay = s
+        .place_order(&order("ct-a1", "STEAM-US-20", &price))
+        .await
+        .unwrap();
     assert_eq!(replay, first, "a replay answers the original order");
     let found = s.get_order("ct-a1").await.unwrap().unwrap();
     assert_eq!(found.codes, first.codes);
     assert_eq!(s.get_order("ct-never").await.unwrap(), None);
 
-    let conflict = s.place_order(&order("ct-a1", "STEAM-GB-20", "99.00")).await.unwrap_err();
+    let conflict = s
+        .place_order(&order("ct-a1", "STEAM-GB-20", "99.00"))
+        .await
+        .unwrap_err();
     assert_eq!(rejected(conflict), RejectReason::IdempotencyConflict);
-    assert_eq!(rejected(s.stock("NOPE-XX-1").await.unwrap_err()), RejectReason::NotFound);
     assert_eq!(
-        rejected(s.place_order(&order("ct-a2", "NOPE-XX-1", "1.00")).await.unwrap_err()),
+        rejected(s.stock("NOPE-XX-1").await.unwrap_err()),
         RejectReason::NotFound
     );
     assert_eq!(
-        rejected(s.place_order(&order("ct-a3", "STEAM-US-20", "0.01")).await.unwrap_err()),
+        rejected(
+            s.place_order(&order("ct-a2", "NOPE-XX-1", "1.00"))
+                .await
+                .unwrap_err()
+        ),
+        RejectReason::NotFound
+    );
+    assert_eq!(
+        rejected(
+            s.place_order(&order("ct-a3", "STEAM-US-20", "0.01"))
+                .await
+                .unwrap_err()
+        ),
         RejectReason::PriceChanged
     );
     let mut too_many = order("ct-a4", "STEAM-US-20", &price);
     too_many.quantity = 500;
-    assert_eq!(rejected(s.place_order(&too_many).await.unwrap_err()), RejectReason::InvalidRequest);
+    assert_eq!(
+        rejected(s.place_order(&too_many).await.unwrap_err()),
+        RejectReason::InvalidRequest
+    );
 
     sandbox
-        .control("stock", json!({ "sku": "STEAM-US-20", "available": false, "quantity": 0 }))
+        .control(
+            "stock",
+            json!({ "sku": "STEAM-US-20", "available": false, "quantity": 0 }),
+        )
         .await
         .unwrap();
     assert_eq!(
-        rejected(s.place_order(&order("ct-a5", "STEAM-US-20", &price)).await.unwrap_err()),
+        rejected(
+            s.place_order(&order("ct-a5", "STEAM-US-20", &price))
+                .await
+                .unwrap_err()
+        ),
         RejectReason::OutOfStock
     );
     sandbox
-        .control("stock", json!({ "sku": "STEAM-US-20", "available": true, "quantity": null }))
+        .control(
+            "stock",
+            json!({ "sku": "STEAM-US-20", "available": true, "quantity": null }),
+        )
         .await
         .unwrap();
-    sandbox.control("balance", json!({ "set": "1.00" })).await.unwrap();
+    sandbox
+        .control("balance", json!({ "set": "1.00" }))
+        .await
+        .unwrap();
     assert_eq!(
-        rejected(s.place_order(&order("ct-a6", "STEAM-US-20", &price)).await.unwrap_err()),
+        rejected(
+            s.place_order(&order("ct-a6", "STEAM-US-20", &price))
+                .await
+                .unwrap_err()
+        ),
         RejectReason::InsufficientBalance
     );
     assert_eq!(s.balance().await.unwrap().available.amount_string(), "1.00");
@@ -88,8 +128,13 @@ async fn transport_and_server_failures_are_classified() {
     let sandbox = Sandbox::start(50).await.unwrap();
     let s = sandbox.client().unwrap();
 
-    let wrong_key = sandbox.client_with("not-the-key", Duration::from_secs(5)).unwrap();
-    assert!(matches!(wrong_key.balance().await, Err(SupplierError::Configuration { .. })));
+    let wrong_key = sandbox
+        .client_with("not-the-key", Duration::from_secs(5))
+        .unwrap();
+    assert!(matches!(
+        wrong_key.balance().await,
+        Err(SupplierError::Configuration { .. })
+    ));
 
     for (kind, check) in [
         ("error_500", "ambiguous"),
@@ -98,14 +143,21 @@ async fn transport_and_server_failures_are_classified() {
         ("rate_limit", "retryable"),
     ] {
         sandbox
-            .control("faults", json!({ "endpoint": "balance", "kind": kind, "times": 1, "retry_after_s": 2 }))
+            .control(
+                "faults",
+                json!({ "endpoint": "balance", "kind": kind, "times": 1, "retry_after_s": 2 }),
+            )
             .await
             .unwrap();
         let err = s.balance().await.unwrap_err();
         match (check, &err) {
             ("ambiguous", SupplierError::Ambiguous { .. }) => {}
             ("retryable", SupplierError::Retryable { retry_after, .. }) => {
-                assert_eq!(*retry_after, Some(Duration::from_secs(2)), "Retry-After is honoured");
+                assert_eq!(
+                    *retry_after,
+                    Some(Duration::from_secs(2)),
+                    "Retry-After is honoured"
+                );
             }
             _ => panic!("{kind}: expected {check}, got {err:?}"),
         }
@@ -113,13 +165,24 @@ async fn transport_and_server_failures_are_classified() {
     }
 
     // A request that outlives its timeout: the outcome is unknown.
-    sandbox.control("latency", json!({ "fixed_ms": 1500 })).await.unwrap();
-    let impatient = sandbox.client_with(codetill_e2e::KEY, Duration::from_millis(300)).unwrap();
+    sandbox
+        .control("latency", json!({ "fixed_ms": 1500 }))
+        .await
+        .unwrap();
+    let impatient = sandbox
+        .client_with(codetill_e2e::KEY, Duration::from_millis(300))
+        .unwrap();
     let started = std::time::Instant::now();
     let err = impatient.balance().await.unwrap_err();
     assert!(matches!(err, SupplierError::Ambiguous { .. }), "{err:?}");
-    assert!(started.elapsed() < Duration::from_millis(1400), "the timeout was not applied");
-    sandbox.control("latency", json!({ "fixed_ms": 0 })).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(1400),
+        "the timeout was not applied"
+    );
+    sandbox
+        .control("latency", json!({ "fixed_ms": 0 }))
+        .await
+        .unwrap();
 
     // A base URL that points at the wrong place.
     let mut wrong_path = codetill_core::supplier::WholesaleConfig::new(
@@ -129,7 +192,12 @@ async fn transport_and_server_failures_are_classified() {
     wrong_path.request_timeout = Duration::from_secs(2);
     let wrong = codetill_core::supplier::WholesaleClient::new(wrong_path).unwrap();
     assert!(matches!(
-        wrong.catalog_page(&CatalogRequest { limit: 10, ..Default::default() }).await,
+        wrong
+            .catalog_page(&CatalogRequest {
+                limit: 10,
+                ..Default::default()
+            })
+            .await,
         Err(SupplierError::Configuration { .. })
     ));
 
@@ -142,12 +210,17 @@ async fn transport_and_server_failures_are_classified() {
     );
     gone.connect_timeout = Duration::from_secs(1);
     let gone = codetill_core::supplier::WholesaleClient::new(gone).unwrap();
-    assert!(matches!(gone.balance().await, Err(SupplierError::Retryable { .. })));
     assert!(matches!(
-        codetill_core::supplier::WholesaleClient::new(codetill_core::supplier::WholesaleConfig::new(
-            "ftp://example",
-            codetill_core::secrets::Redacted::new("k".to_string())
-        )),
+        gone.balance().await,
+        Err(SupplierError::Retryable { .. })
+    ));
+    assert!(matches!(
+        codetill_core::supplier::WholesaleClient::new(
+            codetill_core::supplier::WholesaleConfig::new(
+                "ftp://example",
+                codetill_core::secrets::Redacted::new("k".to_string())
+            )
+        ),
         Err(SupplierError::Configuration { .. })
     ));
 }

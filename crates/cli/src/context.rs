@@ -24,7 +24,9 @@ impl Context {
             Some(d) => d.clone(),
             None => dirs::data_dir()
                 .map(|d| d.join("codetill"))
-                .ok_or_else(|| Failure::failed("no data folder: pass --data-dir or set CODETILL_DATA_DIR"))?,
+                .ok_or_else(|| {
+                    Failure::failed("no data folder: pass --data-dir or set CODETILL_DATA_DIR")
+                })?,
         };
         Ok(Context {
             data_dir,
@@ -67,10 +69,22 @@ impl Context {
                 )
             })?;
         let mut config = WholesaleConfig::new(url, key);
-        if let Some(ms) = duration_setting(db, "CODETILL_SUPPLIER_CONNECT_TIMEOUT_MS", settings::SUPPLIER_CONNECT_TIMEOUT_MS).await? {
+        if let Some(ms) = duration_setting(
+            db,
+            "CODETILL_SUPPLIER_CONNECT_TIMEOUT_MS",
+            settings::SUPPLIER_CONNECT_TIMEOUT_MS,
+        )
+        .await?
+        {
             config.connect_timeout = ms;
         }
-        if let Some(ms) = duration_setting(db, "CODETILL_SUPPLIER_TIMEOUT_MS", settings::SUPPLIER_REQUEST_TIMEOUT_MS).await? {
+        if let Some(ms) = duration_setting(
+            db,
+            "CODETILL_SUPPLIER_TIMEOUT_MS",
+            settings::SUPPLIER_REQUEST_TIMEOUT_MS,
+        )
+        .await?
+        {
             config.request_timeout = ms;
         }
         Ok(WholesaleClient::new(config)?)
@@ -88,6 +102,10 @@ async fn duration_setting(db: &Db, env: &str, key: &str) -> anyhow::Result<Optio
             .trim()
             .parse::<u64>()
             .map(|ms| Some(Duration::from_millis(ms.max(1))))
-            .map_err(|_| Failure::bad_input(format!("{env}: {t:?} is not a whole number of milliseconds"))),
+            .map_err(|_| {
+                Failure::bad_input(format!(
+                    "{env}: {t:?} is not a whole number of milliseconds"
+                ))
+            }),
     }
 }

@@ -99,7 +99,12 @@ async fn bad_input_exits_2_and_changes_nothing() {
     let sb = sandbox(100).await;
     let till = Till::new(Some(&sb));
     assert_eq!(code(&till.run(&["init"])), 0);
-    assert_eq!(code(&till.run(&["pricing", "set", "--fee", "3", "--fx", "2", "--margin", "10"])), 0);
+    assert_eq!(
+        code(&till.run(&[
+            "pricing", "set", "--fee", "3", "--fx", "2", "--margin", "10"
+        ])),
+        0
+    );
     let state = |till: &Till| {
         let rules = stdout(&till.run(&["pricing", "show", "--json"]));
         let supplier = stdout(&till.run(&["supplier", "show", "--json"]));
@@ -111,12 +116,53 @@ async fn bad_input_exits_2_and_changes_nothing() {
     assert!(before.0.contains("\"margin_pct\": \"10\""), "{}", before.0);
 
     let cases: &[&[&str]] = &[
-        &["pricing", "set", "--fee", "abc", "--fx", "2", "--margin", "10"],
-        &["pricing", "set", "--fee", "50", "--fx", "30", "--margin", "20"],
-        &["pricing", "set", "--fee", "-1", "--fx", "2", "--margin", "10"],
-        &["pricing", "set", "--fee", "1", "--fx", "2", "--margin", "10", "--round-to", ".98"],
-        &["pricing", "set", "--category", "toasters", "--fee", "1", "--fx", "2", "--margin", "10"],
-        &["pricing", "set", "--fee", "1", "--fx", "2", "--margin", "10", "--floor", "1", "--currency", "XXX"],
+        &[
+            "pricing", "set", "--fee", "abc", "--fx", "2", "--margin", "10",
+        ],
+        &[
+            "pricing", "set", "--fee", "50", "--fx", "30", "--margin", "20",
+        ],
+        &[
+            "pricing", "set", "--fee", "-1", "--fx", "2", "--margin", "10",
+        ],
+        &[
+            "pricing",
+            "set",
+            "--fee",
+            "1",
+            "--fx",
+            "2",
+            "--margin",
+            "10",
+            "--round-to",
+            ".98",
+        ],
+        &[
+            "pricing",
+            "set",
+            "--category",
+            "toasters",
+            "--fee",
+            "1",
+            "--fx",
+            "2",
+            "--margin",
+            "10",
+        ],
+        &[
+            "pricing",
+            "set",
+            "--fee",
+            "1",
+            "--fx",
+            "2",
+            "--margin",
+            "10",
+            "--floor",
+            "1",
+            "--currency",
+            "XXX",
+        ],
         &["search", "steam", "--limit", "0"],
         &["search", "steam", "--limit", "many"],
         &["supplier", "set", "--url", "ftp://example.com"],
@@ -129,7 +175,9 @@ async fn bad_input_exits_2_and_changes_nothing() {
         assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
         assert!(!stderr(&o).trim().is_empty(), "{args:?} gave no reason");
     }
-    let err = stderr(&till.run(&["pricing", "set", "--fee", "50", "--fx", "30", "--margin", "20"]));
+    let err = stderr(&till.run(&[
+        "pricing", "set", "--fee", "50", "--fx", "30", "--margin", "20",
+    ]));
     assert!(err.contains("margin"), "the message names the field: {err}");
     assert_eq!(before, state(&till), "bad input changed something");
     sb.shutdown().await;
@@ -140,7 +188,11 @@ async fn supplier_problems_exit_1_with_one_line() {
     let till = Till::new(None);
     let o = till.run(&["sync"]);
     assert_eq!(code(&o), 1);
-    assert!(stderr(&o).contains("no supplier configured"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no supplier configured"),
+        "{}",
+        stderr(&o)
+    );
 
     let sb = sandbox(50).await;
     let mut cmd = till.cmd(&["sync"]);
@@ -149,7 +201,14 @@ async fn supplier_problems_exit_1_with_one_line() {
     let o = cmd.output().unwrap();
     assert_eq!(code(&o), 1);
     assert!(stderr(&o).contains("API key"), "{}", stderr(&o));
-    assert_eq!(stderr(&o).trim().lines().filter(|l| l.starts_with("codetill: error")).count(), 1);
+    assert_eq!(
+        stderr(&o)
+            .trim()
+            .lines()
+            .filter(|l| l.starts_with("codetill: error"))
+            .count(),
+        1
+    );
     sb.shutdown().await;
 }
 
@@ -158,15 +217,38 @@ async fn json_output_is_one_document_and_pricing_reprices() {
     let sb = sandbox(200).await;
     let till = Till::new(Some(&sb));
     assert_eq!(code(&till.run(&["sync"])), 0);
-    let before: serde_json::Value =
-        serde_json::from_slice(&till.run(&["search", "STEAM-US-20", "--json", "--limit", "1"]).stdout).unwrap();
-    let set = till.run(&["--json", "pricing", "set", "--fee", "3", "--fx", "2", "--margin", "30", "--round-to", "1"]);
+    let before: serde_json::Value = serde_json::from_slice(
+        &till
+            .run(&["search", "STEAM-US-20", "--json", "--limit", "1"])
+            .stdout,
+    )
+    .unwrap();
+    let set = till.run(&[
+        "--json",
+        "pricing",
+        "set",
+        "--fee",
+        "3",
+        "--fx",
+        "2",
+        "--margin",
+        "30",
+        "--round-to",
+        "1",
+    ]);
     assert_eq!(code(&set), 0, "{}", stderr(&set));
     let v: serde_json::Value = serde_json::from_slice(&set.stdout).unwrap();
     assert_eq!(v["repriced"]["products"], 200);
-    let after: serde_json::Value =
-        serde_json::from_slice(&till.run(&["search", "STEAM-US-20", "--json", "--limit", "1"]).stdout).unwrap();
+    let after: serde_json::Value = serde_json::from_slice(
+        &till
+            .run(&["search", "STEAM-US-20", "--json", "--limit", "1"])
+            .stdout,
+    )
+    .unwrap();
     assert_ne!(before[0]["price"], after[0]["price"]);
-    assert!(after[0]["price"].as_str().unwrap().ends_with(".00"), "{after}");
+    assert!(
+        after[0]["price"].as_str().unwrap().ends_with(".00"),
+        "{after}"
+    );
     sb.shutdown().await;
 }

@@ -41,13 +41,13 @@ pub struct Db {
 impl Db {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub async fn open(path: &Path) -> Result<Db, DbError> {
-        if let Some(parent) = path.parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| DbError::Open {
-                    path: path.to_path_buf(),
-                    source: sqlx::Error::Io(e),
-                })?;
-            }
+        if let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| DbError::Open {
+                path: path.to_path_buf(),
+                source: sqlx::Error::Io(e),
+            })?;
         }
         let opts = SqliteConnectOptions::from_str("sqlite://")
             .map_err(|source| DbError::Open {
@@ -132,8 +132,17 @@ mod tests {
                 .fetch_all(db.pool())
                 .await
                 .unwrap();
-        for t in ["products", "price_rules", "price_history", "settings", "sync_runs"] {
-            assert!(tables.iter().any(|n| n == t), "missing table {t}: {tables:?}");
+        for t in [
+            "products",
+            "price_rules",
+            "price_history",
+            "settings",
+            "sync_runs",
+        ] {
+            assert!(
+                tables.iter().any(|n| n == t),
+                "missing table {t}: {tables:?}"
+            );
         }
         db.close().await;
         let db = Db::open(&path).await.unwrap();

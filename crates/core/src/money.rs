@@ -278,7 +278,10 @@ mod tests {
         let jpy = Currency::parse("JPY").unwrap();
         assert_eq!(Money::parse("500", jpy).unwrap().to_minor().unwrap(), 500);
         let kwd = Currency::parse("KWD").unwrap();
-        assert_eq!(Money::parse("1.234", kwd).unwrap().to_minor().unwrap(), 1234);
+        assert_eq!(
+            Money::parse("1.234", kwd).unwrap().to_minor().unwrap(),
+            1234
+        );
     }
 
     #[test]
@@ -290,7 +293,9 @@ mod tests {
 
     #[test]
     fn malformed_amounts_are_refused() {
-        for bad in ["", " ", "1e3", "1,000.00", "abc", "1.2.3", "--1", "0x10", ".", "1.", "NaN"] {
+        for bad in [
+            "", " ", "1e3", "1,000.00", "abc", "1.2.3", "--1", "0x10", ".", "1.", "NaN",
+        ] {
             assert!(parse_decimal(bad).is_err(), "{bad:?} should be refused");
         }
         for good in ["0", "18.40", ".5", "-3.25", " 25 "] {
@@ -306,8 +311,14 @@ mod tests {
 
     #[test]
     fn amount_string_pads_to_currency_decimals() {
-        assert_eq!(Money::parse("5", Currency::USD).unwrap().amount_string(), "5.00");
-        assert_eq!(Money::parse("5.1", Currency::USD).unwrap().to_string(), "5.10 USD");
+        assert_eq!(
+            Money::parse("5", Currency::USD).unwrap().amount_string(),
+            "5.00"
+        );
+        assert_eq!(
+            Money::parse("5.1", Currency::USD).unwrap().to_string(),
+            "5.10 USD"
+        );
     }
 
     #[test]

@@ -136,10 +136,7 @@ impl PriceRule {
                 return Err(invalid(field, format!("{v}% is negative")));
             }
             if v.normalize().scale() > 2 {
-                return Err(invalid(
-                    field,
-                    format!("{v}% has more than two decimals"),
-                ));
+                return Err(invalid(field, format!("{v}% has more than two decimals")));
             }
         }
         let total = fee_pct + fx_pct + margin_pct;
@@ -153,8 +150,7 @@ impl PriceRule {
             if f.amount.is_sign_negative() && !f.amount.is_zero() {
                 return Err(invalid("floor", format!("{f} is negative")));
             }
-            f.to_minor()
-                .map_err(|e| invalid("floor", e.to_string()))?;
+            f.to_minor().map_err(|e| invalid("floor", e.to_string()))?;
         }
         Ok(PriceRule {
             fee_pct: fee_pct.normalize(),
@@ -183,7 +179,8 @@ impl PriceRule {
         };
         let floor = match floor {
             Some((amount, currency)) => {
-                let c = Currency::parse(currency).map_err(|e| invalid("currency", e.to_string()))?;
+                let c =
+                    Currency::parse(currency).map_err(|e| invalid("currency", e.to_string()))?;
                 Some(
                     Money::parse(amount, c)
                         .map_err(|e: MoneyError| invalid("floor", e.to_string()))?,
@@ -219,13 +216,15 @@ impl PriceRule {
     pub fn retail(&self, wholesale: Money) -> Money {
         let keep = Decimal::ONE - Self::share(self.fee_pct + self.fx_pct + self.margin_pct);
         let raw = wholesale.amount / keep;
-        Money::new(self.rounding.apply(raw, wholesale.currency), wholesale.currency)
+        Money::new(
+            self.rounding.apply(raw, wholesale.currency),
+            wholesale.currency,
+        )
     }
 
     /// What the shop keeps from `retail` after the fee and the FX buffer, minus the cost.
     pub fn margin(&self, retail: Money, wholesale: Money) -> Decimal {
-        retail.amount * (Decimal::ONE - Self::share(self.fee_pct + self.fx_pct))
-            - wholesale.amount
+        retail.amount * (Decimal::ONE - Self::share(self.fee_pct + self.fx_pct)) - wholesale.amount
     }
 }
 
@@ -289,7 +288,10 @@ mod tests {
         assert_eq!(Rounding::NinetyNine.apply(dec!(21.00), c), dec!(21.99));
         assert_eq!(Rounding::NinetyNine.apply(dec!(20.99), c), dec!(20.99));
         assert_eq!(Rounding::NinetyNine.apply(dec!(0.10), c), dec!(0.99));
-        assert_eq!(Rounding::Step(dec!(0.05)).apply(dec!(21.01), c), dec!(21.05));
+        assert_eq!(
+            Rounding::Step(dec!(0.05)).apply(dec!(21.01), c),
+            dec!(21.05)
+        );
         assert_eq!(Rounding::Step(dec!(0.5)).apply(dec!(21.01), c), dec!(21.50));
         assert_eq!(Rounding::Step(dec!(1)).apply(dec!(21.01), c), dec!(22));
         assert_eq!(Rounding::None.apply(dec!(21.001), c), dec!(21.01));
@@ -335,7 +337,9 @@ mod tests {
     fn category_rule_overrides_global() {
         let mut rules = PriceRules::default();
         let topup = PriceRule::new(dec!(2), dec!(0), dec!(3), Rounding::None, None).unwrap();
-        rules.by_category.insert(Category::MobileTopup, topup.clone());
+        rules
+            .by_category
+            .insert(Category::MobileTopup, topup.clone());
         assert_eq!(rules.rule_for(Category::MobileTopup), &topup);
         assert_eq!(rules.rule_for(Category::GiftCard), &PriceRule::starter());
     }

@@ -123,12 +123,16 @@ impl TryFrom<ProductRow> for Product {
             what: "products",
             detail,
         };
-        let currency = crate::money::Currency::parse(&r.currency).map_err(|e| corrupt(e.to_string()))?;
+        let currency =
+            crate::money::Currency::parse(&r.currency).map_err(|e| corrupt(e.to_string()))?;
         let face_currency =
             crate::money::Currency::parse(&r.face_currency).map_err(|e| corrupt(e.to_string()))?;
         Ok(Product {
             id: r.id,
-            category: r.category.parse().map_err(|e: UnknownCategory| corrupt(e.to_string()))?,
+            category: r
+                .category
+                .parse()
+                .map_err(|e: UnknownCategory| corrupt(e.to_string()))?,
             face_value: Money::from_minor(r.face_minor, face_currency),
             wholesale: Money::from_minor(r.wholesale_minor, currency),
             retail: Money::from_minor(r.retail_minor, currency),

@@ -129,12 +129,11 @@ impl<S: SecretStore> EnvFirst<S> {
 
 impl<S: SecretStore> SecretStore for EnvFirst<S> {
     fn get(&self, name: &str) -> Result<Option<Redacted<String>>, SecretError> {
-        if let Some(var) = names::env_var(name) {
-            if let Ok(v) = std::env::var(var) {
-                if !v.is_empty() {
-                    return Ok(Some(Redacted(v)));
-                }
-            }
+        if let Some(var) = names::env_var(name)
+            && let Ok(v) = std::env::var(var)
+            && !v.is_empty()
+        {
+            return Ok(Some(Redacted(v)));
         }
         self.inner.get(name)
     }

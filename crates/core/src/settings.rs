@@ -10,10 +10,12 @@ pub const SUPPLIER_REQUEST_TIMEOUT_MS: &str = "supplier.request_timeout_ms";
 pub const SHOP_NAME: &str = "shop.name";
 
 pub async fn get<'e>(db: impl SqliteExecutor<'e>, key: &str) -> Result<Option<String>, DbError> {
-    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?1")
-        .bind(key)
-        .fetch_optional(db)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = ?1")
+            .bind(key)
+            .fetch_optional(db)
+            .await?,
+    )
 }
 
 pub async fn set<'e>(db: impl SqliteExecutor<'e>, key: &str, value: &str) -> Result<(), DbError> {

@@ -20,7 +20,9 @@ pub async fn run(ctx: &Context) -> anyhow::Result<()> {
         }),
         || {
             let days = match (runway.days, runway.avg_daily_spend) {
-                (Some(d), Some(spend)) => format!("{d} days of runway at {spend}/day (7-day average)"),
+                (Some(d), Some(spend)) => {
+                    format!("{d} days of runway at {spend}/day (7-day average)")
+                }
                 _ => "runway unknown: no supplier spend in the last 7 days".to_string(),
             };
             format!("supplier balance: {}\n{days}", balance.available)

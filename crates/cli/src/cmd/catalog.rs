@@ -1,8 +1,8 @@
 use std::io::IsTerminal;
 
 use codetill_core::catalog::{self, SyncKind, SyncOptions, SyncReport};
-use codetill_core::progress::Progress;
 use codetill_core::product::Product;
+use codetill_core::progress::Progress;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -72,7 +72,10 @@ fn summary(r: &SyncReport) -> String {
         ));
     }
     if r.skipped_rows.len() > 10 {
-        out.push_str(&format!("\n  … and {} more skipped rows", r.skipped_rows.len() - 10));
+        out.push_str(&format!(
+            "\n  … and {} more skipped rows",
+            r.skipped_rows.len() - 10
+        ));
     }
     out
 }
@@ -118,7 +121,12 @@ pub async fn search(ctx: &Context, args: SearchArgs) -> anyhow::Result<()> {
             return format!("no products match {:?}", args.query);
         }
         let sku_w = hits.iter().map(|h| h.sku.len()).max().unwrap_or(3).max(3);
-        let name_w = hits.iter().map(|h| h.name.chars().count()).max().unwrap_or(4).clamp(4, 48);
+        let name_w = hits
+            .iter()
+            .map(|h| h.name.chars().count())
+            .max()
+            .unwrap_or(4)
+            .clamp(4, 48);
         let mut out = format!(
             "{:<sku_w$}  {:<name_w$}  {:<6}  {:>12}  {}",
             "SKU", "NAME", "REGION", "PRICE", "STOCK"
@@ -132,7 +140,11 @@ pub async fn search(ctx: &Context, args: SearchArgs) -> anyhow::Result<()> {
                 h.region,
                 h.price,
                 h.currency,
-                if h.in_stock { "in stock" } else { "out of stock" }
+                if h.in_stock {
+                    "in stock"
+                } else {
+                    "out of stock"
+                }
             ));
         }
         out

@@ -40,7 +40,9 @@ async fn set(ctx: &Context, a: PricingSetArgs) -> anyhow::Result<()> {
                 rule.fx_pct,
                 rule.margin_pct,
                 rule.rounding,
-                rule.floor.map(|f| format!(", floor {f}")).unwrap_or_default(),
+                rule.floor
+                    .map(|f| format!(", floor {f}"))
+                    .unwrap_or_default(),
                 report.changed,
                 report.products
             )

@@ -44,7 +44,11 @@ async fn set(ctx: &Context, url: String, key_stdin: bool) -> anyhow::Result<()> 
             format!(
                 "supplier set: {}{}",
                 url.trim(),
-                if key_stdin { " (key stored in the OS keyring)" } else { "" }
+                if key_stdin {
+                    " (key stored in the OS keyring)"
+                } else {
+                    ""
+                }
             )
         },
     )
@@ -52,7 +56,9 @@ async fn set(ctx: &Context, url: String, key_stdin: bool) -> anyhow::Result<()> 
 
 async fn show(ctx: &Context) -> anyhow::Result<()> {
     let db = ctx.db().await?;
-    let env_url = std::env::var("CODETILL_SUPPLIER_URL").ok().filter(|u| !u.is_empty());
+    let env_url = std::env::var("CODETILL_SUPPLIER_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
     let url = match env_url {
         Some(u) => Some(u),
         None => settings::get(db.pool(), settings::SUPPLIER_URL).await?,

@@ -36,7 +36,10 @@ impl RuleRow {
     fn into_rule(self) -> Result<(Option<Category>, PriceRule), DbError> {
         let category = match self.category.as_str() {
             GLOBAL => None,
-            c => Some(c.parse().map_err(|e: crate::product::UnknownCategory| corrupt(e.to_string()))?),
+            c => Some(
+                c.parse()
+                    .map_err(|e: crate::product::UnknownCategory| corrupt(e.to_string()))?,
+            ),
         };
         let floor = match (self.floor_minor, self.floor_currency) {
             (Some(m), Some(c)) => Some(Money::from_minor(
@@ -141,12 +144,13 @@ async fn reprice(
     .await?;
     let mut changed = Vec::new();
     for (id, sku, category, wholesale_minor, retail_minor, currency) in &rows {
-        let category: Category = category
-            .parse()
-            .map_err(|e: crate::product::UnknownCategory| DbError::Corrupt {
-                what: "products",
-                detail: e.to_string(),
-            })?;
+        let category: Category =
+            category
+                .parse()
+                .map_err(|e: crate::product::UnknownCategory| DbError::Corrupt {
+                    what: "products",
+                    detail: e.to_string(),
+                })?;
         let currency = Currency::parse(currency).map_err(|e| DbError::Corrupt {
             what: "products",
             detail: e.to_string(),
@@ -157,7 +161,14 @@ async fn reprice(
             detail: e.to_string(),
         })?;
         if new_minor != *retail_minor {
-            changed.push((*id, sku, currency, *wholesale_minor, *retail_minor, new_minor));
+            changed.push((
+                *id,
+                sku,
+                currency,
+                *wholesale_minor,
+                *retail_minor,
+                new_minor,
+            ));
         }
     }
     for (id, sku, currency, wholesale_minor, old, new) in &changed {

@@ -33,7 +33,11 @@ pub fn fts_query(text: &str) -> Option<String> {
     }
 }
 
-pub async fn search(pool: &SqlitePool, text: &str, limit: u32) -> Result<Vec<Product>, CatalogError> {
+pub async fn search(
+    pool: &SqlitePool,
+    text: &str,
+    limit: u32,
+) -> Result<Vec<Product>, CatalogError> {
     let Some(query) = fts_query(text) else {
         return Ok(Vec::new());
     };
@@ -64,10 +68,24 @@ pub async fn search(pool: &SqlitePool, text: &str, limit: u32) -> Result<Vec<Pro
 
 /// One product by its exact sku (a scanner, or a quote).
 pub async fn product_by_sku(pool: &SqlitePool, sku: &str) -> Result<Option<Product>, CatalogError> {
-    let sql = format!("SELECT {} FROM products p WHERE p.sku = ?1", ProductRow::COLUMNS);
-    let row: Option<ProductRow> = sqlx::query_as(&sql).bind(sku.trim()).fetch_optional(pool).await?;
+    let sql = format!(
+        "SELECT {} FROM products p WHERE p.sku = ?1",
+        ProductRow::COLUMNS
+    );
+    let row: Option<ProductRow> = sqlx::query_as(&sql)
+        .bind(sku.trim())
+        .fetch_optional(pool)
+        .await?;
     row.map(|r| Product::try_from(r).map_err(CatalogError::from))
         .transpose()
+}
+
+pub async fn product_count(db: &crate::db::Db) -> Result<i64, CatalogError> {
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM products WHERE discontinued_at IS NULL")
+            .fetch_one(db.pool())
+            .await?,
+    )
 }
 
 #[cfg(test)]
@@ -91,12 +109,4 @@ mod tests {
         assert_eq!(fts_query("\"\" ** ()"), None);
         assert_eq!(fts_query(""), None);
     }
-}
-
-pub async fn product_count(db: &crate::db::Db) -> Result<i64, CatalogError> {
-    Ok(
-        sqlx::query_scalar("SELECT count(*) FROM products WHERE discontinued_at IS NULL")
-            .fetch_one(db.pool())
-            .await?,
-    )
 }

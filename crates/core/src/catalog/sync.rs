@@ -18,7 +18,9 @@ use crate::supplier::{BadRow, CatalogPage, CatalogRequest, Supplier, SupplierErr
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    #[error("catalog sync failed after {pages} page(s), the previous catalog is unchanged: {source}")]
+    #[error(
+        "catalog sync failed after {pages} page(s), the previous catalog is unchanged: {source}"
+    )]
     Supplier {
         pages: u64,
         #[source]
@@ -120,7 +122,8 @@ const STAGE_DDL: &str = "CREATE TEMP TABLE IF NOT EXISTS sync_stage (
     supplier_updated_at TEXT NOT NULL
 ) WITHOUT ROWID";
 /// Skus that came in rows we could not read: not imported, but not gone either.
-const BAD_DDL: &str = "CREATE TEMP TABLE IF NOT EXISTS sync_bad_skus (sku TEXT PRIMARY KEY) WITHOUT ROWID";
+const BAD_DDL: &str =
+    "CREATE TEMP TABLE IF NOT EXISTS sync_bad_skus (sku TEXT PRIMARY KEY) WITHOUT ROWID";
 
 /// Columns of the product that a sync may change; a row that differs in none of them
 /// is left alone (no write, no FTS update).
@@ -166,8 +169,12 @@ pub async fn sync(
 
     sqlx::query(STAGE_DDL).execute(&mut *conn).await?;
     sqlx::query(BAD_DDL).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM temp.sync_stage").execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM temp.sync_bad_skus").execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM temp.sync_stage")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM temp.sync_bad_skus")
+        .execute(&mut *conn)
+        .await?;
 
     let walked = walk(&mut conn, supplier, options, since, &rules, progress).await;
     let result = match walked {
@@ -190,8 +197,12 @@ pub async fn sync(
         Err(e) => Err(e),
     };
     // Leave the pooled connection clean; the temp tables can be large.
-    let _ = sqlx::query("DROP TABLE IF EXISTS temp.sync_stage").execute(&mut *conn).await;
-    let _ = sqlx::query("DROP TABLE IF EXISTS temp.sync_bad_skus").execute(&mut *conn).await;
+    let _ = sqlx::query("DROP TABLE IF EXISTS temp.sync_stage")
+        .execute(&mut *conn)
+        .await;
+    let _ = sqlx::query("DROP TABLE IF EXISTS temp.sync_bad_skus")
+        .execute(&mut *conn)
+        .await;
     if let Err(e) = &result {
         tracing::warn!(run_id, error = %e, "catalog sync failed");
         fail_run(db, run_id, &e.to_string()).await?;
@@ -255,12 +266,14 @@ async fn start_run(
 }
 
 async fn fail_run(db: &Db, run_id: i64, error: &str) -> Result<(), SyncError> {
-    sqlx::query("UPDATE sync_runs SET status = 'failed', finished_at = ?1, error = ?2 WHERE id = ?3")
-        .bind(now_text())
-        .bind(error)
-        .bind(run_id)
-        .execute(db.pool())
-        .await?;
+    sqlx::query(
+        "UPDATE sync_runs SET status = 'failed', finished_at = ?1, error = ?2 WHERE id = ?3",
+    )
+    .bind(now_text())
+    .bind(error)
+    .bind(run_id)
+    .execute(db.pool())
+    .await?;
     Ok(())
 }
 
@@ -435,10 +448,12 @@ async fn stage_page(
     .execute(&mut *tx)
     .await?;
     if !bad_skus.is_empty() {
-        sqlx::query("INSERT OR IGNORE INTO temp.sync_bad_skus (sku) SELECT value FROM json_each(?1)")
-            .bind(serde_json::Value::from(bad_skus).to_string())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT OR IGNORE INTO temp.sync_bad_skus (sku) SELECT value FROM json_each(?1)",
+        )
+        .bind(serde_json::Value::from(bad_skus).to_string())
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(())

@@ -191,6 +191,8 @@ pub trait Supplier: Send + Sync {
     /// Sends the order; the same request may be sent again only under the same key.
     async fn place_order(&self, request: &OrderRequest) -> Result<SupplierOrder, SupplierError>;
     /// The order created under `client_order_id`, or `None` if there never was one.
-    async fn get_order(&self, client_order_id: &str)
-    -> Result<Option<SupplierOrder>, SupplierError>;
+    async fn get_order(
+        &self,
+        client_order_id: &str,
+    ) -> Result<Option<SupplierOrder>, SupplierError>;
 }

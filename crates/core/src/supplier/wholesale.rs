@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
 use super::{
-    Balance, BadRow, CatalogPage, CatalogRequest, DuplicateMode, IssuedCode, OrderRequest,
+    BadRow, Balance, CatalogPage, CatalogRequest, DuplicateMode, IssuedCode, OrderRequest,
     RejectReason, Stock, Supplier, SupplierError, SupplierOrder, SupplierOrderStatus,
 };
 use crate::money::{Currency, Money};
@@ -178,7 +178,11 @@ async fn error_from_response(response: Response) -> SupplierError {
     classify(status, header_retry, parsed.map(|b| b.error))
 }
 
-fn classify(status: StatusCode, header_retry: Option<u64>, detail: Option<ErrorDetail>) -> SupplierError {
+fn classify(
+    status: StatusCode,
+    header_retry: Option<u64>,
+    detail: Option<ErrorDetail>,
+) -> SupplierError {
     let message = detail
         .as_ref()
         .map(|d| d.message.clone())
@@ -250,7 +254,11 @@ fn required(field: &'static str, v: Option<String>) -> Result<String, String> {
     }
 }
 
-fn parse_money(field: &'static str, amount: Option<String>, currency: &str) -> Result<Money, String> {
+fn parse_money(
+    field: &'static str,
+    amount: Option<String>,
+    currency: &str,
+) -> Result<Money, String> {
     let amount = required(field, amount)?;
     let currency = Currency::parse(currency).map_err(|e| format!("{field}: {e}"))?;
     Money::parse(&amount, currency).map_err(|e| format!("{field}: {e}"))
@@ -290,7 +298,9 @@ fn parse_product(raw: &RawValue) -> Result<SupplierProduct, BadRow> {
         region: required("region", row.region).map_err(bad)?,
         face_value: parse_money("face_value", row.face_value, &face_currency).map_err(bad)?,
         wholesale,
-        in_stock: row.in_stock.ok_or_else(|| bad("missing field in_stock".into()))?,
+        in_stock: row
+            .in_stock
+            .ok_or_else(|| bad("missing field in_stock".into()))?,
         redeem_url: row.redeem_url.filter(|s| !s.is_empty()),
         redeem_instructions: row.redeem_instructions.filter(|s| !s.is_empty()),
         updated_at,
@@ -426,7 +436,8 @@ impl Supplier for WholesaleClient {
     }
 
     async fn catalog_page(&self, request: &CatalogRequest) -> Result<CatalogPage, SupplierError> {
-        let mut query: Vec<(&str, String)> = vec![("limit", request.limit.clamp(1, 1000).to_string())];
+        let mut query: Vec<(&str, String)> =
+            vec![("limit", request.limit.clamp(1, 1000).to_string())];
         if let Some(c) = &request.cursor {
             query.push(("cursor", c.clone()));
         }
@@ -440,7 +451,10 @@ impl Supplier for WholesaleClient {
             .send(self.request(Method::GET, "v1/catalog")?.query(&query))
             .await?;
         if !response.status().is_success() {
-            return Err(fixed_path(error_from_response(response).await, "v1/catalog"));
+            return Err(fixed_path(
+                error_from_response(response).await,
+                "v1/catalog",
+            ));
         }
         let bytes = response.bytes().await.map_err(|e| transport_error(&e))?;
         let body: CatalogBody<'_> =
@@ -538,21 +552,67 @@ mod tests {
         use SupplierError::*;
         let c = |s: u16, code: &str| classify(StatusCode::from_u16(s).unwrap(), None, detail(code));
         assert!(matches!(c(401, "unauthorized"), Configuration { .. }));
-        assert!(matches!(c(404, "not_found"), Rejected { reason: RejectReason::NotFound, .. }));
-        assert!(matches!(c(400, "invalid_request"), Rejected { reason: RejectReason::InvalidRequest, .. }));
-        assert!(matches!(c(402, "insufficient_balance"), Rejected { reason: RejectReason::InsufficientBalance, .. }));
-        assert!(matches!(c(409, "out_of_stock"), Rejected { reason: RejectReason::OutOfStock, .. }));
-        assert!(matches!(c(409, "price_changed"), Rejected { reason: RejectReason::PriceChanged, .. }));
-        assert!(matches!(c(409, "idempotency_conflict"), Rejected { reason: RejectReason::IdempotencyConflict, .. }));
+        assert!(matches!(
+            c(404, "not_found"),
+            Rejected {
+                reason: RejectReason::NotFound,
+                ..
+            }
+        ));
+        assert!(matches!(
+            c(400, "invalid_request"),
+            Rejected {
+                reason: RejectReason::InvalidRequest,
+                ..
+            }
+        ));
+        assert!(matches!(
+            c(402, "insufficient_balance"),
+            Rejected {
+                reason: RejectReason::InsufficientBalance,
+                ..
+            }
+        ));
+        assert!(matches!(
+            c(409, "out_of_stock"),
+            Rejected {
+                reason: RejectReason::OutOfStock,
+                ..
+            }
+        ));
+        assert!(matches!(
+            c(409, "price_changed"),
+            Rejected {
+                reason: RejectReason::PriceChanged,
+                ..
+            }
+        ));
+        assert!(matches!(
+            c(409, "idempotency_conflict"),
+            Rejected {
+                reason: RejectReason::IdempotencyConflict,
+                ..
+            }
+        ));
         assert!(matches!(c(503, "unavailable"), Ambiguous { .. }));
         assert!(matches!(c(500, "internal"), Ambiguous { .. }));
-        let limited = classify(StatusCode::TOO_MANY_REQUESTS, Some(3), detail("rate_limited"));
+        let limited = classify(
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(3),
+            detail("rate_limited"),
+        );
         assert_eq!(
             limited,
-            Retryable { retry_after: Some(Duration::from_secs(3)), message: "rate limited: m".into() }
+            Retryable {
+                retry_after: Some(Duration::from_secs(3)),
+                message: "rate limited: m".into()
+            }
         );
         // A 404 with no API error body means the URL points somewhere else.
-        assert!(matches!(classify(StatusCode::NOT_FOUND, None, None), Configuration { .. }));
+        assert!(matches!(
+            classify(StatusCode::NOT_FOUND, None, None),
+            Configuration { .. }
+        ));
     }
 
     #[test]
@@ -565,14 +625,24 @@ mod tests {
             (good.replace(r#""9.10""#, r#""9,10""#), "wholesale_price"),
             (good.replace(r#""9.10""#, "9.1"), "unreadable row"),
             (good.replace("gift_card", "toaster"), "unknown category"),
-            (good.replace(r#""currency":"USD""#, r#""currency":"ZZZ""#), "unknown currency"),
-            (good.replace("2026-11-30T10:00:00Z", "yesterday"), "updated_at"),
+            (
+                good.replace(r#""currency":"USD""#, r#""currency":"ZZZ""#),
+                "unknown currency",
+            ),
+            (
+                good.replace("2026-11-30T10:00:00Z", "yesterday"),
+                "updated_at",
+            ),
             ("42".to_string(), "unreadable row"),
         ];
         for (text, want) in cases {
             let raw: Box<RawValue> = serde_json::from_str(&text).unwrap();
             let err = parse_product(&raw).unwrap_err();
-            assert!(err.reason.contains(want), "{text}: {} lacks {want}", err.reason);
+            assert!(
+                err.reason.contains(want),
+                "{text}: {} lacks {want}",
+                err.reason
+            );
         }
     }
 

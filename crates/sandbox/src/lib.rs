@@ -1,0 +1,64 @@
+//! `codetill-sandbox`: a wholesale digital-goods supplier that serves Wholesale
+//! API v1 (`shared/contracts/supplier-api.md`) with scriptable faults — the
+//! default supplier for development and every test.
+//!
+//! How it fits together. [`SandboxState`] holds everything in memory behind one
+//! `Arc`: the catalog (generated deterministically from a seed by
+//! `catalog_gen` out of the tables in `catalog_data`, stored sorted by sku in
+//! `catalog` and walked with keyset cursors from `cursor`), the ledger (balance,
+//! orders, idempotency, pending orders; `ledger`, `codes`), the fault book and
+//! latency (`faults`) and counters. [`app`] is the axum router: the contract's
+//! `/v1` routes (`routes::v1`) sit behind one gate (`routes::gate`: latency,
+//! bearer auth, counting, fault injection); `/_sandbox` routes
+//! (`routes::controls`) script the state. [`serve`] runs its own accept loop
+//! rather than `axum::serve` so that a fault can close a connection without
+//! answering ([`ConnectionHandle`]). Order creation takes a per-key async lock
+//! and runs in a detached task, so a concurrent POST with the same key waits and
+//! then replays, and a client hanging up cannot cancel an order half made.
+
+mod catalog;
+mod catalog_data;
+mod catalog_gen;
+mod codes;
+mod config;
+mod cursor;
+mod error;
+mod faults;
+mod foreground;
+mod ledger;
+mod prng;
+mod routes;
+mod server;
+mod state;
+mod wire;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+pub use catalog_gen::DEMO_SKU;
+pub use config::{SandboxArgs, SandboxConfig};
+pub use foreground::run_foreground;
+pub use server::{ConnectionHandle, SandboxHandle, serve, spawn};
+pub use state::{Counters, SandboxState};
+
+/// The sandbox's HTTP routes over `state`; testable with
+/// `tower::ServiceExt::oneshot` (faults that drop a connection answer 500
+/// there, having no connection to drop).
+pub fn app(state: SandboxState) -> Router {
+    use routes::{controls, gate, v1};
+    let contract = Router::new()
+        .route("/v1/catalog", get(v1::catalog))
+        .route("/v1/stock/{sku}", get(v1::stock))
+        .route("/v1/balance", get(v1::balance))
+        .route("/v1/orders", post(v1::create_order))
+        .route("/v1/orders/{client_order_id}", get(v1::get_order))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            gate::v1_gate,
+        ));
+    contract
+        .merge(controls::router())
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .with_state(state)
+}
