@@ -15,7 +15,7 @@ pub const KEY: &str = "sandbox-key";
 /// A sandbox supplier serving on 127.0.0.1, stopped when dropped with the runtime.
 pub struct Sandbox {
     handle: SandboxHandle,
-    http: reqwest::Client,
+    pub http: reqwest::Client,
 }
 
 impl Sandbox {
@@ -112,4 +112,62 @@ pub fn codetill_bin() -> PathBuf {
         dir.pop();
     }
     dir.join(format!("codetill{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// A shop ready to sell: a sandbox supplier, a synced catalog and an order engine
+/// with short timeouts, so that fault tests run in seconds.
+pub struct Shop {
+    pub sandbox: Sandbox,
+    pub dir: tempfile::TempDir,
+    pub db: Db,
+    pub engine: codetill_core::orders::Engine,
+}
+
+/// The vault key tests use.
+pub const VAULT_KEY: [u8; 32] = [7; 32];
+
+impl Shop {
+    pub async fn open(products: usize) -> anyhow::Result<Shop> {
+        let sandbox = Sandbox::start(products).await?;
+        let (dir, db) = temp_db().await?;
+        codetill_core::catalog::sync(
+            &db,
+            &sandbox.client()?,
+            &codetill_core::catalog::SyncOptions::default(),
+            &codetill_core::progress::NoProgress,
+        )
+        .await?;
+        let engine = Shop::engine_for(&sandbox, &db)?;
+        Ok(Shop {
+            sandbox,
+            dir,
+            db,
+            engine,
+        })
+    }
+
+    /// Another till on the same database (its own name on leases).
+    pub fn engine_for(sandbox: &Sandbox, db: &Db) -> anyhow::Result<codetill_core::orders::Engine> {
+        let supplier = std::sync::Arc::new(sandbox.client_with(KEY, Duration::from_millis(600))?);
+        let vault = std::sync::Arc::new(codetill_core::vault::Vault::from_key(&VAULT_KEY));
+        let mut engine = codetill_core::orders::Engine::new(db.clone(), supplier, vault);
+        engine.options.lease = Duration::from_millis(1500);
+        engine.options.budget = Duration::from_secs(10);
+        engine.options.backoff_start = Duration::from_millis(50);
+        engine.options.backoff_max = Duration::from_millis(500);
+        Ok(engine)
+    }
+
+    /// The sandbox's orders (as the supplier recorded them).
+    pub async fn supplier_orders(&self) -> anyhow::Result<Vec<Value>> {
+        let v: Value = self
+            .sandbox
+            .http
+            .get(format!("{}/_sandbox/orders", self.sandbox.url()))
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok(v.as_array().cloned().unwrap_or_default())
+    }
 }

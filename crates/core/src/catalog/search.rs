@@ -33,6 +33,11 @@ pub fn fts_query(text: &str) -> Option<String> {
     }
 }
 
+/// Ranking every match costs time in proportion to the matches; beyond this many a
+/// query is too broad to rank usefully (one letter, "gift"), and the first matches
+/// found are ranked instead, so that every keystroke stays fast.
+const RANK_AT_MOST: i64 = 1000;
+
 pub async fn search(
     pool: &SqlitePool,
     text: &str,
@@ -42,10 +47,26 @@ pub async fn search(
         return Ok(Vec::new());
     };
     let limit = limit.clamp(1, MAX_LIMIT);
+    let mut conn = pool.acquire().await?;
+    let matches: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT 1 FROM products_fts WHERE products_fts MATCH ?1 LIMIT ?2)",
+    )
+    .bind(&query)
+    .bind(RANK_AT_MOST + 1)
+    .fetch_one(&mut *conn)
+    .await?;
+    if matches == 0 {
+        return Ok(Vec::new());
+    }
+    let order = if matches <= RANK_AT_MOST {
+        "ORDER BY rank"
+    } else {
+        ""
+    };
     let sql = format!(
         "SELECT {cols} FROM (
              SELECT rowid, rank FROM products_fts WHERE products_fts MATCH ?1
-             ORDER BY rank LIMIT ?2
+             {order} LIMIT ?2
          ) AS f
          JOIN products p ON p.id = f.rowid
          WHERE p.discontinued_at IS NULL
@@ -59,7 +80,7 @@ pub async fn search(
         .bind(i64::from(limit) * 2)
         .bind(text.trim())
         .bind(i64::from(limit))
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await?;
     rows.into_iter()
         .map(|r| Product::try_from(r).map_err(CatalogError::from))

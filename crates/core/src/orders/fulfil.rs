@@ -1,0 +1,310 @@
+//! Fulfilment: drive a paid order to delivered (or refund due) without ever buying
+//! twice. The order's `client_order_id` was committed with the order before the
+//! first call and every attempt sends the identical request. After an outcome that
+//! is not known (timeout, dropped connection, 5xx) the order is looked up by that
+//! key before anything is sent again.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::time::{Instant, sleep};
+
+use super::OrderError;
+use super::lease;
+use super::state::OrderStatus;
+use super::store;
+use crate::db::Db;
+use crate::supplier::{
+    DuplicateMode, OrderRequest, RejectReason, Supplier, SupplierError, SupplierOrder,
+    SupplierOrderStatus,
+};
+use crate::vault::Vault;
+
+#[derive(Debug, Clone)]
+pub struct FulfilOptions {
+    /// How long a lease lasts; renewed before every step. Must exceed the supplier's
+    /// request timeout.
+    pub lease: Duration,
+    /// The most supplier attempts (sends and look-ups) in one drive.
+    pub max_attempts: u32,
+    /// How long one drive keeps going (polling a pending order, backing off) before
+    /// it leaves the order open for later.
+    pub budget: Duration,
+    pub backoff_start: Duration,
+    pub backoff_max: Duration,
+}
+
+impl Default for FulfilOptions {
+    fn default() -> Self {
+        FulfilOptions {
+            lease: Duration::from_secs(60),
+            max_attempts: 12,
+            budget: Duration::from_secs(30),
+            backoff_start: Duration::from_millis(200),
+            backoff_max: Duration::from_secs(5),
+        }
+    }
+}
+
+/// How a drive ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Delivered,
+    /// The supplier refused after payment: payment taken, no code issued, refund due.
+    RefundDue {
+        code: String,
+        message: String,
+    },
+    /// Still open (supplier pending or unreachable); finished by a later recovery.
+    Open {
+        reason: String,
+    },
+    /// Another live process is driving this order.
+    Busy,
+}
+
+enum Step {
+    Send,
+    Lookup,
+    Poll,
+}
+
+pub struct Fulfiller<'a> {
+    pub db: &'a Db,
+    pub supplier: &'a dyn Supplier,
+    pub vault: &'a Vault,
+    pub owner: &'a str,
+    pub options: &'a FulfilOptions,
+}
+
+impl Fulfiller<'_> {
+    pub async fn drive(&self, id: i64) -> Result<Outcome, OrderError> {
+        if !lease::acquire(self.db, id, self.owner, self.options.lease).await? {
+            return Ok(Outcome::Busy);
+        }
+        let result = self.drive_leased(id).await;
+        if !matches!(result, Ok(Outcome::Delivered | Outcome::RefundDue { .. })) {
+            // Delivered and refused orders dropped their lease in the same transaction.
+            lease::release(self.db, id, self.owner).await?;
+        }
+        result
+    }
+
+    async fn drive_leased(&self, id: i64) -> Result<Outcome, OrderError> {
+        let mut conn = self
+            .db
+            .pool()
+            .acquire()
+            .await
+            .map_err(crate::db::DbError::from)?;
+        let order = store::get(&mut conn, id).await?;
+        drop(conn);
+        let request = OrderRequest {
+            client_order_id: order.client_order_id.clone(),
+            sku: order.sku.clone(),
+            quantity: order.quantity,
+            max_unit_price: order.max_unit_price,
+        };
+        // `paid` was never sent; `ordering`/`unknown` may have reached the supplier.
+        let mut step = match order.status {
+            OrderStatus::Paid => Step::Send,
+            s if s.is_open() => Step::Lookup,
+            _ => return Ok(Outcome::Busy),
+        };
+        let started = Instant::now();
+        let mut delay = self.options.backoff_start;
+        let mut attempts = 0u32;
+        let mut last_problem = String::from("not attempted");
+        loop {
+            if attempts >= self.options.max_attempts || started.elapsed() >= self.options.budget {
+                return Ok(Outcome::Open {
+                    reason: format!("still open after {attempts} attempt(s): {last_problem}"),
+                });
+            }
+            if !lease::acquire(self.db, id, self.owner, self.options.lease).await? {
+                return Ok(Outcome::Busy);
+            }
+            attempts += 1;
+            let next = match step {
+                Step::Send => {
+                    if !store::step(
+                        self.db,
+                        id,
+                        self.owner,
+                        OrderStatus::Ordering,
+                        Some("send"),
+                        None,
+                        true,
+                    )
+                    .await?
+                    {
+                        return Ok(Outcome::Busy);
+                    }
+                    match self.supplier.place_order(&request).await {
+                        Ok(found) => self.settle(id, &request, found).await?,
+                        Err(e) => self.after_send_error(id, e, &mut last_problem).await?,
+                    }
+                }
+                Step::Lookup => match self.supplier.get_order(&request.client_order_id).await {
+                    Ok(Some(found)) => self.settle(id, &request, found).await?,
+                    // Never created: sending the same request again is safe.
+                    Ok(None) => Next::Go(Step::Send),
+                    Err(SupplierError::Configuration { message }) => {
+                        return Ok(Outcome::Open { reason: message });
+                    }
+                    Err(e) => {
+                        last_problem = e.to_string();
+                        Next::Wait(Step::Lookup, retry_after(&e))
+                    }
+                },
+                Step::Poll => match self.supplier.get_order(&request.client_order_id).await {
+                    Ok(Some(found)) => self.settle(id, &request, found).await?,
+                    Ok(None) => Next::Go(Step::Send),
+                    Err(e) => {
+                        last_problem = e.to_string();
+                        Next::Wait(Step::Poll, retry_after(&e))
+                    }
+                },
+            };
+            match next {
+                Next::Done(outcome) => return Ok(outcome),
+                Next::Go(s) => step = s,
+                Next::Wait(s, after) => {
+                    let wait = after.unwrap_or(delay).min(Duration::from_secs(30));
+                    if started.elapsed() + wait > self.options.budget {
+                        return Ok(Outcome::Open {
+                            reason: format!(
+                                "still open after {attempts} attempt(s): {last_problem}"
+                            ),
+                        });
+                    }
+                    sleep(wait).await;
+                    delay = (delay * 2).min(self.options.backoff_max);
+                    step = s;
+                    if matches!(step, Step::Poll) {
+                        last_problem =
+                            "the supplier is still processing the order (pending)".into();
+                    }
+                }
+            }
+        }
+    }
+
+    /// What to do after the supplier answered with an order.
+    async fn settle(
+        &self,
+        id: i64,
+        request: &OrderRequest,
+        found: SupplierOrder,
+    ) -> Result<Next, OrderError> {
+        if found.client_order_id != request.client_order_id {
+            return Err(OrderError::Supplier(SupplierError::Ambiguous {
+                message: format!(
+                    "the supplier answered for {} instead of {}",
+                    found.client_order_id, request.client_order_id
+                ),
+            }));
+        }
+        match found.status {
+            SupplierOrderStatus::Completed => {
+                if store::deliver(self.db, self.vault, id, self.owner, &found).await? {
+                    Ok(Next::Done(Outcome::Delivered))
+                } else {
+                    Ok(Next::Done(Outcome::Busy))
+                }
+            }
+            SupplierOrderStatus::Pending => {
+                store::step(
+                    self.db,
+                    id,
+                    self.owner,
+                    OrderStatus::Ordering,
+                    None,
+                    Some((&found.order_id, "pending")),
+                    false,
+                )
+                .await?;
+                Ok(Next::Wait(Step::Poll, None))
+            }
+            SupplierOrderStatus::Failed => {
+                let (code, message) = found
+                    .failure
+                    .unwrap_or_else(|| ("failed".into(), "the supplier failed the order".into()));
+                self.refuse(id, &code, &message).await
+            }
+        }
+    }
+
+    async fn refuse(&self, id: i64, code: &str, message: &str) -> Result<Next, OrderError> {
+        if store::refuse(self.db, id, self.owner, code, message).await? {
+            if code == RejectReason::InsufficientBalance.code() {
+                super::quote::forget_balance(self.db).await?;
+            }
+            Ok(Next::Done(Outcome::RefundDue {
+                code: code.to_string(),
+                message: message.to_string(),
+            }))
+        } else {
+            Ok(Next::Done(Outcome::Busy))
+        }
+    }
+
+    async fn after_send_error(
+        &self,
+        id: i64,
+        error: SupplierError,
+        last_problem: &mut String,
+    ) -> Result<Next, OrderError> {
+        *last_problem = error.to_string();
+        match error {
+            // The key was used with another body: only ever ours, so find it.
+            SupplierError::Rejected {
+                reason: RejectReason::IdempotencyConflict,
+                ..
+            } => Ok(Next::Go(Step::Lookup)),
+            SupplierError::Rejected { reason, message } => {
+                self.refuse(id, reason.code(), &message).await
+            }
+            SupplierError::Retryable { retry_after, .. } => {
+                // Known not processed. A supplier that replays may get the same
+                // request again; others are asked first.
+                let then = if self.supplier.duplicate_mode() == DuplicateMode::Replay {
+                    Step::Send
+                } else {
+                    Step::Lookup
+                };
+                Ok(Next::Wait(then, retry_after))
+            }
+            SupplierError::Ambiguous { message } => {
+                store::step(
+                    self.db,
+                    id,
+                    self.owner,
+                    OrderStatus::Unknown,
+                    Some(&message),
+                    None,
+                    false,
+                )
+                .await?;
+                Ok(Next::Go(Step::Lookup))
+            }
+            SupplierError::Configuration { message } => {
+                Ok(Next::Done(Outcome::Open { reason: message }))
+            }
+        }
+    }
+}
+
+enum Next {
+    Done(Outcome),
+    Go(Step),
+    Wait(Step, Option<Duration>),
+}
+
+fn retry_after(e: &SupplierError) -> Option<Duration> {
+    match e {
+        SupplierError::Retryable { retry_after, .. } => *retry_after,
+        _ => None,
+    }
+}

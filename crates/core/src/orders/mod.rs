@@ -1,0 +1,317 @@
+//! Sales: quote, payment, fulfilment at the supplier, recovery after a crash.
+//!
+//! The money path. A counter sale is quoted live (price, stock, balance, margin
+//! floor), paid (cash or card terminal), and only then ordered from the supplier
+//! under a `client_order_id` that was committed with the order. Every transition is
+//! one transaction; a process killed at any instant leaves an order that the next
+//! start ([`Engine::recover`]) finishes without a second supplier order.
+
+mod fulfil;
+mod lease;
+mod model;
+mod quote;
+pub mod state;
+mod store;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+pub use fulfil::{FulfilOptions, Outcome};
+pub use model::{Failure, Order, Payment, PaymentMethod, Refund, RevealedCode, Tender};
+pub use quote::{Quote, Refusal, forget_balance, quote};
+pub use state::OrderStatus;
+pub use store::{OrderFilter, find, list, open_order_ids, record_refund, reveal};
+
+use crate::catalog::CatalogError;
+use crate::db::{Db, DbError, now_text};
+use crate::money::Money;
+use crate::supplier::{Supplier, SupplierError};
+use crate::vault::{Vault, VaultError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    #[error("unknown sku {0:?}")]
+    UnknownSku(String),
+    #[error("sale refused, nothing charged: {0}")]
+    Refused(Refusal),
+    #[error("tendered {tendered} is less than the price {price}")]
+    ShortTender { tendered: Money, price: Money },
+    #[error("{0}")]
+    BadInput(String),
+    #[error("no order {0:?}")]
+    NotFound(String),
+    #[error("order {order} is {status}: cannot {action}")]
+    WrongState {
+        order: String,
+        status: OrderStatus,
+        action: &'static str,
+    },
+    #[error(transparent)]
+    Supplier(#[from] SupplierError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+}
+
+impl From<CatalogError> for OrderError {
+    fn from(e: CatalogError) -> Self {
+        match e {
+            CatalogError::Db(d) => OrderError::Db(d),
+        }
+    }
+}
+
+/// A sale at the counter, as staff enter it.
+#[derive(Debug, Clone)]
+pub struct CounterSale {
+    pub sku: String,
+    pub tender: Tender,
+    pub staff: String,
+    pub till_id: Option<String>,
+    pub email: Option<String>,
+}
+
+/// The result of a sale: the order, how fulfilment ended and, once delivered, the
+/// codes for the delivery screen.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sale {
+    pub order: Order,
+    pub outcome: Outcome,
+    pub codes: Vec<RevealedCode>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RecoveryReport {
+    pub examined: u32,
+    pub delivered: Vec<String>,
+    pub refund_due: Vec<String>,
+    pub open: Vec<String>,
+    pub busy: Vec<String>,
+    pub cancelled_quotes: u32,
+}
+
+/// The fulfilment engine of one process: its database, supplier and vault, and its
+/// name on order leases.
+pub struct Engine {
+    db: Db,
+    supplier: Arc<dyn Supplier>,
+    vault: Arc<Vault>,
+    owner: String,
+    pub options: FulfilOptions,
+}
+
+/// Quotes never paid are cancelled by recovery after this long.
+const STALE_QUOTE: Duration = Duration::from_secs(30 * 60);
+
+impl Engine {
+    pub fn new(db: Db, supplier: Arc<dyn Supplier>, vault: Arc<Vault>) -> Engine {
+        Engine {
+            db,
+            supplier,
+            vault,
+            owner: lease::owner_id(),
+            options: FulfilOptions::default(),
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
+    pub async fn quote(&self, sku: &str) -> Result<Quote, OrderError> {
+        quote::quote(&self.db, self.supplier.as_ref(), sku).await
+    }
+
+    /// Quote → payment → fulfilment. Refusals before payment create nothing.
+    pub async fn sell(&self, sale: &CounterSale) -> Result<Sale, OrderError> {
+        if let Tender::Card { terminal_ref } = &sale.tender
+            && terminal_ref.trim().is_empty()
+        {
+            return Err(OrderError::BadInput(
+                "the card terminal's reference is empty".into(),
+            ));
+        }
+        if let Some(email) = &sale.email {
+            check_email(email)?;
+        }
+        let quote = self.quote(&sale.sku).await?;
+        let payment = payment_for(&sale.tender, quote.price, &sale.staff)?;
+        let id = self.open(&quote, sale).await?;
+        store::record_payment(&self.db, id, &payment).await?;
+        let outcome = self.fulfil(id).await?;
+        self.sale(id, outcome).await
+    }
+
+    /// Opens a `quoted` order for `quote` (its client_order_id is fixed here).
+    pub async fn open(&self, quote: &Quote, sale: &CounterSale) -> Result<i64, OrderError> {
+        let p = &quote.product;
+        store::insert_quoted(
+            &self.db,
+            &store::NewOrder {
+                client_order_id: format!("ct-{}", ulid::Ulid::new()),
+                channel: "counter",
+                sku: p.sku.clone(),
+                name: p.name.clone(),
+                region: p.region.clone(),
+                face_value: p.face_value,
+                redeem_url: p.redeem_url.clone(),
+                redeem_instructions: p.redeem_instructions.clone(),
+                quantity: 1,
+                price: quote.price,
+                max_unit_price: quote.wholesale,
+                email: sale.email.clone(),
+                staff: sale.staff.clone(),
+                till_id: sale.till_id.clone(),
+            },
+        )
+        .await
+    }
+
+    /// Records payment of a quoted order (moves it to `paid`).
+    pub async fn pay(&self, id: i64, tender: &Tender, staff: &str) -> Result<(), OrderError> {
+        let mut conn = self.db.pool().acquire().await.map_err(DbError::from)?;
+        let order = store::get(&mut conn, id).await?;
+        drop(conn);
+        let payment = payment_for(tender, order.price, staff)?;
+        store::record_payment(&self.db, id, &payment).await
+    }
+
+    pub async fn cancel(&self, id: i64) -> Result<(), OrderError> {
+        store::cancel(&self.db, id).await
+    }
+
+    /// Drives one paid order towards delivered.
+    pub async fn fulfil(&self, id: i64) -> Result<Outcome, OrderError> {
+        fulfil::Fulfiller {
+            db: &self.db,
+            supplier: self.supplier.as_ref(),
+            vault: &self.vault,
+            owner: &self.owner,
+            options: &self.options,
+        }
+        .drive(id)
+        .await
+    }
+
+    async fn sale(&self, id: i64, outcome: Outcome) -> Result<Sale, OrderError> {
+        let mut conn = self.db.pool().acquire().await.map_err(DbError::from)?;
+        let order = store::get(&mut conn, id).await?;
+        drop(conn);
+        let codes = if order.status == OrderStatus::Delivered {
+            store::read_codes(&self.db, &self.vault, id).await?
+        } else {
+            Vec::new()
+        };
+        Ok(Sale {
+            order,
+            outcome,
+            codes,
+        })
+    }
+
+    /// Finishes every order left open (paid, ordering, unknown) that no live process
+    /// is driving, and cancels quotes that were never paid.
+    pub async fn recover(&self) -> Result<RecoveryReport, OrderError> {
+        let mut report = RecoveryReport::default();
+        let stale = crate::db::time_text(
+            chrono::Utc::now() - chrono::Duration::from_std(STALE_QUOTE).unwrap_or_default(),
+        );
+        let quotes: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM orders WHERE status = 'quoted' AND created_at < ?1")
+                .bind(stale)
+                .fetch_all(self.db.pool())
+                .await
+                .map_err(DbError::from)?;
+        for id in quotes {
+            if store::cancel(&self.db, id).await.is_ok() {
+                report.cancelled_quotes += 1;
+            }
+        }
+        for id in store::open_order_ids(&self.db).await? {
+            report.examined += 1;
+            let outcome = self.fulfil(id).await?;
+            let mut conn = self.db.pool().acquire().await.map_err(DbError::from)?;
+            let public = store::get(&mut conn, id).await?.public_id;
+            match outcome {
+                Outcome::Delivered => report.delivered.push(public),
+                Outcome::RefundDue { .. } => report.refund_due.push(public),
+                Outcome::Open { .. } => report.open.push(public),
+                Outcome::Busy => report.busy.push(public),
+            }
+        }
+        Ok(report)
+    }
+
+    /// The codes of a delivered order for the sale's own delivery (not audited; a
+    /// later look is [`reveal`]).
+    pub async fn delivered_codes(&self, id: i64) -> Result<Vec<RevealedCode>, OrderError> {
+        store::read_codes(&self.db, &self.vault, id).await
+    }
+}
+
+fn payment_for(tender: &Tender, price: Money, staff: &str) -> Result<Payment, OrderError> {
+    let now = now_text();
+    Ok(match tender {
+        Tender::Cash { tendered } => {
+            if tendered.currency != price.currency {
+                return Err(OrderError::BadInput(format!(
+                    "tendered in {} for a price in {}",
+                    tendered.currency, price.currency
+                )));
+            }
+            if tendered.amount < price.amount {
+                return Err(OrderError::ShortTender {
+                    tendered: *tendered,
+                    price,
+                });
+            }
+            let change = tendered
+                .checked_sub(&price)
+                .map_err(|e| OrderError::BadInput(e.to_string()))?;
+            Payment {
+                method: "cash".into(),
+                amount: price,
+                tendered: Some(*tendered),
+                change: Some(change),
+                reference: None,
+                staff: staff.to_string(),
+                taken_at: now,
+            }
+        }
+        Tender::Card { terminal_ref } => Payment {
+            method: "card".into(),
+            amount: price,
+            tendered: None,
+            change: None,
+            reference: Some(terminal_ref.trim().to_string()),
+            staff: staff.to_string(),
+            taken_at: now,
+        },
+    })
+}
+
+fn check_email(email: &str) -> Result<(), OrderError> {
+    let e = email.trim();
+    let ok = e.len() <= 254
+        && e.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        })
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(())
+    } else {
+        Err(OrderError::BadInput(format!(
+            "{email:?} is not an email address"
+        )))
+    }
+}

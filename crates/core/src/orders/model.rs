@@ -1,0 +1,108 @@
+//! What an order is, as the rest of codetill sees it.
+
+use serde::Serialize;
+
+use super::state::OrderStatus;
+use crate::money::Money;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    Cash,
+    Card,
+}
+
+impl PaymentMethod {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PaymentMethod::Cash => "cash",
+            PaymentMethod::Card => "card",
+        }
+    }
+}
+
+/// How the buyer pays at the counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tender {
+    /// Cash handed over; change is given back.
+    Cash { tendered: Money },
+    /// A card on the external terminal, with the terminal's reference.
+    Card { terminal_ref: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Payment {
+    pub method: String,
+    pub amount: Money,
+    pub tendered: Option<Money>,
+    pub change: Option<Money>,
+    pub reference: Option<String>,
+    pub staff: String,
+    pub taken_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refund {
+    pub amount: Money,
+    pub method: String,
+    pub reference: Option<String>,
+    pub staff: String,
+    pub at: String,
+}
+
+/// An order without its codes (codes are only read through the vault).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Order {
+    pub id: i64,
+    pub public_id: String,
+    pub client_order_id: String,
+    pub status: OrderStatus,
+    pub channel: String,
+    pub sku: String,
+    pub name: String,
+    pub region: String,
+    pub face_value: Money,
+    pub redeem_url: Option<String>,
+    pub redeem_instructions: Option<String>,
+    pub quantity: u32,
+    pub price: Money,
+    /// The most the shop pays the supplier per unit (sent with every attempt).
+    pub max_unit_price: Money,
+    pub supplier_order_id: Option<String>,
+    pub supplier_status: Option<String>,
+    pub supplier_total: Option<Money>,
+    pub failure: Option<Failure>,
+    pub attempts: u32,
+    pub email: Option<String>,
+    pub staff: String,
+    pub till_id: Option<String>,
+    pub created_at: String,
+    pub paid_at: Option<String>,
+    pub delivered_at: Option<String>,
+    pub payment: Option<Payment>,
+    pub refund: Option<Refund>,
+}
+
+/// A delivered code in clear, for the delivery screen, a receipt or `--reveal`.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct RevealedCode {
+    pub code: String,
+    pub pin: Option<String>,
+    pub serial: Option<String>,
+    pub expires_at: Option<String>,
+}
+
+impl std::fmt::Debug for RevealedCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevealedCode")
+            .field("code", &"[redacted]")
+            .field("serial", &self.serial)
+            .finish()
+    }
+}
