@@ -42,8 +42,86 @@ pub enum Command {
     Pricing(PricingCommand),
     /// The supplier's prepaid balance.
     Balance,
+    /// Sell one code at the counter: quote, take payment, buy, deliver.
+    Sell(SellArgs),
+    /// List orders.
+    Orders(OrdersArgs),
+    /// One order; the code only with --reveal (audited).
+    Order(OrderArgs),
+    /// Finish every order left mid-way (also runs at every start).
+    Recover,
+    /// Record that a refund due was given back to the buyer.
+    Refund(RefundArgs),
     /// Run the sandbox supplier in the foreground.
     Sandbox(codetill_sandbox::SandboxArgs),
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum PayMethod {
+    Cash,
+    Card,
+}
+
+#[derive(Args, Debug)]
+pub struct SellArgs {
+    pub sku: String,
+    /// How the buyer pays.
+    #[arg(long, value_enum)]
+    pub pay: PayMethod,
+    /// Cash handed over (cash only).
+    #[arg(long, required_if_eq("pay", "cash"), conflicts_with = "terminal_ref")]
+    pub tendered: Option<String>,
+    /// The card terminal's reference for the payment (card only).
+    #[arg(long, required_if_eq("pay", "card"))]
+    pub terminal_ref: Option<String>,
+    /// The buyer's email, kept with the order for delivery.
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Who takes the payment (default: CODETILL_STAFF, else the login name).
+    #[arg(long, env = "CODETILL_STAFF")]
+    pub staff: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct OrdersArgs {
+    /// quoted, paid, ordering, unknown, delivered, failed, refund_due, refunded, cancelled
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Orders created on or after this date (YYYY-MM-DD) or instant (RFC 3339).
+    #[arg(long)]
+    pub since: Option<String>,
+    #[arg(long)]
+    pub sku: Option<String>,
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub limit: u32,
+}
+
+#[derive(Args, Debug)]
+pub struct OrderArgs {
+    /// ORD-000123 (or the order's client_order_id).
+    pub id: String,
+    /// Show the code (written to the audit log).
+    #[arg(long)]
+    pub reveal: bool,
+    /// Why the code is shown (kept in the audit log).
+    #[arg(long, requires = "reveal")]
+    pub reason: Option<String>,
+    #[arg(long, env = "CODETILL_STAFF")]
+    pub staff: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct RefundArgs {
+    /// ORD-000123
+    pub id: String,
+    /// How the money went back: cash or card.
+    #[arg(long, value_enum)]
+    pub method: PayMethod,
+    /// The terminal's refund reference, if any.
+    #[arg(long)]
+    pub reference: Option<String>,
+    #[arg(long, env = "CODETILL_STAFF")]
+    pub staff: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

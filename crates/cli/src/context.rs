@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use codetill_core::db::Db;
+use codetill_core::orders::Engine;
 use codetill_core::secrets::{EnvFirst, KeyringStore, SecretStore, names};
 use codetill_core::settings;
 use codetill_core::supplier::{WholesaleClient, WholesaleConfig};
+use codetill_core::vault::{KeySource, Vault};
 
 use crate::args::Global;
 use crate::failure::Failure;
@@ -88,6 +90,40 @@ impl Context {
             config.request_timeout = ms;
         }
         Ok(WholesaleClient::new(config)?)
+    }
+}
+
+impl Context {
+    /// The order engine: supplier, vault and database of this till.
+    pub async fn engine(&self, db: &Db) -> anyhow::Result<Engine> {
+        let supplier = Arc::new(self.supplier(db).await?);
+        let secrets = self.secrets();
+        let dir = self.data_dir.clone();
+        let (vault, source) =
+            tokio::task::spawn_blocking(move || Vault::open(&dir, secrets.as_ref()))
+                .await
+                .context("opening the vault")??;
+        if let KeySource::NewDataFile(path) = &source {
+            eprintln!(
+                "codetill: warning: no OS keyring here; the key that encrypts codes was created in {} (mode 0600). Keep it safe: without it, stored codes cannot be read.",
+                path.display()
+            );
+        }
+        Ok(Engine::new(db.clone(), supplier, Arc::new(vault)))
+    }
+
+    /// Who is at the till: --staff, CODETILL_STAFF, else the login name.
+    pub fn staff(&self, given: Option<String>) -> String {
+        given
+            .filter(|s| !s.trim().is_empty())
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "till".into())
+    }
+
+    pub fn till_id(&self) -> Option<String> {
+        std::env::var("CODETILL_TILL_ID")
+            .ok()
+            .filter(|s| !s.is_empty())
     }
 }
 

@@ -3,6 +3,7 @@
 mod balance;
 mod catalog;
 mod init;
+mod orders;
 mod pricing;
 mod supplier;
 
@@ -11,6 +12,16 @@ use crate::context::Context;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let ctx = Context::new(&cli.global)?;
+    // Orders left open by an earlier run are finished first (briefly; `recover`
+    // does it at length).
+    if !matches!(
+        cli.command,
+        Command::Sandbox(_) | Command::Recover | Command::Init
+    ) {
+        if let Err(e) = orders::at_start(&ctx).await {
+            tracing::warn!(error = %e, "recovery at start did not finish");
+        }
+    }
     match cli.command {
         Command::Init => init::run(&ctx).await,
         Command::Supplier(c) => supplier::run(&ctx, c).await,
@@ -18,6 +29,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Search(a) => catalog::search(&ctx, a).await,
         Command::Pricing(c) => pricing::run(&ctx, c).await,
         Command::Balance => balance::run(&ctx).await,
+        Command::Sell(a) => orders::sell(&ctx, a).await,
+        Command::Orders(a) => orders::list(&ctx, a).await,
+        Command::Order(a) => orders::show(&ctx, a).await,
+        Command::Recover => orders::recover(&ctx).await,
+        Command::Refund(a) => orders::refund(&ctx, a).await,
         Command::Sandbox(a) => codetill_sandbox::run_foreground(a).await,
     }
 }
