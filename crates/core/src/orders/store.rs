@@ -471,13 +471,16 @@ pub async fn reveal(
     Ok((order, codes))
 }
 
+/// (seq, sealed code, sealed pin, serial, expires_at)
+type CodeRow = (i64, Vec<u8>, Option<Vec<u8>>, Option<String>, Option<String>);
+
 /// Decrypts the codes of an order (no audit: for the delivery of the sale itself).
 pub(crate) async fn read_codes(
     db: &Db,
     vault: &Vault,
     id: i64,
 ) -> Result<Vec<RevealedCode>, OrderError> {
-    let rows: Vec<(i64, Vec<u8>, Option<Vec<u8>>, Option<String>, Option<String>)> = sqlx::query_as(
+    let rows: Vec<CodeRow> = sqlx::query_as(
         "SELECT seq, code_ct, pin_ct, serial, expires_at FROM order_codes WHERE order_id = ?1 ORDER BY seq",
     )
     .bind(id)
