@@ -17,10 +17,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if !matches!(
         cli.command,
         Command::Sandbox(_) | Command::Recover | Command::Init
-    ) {
-        if let Err(e) = orders::at_start(&ctx).await {
-            tracing::warn!(error = %e, "recovery at start did not finish");
-        }
+    ) && let Err(e) = orders::at_start(&ctx).await
+    {
+        tracing::warn!(error = %e, "recovery at start did not finish");
     }
     match cli.command {
         Command::Init => init::run(&ctx).await,

@@ -472,7 +472,13 @@ pub async fn reveal(
 }
 
 /// (seq, sealed code, sealed pin, serial, expires_at)
-type CodeRow = (i64, Vec<u8>, Option<Vec<u8>>, Option<String>, Option<String>);
+type CodeRow = (
+    i64,
+    Vec<u8>,
+    Option<Vec<u8>>,
+    Option<String>,
+    Option<String>,
+);
 
 /// Decrypts the codes of an order (no audit: for the delivery of the sale itself).
 pub(crate) async fn read_codes(
