@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use codetill_core::catalog::{self, SyncKind, SyncOptions};
 use codetill_core::progress::NoProgress;
+use codetill_core::supplier::{CatalogRequest, Supplier};
 use codetill_e2e::{Sandbox, temp_db};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
@@ -61,6 +62,24 @@ async fn run(products: usize) -> anyhow::Result<()> {
         report.inserted
     );
 
+    // For reference: only walking the catalog over HTTP (the supplier's share).
+    let started = Instant::now();
+    let mut cursor = None;
+    loop {
+        let page = client
+            .catalog_page(&CatalogRequest {
+                cursor,
+                limit: 1000,
+                updated_since: None,
+            })
+            .await?;
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    let walk_only = started.elapsed();
+
     // The local limit: sqlite3 importing the same rows as CSV.
     let baseline = sqlite_import(dir.path(), &sandbox.handle().state().catalog_rows())?;
 
@@ -89,12 +108,14 @@ async fn run(products: usize) -> anyhow::Result<()> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(5);
     let mut latencies = Vec::with_capacity(1000);
     let mut empty = 0;
+    let mut slowest = Vec::new();
     for _ in 0..1000 {
         let row = &rows[rng.random_range(0..rows.len())];
         let query = prefix_query(row, &mut rng);
         let started = Instant::now();
         let hits = catalog::search(db.pool(), &query, 20).await?;
         latencies.push(started.elapsed());
+        slowest.push((started.elapsed(), query.clone()));
         if hits.is_empty() {
             empty += 1;
         }
@@ -108,6 +129,14 @@ async fn run(products: usize) -> anyhow::Result<()> {
     println!(
         "| full sync, {products} products, codetill | {} | ≤ 2× limit |",
         secs(full)
+    );
+    println!(
+        "| walking the catalog over HTTP alone, nothing stored | {} | |",
+        secs(walk_only)
+    );
+    println!(
+        "| of which walking the catalog / applying it | {} ms / {} ms | |",
+        report.walk_ms, report.apply_ms
     );
     println!(
         "| same rows, sqlite3 CSV import + unique index + FTS5 (limit) | {} | |",
@@ -126,6 +155,14 @@ async fn run(products: usize) -> anyhow::Result<()> {
     println!("| search p99 | {} | ≤ 5 ms |", ms(p(0.99)));
     println!("| search max | {} | |", ms(p(1.0)));
     println!("({empty} of 1000 queries found nothing)");
+    slowest.sort();
+    let worst: Vec<String> = slowest
+        .iter()
+        .rev()
+        .take(8)
+        .map(|(d, q)| format!("{q:?} {}", ms(*d)))
+        .collect();
+    println!("slowest queries: {}", worst.join(", "));
     sandbox.stop().await;
     Ok(())
 }

@@ -375,9 +375,27 @@ async fn search_ranks_whole_words_and_skus_first_and_survives_hostile_text() {
     }
     let exact = catalog::search(db.pool(), "steam-us-20", 5).await.unwrap();
     assert_eq!(exact[0].sku, "STEAM-US-20");
+    // As the clerk types, the product stays in view.
+    for typed in ["steam us 2", "steam us 20", "steam gift card 20"] {
+        let hits = catalog::search(db.pool(), typed, 20).await.unwrap();
+        assert!(hits.iter().any(|p| p.sku == "STEAM-US-20"), "{typed:?}");
+    }
     let prefix = catalog::search(db.pool(), "ste", 200).await.unwrap();
-    assert!(prefix.iter().any(|p| p.sku == "STEAM-US-20"));
-    assert!(prefix.len() <= 200);
+    assert!(!prefix.is_empty() && prefix.len() <= 200);
+    assert!(prefix.iter().all(|p| {
+        p.name
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| w.starts_with("ste"))
+            || p.sku.to_lowercase().contains("ste")
+    }));
+    // Words typed out in full must still find a product whose other word is a prefix.
+    assert!(
+        !catalog::search(db.pool(), "goog pla", 5)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let hostile = [
         "\"",
         "'",

@@ -1,6 +1,16 @@
-//! Search as staff type: FTS5 over sku, name, brand and region, every word a prefix,
-//! ranked (sku hits first), limited. Any text a person or a scanner produces is safe:
-//! it is cut into words and each word is quoted before it reaches MATCH.
+//! Search as staff type: FTS5 over sku, name, brand and region finds the candidates,
+//! then a ranking in Rust orders them (an exact sku first, whole words above
+//! prefixes, the sku and name above brand and region).
+//!
+//! Candidates come in tiers: products where every word is a whole word; then those
+//! where the last word is a prefix (words before it are taken as typed in full:
+//! "steam 2" finds $20 and $25 cards); when that finds nothing, every word is taken as
+//! a prefix. FTS5 walks its index lazily and each tier stops at `CANDIDATES`
+//! matches, which keeps even one-letter queries over 100,000 products within a few
+//! milliseconds; a query that broad ranks the first matches found. Any text a person or a scanner produces is safe: it is cut into
+//! words and each word is quoted before it reaches MATCH.
+
+use std::cmp::Reverse;
 
 use sqlx::SqlitePool;
 
@@ -11,80 +21,169 @@ use crate::product::{Product, ProductRow};
 const MAX_LIMIT: u32 = 200;
 /// Words beyond this add nothing at a till and only cost time.
 const MAX_WORDS: usize = 8;
+/// How many FTS matches each tier hands to the ranking.
+const CANDIDATES: i64 = 200;
 
-/// The FTS5 query for what a person typed, or `None` when it holds no word.
-/// Every word must match as a prefix; a whole-word match scores higher, so "20"
-/// ranks "$20" above "$200":
-/// "steam 20" → `("steam" OR "steam"*) AND ("20" OR "20"*)`.
-pub fn fts_query(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(MAX_WORDS)
-        .map(|w| {
-            let w = w.to_lowercase();
-            format!("(\"{w}\" OR \"{w}\"*)")
-        })
-        .collect();
-    if words.is_empty() {
-        None
-    } else {
-        Some(words.join(" AND "))
-    }
+        .map(str::to_lowercase)
+        .collect()
 }
 
-/// Ranking every match costs time in proportion to the matches; beyond this many a
-/// query is too broad to rank usefully (one letter, "gift"), and the first matches
-/// found are ranked instead, so that every keystroke stays fast.
-const RANK_AT_MOST: i64 = 1000;
+/// How much of the typed text is taken as a prefix.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Prefix {
+    None,
+    Last,
+    All,
+}
+
+fn quoted(words: &[String], prefix: Prefix) -> Option<String> {
+    let last = words.len().checked_sub(1)?;
+    Some(
+        words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                if prefix == Prefix::All || (prefix == Prefix::Last && i == last) {
+                    format!("\"{w}\"*")
+                } else {
+                    format!("\"{w}\"")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" AND "),
+    )
+}
+
+/// The FTS5 query for what a person typed, or `None` when it holds no word.
+/// "Steam 20" → `"steam" AND "20"*`.
+pub fn fts_query(text: &str) -> Option<String> {
+    quoted(&words(text), Prefix::Last)
+}
+
+async fn candidates(
+    conn: &mut sqlx::SqliteConnection,
+    query: &str,
+) -> Result<Vec<i64>, CatalogError> {
+    Ok(
+        sqlx::query_scalar("SELECT rowid FROM products_fts WHERE products_fts MATCH ?1 LIMIT ?2")
+            .bind(query)
+            .bind(CANDIDATES)
+            .fetch_all(&mut *conn)
+            .await?,
+    )
+}
+
+/// How well one product matches the typed words (higher is better).
+fn score(words: &[String], typed: &str, sku: &str, fields: [&str; 4]) -> u32 {
+    if sku.eq_ignore_ascii_case(typed.trim()) {
+        return u32::MAX;
+    }
+    const WEIGHTS: [u32; 4] = [10, 6, 3, 2]; // sku, name, brand, region
+    let tokens: Vec<Vec<String>> = fields.iter().map(|f| words_of(f)).collect();
+    words
+        .iter()
+        .map(|w| {
+            tokens
+                .iter()
+                .zip(WEIGHTS)
+                .map(|(toks, weight)| {
+                    if toks.iter().any(|t| t == w) {
+                        weight * 2
+                    } else if toks.iter().any(|t| t.starts_with(w.as_str())) {
+                        weight
+                    } else {
+                        0
+                    }
+                })
+                .max()
+                .unwrap_or(0)
+        })
+        .sum()
+}
+
+fn words_of(field: &str) -> Vec<String> {
+    field
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
 
 pub async fn search(
     pool: &SqlitePool,
     text: &str,
     limit: u32,
 ) -> Result<Vec<Product>, CatalogError> {
-    let Some(query) = fts_query(text) else {
-        return Ok(Vec::new());
-    };
-    let limit = limit.clamp(1, MAX_LIMIT);
-    let mut conn = pool.acquire().await?;
-    let matches: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM (SELECT 1 FROM products_fts WHERE products_fts MATCH ?1 LIMIT ?2)",
-    )
-    .bind(&query)
-    .bind(RANK_AT_MOST + 1)
-    .fetch_one(&mut *conn)
-    .await?;
-    if matches == 0 {
+    let words = words(text);
+    if words.is_empty() {
         return Ok(Vec::new());
     }
-    let order = if matches <= RANK_AT_MOST {
-        "ORDER BY rank"
-    } else {
-        ""
-    };
+    let limit = limit.clamp(1, MAX_LIMIT) as usize;
+    let mut conn = pool.acquire().await?;
+    let mut ids: Vec<i64> = Vec::new();
+    for tier in [Prefix::None, Prefix::Last, Prefix::All] {
+        if tier == Prefix::All && (!ids.is_empty() || words.len() < 2) {
+            break;
+        }
+        if ids.len() >= CANDIDATES as usize {
+            break;
+        }
+        if let Some(query) = quoted(&words, tier) {
+            for id in candidates(&mut conn, &query).await? {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // One row holding every candidate: sqlx hands rows over one at a time, which
+    // would cost more than the search itself.
+    let light: String = sqlx::query_scalar(
+        "SELECT json_group_array(json_array(id, sku, name, brand, region, in_stock)) FROM products
+         WHERE id IN (SELECT value FROM json_each(?1)) AND discontinued_at IS NULL",
+    )
+    .bind(serde_json::Value::from(ids).to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    let light: Vec<(i64, String, String, String, String, u8)> = serde_json::from_str(&light)
+        .map_err(|e| crate::db::DbError::Corrupt {
+            what: "products",
+            detail: e.to_string(),
+        })?;
+    let mut ranked: Vec<(u32, bool, usize, String, i64)> = light
+        .into_iter()
+        .map(|(id, sku, name, brand, region, in_stock)| {
+            let s = score(&words, text, &sku, [&sku, &name, &brand, &region]);
+            (s, in_stock != 0, name.len(), sku, id)
+        })
+        .collect();
+    // Best score, then in stock, then the shorter (more specific) name, then sku.
+    ranked.sort_by(|a, b| {
+        (Reverse(a.0), Reverse(a.1), a.2, &a.3).cmp(&(Reverse(b.0), Reverse(b.1), b.2, &b.3))
+    });
+    ranked.truncate(limit);
+    let top: Vec<i64> = ranked.iter().map(|r| r.4).collect();
     let sql = format!(
-        "SELECT {cols} FROM (
-             SELECT rowid, rank FROM products_fts WHERE products_fts MATCH ?1
-             {order} LIMIT ?2
-         ) AS f
-         JOIN products p ON p.id = f.rowid
-         WHERE p.discontinued_at IS NULL
-         ORDER BY (upper(p.sku) = upper(?3)) DESC, f.rank, p.sku
-         LIMIT ?4",
-        cols = ProductRow::COLUMNS
+        "SELECT {} FROM products p WHERE p.id IN (SELECT value FROM json_each(?1))",
+        ProductRow::COLUMNS
     );
     let rows: Vec<ProductRow> = sqlx::query_as(&sql)
-        .bind(&query)
-        // Discontinued rows are filtered after the FTS limit: over-fetch a little.
-        .bind(i64::from(limit) * 2)
-        .bind(text.trim())
-        .bind(i64::from(limit))
+        .bind(serde_json::Value::from(top.clone()).to_string())
         .fetch_all(&mut *conn)
         .await?;
-    rows.into_iter()
+    let mut products = rows
+        .into_iter()
         .map(|r| Product::try_from(r).map_err(CatalogError::from))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    products.sort_by_key(|p| top.iter().position(|id| *id == p.id));
+    Ok(products)
 }
 
 /// One product by its exact sku (a scanner, or a quote).
@@ -114,20 +213,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn words_become_quoted_prefixes() {
+    fn the_last_word_is_a_prefix_and_every_word_is_quoted() {
         assert_eq!(
             fts_query("Steam 20").as_deref(),
-            Some("(\"steam\" OR \"steam\"*) AND (\"20\" OR \"20\"*)")
+            Some("\"steam\" AND \"20\"*")
+        );
+        assert_eq!(
+            fts_query("STEAM-US-20").as_deref(),
+            Some("\"steam\" AND \"us\" AND \"20\"*")
         );
         assert_eq!(
             fts_query("  \"*^():-NEAR OR ").as_deref(),
-            Some("(\"near\" OR \"near\"*) AND (\"or\" OR \"or\"*)")
+            Some("\"near\" AND \"or\"*")
         );
         assert_eq!(
             fts_query("जियो ₹239").as_deref(),
-            Some("(\"जियो\" OR \"जियो\"*) AND (\"239\" OR \"239\"*)")
+            Some("\"जियो\" AND \"239\"*")
         );
         assert_eq!(fts_query("\"\" ** ()"), None);
         assert_eq!(fts_query(""), None);
+    }
+
+    #[test]
+    fn whole_words_outrank_prefixes_and_an_exact_sku_wins() {
+        let w = words("steam 20");
+        let twenty = score(
+            &w,
+            "steam 20",
+            "STEAM-US-20",
+            ["STEAM-US-20", "Steam Gift Card $20", "Steam", "US"],
+        );
+        let two_hundred = score(
+            &w,
+            "steam 20",
+            "STEAM-US-200",
+            ["STEAM-US-200", "Steam Gift Card $200", "Steam", "US"],
+        );
+        assert!(twenty > two_hundred);
+        let exact = score(
+            &words("steam-us-200"),
+            "steam-us-200",
+            "STEAM-US-200",
+            ["STEAM-US-200", "", "", ""],
+        );
+        assert_eq!(exact, u32::MAX);
     }
 }

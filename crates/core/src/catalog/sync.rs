@@ -87,6 +87,9 @@ pub struct SyncReport {
     pub price_changes: u64,
     pub skipped_rows: Vec<BadRow>,
     pub duration_ms: u64,
+    /// Of which: walking the supplier's catalog, and applying it to the database.
+    pub walk_ms: u64,
+    pub apply_ms: u64,
 }
 
 /// The most recent sync run, as the owner's screen shows it.
@@ -185,10 +188,12 @@ pub async fn sync(
                 total: Some(report.received),
             });
             report.run_id = run_id;
+            report.walk_ms = started.elapsed().as_millis() as u64;
             report.kind = if full { "full" } else { "incremental" }.into();
             match apply(&mut conn, run_id, full, &mut report).await {
                 Ok(()) => {
                     report.duration_ms = started.elapsed().as_millis() as u64;
+                    report.apply_ms = report.duration_ms - report.walk_ms;
                     Ok(report)
                 }
                 Err(e) => Err(e),
@@ -358,6 +363,26 @@ async fn walk(
     }
 }
 
+/// A product row on its way into the stage.
+struct StageRow {
+    sku: String,
+    name: String,
+    brand: String,
+    category: &'static str,
+    region: String,
+    face_minor: i64,
+    face_currency: String,
+    wholesale_minor: i64,
+    retail_minor: i64,
+    currency: String,
+    in_stock: bool,
+    redeem_url: Option<String>,
+    redeem_instructions: Option<String>,
+    updated_at: String,
+}
+
+const STAGE_CHUNK: usize = 500;
+
 /// Stages one page in one transaction; bad and duplicate rows are set aside.
 async fn stage_page(
     conn: &mut SqliteConnection,
@@ -415,38 +440,51 @@ async fn stage_page(
                 continue;
             }
         };
-        rows.push(serde_json::json!([
-            product.sku,
-            product.name,
-            product.brand,
-            product.category.as_str(),
-            product.region,
-            face,
-            product.face_value.currency.code(),
+        rows.push(StageRow {
+            sku: product.sku,
+            name: product.name,
+            brand: product.brand,
+            category: product.category.as_str(),
+            region: product.region,
+            face_minor: face,
+            face_currency: product.face_value.currency.code().to_string(),
             wholesale_minor,
             retail_minor,
-            wholesale.currency.code(),
-            product.in_stock,
-            product.redeem_url,
-            product.redeem_instructions,
-            time_text(product.updated_at),
-        ]));
+            currency: wholesale.currency.code().to_string(),
+            in_stock: product.in_stock,
+            redeem_url: product.redeem_url,
+            redeem_instructions: product.redeem_instructions,
+            updated_at: time_text(product.updated_at),
+        });
     }
-    // One statement per page: SQLite unpacks the JSON array itself, which is much
-    // faster than thousands of bound parameters or single-row inserts.
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    sqlx::query(
-        "INSERT INTO temp.sync_stage (sku, name, brand, category, region, face_minor, face_currency,
-             wholesale_minor, retail_minor, currency, in_stock, redeem_url, redeem_instructions,
-             supplier_updated_at)
-         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
-                value ->> 6, value ->> 7, value ->> 8, value ->> 9, value ->> 10, value ->> 11,
-                value ->> 12, value ->> 13
-         FROM json_each(?1)",
-    )
-    .bind(serde_json::Value::Array(rows).to_string())
-    .execute(&mut *tx)
-    .await?;
+    // Multi-row inserts: one statement per STAGE_CHUNK rows (14 parameters each,
+    // well under SQLite's limit of 32,766).
+    while !rows.is_empty() {
+        let chunk: Vec<StageRow> = rows.drain(..rows.len().min(STAGE_CHUNK)).collect();
+        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO temp.sync_stage (sku, name, brand, category, region, face_minor, face_currency,
+                 wholesale_minor, retail_minor, currency, in_stock, redeem_url, redeem_instructions,
+                 supplier_updated_at) ",
+        );
+        insert.push_values(chunk, |mut b, r| {
+            b.push_bind(r.sku)
+                .push_bind(r.name)
+                .push_bind(r.brand)
+                .push_bind(r.category)
+                .push_bind(r.region)
+                .push_bind(r.face_minor)
+                .push_bind(r.face_currency)
+                .push_bind(r.wholesale_minor)
+                .push_bind(r.retail_minor)
+                .push_bind(r.currency)
+                .push_bind(r.in_stock)
+                .push_bind(r.redeem_url)
+                .push_bind(r.redeem_instructions)
+                .push_bind(r.updated_at);
+        });
+        insert.build().persistent(false).execute(&mut *tx).await?;
+    }
     if !bad_skus.is_empty() {
         sqlx::query(
             "INSERT OR IGNORE INTO temp.sync_bad_skus (sku) SELECT value FROM json_each(?1)",
