@@ -17,5 +17,6 @@ pub mod product;
 pub mod progress;
 pub mod secrets;
 pub mod settings;
+pub mod stock;
 pub mod supplier;
 pub mod vault;
