@@ -5,11 +5,13 @@
 //! the OS data dir + `codetill`), opens the shop's database there and hands it to Tauri
 //! as [`state::AppState`]. The UI (built from `ui/` into `ui/dist`) calls the
 //! [`commands`]; a failure reaches it as one [`error::AppError`]
-//! `{ code, message }`. [`configure`] wires state and commands onto any Tauri builder,
+//! `{ code, message }`. Orders an earlier run left open are finished in the
+//! background at start ([`recovery`]). [`configure`] wires state and commands onto any Tauri builder,
 //! so tests run the same wiring on Tauri's mock runtime.
 
 pub mod commands;
 pub mod error;
+pub mod recovery;
 pub mod state;
 
 use std::process::ExitCode;
@@ -50,6 +52,10 @@ pub fn run() -> ExitCode {
         }
     };
     tracing::info!(db = %state.db().path().display(), "database open");
+    tauri::async_runtime::spawn(recovery::recover_open_orders(
+        state.db().clone(),
+        state.data_dir().to_path_buf(),
+    ));
     match configure(Builder::default(), state).run(tauri::generate_context!()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

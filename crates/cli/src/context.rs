@@ -2,14 +2,12 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
-use anyhow::Context as _;
 use codetill_core::db::Db;
 use codetill_core::orders::Engine;
-use codetill_core::secrets::{EnvFirst, KeyringStore, SecretStore, names};
-use codetill_core::settings;
-use codetill_core::supplier::{WholesaleClient, WholesaleConfig};
+use codetill_core::secrets::{EnvFirst, KeyringStore, SecretStore};
+use codetill_core::setup::{self, SetupError};
+use codetill_core::supplier::WholesaleClient;
 use codetill_core::vault::{KeySource, Vault};
 
 use crate::args::Global;
@@ -48,68 +46,27 @@ impl Context {
         Arc::new(EnvFirst::new(KeyringStore::new("codetill")))
     }
 
-    /// The supplier from the environment or the settings, with the key from the
-    /// environment or the keyring.
     pub async fn supplier(&self, db: &Db) -> anyhow::Result<WholesaleClient> {
-        let url = match std::env::var("CODETILL_SUPPLIER_URL") {
-            Ok(u) if !u.trim().is_empty() => u,
-            _ => settings::get(db.pool(), settings::SUPPLIER_URL)
-                .await?
-                .ok_or_else(|| {
-                    Failure::failed(
-                        "no supplier configured: run `codetill supplier set --url URL --key-stdin` or set CODETILL_SUPPLIER_URL",
-                    )
-                })?,
-        };
-        let secrets = self.secrets();
-        let key = tokio::task::spawn_blocking(move || secrets.get(names::SUPPLIER_KEY))
+        setup::supplier(db, self.secrets())
             .await
-            .context("reading the supplier key")??
-            .ok_or_else(|| {
-                Failure::failed(
-                    "no supplier API key: run `codetill supplier set --url URL --key-stdin` or set CODETILL_SUPPLIER_KEY",
-                )
-            })?;
-        let mut config = WholesaleConfig::new(url, key);
-        if let Some(ms) = duration_setting(
-            db,
-            "CODETILL_SUPPLIER_CONNECT_TIMEOUT_MS",
-            settings::SUPPLIER_CONNECT_TIMEOUT_MS,
-        )
-        .await?
-        {
-            config.connect_timeout = ms;
-        }
-        if let Some(ms) = duration_setting(
-            db,
-            "CODETILL_SUPPLIER_TIMEOUT_MS",
-            settings::SUPPLIER_REQUEST_TIMEOUT_MS,
-        )
-        .await?
-        {
-            config.request_timeout = ms;
-        }
-        Ok(WholesaleClient::new(config)?)
+            .map_err(setup_error)
     }
-}
 
-impl Context {
+    pub async fn vault(&self) -> anyhow::Result<Vault> {
+        let (vault, source) = setup::vault(&self.data_dir, self.secrets())
+            .await
+            .map_err(setup_error)?;
+        warn_new_key(&source);
+        Ok(vault)
+    }
+
     /// The order engine: supplier, vault and database of this till.
     pub async fn engine(&self, db: &Db) -> anyhow::Result<Engine> {
-        let supplier = Arc::new(self.supplier(db).await?);
-        let secrets = self.secrets();
-        let dir = self.data_dir.clone();
-        let (vault, source) =
-            tokio::task::spawn_blocking(move || Vault::open(&dir, secrets.as_ref()))
-                .await
-                .context("opening the vault")??;
-        if let KeySource::NewDataFile(path) = &source {
-            eprintln!(
-                "codetill: warning: no OS keyring here; the key that encrypts codes was created in {} (mode 0600). Keep it safe: without it, stored codes cannot be read.",
-                path.display()
-            );
-        }
-        Ok(Engine::new(db.clone(), supplier, Arc::new(vault)))
+        let (engine, source) = setup::engine(db, &self.data_dir, self.secrets())
+            .await
+            .map_err(setup_error)?;
+        warn_new_key(&source);
+        Ok(engine)
     }
 
     /// Who is at the till: --staff, CODETILL_STAFF, else the login name.
@@ -127,21 +84,19 @@ impl Context {
     }
 }
 
-async fn duration_setting(db: &Db, env: &str, key: &str) -> anyhow::Result<Option<Duration>> {
-    let text = match std::env::var(env) {
-        Ok(v) => Some(v),
-        Err(_) => settings::get(db.pool(), key).await?,
-    };
-    match text {
-        None => Ok(None),
-        Some(t) => t
-            .trim()
-            .parse::<u64>()
-            .map(|ms| Some(Duration::from_millis(ms.max(1))))
-            .map_err(|_| {
-                Failure::bad_input(format!(
-                    "{env}: {t:?} is not a whole number of milliseconds"
-                ))
-            }),
+fn warn_new_key(source: &KeySource) {
+    if let KeySource::NewDataFile(path) = source {
+        eprintln!(
+            "codetill: warning: no OS keyring here; the key that encrypts codes was created in {} (mode 0600). Keep it safe: without it, stored codes cannot be read.",
+            path.display()
+        );
+    }
+}
+
+fn setup_error(e: SetupError) -> anyhow::Error {
+    match e {
+        SetupError::BadTimeout { .. } => Failure::bad_input(e.to_string()),
+        SetupError::Supplier(s) => anyhow::Error::new(s),
+        other => Failure::failed(other.to_string()),
     }
 }

@@ -17,6 +17,7 @@ pub mod product;
 pub mod progress;
 pub mod secrets;
 pub mod settings;
+pub mod setup;
 pub mod stock;
 pub mod supplier;
 pub mod vault;

@@ -30,7 +30,11 @@ impl StockCache {
     }
 
     /// For listings: the cached answer while fresh, else a live one.
-    pub async fn listing(&self, supplier: &dyn Supplier, sku: &str) -> Result<Stock, SupplierError> {
+    pub async fn listing(
+        &self,
+        supplier: &dyn Supplier,
+        sku: &str,
+    ) -> Result<Stock, SupplierError> {
         self.listing_at(supplier, sku, Instant::now()).await
     }
 
@@ -52,7 +56,12 @@ impl StockCache {
         self.live_at(supplier, sku, Instant::now()).await
     }
 
-    async fn live_at(&self, supplier: &dyn Supplier, sku: &str, now: Instant) -> Result<Stock, SupplierError> {
+    async fn live_at(
+        &self,
+        supplier: &dyn Supplier,
+        sku: &str,
+        now: Instant,
+    ) -> Result<Stock, SupplierError> {
         match supplier.stock(sku).await {
             Ok(stock) => {
                 if let Ok(mut map) = self.entries.lock() {

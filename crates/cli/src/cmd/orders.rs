@@ -215,7 +215,7 @@ pub async fn show(ctx: &Context, args: OrderArgs) -> anyhow::Result<()> {
                 order.public_id, order.status
             )));
         }
-        let engine_vault = vault(ctx).await?;
+        let engine_vault = ctx.vault().await?;
         let staff = ctx.staff(args.staff);
         let (order, codes) = orders::reveal(
             &db,
@@ -273,16 +273,6 @@ pub async fn show(ctx: &Context, args: OrderArgs) -> anyhow::Result<()> {
         }
         out
     })
-}
-
-async fn vault(ctx: &Context) -> anyhow::Result<codetill_core::vault::Vault> {
-    let secrets = ctx.secrets();
-    let dir = ctx.data_dir.clone();
-    let (vault, _) = tokio::task::spawn_blocking(move || {
-        codetill_core::vault::Vault::open(&dir, secrets.as_ref())
-    })
-    .await??;
-    Ok(vault)
 }
 
 pub async fn recover(ctx: &Context) -> anyhow::Result<()> {

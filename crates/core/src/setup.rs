@@ -1,0 +1,124 @@
+//! How a till finds its supplier and its vault, the same for the app and the CLI:
+//! the supplier URL from `CODETILL_SUPPLIER_URL` or the settings, its key from the
+//! secret store (environment first, then the OS keyring), timeouts from
+//! `CODETILL_SUPPLIER_CONNECT_TIMEOUT_MS` / `CODETILL_SUPPLIER_TIMEOUT_MS` or the
+//! settings.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::db::{Db, DbError};
+use crate::orders::Engine;
+use crate::secrets::{SecretError, SecretStore, names};
+use crate::settings;
+use crate::supplier::{SupplierError, WholesaleClient, WholesaleConfig};
+use crate::vault::{KeySource, Vault, VaultError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(
+        "no supplier configured: run `codetill supplier set --url URL --key-stdin` or set CODETILL_SUPPLIER_URL"
+    )]
+    NoSupplier,
+    #[error(
+        "no supplier API key: run `codetill supplier set --url URL --key-stdin` or set CODETILL_SUPPLIER_KEY"
+    )]
+    NoKey,
+    #[error("{name}: {value:?} is not a whole number of milliseconds")]
+    BadTimeout { name: &'static str, value: String },
+    #[error(transparent)]
+    Supplier(#[from] SupplierError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error("a background task failed: {0}")]
+    Task(String),
+}
+
+/// The configured supplier's URL, if any (environment first).
+pub async fn supplier_url(db: &Db) -> Result<Option<String>, DbError> {
+    match std::env::var("CODETILL_SUPPLIER_URL") {
+        Ok(u) if !u.trim().is_empty() => Ok(Some(u)),
+        _ => settings::get(db.pool(), settings::SUPPLIER_URL).await,
+    }
+}
+
+pub async fn supplier(
+    db: &Db,
+    secrets: Arc<dyn SecretStore>,
+) -> Result<WholesaleClient, SetupError> {
+    let url = supplier_url(db).await?.ok_or(SetupError::NoSupplier)?;
+    let key = tokio::task::spawn_blocking(move || secrets.get(names::SUPPLIER_KEY))
+        .await
+        .map_err(|e| SetupError::Task(e.to_string()))??
+        .ok_or(SetupError::NoKey)?;
+    let mut config = WholesaleConfig::new(url, key);
+    if let Some(t) = timeout(
+        db,
+        "CODETILL_SUPPLIER_CONNECT_TIMEOUT_MS",
+        settings::SUPPLIER_CONNECT_TIMEOUT_MS,
+    )
+    .await?
+    {
+        config.connect_timeout = t;
+    }
+    if let Some(t) = timeout(
+        db,
+        "CODETILL_SUPPLIER_TIMEOUT_MS",
+        settings::SUPPLIER_REQUEST_TIMEOUT_MS,
+    )
+    .await?
+    {
+        config.request_timeout = t;
+    }
+    Ok(WholesaleClient::new(config)?)
+}
+
+async fn timeout(db: &Db, env: &'static str, key: &str) -> Result<Option<Duration>, SetupError> {
+    let text = match std::env::var(env) {
+        Ok(v) => Some(v),
+        Err(_) => settings::get(db.pool(), key).await?,
+    };
+    match text {
+        None => Ok(None),
+        Some(t) => t
+            .trim()
+            .parse::<u64>()
+            .map(|ms| Some(Duration::from_millis(ms.max(1))))
+            .map_err(|_| SetupError::BadTimeout {
+                name: env,
+                value: t,
+            }),
+    }
+}
+
+/// The vault of the till whose data lives in `data_dir` (see [`crate::vault`]).
+pub async fn vault(
+    data_dir: &Path,
+    secrets: Arc<dyn SecretStore>,
+) -> Result<(Vault, KeySource), SetupError> {
+    let dir = data_dir.to_path_buf();
+    Ok(
+        tokio::task::spawn_blocking(move || Vault::open(&dir, secrets.as_ref()))
+            .await
+            .map_err(|e| SetupError::Task(e.to_string()))??,
+    )
+}
+
+/// The order engine of this till.
+pub async fn engine(
+    db: &Db,
+    data_dir: &Path,
+    secrets: Arc<dyn SecretStore>,
+) -> Result<(Engine, KeySource), SetupError> {
+    let supplier = supplier(db, secrets.clone()).await?;
+    let (vault, source) = vault(data_dir, secrets).await?;
+    Ok((
+        Engine::new(db.clone(), Arc::new(supplier), Arc::new(vault)),
+        source,
+    ))
+}
