@@ -22,8 +22,8 @@ use crate::vault::Vault;
 
 #[derive(Debug, Clone)]
 pub struct FulfilOptions {
-    /// How long a lease lasts; renewed before every step. Must exceed the supplier's
-    /// request timeout.
+    /// How long a lease lasts; renewed before every step and during waits. Must
+    /// exceed the supplier's request timeout by a good margin.
     pub lease: Duration,
     /// The most supplier attempts (sends and look-ups) in one drive.
     pub max_attempts: u32,
@@ -113,6 +113,8 @@ impl Fulfiller<'_> {
             _ => return Ok(Outcome::Busy),
         };
         let started = Instant::now();
+        // `drive` took the lease just now; every later step renews it first.
+        let mut first = true;
         let mut delay = self.options.backoff_start;
         let mut attempts = 0u32;
         let mut last_problem = String::from("not attempted");
@@ -122,9 +124,10 @@ impl Fulfiller<'_> {
                     reason: format!("still open after {attempts} attempt(s): {last_problem}"),
                 });
             }
-            if !lease::acquire(self.db, id, self.owner, self.options.lease).await? {
+            if !first && !lease::acquire(self.db, id, self.owner, self.options.lease).await? {
                 return Ok(Outcome::Busy);
             }
+            first = false;
             attempts += 1;
             let next = match step {
                 Step::Send => {
@@ -179,7 +182,9 @@ impl Fulfiller<'_> {
                             ),
                         });
                     }
-                    sleep(wait).await;
+                    if !self.wait(id, wait).await? {
+                        return Ok(Outcome::Busy);
+                    }
                     delay = (delay * 2).min(self.options.backoff_max);
                     step = s;
                     if matches!(step, Step::Poll) {
@@ -189,6 +194,22 @@ impl Fulfiller<'_> {
                 }
             }
         }
+    }
+
+    /// Sleeps `total`, renewing the lease every third of its length so that a long
+    /// wait (a supplier's Retry-After) never lets it lapse. False if it was lost.
+    async fn wait(&self, id: i64, total: Duration) -> Result<bool, OrderError> {
+        let chunk = self.options.lease / 3;
+        let mut left = total;
+        while left > chunk {
+            sleep(chunk).await;
+            left -= chunk;
+            if !lease::acquire(self.db, id, self.owner, self.options.lease).await? {
+                return Ok(false);
+            }
+        }
+        sleep(left).await;
+        Ok(true)
     }
 
     /// What to do after the supplier answered with an order.

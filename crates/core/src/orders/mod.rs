@@ -144,7 +144,7 @@ impl Engine {
         let quote = self.quote(&sale.sku).await?;
         let payment = payment_for(&sale.tender, quote.price, &sale.staff)?;
         let id = self.open(&quote, sale).await?;
-        store::record_payment(&self.db, id, &payment).await?;
+        store::record_payment(&self.db, id, &payment, (&self.owner, self.options.lease)).await?;
         let outcome = self.fulfil(id).await?;
         self.sale(id, outcome).await
     }
@@ -174,13 +174,14 @@ impl Engine {
         .await
     }
 
-    /// Records payment of a quoted order (moves it to `paid`).
+    /// Records payment of a quoted order (moves it to `paid`); this till then holds
+    /// the order's lease and is expected to [`Engine::fulfil`] it.
     pub async fn pay(&self, id: i64, tender: &Tender, staff: &str) -> Result<(), OrderError> {
         let mut conn = self.db.pool().acquire().await.map_err(DbError::from)?;
         let order = store::get(&mut conn, id).await?;
         drop(conn);
         let payment = payment_for(tender, order.price, staff)?;
-        store::record_payment(&self.db, id, &payment).await
+        store::record_payment(&self.db, id, &payment, (&self.owner, self.options.lease)).await
     }
 
     pub async fn cancel(&self, id: i64) -> Result<(), OrderError> {

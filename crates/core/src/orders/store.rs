@@ -316,7 +316,14 @@ pub(crate) async fn transition(
 }
 
 /// Records the counter payment and moves the order to `paid`, in one transaction.
-pub async fn record_payment(db: &Db, id: i64, payment: &Payment) -> Result<(), OrderError> {
+/// The till that takes the payment holds the lease from that instant, so no other
+/// till's recovery picks the order up before its own driver starts.
+pub async fn record_payment(
+    db: &Db,
+    id: i64,
+    payment: &Payment,
+    lease: (&str, std::time::Duration),
+) -> Result<(), OrderError> {
     let now = now_text();
     let mut tx = db.begin_write().await?;
     let minor = |m: &Money| {
@@ -351,8 +358,13 @@ pub async fn record_payment(db: &Db, id: i64, payment: &Payment) -> Result<(), O
     .execute(&mut *tx)
     .await
     .map_err(DbError::from)?;
-    sqlx::query("UPDATE orders SET paid_at = ?1 WHERE id = ?2")
+    let until = crate::db::time_text(
+        chrono::Utc::now() + chrono::Duration::from_std(lease.1).unwrap_or_default(),
+    );
+    sqlx::query("UPDATE orders SET paid_at = ?1, lease_owner = ?2, lease_expires_at = ?3 WHERE id = ?4")
         .bind(&now)
+        .bind(lease.0)
+        .bind(until)
         .bind(id)
         .execute(&mut *tx)
         .await
