@@ -509,31 +509,16 @@ async fn apply(
     let staged: i64 = sqlx::query_scalar("SELECT count(*) FROM temp.sync_stage")
         .fetch_one(&mut *tx)
         .await?;
-    let inserted: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM temp.sync_stage s WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = s.sku)",
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let updated: i64 = sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM temp.sync_stage s JOIN products p ON p.sku = s.sku WHERE {}",
-        changed("p", "s")
-    ))
-    .fetch_one(&mut *tx)
-    .await?;
-    let price_changes = sqlx::query(
-        "INSERT INTO price_history (product_id, sku, currency, old_wholesale_minor, new_wholesale_minor,
-             old_retail_minor, new_retail_minor, sync_run_id, changed_at)
-         SELECT p.id, s.sku, s.currency, p.wholesale_minor, s.wholesale_minor, p.retail_minor,
-                s.retail_minor, ?1, ?2
-         FROM temp.sync_stage s JOIN products p ON p.sku = s.sku
-         WHERE p.wholesale_minor != s.wholesale_minor OR p.retail_minor != s.retail_minor
-            OR p.currency != s.currency",
-    )
-    .bind(run_id)
-    .bind(&now)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    // A first import into an empty catalog has nothing to compare with: skip the
+    // joins that count changes and record price history.
+    let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM products)")
+        .fetch_one(&mut *tx)
+        .await?;
+    let (inserted, updated, price_changes) = if empty {
+        (staged, 0, 0)
+    } else {
+        compare(&mut tx, run_id, &now).await?
+    };
     sqlx::query(&format!(
         "INSERT INTO products (sku, name, brand, category, region, face_minor, face_currency,
              wholesale_minor, retail_minor, currency, in_stock, redeem_url, redeem_instructions,
@@ -557,7 +542,7 @@ async fn apply(
     .bind(&now)
     .execute(&mut *tx)
     .await?;
-    let discontinued = if full {
+    let discontinued = if full && !empty {
         sqlx::query(
             "UPDATE products SET discontinued_at = ?1, updated_at = ?1
              WHERE discontinued_at IS NULL
@@ -610,4 +595,38 @@ async fn apply(
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Counts new and changed rows and records price history, before the upsert.
+async fn compare(
+    tx: &mut SqliteConnection,
+    run_id: i64,
+    now: &str,
+) -> Result<(i64, i64, u64), SyncError> {
+    let inserted: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM temp.sync_stage s WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = s.sku)",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let updated: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM temp.sync_stage s JOIN products p ON p.sku = s.sku WHERE {}",
+        changed("p", "s")
+    ))
+    .fetch_one(&mut *tx)
+    .await?;
+    let price_changes = sqlx::query(
+        "INSERT INTO price_history (product_id, sku, currency, old_wholesale_minor, new_wholesale_minor,
+             old_retail_minor, new_retail_minor, sync_run_id, changed_at)
+         SELECT p.id, s.sku, s.currency, p.wholesale_minor, s.wholesale_minor, p.retail_minor,
+                s.retail_minor, ?1, ?2
+         FROM temp.sync_stage s JOIN products p ON p.sku = s.sku
+         WHERE p.wholesale_minor != s.wholesale_minor OR p.retail_minor != s.retail_minor
+            OR p.currency != s.currency",
+    )
+    .bind(run_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    Ok((inserted, updated, price_changes))
 }
