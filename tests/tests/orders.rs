@@ -418,7 +418,11 @@ async fn two_tills_recovering_at_once_never_fight_over_an_order() {
     // The till that took the payments holds them for its lease; it stops here, and
     // two other tills start once the leases have run out.
     let other = Shop::engine_for(&shop.sandbox, &shop.db).unwrap();
-    assert_eq!(other.recover().await.unwrap().busy.len(), 6, "paid orders belong to the till that took the payment");
+    assert_eq!(
+        other.recover().await.unwrap().busy.len(),
+        6,
+        "paid orders belong to the till that took the payment"
+    );
     tokio::time::sleep(Duration::from_millis(1600)).await;
     let a = Shop::engine_for(&shop.sandbox, &shop.db).unwrap();
     let b = Shop::engine_for(&shop.sandbox, &shop.db).unwrap();

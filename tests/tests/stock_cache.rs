@@ -14,30 +14,70 @@ async fn listings_are_cached_for_the_ttl_and_checkout_always_asks() {
     let supplier = sandbox.client().unwrap();
     let cache = StockCache::new(Duration::from_secs(60));
     assert_eq!(cache.ttl(), StockCache::MIN_TTL, "held within 5-15 minutes");
-    let asks = || async { sandbox.counters().await.unwrap()["stock_requests"].as_u64().unwrap() };
+    let asks = || async {
+        sandbox.counters().await.unwrap()["stock_requests"]
+            .as_u64()
+            .unwrap()
+    };
 
     let t0 = Instant::now();
-    assert!(cache.listing_at(&supplier, "STEAM-US-20", t0).await.unwrap().available);
-    assert!(cache.listing_at(&supplier, "STEAM-US-20", t0 + Duration::from_secs(299)).await.unwrap().available);
+    assert!(
+        cache
+            .listing_at(&supplier, "STEAM-US-20", t0)
+            .await
+            .unwrap()
+            .available
+    );
+    assert!(
+        cache
+            .listing_at(&supplier, "STEAM-US-20", t0 + Duration::from_secs(299))
+            .await
+            .unwrap()
+            .available
+    );
     assert_eq!(asks().await, 1, "a fresh answer is reused");
 
     sandbox
-        .control("stock", json!({ "sku": "STEAM-US-20", "available": false, "quantity": 0 }))
+        .control(
+            "stock",
+            json!({ "sku": "STEAM-US-20", "available": false, "quantity": 0 }),
+        )
         .await
         .unwrap();
     // Checkout sees the truth at once, and listings learn it from there.
-    assert!(!cache.live(&supplier, "STEAM-US-20").await.unwrap().available);
+    assert!(
+        !cache
+            .live(&supplier, "STEAM-US-20")
+            .await
+            .unwrap()
+            .available
+    );
     assert_eq!(asks().await, 2);
-    assert!(!cache.listing(&supplier, "STEAM-US-20").await.unwrap().available);
+    assert!(
+        !cache
+            .listing(&supplier, "STEAM-US-20")
+            .await
+            .unwrap()
+            .available
+    );
     assert_eq!(asks().await, 2);
 
     // Past the TTL a listing asks again.
     sandbox
-        .control("stock", json!({ "sku": "STEAM-US-20", "available": true, "quantity": null }))
+        .control(
+            "stock",
+            json!({ "sku": "STEAM-US-20", "available": true, "quantity": null }),
+        )
         .await
         .unwrap();
     let later = Instant::now() + Duration::from_secs(301);
-    assert!(cache.listing_at(&supplier, "STEAM-US-20", later).await.unwrap().available);
+    assert!(
+        cache
+            .listing_at(&supplier, "STEAM-US-20", later)
+            .await
+            .unwrap()
+            .available
+    );
     assert_eq!(asks().await, 3);
 
     // Unknown skus are not cached as anything.

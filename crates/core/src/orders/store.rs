@@ -361,14 +361,16 @@ pub async fn record_payment(
     let until = crate::db::time_text(
         chrono::Utc::now() + chrono::Duration::from_std(lease.1).unwrap_or_default(),
     );
-    sqlx::query("UPDATE orders SET paid_at = ?1, lease_owner = ?2, lease_expires_at = ?3 WHERE id = ?4")
-        .bind(&now)
-        .bind(lease.0)
-        .bind(until)
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(DbError::from)?;
+    sqlx::query(
+        "UPDATE orders SET paid_at = ?1, lease_owner = ?2, lease_expires_at = ?3 WHERE id = ?4",
+    )
+    .bind(&now)
+    .bind(lease.0)
+    .bind(until)
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(DbError::from)?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(())
 }
