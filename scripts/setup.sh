@@ -11,6 +11,8 @@ packages=(
   libsoup-3.0-dev libssl-dev pkg-config libdbus-1-dev build-essential
   # tests, benchmarks and screenshots
   sqlite3 curl xvfb xauth imagemagick fonts-noto-core
+  # the relay's PostgreSQL mode (its tests start a throwaway cluster)
+  postgresql
 )
 
 missing=()

@@ -40,6 +40,17 @@ async fn supplier_orders_for(shop: &Shop, client_order_id: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Quotes and takes 50.00 in cash for one STEAM-US-20, without fulfilling it.
+async fn paid_order(shop: &Shop) -> i64 {
+    let quote = shop.engine.quote(SKU).await.unwrap();
+    let id = shop.engine.open(&quote, &cash(SKU, "50")).await.unwrap();
+    let tender = Tender::Cash {
+        tendered: Money::parse("50", Currency::USD).unwrap(),
+    };
+    shop.engine.pay(id, &tender, "asha").await.unwrap();
+    id
+}
+
 async fn assert_delivered_once(shop: &Shop, sale: &orders::Sale) {
     assert_eq!(sale.outcome, Outcome::Delivered, "{:?}", sale.order);
     assert_eq!(sale.order.status, OrderStatus::Delivered);
@@ -175,18 +186,7 @@ async fn a_500_that_created_nothing_is_looked_up_then_sent_again() {
 
 /// Quote and pay, then let `change` happen at the supplier before fulfilment.
 async fn refused_after_payment(shop: &Shop, change: (&str, Value), code: &str) {
-    let quote = shop.engine.quote(SKU).await.unwrap();
-    let id = shop.engine.open(&quote, &cash(SKU, "50")).await.unwrap();
-    shop.engine
-        .pay(
-            id,
-            &Tender::Cash {
-                tendered: Money::parse("50", Currency::USD).unwrap(),
-            },
-            "asha",
-        )
-        .await
-        .unwrap();
+    let id = paid_order(shop).await;
     shop.sandbox.control(change.0, change.1).await.unwrap();
     let outcome = shop.engine.fulfil(id).await.unwrap();
     match &outcome {
@@ -365,18 +365,7 @@ async fn a_long_pending_order_is_left_open_and_finished_by_recovery() {
 async fn a_driver_that_stops_mid_order_is_taken_over_after_its_lease() {
     let shop = Shop::open(200).await.unwrap();
     fault(&shop, json!({ "endpoint": "orders.create", "kind": "hold_then_create", "hold_ms": 1000, "times": 1 })).await;
-    let quote = shop.engine.quote(SKU).await.unwrap();
-    let id = shop.engine.open(&quote, &cash(SKU, "50")).await.unwrap();
-    shop.engine
-        .pay(
-            id,
-            &Tender::Cash {
-                tendered: Money::parse("50", Currency::USD).unwrap(),
-            },
-            "asha",
-        )
-        .await
-        .unwrap();
+    let id = paid_order(&shop).await;
     // The till dies while the supplier holds its request.
     let crashed = tokio::time::timeout(Duration::from_millis(200), shop.engine.fulfil(id)).await;
     assert!(crashed.is_err());
@@ -401,18 +390,7 @@ async fn two_tills_recovering_at_once_never_fight_over_an_order() {
     let shop = Shop::open(200).await.unwrap();
     let mut ids = Vec::new();
     for _ in 0..6 {
-        let quote = shop.engine.quote(SKU).await.unwrap();
-        let id = shop.engine.open(&quote, &cash(SKU, "50")).await.unwrap();
-        shop.engine
-            .pay(
-                id,
-                &Tender::Cash {
-                    tendered: Money::parse("50", Currency::USD).unwrap(),
-                },
-                "asha",
-            )
-            .await
-            .unwrap();
+        let id = paid_order(&shop).await;
         ids.push(id);
     }
     // The till that took the payments holds them for its lease; it stops here, and

@@ -1,0 +1,50 @@
+//! `codetill-relay`: the small internet-facing server between payment providers
+//! and a shop's desktop behind NAT (`shared/contracts/relay-api.md`). Its one
+//! promise: every payment event it answered 2xx reaches the desktop, once.
+//!
+//! How it fits together. A provider posts to `POST /in/{endpoint_id}`
+//! (`routes::inbound`): the endpoint names the shop, the provider and its
+//! secrets (sealed at rest with the master key, `crypto`); the body is checked
+//! by the provider's scheme on the raw bytes (`verify`), limited per endpoint
+//! (`limit`), then handed to the single writer task (`ingest`), which commits
+//! whatever has queued up in one transaction (group commit: one fsync for many
+//! events) and only then lets the handlers answer 200. Inside that transaction
+//! each event bumps its shop's `head`, so cursors are allocated per shop in
+//! commit order, and a unique key on (shop, provider, event id) turns a
+//! duplicate into "already stored". After commit the writer wakes the shop's
+//! waiting readers (`hub`; across instances through Postgres LISTEN/NOTIFY).
+//! The desktop pulls with its bearer token (`routes::auth`) by long-poll or SSE
+//! (`routes::events`, `routes::stream`) and acknowledges; the retention job
+//! (`retention`) drops acknowledged bodies after the retention period. The
+//! store (`store`) is SQLite by default and PostgreSQL for several instances;
+//! both run the same statements in the same order. [`app`] is the router,
+//! [`run`] serves it on a listener until a shutdown future resolves, and
+//! `admin` holds what the CLI's `shop`, `endpoint` and `token` commands do.
+
+pub mod admin;
+mod app;
+mod clock;
+mod config;
+mod crypto;
+mod error;
+mod hub;
+mod ingest;
+mod limit;
+mod metrics;
+mod retention;
+mod routes;
+mod server;
+pub mod store;
+pub mod verify;
+
+pub use app::{Relay, app};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::RelayConfig;
+pub use crypto::{MasterKey, hash_token};
+pub use error::{CryptoError, RelayError, StoreError};
+pub use server::{run, shutdown_signal};
+pub use store::Store;
+pub use verify::Provider;
+
+/// The largest webhook body accepted (the contract's 256 KiB); larger is 413.
+pub const BODY_LIMIT: usize = 256 * 1024;

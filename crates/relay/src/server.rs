@@ -1,0 +1,71 @@
+//! Serving: `run` takes a bound listener and a shutdown future (so tests bind
+//! port 0 and stop the relay cleanly), and shuts down gracefully: stop
+//! accepting, end long-polls and streams, let deliveries in flight commit, then
+//! stop the writer.
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::app::{Relay, app};
+
+/// How long a graceful stop waits for requests in flight before giving up on them.
+const DRAIN_GRACE: Duration = Duration::from_secs(10);
+
+/// Serve `relay` on `listener` until `shutdown` resolves; runs the retention job.
+pub async fn run(
+    listener: TcpListener,
+    relay: Relay,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let retention = tokio::spawn(crate::retention::run(relay.clone()));
+    let closer = relay.clone();
+    let mut closing = relay.closing();
+    let serve = axum::serve(listener, app(relay.clone()))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing requests in flight");
+            closer.begin_closing();
+        })
+        .into_future();
+    let served = tokio::select! {
+        served = serve => served,
+        () = async {
+            crate::app::until_true(&mut closing).await;
+            tokio::time::sleep(DRAIN_GRACE).await;
+        } => {
+            tracing::warn!("requests still in flight after the grace period; closing anyway");
+            Ok(())
+        }
+    };
+    relay.stop().await;
+    let _ = retention.await;
+    served
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

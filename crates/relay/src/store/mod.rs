@@ -1,0 +1,231 @@
+//! The relay's store: SQLite by default (one file, WAL, `synchronous=FULL`), or
+//! PostgreSQL when one relay serves many shops or several instances share one
+//! database. Both backends follow the same steps for each event (see
+//! `insert_events` in each); only the SQL dialect differs.
+//!
+//! Allocating a cursor: inside the inserting transaction, `UPDATE shops SET head
+//! = head + 1 … RETURNING head`. On Postgres that UPDATE holds the shop's row
+//! lock until commit, so the next event of the shop, from any instance, waits,
+//! and cursors follow commit order; on SQLite `BEGIN IMMEDIATE` serialises
+//! writers. The insert at that cursor says `ON CONFLICT (shop_id, provider,
+//! event_id) DO NOTHING`: a duplicate inserts nothing and its `head` bump is
+//! undone in the same transaction. Postgres does bump and insert in one
+//! statement (a data-modifying CTE) to save round trips.
+
+mod postgres;
+mod sqlite;
+
+use sqlx::PgPool;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use crate::error::StoreError;
+
+/// The Postgres LISTEN/NOTIFY channel that announces commits (payload: shop id).
+pub(crate) fn pg_channel() -> &'static str {
+    postgres::CHANNEL
+}
+
+/// An event that passed verification, to be stored.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub shop_id: String,
+    pub endpoint_id: String,
+    pub provider: &'static str,
+    pub event_id: String,
+    pub event_type: Option<String>,
+    pub received_at_ms: i64,
+    pub payload: String,
+}
+
+/// What storing one event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    Stored {
+        cursor: i64,
+    },
+    /// The shop already has this provider event id: nothing was stored.
+    Duplicate,
+}
+
+/// An event as the desktop reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub cursor: i64,
+    pub provider: String,
+    pub event_id: String,
+    pub event_type: Option<String>,
+    pub received_at_ms: i64,
+    pub payload: String,
+}
+
+/// An inbound endpoint, its secrets still sealed.
+#[derive(Debug, Clone)]
+pub struct EndpointRecord {
+    pub id: String,
+    pub shop_id: String,
+    pub provider: String,
+    pub sealed_secrets: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShopStatus {
+    pub head: i64,
+    pub acked: i64,
+    /// When the oldest unacknowledged event was received (unix ms).
+    pub oldest_unacked_ms: Option<i64>,
+}
+
+/// All shops together, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Backlog {
+    pub unacked: i64,
+    pub oldest_unacked_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckOutcome {
+    /// The shop's acknowledged cursor now (never lower than before).
+    Acked(i64),
+    /// The cursor is past the shop's head: refused, since retention would then
+    /// drop events nobody has read.
+    BeyondHead { head: i64 },
+}
+
+/// The relay's store; cheap to clone (a pool inside).
+#[derive(Debug, Clone)]
+pub enum Store {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+macro_rules! dispatch {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        match $self {
+            Store::Sqlite(s) => s.$method($($arg),*).await,
+            Store::Postgres(p) => p.$method($($arg),*).await,
+        }
+    };
+}
+
+impl Store {
+    /// Open (and migrate) the store named by `url`: `postgres://…` or
+    /// `postgresql://…` for PostgreSQL; `sqlite://path`, `sqlite:path` or a plain
+    /// path for SQLite (created if missing).
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Store::Postgres(PgStore::open(url).await?))
+        } else {
+            Ok(Store::Sqlite(SqliteStore::open(url).await?))
+        }
+    }
+
+    /// "sqlite" or "postgres" (the URL may hold a password: it is never shown).
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    pub(crate) fn pg_pool(&self) -> Option<&PgPool> {
+        match self {
+            Store::Sqlite(_) => None,
+            Store::Postgres(p) => Some(p.pool()),
+        }
+    }
+
+    /// Close the pool; every later call fails (tests use it to take the store down).
+    pub async fn close(&self) {
+        dispatch!(self.close())
+    }
+
+    /// SQLite: move the WAL into the database file (the server does this every
+    /// second, off the commit path). Postgres: nothing to do.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.checkpoint().await,
+            Store::Postgres(_) => Ok(()),
+        }
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        dispatch!(self.ping())
+    }
+
+    pub async fn insert_shop(
+        &self,
+        id: &str,
+        name: &str,
+        token_hash: &[u8],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        dispatch!(self.insert_shop(id, name, token_hash, now_ms))
+    }
+
+    /// Replace a shop's token hash; false if there is no such shop.
+    pub async fn set_token_hash(
+        &self,
+        shop_id: &str,
+        token_hash: &[u8],
+    ) -> Result<bool, StoreError> {
+        dispatch!(self.set_token_hash(shop_id, token_hash))
+    }
+
+    pub async fn insert_endpoint(
+        &self,
+        id: &str,
+        shop_id: &str,
+        provider: &str,
+        sealed_secrets: &[u8],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        dispatch!(self.insert_endpoint(id, shop_id, provider, sealed_secrets, now_ms))
+    }
+
+    pub async fn endpoint(&self, id: &str) -> Result<Option<EndpointRecord>, StoreError> {
+        dispatch!(self.endpoint(id))
+    }
+
+    /// The shop whose client token hashes to `token_hash`.
+    pub async fn shop_for_token(&self, token_hash: &[u8]) -> Result<Option<String>, StoreError> {
+        dispatch!(self.shop_for_token(token_hash))
+    }
+
+    /// Store `events` in one transaction, in order, each with its shop's next
+    /// cursor; one answer per event. Durable when this returns Ok.
+    pub async fn insert_events(&self, events: &[NewEvent]) -> Result<Vec<Inserted>, StoreError> {
+        dispatch!(self.insert_events(events))
+    }
+
+    /// Up to `limit` events of the shop after `after`, in cursor order (events
+    /// whose body retention dropped are left out; they were acknowledged).
+    pub async fn events_after(
+        &self,
+        shop_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        dispatch!(self.events_after(shop_id, after, limit))
+    }
+
+    pub async fn status(&self, shop_id: &str) -> Result<Option<ShopStatus>, StoreError> {
+        dispatch!(self.status(shop_id))
+    }
+
+    /// Raise the shop's acknowledged cursor to `cursor` (a lower one changes nothing).
+    pub async fn ack(&self, shop_id: &str, cursor: i64) -> Result<AckOutcome, StoreError> {
+        dispatch!(self.ack(shop_id, cursor))
+    }
+
+    /// Drop up to `batch` bodies of acknowledged events received before
+    /// `before_ms`; how many were dropped. Unacknowledged events are never touched.
+    pub async fn drop_acked_bodies(&self, before_ms: i64, batch: i64) -> Result<u64, StoreError> {
+        dispatch!(self.drop_acked_bodies(before_ms, batch))
+    }
+
+    pub async fn backlog(&self) -> Result<Backlog, StoreError> {
+        dispatch!(self.backlog())
+    }
+}

@@ -1,0 +1,20 @@
+//! Razorpay: `X-Razorpay-Signature: <hex HMAC-SHA256(secret, body)>`; the event id
+//! (the dedupe key) comes in the `x-razorpay-event-id` header.
+
+use super::{Rejection, hmac_sha256_hex, hmac_sha256_matches};
+
+pub(super) fn check(secrets: &[String], header: &str, body: &[u8]) -> Result<(), Rejection> {
+    if secrets
+        .iter()
+        .any(|secret| hmac_sha256_matches(secret, &[body], header))
+    {
+        Ok(())
+    } else {
+        Err(Rejection::BadSignature)
+    }
+}
+
+/// The `X-Razorpay-Signature` header Razorpay would send for `body`.
+pub fn sign(secret: &str, body: &[u8]) -> String {
+    hmac_sha256_hex(secret, &[body])
+}
