@@ -7,7 +7,11 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, Sqlite, SqlitePool, Transaction};
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+use sqlx::{ConnectOptions, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -36,6 +40,36 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Db {
     pool: SqlitePool,
     path: PathBuf,
+    /// Writers of this process take turns here before BEGIN IMMEDIATE. SQLite admits
+    /// one writer at a time anyway; queueing in-process is fair and immediate, where
+    /// SQLite's busy handler sleeps up to 100 ms between tries (the tail of a busy
+    /// till). Other processes still meet at SQLite's lock.
+    writer: Arc<Mutex<()>>,
+}
+
+/// A write transaction holding this process's writer turn until commit or drop.
+pub struct WriteTx {
+    tx: Transaction<'static, Sqlite>,
+    _turn: OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
 }
 
 impl Db {
@@ -84,6 +118,7 @@ impl Db {
         Ok(Db {
             pool,
             path: path.to_path_buf(),
+            writer: Arc::new(Mutex::new(())),
         })
     }
 
@@ -98,8 +133,12 @@ impl Db {
     /// A write transaction that takes the write lock at BEGIN. A deferred BEGIN that
     /// reads and then writes fails at once with SQLITE_BUSY under concurrency, whatever
     /// the busy timeout says; IMMEDIATE waits its turn instead.
-    pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, DbError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    pub async fn begin_write(&self) -> Result<WriteTx, DbError> {
+        let turn = self.writer.clone().lock_owned().await;
+        Ok(WriteTx {
+            tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            _turn: turn,
+        })
     }
 
     pub async fn close(self) {

@@ -2,7 +2,7 @@
 //! the state it leaves (and, while fulfilling, on holding the order's lease), so two
 //! processes can never both move one order.
 
-use sqlx::{Sqlite, SqliteConnection, Transaction};
+use sqlx::SqliteConnection;
 
 use super::OrderError;
 use super::model::{Failure, Order, Payment, Refund, RevealedCode};
@@ -284,7 +284,7 @@ pub async fn insert_quoted(db: &Db, new: &NewOrder) -> Result<i64, OrderError> {
 /// Moves `id` from one of `from` to `to` inside `tx`; false when the order was not in
 /// one of those states (or, with `owner`, its lease belongs to someone else).
 pub(crate) async fn transition(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut SqliteConnection,
     id: i64,
     to: OrderStatus,
     owner: Option<&str>,
@@ -296,7 +296,7 @@ pub(crate) async fn transition(
     )
     .bind(id)
     .bind(owner)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await?;
     let Some(from) = from else { return Ok(None) };
     let from: OrderStatus = from.parse().map_err(corrupt)?;
@@ -307,7 +307,7 @@ pub(crate) async fn transition(
         .bind(to.as_str())
         .bind(now)
         .bind(id)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     if from != to {
         event(tx, id, Some(from), to, detail, now).await?;
@@ -375,11 +375,7 @@ pub async fn record_payment(
     Ok(())
 }
 
-async fn wrong_state(
-    tx: &mut Transaction<'static, Sqlite>,
-    id: i64,
-    action: &'static str,
-) -> OrderError {
+async fn wrong_state(tx: &mut SqliteConnection, id: i64, action: &'static str) -> OrderError {
     match get(tx, id).await {
         Ok(o) => OrderError::WrongState {
             order: o.public_id,
