@@ -15,6 +15,13 @@ fn opts(kind: SyncKind) -> SyncOptions {
     }
 }
 
+/// One sync of `kind` against the sandbox, which must succeed.
+async fn sync(db: &Db, sandbox: &Sandbox, kind: SyncKind) -> catalog::SyncReport {
+    catalog::sync(db, &sandbox.client().unwrap(), &opts(kind), &NoProgress)
+        .await
+        .unwrap()
+}
+
 async fn count(db: &Db, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(db.pool()).await.unwrap()
 }
@@ -63,14 +70,7 @@ async fn full_sync_imports_every_product_and_reports_progress() {
         0
     );
     // A second full walk changes nothing.
-    let again = catalog::sync(
-        &db,
-        &sandbox.client().unwrap(),
-        &opts(SyncKind::Full),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    let again = sync(&db, &sandbox, SyncKind::Full).await;
     assert_eq!(
         (again.inserted, again.updated, again.unchanged),
         (0, 0, 1000)
@@ -97,14 +97,7 @@ async fn bad_rows_are_skipped_counted_and_reported_and_the_rest_imports() {
         )
         .await
         .unwrap();
-    let report = catalog::sync(
-        &db,
-        &sandbox.client().unwrap(),
-        &opts(SyncKind::Full),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    let report = sync(&db, &sandbox, SyncKind::Full).await;
     assert_eq!(report.skipped, 4, "{:?}", report.skipped_rows);
     assert_eq!(report.inserted, 300);
     let reasons: Vec<String> = report
@@ -133,14 +126,7 @@ async fn bad_rows_are_skipped_counted_and_reported_and_the_rest_imports() {
 async fn a_walk_cut_off_midway_leaves_the_previous_catalog_intact() {
     let sandbox = Sandbox::start(500).await.unwrap();
     let (_dir, db) = temp_db().await.unwrap();
-    catalog::sync(
-        &db,
-        &sandbox.client().unwrap(),
-        &opts(SyncKind::Full),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    sync(&db, &sandbox, SyncKind::Full).await;
     let before = prices(&db).await;
     sandbox
         .control(
@@ -198,14 +184,7 @@ async fn a_walk_cut_off_midway_leaves_the_previous_catalog_intact() {
     );
     // Once the supplier recovers, the next sync applies the changes.
     sandbox.clear_faults().await.unwrap();
-    let report = catalog::sync(
-        &db,
-        &sandbox.client().unwrap(),
-        &opts(SyncKind::Full),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    let report = sync(&db, &sandbox, SyncKind::Full).await;
     assert!(report.price_changes >= 200, "{report:?}");
     assert_ne!(prices(&db).await, before);
     sandbox.stop().await;
@@ -226,14 +205,7 @@ async fn a_single_failed_page_is_retried() {
         .control("faults", json!({ "endpoint": "catalog", "kind": "rate_limit", "skip": 1, "times": 1, "retry_after_s": 0 }))
         .await
         .unwrap();
-    let report = catalog::sync(
-        &db,
-        &sandbox.client().unwrap(),
-        &opts(SyncKind::Full),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    let report = sync(&db, &sandbox, SyncKind::Full).await;
     assert_eq!(report.inserted, 300);
     sandbox.stop().await;
 }
@@ -242,14 +214,7 @@ async fn a_single_failed_page_is_retried() {
 async fn incremental_sync_fetches_only_changes_and_records_price_history() {
     let sandbox = Sandbox::start(2_000).await.unwrap();
     let (_dir, db) = temp_db().await.unwrap();
-    catalog::sync(
-        &db,
-        &sandbox.client().unwrap(),
-        &opts(SyncKind::Full),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    sync(&db, &sandbox, SyncKind::Full).await;
     let changed = sandbox
         .control(
             "reprice",
@@ -259,14 +224,7 @@ async fn incremental_sync_fetches_only_changes_and_records_price_history() {
         .unwrap();
     let n = changed["changed"].as_u64().unwrap();
     assert!(n >= 10, "{changed}");
-    let report = catalog::sync(
-        &db,
-        &sandbox.client().unwrap(),
-        &opts(SyncKind::Auto),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    let report = sync(&db, &sandbox, SyncKind::Auto).await;
     assert_eq!(report.kind, "incremental");
     assert!(
         report.received <= n + 5,
@@ -295,14 +253,7 @@ async fn incremental_sync_fetches_only_changes_and_records_price_history() {
 async fn products_gone_from_a_full_walk_are_discontinued_but_bad_rows_are_not() {
     let sandbox = Sandbox::start(300).await.unwrap();
     let (_dir, db) = temp_db().await.unwrap();
-    catalog::sync(
-        &db,
-        &sandbox.client().unwrap(),
-        &opts(SyncKind::Full),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    sync(&db, &sandbox, SyncKind::Full).await;
     let rows = sandbox.handle().state().catalog_rows();
     let gone = rows[5]["sku"].as_str().unwrap().to_string();
     let garbled = rows[6].clone();
@@ -322,14 +273,7 @@ async fn products_gone_from_a_full_walk_are_discontinued_but_bad_rows_are_not() 
         .control("discontinue", json!({ "skus": [garbled["sku"]] }))
         .await
         .unwrap();
-    let report = catalog::sync(
-        &db,
-        &sandbox.client().unwrap(),
-        &opts(SyncKind::Full),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    let report = sync(&db, &sandbox, SyncKind::Full).await;
     assert_eq!(report.discontinued, 1, "{report:?}");
     let product = catalog::product_by_sku(db.pool(), &gone)
         .await
@@ -355,14 +299,7 @@ async fn products_gone_from_a_full_walk_are_discontinued_but_bad_rows_are_not() 
 async fn search_ranks_whole_words_and_skus_first_and_survives_hostile_text() {
     let sandbox = Sandbox::start(3_000).await.unwrap();
     let (_dir, db) = temp_db().await.unwrap();
-    catalog::sync(
-        &db,
-        &sandbox.client().unwrap(),
-        &opts(SyncKind::Full),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    sync(&db, &sandbox, SyncKind::Full).await;
     let hits = catalog::search(db.pool(), "steam 20", 5).await.unwrap();
     assert!(!hits.is_empty());
     for h in &hits {
