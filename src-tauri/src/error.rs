@@ -6,9 +6,15 @@
 
 use std::error::Error as StdError;
 
+use codetill_core::catalog::SyncError;
+use codetill_core::money::MoneyError;
+use codetill_core::orders::{OrderError, Refusal};
+use codetill_core::setup::SetupError;
+use codetill_core::supplier::SupplierError;
 use serde::Serialize;
 
-/// What went wrong, as the UI can act on it.
+/// What went wrong, as the UI can act on it. Each code is also a message-catalog key
+/// in `ui/src/lib/i18n/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum ErrorCode {
     /// The shop's database could not answer (locked, corrupt, disk full…).
@@ -17,6 +23,48 @@ pub enum ErrorCode {
     /// The request itself was wrong (empty sku, a query longer than a person types…).
     #[serde(rename = "errors.validation")]
     Validation,
+    /// No product with that sku in the catalog.
+    #[serde(rename = "errors.unknown_sku")]
+    UnknownSku,
+    /// Cash handed over does not cover the price (the price may have just changed).
+    #[serde(rename = "errors.short_tender")]
+    ShortTender,
+    /// Sale refused before payment, nothing charged: the supplier discontinued it.
+    #[serde(rename = "errors.refused.discontinued")]
+    RefusedDiscontinued,
+    /// Sale refused before payment, nothing charged: out of stock at the supplier.
+    #[serde(rename = "errors.refused.out_of_stock")]
+    RefusedOutOfStock,
+    /// Sale refused before payment, nothing charged: the prepaid balance is too low.
+    #[serde(rename = "errors.refused.balance_too_low")]
+    RefusedBalanceTooLow,
+    /// Sale refused before payment, nothing charged: below the owner's margin floor.
+    #[serde(rename = "errors.refused.below_floor")]
+    RefusedBelowFloor,
+    /// Sale refused before payment, nothing charged: the supplier cannot be asked now.
+    #[serde(rename = "errors.refused.supplier_unavailable")]
+    RefusedSupplierUnavailable,
+    /// No order with that number.
+    #[serde(rename = "errors.not_found")]
+    NotFound,
+    /// The order is not in a state that allows this (refund of a delivered order…).
+    #[serde(rename = "errors.wrong_state")]
+    WrongState,
+    /// No supplier (URL or key) is configured: the first-run screen offers the sandbox.
+    #[serde(rename = "errors.no_supplier")]
+    NoSupplier,
+    /// The supplier failed outside a sale (a sync, a balance check) or is misconfigured.
+    #[serde(rename = "errors.supplier")]
+    Supplier,
+    /// The OS keyring or the key that encrypts codes could not be used.
+    #[serde(rename = "errors.secrets")]
+    Secrets,
+    /// Another sale is still being processed at this till.
+    #[serde(rename = "errors.busy")]
+    Busy,
+    /// The sandbox supplier could not be started.
+    #[serde(rename = "errors.sandbox")]
+    Sandbox,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -27,19 +75,57 @@ pub struct AppError {
 }
 
 impl AppError {
-    pub fn validation(message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         AppError {
-            code: ErrorCode::Validation,
+            code,
             message: message.into(),
         }
     }
 
+    pub fn validation(message: impl Into<String>) -> Self {
+        AppError::new(ErrorCode::Validation, message)
+    }
+
     /// An error from core, with its whole `source()` chain in one line, logged once
-    /// here so every failed command leaves a trace.
+    /// here so every failed command leaves a trace (a refusal or a typing mistake is
+    /// part of a day at the till: info; anything else: error).
     fn from_source(code: ErrorCode, err: &(dyn StdError + 'static)) -> Self {
         let message = chain(err);
-        tracing::error!(?code, error = %message, "command failed");
+        if code.is_expected() {
+            tracing::info!(?code, error = %message, "command refused");
+        } else {
+            tracing::error!(?code, error = %message, "command failed");
+        }
         AppError { code, message }
+    }
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 16] = [
+        ErrorCode::Database,
+        ErrorCode::Validation,
+        ErrorCode::UnknownSku,
+        ErrorCode::ShortTender,
+        ErrorCode::RefusedDiscontinued,
+        ErrorCode::RefusedOutOfStock,
+        ErrorCode::RefusedBalanceTooLow,
+        ErrorCode::RefusedBelowFloor,
+        ErrorCode::RefusedSupplierUnavailable,
+        ErrorCode::NotFound,
+        ErrorCode::WrongState,
+        ErrorCode::NoSupplier,
+        ErrorCode::Supplier,
+        ErrorCode::Secrets,
+        ErrorCode::Busy,
+        ErrorCode::Sandbox,
+    ];
+
+    /// Refusals and mistakes the till expects, as opposed to faults.
+    fn is_expected(self) -> bool {
+        !matches!(
+            self,
+            ErrorCode::Database | ErrorCode::Supplier | ErrorCode::Secrets | ErrorCode::Sandbox
+        )
     }
 }
 
@@ -71,6 +157,65 @@ impl From<codetill_core::db::DbError> for AppError {
     }
 }
 
+impl From<OrderError> for AppError {
+    fn from(e: OrderError) -> Self {
+        let code = match &e {
+            OrderError::UnknownSku(_) => ErrorCode::UnknownSku,
+            OrderError::Refused(r) => match r {
+                Refusal::Discontinued { .. } => ErrorCode::RefusedDiscontinued,
+                Refusal::OutOfStock { .. } => ErrorCode::RefusedOutOfStock,
+                Refusal::BalanceTooLow { .. } => ErrorCode::RefusedBalanceTooLow,
+                Refusal::BelowFloor { .. } => ErrorCode::RefusedBelowFloor,
+                Refusal::SupplierUnavailable { .. } => ErrorCode::RefusedSupplierUnavailable,
+            },
+            OrderError::ShortTender { .. } => ErrorCode::ShortTender,
+            OrderError::BadInput(_) => ErrorCode::Validation,
+            OrderError::NotFound(_) => ErrorCode::NotFound,
+            OrderError::WrongState { .. } => ErrorCode::WrongState,
+            OrderError::Supplier(_) => ErrorCode::Supplier,
+            OrderError::Db(_) => ErrorCode::Database,
+            OrderError::Vault(_) => ErrorCode::Secrets,
+        };
+        AppError::from_source(code, &e)
+    }
+}
+
+impl From<SetupError> for AppError {
+    fn from(e: SetupError) -> Self {
+        let code = match &e {
+            SetupError::NoSupplier | SetupError::NoKey => ErrorCode::NoSupplier,
+            SetupError::BadTimeout { .. } | SetupError::Supplier(_) => ErrorCode::Supplier,
+            SetupError::Db(_) => ErrorCode::Database,
+            SetupError::Secret(_) | SetupError::Vault(_) | SetupError::Task(_) => {
+                ErrorCode::Secrets
+            }
+        };
+        AppError::from_source(code, &e)
+    }
+}
+
+impl From<SyncError> for AppError {
+    fn from(e: SyncError) -> Self {
+        let code = match &e {
+            SyncError::Supplier { .. } => ErrorCode::Supplier,
+            SyncError::Catalog(_) => ErrorCode::Database,
+        };
+        AppError::from_source(code, &e)
+    }
+}
+
+impl From<SupplierError> for AppError {
+    fn from(e: SupplierError) -> Self {
+        AppError::from_source(ErrorCode::Supplier, &e)
+    }
+}
+
+impl From<MoneyError> for AppError {
+    fn from(e: MoneyError) -> Self {
+        AppError::from_source(ErrorCode::Validation, &e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -98,5 +243,55 @@ mod tests {
                 "message": "database: pool timed out while waiting for an open connection",
             })
         );
+    }
+
+    #[test]
+    fn a_refusal_before_payment_names_its_reason_in_the_code() {
+        let err: AppError = OrderError::Refused(Refusal::BalanceTooLow {
+            available: "5.00 USD".into(),
+            needed: "18.40 USD".into(),
+        })
+        .into();
+        assert_eq!(
+            serde_json::to_value(&err).unwrap(),
+            serde_json::json!({
+                "code": "errors.refused.balance_too_low",
+                "message": "sale refused, nothing charged: the supplier balance 5.00 USD does not cover the wholesale price 18.40 USD",
+            })
+        );
+    }
+
+    #[test]
+    fn no_supplier_is_its_own_code_for_the_first_run_screen() {
+        let err: AppError = SetupError::NoSupplier.into();
+        assert_eq!(
+            serde_json::to_value(&err).unwrap()["code"],
+            "errors.no_supplier"
+        );
+        let err: AppError = SetupError::NoKey.into();
+        assert_eq!(err.code, ErrorCode::NoSupplier);
+    }
+
+    #[test]
+    fn every_code_is_known_to_the_ui_and_has_a_message_in_both_languages() {
+        let types = include_str!("../../ui/src/lib/types.ts");
+        let en = include_str!("../../ui/src/lib/i18n/en.ts");
+        let hi = include_str!("../../ui/src/lib/i18n/hi.ts");
+        for code in ErrorCode::ALL {
+            let name = serde_json::to_value(code).unwrap();
+            let quoted = format!("'{}'", name.as_str().unwrap());
+            assert!(
+                types.contains(&quoted),
+                "{quoted} missing from ERROR_CODES in types.ts"
+            );
+            assert!(
+                en.contains(&format!("{quoted}:")),
+                "{quoted} missing from en.ts"
+            );
+            assert!(
+                hi.contains(&format!("{quoted}:")),
+                "{quoted} missing from hi.ts"
+            );
+        }
     }
 }

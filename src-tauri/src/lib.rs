@@ -5,18 +5,28 @@
 //! the OS data dir + `codetill`), opens the shop's database there and hands it to Tauri
 //! as [`state::AppState`]. The UI (built from `ui/` into `ui/dist`) calls the
 //! [`commands`]; a failure reaches it as one [`error::AppError`]
-//! `{ code, message }`. Orders an earlier run left open are finished in the
-//! background at start ([`recovery`]). [`configure`] wires state and commands onto any Tauri builder,
+//! `{ code, message }`. A command works on a [`till::Till`]: the shop's, or — on a
+//! first run, or with `CODETILL_DEMO=1` — a [`demo`] till on the in-process sandbox
+//! supplier. Orders left open are finished in the background, at start and every
+//! minute ([`recovery`]). Sale answers are [`views::OrderView`]s. [`configure`] wires state and commands onto any Tauri builder,
 //! so tests run the same wiring on Tauri's mock runtime.
 
+pub mod alerts;
 pub mod commands;
+pub mod demo;
 pub mod error;
+pub mod events;
 pub mod recovery;
 pub mod state;
+#[cfg(test)]
+mod testing;
+pub mod till;
+pub mod views;
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use tauri::{Builder, Runtime};
+use tauri::{Builder, Manager, Runtime};
 use tracing_subscriber::EnvFilter;
 
 use crate::state::AppState;
@@ -30,6 +40,17 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::search_products,
             commands::product,
             commands::app_info,
+            commands::counter::quote,
+            commands::counter::sell_cash,
+            commands::counter::sell_card,
+            commands::session::start_demo,
+            commands::session::alerts,
+            commands::orders::list_orders,
+            commands::orders::open_orders,
+            commands::orders::order,
+            commands::orders::reveal_code,
+            commands::orders::record_refund,
+            commands::orders::finish_open_orders,
         ])
 }
 
@@ -51,12 +72,27 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    tracing::info!(db = %state.db().path().display(), "database open");
-    tauri::async_runtime::spawn(recovery::recover_open_orders(
-        state.db().clone(),
-        state.data_dir().to_path_buf(),
-    ));
-    match configure(Builder::default(), state).run(tauri::generate_context!()) {
+    tracing::info!(db = %state.shop().db().path().display(), "database open");
+    let builder = configure(Builder::default(), state).setup(|app| {
+        let handle = app.handle().clone();
+        // At start, then every minute: finish open orders (the shop's, and a running
+        // demo's); alert refunds that fell due.
+        tauri::async_runtime::spawn(async move {
+            loop {
+                let state = handle.state::<AppState>();
+                let (shop, active) = (state.shop().clone(), state.till());
+                let demo = (!Arc::ptr_eq(&shop, &active)).then_some(active);
+                for till in std::iter::once(shop).chain(demo) {
+                    if let Some(report) = recovery::recover_open_orders(till).await {
+                        state.alerts().after_recovery(&report.refund_due).await;
+                    }
+                }
+                tokio::time::sleep(recovery::EVERY).await;
+            }
+        });
+        Ok(())
+    });
+    match builder.run(tauri::generate_context!()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "the window could not run");

@@ -1,9 +1,20 @@
-//! What the app holds while it runs: the shop's database and where it lives.
+//! What the app holds while it runs: the shop's till (its database and where it
+//! lives), the till the counter works on now (the shop's, or a demo's), and who is at
+//! the till.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
+use codetill_core::catalog::SyncReport;
 use codetill_core::db::{Db, DbError};
+use codetill_core::orders::Sale;
+use codetill_core::progress::ProgressSink;
+
+use crate::alerts::{Alerts, DesktopNotifier, Notifier};
+use crate::demo;
+use crate::error::AppError;
+use crate::till::{Clerk, Till};
 
 /// Overrides where the app keeps its data (tests, demos, a second till on one machine).
 pub const DATA_DIR_ENV: &str = "CODETILL_DATA_DIR";
@@ -13,26 +24,108 @@ pub const DB_FILE: &str = "codetill.db";
 /// Tauri-managed state; commands receive it as `State<'_, AppState>`.
 #[derive(Debug)]
 pub struct AppState {
-    db: Db,
-    data_dir: PathBuf,
+    shop: Arc<Till>,
+    active: RwLock<Arc<Till>>,
+    clerk: Clerk,
+    demo_requested: bool,
+    /// One demo start at a time (a double click starts one sandbox).
+    demo_starting: tokio::sync::Mutex<()>,
+    alerts: Alerts,
 }
 
 impl AppState {
-    /// Opens (creating and migrating) `data_dir/codetill.db`.
+    /// Opens (creating and migrating) `data_dir/codetill.db` as the shop's till.
     pub async fn open(data_dir: &Path) -> Result<AppState, DbError> {
         let db = Db::open(&data_dir.join(DB_FILE)).await?;
+        let shop = Arc::new(Till::shop(db, data_dir));
         Ok(AppState {
-            db,
-            data_dir: data_dir.to_path_buf(),
+            active: RwLock::new(shop.clone()),
+            shop,
+            clerk: Clerk::from_env(),
+            demo_requested: demo::requested(),
+            demo_starting: tokio::sync::Mutex::new(()),
+            alerts: Alerts::new(Arc::new(DesktopNotifier)),
         })
     }
 
-    pub fn db(&self) -> &Db {
-        &self.db
+    /// Where alerts are shown (tests keep them off the desktop).
+    pub fn with_notifier(mut self, notifier: Arc<dyn Notifier>) -> AppState {
+        self.alerts = Alerts::new(notifier);
+        self
     }
 
-    pub fn data_dir(&self) -> &Path {
-        &self.data_dir
+    pub fn alerts(&self) -> &Alerts {
+        &self.alerts
+    }
+
+    /// A cash sale at the counter's till; a refund that falls due is alerted.
+    pub async fn sell_cash(&self, sku: &str, tendered: &str) -> Result<Sale, AppError> {
+        let sale = self.till().sell_cash(sku, tendered, &self.clerk).await?;
+        self.alerts.after_sale(&sale).await;
+        Ok(sale)
+    }
+
+    /// A card sale at the counter's till; a refund that falls due is alerted.
+    pub async fn sell_card(&self, sku: &str, terminal_ref: &str) -> Result<Sale, AppError> {
+        let sale = self
+            .till()
+            .sell_card(sku, terminal_ref, &self.clerk)
+            .await?;
+        self.alerts.after_sale(&sale).await;
+        Ok(sale)
+    }
+
+    /// Who is recorded on sales, refunds and reveals.
+    pub fn with_clerk(mut self, clerk: Clerk) -> AppState {
+        self.clerk = clerk;
+        self
+    }
+
+    pub fn with_demo_requested(mut self, requested: bool) -> AppState {
+        self.demo_requested = requested;
+        self
+    }
+
+    /// The till the counter works on now.
+    pub fn till(&self) -> Arc<Till> {
+        match self.active.read() {
+            Ok(t) => t.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// The shop's own till, whatever the counter shows.
+    pub fn shop(&self) -> &Arc<Till> {
+        &self.shop
+    }
+
+    pub fn clerk(&self) -> &Clerk {
+        &self.clerk
+    }
+
+    pub fn demo_requested(&self) -> bool {
+        self.demo_requested
+    }
+
+    /// Switches this session to a demo till on the in-process sandbox supplier,
+    /// syncing its catalog (progress to `progress`). A second call while a demo runs
+    /// keeps the running one and answers `None`.
+    pub async fn start_demo(
+        &self,
+        products: usize,
+        progress: &dyn ProgressSink,
+    ) -> Result<Option<SyncReport>, AppError> {
+        let _one = self.demo_starting.lock().await;
+        if self.till().demo().is_some() {
+            return Ok(None);
+        }
+        let (till, report) = demo::open(products, progress).await?;
+        let till = Arc::new(till);
+        match self.active.write() {
+            Ok(mut active) => *active = till,
+            Err(poisoned) => *poisoned.into_inner() = till,
+        }
+        Ok(Some(report))
     }
 }
 

@@ -52,6 +52,13 @@ pub enum Command {
     Recover,
     /// Record that a refund due was given back to the buyer.
     Refund(RefundArgs),
+    /// Email an order's code again (audited).
+    Resend(ResendArgs),
+    /// Print an order's receipt again, marked REPRINT #n (recent sales only; audited).
+    Reprint(ReprintArgs),
+    /// Queued emails and print jobs.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
     /// Run the sandbox supplier in the foreground.
     Sandbox(codetill_sandbox::SandboxArgs),
 }
@@ -74,9 +81,15 @@ pub struct SellArgs {
     /// The card terminal's reference for the payment (card only).
     #[arg(long, required_if_eq("pay", "card"))]
     pub terminal_ref: Option<String>,
-    /// The buyer's email, kept with the order for delivery.
+    /// The buyer's email: the code is emailed to it (queued if the server is down).
     #[arg(long)]
     pub email: Option<String>,
+    /// Print a receipt on CODETILL_PRINTER (queued if the printer is off).
+    #[arg(long)]
+    pub print: bool,
+    /// The buyer's language for the receipt and the email: en or hi.
+    #[arg(long, default_value = "en")]
+    pub lang: String,
     /// Who takes the payment (default: CODETILL_STAFF, else the login name).
     #[arg(long, env = "CODETILL_STAFF")]
     pub staff: Option<String>,
@@ -187,4 +200,40 @@ pub struct PricingSetArgs {
     /// Currency of --floor.
     #[arg(long, requires = "floor")]
     pub currency: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ResendArgs {
+    /// ORD-000123
+    pub id: String,
+    /// Send to this address instead of the order's.
+    #[arg(long)]
+    pub email: Option<String>,
+    #[arg(long, env = "CODETILL_STAFF")]
+    pub staff: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReprintArgs {
+    /// ORD-000123
+    pub id: String,
+    #[arg(long, env = "CODETILL_STAFF")]
+    pub staff: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OutboxCommand {
+    /// Deliver every queued email and print job now.
+    Send,
+    /// Show emails and print jobs, newest first.
+    List(OutboxListArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct OutboxListArgs {
+    /// queued, sent or failed
+    #[arg(long)]
+    pub status: Option<String>,
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub limit: u32,
 }

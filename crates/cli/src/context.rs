@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use codetill_core::db::Db;
+use codetill_core::delivery::{DeliveryConfig, Outbox};
 use codetill_core::orders::Engine;
 use codetill_core::secrets::{EnvFirst, KeyringStore, SecretStore};
 use codetill_core::setup::{self, SetupError};
@@ -67,6 +68,13 @@ impl Context {
             .map_err(setup_error)?;
         warn_new_key(&source);
         Ok(engine)
+    }
+
+    /// This till's outbox: its printer, mail server and vault.
+    pub async fn outbox(&self, db: &Db) -> anyhow::Result<Outbox> {
+        let config = DeliveryConfig::load(db, self.secrets()).await?;
+        let vault = self.vault().await?;
+        Ok(Outbox::new(db.clone(), Arc::new(vault), config))
     }
 
     /// Who is at the till: --staff, CODETILL_STAFF, else the login name.

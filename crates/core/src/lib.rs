@@ -10,6 +10,7 @@
 pub mod balance;
 pub mod catalog;
 pub mod db;
+pub mod delivery;
 pub mod money;
 pub mod orders;
 pub mod pricing;

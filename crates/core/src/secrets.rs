@@ -21,11 +21,13 @@ pub mod names {
     pub const SUPPLIER_KEY: &str = "supplier-key";
     pub const RELAY_TOKEN: &str = "relay-token";
     pub const VAULT_KEY: &str = "vault-key";
+    pub const SMTP_PASSWORD: &str = "smtp-password";
 
     pub fn env_var(name: &str) -> Option<&'static str> {
         match name {
             SUPPLIER_KEY => Some("CODETILL_SUPPLIER_KEY"),
             RELAY_TOKEN => Some("CODETILL_RELAY_TOKEN"),
+            SMTP_PASSWORD => Some("CODETILL_SMTP_PASSWORD"),
             _ => None,
         }
     }

@@ -8,6 +8,15 @@ pub const SUPPLIER_URL: &str = "supplier.url";
 pub const SUPPLIER_CONNECT_TIMEOUT_MS: &str = "supplier.connect_timeout_ms";
 pub const SUPPLIER_REQUEST_TIMEOUT_MS: &str = "supplier.request_timeout_ms";
 pub const SHOP_NAME: &str = "shop.name";
+pub const SHOP_ADDRESS: &str = "shop.address";
+/// The receipt printer: `tcp://host:9100`, `file:/dev/usb/lp0` or `pdf:/folder`.
+pub const PRINTER: &str = "printer.url";
+/// Outgoing mail: `smtps://user@host:465?from=…` (the password is in the keyring).
+pub const SMTP_URL: &str = "smtp.url";
+/// A font file with Devanagari, for Hindi on thermal receipts.
+pub const RECEIPT_FONT: &str = "receipt.font";
+/// How long after a sale its receipt may be printed again, in hours.
+pub const REPRINT_WINDOW_HOURS: &str = "receipt.reprint_window_hours";
 
 pub async fn get<'e>(db: impl SqliteExecutor<'e>, key: &str) -> Result<Option<String>, DbError> {
     Ok(

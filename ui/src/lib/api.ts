@@ -1,9 +1,21 @@
 // The only place that talks to the Rust side: components call these, never `invoke`.
 
 import { invoke } from '@tauri-apps/api/core';
-import type { AppInfo, ErrorCode, Product } from './types';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import {
+  ERROR_CODES,
+  type AppInfo,
+  type ErrorCode,
+  type OrdersQuery,
+  type OrderView,
+  type Product,
+  type Quote,
+  type RecoveryReport,
+  type SyncProgress,
+  type SyncReport,
+} from './types';
 
-const KNOWN_CODES: readonly ErrorCode[] = ['errors.database', 'errors.validation'];
+const KNOWN_CODES: readonly ErrorCode[] = ERROR_CODES;
 
 /** A failed command: `code` picks the translated sentence, `message` is the English detail. */
 export class ApiError extends Error {
@@ -46,5 +58,47 @@ export const api = {
   },
   appInfo(): Promise<AppInfo> {
     return call('app_info');
+  },
+
+  /** The live price and stock (asks the supplier); refusals are `errors.refused.*`. */
+  quote(sku: string): Promise<Quote> {
+    return call('quote', { sku });
+  },
+  /** Cash: `tendered` is a decimal string; core computes the change. */
+  sellCash(sku: string, tendered: string): Promise<OrderView> {
+    return call('sell_cash', { sku, tendered });
+  },
+  /** Card on the external terminal, with its reference. */
+  sellCard(sku: string, terminalRef: string): Promise<OrderView> {
+    return call('sell_card', { sku, terminalRef });
+  },
+
+  /** Starts the sandbox supplier for this session and syncs its catalog. */
+  startDemo(): Promise<SyncReport | null> {
+    return call('start_demo');
+  },
+  /** Catalog sync progress while a sync runs. */
+  onSyncProgress(handler: (p: SyncProgress) => void): Promise<UnlistenFn> {
+    return listen<SyncProgress>('catalog-sync-progress', (e) => handler(e.payload));
+  },
+
+  listOrders(query: OrdersQuery): Promise<OrderView[]> {
+    return call('list_orders', { query });
+  },
+  openOrders(): Promise<OrderView[]> {
+    return call('open_orders');
+  },
+  order(id: string): Promise<OrderView> {
+    return call('order', { id });
+  },
+  /** Shows a delivered code again; the reason goes to the audit log. */
+  revealCode(id: string, reason: string): Promise<OrderView> {
+    return call('reveal_code', { id, reason });
+  },
+  recordRefund(id: string, method: 'cash' | 'card', reference: string | null): Promise<OrderView> {
+    return call('record_refund', { id, method, reference });
+  },
+  finishOpenOrders(): Promise<RecoveryReport> {
+    return call('finish_open_orders');
   },
 };

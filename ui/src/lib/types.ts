@@ -49,7 +49,153 @@ export interface AppInfo {
   db_path: string;
   product_count: number;
   last_sync: LastSync | null;
+  /** A supplier URL is configured (in a demo: the sandbox). */
+  supplier_configured: boolean;
+  /** This session sells DEMO codes from the sandbox supplier. */
+  demo: boolean;
+  /** CODETILL_DEMO=1: start the demo at once. */
+  demo_requested: boolean;
 }
 
 /** The codes src-tauri/src/error.rs sends; each is also a message-catalog key. */
-export type ErrorCode = 'errors.database' | 'errors.validation' | 'errors.unknown';
+export const ERROR_CODES = [
+  'errors.database',
+  'errors.validation',
+  'errors.unknown_sku',
+  'errors.short_tender',
+  'errors.refused.discontinued',
+  'errors.refused.out_of_stock',
+  'errors.refused.balance_too_low',
+  'errors.refused.below_floor',
+  'errors.refused.supplier_unavailable',
+  'errors.not_found',
+  'errors.wrong_state',
+  'errors.no_supplier',
+  'errors.supplier',
+  'errors.secrets',
+  'errors.busy',
+  'errors.sandbox',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number] | 'errors.unknown';
+
+/** A live quote (codetill_core::orders::Quote): what the buyer pays now. */
+export interface Quote {
+  product: Product;
+  price: Money;
+  wholesale: Money;
+  /** null: the supplier sets no limit. */
+  available_quantity: number | null;
+  margin: Money;
+}
+
+export type OrderStatus =
+  | 'quoted'
+  | 'paid'
+  | 'ordering'
+  | 'unknown'
+  | 'delivered'
+  | 'failed'
+  | 'refund_due'
+  | 'refunded'
+  | 'cancelled';
+
+export const ORDER_STATUSES: readonly OrderStatus[] = [
+  'quoted',
+  'paid',
+  'ordering',
+  'unknown',
+  'delivered',
+  'failed',
+  'refund_due',
+  'refunded',
+  'cancelled',
+];
+
+/** How a sale's fulfilment ended (only on the answer to a sale). */
+export type Outcome =
+  | { outcome: 'delivered' }
+  | { outcome: 'refund_due'; code: string; message: string }
+  | { outcome: 'open'; reason: string }
+  | { outcome: 'busy' };
+
+export interface Paid {
+  method: 'cash' | 'card' | string;
+  amount: DecimalString;
+  tendered: DecimalString | null;
+  change: DecimalString | null;
+  reference: string | null;
+  staff: string;
+  taken_at: string;
+}
+
+export interface IssuedCode {
+  code: string;
+  pin: string | null;
+  serial: string | null;
+  expires_at: string | null;
+}
+
+/** An order as src-tauri/src/views.rs sends it (the CLI's `sell --json` document). */
+export interface OrderView {
+  order_id: string;
+  client_order_id: string;
+  status: OrderStatus;
+  sku: string;
+  name: string;
+  region: string;
+  price: DecimalString;
+  currency: string;
+  paid: Paid | null;
+  /** Only on a delivered order, and only on a sale's answer or an audited reveal. */
+  codes?: IssuedCode[];
+  redeem_url: string | null;
+  redeem_instructions: string | null;
+  failure: { code: string; message: string } | null;
+  refund: { amount: DecimalString; method: string; reference: string | null; staff: string; at: string } | null;
+  staff: string;
+  till_id: string | null;
+  created_at: string;
+  paid_at: string | null;
+  delivered_at: string | null;
+  outcome?: Outcome;
+  attempts: number;
+  supplier_status: string | null;
+}
+
+export interface OrdersQuery {
+  status?: OrderStatus | null;
+  since?: string | null;
+  sku?: string | null;
+  limit?: number;
+}
+
+export interface RecoveryReport {
+  examined: number;
+  delivered: string[];
+  refund_due: string[];
+  open: string[];
+  busy: string[];
+  cancelled_quotes: number;
+}
+
+export interface SyncReport {
+  run_id: number;
+  kind: string;
+  received: number;
+  inserted: number;
+  updated: number;
+  discontinued: number;
+  skipped: number;
+  duration_ms: number;
+}
+
+/** `catalog-sync-progress` events. */
+export interface SyncProgress {
+  stage: string;
+  done: number;
+  total: number | null;
+}
+
+/** What the cashier confirms at the counter. */
+export type Payment = { method: 'cash'; tendered: DecimalString } | { method: 'card'; terminalRef: string };

@@ -2,6 +2,7 @@
 
 mod balance;
 mod catalog;
+mod delivery;
 mod init;
 mod orders;
 mod pricing;
@@ -33,6 +34,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Order(a) => orders::show(&ctx, a).await,
         Command::Recover => orders::recover(&ctx).await,
         Command::Refund(a) => orders::refund(&ctx, a).await,
+        Command::Resend(a) => delivery::resend(&ctx, a).await,
+        Command::Reprint(a) => delivery::reprint(&ctx, a).await,
+        Command::Outbox(c) => delivery::outbox(&ctx, c).await,
         Command::Sandbox(a) => codetill_sandbox::run_foreground(a).await,
     }
 }

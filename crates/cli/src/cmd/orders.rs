@@ -91,6 +91,8 @@ pub async fn sell(ctx: &Context, args: SellArgs) -> anyhow::Result<()> {
             ));
         }
     };
+    // Printer and language are checked before anything is charged.
+    let delivery = super::delivery::request(ctx, &db, args.print, &args.lang).await?;
     let engine = ctx.engine(&db).await?;
     let sale = CounterSale {
         sku: product.sku.clone(),
@@ -99,14 +101,27 @@ pub async fn sell(ctx: &Context, args: SellArgs) -> anyhow::Result<()> {
         till_id: ctx.till_id(),
         email: args.email,
     };
-    let sale = engine.sell(&sale).await.map_err(order_error)?;
-    report_sale(ctx, &sale)
+    let sale = engine
+        .sell_with(&sale, &delivery)
+        .await
+        .map_err(order_error)?;
+    // One quick attempt at the email and the receipt; the sale stands whatever happens.
+    let delivered = super::delivery::after_sale(ctx, &db, &sale.order).await;
+    report_sale(ctx, &sale, &delivered)
 }
 
-fn report_sale(ctx: &Context, sale: &Sale) -> anyhow::Result<()> {
+fn report_sale(
+    ctx: &Context,
+    sale: &Sale,
+    delivered: &[codetill_core::delivery::AttemptResult],
+) -> anyhow::Result<()> {
     let o = &sale.order;
     let codes = (o.status == OrderStatus::Delivered).then_some(sale.codes.as_slice());
-    emit(ctx.json, &order_json(o, codes), || {
+    let mut doc = order_json(o, codes);
+    if !delivered.is_empty() {
+        doc["delivery"] = serde_json::to_value(delivered)?;
+    }
+    emit(ctx.json, &doc, || {
         let mut out = format!("{}  {}  {}  {}", o.public_id, o.sku, o.name, o.price);
         if let Some(p) = &o.payment
             && let Some(change) = p.change
@@ -124,6 +139,9 @@ fn report_sale(ctx: &Context, sale: &Sale) -> anyhow::Result<()> {
         }
         if let Some(url) = &o.redeem_url {
             out.push_str(&format!("\nredeem at {url}"));
+        }
+        for d in delivered {
+            out.push_str(&format!("\n{}", super::delivery::describe(d)));
         }
         out
     })?;

@@ -22,10 +22,12 @@ pub use fulfil::{FulfilOptions, Outcome};
 pub use model::{Failure, Order, Payment, PaymentMethod, Refund, RevealedCode, Tender};
 pub use quote::{Quote, Refusal, forget_balance, quote};
 pub use state::OrderStatus;
+pub(crate) use store::read_codes;
 pub use store::{OrderFilter, find, list, open_order_ids, record_refund, reveal};
 
 use crate::catalog::CatalogError;
 use crate::db::{Db, DbError, now_text};
+use crate::delivery::{Language, PrinterSpec};
 use crate::money::Money;
 use crate::supplier::{Supplier, SupplierError};
 use crate::vault::{Vault, VaultError};
@@ -72,6 +74,14 @@ pub struct CounterSale {
     pub staff: String,
     pub till_id: Option<String>,
     pub email: Option<String>,
+}
+
+/// How the buyer wants the code besides the screen (the email address is
+/// [`CounterSale::email`]): a printed receipt, and the language of receipt and email.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryRequest {
+    pub print_to: Option<PrinterSpec>,
+    pub language: Language,
 }
 
 /// The result of a sale: the order, how fulfilment ended and, once delivered, the
@@ -131,6 +141,16 @@ impl Engine {
 
     /// Quote → payment → fulfilment. Refusals before payment create nothing.
     pub async fn sell(&self, sale: &CounterSale) -> Result<Sale, OrderError> {
+        self.sell_with(sale, &DeliveryRequest::default()).await
+    }
+
+    /// A sale whose delivery (email to `sale.email`, a receipt) is queued in the same
+    /// transaction that delivers the code.
+    pub async fn sell_with(
+        &self,
+        sale: &CounterSale,
+        delivery: &DeliveryRequest,
+    ) -> Result<Sale, OrderError> {
         if let Tender::Card { terminal_ref } = &sale.tender
             && terminal_ref.trim().is_empty()
         {
@@ -143,7 +163,7 @@ impl Engine {
         }
         let quote = self.quote(&sale.sku).await?;
         let payment = payment_for(&sale.tender, quote.price, &sale.staff)?;
-        let id = self.open(&quote, sale).await?;
+        let id = self.open_with(&quote, sale, delivery).await?;
         store::record_payment(&self.db, id, &payment, (&self.owner, self.options.lease)).await?;
         let outcome = self.fulfil(id).await?;
         self.sale(id, outcome).await
@@ -151,6 +171,16 @@ impl Engine {
 
     /// Opens a `quoted` order for `quote` (its client_order_id is fixed here).
     pub async fn open(&self, quote: &Quote, sale: &CounterSale) -> Result<i64, OrderError> {
+        self.open_with(quote, sale, &DeliveryRequest::default())
+            .await
+    }
+
+    pub async fn open_with(
+        &self,
+        quote: &Quote,
+        sale: &CounterSale,
+        delivery: &DeliveryRequest,
+    ) -> Result<i64, OrderError> {
         let p = &quote.product;
         store::insert_quoted(
             &self.db,
@@ -169,6 +199,8 @@ impl Engine {
                 email: sale.email.clone(),
                 staff: sale.staff.clone(),
                 till_id: sale.till_id.clone(),
+                print_to: delivery.print_to.as_ref().map(|p| p.to_string()),
+                language: delivery.language,
             },
         )
         .await

@@ -216,6 +216,9 @@ pub struct NewOrder {
     pub email: Option<String>,
     pub staff: String,
     pub till_id: Option<String>,
+    /// The printer for the receipt, when one was asked for.
+    pub print_to: Option<String>,
+    pub language: crate::delivery::Language,
 }
 
 pub(crate) async fn event(
@@ -250,9 +253,10 @@ pub async fn insert_quoted(db: &Db, new: &NewOrder) -> Result<i64, OrderError> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO orders (public_id, client_order_id, status, channel, sku, name, region,
              face_minor, face_currency, redeem_url, redeem_instructions, quantity, price_minor,
-             currency, max_unit_minor, wholesale_currency, email, staff, till_id, created_at, updated_at)
+             currency, max_unit_minor, wholesale_currency, email, staff, till_id, created_at, updated_at,
+             print_to, language)
          VALUES ((SELECT printf('ORD-%06d', coalesce(max(id), 0) + 1) FROM orders), ?1, 'quoted', ?2,
-             ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)
+             ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20)
          RETURNING id",
     )
     .bind(&new.client_order_id)
@@ -273,6 +277,8 @@ pub async fn insert_quoted(db: &Db, new: &NewOrder) -> Result<i64, OrderError> {
     .bind(&new.staff)
     .bind(&new.till_id)
     .bind(&now)
+    .bind(&new.print_to)
+    .bind(new.language.as_str())
     .fetch_one(&mut *tx)
     .await
     .map_err(DbError::from)?;
@@ -578,6 +584,8 @@ pub(crate) async fn deliver(
     .execute(&mut *tx)
     .await
     .map_err(DbError::from)?;
+    // The email and the receipt are queued with the code: never one without the other.
+    crate::delivery::outbox::enqueue_delivery(&mut tx, id, &now).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(true)
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../types';
 import { en } from './en';
 import { formatDateTime, formatMoney, moneyParts, regionName } from './format';
 import { hi } from './hi';
@@ -7,7 +8,7 @@ import { CATALOGS, formatRegion, locale, setLocale, t, type MessageKey } from '.
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 const DEVANAGARI = /[\u0900-\u097F]/;
 /** Hindi messages that are rightly the same as English. */
-const SAME_IN_HINDI: MessageKey[] = ['quote.sku'];
+const SAME_IN_HINDI: MessageKey[] = ['quote.sku', 'orders.filter.sku'];
 
 describe('message catalogs', () => {
   it('English and Hindi have exactly the same keys', () => {
@@ -31,7 +32,7 @@ describe('message catalogs', () => {
   });
 
   it('every error code the app can send has a message', () => {
-    for (const code of ['errors.database', 'errors.validation', 'errors.unknown'] as const) {
+    for (const code of [...ERROR_CODES, 'errors.unknown'] as const) {
       expect(en[code]).toBeTruthy();
       expect(hi[code]).toBeTruthy();
     }

@@ -1,5 +1,11 @@
 //! The commands the UI invokes. Each takes the state, checks its arguments, calls core
-//! and returns; no rules live here.
+//! and returns; no rules live here. Grouped by screen: the catalog and the app's
+//! status here, the counter's sale in [`counter`], the order history in [`orders`],
+//! the first-run demo in [`session`].
+
+pub mod counter;
+pub mod orders;
+pub mod session;
 
 use codetill_core::catalog::{self, LastSync};
 use codetill_core::product::Product;
@@ -21,17 +27,17 @@ pub async fn search_products(
     limit: u32,
 ) -> Result<Vec<Product>, AppError> {
     let query = checked(&query, "query", MAX_QUERY_CHARS)?;
-    Ok(catalog::search(state.db().pool(), query, limit).await?)
+    Ok(catalog::search(state.till().db().pool(), query, limit).await?)
 }
 
 /// One product by its exact sku, or `null`.
 #[tauri::command]
 pub async fn product(state: State<'_, AppState>, sku: String) -> Result<Option<Product>, AppError> {
     let sku = non_empty(checked(&sku, "sku", MAX_QUERY_CHARS)?, "sku")?;
-    Ok(catalog::product_by_sku(state.db().pool(), sku).await?)
+    Ok(catalog::product_by_sku(state.till().db().pool(), sku).await?)
 }
 
-/// What the about box and the status bar show.
+/// What the about box, the status bar and the first-run screen show.
 #[derive(Debug, Clone, Serialize)]
 pub struct AppInfo {
     pub version: &'static str,
@@ -40,20 +46,40 @@ pub struct AppInfo {
     /// Products on sale (discontinued ones excluded).
     pub product_count: i64,
     pub last_sync: Option<LastSync>,
+    /// A supplier URL is configured (for a demo: the sandbox).
+    pub supplier_configured: bool,
+    /// This session sells demo codes from the sandbox supplier.
+    pub demo: bool,
+    /// `CODETILL_DEMO=1`: the UI starts the demo at once.
+    pub demo_requested: bool,
+}
+
+impl AppInfo {
+    async fn of(state: &AppState) -> Result<AppInfo, AppError> {
+        let till = state.till();
+        Ok(AppInfo {
+            version: env!("CARGO_PKG_VERSION"),
+            data_dir: till.data_dir().display().to_string(),
+            db_path: till.db().path().display().to_string(),
+            product_count: catalog::product_count(till.db()).await?,
+            last_sync: catalog::last_sync(till.db()).await?,
+            supplier_configured: till.has_supplier().await?,
+            demo: till.demo().is_some(),
+            demo_requested: state.demo_requested(),
+        })
+    }
 }
 
 #[tauri::command]
 pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, AppError> {
-    Ok(AppInfo {
-        version: env!("CARGO_PKG_VERSION"),
-        data_dir: state.data_dir().display().to_string(),
-        db_path: state.db().path().display().to_string(),
-        product_count: catalog::product_count(state.db()).await?,
-        last_sync: catalog::last_sync(state.db()).await?,
-    })
+    AppInfo::of(&state).await
 }
 
-fn checked<'a>(text: &'a str, what: &str, max_chars: usize) -> Result<&'a str, AppError> {
+pub(crate) fn checked<'a>(
+    text: &'a str,
+    what: &str,
+    max_chars: usize,
+) -> Result<&'a str, AppError> {
     if text.chars().count() > max_chars {
         return Err(AppError::validation(format!(
             "{what} is longer than {max_chars} characters"
@@ -62,7 +88,7 @@ fn checked<'a>(text: &'a str, what: &str, max_chars: usize) -> Result<&'a str, A
     Ok(text)
 }
 
-fn non_empty<'a>(text: &'a str, what: &str) -> Result<&'a str, AppError> {
+pub(crate) fn non_empty<'a>(text: &'a str, what: &str) -> Result<&'a str, AppError> {
     if text.trim().is_empty() {
         return Err(AppError::validation(format!("{what} is empty")));
     }
@@ -74,116 +100,53 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::error::ErrorCode;
-    use tauri::Manager;
-    use tauri::ipc::{CallbackFn, InvokeBody};
-    use tauri::test::{
-        INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
-    };
-    use tauri::webview::InvokeRequest;
+    use crate::testing::{TestApp, block_on};
 
-    const DEMO_CATALOG: &str = include_str!("../tests/fixtures/counter-demo.sql");
-
-    /// The app on Tauri's mock runtime, over a temp database holding the demo catalog.
-    struct Till {
-        app: tauri::App<MockRuntime>,
-        _dir: tempfile::TempDir,
-    }
-
-    impl Till {
-        fn with_demo_catalog() -> Till {
-            let dir = tempfile::tempdir().unwrap();
-            let state = block_on(async {
-                let state = AppState::open(dir.path()).await.unwrap();
-                sqlx::raw_sql(DEMO_CATALOG)
-                    .execute(state.db().pool())
-                    .await
-                    .unwrap();
-                state
-            });
-            let app = crate::configure(mock_builder(), state)
-                .build(mock_context(noop_assets()))
-                .unwrap();
-            Till { app, _dir: dir }
-        }
-
-        fn state(&self) -> State<'_, AppState> {
-            self.app.state::<AppState>()
-        }
-
-        fn search(&self, query: &str) -> Result<Vec<String>, AppError> {
-            let found = block_on(search_products(self.state(), query.into(), 20))?;
-            Ok(found.into_iter().map(|p| p.sku).collect())
-        }
-
-        /// Invokes `cmd` through the IPC layer, as the UI does, and returns the JSON.
-        fn invoke(
-            &self,
-            cmd: &str,
-            args: serde_json::Value,
-        ) -> Result<serde_json::Value, serde_json::Value> {
-            let webview = match self.app.get_webview_window("main") {
-                Some(w) => w,
-                None => tauri::WebviewWindowBuilder::new(&self.app, "main", Default::default())
-                    .build()
-                    .unwrap(),
-            };
-            let request = InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            };
-            get_ipc_response(&webview, request).map(|body| body.deserialize().unwrap())
-        }
-    }
-
-    fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        tauri::async_runtime::block_on(f)
+    fn search(app: &TestApp, query: &str) -> Result<Vec<String>, AppError> {
+        let found = block_on(search_products(app.state(), query.into(), 20))?;
+        Ok(found.into_iter().map(|p| p.sku).collect())
     }
 
     #[test]
     fn typing_an_exact_sku_puts_that_product_first() {
-        let till = Till::with_demo_catalog();
-        assert_eq!(till.search("STEAM-US-50").unwrap()[0], "STEAM-US-50");
-        assert_eq!(till.search("steam-us-20").unwrap()[0], "STEAM-US-20");
+        let till = TestApp::with_demo_catalog();
+        assert_eq!(search(&till, "STEAM-US-50").unwrap()[0], "STEAM-US-50");
+        assert_eq!(search(&till, "steam-us-20").unwrap()[0], "STEAM-US-20");
     }
 
     #[test]
     fn a_brand_prefix_finds_its_cards_but_not_discontinued_ones() {
-        let till = Till::with_demo_catalog();
-        let mut skus = till.search("ste").unwrap();
+        let till = TestApp::with_demo_catalog();
+        let mut skus = search(&till, "ste").unwrap();
         skus.sort();
         assert_eq!(skus, ["STEAM-US-20", "STEAM-US-50"]);
     }
 
     #[test]
     fn hindi_text_finds_the_jio_topup() {
-        let till = Till::with_demo_catalog();
-        assert_eq!(till.search("जियो").unwrap(), ["JIO-IN-239"]);
+        let till = TestApp::with_demo_catalog();
+        assert_eq!(search(&till, "जियो").unwrap(), ["JIO-IN-239"]);
     }
 
     #[test]
     fn blank_or_punctuation_only_queries_find_nothing() {
-        let till = Till::with_demo_catalog();
-        assert!(till.search("").unwrap().is_empty());
-        assert!(till.search("  \"*() ").unwrap().is_empty());
+        let till = TestApp::with_demo_catalog();
+        assert!(search(&till, "").unwrap().is_empty());
+        assert!(search(&till, "  \"*() ").unwrap().is_empty());
     }
 
     #[test]
     fn an_overlong_query_is_a_validation_error() {
-        let till = Till::with_demo_catalog();
-        let err = till.search(&"a".repeat(MAX_QUERY_CHARS + 1)).unwrap_err();
+        let till = TestApp::with_demo_catalog();
+        let err = search(&till, &"a".repeat(MAX_QUERY_CHARS + 1)).unwrap_err();
         assert_eq!(err.code, ErrorCode::Validation);
         // Characters, not bytes: 200 Devanagari letters are a fine query.
-        assert!(till.search(&"जि".repeat(MAX_QUERY_CHARS / 2)).is_ok());
+        assert!(search(&till, &"जि".repeat(MAX_QUERY_CHARS / 2)).is_ok());
     }
 
     #[test]
     fn product_by_sku_finds_it_or_says_none() {
-        let till = Till::with_demo_catalog();
+        let till = TestApp::with_demo_catalog();
         let p = block_on(product(till.state(), " WIN11-PRO ".into()))
             .unwrap()
             .unwrap();
@@ -199,7 +162,7 @@ mod tests {
 
     #[test]
     fn app_info_counts_products_on_sale_and_names_the_database() {
-        let till = Till::with_demo_catalog();
+        let till = TestApp::with_demo_catalog();
         let info = block_on(app_info(till.state())).unwrap();
         assert_eq!(
             info.product_count, 10,
@@ -212,7 +175,7 @@ mod tests {
 
     #[test]
     fn the_ui_receives_products_with_money_as_decimal_strings() {
-        let till = Till::with_demo_catalog();
+        let till = TestApp::with_demo_catalog();
         let found = till
             .invoke(
                 "search_products",
@@ -231,7 +194,7 @@ mod tests {
 
     #[test]
     fn the_ui_receives_errors_as_code_and_message() {
-        let till = Till::with_demo_catalog();
+        let till = TestApp::with_demo_catalog();
         let err = till
             .invoke("product", serde_json::json!({ "sku": "" }))
             .unwrap_err();

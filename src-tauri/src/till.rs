@@ -1,0 +1,288 @@
+//! One till's view of a shop: its database and data folder, and — once asked for — its
+//! supplier, its vault and the order engine built from them.
+//!
+//! The app holds two kinds: the shop's own till (supplier and key from the settings and
+//! the OS keyring, through [`setup`]) and a demo till ([`crate::demo`]) whose database
+//! lives in a temporary folder and whose supplier is the in-process sandbox. Both are
+//! used the same way, so the commands never ask which one they have.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use codetill_core::catalog;
+use codetill_core::db::Db;
+use codetill_core::money::Money;
+use codetill_core::orders::{self, CounterSale, Engine, Order, RevealedCode, Sale, Tender};
+use codetill_core::secrets::{EnvFirst, KeyringStore, SecretStore};
+use codetill_core::setup;
+use codetill_core::supplier::Supplier;
+use codetill_core::vault::{KeySource, Vault};
+use tokio::sync::Mutex;
+
+use crate::error::{AppError, ErrorCode};
+
+/// The keyring service the shop's secrets live under (the CLI uses the same).
+pub const KEYRING_SERVICE: &str = "codetill";
+
+/// Who is at the till, recorded on every payment, refund and reveal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clerk {
+    pub staff: String,
+    pub till_id: Option<String>,
+}
+
+impl Clerk {
+    /// `CODETILL_STAFF`, else the login name, else "till"; `CODETILL_TILL_ID` if set.
+    /// (Staff sign-in replaces this when the staff module lands.)
+    pub fn from_env() -> Clerk {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Clerk {
+            staff: var("CODETILL_STAFF")
+                .or_else(|| var("USER"))
+                .unwrap_or_else(|| "till".into()),
+            till_id: var("CODETILL_TILL_ID"),
+        }
+    }
+}
+
+/// Where this till's supplier comes from.
+pub enum Source {
+    /// The shop's configured supplier (settings + keyring), looked up when first needed.
+    Shop,
+    /// A supplier fixed at creation: the demo's sandbox.
+    Fixed {
+        supplier: Arc<dyn Supplier>,
+        vault: Arc<Vault>,
+    },
+}
+
+pub struct Till {
+    db: Db,
+    data_dir: PathBuf,
+    source: Source,
+    /// Built on first use; a failure (no supplier yet) is not remembered.
+    engine: Mutex<Option<Arc<Engine>>>,
+    vault: Mutex<Option<Arc<Vault>>>,
+    /// Held for the length of a sale: a second confirm while one is under way is
+    /// refused, never queued (a double press must not buy twice).
+    selling: Mutex<()>,
+    demo: Option<crate::demo::Demo>,
+}
+
+impl std::fmt::Debug for Till {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Till")
+            .field("data_dir", &self.data_dir)
+            .field("demo", &self.demo.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Till {
+    /// The shop's own till over `data_dir/codetill.db`.
+    pub fn shop(db: Db, data_dir: &Path) -> Till {
+        Till::new(db, data_dir, Source::Shop, None)
+    }
+
+    pub fn new(db: Db, data_dir: &Path, source: Source, demo: Option<crate::demo::Demo>) -> Till {
+        Till {
+            db,
+            data_dir: data_dir.to_path_buf(),
+            source,
+            engine: Mutex::new(None),
+            vault: Mutex::new(None),
+            selling: Mutex::new(()),
+            demo,
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn demo(&self) -> Option<&crate::demo::Demo> {
+        self.demo.as_ref()
+    }
+
+    fn secrets() -> Arc<dyn SecretStore> {
+        Arc::new(EnvFirst::new(KeyringStore::new(KEYRING_SERVICE)))
+    }
+
+    /// Is a supplier configured (a URL in the environment or the settings)? The key
+    /// is only checked when the supplier is first used.
+    pub async fn has_supplier(&self) -> Result<bool, AppError> {
+        Ok(match self.source {
+            Source::Shop => setup::supplier_url(&self.db).await?.is_some(),
+            Source::Fixed { .. } => true,
+        })
+    }
+
+    /// The key that encrypts codes at rest, opened once per till (opening it twice at
+    /// once could create two keys on a first run).
+    pub async fn vault(&self) -> Result<Arc<Vault>, AppError> {
+        if let Source::Fixed { vault, .. } = &self.source {
+            return Ok(vault.clone());
+        }
+        let mut slot = self.vault.lock().await;
+        if let Some(v) = slot.as_ref() {
+            return Ok(v.clone());
+        }
+        let (vault, source) = setup::vault(&self.data_dir, Till::secrets()).await?;
+        if let KeySource::NewDataFile(path) = &source {
+            tracing::warn!(
+                path = %path.display(),
+                "no OS keyring: the key that encrypts codes was created in the data folder; keep it safe"
+            );
+        }
+        let vault = Arc::new(vault);
+        *slot = Some(vault.clone());
+        Ok(vault)
+    }
+
+    pub async fn supplier(&self) -> Result<Arc<dyn Supplier>, AppError> {
+        Ok(match &self.source {
+            Source::Shop => Arc::new(setup::supplier(&self.db, Till::secrets()).await?),
+            Source::Fixed { supplier, .. } => supplier.clone(),
+        })
+    }
+
+    /// The counter's order engine.
+    pub async fn engine(&self) -> Result<Arc<Engine>, AppError> {
+        let mut slot = self.engine.lock().await;
+        if let Some(e) = slot.as_ref() {
+            return Ok(e.clone());
+        }
+        let engine = Arc::new(self.new_engine().await?);
+        *slot = Some(engine.clone());
+        Ok(engine)
+    }
+
+    /// An engine of its own (its own name on order leases), for background recovery:
+    /// it never drives an order the counter's engine is driving.
+    pub async fn new_engine(&self) -> Result<Engine, AppError> {
+        let supplier = self.supplier().await?;
+        let vault = self.vault().await?;
+        Ok(Engine::new(self.db.clone(), supplier, vault))
+    }
+
+    /// A cash sale: `tendered` is a decimal string in the product's currency.
+    pub async fn sell_cash(
+        &self,
+        sku: &str,
+        tendered: &str,
+        clerk: &Clerk,
+    ) -> Result<Sale, AppError> {
+        let currency = self.product_currency(sku).await?;
+        let tendered = Money::parse(tendered.trim(), currency)?;
+        if tendered.amount.is_sign_negative() {
+            return Err(AppError::validation("the cash tendered cannot be negative"));
+        }
+        tendered.to_minor()?; // no more decimals than the currency has
+        self.sell(sku, Tender::Cash { tendered }, clerk).await
+    }
+
+    /// A card sale on the external terminal, with the terminal's reference.
+    pub async fn sell_card(
+        &self,
+        sku: &str,
+        terminal_ref: &str,
+        clerk: &Clerk,
+    ) -> Result<Sale, AppError> {
+        let tender = Tender::Card {
+            terminal_ref: terminal_ref.trim().to_string(),
+        };
+        self.sell(sku, tender, clerk).await
+    }
+
+    async fn sell(&self, sku: &str, tender: Tender, clerk: &Clerk) -> Result<Sale, AppError> {
+        let Ok(_selling) = self.selling.try_lock() else {
+            return Err(AppError::new(
+                ErrorCode::Busy,
+                "a sale is already being processed at this till",
+            ));
+        };
+        let engine = self.engine().await?;
+        let sale = CounterSale {
+            sku: sku.trim().to_string(),
+            tender,
+            staff: clerk.staff.clone(),
+            till_id: clerk.till_id.clone(),
+            email: None,
+        };
+        tracing::info!(sku = %sale.sku, "sale confirmed at the counter");
+        let sale = engine.sell(&sale).await?;
+        tracing::info!(order = %sale.order.public_id, status = %sale.order.status, "sale finished");
+        Ok(sale)
+    }
+
+    async fn product_currency(
+        &self,
+        sku: &str,
+    ) -> Result<codetill_core::money::Currency, AppError> {
+        let product = catalog::product_by_sku(self.db.pool(), sku.trim())
+            .await?
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::UnknownSku,
+                    format!("unknown sku {:?}", sku.trim()),
+                )
+            })?;
+        Ok(product.retail.currency)
+    }
+
+    /// The codes of a delivered order, written to the audit log with who and why.
+    pub async fn reveal(
+        &self,
+        order: &str,
+        reason: &str,
+        clerk: &Clerk,
+    ) -> Result<(Order, Vec<RevealedCode>), AppError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(AppError::validation("say why the code is shown again"));
+        }
+        let found = orders::find(&self.db, order).await?;
+        if found.status != orders::OrderStatus::Delivered {
+            return Err(AppError::new(
+                ErrorCode::WrongState,
+                format!(
+                    "{} is {}: there is no code to show",
+                    found.public_id, found.status
+                ),
+            ));
+        }
+        let vault = self.vault().await?;
+        tracing::info!(order = %found.public_id, staff = %clerk.staff, "code revealed again");
+        Ok(orders::reveal(
+            &self.db,
+            &vault,
+            &found.public_id,
+            &clerk.staff,
+            Some(reason),
+        )
+        .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use crate::error::ErrorCode;
+    use crate::testing::{TestApp, block_on, clerk};
+
+    #[test]
+    fn a_second_confirm_while_a_sale_runs_is_refused_not_queued() {
+        let app = TestApp::demo();
+        let till = app.state().till();
+        let first = block_on(till.selling.lock());
+        let err = block_on(till.sell_cash("STEAM-US-20", "100", &clerk())).unwrap_err();
+        assert_eq!(err.code, ErrorCode::Busy);
+        drop(first);
+        let sale = block_on(till.sell_cash("STEAM-US-20", "100", &clerk())).unwrap();
+        assert_eq!(sale.codes.len(), 1);
+    }
+}

@@ -1,0 +1,150 @@
+//! Orders as the UI receives them: the same document as the CLI's `sell --json`
+//! (shared/contracts/cli.md), money as decimal strings. `codes` is present only on a
+//! delivered order, and only where the codes were asked for (the sale itself, or an
+//! audited reveal) — a list of orders never carries one.
+
+use codetill_core::orders::{Failure, Order, OrderStatus, Outcome, RevealedCode, Sale};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderView {
+    pub order_id: String,
+    pub client_order_id: String,
+    pub status: OrderStatus,
+    pub sku: String,
+    pub name: String,
+    pub region: String,
+    pub price: String,
+    pub currency: String,
+    pub paid: Option<PaidView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub codes: Option<Vec<CodeView>>,
+    pub redeem_url: Option<String>,
+    pub redeem_instructions: Option<String>,
+    pub failure: Option<Failure>,
+    pub refund: Option<RefundView>,
+    pub staff: String,
+    pub till_id: Option<String>,
+    pub created_at: String,
+    pub paid_at: Option<String>,
+    pub delivered_at: Option<String>,
+    /// How the sale's fulfilment ended (only on the answer to a sale).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    /// Supplier attempts so far (sends and look-ups), for an open order's state.
+    pub attempts: u32,
+    pub supplier_status: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PaidView {
+    pub method: String,
+    pub amount: String,
+    pub tendered: Option<String>,
+    pub change: Option<String>,
+    pub reference: Option<String>,
+    pub staff: String,
+    pub taken_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RefundView {
+    pub amount: String,
+    pub method: String,
+    pub reference: Option<String>,
+    pub staff: String,
+    pub at: String,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct CodeView {
+    pub code: String,
+    pub pin: Option<String>,
+    pub serial: Option<String>,
+    pub expires_at: Option<String>,
+}
+
+impl std::fmt::Debug for CodeView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeView")
+            .field("code", &"[redacted]")
+            .field("serial", &self.serial)
+            .finish()
+    }
+}
+
+impl From<&RevealedCode> for CodeView {
+    fn from(c: &RevealedCode) -> Self {
+        CodeView {
+            code: c.code.clone(),
+            pin: c.pin.clone(),
+            serial: c.serial.clone(),
+            expires_at: c.expires_at.clone(),
+        }
+    }
+}
+
+impl OrderView {
+    /// An order without its codes (lists, detail, refunds).
+    pub fn of(o: &Order) -> OrderView {
+        OrderView {
+            order_id: o.public_id.clone(),
+            client_order_id: o.client_order_id.clone(),
+            status: o.status,
+            sku: o.sku.clone(),
+            name: o.name.clone(),
+            region: o.region.clone(),
+            price: o.price.amount_string(),
+            currency: o.price.currency.code().to_string(),
+            paid: o.payment.as_ref().map(|p| PaidView {
+                method: p.method.clone(),
+                amount: p.amount.amount_string(),
+                tendered: p.tendered.map(|t| t.amount_string()),
+                change: p.change.map(|c| c.amount_string()),
+                reference: p.reference.clone(),
+                staff: p.staff.clone(),
+                taken_at: p.taken_at.clone(),
+            }),
+            codes: None,
+            redeem_url: o.redeem_url.clone(),
+            redeem_instructions: o.redeem_instructions.clone(),
+            failure: o.failure.clone(),
+            refund: o.refund.as_ref().map(|r| RefundView {
+                amount: r.amount.amount_string(),
+                method: r.method.clone(),
+                reference: r.reference.clone(),
+                staff: r.staff.clone(),
+                at: r.at.clone(),
+            }),
+            staff: o.staff.clone(),
+            till_id: o.till_id.clone(),
+            created_at: o.created_at.clone(),
+            paid_at: o.paid_at.clone(),
+            delivered_at: o.delivered_at.clone(),
+            outcome: None,
+            attempts: o.attempts,
+            supplier_status: o.supplier_status.clone(),
+        }
+    }
+
+    /// An order with its codes, which are kept only if it is delivered.
+    pub fn with_codes(o: &Order, codes: &[RevealedCode]) -> OrderView {
+        let mut view = OrderView::of(o);
+        if o.status == OrderStatus::Delivered {
+            view.codes = Some(codes.iter().map(CodeView::from).collect());
+        }
+        view
+    }
+
+    /// The answer to a sale: the order, its codes once delivered, and the outcome.
+    pub fn sale(sale: &Sale) -> OrderView {
+        let mut view = OrderView::with_codes(&sale.order, &sale.codes);
+        view.outcome = Some(sale.outcome.clone());
+        view
+    }
+
+    /// An audited reveal of an order's codes.
+    pub fn revealed((order, codes): &(Order, Vec<RevealedCode>)) -> OrderView {
+        OrderView::with_codes(order, codes)
+    }
+}
