@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, starts the sandbox supplier with demo data,
-# syncs its catalog and opens the app on it. With no display, shows the same
-# catalog through the CLI instead.
+# Installs what is missing, builds, starts the sandbox supplier with demo data and
+# syncs its catalog through the CLI, then opens the app in DEMO mode (its own
+# in-process sandbox; demo sales are marked DEMO). With no display, stops after the
+# CLI's catalog search.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
@@ -32,8 +33,8 @@ echo "\$ codetill search \"steam 20\""
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   cargo build -p codetill-app --features tauri/custom-protocol
   echo
-  echo "Opening codetill on the sandbox supplier (DEMO data in $data)…"
-  target/debug/codetill-app
+  echo "Opening codetill in DEMO mode: the sandbox supplier runs inside the app…"
+  CODETILL_DEMO=1 target/debug/codetill-app
 else
   echo
   echo "No display here, so the desktop app was not opened. The demo data is in $data;"

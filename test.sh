@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: lints, the UI's tests, every Rust test (unit, integration
-# against the sandbox supplier over loopback, the CLI as a process).
+# against the sandbox supplier over loopback, the CLI as a process), the UI in
+# Chromium, and the real app driven through WebDriver.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
@@ -11,6 +12,7 @@ step "ui: type check, tests, build"
 npm --prefix ui run check
 npm --prefix ui test
 npm --prefix ui run build
+npm --prefix ui run e2e
 
 step "rust: format and lints"
 cargo fmt --all -- --check
@@ -21,3 +23,6 @@ cargo build --workspace --bins --locked
 
 step "rust: tests"
 cargo test --workspace --locked
+
+step "desktop: the real app under Xvfb, driven through WebDriver (a demo sale)"
+src-tauri/tests/webdriver/run.sh artifacts
