@@ -7,6 +7,7 @@
 use std::error::Error as StdError;
 
 use codetill_core::catalog::SyncError;
+use codetill_core::delivery::DeliveryError;
 use codetill_core::money::MoneyError;
 use codetill_core::orders::{OrderError, Refusal};
 use codetill_core::setup::SetupError;
@@ -65,6 +66,12 @@ pub enum ErrorCode {
     /// The sandbox supplier could not be started.
     #[serde(rename = "errors.sandbox")]
     Sandbox,
+    /// No receipt printer is set up (settings, or CODETILL_PRINTER).
+    #[serde(rename = "errors.no_printer")]
+    NoPrinter,
+    /// The printer or mail server setting is unusable, or a delivery task failed.
+    #[serde(rename = "errors.delivery")]
+    Delivery,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -101,7 +108,7 @@ impl AppError {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::Database,
         ErrorCode::Validation,
         ErrorCode::UnknownSku,
@@ -118,13 +125,19 @@ impl ErrorCode {
         ErrorCode::Secrets,
         ErrorCode::Busy,
         ErrorCode::Sandbox,
+        ErrorCode::NoPrinter,
+        ErrorCode::Delivery,
     ];
 
     /// Refusals and mistakes the till expects, as opposed to faults.
     fn is_expected(self) -> bool {
         !matches!(
             self,
-            ErrorCode::Database | ErrorCode::Supplier | ErrorCode::Secrets | ErrorCode::Sandbox
+            ErrorCode::Database
+                | ErrorCode::Supplier
+                | ErrorCode::Secrets
+                | ErrorCode::Sandbox
+                | ErrorCode::Delivery
         )
     }
 }
@@ -207,6 +220,24 @@ impl From<SyncError> for AppError {
 impl From<SupplierError> for AppError {
     fn from(e: SupplierError) -> Self {
         AppError::from_source(ErrorCode::Supplier, &e)
+    }
+}
+
+impl From<DeliveryError> for AppError {
+    fn from(e: DeliveryError) -> Self {
+        match e {
+            DeliveryError::Order(o) => o.into(),
+            e => {
+                let code = match &e {
+                    DeliveryError::BadInput(_) => ErrorCode::Validation,
+                    DeliveryError::NoPrinter => ErrorCode::NoPrinter,
+                    DeliveryError::Db(_) => ErrorCode::Database,
+                    DeliveryError::Secret(_) => ErrorCode::Secrets,
+                    _ => ErrorCode::Delivery,
+                };
+                AppError::from_source(code, &e)
+            }
+        }
     }
 }
 

@@ -43,6 +43,10 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::counter::quote,
             commands::counter::sell_cash,
             commands::counter::sell_card,
+            commands::delivery::delivery_status,
+            commands::delivery::print_receipt,
+            commands::delivery::email_code,
+            commands::delivery::receipt_preview,
             commands::session::start_demo,
             commands::session::alerts,
             commands::orders::list_orders,
@@ -53,6 +57,9 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::orders::finish_open_orders,
         ])
 }
+
+/// How often the outbox worker looks for receipts and emails that are due again.
+const OUTBOX_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Starts the app; returns when the last window closes. Startup failures are logged
 /// and turned into a non-zero exit, never a panic.
@@ -88,6 +95,20 @@ pub fn run() -> ExitCode {
                     }
                 }
                 tokio::time::sleep(recovery::EVERY).await;
+            }
+        });
+        // The outbox worker: receipts and emails that could not go at the sale
+        // (printer off, mail server down) are retried with back-off.
+        let handle = app.handle().clone();
+        tauri::async_runtime::spawn(async move {
+            loop {
+                tokio::time::sleep(OUTBOX_EVERY).await;
+                let state = handle.state::<AppState>();
+                let (shop, active) = (state.shop().clone(), state.till());
+                let demo = (!Arc::ptr_eq(&shop, &active)).then_some(active);
+                for till in std::iter::once(shop).chain(demo) {
+                    till.send_queued().await;
+                }
             }
         });
         Ok(())

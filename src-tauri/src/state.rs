@@ -14,7 +14,7 @@ use codetill_core::progress::ProgressSink;
 use crate::alerts::{Alerts, DesktopNotifier, Notifier};
 use crate::demo;
 use crate::error::AppError;
-use crate::till::{Clerk, Till};
+use crate::till::{Clerk, Handover, Till};
 
 /// Overrides where the app keeps its data (tests, demos, a second till on one machine).
 pub const DATA_DIR_ENV: &str = "CODETILL_DATA_DIR";
@@ -31,6 +31,7 @@ pub struct AppState {
     /// One demo start at a time (a double click starts one sandbox).
     demo_starting: tokio::sync::Mutex<()>,
     alerts: Alerts,
+    last_sale: tokio::sync::Mutex<Option<String>>,
 }
 
 impl AppState {
@@ -45,6 +46,7 @@ impl AppState {
             demo_requested: demo::requested(),
             demo_starting: tokio::sync::Mutex::new(()),
             alerts: Alerts::new(Arc::new(DesktopNotifier)),
+            last_sale: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -59,20 +61,49 @@ impl AppState {
     }
 
     /// A cash sale at the counter's till; a refund that falls due is alerted.
-    pub async fn sell_cash(&self, sku: &str, tendered: &str) -> Result<Sale, AppError> {
-        let sale = self.till().sell_cash(sku, tendered, &self.clerk).await?;
-        self.alerts.after_sale(&sale).await;
+    pub async fn sell_cash(
+        &self,
+        sku: &str,
+        tendered: &str,
+        handover: &Handover,
+    ) -> Result<Sale, AppError> {
+        let sale = self
+            .till()
+            .sell_cash(sku, tendered, handover, &self.clerk)
+            .await?;
+        self.after_sale(&sale).await;
         Ok(sale)
     }
 
     /// A card sale at the counter's till; a refund that falls due is alerted.
-    pub async fn sell_card(&self, sku: &str, terminal_ref: &str) -> Result<Sale, AppError> {
+    pub async fn sell_card(
+        &self,
+        sku: &str,
+        terminal_ref: &str,
+        handover: &Handover,
+    ) -> Result<Sale, AppError> {
         let sale = self
             .till()
-            .sell_card(sku, terminal_ref, &self.clerk)
+            .sell_card(sku, terminal_ref, handover, &self.clerk)
             .await?;
-        self.alerts.after_sale(&sale).await;
+        self.after_sale(&sale).await;
         Ok(sale)
+    }
+
+    async fn after_sale(&self, sale: &Sale) {
+        self.alerts.after_sale(sale).await;
+        let mut last = self.last_sale.lock().await;
+        *last = Some(sale.order.public_id.clone());
+    }
+
+    /// The order of the sale on the delivery screen now: its code is on the screen
+    /// already, so its receipt preview needs no audited reveal.
+    pub async fn is_last_sale(&self, order: &str) -> bool {
+        self.last_sale
+            .lock()
+            .await
+            .as_deref()
+            .is_some_and(|o| o.eq_ignore_ascii_case(order.trim()))
     }
 
     /// Who is recorded on sales, refunds and reveals.

@@ -11,8 +11,12 @@ use std::sync::Arc;
 
 use codetill_core::catalog;
 use codetill_core::db::Db;
+use codetill_core::delivery::outbox::{Due, Outbox, OutboxStatus};
+use codetill_core::delivery::{DeliveryConfig, Language, PrinterSpec};
 use codetill_core::money::Money;
-use codetill_core::orders::{self, CounterSale, Engine, Order, RevealedCode, Sale, Tender};
+use codetill_core::orders::{
+    self, CounterSale, DeliveryRequest, Engine, Order, RevealedCode, Sale, Tender,
+};
 use codetill_core::secrets::{EnvFirst, KeyringStore, SecretStore};
 use codetill_core::setup;
 use codetill_core::supplier::Supplier;
@@ -20,6 +24,9 @@ use codetill_core::vault::{KeySource, Vault};
 use tokio::sync::Mutex;
 
 use crate::error::{AppError, ErrorCode};
+
+/// How long the first attempt at a sale's receipt and email may take.
+const SEND_NOW_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The keyring service the shop's secrets live under (the CLI uses the same).
 pub const KEYRING_SERVICE: &str = "codetill";
@@ -63,10 +70,20 @@ pub struct Till {
     /// Built on first use; a failure (no supplier yet) is not remembered.
     engine: Mutex<Option<Arc<Engine>>>,
     vault: Mutex<Option<Arc<Vault>>>,
+    /// Built on first use from the settings; dropped when they change.
+    outbox: Mutex<Option<Arc<Outbox>>>,
     /// Held for the length of a sale: a second confirm while one is under way is
     /// refused, never queued (a double press must not buy twice).
     selling: Mutex<()>,
     demo: Option<crate::demo::Demo>,
+}
+
+/// How the buyer gets the code besides the screen: an email address (optional) and
+/// the language of the receipt and the email.
+#[derive(Debug, Clone, Default)]
+pub struct Handover {
+    pub email: Option<String>,
+    pub language: Language,
 }
 
 impl std::fmt::Debug for Till {
@@ -91,6 +108,7 @@ impl Till {
             source,
             engine: Mutex::new(None),
             vault: Mutex::new(None),
+            outbox: Mutex::new(None),
             selling: Mutex::new(()),
             demo,
         }
@@ -174,6 +192,7 @@ impl Till {
         &self,
         sku: &str,
         tendered: &str,
+        handover: &Handover,
         clerk: &Clerk,
     ) -> Result<Sale, AppError> {
         let currency = self.product_currency(sku).await?;
@@ -182,7 +201,8 @@ impl Till {
             return Err(AppError::validation("the cash tendered cannot be negative"));
         }
         tendered.to_minor()?; // no more decimals than the currency has
-        self.sell(sku, Tender::Cash { tendered }, clerk).await
+        self.sell(sku, Tender::Cash { tendered }, handover, clerk)
+            .await
     }
 
     /// A card sale on the external terminal, with the terminal's reference.
@@ -190,15 +210,22 @@ impl Till {
         &self,
         sku: &str,
         terminal_ref: &str,
+        handover: &Handover,
         clerk: &Clerk,
     ) -> Result<Sale, AppError> {
         let tender = Tender::Card {
             terminal_ref: terminal_ref.trim().to_string(),
         };
-        self.sell(sku, tender, clerk).await
+        self.sell(sku, tender, handover, clerk).await
     }
 
-    async fn sell(&self, sku: &str, tender: Tender, clerk: &Clerk) -> Result<Sale, AppError> {
+    async fn sell(
+        &self,
+        sku: &str,
+        tender: Tender,
+        handover: &Handover,
+        clerk: &Clerk,
+    ) -> Result<Sale, AppError> {
         let Ok(_selling) = self.selling.try_lock() else {
             return Err(AppError::new(
                 ErrorCode::Busy,
@@ -211,12 +238,101 @@ impl Till {
             tender,
             staff: clerk.staff.clone(),
             till_id: clerk.till_id.clone(),
-            email: None,
+            email: handover
+                .email
+                .as_deref()
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .map(str::to_string),
+        };
+        // With a printer set up, the receipt is queued with the code.
+        let delivery = DeliveryRequest {
+            print_to: self.printer().await,
+            language: handover.language,
         };
         tracing::info!(sku = %sale.sku, "sale confirmed at the counter");
-        let sale = engine.sell(&sale).await?;
+        let sale = engine.sell_with(&sale, &delivery).await?;
         tracing::info!(order = %sale.order.public_id, status = %sale.order.status, "sale finished");
+        if sale.order.status == orders::OrderStatus::Delivered {
+            self.send_soon(sale.order.id).await;
+        }
         Ok(sale)
+    }
+
+    /// This till's outbox (receipts and emails): the printer and mail server from
+    /// the environment or the settings; a demo prints PDFs into its own folder.
+    pub async fn outbox(&self) -> Result<Arc<Outbox>, AppError> {
+        let mut slot = self.outbox.lock().await;
+        if let Some(o) = slot.as_ref() {
+            return Ok(o.clone());
+        }
+        let mut config = DeliveryConfig::load(&self.db, Till::secrets()).await?;
+        if self.demo.is_some() && config.printer.is_none() {
+            let folder = self.data_dir.join("receipts");
+            config.printer = Some(Ok(PrinterSpec::Pdf { folder }));
+        }
+        let outbox = Arc::new(Outbox::new(self.db.clone(), self.vault().await?, config));
+        *slot = Some(outbox.clone());
+        Ok(outbox)
+    }
+
+    /// Forget the outbox so the next use reads the settings again.
+    pub async fn forget_outbox(&self) {
+        *self.outbox.lock().await = None;
+    }
+
+    /// Works off the receipts and emails whose retry is due (the background worker).
+    /// A till with no supplier yet has no vault and nothing queued: skipped quietly.
+    pub async fn send_queued(&self) {
+        if !matches!(self.has_supplier().await, Ok(true)) {
+            return;
+        }
+        let outbox = match self.outbox().await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox worker: cannot open the outbox");
+                return;
+            }
+        };
+        match outbox.send_queued(Due::Due, SEND_NOW_BUDGET * 4).await {
+            Ok(report) if !report.attempts.is_empty() => tracing::info!(
+                sent = report.count(OutboxStatus::Sent),
+                queued = report.count(OutboxStatus::Queued),
+                failed = report.count(OutboxStatus::Failed),
+                "outbox worker: worked off queued receipts and emails"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "outbox worker failed"),
+        }
+    }
+
+    /// The receipt printer, when one is set up and usable.
+    async fn printer(&self) -> Option<PrinterSpec> {
+        match self.outbox().await {
+            Ok(outbox) => outbox.config().printer().ok().cloned(),
+            Err(e) => {
+                tracing::warn!(error = %e, "no receipt printer: the outbox cannot be opened");
+                None
+            }
+        }
+    }
+
+    /// One attempt at a delivered order's receipt and email, in the background: the
+    /// sale never waits on a printer or a mail server. What fails stays queued for
+    /// the outbox worker; the delivery screen shows it.
+    async fn send_soon(&self, order: i64) {
+        let outbox = match self.outbox().await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!(error = %e, "receipt and email stay queued");
+                return;
+            }
+        };
+        tauri::async_runtime::spawn(async move {
+            if let Err(e) = outbox.attempt_order(order, SEND_NOW_BUDGET).await {
+                tracing::warn!(error = %e, "receipt and email stay queued");
+            }
+        });
     }
 
     async fn product_currency(
@@ -271,6 +387,7 @@ impl Till {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+    use super::Handover;
     use crate::error::ErrorCode;
     use crate::testing::{TestApp, block_on, clerk};
 
@@ -279,10 +396,11 @@ mod tests {
         let app = TestApp::demo();
         let till = app.state().till();
         let first = block_on(till.selling.lock());
-        let err = block_on(till.sell_cash("STEAM-US-20", "100", &clerk())).unwrap_err();
+        let none = Handover::default();
+        let err = block_on(till.sell_cash("STEAM-US-20", "100", &none, &clerk())).unwrap_err();
         assert_eq!(err.code, ErrorCode::Busy);
         drop(first);
-        let sale = block_on(till.sell_cash("STEAM-US-20", "100", &clerk())).unwrap();
+        let sale = block_on(till.sell_cash("STEAM-US-20", "100", &none, &clerk())).unwrap();
         assert_eq!(sale.codes.len(), 1);
     }
 }

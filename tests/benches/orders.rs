@@ -192,7 +192,7 @@ async fn run(sales: usize, concurrency: usize) -> anyhow::Result<()> {
     let baseline_total = started.elapsed();
     baseline.sort();
 
-    // The database alone: the write lock every sale takes five times, 16-way.
+    // The database alone: the write lock every sale takes twice, 16-way.
     let mut writes = write_probe(&db, sales, concurrency).await?;
     writes.sort();
 
@@ -306,8 +306,9 @@ async fn engine_run(
     Ok(all)
 }
 
-/// `sales` × 5 small write transactions on the shop's database (a sale commits about
-/// five), `concurrency` tasks at a time; each transaction's wall time.
+/// `sales` × 2 small write transactions on the shop's database (a sale commits
+/// two: order with payment, then delivery), `concurrency` tasks at a time; each
+/// transaction's wall time.
 async fn write_probe(
     db: &codetill_core::db::Db,
     sales: usize,
@@ -316,7 +317,7 @@ async fn write_probe(
     sqlx::query("CREATE TABLE IF NOT EXISTS bench_probe (id INTEGER PRIMARY KEY, at TEXT)")
         .execute(db.pool())
         .await?;
-    let total = sales * 5;
+    let total = sales * 2;
     let next = Arc::new(AtomicUsize::new(0));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..concurrency {

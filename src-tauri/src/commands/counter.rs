@@ -1,12 +1,14 @@
 //! The counter's sale: a live quote, then payment by cash or card, then the order's
 //! outcome for the delivery screen. Amounts travel as decimal strings.
 
+use codetill_core::delivery::Language;
 use codetill_core::orders::Quote;
 use tauri::State;
 
 use super::{MAX_QUERY_CHARS, checked, non_empty};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::till::Handover;
 use crate::views::OrderView;
 
 /// The live price and stock of one product (asks the supplier). A refusal (out of
@@ -19,14 +21,19 @@ pub async fn quote(state: State<'_, AppState>, sku: String) -> Result<Quote, App
 
 /// Sells `sku` for cash: `tendered` (a decimal string in the price's currency) must
 /// cover the live price; the change is computed by core and comes back in `paid`.
+/// `email` (optional) also sends the buyer the code; `language` (`en`/`hi`, default
+/// `en`) is the receipt's and the email's.
 #[tauri::command]
 pub async fn sell_cash(
     state: State<'_, AppState>,
     sku: String,
     tendered: String,
+    email: Option<String>,
+    language: Option<String>,
 ) -> Result<OrderView, AppError> {
     let sku = non_empty(checked(&sku, "sku", MAX_QUERY_CHARS)?, "sku")?;
-    let sale = state.sell_cash(sku, &tendered).await?;
+    let handover = handover(email, language)?;
+    let sale = state.sell_cash(sku, &tendered, &handover).await?;
     Ok(OrderView::sale(&sale))
 }
 
@@ -36,12 +43,33 @@ pub async fn sell_card(
     state: State<'_, AppState>,
     sku: String,
     terminal_ref: String,
+    email: Option<String>,
+    language: Option<String>,
 ) -> Result<OrderView, AppError> {
     let sku = non_empty(checked(&sku, "sku", MAX_QUERY_CHARS)?, "sku")?;
     let terminal_ref = checked(&terminal_ref, "terminal reference", MAX_QUERY_CHARS)?;
-    let sale = state.sell_card(sku, terminal_ref).await?;
+    let handover = handover(email, language)?;
+    let sale = state.sell_card(sku, terminal_ref, &handover).await?;
     Ok(OrderView::sale(&sale))
 }
+
+/// The buyer's email (checked by core before any payment) and the language.
+fn handover(email: Option<String>, language: Option<String>) -> Result<Handover, AppError> {
+    let email = match email {
+        Some(e) => Some(checked(&e, "email", MAX_EMAIL_CHARS)?.trim().to_string()),
+        None => None,
+    };
+    let language = match language.as_deref().map(str::trim) {
+        None | Some("") => Language::default(),
+        Some(l) => l
+            .parse::<Language>()
+            .map_err(|e| AppError::validation(e.to_string()))?,
+    };
+    Ok(Handover { email, language })
+}
+
+/// The longest address SMTP allows.
+const MAX_EMAIL_CHARS: usize = 254;
 
 #[cfg(test)]
 mod tests {

@@ -1,9 +1,10 @@
 //! The commands the UI invokes. Each takes the state, checks its arguments, calls core
 //! and returns; no rules live here. Grouped by screen: the catalog and the app's
-//! status here, the counter's sale in [`counter`], the order history in [`orders`],
-//! the first-run demo in [`session`].
+//! status here, the counter's sale in [`counter`], its receipt and email in
+//! [`delivery`], the order history in [`orders`], the first-run demo in [`session`].
 
 pub mod counter;
+pub mod delivery;
 pub mod orders;
 pub mod session;
 

@@ -164,7 +164,8 @@ pub async fn list(db: &Db, filter: &OutboxFilter) -> Result<Vec<OutboxItem>, DbE
     rows.into_iter().map(OutboxItem::try_from).collect()
 }
 
-async fn item(db: &Db, id: i64) -> Result<OutboxItem, DeliveryError> {
+/// One outbox row by id.
+pub async fn item(db: &Db, id: i64) -> Result<OutboxItem, DeliveryError> {
     let row: Option<ItemRow> = sqlx::query_as(&format!("{SELECT} WHERE x.id = ?1"))
         .bind(id)
         .fetch_optional(db.pool())
@@ -705,6 +706,48 @@ impl Outbox {
         .await?;
         tx.commit().await.map_err(DbError::from)?;
         Ok(id)
+    }
+
+    /// The print button after a sale: the receipt's first print when none was ever
+    /// queued for the order (sold without a printer), else a reprint. Returns the
+    /// outbox row and, for a reprint, n.
+    pub async fn print_receipt(
+        &self,
+        reference: &str,
+        actor: &str,
+    ) -> Result<(i64, Option<i64>), DeliveryError> {
+        let order = delivered(&self.db, reference, "print its receipt").await?;
+        let printer = self.config.printer()?.to_string();
+        let now = now_text();
+        let mut tx = self.db.begin_write().await?;
+        let (printed, language): (i64, String) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM outbox WHERE order_id = ?1 AND kind = 'print'), language
+             FROM orders WHERE id = ?1",
+        )
+        .bind(order.id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(DbError::from)?;
+        if printed > 0 {
+            drop(tx);
+            let (id, n) = self.reprint(reference, actor).await?;
+            return Ok((id, Some(n)));
+        }
+        let id = insert(
+            &mut tx, "print", order.id, &printer, "receipt", None, &language, actor, &now,
+        )
+        .await?;
+        audit(
+            &mut tx,
+            actor,
+            "print",
+            order.id,
+            &format!("receipt on {printer} (outbox {id})"),
+            &now,
+        )
+        .await?;
+        tx.commit().await.map_err(DbError::from)?;
+        Ok((id, None))
     }
 
     /// Queues the receipt again on this till's printer, marked REPRINT #n; only for

@@ -84,6 +84,25 @@ impl Fulfiller<'_> {
             return Ok(Outcome::Busy);
         }
         let result = self.drive_leased(id).await;
+        self.release_unless_closed(id, result).await
+    }
+
+    /// An order that [`store::insert_paid_sending`] just committed: paid, leased to
+    /// this process and already moved to `ordering` for its first send.
+    pub async fn drive_sending(
+        &self,
+        id: i64,
+        request: OrderRequest,
+    ) -> Result<Outcome, OrderError> {
+        let result = self.run(id, request, Step::Send, true).await;
+        self.release_unless_closed(id, result).await
+    }
+
+    async fn release_unless_closed(
+        &self,
+        id: i64,
+        result: Result<Outcome, OrderError>,
+    ) -> Result<Outcome, OrderError> {
         if !matches!(result, Ok(Outcome::Delivered | Outcome::RefundDue { .. })) {
             // Delivered and refused orders dropped their lease in the same transaction.
             lease::release(self.db, id, self.owner).await?;
@@ -107,11 +126,23 @@ impl Fulfiller<'_> {
             max_unit_price: order.max_unit_price,
         };
         // `paid` was never sent; `ordering`/`unknown` may have reached the supplier.
-        let mut step = match order.status {
+        let step = match order.status {
             OrderStatus::Paid => Step::Send,
             s if s.is_open() => Step::Lookup,
             _ => return Ok(Outcome::Busy),
         };
+        self.run(id, request, step, false).await
+    }
+
+    /// The drive itself, holding the lease. `send_recorded`: the first send's move to
+    /// `ordering` was committed by the caller.
+    async fn run(
+        &self,
+        id: i64,
+        request: OrderRequest,
+        mut step: Step,
+        send_recorded: bool,
+    ) -> Result<Outcome, OrderError> {
         let started = Instant::now();
         // `drive` took the lease just now; every later step renews it first.
         let mut first = true;
@@ -127,20 +158,22 @@ impl Fulfiller<'_> {
             if !first && !lease::acquire(self.db, id, self.owner, self.options.lease).await? {
                 return Ok(Outcome::Busy);
             }
+            let recorded = first && send_recorded;
             first = false;
             attempts += 1;
             let next = match step {
                 Step::Send => {
-                    if !store::step(
-                        self.db,
-                        id,
-                        self.owner,
-                        OrderStatus::Ordering,
-                        Some("send"),
-                        None,
-                        true,
-                    )
-                    .await?
+                    if !recorded
+                        && !store::step(
+                            self.db,
+                            id,
+                            self.owner,
+                            OrderStatus::Ordering,
+                            Some("send"),
+                            None,
+                            true,
+                        )
+                        .await?
                     {
                         return Ok(Outcome::Busy);
                     }

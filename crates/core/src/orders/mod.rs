@@ -29,7 +29,7 @@ use crate::catalog::CatalogError;
 use crate::db::{Db, DbError, now_text};
 use crate::delivery::{Language, PrinterSpec};
 use crate::money::Money;
-use crate::supplier::{Supplier, SupplierError};
+use crate::supplier::{OrderRequest, Supplier, SupplierError};
 use crate::vault::{Vault, VaultError};
 
 #[derive(Debug, thiserror::Error)]
@@ -163,9 +163,19 @@ impl Engine {
         }
         let quote = self.quote(&sale.sku).await?;
         let payment = payment_for(&sale.tender, quote.price, &sale.staff)?;
-        let id = self.open_with(&quote, sale, delivery).await?;
-        store::record_payment(&self.db, id, &payment, (&self.owner, self.options.lease)).await?;
-        let outcome = self.fulfil(id).await?;
+        let new = new_order(&quote, sale, delivery);
+        let request = OrderRequest {
+            client_order_id: new.client_order_id.clone(),
+            sku: new.sku.clone(),
+            quantity: new.quantity,
+            max_unit_price: new.max_unit_price,
+        };
+        // One write before the supplier call and one after: the order, its payment
+        // and the move to `ordering` commit together.
+        let id =
+            store::insert_paid_sending(&self.db, &new, &payment, (&self.owner, self.options.lease))
+                .await?;
+        let outcome = self.fulfiller().drive_sending(id, request).await?;
         self.sale(id, outcome).await
     }
 
@@ -181,29 +191,7 @@ impl Engine {
         sale: &CounterSale,
         delivery: &DeliveryRequest,
     ) -> Result<i64, OrderError> {
-        let p = &quote.product;
-        store::insert_quoted(
-            &self.db,
-            &store::NewOrder {
-                client_order_id: format!("ct-{}", ulid::Ulid::new()),
-                channel: "counter",
-                sku: p.sku.clone(),
-                name: p.name.clone(),
-                region: p.region.clone(),
-                face_value: p.face_value,
-                redeem_url: p.redeem_url.clone(),
-                redeem_instructions: p.redeem_instructions.clone(),
-                quantity: 1,
-                price: quote.price,
-                max_unit_price: quote.wholesale,
-                email: sale.email.clone(),
-                staff: sale.staff.clone(),
-                till_id: sale.till_id.clone(),
-                print_to: delivery.print_to.as_ref().map(|p| p.to_string()),
-                language: delivery.language,
-            },
-        )
-        .await
+        store::insert_quoted(&self.db, &new_order(quote, sale, delivery)).await
     }
 
     /// Records payment of a quoted order (moves it to `paid`); this till then holds
@@ -222,6 +210,10 @@ impl Engine {
 
     /// Drives one paid order towards delivered.
     pub async fn fulfil(&self, id: i64) -> Result<Outcome, OrderError> {
+        self.fulfiller().drive(id).await
+    }
+
+    fn fulfiller(&self) -> fulfil::Fulfiller<'_> {
         fulfil::Fulfiller {
             db: &self.db,
             supplier: self.supplier.as_ref(),
@@ -229,8 +221,6 @@ impl Engine {
             owner: &self.owner,
             options: &self.options,
         }
-        .drive(id)
-        .await
     }
 
     async fn sale(&self, id: i64, outcome: Outcome) -> Result<Sale, OrderError> {
@@ -328,6 +318,29 @@ fn payment_for(tender: &Tender, price: Money, staff: &str) -> Result<Payment, Or
             taken_at: now,
         },
     })
+}
+
+/// The order row for a sale of `quote`; its `client_order_id` is made here, once.
+fn new_order(quote: &Quote, sale: &CounterSale, delivery: &DeliveryRequest) -> store::NewOrder {
+    let p = &quote.product;
+    store::NewOrder {
+        client_order_id: format!("ct-{}", ulid::Ulid::new()),
+        channel: "counter",
+        sku: p.sku.clone(),
+        name: p.name.clone(),
+        region: p.region.clone(),
+        face_value: p.face_value,
+        redeem_url: p.redeem_url.clone(),
+        redeem_instructions: p.redeem_instructions.clone(),
+        quantity: 1,
+        price: quote.price,
+        max_unit_price: quote.wholesale,
+        email: sale.email.clone(),
+        staff: sale.staff.clone(),
+        till_id: sale.till_id.clone(),
+        print_to: delivery.print_to.as_ref().map(|p| p.to_string()),
+        language: delivery.language,
+    }
 }
 
 fn check_email(email: &str) -> Result<(), OrderError> {

@@ -245,11 +245,57 @@ pub(crate) async fn event(
 /// Opens a `quoted` order; its `client_order_id` is fixed here, for good.
 pub async fn insert_quoted(db: &Db, new: &NewOrder) -> Result<i64, OrderError> {
     let now = now_text();
+    let mut tx = db.begin_write().await?;
+    let id = insert_in(&mut tx, new, &now).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(id)
+}
+
+/// A counter sale paid on the spot, in one transaction: the order (its
+/// `client_order_id` fixed), its payment, this till's lease, and the move to
+/// `ordering` for the first send. A crash after this commit leaves an `ordering`
+/// order, which recovery looks up at the supplier before it sends anything.
+pub async fn insert_paid_sending(
+    db: &Db,
+    new: &NewOrder,
+    payment: &Payment,
+    lease: (&str, std::time::Duration),
+) -> Result<i64, OrderError> {
+    let now = now_text();
+    let mut tx = db.begin_write().await?;
+    let id = insert_in(&mut tx, new, &now).await?;
+    pay_in(&mut tx, id, payment, lease, &now).await?;
+    if transition(
+        &mut tx,
+        id,
+        OrderStatus::Ordering,
+        Some(lease.0),
+        Some("send"),
+        &now,
+    )
+    .await?
+    .is_none()
+    {
+        return Err(wrong_state(&mut tx, id, "send").await);
+    }
+    sqlx::query("UPDATE orders SET attempts = attempts + 1 WHERE id = ?1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(DbError::from)?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(id)
+}
+
+async fn insert_in(
+    tx: &mut SqliteConnection,
+    new: &NewOrder,
+    now: &str,
+) -> Result<i64, OrderError> {
     let minor = |m: &Money| {
         m.to_minor()
             .map_err(|e| OrderError::BadInput(e.to_string()))
     };
-    let mut tx = db.begin_write().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO orders (public_id, client_order_id, status, channel, sku, name, region,
              face_minor, face_currency, redeem_url, redeem_instructions, quantity, price_minor,
@@ -276,14 +322,13 @@ pub async fn insert_quoted(db: &Db, new: &NewOrder) -> Result<i64, OrderError> {
     .bind(&new.email)
     .bind(&new.staff)
     .bind(&new.till_id)
-    .bind(&now)
+    .bind(now)
     .bind(&new.print_to)
     .bind(new.language.as_str())
     .fetch_one(&mut *tx)
     .await
     .map_err(DbError::from)?;
-    event(&mut tx, id, None, OrderStatus::Quoted, None, &now).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    event(tx, id, None, OrderStatus::Quoted, None, now).await?;
     Ok(id)
 }
 
@@ -332,21 +377,25 @@ pub async fn record_payment(
 ) -> Result<(), OrderError> {
     let now = now_text();
     let mut tx = db.begin_write().await?;
+    pay_in(&mut tx, id, payment, lease, &now).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(())
+}
+
+async fn pay_in(
+    tx: &mut SqliteConnection,
+    id: i64,
+    payment: &Payment,
+    lease: (&str, std::time::Duration),
+    now: &str,
+) -> Result<(), OrderError> {
     let minor = |m: &Money| {
         m.to_minor()
             .map_err(|e| OrderError::BadInput(e.to_string()))
     };
-    let Some(_) = transition(
-        &mut tx,
-        id,
-        OrderStatus::Paid,
-        None,
-        Some(&payment.method),
-        &now,
-    )
-    .await?
+    let Some(_) = transition(tx, id, OrderStatus::Paid, None, Some(&payment.method), now).await?
     else {
-        return Err(wrong_state(&mut tx, id, "take payment").await);
+        return Err(wrong_state(tx, id, "take payment").await);
     };
     sqlx::query(
         "INSERT INTO payments (order_id, method, amount_minor, currency, tendered_minor, change_minor, reference, staff, taken_at)
@@ -360,7 +409,7 @@ pub async fn record_payment(
     .bind(payment.change.as_ref().map(minor).transpose()?)
     .bind(&payment.reference)
     .bind(&payment.staff)
-    .bind(&now)
+    .bind(now)
     .execute(&mut *tx)
     .await
     .map_err(DbError::from)?;
@@ -370,14 +419,13 @@ pub async fn record_payment(
     sqlx::query(
         "UPDATE orders SET paid_at = ?1, lease_owner = ?2, lease_expires_at = ?3 WHERE id = ?4",
     )
-    .bind(&now)
+    .bind(now)
     .bind(lease.0)
     .bind(until)
     .bind(id)
     .execute(&mut *tx)
     .await
     .map_err(DbError::from)?;
-    tx.commit().await.map_err(DbError::from)?;
     Ok(())
 }
 
