@@ -1,5 +1,6 @@
 // The counter flow in the built UI: search, live quote, cash with change, "ordering…",
-// the delivery screen; a refusal after payment; the first run's sandbox demo.
+// the delivery screen with its receipt and email; a refusal after payment; the first
+// run's sandbox demo.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { launch, openApp, screenshot } from './harness.mjs';
@@ -27,14 +28,63 @@ describe('the counter', () => {
     assert.equal(await page.getByTestId('change').textContent(), '₹101.00');
     assert.match(await page.getByTestId('delivery').textContent(), /SN-482913775/);
     assert.match(await page.getByTestId('delivery').textContent(), /DEMO CODE/);
-    await screenshot(page, 'e2e-delivery-en.png');
     const sells = (await calls()).filter((c) => c.cmd === 'sell_cash');
-    assert.deepEqual(sells, [{ cmd: 'sell_cash', args: { sku: 'STEAM-US-20', tendered: '2000.00' } }]);
+    assert.deepEqual(sells, [{ cmd: 'sell_cash', args: { sku: 'STEAM-US-20', tendered: '2000.00', email: null, language: 'en' } }]);
+
+    // The receipt prints in the background; the screen asks until it has.
+    const receipt = page.getByTestId('receipt-line');
+    await receipt.getByText('Printed ✓').waitFor();
+    await screenshot(page, 'e2e-delivery-en.png');
+    // P prints it again: a numbered reprint.
+    await page.keyboard.press('p');
+    await receipt.getByText('Reprint #1 printed ✓').waitFor();
+    const prints = (await calls()).filter((c) => c.cmd === 'print_receipt');
+    assert.deepEqual(prints, [{ cmd: 'print_receipt', args: { order: 'ORD-000042' } }]);
 
     // Enter: next sale, and the code is gone from the page.
     await page.keyboard.press('Enter');
     await page.getByRole('combobox').waitFor();
     assert.equal(await page.getByText('WX7KM-Q2P9R-T4HZD').count(), 0);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('a receipt that did not print is reprinted; the code is emailed and the receipt previewed', async () => {
+    const { page, errors, calls } = await openApp(browser, { demo: true, printerOff: true });
+    await page.keyboard.type('steam 20');
+    await page.getByRole('option', { name: /STEAM-US-20/ }).waitFor();
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Cash received').waitFor();
+    await page.keyboard.type('1899');
+    await page.getByLabel('Email the code to (optional)').fill('asha@example.com');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('delivery').waitFor();
+    const sell = (await calls()).find((c) => c.cmd === 'sell_cash');
+    assert.equal(sell.args.email, 'asha@example.com');
+
+    const receipt = page.getByTestId('receipt-line');
+    await receipt.getByText('Not printed — printer: printer is off or out of paper').waitFor();
+    await page.getByTestId('email-line').getByText('Not sent yet to asha@example.com — no mail server is set up').waitFor();
+    await receipt.getByRole('button', { name: 'Reprint' }).click();
+    await receipt.getByText('Printed ✓').waitFor();
+
+    // E: the address field, prefilled; Enter sends; the new email is listed.
+    await page.getByRole('button', { name: /Next sale/ }).focus();
+    await page.keyboard.press('e');
+    const field = page.getByLabel('Email the code to', { exact: true });
+    await field.waitFor();
+    assert.equal(await field.inputValue(), 'asha@example.com');
+    await field.fill('ravi@example.com');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('email-line').getByText('Not sent yet to ravi@example.com — no mail server is set up').waitFor();
+    assert.equal(await page.getByTestId('delivery').count(), 1, 'Enter in the field did not end the sale');
+    const emails = (await calls()).filter((c) => c.cmd === 'email_code');
+    assert.deepEqual(emails, [{ cmd: 'email_code', args: { order: 'ORD-000042', to: 'ravi@example.com' } }]);
+
+    // R: the text receipt.
+    await page.keyboard.press('r');
+    assert.match(await page.getByTestId('receipt-preview').textContent(), /CODETILL DEMO SHOP[\s\S]*WX7KM-Q2P9R-T4HZD/);
+    await screenshot(page, 'e2e-delivery-handover-en.png');
     assert.deepEqual(errors, []);
     await page.close();
   });

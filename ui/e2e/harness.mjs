@@ -31,10 +31,12 @@ export async function launch() {
 
 /**
  * A page on the built UI with the mocked shop. `shop` tunes it:
- * `{ demo, supplier, sale: 'delivered' | 'refund_due' | 'open' }`.
+ * `{ demo, supplier, sale: 'delivered' | 'refund_due' | 'open', printer: string | null,
+ *    printerOff, emailReady }` (printer defaults to a PDF folder; printerOff: the
+ * receipt waits with "printer is off" until printed again).
  */
-export async function openApp(browser, shop = {}) {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+export async function openApp(browser, shop = {}, viewport = { width: 1200, height: 800 }) {
+  const page = await browser.newPage({ viewport });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.route(`${ORIGIN}/**`, async (route) => {
@@ -77,6 +79,10 @@ function mockTauri(shop) {
   ];
   const words = (s) => s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
   const orders = [];
+  /** Receipt prints and emails by order id, oldest first (the till's outbox). */
+  const outbox = new Map();
+  const printer = shop.printer === undefined ? 'pdf:/demo/receipts' : shop.printer;
+  let outboxId = 1;
   const calls = (window.__calls = []);
   const listeners = new Map();
   let nextId = 1;
@@ -105,6 +111,40 @@ function mockTauri(shop) {
     return order;
   }
 
+  function handover(kind, destination, extra = {}) {
+    return { id: outboxId++, kind, destination, status: 'queued', reprint_no: null, attempts: 0,
+      last_error: null, sent_at: null, ...extra };
+  }
+
+  /** One try at a print or an email, as the outbox worker would. */
+  function attempt(item) {
+    item.attempts += 1;
+    if (item.kind === 'print' && shop.printerOff) {
+      item.last_error = 'printer is off or out of paper';
+    } else if (item.kind === 'email' && !shop.emailReady) {
+      item.last_error = 'no mail server is set up';
+    } else {
+      item.status = 'sent';
+      item.last_error = null;
+      item.sent_at = new Date().toISOString();
+    }
+    return item;
+  }
+
+  /** After a delivered sale: the receipt and the email wait a moment in the background. */
+  function queueHandover(order, email) {
+    const items = [];
+    if (printer) items.push(handover('print', printer));
+    if (email) items.push(handover('email', email));
+    outbox.set(order.order_id, items);
+    setTimeout(() => items.forEach(attempt), 700);
+  }
+
+  function sold(order, email) {
+    if (order.status === 'delivered') queueHandover(order, email);
+    return order;
+  }
+
   function minus(a, b) {
     // Exact: both are two-decimal strings here.
     const cents = (s) => BigInt(s.replace('.', ''));
@@ -129,17 +169,60 @@ function mockTauri(shop) {
       if (!x) throw { code: 'errors.unknown_sku', message: `unknown sku "${sku}"` };
       return { product: x, price: x.retail, wholesale: x.wholesale, available_quantity: null, margin: money('100.00') };
     },
-    sell_cash: async ({ sku, tendered }) => {
+    sell_cash: async ({ sku, tendered, email }) => {
       const x = catalog.find((c) => c.sku === sku);
       await new Promise((r) => setTimeout(r, 300)); // the supplier takes a moment
-      return sale(x, { method: 'cash', amount: x.retail.amount, tendered, change: minus(tendered, x.retail.amount),
-        reference: null, staff: 'asha', taken_at: new Date().toISOString() });
+      return sold(sale(x, { method: 'cash', amount: x.retail.amount, tendered, change: minus(tendered, x.retail.amount),
+        reference: null, staff: 'asha', taken_at: new Date().toISOString() }), email);
     },
-    sell_card: async ({ sku, terminalRef }) => {
+    sell_card: async ({ sku, terminalRef, email }) => {
       const x = catalog.find((c) => c.sku === sku);
       await new Promise((r) => setTimeout(r, 300));
-      return sale(x, { method: 'card', amount: x.retail.amount, tendered: null, change: null,
-        reference: terminalRef, staff: 'asha', taken_at: new Date().toISOString() });
+      return sold(sale(x, { method: 'card', amount: x.retail.amount, tendered: null, change: null,
+        reference: terminalRef, staff: 'asha', taken_at: new Date().toISOString() }), email);
+    },
+    delivery_status: ({ order }) => {
+      if (!outbox.has(order)) throw { code: 'errors.not_found', message: `no order ${order}` };
+      return { printer, email_ready: !!shop.emailReady, items: structuredClone(outbox.get(order)) };
+    },
+    print_receipt: async ({ order }) => {
+      if (!printer) throw { code: 'errors.no_printer', message: 'no receipt printer is set up' };
+      const items = outbox.get(order);
+      await new Promise((r) => setTimeout(r, 300));
+      const printed = items.filter((i) => i.kind === 'print' && i.status === 'sent').length;
+      // The printer is back: a receipt that never printed prints now, else a numbered reprint.
+      shop.printerOff = false;
+      const waiting = items.find((i) => i.kind === 'print' && i.status === 'queued');
+      if (waiting) return structuredClone(attempt(waiting));
+      const item = handover('print', printer, { reprint_no: printed > 0 ? printed : null });
+      items.push(item);
+      return structuredClone(attempt(item));
+    },
+    email_code: async ({ order, to }) => {
+      const items = outbox.get(order);
+      const address = to ?? items.find((i) => i.kind === 'email')?.destination;
+      if (!address || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address)) {
+        throw { code: 'errors.validation', message: `"${address ?? ''}" is not an email address` };
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      const item = handover('email', address);
+      items.push(item);
+      return structuredClone(attempt(item));
+    },
+    receipt_preview: ({ order, language }) => {
+      const o = orders.find((x) => x.order_id === order);
+      const hi = language === 'hi';
+      return [
+        '          CODETILL DEMO SHOP',
+        '        12 MG Road, Bengaluru',
+        '----------------------------------------',
+        `${hi ? 'ऑर्डर' : 'Order'}      ${o.order_id}`,
+        `${o.name}`,
+        `${hi ? 'कीमत' : 'Price'}                      ₹${o.price}`,
+        `${hi ? 'कोड' : 'CODE'}   ${o.codes?.[0]?.code ?? ''}`,
+        '----------------------------------------',
+        hi ? '        धन्यवाद!' : '        Thank you!',
+      ].join('\n');
     },
     list_orders: () => orders.map(({ codes, outcome, ...o }) => o),
     open_orders: () => orders.filter((o) => ['paid', 'ordering', 'unknown'].includes(o.status)).map(({ codes, outcome, ...o }) => o),

@@ -64,7 +64,9 @@ describe('selling at the counter', () => {
     // A second Enter (a double press) changes nothing while the sale runs.
     await fireEvent.keyDown(window, { key: 'Enter' });
     await fireEvent.keyDown(cashBox(), { key: 'Enter' });
-    expect(shop.of('sell_cash')).toEqual([{ cmd: 'sell_cash', args: { sku: 'STEAM-US-20', tendered: '2000.00' } }]);
+    expect(shop.of('sell_cash')).toEqual([
+      { cmd: 'sell_cash', args: { sku: 'STEAM-US-20', tendered: '2000.00', email: null, language: 'en' } },
+    ]);
 
     finish(deliveredOrder(STEAM_20, '2000.00', '101.00'));
     const delivery = await screen.findByTestId('delivery');
@@ -110,7 +112,9 @@ describe('selling at the counter', () => {
     await fireEvent.input(ref, { target: { value: ' AUTH-77 ' } });
     await fireEvent.keyDown(ref, { key: 'Enter' });
     const delivery = await screen.findByTestId('delivery');
-    expect(shop.of('sell_card')).toEqual([{ cmd: 'sell_card', args: { sku: 'STEAM-US-20', terminalRef: 'AUTH-77' } }]);
+    expect(shop.of('sell_card')).toEqual([
+      { cmd: 'sell_card', args: { sku: 'STEAM-US-20', terminalRef: 'AUTH-77', email: null, language: 'en' } },
+    ]);
     expect(within(delivery).getByText('Paid by card')).toBeTruthy();
     expect(within(delivery).getByText('AUTH-77')).toBeTruthy();
     expect(within(delivery).queryByTestId('change')).toBeNull();
@@ -229,7 +233,7 @@ describe('selling at the counter', () => {
     await fireEvent.input(cash, { target: { value: '2000' } });
     await fireEvent.keyDown(cash, { key: 'Enter' });
     const delivery = await screen.findByTestId('delivery');
-    expect(within(delivery).getByRole('heading').textContent).toBe('कोड जारी हुआ');
+    expect(within(delivery).getByRole('heading', { level: 2 }).textContent).toBe('कोड जारी हुआ');
     expect(within(delivery).getByText('लौटाने वाले पैसे')).toBeTruthy();
   });
 });

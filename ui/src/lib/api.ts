@@ -5,7 +5,10 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import {
   ERROR_CODES,
   type AppInfo,
+  type DeliveryStatus,
   type ErrorCode,
+  type Handover,
+  type Language,
   type OrdersQuery,
   type OrderView,
   type Product,
@@ -64,13 +67,33 @@ export const api = {
   quote(sku: string): Promise<Quote> {
     return call('quote', { sku });
   },
-  /** Cash: `tendered` is a decimal string; core computes the change. */
-  sellCash(sku: string, tendered: string): Promise<OrderView> {
-    return call('sell_cash', { sku, tendered });
+  /**
+   * Cash: `tendered` is a decimal string; core computes the change. `email` (or null)
+   * also sends the buyer the code; `language` is the receipt's and the email's.
+   */
+  sellCash(sku: string, tendered: string, email: string | null, language: Language): Promise<OrderView> {
+    return call('sell_cash', { sku, tendered, email, language });
   },
   /** Card on the external terminal, with its reference. */
-  sellCard(sku: string, terminalRef: string): Promise<OrderView> {
-    return call('sell_card', { sku, terminalRef });
+  sellCard(sku: string, terminalRef: string, email: string | null, language: Language): Promise<OrderView> {
+    return call('sell_card', { sku, terminalRef, email, language });
+  },
+
+  /** The receipt and emails of an order; the first ones run in the background after a sale. */
+  deliveryStatus(order: string): Promise<DeliveryStatus> {
+    return call('delivery_status', { order });
+  },
+  /** Prints the receipt now: the first print, or an audited reprint. */
+  printReceipt(order: string): Promise<Handover> {
+    return call('print_receipt', { order });
+  },
+  /** Emails the code again (audited), to `to` or to the sale's address. */
+  emailCode(order: string, to?: string): Promise<Handover> {
+    return call('email_code', to === undefined ? { order } : { order, to });
+  },
+  /** The plain-text receipt of the sale on the screen. */
+  receiptPreview(order: string, language: Language): Promise<string> {
+    return call('receipt_preview', { order, language });
   },
 
   /** Starts the sandbox supplier for this session and syncs its catalog. */

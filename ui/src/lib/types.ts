@@ -75,6 +75,8 @@ export const ERROR_CODES = [
   'errors.secrets',
   'errors.busy',
   'errors.sandbox',
+  'errors.no_printer',
+  'errors.delivery',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number] | 'errors.unknown';
@@ -197,5 +199,33 @@ export interface SyncProgress {
   total: number | null;
 }
 
-/** What the cashier confirms at the counter. */
-export type Payment = { method: 'cash'; tendered: DecimalString } | { method: 'card'; terminalRef: string };
+/** What the cashier confirms at the counter; `email` also sends the buyer the code. */
+export type Payment = ({ method: 'cash'; tendered: DecimalString } | { method: 'card'; terminalRef: string }) & {
+  email: string | null;
+};
+
+/** One receipt print or email of an order (src-tauri/src/commands/delivery.rs). */
+export interface Handover {
+  id: number;
+  kind: 'print' | 'email';
+  /** The printer, or the email address. */
+  destination: string;
+  /** queued: not printed / not sent yet (retried); failed: given up. */
+  status: 'queued' | 'sent' | 'failed';
+  /** Set on a reprint: REPRINT #n. */
+  reprint_no: number | null;
+  attempts: number;
+  last_error: string | null;
+  sent_at: string | null;
+}
+
+/** What this till can do for a delivered order, and what it did. */
+export interface DeliveryStatus {
+  /** null: no receipt printer is set up. */
+  printer: string | null;
+  email_ready: boolean;
+  /** Oldest first. */
+  items: Handover[];
+}
+
+export type Language = 'en' | 'hi';

@@ -1,7 +1,7 @@
 // A mocked Rust side for UI tests: the test catalog, live quotes, sales and orders,
-// with every invoke recorded.
+// the receipt and email of a sale, with every invoke recorded.
 import { mockIPC } from '@tauri-apps/api/mocks';
-import type { OrderView, Product, Quote } from '../lib/types';
+import type { DeliveryStatus, Handover, OrderView, Product, Quote } from '../lib/types';
 import { CATALOG, searchCatalog } from './catalog';
 
 export interface Call {
@@ -44,8 +44,62 @@ export function deliveredOrder(p: Product, tendered: string, change: string, ext
   };
 }
 
-export function mockShop(overrides: Partial<Record<string, Handler>> = {}) {
+/** One receipt print or email, as delivery_status lists it. */
+export function handover(h: Partial<Handover> & Pick<Handover, 'id' | 'kind'>): Handover {
+  return {
+    destination: h.kind === 'print' ? 'pdf:/shop/receipts' : 'buyer@example.com',
+    status: 'sent',
+    reprint_no: null,
+    attempts: 1,
+    last_error: null,
+    sent_at: '2026-03-01T09:00:02.000Z',
+    ...h,
+  };
+}
+
+export const RECEIPT_TEXT = 'CODETILL DEMO SHOP\nSteam Wallet $20\nCODE ABCDE-FGHJK-LMNPQ';
+
+/**
+ * The till's delivery side: a printer that prints, no mail server (emails stay queued),
+ * unless `delivery` says otherwise. print_receipt reprints once printed.
+ */
+function deliveryDesk(delivery: Partial<DeliveryStatus> = {}) {
+  const status: DeliveryStatus = {
+    printer: 'pdf:/shop/receipts',
+    email_ready: false,
+    items: [handover({ id: 1, kind: 'print' })],
+    ...delivery,
+  };
+  let nextId = 100;
+  const add = (h: Omit<Handover, 'id'>) => {
+    const item = { ...h, id: nextId++ };
+    status.items.push(item);
+    return item;
+  };
+  return {
+    status,
+    delivery_status: () => structuredClone(status),
+    print_receipt: () => {
+      if (!status.printer) throw { code: 'errors.no_printer', message: 'no receipt printer is set up' };
+      const printed = status.items.filter((i) => i.kind === 'print' && i.status === 'sent').length;
+      return add({ ...handover({ id: 0, kind: 'print', destination: status.printer }), reprint_no: printed > 0 ? printed : null });
+    },
+    email_code: (args: Record<string, unknown>) => {
+      const to = typeof args.to === 'string' ? args.to : status.items.find((i) => i.kind === 'email')?.destination;
+      if (!to || !to.includes('@')) throw { code: 'errors.validation', message: `"${to ?? ''}" is not an email address` };
+      return add(
+        status.email_ready
+          ? handover({ id: 0, kind: 'email', destination: to })
+          : handover({ id: 0, kind: 'email', destination: to, status: 'queued', last_error: 'no mail server is set up', sent_at: null }),
+      );
+    },
+    receipt_preview: () => RECEIPT_TEXT,
+  };
+}
+
+export function mockShop(overrides: Partial<Record<string, Handler>> = {}, delivery: Partial<DeliveryStatus> = {}) {
   const calls: Call[] = [];
+  const desk = deliveryDesk(delivery);
   mockIPC(
     (cmd, payload) => {
       const args = (payload ?? {}) as Record<string, unknown>;
@@ -71,11 +125,19 @@ export function mockShop(overrides: Partial<Record<string, Handler>> = {}) {
             demo: false,
             demo_requested: false,
           };
+        case 'delivery_status':
+          return desk.delivery_status();
+        case 'print_receipt':
+          return desk.print_receipt();
+        case 'email_code':
+          return desk.email_code(args);
+        case 'receipt_preview':
+          return desk.receipt_preview();
         default:
           throw { code: 'errors.validation', message: `unexpected command ${cmd}` };
       }
     },
     { shouldMockEvents: true },
   );
-  return { calls, of: (cmd: string) => calls.filter((c) => c.cmd === cmd) };
+  return { calls, of: (cmd: string) => calls.filter((c) => c.cmd === cmd), delivery: desk.status };
 }
