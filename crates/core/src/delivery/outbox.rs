@@ -206,36 +206,48 @@ async fn insert(
     .await?)
 }
 
+/// Where a delivered order's code goes besides the screen, as the order records it.
+pub(crate) struct Handover<'a> {
+    pub email: Option<&'a str>,
+    pub print_to: Option<&'a str>,
+    pub language: &'a str,
+    pub requested_by: &'a str,
+}
+
 /// Queues the order's email (when it has an address) and its receipt (when one was
 /// asked for). Called inside the transaction that marks the order delivered, so a
 /// delivered order always has its messages.
-pub(crate) async fn enqueue_delivery(
+pub(crate) async fn enqueue(
     conn: &mut SqliteConnection,
     order_id: i64,
+    to: Handover<'_>,
     now: &str,
 ) -> Result<(), DbError> {
-    let (email, print_to, language, staff): (Option<String>, Option<String>, String, String) =
-        sqlx::query_as("SELECT email, print_to, language, staff FROM orders WHERE id = ?1")
-            .bind(order_id)
-            .fetch_one(&mut *conn)
-            .await?;
-    if let Some(to) = email.filter(|e| !e.trim().is_empty()) {
+    if let Some(email) = to.email.map(str::trim).filter(|e| !e.is_empty()) {
         insert(
             conn,
             "email",
             order_id,
-            to.trim(),
+            email,
             "receipt",
             None,
-            &language,
-            &staff,
+            to.language,
+            to.requested_by,
             now,
         )
         .await?;
     }
-    if let Some(printer) = print_to.filter(|p| !p.trim().is_empty()) {
+    if let Some(printer) = to.print_to.filter(|p| !p.trim().is_empty()) {
         insert(
-            conn, "print", order_id, &printer, "receipt", None, &language, &staff, now,
+            conn,
+            "print",
+            order_id,
+            printer,
+            "receipt",
+            None,
+            to.language,
+            to.requested_by,
+            now,
         )
         .await?;
     }

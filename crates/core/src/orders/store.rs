@@ -246,7 +246,7 @@ pub(crate) async fn event(
 pub async fn insert_quoted(db: &Db, new: &NewOrder) -> Result<i64, OrderError> {
     let now = now_text();
     let mut tx = db.begin_write().await?;
-    let id = insert_in(&mut tx, new, &now).await?;
+    let id = insert_in(&mut tx, new, None, &now).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(id)
 }
@@ -262,47 +262,54 @@ pub async fn insert_paid_sending(
     lease: (&str, std::time::Duration),
 ) -> Result<i64, OrderError> {
     let now = now_text();
+    let until = crate::db::time_text(
+        chrono::Utc::now() + chrono::Duration::from_std(lease.1).unwrap_or_default(),
+    );
     let mut tx = db.begin_write().await?;
-    let id = insert_in(&mut tx, new, &now).await?;
-    pay_in(&mut tx, id, payment, lease, &now).await?;
-    if transition(
-        &mut tx,
-        id,
-        OrderStatus::Ordering,
-        Some(lease.0),
-        Some("send"),
-        &now,
+    // The end state written at once (three statements under the write lock, not a
+    // dozen): what quoted → paid → ordering would leave, with its three events.
+    let id = insert_in(&mut tx, new, Some((lease.0, &until)), &now).await?;
+    sqlx::query(
+        "INSERT INTO order_events (order_id, at, from_status, to_status, detail)
+         VALUES (?1, ?2, NULL, 'quoted', NULL), (?1, ?2, 'quoted', 'paid', ?3),
+                (?1, ?2, 'paid', 'ordering', 'send')",
     )
-    .await?
-    .is_none()
-    {
-        return Err(wrong_state(&mut tx, id, "send").await);
-    }
-    sqlx::query("UPDATE orders SET attempts = attempts + 1 WHERE id = ?1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(DbError::from)?;
+    .bind(id)
+    .bind(&now)
+    .bind(&payment.method)
+    .execute(&mut *tx)
+    .await
+    .map_err(DbError::from)?;
+    insert_payment(&mut tx, id, payment, &now).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(id)
 }
 
+/// Inserts the order: `quoted` with its event, or — with `sending` (lease owner and
+/// expiry) — already paid and `ordering` its first send (the caller writes the events).
 async fn insert_in(
     tx: &mut SqliteConnection,
     new: &NewOrder,
+    sending: Option<(&str, &str)>,
     now: &str,
 ) -> Result<i64, OrderError> {
     let minor = |m: &Money| {
         m.to_minor()
             .map_err(|e| OrderError::BadInput(e.to_string()))
     };
+    let status = if sending.is_some() {
+        OrderStatus::Ordering
+    } else {
+        OrderStatus::Quoted
+    };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO orders (public_id, client_order_id, status, channel, sku, name, region,
              face_minor, face_currency, redeem_url, redeem_instructions, quantity, price_minor,
              currency, max_unit_minor, wholesale_currency, email, staff, till_id, created_at, updated_at,
-             print_to, language)
-         VALUES ((SELECT printf('ORD-%06d', coalesce(max(id), 0) + 1) FROM orders), ?1, 'quoted', ?2,
-             ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20)
+             print_to, language, paid_at, lease_owner, lease_expires_at, attempts)
+         VALUES ((SELECT printf('ORD-%06d', coalesce(max(id), 0) + 1) FROM orders), ?1, ?21, ?2,
+             ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20,
+             CASE WHEN ?22 IS NULL THEN NULL ELSE ?18 END, ?22, ?23, CASE WHEN ?22 IS NULL THEN 0 ELSE 1 END)
          RETURNING id",
     )
     .bind(&new.client_order_id)
@@ -325,10 +332,15 @@ async fn insert_in(
     .bind(now)
     .bind(&new.print_to)
     .bind(new.language.as_str())
+    .bind(status.as_str())
+    .bind(sending.map(|s| s.0))
+    .bind(sending.map(|s| s.1))
     .fetch_one(&mut *tx)
     .await
     .map_err(DbError::from)?;
-    event(tx, id, None, OrderStatus::Quoted, None, now).await?;
+    if sending.is_none() {
+        event(tx, id, None, OrderStatus::Quoted, None, now).await?;
+    }
     Ok(id)
 }
 
@@ -389,13 +401,36 @@ async fn pay_in(
     lease: (&str, std::time::Duration),
     now: &str,
 ) -> Result<(), OrderError> {
-    let minor = |m: &Money| {
-        m.to_minor()
-            .map_err(|e| OrderError::BadInput(e.to_string()))
-    };
     let Some(_) = transition(tx, id, OrderStatus::Paid, None, Some(&payment.method), now).await?
     else {
         return Err(wrong_state(tx, id, "take payment").await);
+    };
+    insert_payment(tx, id, payment, now).await?;
+    let until = crate::db::time_text(
+        chrono::Utc::now() + chrono::Duration::from_std(lease.1).unwrap_or_default(),
+    );
+    sqlx::query(
+        "UPDATE orders SET paid_at = ?1, lease_owner = ?2, lease_expires_at = ?3 WHERE id = ?4",
+    )
+    .bind(now)
+    .bind(lease.0)
+    .bind(until)
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(DbError::from)?;
+    Ok(())
+}
+
+async fn insert_payment(
+    tx: &mut SqliteConnection,
+    id: i64,
+    payment: &Payment,
+    now: &str,
+) -> Result<(), OrderError> {
+    let minor = |m: &Money| {
+        m.to_minor()
+            .map_err(|e| OrderError::BadInput(e.to_string()))
     };
     sqlx::query(
         "INSERT INTO payments (order_id, method, amount_minor, currency, tendered_minor, change_minor, reference, staff, taken_at)
@@ -410,19 +445,6 @@ async fn pay_in(
     .bind(&payment.reference)
     .bind(&payment.staff)
     .bind(now)
-    .execute(&mut *tx)
-    .await
-    .map_err(DbError::from)?;
-    let until = crate::db::time_text(
-        chrono::Utc::now() + chrono::Duration::from_std(lease.1).unwrap_or_default(),
-    );
-    sqlx::query(
-        "UPDATE orders SET paid_at = ?1, lease_owner = ?2, lease_expires_at = ?3 WHERE id = ?4",
-    )
-    .bind(now)
-    .bind(lease.0)
-    .bind(until)
-    .bind(id)
     .execute(&mut *tx)
     .await
     .map_err(DbError::from)?;
@@ -586,19 +608,45 @@ pub(crate) async fn deliver(
 ) -> Result<bool, OrderError> {
     let now = now_text();
     let mut tx = db.begin_write().await?;
-    if transition(
+    let from: Option<String> =
+        sqlx::query_scalar("SELECT status FROM orders WHERE id = ?1 AND lease_owner = ?2")
+            .bind(id)
+            .bind(owner)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(DbError::from)?;
+    let Some(from) = from else { return Ok(false) };
+    let from: OrderStatus = from.parse().map_err(corrupt)?;
+    if !from.can_become(OrderStatus::Delivered) {
+        return Ok(false);
+    }
+    // The status and the supplier's facts in one statement, which also hands back
+    // what the outbox needs.
+    let (email, print_to, language, staff): (Option<String>, Option<String>, String, String) =
+        sqlx::query_as(
+            "UPDATE orders SET status = 'delivered', updated_at = ?3, supplier_order_id = ?1,
+                 supplier_status = 'completed', supplier_total_minor = ?2, delivered_at = ?3,
+                 closed_at = ?3, lease_owner = NULL, lease_expires_at = NULL, failure_code = NULL,
+                 failure_message = NULL
+             WHERE id = ?4
+             RETURNING email, print_to, language, staff",
+        )
+        .bind(&supplier_order.order_id)
+        .bind(supplier_order.total.to_minor().ok())
+        .bind(&now)
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(DbError::from)?;
+    event(
         &mut tx,
         id,
+        Some(from),
         OrderStatus::Delivered,
-        Some(owner),
         Some(&supplier_order.order_id),
         &now,
     )
-    .await?
-    .is_none()
-    {
-        return Ok(false);
-    }
+    .await?;
     for (seq, code) in supplier_order.codes.iter().enumerate() {
         let seq = seq as i64;
         let pin = code
@@ -619,21 +667,19 @@ pub(crate) async fn deliver(
         .await
         .map_err(DbError::from)?;
     }
-    sqlx::query(
-        "UPDATE orders SET supplier_order_id = ?1, supplier_status = 'completed', supplier_total_minor = ?2,
-             delivered_at = ?3, closed_at = ?3, lease_owner = NULL, lease_expires_at = NULL, failure_code = NULL,
-             failure_message = NULL
-         WHERE id = ?4",
-    )
-    .bind(&supplier_order.order_id)
-    .bind(supplier_order.total.to_minor().ok())
-    .bind(&now)
-    .bind(id)
-    .execute(&mut *tx)
-    .await
-    .map_err(DbError::from)?;
     // The email and the receipt are queued with the code: never one without the other.
-    crate::delivery::outbox::enqueue_delivery(&mut tx, id, &now).await?;
+    crate::delivery::outbox::enqueue(
+        &mut tx,
+        id,
+        crate::delivery::outbox::Handover {
+            email: email.as_deref(),
+            print_to: print_to.as_deref(),
+            language: &language,
+            requested_by: &staff,
+        },
+        &now,
+    )
+    .await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(true)
 }
