@@ -40,6 +40,7 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::search_products,
             commands::product,
             commands::app_info,
+            commands::counter_ready,
             commands::counter::quote,
             commands::counter::sell_cash,
             commands::counter::sell_card,
@@ -61,9 +62,17 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
 /// How often the outbox worker looks for receipts and emails that are due again.
 const OUTBOX_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// When `run` began (the start-up figure counts from here).
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+pub(crate) fn started() -> std::time::Instant {
+    *STARTED.get_or_init(std::time::Instant::now)
+}
+
 /// Starts the app; returns when the last window closes. Startup failures are logged
 /// and turned into a non-zero exit, never a panic.
 pub fn run() -> ExitCode {
+    started();
     init_tracing();
     let Some(data_dir) = state::data_dir() else {
         tracing::error!(

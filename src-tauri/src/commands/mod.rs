@@ -76,6 +76,34 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, AppError> {
     AppInfo::of(&state).await
 }
 
+/// When the counter first took input this session, for the start-up figure.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ready {
+    /// Milliseconds since the app's `main` began.
+    pub since_start_ms: u128,
+    /// Wall clock (Unix epoch, ms), so a launcher can add the time before `main`.
+    pub epoch_ms: u128,
+}
+
+/// The UI calls this once, when the counter's search box first takes input; the
+/// time is logged ("counter ready") and returned.
+#[tauri::command]
+pub fn counter_ready() -> Ready {
+    let ready = Ready {
+        since_start_ms: crate::started().elapsed().as_millis(),
+        epoch_ms: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0),
+    };
+    tracing::info!(
+        since_start_ms = ready.since_start_ms as u64,
+        epoch_ms = ready.epoch_ms as u64,
+        "counter ready"
+    );
+    ready
+}
+
 pub(crate) fn checked<'a>(
     text: &'a str,
     what: &str,

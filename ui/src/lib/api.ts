@@ -50,6 +50,8 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
   }
 }
 
+let readyOnce: Promise<void> | undefined;
+
 export const api = {
   /** Products matching what was typed, best first (an exact sku leads). */
   searchProducts(query: string, limit: number): Promise<Product[]> {
@@ -61,6 +63,11 @@ export const api = {
   },
   appInfo(): Promise<AppInfo> {
     return call('app_info');
+  },
+  /** Once per session: the counter takes input now (logged for the start-up figure). */
+  counterReady(): Promise<void> {
+    readyOnce ??= call<unknown>('counter_ready').then(() => undefined);
+    return readyOnce;
   },
 
   /** The live price and stock (asks the supplier); refusals are `errors.refused.*`. */

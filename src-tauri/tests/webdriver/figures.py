@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""The desktop app's figures on a 100,000-product catalog (run through figures.sh).
+
+1. Cold start to a usable counter: the app is launched directly, N times; the UI
+   calls `counter_ready` when the search box first takes input and the app logs the
+   wall-clock time, so the figure runs from just before the launch (exec, dynamic
+   linking, WebKit's processes, the database, the first paint) to that moment.
+2. Idle memory: 5 s after the counter is ready, the RSS and the PSS (shared pages
+   split between processes, so not counted twice) of the app and every process it
+   started (WebKit's web and network processes).
+3. Keystroke to results: through WebDriver, queries are typed one key at a time; the
+   counter records, for every keystroke whose results reach the screen, the time from
+   the input event to the frame after the results were rendered.
+
+Environment: CODETILL_APP_BIN, CODETILL_DATA_DIR (a synced catalog and a supplier),
+WEBDRIVER_URL, RUNS (default 5).
+"""
+
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sell_demo_code import Session  # noqa: E402 - the WebDriver helpers
+
+APP = os.environ["CODETILL_APP_BIN"]
+RUNS = int(os.environ.get("RUNS", "5"))
+READY = re.compile(r"counter ready.*since_start_ms=(\d+).*epoch_ms=(\d+)")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+QUERIES = ["steam 20", "google play 10", "jio 239", "xbox live", "netflix", "pubg uc", "amazon us 50"]
+
+
+def pct(values, p):
+    s = sorted(values)
+    return s[min(len(s) - 1, round(p * (len(s) - 1)))]
+
+
+def tree(root):
+    """The pids of `root` and all its descendants."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # The command may hold spaces and parentheses: the fields follow the last ')'.
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        parents[int(entry)] = ppid
+    found, frontier = {root}, [root]
+    while frontier:
+        p = frontier.pop()
+        for child, parent in parents.items():
+            if parent == p and child not in found:
+                found.add(child)
+                frontier.append(child)
+    return sorted(found)
+
+
+def memory_kib(pid):
+    """(rss, pss, name) of one process, in KiB."""
+    rss = pss = 0
+    name = "?"
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("Name:"):
+                    name = line.split()[1]
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+    except OSError:
+        pass
+    return rss, pss, name
+
+
+def cold_start():
+    """One launch: seconds to a usable counter, and the idle memory after it."""
+    started = time.time()
+    app = subprocess.Popen([APP], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    ready = threading.Event()
+    found = {}
+
+    def drain():
+        for line in app.stderr:
+            m = READY.search(ANSI.sub("", line))
+            if m and not ready.is_set():
+                found["since_start_ms"] = int(m.group(1))
+                found["epoch_ms"] = int(m.group(2))
+                ready.set()
+
+    threading.Thread(target=drain, daemon=True).start()
+    try:
+        if not ready.wait(60):
+            raise AssertionError("the counter did not report ready within 60 s")
+        seconds = found["epoch_ms"] / 1000 - started
+        time.sleep(5)
+        procs = [(pid, *memory_kib(pid)) for pid in tree(app.pid)]
+        return seconds, found["since_start_ms"], procs
+    finally:
+        app.send_signal(signal.SIGTERM)
+        try:
+            app.wait(10)
+        except subprocess.TimeoutExpired:
+            app.kill()
+            app.wait()
+
+
+def keystrokes():
+    """Milliseconds from each keystroke to its results on screen."""
+    with Session() as app:
+        search = app.wait("#counter-search", timeout=120, what="the counter")
+        app.script("window.__codetillSearchMs = []; return true")
+        for q in QUERIES:
+            for ch in q:
+                before = app.script("return window.__codetillSearchMs.length")
+                app.type(search, ch)
+                deadline = time.monotonic() + 2
+                while time.monotonic() < deadline:
+                    if app.script("return window.__codetillSearchMs.length") > before:
+                        break
+                    time.sleep(0.01)
+            first = app.wait("#result-0", what=f"results for {q!r}")
+            assert app.text(first), q
+            app.type(search, "\ue00c")  # Esc clears the box
+            time.sleep(0.1)
+        return app.script("return window.__codetillSearchMs")
+
+
+def main():
+    starts, mains, rss, pss = [], [], [], []
+    for i in range(RUNS):
+        seconds, since_main, procs = cold_start()
+        starts.append(seconds * 1000)
+        mains.append(since_main)
+        rss.append(sum(p[1] for p in procs) / 1024)
+        pss.append(sum(p[2] for p in procs) / 1024)
+        detail = ", ".join(f"{name} {r / 1024:.0f}" for _, r, _, name in procs)
+        print(f"run {i + 1}: ready after {seconds * 1000:.0f} ms ({since_main} ms from main); RSS MB: {detail}")
+
+    typed = keystrokes()
+    print()
+    print(f"desktop figures: release build, {os.environ.get('PRODUCTS', '100000')} products, {RUNS} launches")
+    print()
+    print("| measure | figure | target |")
+    print("|---|---|---|")
+    print(
+        f"| cold start to a usable counter (launch → search box takes input), median / max | "
+        f"{statistics.median(starts):.0f} ms / {max(starts):.0f} ms | ≤ 1 s |"
+    )
+    print(f"| of which from `main` to ready, median | {statistics.median(mains):.0f} ms | |")
+    print(
+        f"| idle memory, all the app's processes: RSS median (PSS median) | "
+        f"{statistics.median(rss):.0f} MB ({statistics.median(pss):.0f} MB) | ≤ 150 MB |"
+    )
+    print(
+        f"| keystroke → results on screen ({len(typed)} keystrokes), p50 / p99 / max | "
+        f"{pct(typed, 0.5):.1f} ms / {pct(typed, 0.99):.1f} ms / {max(typed):.1f} ms | ≤ 50 ms |"
+    )
+
+
+if __name__ == "__main__":
+    main()
