@@ -197,7 +197,7 @@ export const en = {
   'app.screen.pricing': 'Pricing',
   'app.screen.balance': 'Balance & alerts',
   'app.screen.settings': 'Settings',
-  'app.alerts_badge': 'Open alerts: {count}',
+  'app.alerts_badge': 'Alerts: {count}',
   'supplier.down.banner': 'The supplier cannot be reached: products are greyed out and cannot be sold. codetill checks again every minute.',
   'counter.results.supplier_down': 'Supplier unreachable — these cannot be sold until it answers.',
   'pricing.rules': 'Price rule',

@@ -198,7 +198,7 @@ export const hi: Record<MessageKey, string> = {
   'app.screen.pricing': 'कीमतें',
   'app.screen.balance': 'बैलेंस और अलर्ट',
   'app.screen.settings': 'सेटिंग्स',
-  'app.alerts_badge': 'खुले अलर्ट: {count}',
+  'app.alerts_badge': 'अलर्ट: {count}',
   'supplier.down.banner': 'सप्लायर से संपर्क नहीं हो पा रहा: उत्पाद धूसर हैं और बेचे नहीं जा सकते। codetill हर मिनट फिर से जाँचता है।',
   'counter.results.supplier_down': 'सप्लायर उपलब्ध नहीं — जवाब आने तक ये बेचे नहीं जा सकते।',
   'pricing.rules': 'कीमत नियम',
