@@ -136,6 +136,17 @@ impl AppState {
     pub async fn check_supplier(&self) -> (Option<SupplierCheck>, bool) {
         let till = self.till();
         let before = self.supplier_status();
+        // No supplier configured: nothing to check (and nothing to log every minute).
+        if !till.has_supplier().await.unwrap_or(false) {
+            let status = SupplierStatus {
+                reachable: None,
+                checked_at: Some(codetill_core::db::now_text()),
+                error: Some(codetill_core::setup::SetupError::NoSupplier.to_string()),
+            };
+            let changed = before.reachable.is_some();
+            write(&self.supplier, status);
+            return (None, changed);
+        }
         let (check, status) = match till.supplier().await {
             Err(e) => (
                 None,
