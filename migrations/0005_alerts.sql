@@ -1,16 +1,6 @@
--- Alerts the owner must see: balance low, supplier unreachable, price drift, order
--- failed, refund due. Kept so they survive a restart; see crates/core/src/alerts.rs.
--- IF NOT EXISTS: another migration may create the same table for the same purpose.
-CREATE TABLE IF NOT EXISTS alerts (
-    id         INTEGER PRIMARY KEY,
-    kind       TEXT NOT NULL,
-    message    TEXT NOT NULL,
-    -- The order it is about (ORD-000123), if any.
-    order_ref  TEXT,
-    created_at TEXT NOT NULL,
-    state      TEXT NOT NULL DEFAULT 'open'
-);
-
--- "Is one already open?" is asked before every raise.
-CREATE INDEX IF NOT EXISTS alerts_open ON alerts (kind, state);
-CREATE INDEX IF NOT EXISTS alerts_created ON alerts (created_at);
+-- Alerts the owner must see. The table itself came with 0003_delivery.sql (delivery
+-- problems: an email not sent, a receipt not printed); crates/core/src/alerts.rs adds
+-- balance low, supplier unreachable, price drift, order failed and refund due to it.
+-- An alert is open until acknowledged_at is set, and a rule raises it once while open:
+-- this index answers "is one of this kind already open?".
+CREATE INDEX IF NOT EXISTS alerts_kind_open ON alerts (kind, order_id) WHERE acknowledged_at IS NULL;

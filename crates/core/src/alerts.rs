@@ -2,9 +2,10 @@
 //! supplier balance running low, the supplier unreachable, wholesale prices drifting
 //! after a sync, an order that failed or left a refund due.
 //!
-//! Alerts are kept in the `alerts` table (open → acknowledged), so they survive a
-//! restart. A rule raises an alert once: while an alert of the same kind (and, for an
-//! order, the same order) is still open, raising it again adds nothing. [`raise`]
+//! Alerts are kept in the `alerts` table (open until `acknowledged_at` is set), so they
+//! survive a restart; the delivery outbox writes its own there too (an email not sent,
+//! a receipt not printed). A rule raises an alert once: while an alert of the same kind
+//! (and, for an order, the same order) is still open, raising it again adds nothing. [`raise`]
 //! answers the alert only when it is new, so a front end shows each one once (a
 //! desktop notification, a line on stderr).
 
@@ -48,15 +49,21 @@ pub enum AlertKind {
     PriceDrift,
     OrderFailed,
     RefundDue,
+    /// Written by the delivery outbox: an email that could not be sent.
+    EmailFailed,
+    /// Written by the delivery outbox: a receipt that could not be printed.
+    PrintFailed,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 5] = [
+    pub const ALL: [AlertKind; 7] = [
         AlertKind::BalanceLow,
         AlertKind::SupplierUnreachable,
         AlertKind::PriceDrift,
         AlertKind::OrderFailed,
         AlertKind::RefundDue,
+        AlertKind::EmailFailed,
+        AlertKind::PrintFailed,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -66,6 +73,8 @@ impl AlertKind {
             AlertKind::PriceDrift => "price_drift",
             AlertKind::OrderFailed => "order_failed",
             AlertKind::RefundDue => "refund_due",
+            AlertKind::EmailFailed => "email_failed",
+            AlertKind::PrintFailed => "print_failed",
         }
     }
 
@@ -81,6 +90,8 @@ impl AlertKind {
             AlertKind::PriceDrift => "Wholesale prices changed",
             AlertKind::OrderFailed => "Order failed",
             AlertKind::RefundDue => "Refund due",
+            AlertKind::EmailFailed => "Email not sent",
+            AlertKind::PrintFailed => "Receipt not printed",
         }
     }
 }
@@ -128,63 +139,79 @@ struct AlertRow {
     message: String,
     order_ref: Option<String>,
     created_at: String,
-    state: String,
+    acknowledged_at: Option<String>,
 }
 
-impl TryFrom<AlertRow> for Alert {
-    type Error = DbError;
-    fn try_from(r: AlertRow) -> Result<Self, Self::Error> {
-        let corrupt = |detail: String| DbError::Corrupt {
-            what: "alerts",
-            detail,
+impl AlertRow {
+    /// `None` for a kind this build does not know (a newer till wrote it).
+    fn into_alert(self) -> Option<Alert> {
+        let Some(kind) = AlertKind::parse(&self.kind) else {
+            tracing::warn!(id = self.id, kind = %self.kind, "alert of an unknown kind left out");
+            return None;
         };
-        let kind = AlertKind::parse(&r.kind)
-            .ok_or_else(|| corrupt(format!("unknown alert kind {:?}", r.kind)))?;
-        let state = match r.state.as_str() {
-            "open" => AlertState::Open,
-            "acknowledged" => AlertState::Acknowledged,
-            other => return Err(corrupt(format!("unknown alert state {other:?}"))),
-        };
-        Ok(Alert {
-            id: r.id,
+        Some(Alert {
+            id: self.id,
             kind,
-            message: r.message,
-            order_ref: r.order_ref,
-            created_at: r.created_at,
-            state,
+            message: self.message,
+            order_ref: self.order_ref,
+            created_at: self.created_at,
+            state: match self.acknowledged_at {
+                None => AlertState::Open,
+                Some(_) => AlertState::Acknowledged,
+            },
         })
     }
 }
 
-const COLUMNS: &str = "id, kind, message, order_ref, created_at, state";
+/// The alert with the order's public reference (`ORD-000123`) rather than its row id.
+const SELECT: &str = "SELECT a.id, a.kind, a.message, o.public_id AS order_ref,
+        a.at AS created_at, a.acknowledged_at
+    FROM alerts a LEFT JOIN orders o ON o.id = a.order_id";
+
+async fn by_id(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<Alert, AlertError> {
+    let row: AlertRow = sqlx::query_as(&format!("{SELECT} WHERE a.id = ?1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(AlertError::NotFound(id))?;
+    row.into_alert().ok_or(AlertError::NotFound(id))
+}
 
 /// Stores `new` unless an alert of its kind (and order) is still open. Answers the
 /// stored alert when it is new, `None` when one was already open.
 pub async fn raise(db: &Db, new: &NewAlert) -> Result<Option<Alert>, AlertError> {
     // One write transaction: two tills raising at once still store one alert.
     let mut tx = db.begin_write().await?;
+    let order_id: Option<i64> = match &new.order_ref {
+        Some(r) => {
+            sqlx::query_scalar("SELECT id FROM orders WHERE public_id = ?1")
+                .bind(r)
+                .fetch_optional(&mut *tx)
+                .await?
+        }
+        None => None,
+    };
     let open: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM alerts WHERE kind = ?1 AND order_ref IS ?2 AND state = 'open' LIMIT 1",
+        "SELECT id FROM alerts WHERE kind = ?1 AND order_id IS ?2 AND acknowledged_at IS NULL LIMIT 1",
     )
     .bind(new.kind.as_str())
-    .bind(&new.order_ref)
+    .bind(order_id)
     .fetch_optional(&mut *tx)
     .await?;
     if open.is_some() {
         return Ok(None);
     }
-    let row: AlertRow = sqlx::query_as(&format!(
-        "INSERT INTO alerts (kind, message, order_ref, created_at, state)
-         VALUES (?1, ?2, ?3, ?4, 'open') RETURNING {COLUMNS}"
-    ))
-    .bind(new.kind.as_str())
-    .bind(&new.message)
-    .bind(&new.order_ref)
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO alerts (at, kind, order_id, message) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+    )
     .bind(now_text())
+    .bind(new.kind.as_str())
+    .bind(order_id)
+    .bind(&new.message)
     .fetch_one(&mut *tx)
     .await?;
+    let alert = by_id(&mut tx, id).await?;
     tx.commit().await?;
-    let alert = Alert::try_from(row)?;
     tracing::info!(id = alert.id, kind = alert.kind.as_str(), message = %alert.message, "alert raised");
     Ok(Some(alert))
 }
@@ -192,9 +219,9 @@ pub async fn raise(db: &Db, new: &NewAlert) -> Result<Option<Alert>, AlertError>
 /// Alerts newest first: the open ones only, or all (at most `limit`, 1–500).
 pub async fn list(db: &Db, open_only: bool, limit: u32) -> Result<Vec<Alert>, AlertError> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM alerts {} ORDER BY id DESC LIMIT ?1",
+        "{SELECT} {} ORDER BY a.at DESC, a.id DESC LIMIT ?1",
         if open_only {
-            "WHERE state = 'open'"
+            "WHERE a.acknowledged_at IS NULL"
         } else {
             ""
         }
@@ -203,31 +230,28 @@ pub async fn list(db: &Db, open_only: bool, limit: u32) -> Result<Vec<Alert>, Al
         .bind(i64::from(limit.clamp(1, 500)))
         .fetch_all(db.pool())
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(Alert::try_from)
-        .collect::<Result<_, _>>()?)
+    Ok(rows.into_iter().filter_map(AlertRow::into_alert).collect())
 }
 
 /// How many alerts are open (the header's badge).
 pub async fn open_count(db: &Db) -> Result<i64, AlertError> {
     Ok(
-        sqlx::query_scalar("SELECT count(*) FROM alerts WHERE state = 'open'")
+        sqlx::query_scalar("SELECT count(*) FROM alerts WHERE acknowledged_at IS NULL")
             .fetch_one(db.pool())
             .await?,
     )
 }
 
 /// The owner has seen it: the alert stays in the list, and the rule may raise a new
-/// one the next time it fires. Acknowledging twice is harmless.
+/// one the next time it fires. Acknowledging twice keeps the first time.
 pub async fn acknowledge(db: &Db, id: i64) -> Result<Alert, AlertError> {
-    let row: Option<AlertRow> = sqlx::query_as(&format!(
-        "UPDATE alerts SET state = 'acknowledged' WHERE id = ?1 RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(row.ok_or(AlertError::NotFound(id))?.try_into()?)
+    let mut conn = db.pool().acquire().await?;
+    sqlx::query("UPDATE alerts SET acknowledged_at = coalesce(acknowledged_at, ?2) WHERE id = ?1")
+        .bind(id)
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
+    by_id(&mut conn, id).await
 }
 
 // ---- rules ------------------------------------------------------------------------
@@ -666,9 +690,27 @@ mod tests {
         assert!(after_sync(&db, next).await.unwrap().is_none(), "one open drift alert is enough");
     }
 
+    async fn order(db: &Db, public_id: &str) {
+        let now = now_text();
+        sqlx::query(
+            "INSERT INTO orders (public_id, client_order_id, status, sku, name, region, face_minor,
+                 face_currency, price_minor, currency, max_unit_minor, wholesale_currency, staff,
+                 created_at, updated_at)
+             VALUES (?1, ?1, 'refund_due', 'S', 'S', 'US', 1, 'USD', 1, 'USD', 1, 'USD', 'a', ?2, ?2)",
+        )
+        .bind(public_id)
+        .bind(&now)
+        .execute(db.pool())
+        .await
+        .unwrap();
+    }
+
     #[tokio::test]
     async fn a_refund_due_or_failed_order_is_alerted_once_per_order() {
         let (db, _dir) = db().await;
+        for id in ["ORD-000007", "ORD-000008", "ORD-000010"] {
+            order(&db, id).await;
+        }
         let price = usd("21.99");
         let due = order_problem_of("ORD-000007", OrderStatus::RefundDue, "Steam $20", &price, Some("out of stock")).unwrap();
         assert_eq!(due.kind, AlertKind::RefundDue);
@@ -678,11 +720,30 @@ mod tests {
         assert_eq!(failed.kind, AlertKind::OrderFailed);
         assert!(order_problem_of("ORD-000009", OrderStatus::Delivered, "x", &price, None).is_none());
 
-        assert!(raise(&db, &due).await.unwrap().is_some());
+        let raised = raise(&db, &due).await.unwrap().unwrap();
+        assert_eq!(raised.order_ref.as_deref(), Some("ORD-000007"));
         assert!(raise(&db, &due).await.unwrap().is_none(), "the same order once");
         let other = order_problem_of("ORD-000010", OrderStatus::RefundDue, "Jio", &price, None).unwrap();
         assert!(raise(&db, &other).await.unwrap().is_some(), "another order is another alert");
         assert!(raise(&db, &failed).await.unwrap().is_some());
         assert_eq!(open_count(&db).await.unwrap(), 3);
+    }
+
+    #[tokio::test]
+    async fn the_outboxs_delivery_alerts_share_the_list() {
+        let (db, _dir) = db().await;
+        sqlx::query(
+            "INSERT INTO alerts (at, kind, message) VALUES ('2026-03-01T09:00:00.000Z', 'email_failed', 'Email to a@b.c failed'),
+                 ('2026-03-01T09:01:00.000Z', 'something_newer', 'from a newer till')",
+        )
+        .execute(db.pool())
+        .await
+        .unwrap();
+        let all = list(&db, true, 10).await.unwrap();
+        assert_eq!(all.len(), 1, "an unknown kind is left out, not an error");
+        assert_eq!(all[0].kind, AlertKind::EmailFailed);
+        assert_eq!(all[0].created_at, "2026-03-01T09:00:00.000Z");
+        let acked = acknowledge(&db, all[0].id).await.unwrap();
+        assert_eq!(acked.state, AlertState::Acknowledged);
     }
 }

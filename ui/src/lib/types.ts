@@ -297,7 +297,14 @@ export interface BalanceView {
   supplier_error: string | null;
 }
 
-export type AlertKind = 'balance_low' | 'supplier_unreachable' | 'price_drift' | 'order_failed' | 'refund_due';
+export type AlertKind =
+  | 'balance_low'
+  | 'supplier_unreachable'
+  | 'price_drift'
+  | 'order_failed'
+  | 'refund_due'
+  | 'email_failed'
+  | 'print_failed';
 
 export interface Alert {
   id: number;

@@ -275,6 +275,8 @@ export const en = {
   'alerts.kind.price_drift': 'Price drift',
   'alerts.kind.order_failed': 'Order failed',
   'alerts.kind.refund_due': 'Refund due',
+  'alerts.kind.email_failed': 'Email not sent',
+  'alerts.kind.print_failed': 'Receipt not printed',
   'settings.supplier': 'Supplier',
   'settings.supplier_url': 'Supplier API address',
   'settings.supplier_url_env': 'CODETILL_SUPPLIER_URL is set on this computer and is used instead.',
