@@ -95,7 +95,10 @@ pub async fn open(
     let demo = Demo { sandbox, _dir: dir };
     let secrets: Arc<dyn codetill_core::secrets::SecretStore> =
         Arc::new(codetill_core::secrets::MemoryStore::default());
-    Ok((Till::new(db, &data_dir, source, Some(demo), secrets), report))
+    Ok((
+        Till::new(db, &data_dir, source, Some(demo), secrets),
+        report,
+    ))
 }
 
 #[cfg(test)]

@@ -106,7 +106,9 @@ pub fn run() -> ExitCode {
             loop {
                 let state = health.state::<AppState>();
                 let (_, changed) = state.check_supplier().await;
-                if changed && let Err(e) = health.emit(events::SUPPLIER_STATUS, state.supplier_status()) {
+                if changed
+                    && let Err(e) = health.emit(events::SUPPLIER_STATUS, state.supplier_status())
+                {
                     tracing::debug!(error = %e, "supplier status not delivered to the UI");
                 }
                 tokio::time::sleep(recovery::EVERY).await;

@@ -259,9 +259,15 @@ pub async fn acknowledge(db: &Db, id: i64) -> Result<Alert, AlertError> {
 /// Balance low: below the owner's threshold when one is set, else below
 /// [`LOW_BALANCE_DAYS`] days of spend at the 7-day average. No threshold and no
 /// recent spend: nothing to compare with, no alert.
-pub fn balance_low(balance: &Money, runway: &Runway, threshold: Option<&Money>) -> Option<NewAlert> {
+pub fn balance_low(
+    balance: &Money,
+    runway: &Runway,
+    threshold: Option<&Money>,
+) -> Option<NewAlert> {
     let (limit, why) = match (threshold, &runway.avg_daily_spend) {
-        (Some(t), _) if t.currency == balance.currency => (t.amount, format!("the alert threshold {t}")),
+        (Some(t), _) if t.currency == balance.currency => {
+            (t.amount, format!("the alert threshold {t}"))
+        }
         (_, Some(spend)) if spend.currency == balance.currency => (
             spend.amount * LOW_BALANCE_DAYS,
             format!("two days of spend ({spend}/day, 7-day average)"),
@@ -270,7 +276,9 @@ pub fn balance_low(balance: &Money, runway: &Runway, threshold: Option<&Money>) 
     };
     (balance.amount < limit).then(|| NewAlert {
         kind: AlertKind::BalanceLow,
-        message: format!("The supplier balance {balance} is below {why}. Top up the supplier account."),
+        message: format!(
+            "The supplier balance {balance} is below {why}. Top up the supplier account."
+        ),
         order_ref: None,
     })
 }
@@ -279,7 +287,9 @@ pub fn balance_low(balance: &Money, runway: &Runway, threshold: Option<&Money>) 
 pub fn supplier_unreachable(error: &str) -> NewAlert {
     NewAlert {
         kind: AlertKind::SupplierUnreachable,
-        message: format!("The supplier cannot be reached: {error}. Sales are refused until it answers."),
+        message: format!(
+            "The supplier cannot be reached: {error}. Sales are refused until it answers."
+        ),
         order_ref: None,
     }
 }
@@ -302,9 +312,7 @@ fn order_problem_of(
     price: &Money,
     failure: Option<&str>,
 ) -> Option<NewAlert> {
-    let reason = failure
-        .map(|f| format!(" ({f})"))
-        .unwrap_or_default();
+    let reason = failure.map(|f| format!(" ({f})")).unwrap_or_default();
     let (kind, message) = match status {
         OrderStatus::RefundDue => (
             AlertKind::RefundDue,
@@ -381,7 +389,9 @@ pub async fn set_balance_threshold(db: &Db, amount: Option<&str>) -> Result<(), 
             let d = parse_decimal(a)
                 .map_err(|_| AlertError::BadInput(format!("threshold {a:?} is not an amount")))?;
             if d.is_sign_negative() {
-                return Err(AlertError::BadInput("the threshold cannot be negative".into()));
+                return Err(AlertError::BadInput(
+                    "the threshold cannot be negative".into(),
+                ));
             }
             d.normalize().to_string()
         }
@@ -562,7 +572,10 @@ mod tests {
         let low = balance_low(&usd("1.00"), &runway(Some("10.00")), None).unwrap();
         let first = raise(&db, &low).await.unwrap().unwrap();
         assert_eq!(first.state, AlertState::Open);
-        assert!(raise(&db, &low).await.unwrap().is_none(), "not duplicated while open");
+        assert!(
+            raise(&db, &low).await.unwrap().is_none(),
+            "not duplicated while open"
+        );
         assert_eq!(list(&db, false, 50).await.unwrap().len(), 1);
         assert_eq!(open_count(&db).await.unwrap(), 1);
 
@@ -572,9 +585,16 @@ mod tests {
         let second = raise(&db, &low).await.unwrap().unwrap();
         assert_ne!(second.id, first.id);
         let all = list(&db, false, 50).await.unwrap();
-        assert_eq!(all.iter().map(|a| a.id).collect::<Vec<_>>(), [second.id, first.id], "newest first");
+        assert_eq!(
+            all.iter().map(|a| a.id).collect::<Vec<_>>(),
+            [second.id, first.id],
+            "newest first"
+        );
         assert_eq!(list(&db, true, 50).await.unwrap().len(), 1);
-        assert!(matches!(acknowledge(&db, 999).await, Err(AlertError::NotFound(999))));
+        assert!(matches!(
+            acknowledge(&db, 999).await,
+            Err(AlertError::NotFound(999))
+        ));
     }
 
     #[tokio::test]
@@ -582,14 +602,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("codetill.db");
         let db = Db::open(&path).await.unwrap();
-        raise(&db, &supplier_unreachable("timeout")).await.unwrap().unwrap();
+        raise(&db, &supplier_unreachable("timeout"))
+            .await
+            .unwrap()
+            .unwrap();
         db.close().await;
         let db = Db::open(&path).await.unwrap();
         let all = list(&db, false, 10).await.unwrap();
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].kind, AlertKind::SupplierUnreachable);
         // Still open after the restart: no second one.
-        assert!(raise(&db, &supplier_unreachable("timeout")).await.unwrap().is_none());
+        assert!(
+            raise(&db, &supplier_unreachable("timeout"))
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[tokio::test]
@@ -619,7 +647,13 @@ mod tests {
         let check = check_supplier(&db, &Fake::up("40.00")).await.unwrap();
         assert_eq!(check.raised.len(), 1);
         assert_eq!(check.raised[0].kind, AlertKind::BalanceLow);
-        assert!(check_supplier(&db, &Fake::up("39.00")).await.unwrap().raised.is_empty());
+        assert!(
+            check_supplier(&db, &Fake::up("39.00"))
+                .await
+                .unwrap()
+                .raised
+                .is_empty()
+        );
         set_balance_threshold(&db, None).await.unwrap();
         assert_eq!(balance_threshold(&db).await.unwrap(), None);
         assert!(matches!(
@@ -683,11 +717,18 @@ mod tests {
         let run = sync_with_changes(&db, &[("A", 10300, 10000), ("C", 2000, 2200)]).await;
         let alert = after_sync(&db, run).await.unwrap().unwrap();
         assert_eq!(alert.kind, AlertKind::PriceDrift);
-        assert!(alert.message.contains("moved 1 wholesale"), "{}", alert.message);
+        assert!(
+            alert.message.contains("moved 1 wholesale"),
+            "{}",
+            alert.message
+        );
         assert!(alert.message.contains("C +10.0%"), "{}", alert.message);
 
         let next = sync_with_changes(&db, &[("C", 2200, 2600)]).await;
-        assert!(after_sync(&db, next).await.unwrap().is_none(), "one open drift alert is enough");
+        assert!(
+            after_sync(&db, next).await.unwrap().is_none(),
+            "one open drift alert is enough"
+        );
     }
 
     async fn order(db: &Db, public_id: &str) {
@@ -712,19 +753,40 @@ mod tests {
             order(&db, id).await;
         }
         let price = usd("21.99");
-        let due = order_problem_of("ORD-000007", OrderStatus::RefundDue, "Steam $20", &price, Some("out of stock")).unwrap();
+        let due = order_problem_of(
+            "ORD-000007",
+            OrderStatus::RefundDue,
+            "Steam $20",
+            &price,
+            Some("out of stock"),
+        )
+        .unwrap();
         assert_eq!(due.kind, AlertKind::RefundDue);
         assert_eq!(due.order_ref.as_deref(), Some("ORD-000007"));
-        assert!(due.message.contains("Give 21.99 USD back"), "{}", due.message);
-        let failed = order_problem_of("ORD-000008", OrderStatus::Failed, "Steam $20", &price, None).unwrap();
+        assert!(
+            due.message.contains("Give 21.99 USD back"),
+            "{}",
+            due.message
+        );
+        let failed =
+            order_problem_of("ORD-000008", OrderStatus::Failed, "Steam $20", &price, None).unwrap();
         assert_eq!(failed.kind, AlertKind::OrderFailed);
-        assert!(order_problem_of("ORD-000009", OrderStatus::Delivered, "x", &price, None).is_none());
+        assert!(
+            order_problem_of("ORD-000009", OrderStatus::Delivered, "x", &price, None).is_none()
+        );
 
         let raised = raise(&db, &due).await.unwrap().unwrap();
         assert_eq!(raised.order_ref.as_deref(), Some("ORD-000007"));
-        assert!(raise(&db, &due).await.unwrap().is_none(), "the same order once");
-        let other = order_problem_of("ORD-000010", OrderStatus::RefundDue, "Jio", &price, None).unwrap();
-        assert!(raise(&db, &other).await.unwrap().is_some(), "another order is another alert");
+        assert!(
+            raise(&db, &due).await.unwrap().is_none(),
+            "the same order once"
+        );
+        let other =
+            order_problem_of("ORD-000010", OrderStatus::RefundDue, "Jio", &price, None).unwrap();
+        assert!(
+            raise(&db, &other).await.unwrap().is_some(),
+            "another order is another alert"
+        );
         assert!(raise(&db, &failed).await.unwrap().is_some());
         assert_eq!(open_count(&db).await.unwrap(), 3);
     }

@@ -84,10 +84,7 @@ pub async fn spend_per_day(
     Ok((0..days)
         .map(|i| {
             let day = (first + chrono::Duration::days(i64::from(i))).to_string();
-            let minor = rows
-                .iter()
-                .find(|(d, _)| *d == day)
-                .map_or(0, |(_, m)| *m);
+            let minor = rows.iter().find(|(d, _)| *d == day).map_or(0, |(_, m)| *m);
             DaySpend {
                 day,
                 spent: Money::from_minor(minor, currency),
@@ -134,7 +131,9 @@ mod tests {
         let total: i64 = days.iter().map(|d| d.spent.to_minor().unwrap()).sum();
         assert_eq!(total, 2700, "the order 30 days ago is outside the window");
 
-        let runway = runway(&db, &Money::from_minor(10_000, Currency::USD)).await.unwrap();
+        let runway = runway(&db, &Money::from_minor(10_000, Currency::USD))
+            .await
+            .unwrap();
         // 27.00 over 7 days = 3.857.. → 3.86/day; 100.00 lasts 25 whole days.
         assert_eq!(runway.avg_daily_spend.unwrap().amount_string(), "3.86");
         assert_eq!(runway.days, Some(25));

@@ -107,13 +107,19 @@ mod tests {
         let app = TestApp::demo();
         app.sell_cash("STEAM-US-20", "100").unwrap();
         let view = app
-            .invoke("balance_overview", json!({ "days": 14, "utcOffsetMinutes": 330 }))
+            .invoke(
+                "balance_overview",
+                json!({ "days": 14, "utcOffsetMinutes": 330 }),
+            )
             .unwrap();
         assert_eq!(view["available"]["currency"], "USD", "{view}");
         assert!(view["supplier_error"].is_null());
         let spend = view["spend"].as_array().unwrap();
         assert_eq!(spend.len(), 14);
-        assert_ne!(spend[13]["spent"]["amount"], "0.00", "today's sale is counted: {view}");
+        assert_ne!(
+            spend[13]["spent"]["amount"], "0.00",
+            "today's sale is counted: {view}"
+        );
         assert!(view["avg_daily_spend"]["amount"].is_string());
         assert!(view["runway_days"].as_i64().unwrap() > 0);
         let status = app.invoke("supplier_status", json!({})).unwrap();
@@ -126,26 +132,43 @@ mod tests {
         app.invoke("set_balance_threshold", json!({ "amount": "1000000" }))
             .unwrap();
         let view = app
-            .invoke("balance_overview", json!({ "days": 7, "utcOffsetMinutes": 0 }))
+            .invoke(
+                "balance_overview",
+                json!({ "days": 7, "utcOffsetMinutes": 0 }),
+            )
             .unwrap();
         assert_eq!(view["threshold"], "1000000");
         // Asked twice: still one open alert.
-        app.invoke("balance_overview", json!({ "days": 7, "utcOffsetMinutes": 0 }))
-            .unwrap();
+        app.invoke(
+            "balance_overview",
+            json!({ "days": 7, "utcOffsetMinutes": 0 }),
+        )
+        .unwrap();
         let open = app.invoke("alerts", json!({ "openOnly": true })).unwrap();
         let open = open.as_array().unwrap();
         assert_eq!(open.len(), 1, "{open:?}");
         assert_eq!(open[0]["kind"], "balance_low");
         assert_eq!(open[0]["state"], "open");
         let id = open[0]["id"].clone();
-        let acked = app.invoke("acknowledge_alert", json!({ "id": id })).unwrap();
+        let acked = app
+            .invoke("acknowledge_alert", json!({ "id": id }))
+            .unwrap();
         assert_eq!(acked["state"], "acknowledged");
-        assert_eq!(app.invoke("alerts", json!({ "openOnly": true })).unwrap(), json!([]));
         assert_eq!(
-            app.invoke("alerts", json!({ "openOnly": false })).unwrap().as_array().unwrap().len(),
+            app.invoke("alerts", json!({ "openOnly": true })).unwrap(),
+            json!([])
+        );
+        assert_eq!(
+            app.invoke("alerts", json!({ "openOnly": false }))
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .len(),
             1
         );
-        let err = app.invoke("acknowledge_alert", json!({ "id": 999 })).unwrap_err();
+        let err = app
+            .invoke("acknowledge_alert", json!({ "id": 999 }))
+            .unwrap_err();
         assert_eq!(err["code"], "errors.not_found");
         let err = app
             .invoke("set_balance_threshold", json!({ "amount": "lots" }))
@@ -161,7 +184,10 @@ mod tests {
             json!({ "endpoint": "balance", "kind": "error_503", "times": 0 }),
         );
         let view = app
-            .invoke("balance_overview", json!({ "days": 7, "utcOffsetMinutes": 0 }))
+            .invoke(
+                "balance_overview",
+                json!({ "days": 7, "utcOffsetMinutes": 0 }),
+            )
             .unwrap();
         assert!(view["available"].is_null(), "{view}");
         assert!(view["supplier_error"].is_string());
@@ -175,11 +201,23 @@ mod tests {
     fn without_a_supplier_the_balance_says_why_and_nothing_is_alerted() {
         let app = TestApp::with_demo_catalog();
         let view = app
-            .invoke("balance_overview", json!({ "days": 7, "utcOffsetMinutes": 0 }))
+            .invoke(
+                "balance_overview",
+                json!({ "days": 7, "utcOffsetMinutes": 0 }),
+            )
             .unwrap();
         assert!(view["available"].is_null());
-        assert!(view["supplier_error"].as_str().unwrap().contains("no supplier"), "{view}");
-        assert_eq!(app.invoke("alerts", json!({ "openOnly": false })).unwrap(), json!([]));
+        assert!(
+            view["supplier_error"]
+                .as_str()
+                .unwrap()
+                .contains("no supplier"),
+            "{view}"
+        );
+        assert_eq!(
+            app.invoke("alerts", json!({ "openOnly": false })).unwrap(),
+            json!([])
+        );
         assert!(app.invoke("supplier_status", json!({})).unwrap()["reachable"].is_null());
     }
 }

@@ -4,7 +4,9 @@
 //! sync's result and the recent price changes. Percentages and money travel as
 //! decimal strings.
 
-use codetill_core::catalog::{self, LastSync, PriceChange, PricePreview, RepriceReport, SyncReport};
+use codetill_core::catalog::{
+    self, LastSync, PriceChange, PricePreview, RepriceReport, SyncReport,
+};
 use codetill_core::pricing::{PriceRule, PriceRules};
 use codetill_core::product::Category;
 use codetill_core::supplier::BadRow;
@@ -69,9 +71,12 @@ pub struct PricingView {
 #[tauri::command]
 pub async fn price_rules(state: State<'_, AppState>) -> Result<PricingView, AppError> {
     let till = state.till();
-    let mut conn = till.db().pool().acquire().await.map_err(|e| {
-        AppError::from(codetill_core::catalog::CatalogError::from(e))
-    })?;
+    let mut conn = till
+        .db()
+        .pool()
+        .acquire()
+        .await
+        .map_err(|e| AppError::from(codetill_core::catalog::CatalogError::from(e)))?;
     let rules = catalog::load_rules(&mut conn).await?;
     drop(conn);
     let currency = catalog::main_currency(till.db()).await?;
@@ -184,14 +189,22 @@ mod tests {
         let rows = low.as_array().unwrap();
         assert!(!rows.is_empty());
         assert!(rows.iter().all(|r| r["category"] == "gift_card"));
-        let first = |v: &serde_json::Value, k: &str| v[0][k]["amount"].as_str().unwrap().to_string();
+        let first =
+            |v: &serde_json::Value, k: &str| v[0][k]["amount"].as_str().unwrap().to_string();
         assert_eq!(first(&low, "wholesale"), first(&high, "wholesale"));
         let (lo, hi): (f64, f64) = (
             first(&low, "retail").parse().unwrap(),
             first(&high, "retail").parse().unwrap(),
         );
         assert!(hi > lo, "a higher margin raises the price: {lo} → {hi}");
-        assert!(high[0]["margin_pct"].as_str().unwrap().parse::<f64>().unwrap() >= 30.0);
+        assert!(
+            high[0]["margin_pct"]
+                .as_str()
+                .unwrap()
+                .parse::<f64>()
+                .unwrap()
+                >= 30.0
+        );
         // Nothing saved: the rules are still the starter's.
         let view = app.invoke("price_rules", json!({})).unwrap();
         assert_eq!(view["rules"]["by_category"], json!({}));
@@ -207,7 +220,10 @@ mod tests {
             )
             .unwrap_err();
         assert_eq!(err["code"], "errors.validation");
-        assert!(err["message"].as_str().unwrap().starts_with("margin:"), "{err}");
+        assert!(
+            err["message"].as_str().unwrap().starts_with("margin:"),
+            "{err}"
+        );
         let err = app
             .invoke(
                 "save_price_rule",
@@ -231,7 +247,10 @@ mod tests {
             .unwrap();
         assert!(report["changed"].as_u64().unwrap() > 0, "{report}");
         let view = app.invoke("price_rules", json!({})).unwrap();
-        assert_eq!(view["rules"]["by_category"]["gift_card"]["margin_pct"], "20");
+        assert_eq!(
+            view["rules"]["by_category"]["gift_card"]["margin_pct"],
+            "20"
+        );
         assert_eq!(
             view["rules"]["by_category"]["gift_card"]["floor"],
             json!({ "amount": "0.50", "currency": "INR" })

@@ -223,7 +223,9 @@ mod tests {
         assert_eq!(before["language"], "en");
         assert!(before["data_dir"].as_str().unwrap().len() > 1);
 
-        let saved = app.invoke("save_settings", json!({ "input": input() })).unwrap();
+        let saved = app
+            .invoke("save_settings", json!({ "input": input() }))
+            .unwrap();
         assert_eq!(saved["shop_name"], "Asha Mobile & Gifts");
         assert_eq!(saved["till_id"], "till-2");
         assert_eq!(saved["language"], "hi");
@@ -231,10 +233,16 @@ mod tests {
         assert_eq!(app.state().clerk().till_id.as_deref(), Some("till-2"));
 
         let after = app
-            .invoke("set_secret", json!({ "name": "supplier_key", "value": "sk_live_very_secret" }))
+            .invoke(
+                "set_secret",
+                json!({ "name": "supplier_key", "value": "sk_live_very_secret" }),
+            )
             .unwrap();
         assert_eq!(after["supplier_key_set"], true);
-        assert!(!after.to_string().contains("sk_live_very_secret"), "{after}");
+        assert!(
+            !after.to_string().contains("sk_live_very_secret"),
+            "{after}"
+        );
         let info = app.invoke("app_info", json!({})).unwrap();
         assert_eq!(info["supplier_configured"], true);
 
@@ -251,7 +259,10 @@ mod tests {
             ("supplier_url", "not a url"),
             ("printer", "lpt1"),
             ("language", "fr"),
-            ("smtp_url", "smtps://shop:hunter2@mail.example:465?from=shop@mail.example"),
+            (
+                "smtp_url",
+                "smtps://shop:hunter2@mail.example:465?from=shop@mail.example",
+            ),
         ] {
             let mut bad = input();
             bad[field] = json!(value);

@@ -112,7 +112,17 @@ pub struct PriceChange {
 
 /// The most recent price changes (at most `limit`, 1–500).
 pub async fn price_changes(db: &Db, limit: u32) -> Result<Vec<PriceChange>, CatalogError> {
-    type Row = (String, Option<String>, String, i64, i64, i64, i64, Option<i64>, String);
+    type Row = (
+        String,
+        Option<String>,
+        String,
+        i64,
+        i64,
+        i64,
+        i64,
+        Option<i64>,
+        String,
+    );
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT h.sku, p.name, h.currency, h.old_wholesale_minor, h.new_wholesale_minor,
                 h.old_retail_minor, h.new_retail_minor, h.sync_run_id, h.changed_at
@@ -219,14 +229,20 @@ mod tests {
     async fn a_preview_prices_sample_products_of_the_category_by_the_edited_rule() {
         let (db, _dir) = shop().await;
         let rule = PriceRule::starter();
-        let rows = preview(&db, Some(Category::GiftCard), &rule, 10).await.unwrap();
+        let rows = preview(&db, Some(Category::GiftCard), &rule, 10)
+            .await
+            .unwrap();
         assert_eq!(
             rows.iter().map(|r| r.sku.as_str()).collect::<Vec<_>>(),
             ["GC-5", "GC-20", "GC-50"],
             "cheapest first, only gift cards"
         );
         let gc20 = &rows[1];
-        assert_eq!(gc20.current.amount_string(), "18.40", "the catalog is untouched");
+        assert_eq!(
+            gc20.current.amount_string(),
+            "18.40",
+            "the catalog is untouched"
+        );
         assert_eq!(gc20.retail.amount_string(), "21.99");
         // 21.99 × 0.95 − 18.40 = 2.4905 → 2.49, 11.3% of 21.99.
         assert_eq!(gc20.margin.amount_string(), "2.49");
@@ -234,8 +250,14 @@ mod tests {
         assert!(!gc20.below_floor);
 
         let more = PriceRule::new(dec!(3), dec!(2), dec!(20), Rounding::None, None).unwrap();
-        let rows = preview(&db, Some(Category::GiftCard), &more, 10).await.unwrap();
-        assert_eq!(rows[1].retail.amount_string(), "24.54", "18.40 / 0.75 rounded up");
+        let rows = preview(&db, Some(Category::GiftCard), &more, 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            rows[1].retail.amount_string(),
+            "24.54",
+            "18.40 / 0.75 rounded up"
+        );
 
         let floored = PriceRule::new(
             dec!(3),
@@ -262,7 +284,11 @@ mod tests {
             .await
             .unwrap();
         let changes = price_changes(&db, 10).await.unwrap();
-        assert_eq!(changes.len(), 4, "the global starter rule repriced the rest");
+        assert_eq!(
+            changes.len(),
+            4,
+            "the global starter rule repriced the rest"
+        );
         let c = changes.iter().find(|c| c.sku == "TOP-1").unwrap();
         assert_eq!(c.sku, "TOP-1");
         assert_eq!(c.cause, "rules");
