@@ -255,6 +255,11 @@ function mockTauri(shop) {
     },
   };
 
+  // Tests send events as the Rust side would (supplier-status, alert-raised…).
+  window.__emit = (event, payload) => {
+    for (const [id, handler] of listeners) if (handler.event === event) window[`_${handler.cb}`]?.({ event, id, payload });
+  };
+
   window.__TAURI_INTERNALS__ = {
     transformCallback: (cb) => {
       const id = nextId++;

@@ -39,6 +39,20 @@ describe("the owner's screens", () => {
     await page.close();
   });
 
+  it('greys products out while the supplier is unreachable, and back on recovery', async () => {
+    const { page } = await openApp(browser);
+    await page.keyboard.type('steam');
+    await page.getByRole('option').first().waitFor();
+    await page.evaluate(() => window.__emit('supplier-status', { reachable: false, checked_at: null, error: 'timeout' }));
+    await page.getByTestId('supplier-down').waitFor();
+    assert.equal(await page.locator('#counter-results.down').count(), 1);
+    await screenshot(page, 'owner-supplier-down-en.png');
+    await page.evaluate(() => window.__emit('supplier-status', { reachable: true, checked_at: null, error: null }));
+    await page.getByTestId('supplier-down').waitFor({ state: 'detached' });
+    assert.equal(await page.locator('#counter-results.down').count(), 0);
+    await page.close();
+  });
+
   for (const lang of ['en', 'hi']) {
     it(`screenshots in ${lang}`, async () => {
       const { page, errors } = await openApp(browser);
