@@ -1,15 +1,15 @@
-//! Alerts: what the owner must know now (a refund is due, …). Every alert is kept in
-//! the app's alert list with its time and state, and shown as a desktop notification
-//! through a [`Notifier`]. A desktop without a notification daemon is logged, never
+//! Alerts on the desktop. Core's [`codetill_core::alerts`] decides when an alert is
+//! due and keeps it in the database (so the list survives a restart, and a rule that
+//! keeps firing raises one alert, not one a minute). Here each new alert is shown as
+//! a desktop notification through a [`Notifier`] and announced to the UI as an
+//! `alert-raised` event. A desktop without a notification daemon is logged, never
 //! fatal: the alert is still in the list.
-//!
-//! The list lives in memory for this run; keeping it in the database (and the rules
-//! that raise balance, supplier and price-drift alerts) belongs to core's `alerts`.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, OnceLock};
 
-use codetill_core::orders::{Outcome, Sale};
-use serde::Serialize;
+use codetill_core::alerts::{self, Alert, AlertError, SupplierCheck};
+use codetill_core::db::Db;
+use codetill_core::orders::Sale;
 
 /// Shows an alert to whoever sits at this computer.
 pub trait Notifier: Send + Sync {
@@ -31,37 +31,12 @@ impl Notifier for DesktopNotifier {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AlertKind {
-    /// A paid order the supplier refused: the buyer's money must go back.
-    RefundDue,
-}
+type Listener = Box<dyn Fn(&Alert) + Send + Sync>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Delivery {
-    /// The desktop showed it.
-    Notified,
-    /// No notification could be shown (no daemon…); the alert is only in the list.
-    ListOnly,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Alert {
-    pub kind: AlertKind,
-    pub at: String,
-    pub title: String,
-    pub body: String,
-    /// The order it is about, if any.
-    pub order_id: Option<String>,
-    pub delivery: Delivery,
-}
-
-/// The app's alert list and where alerts are shown.
+/// Where new alerts are shown: the desktop, and the UI once it listens.
 pub struct Alerts {
     notifier: Arc<dyn Notifier>,
-    list: Mutex<Vec<Alert>>,
+    listener: OnceLock<Listener>,
 }
 
 impl std::fmt::Debug for Alerts {
@@ -74,80 +49,67 @@ impl Alerts {
     pub fn new(notifier: Arc<dyn Notifier>) -> Alerts {
         Alerts {
             notifier,
-            list: Mutex::new(Vec::new()),
+            listener: OnceLock::new(),
         }
     }
 
-    /// Keeps the alert and shows it; a notification that fails is logged.
-    pub async fn raise(
-        &self,
-        kind: AlertKind,
-        title: String,
-        body: String,
-        order_id: Option<String>,
-    ) {
-        let notifier = self.notifier.clone();
-        let (t, b) = (title.clone(), body.clone());
-        let shown = tauri::async_runtime::spawn_blocking(move || notifier.notify(&t, &b)).await;
-        let delivery = match shown {
-            Ok(Ok(())) => Delivery::Notified,
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, ?kind, "no desktop notification (the alert is in the app's list)");
-                Delivery::ListOnly
+    /// Called with every new alert (the app emits it to the UI). Set once, at start.
+    pub fn set_listener(&self, listener: Listener) {
+        if self.listener.set(listener).is_err() {
+            tracing::warn!("the alert listener was already set");
+        }
+    }
+
+    /// Shows new alerts; a notification that fails is logged and the alert stays listed.
+    pub async fn show(&self, raised: impl IntoIterator<Item = Alert>) {
+        for alert in raised {
+            if let Some(listener) = self.listener.get() {
+                listener(&alert);
             }
-            Err(e) => {
-                tracing::warn!(error = %e, ?kind, "the notification task failed");
-                Delivery::ListOnly
+            let notifier = self.notifier.clone();
+            let (title, body) = (alert.kind.title().to_string(), alert.message.clone());
+            let shown =
+                tauri::async_runtime::spawn_blocking(move || notifier.notify(&title, &body)).await;
+            match shown {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(
+                    error = %e, kind = alert.kind.as_str(),
+                    "no desktop notification (the alert is in the app's list)"
+                ),
+                Err(e) => tracing::warn!(error = %e, "the notification task failed"),
             }
-        };
-        let alert = Alert {
-            kind,
-            at: codetill_core::db::now_text(),
-            title,
-            body,
-            order_id,
-            delivery,
-        };
-        match self.list.lock() {
-            Ok(mut list) => list.push(alert),
-            Err(poisoned) => poisoned.into_inner().push(alert),
         }
     }
 
-    /// What a sale that did not deliver must tell the owner.
-    pub async fn after_sale(&self, sale: &Sale) {
-        if let Outcome::RefundDue { code, message } = &sale.outcome {
-            let o = &sale.order;
-            self.raise(
-                AlertKind::RefundDue,
-                format!("Refund due: {} {}", o.price, o.public_id),
-                format!("{} — the supplier refused ({code}: {message}). Payment was taken; give it back.", o.name),
-                Some(o.public_id.clone()),
-            )
+    /// Applies a rule's outcome: logs a failure to store it, shows it when new.
+    async fn raised(&self, found: Result<Vec<Alert>, AlertError>) {
+        match found {
+            Ok(raised) => self.show(raised).await,
+            Err(e) => tracing::error!(error = %e, "an alert could not be stored"),
+        }
+    }
+
+    /// What a sale that did not deliver must tell the owner (refund due, failed).
+    pub async fn after_sale(&self, db: &Db, sale: &Sale) {
+        let found = alerts::after_order(db, &sale.order).await;
+        self.raised(found.map(Vec::from_iter)).await;
+    }
+
+    /// Refunds that fell due while orders were finished in the background.
+    pub async fn after_recovery(&self, db: &Db, refund_due: &[String]) {
+        self.raised(alerts::after_recovery(db, refund_due).await)
             .await;
-        }
     }
 
-    /// Refunds that became due while orders were finished in the background.
-    pub async fn after_recovery(&self, refund_due: &[String]) {
-        for id in refund_due {
-            self.raise(
-                AlertKind::RefundDue,
-                format!("Refund due: {id}"),
-                "The supplier refused an order that was paid. Give the payment back and record it on the Orders screen.".into(),
-                Some(id.clone()),
-            )
-            .await;
-        }
+    /// Price drift after the sync `run_id`.
+    pub async fn after_sync(&self, db: &Db, run_id: i64) {
+        let found = alerts::after_sync(db, run_id).await;
+        self.raised(found.map(Vec::from_iter)).await;
     }
 
-    /// The alert list, newest first.
-    pub fn list(&self) -> Vec<Alert> {
-        let list = match self.list.lock() {
-            Ok(l) => l.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        };
-        list.into_iter().rev().collect()
+    /// Alerts a supplier health check raised.
+    pub async fn after_check(&self, check: &SupplierCheck) {
+        self.show(check.raised.iter().cloned()).await;
     }
 }
 
@@ -155,6 +117,8 @@ impl Alerts {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use codetill_core::alerts::AlertKind;
+    use std::sync::Mutex;
 
     #[derive(Default)]
     struct Recorder(Mutex<Vec<String>>);
@@ -174,33 +138,33 @@ mod tests {
         }
     }
 
-    #[test]
-    fn an_alert_is_listed_and_shown() {
-        let recorder = Arc::new(Recorder::default());
-        let alerts = Alerts::new(recorder.clone());
-        tauri::async_runtime::block_on(alerts.after_recovery(&["ORD-000007".into()]));
-        assert_eq!(*recorder.0.lock().unwrap(), ["Refund due: ORD-000007"]);
-        let list = alerts.list();
-        assert_eq!(list.len(), 1);
-        assert_eq!(list[0].kind, AlertKind::RefundDue);
-        assert_eq!(list[0].order_id.as_deref(), Some("ORD-000007"));
-        assert_eq!(list[0].delivery, Delivery::Notified);
+    fn unreachable_alert(id: i64) -> Alert {
+        Alert {
+            id,
+            kind: AlertKind::SupplierUnreachable,
+            message: "The supplier cannot be reached".into(),
+            order_ref: None,
+            created_at: "2026-03-01T09:00:00.000Z".into(),
+            state: codetill_core::alerts::AlertState::Open,
+        }
     }
 
     #[test]
-    fn without_a_notification_daemon_the_alert_is_kept_and_nothing_fails() {
+    fn a_new_alert_is_shown_on_the_desktop_and_announced_to_the_ui() {
+        let recorder = Arc::new(Recorder::default());
+        let alerts = Alerts::new(recorder.clone());
+        let announced = Arc::new(Mutex::new(Vec::new()));
+        let seen = announced.clone();
+        alerts.set_listener(Box::new(move |a| seen.lock().unwrap().push(a.id)));
+        tauri::async_runtime::block_on(alerts.show([unreachable_alert(7)]));
+        assert_eq!(*recorder.0.lock().unwrap(), ["Supplier unreachable"]);
+        assert_eq!(*announced.lock().unwrap(), [7]);
+    }
+
+    #[test]
+    fn without_a_notification_daemon_nothing_fails() {
         let alerts = Alerts::new(Arc::new(NoDaemon));
-        tauri::async_runtime::block_on(
-            alerts.after_recovery(&["ORD-000008".into(), "ORD-000009".into()]),
-        );
-        let list = alerts.list();
-        assert_eq!(list.len(), 2);
-        assert_eq!(
-            list[0].order_id.as_deref(),
-            Some("ORD-000009"),
-            "newest first"
-        );
-        assert!(list.iter().all(|a| a.delivery == Delivery::ListOnly));
+        tauri::async_runtime::block_on(alerts.show([unreachable_alert(1), unreachable_alert(2)]));
     }
 
     /// A real desktop notification. Needs a session bus with a notification daemon:

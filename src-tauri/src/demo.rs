@@ -93,7 +93,12 @@ pub async fn open(
     };
     let data_dir = dir.path().to_path_buf();
     let demo = Demo { sandbox, _dir: dir };
-    Ok((Till::new(db, &data_dir, source, Some(demo)), report))
+    let secrets: Arc<dyn codetill_core::secrets::SecretStore> =
+        Arc::new(codetill_core::secrets::MemoryStore::default());
+    Ok((
+        Till::new(db, &data_dir, source, Some(demo), secrets),
+        report,
+    ))
 }
 
 #[cfg(test)]

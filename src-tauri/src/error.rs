@@ -241,6 +241,30 @@ impl From<DeliveryError> for AppError {
     }
 }
 
+impl From<codetill_core::alerts::AlertError> for AppError {
+    fn from(e: codetill_core::alerts::AlertError) -> Self {
+        use codetill_core::alerts::AlertError;
+        let code = match &e {
+            AlertError::NotFound(_) => ErrorCode::NotFound,
+            AlertError::BadInput(_) => ErrorCode::Validation,
+            AlertError::Db(_) => ErrorCode::Database,
+        };
+        AppError::from_source(code, &e)
+    }
+}
+
+impl From<codetill_core::pricing::PricingError> for AppError {
+    fn from(e: codetill_core::pricing::PricingError) -> Self {
+        AppError::from_source(ErrorCode::Validation, &e)
+    }
+}
+
+impl From<codetill_core::secrets::SecretError> for AppError {
+    fn from(e: codetill_core::secrets::SecretError) -> Self {
+        AppError::from_source(ErrorCode::Secrets, &e)
+    }
+}
+
 impl From<MoneyError> for AppError {
     fn from(e: MoneyError) -> Self {
         AppError::from_source(ErrorCode::Validation, &e)

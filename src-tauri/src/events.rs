@@ -4,6 +4,11 @@ use codetill_core::progress::{Progress, ProgressSink};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Runtime};
 
+/// The supplier's reachability changed: a [`crate::state::SupplierStatus`].
+pub const SUPPLIER_STATUS: &str = "supplier-status";
+/// A new alert (core's `Alert`), also shown as a desktop notification.
+pub const ALERT_RAISED: &str = "alert-raised";
+
 /// A catalog sync's progress: `{ stage, done, total }` on [`SYNC_PROGRESS`].
 pub const SYNC_PROGRESS: &str = "catalog-sync-progress";
 

@@ -8,7 +8,9 @@
 //! `{ code, message }`. A command works on a [`till::Till`]: the shop's, or — on a
 //! first run, or with `CODETILL_DEMO=1` — a [`demo`] till on the in-process sandbox
 //! supplier. Orders left open are finished in the background, at start and every
-//! minute ([`recovery`]). Sale answers are [`views::OrderView`]s. [`configure`] wires state and commands onto any Tauri builder,
+//! minute ([`recovery`]); the supplier is health-checked every minute, and new
+//! alerts ([`alerts`], kept by core) reach the desktop and the UI as events
+//! ([`events`]). Sale answers are [`views::OrderView`]s. [`configure`] wires state and commands onto any Tauri builder,
 //! so tests run the same wiring on Tauri's mock runtime.
 
 pub mod alerts;
@@ -26,7 +28,7 @@ pub mod views;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use tauri::{Builder, Manager, Runtime};
+use tauri::{Builder, Emitter, Manager, Runtime};
 use tracing_subscriber::EnvFilter;
 
 use crate::state::AppState;
@@ -49,7 +51,20 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::delivery::email_code,
             commands::delivery::receipt_preview,
             commands::session::start_demo,
-            commands::session::alerts,
+            commands::pricing::price_rules,
+            commands::pricing::price_preview,
+            commands::pricing::save_price_rule,
+            commands::pricing::sync_catalog,
+            commands::pricing::sync_summary,
+            commands::pricing::price_changes,
+            commands::balance::balance_overview,
+            commands::balance::set_balance_threshold,
+            commands::balance::alerts,
+            commands::balance::acknowledge_alert,
+            commands::balance::supplier_status,
+            commands::settings::settings,
+            commands::settings::save_settings,
+            commands::settings::set_secret,
             commands::orders::list_orders,
             commands::orders::open_orders,
             commands::orders::order,
@@ -91,6 +106,30 @@ pub fn run() -> ExitCode {
     tracing::info!(db = %state.shop().db().path().display(), "database open");
     let builder = configure(Builder::default(), state).setup(|app| {
         let handle = app.handle().clone();
+        let emitter = handle.clone();
+        handle
+            .state::<AppState>()
+            .alerts()
+            .set_listener(Box::new(move |alert| {
+                if let Err(e) = emitter.emit(events::ALERT_RAISED, alert) {
+                    tracing::debug!(error = %e, "alert not delivered to the UI");
+                }
+            }));
+        // Every minute: is the supplier there? The counter greys products out while
+        // it is not, and shows them again on recovery.
+        let health = handle.clone();
+        tauri::async_runtime::spawn(async move {
+            loop {
+                let state = health.state::<AppState>();
+                let (_, changed) = state.check_supplier().await;
+                if changed
+                    && let Err(e) = health.emit(events::SUPPLIER_STATUS, state.supplier_status())
+                {
+                    tracing::debug!(error = %e, "supplier status not delivered to the UI");
+                }
+                tokio::time::sleep(recovery::EVERY).await;
+            }
+        });
         // At start, then every minute: finish open orders (the shop's, and a running
         // demo's); alert refunds that fell due.
         tauri::async_runtime::spawn(async move {
@@ -99,8 +138,9 @@ pub fn run() -> ExitCode {
                 let (shop, active) = (state.shop().clone(), state.till());
                 let demo = (!Arc::ptr_eq(&shop, &active)).then_some(active);
                 for till in std::iter::once(shop).chain(demo) {
+                    let db = till.db().clone();
                     if let Some(report) = recovery::recover_open_orders(till).await {
-                        state.alerts().after_recovery(&report.refund_due).await;
+                        state.alerts().after_recovery(&db, &report.refund_due).await;
                     }
                 }
                 tokio::time::sleep(recovery::EVERY).await;

@@ -6,10 +6,14 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
+use codetill_core::alerts::SupplierCheck;
 use codetill_core::catalog::SyncReport;
 use codetill_core::db::{Db, DbError};
 use codetill_core::orders::Sale;
 use codetill_core::progress::ProgressSink;
+use codetill_core::secrets::SecretStore;
+use codetill_core::settings;
+use serde::Serialize;
 
 use crate::alerts::{Alerts, DesktopNotifier, Notifier};
 use crate::demo;
@@ -26,27 +30,69 @@ pub const DB_FILE: &str = "codetill.db";
 pub struct AppState {
     shop: Arc<Till>,
     active: RwLock<Arc<Till>>,
-    clerk: Clerk,
+    clerk: RwLock<Clerk>,
     demo_requested: bool,
     /// One demo start at a time (a double click starts one sandbox).
     demo_starting: tokio::sync::Mutex<()>,
     alerts: Alerts,
     last_sale: tokio::sync::Mutex<Option<String>>,
+    supplier: RwLock<SupplierStatus>,
+}
+
+/// Did the supplier answer the last health check? The counter greys products out
+/// while it does not.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SupplierStatus {
+    /// `None`: not checked yet, or no supplier configured.
+    pub reachable: Option<bool>,
+    pub checked_at: Option<String>,
+    /// Why it could not be reached (or asked).
+    pub error: Option<String>,
+}
+
+fn read<T: Clone>(lock: &RwLock<T>) -> T {
+    match lock.read() {
+        Ok(v) => v.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
+}
+
+fn write<T>(lock: &RwLock<T>, value: T) {
+    match lock.write() {
+        Ok(mut v) => *v = value,
+        Err(poisoned) => *poisoned.into_inner() = value,
+    }
 }
 
 impl AppState {
-    /// Opens (creating and migrating) `data_dir/codetill.db` as the shop's till.
+    /// Opens (creating and migrating) `data_dir/codetill.db` as the shop's till, its
+    /// secrets in the OS keyring.
     pub async fn open(data_dir: &Path) -> Result<AppState, DbError> {
+        AppState::open_with(data_dir, Till::os_secrets()).await
+    }
+
+    /// As [`AppState::open`], with the secrets in `secrets` (tests: in memory).
+    pub async fn open_with(
+        data_dir: &Path,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Result<AppState, DbError> {
         let db = Db::open(&data_dir.join(DB_FILE)).await?;
-        let shop = Arc::new(Till::shop(db, data_dir));
+        let mut clerk = Clerk::from_env();
+        if clerk.till_id.is_none() {
+            clerk.till_id = settings::get(db.pool(), settings::TILL_ID)
+                .await?
+                .filter(|t| !t.trim().is_empty());
+        }
+        let shop = Arc::new(Till::shop(db, data_dir, secrets));
         Ok(AppState {
             active: RwLock::new(shop.clone()),
             shop,
-            clerk: Clerk::from_env(),
+            clerk: RwLock::new(clerk),
             demo_requested: demo::requested(),
             demo_starting: tokio::sync::Mutex::new(()),
             alerts: Alerts::new(Arc::new(DesktopNotifier)),
             last_sale: tokio::sync::Mutex::new(None),
+            supplier: RwLock::new(SupplierStatus::default()),
         })
     }
 
@@ -67,11 +113,11 @@ impl AppState {
         tendered: &str,
         handover: &Handover,
     ) -> Result<Sale, AppError> {
-        let sale = self
-            .till()
-            .sell_cash(sku, tendered, handover, &self.clerk)
+        let till = self.till();
+        let sale = till
+            .sell_cash(sku, tendered, handover, &self.clerk())
             .await?;
-        self.after_sale(&sale).await;
+        self.after_sale(till.db(), &sale).await;
         Ok(sale)
     }
 
@@ -82,16 +128,16 @@ impl AppState {
         terminal_ref: &str,
         handover: &Handover,
     ) -> Result<Sale, AppError> {
-        let sale = self
-            .till()
-            .sell_card(sku, terminal_ref, handover, &self.clerk)
+        let till = self.till();
+        let sale = till
+            .sell_card(sku, terminal_ref, handover, &self.clerk())
             .await?;
-        self.after_sale(&sale).await;
+        self.after_sale(till.db(), &sale).await;
         Ok(sale)
     }
 
-    async fn after_sale(&self, sale: &Sale) {
-        self.alerts.after_sale(sale).await;
+    async fn after_sale(&self, db: &codetill_core::db::Db, sale: &Sale) {
+        self.alerts.after_sale(db, sale).await;
         let mut last = self.last_sale.lock().await;
         *last = Some(sale.order.public_id.clone());
     }
@@ -106,10 +152,83 @@ impl AppState {
             .is_some_and(|o| o.eq_ignore_ascii_case(order.trim()))
     }
 
+    /// Syncs the counter's till's catalog (progress to `progress`); a sync that moved
+    /// wholesale prices by more than 3% raises price drift.
+    pub async fn sync_catalog(&self, progress: &dyn ProgressSink) -> Result<SyncReport, AppError> {
+        let till = self.till();
+        let report = till.sync_catalog(progress).await?;
+        self.alerts.after_sync(till.db(), report.run_id).await;
+        Ok(report)
+    }
+
+    /// One supplier health check on the counter's till: asks the supplier for its
+    /// balance, raises supplier-unreachable or balance-low alerts, and remembers the
+    /// outcome. Answers the check (`None` when no supplier is configured) and whether
+    /// reachability changed since the last check.
+    pub async fn check_supplier(&self) -> (Option<SupplierCheck>, bool) {
+        let till = self.till();
+        let before = self.supplier_status();
+        // No supplier configured: nothing to check (and nothing to log every minute).
+        if !till.has_supplier().await.unwrap_or(false) {
+            let status = SupplierStatus {
+                reachable: None,
+                checked_at: Some(codetill_core::db::now_text()),
+                error: Some(codetill_core::setup::SetupError::NoSupplier.to_string()),
+            };
+            let changed = before.reachable.is_some();
+            write(&self.supplier, status);
+            return (None, changed);
+        }
+        let (check, status) = match till.supplier().await {
+            Err(e) => (
+                None,
+                SupplierStatus {
+                    reachable: None,
+                    checked_at: Some(codetill_core::db::now_text()),
+                    error: Some(e.message),
+                },
+            ),
+            Ok(supplier) => {
+                match codetill_core::alerts::check_supplier(till.db(), supplier.as_ref()).await {
+                    Err(e) => {
+                        tracing::error!(error = %e, "supplier health check could not be recorded");
+                        return (None, false);
+                    }
+                    Ok(check) => {
+                        self.alerts.after_check(&check).await;
+                        let status = SupplierStatus {
+                            reachable: Some(check.reachable()),
+                            checked_at: Some(codetill_core::db::now_text()),
+                            error: check.error.clone(),
+                        };
+                        (Some(check), status)
+                    }
+                }
+            }
+        };
+        let changed = before.reachable != status.reachable;
+        if changed {
+            tracing::info!(reachable = ?status.reachable, "supplier reachability changed");
+        }
+        write(&self.supplier, status);
+        (check, changed)
+    }
+
+    pub fn supplier_status(&self) -> SupplierStatus {
+        read(&self.supplier)
+    }
+
     /// Who is recorded on sales, refunds and reveals.
-    pub fn with_clerk(mut self, clerk: Clerk) -> AppState {
-        self.clerk = clerk;
+    pub fn with_clerk(self, clerk: Clerk) -> AppState {
+        write(&self.clerk, clerk);
         self
+    }
+
+    /// The till id recorded on sales from now on (`None`: no id).
+    pub fn set_till_id(&self, till_id: Option<String>) {
+        let mut clerk = self.clerk();
+        clerk.till_id = till_id;
+        write(&self.clerk, clerk);
     }
 
     pub fn with_demo_requested(mut self, requested: bool) -> AppState {
@@ -130,8 +249,8 @@ impl AppState {
         &self.shop
     }
 
-    pub fn clerk(&self) -> &Clerk {
-        &self.clerk
+    pub fn clerk(&self) -> Clerk {
+        read(&self.clerk)
     }
 
     pub fn demo_requested(&self) -> bool {

@@ -78,7 +78,8 @@ impl TestApp {
 
     fn open(prepare: impl FnOnce(&AppState)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let state = block_on(AppState::open(dir.path()))
+        let secrets = Arc::new(codetill_core::secrets::MemoryStore::default());
+        let state = block_on(AppState::open_with(dir.path(), secrets))
             .unwrap()
             .with_clerk(clerk())
             .with_demo_requested(false)

@@ -75,6 +75,10 @@ pub struct Till {
     /// Held for the length of a sale: a second confirm while one is under way is
     /// refused, never queued (a double press must not buy twice).
     selling: Mutex<()>,
+    /// One catalog sync at a time (a second "Sync now" is refused, not queued).
+    syncing: Mutex<()>,
+    /// Where the supplier key and the vault key live (the OS keyring for the shop).
+    secrets: Arc<dyn SecretStore>,
     demo: Option<crate::demo::Demo>,
 }
 
@@ -96,12 +100,18 @@ impl std::fmt::Debug for Till {
 }
 
 impl Till {
-    /// The shop's own till over `data_dir/codetill.db`.
-    pub fn shop(db: Db, data_dir: &Path) -> Till {
-        Till::new(db, data_dir, Source::Shop, None)
+    /// The shop's own till over `data_dir/codetill.db`, its secrets in `secrets`.
+    pub fn shop(db: Db, data_dir: &Path, secrets: Arc<dyn SecretStore>) -> Till {
+        Till::new(db, data_dir, Source::Shop, None, secrets)
     }
 
-    pub fn new(db: Db, data_dir: &Path, source: Source, demo: Option<crate::demo::Demo>) -> Till {
+    pub fn new(
+        db: Db,
+        data_dir: &Path,
+        source: Source,
+        demo: Option<crate::demo::Demo>,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Till {
         Till {
             db,
             data_dir: data_dir.to_path_buf(),
@@ -110,8 +120,42 @@ impl Till {
             vault: Mutex::new(None),
             outbox: Mutex::new(None),
             selling: Mutex::new(()),
+            syncing: Mutex::new(()),
+            secrets,
             demo,
         }
+    }
+
+    /// The OS keyring, environment variables first (headless use): the shop's secrets.
+    pub fn os_secrets() -> Arc<dyn SecretStore> {
+        Arc::new(EnvFirst::new(KeyringStore::new(KEYRING_SERVICE)))
+    }
+
+    pub fn secrets(&self) -> Arc<dyn SecretStore> {
+        self.secrets.clone()
+    }
+
+    /// Syncs the catalog from this till's supplier, reporting progress; a second sync
+    /// while one runs is refused.
+    pub async fn sync_catalog(
+        &self,
+        progress: &dyn codetill_core::progress::ProgressSink,
+    ) -> Result<catalog::SyncReport, AppError> {
+        let Ok(_syncing) = self.syncing.try_lock() else {
+            return Err(AppError::new(
+                ErrorCode::Busy,
+                "a catalog sync is already running",
+            ));
+        };
+        let supplier = self.supplier().await?;
+        tracing::info!("catalog sync asked for by the owner");
+        Ok(catalog::sync(
+            &self.db,
+            supplier.as_ref(),
+            &catalog::SyncOptions::default(),
+            progress,
+        )
+        .await?)
     }
 
     pub fn db(&self) -> &Db {
@@ -124,10 +168,6 @@ impl Till {
 
     pub fn demo(&self) -> Option<&crate::demo::Demo> {
         self.demo.as_ref()
-    }
-
-    fn secrets() -> Arc<dyn SecretStore> {
-        Arc::new(EnvFirst::new(KeyringStore::new(KEYRING_SERVICE)))
     }
 
     /// Is a supplier configured (a URL in the environment or the settings)? The key
@@ -149,7 +189,7 @@ impl Till {
         if let Some(v) = slot.as_ref() {
             return Ok(v.clone());
         }
-        let (vault, source) = setup::vault(&self.data_dir, Till::secrets()).await?;
+        let (vault, source) = setup::vault(&self.data_dir, self.secrets()).await?;
         if let KeySource::NewDataFile(path) = &source {
             tracing::warn!(
                 path = %path.display(),
@@ -163,9 +203,15 @@ impl Till {
 
     pub async fn supplier(&self) -> Result<Arc<dyn Supplier>, AppError> {
         Ok(match &self.source {
-            Source::Shop => Arc::new(setup::supplier(&self.db, Till::secrets()).await?),
+            Source::Shop => Arc::new(setup::supplier(&self.db, self.secrets()).await?),
             Source::Fixed { supplier, .. } => supplier.clone(),
         })
+    }
+
+    /// Drops the engine built from the old supplier settings: the next sale builds
+    /// one from the new URL and key.
+    pub async fn forget_supplier(&self) {
+        *self.engine.lock().await = None;
     }
 
     /// The counter's order engine.
@@ -266,7 +312,7 @@ impl Till {
         if let Some(o) = slot.as_ref() {
             return Ok(o.clone());
         }
-        let mut config = DeliveryConfig::load(&self.db, Till::secrets()).await?;
+        let mut config = DeliveryConfig::load(&self.db, self.secrets()).await?;
         if self.demo.is_some() && config.printer.is_none() {
             let folder = self.data_dir.join("receipts");
             config.printer = Some(Ok(PrinterSpec::Pdf { folder }));

@@ -84,6 +84,22 @@ function mockTauri(shop) {
   const printer = shop.printer === undefined ? 'pdf:/demo/receipts' : shop.printer;
   let outboxId = 1;
   const calls = (window.__calls = []);
+  const starter = { fee_pct: '3', fx_pct: '2', margin_pct: '8', rounding: '.99', floor: null };
+  shop.rules = { global: starter, by_category: { mobile_topup: { fee_pct: '2', fx_pct: '0', margin_pct: '4', rounding: 'none', floor: money('2.00') } } };
+  shop.alertList = [
+    { id: 4, kind: 'balance_low', message: 'The supplier balance 18250.00 INR is below the alert threshold 20000 INR. Top up the supplier account.',
+      order_ref: null, created_at: '2026-03-14T09:00:00.000Z', state: 'open' },
+    { id: 3, kind: 'price_drift', message: 'The last catalog sync moved 37 wholesale price(s) by more than 3% (largest: STEAM-US-20 +4.7%). Check your margins.',
+      order_ref: null, created_at: '2026-03-14T08:00:00.000Z', state: 'open' },
+    { id: 2, kind: 'refund_due', message: 'ORD-000043 जियो ₹239 अनलिमिटेड: the supplier refused (out of stock) after payment. Give 239.00 INR back and record the refund on the Orders screen.',
+      order_ref: 'ORD-000043', created_at: '2026-03-13T12:10:00.000Z', state: 'acknowledged' },
+  ];
+  shop.settingsView = {
+    supplier_url: 'https://api.wholesale.example/', supplier_url_from_env: false, supplier_key_set: true,
+    shop_name: 'Asha Mobile & Gifts', shop_address: '12 MG Road, Pune 411001', till_id: 'till-1', language: 'en',
+    data_dir: '/home/asha/.local/share/codetill', printer: 'tcp://192.168.1.50:9100', smtp_url: null,
+    smtp_password_set: false, secrets_error: null,
+  };
   const listeners = new Map();
   let nextId = 1;
 
@@ -159,6 +175,8 @@ function mockTauri(shop) {
       last_sync: shop.supplier === false ? null : { id: 1, kind: 'full', status: 'ok', started_at: '2026-03-01T08:59:00.000Z',
         finished_at: '2026-03-01T09:00:00.000Z', received: 1284, inserted: 1284, updated: 0, discontinued: 0, skipped: 0, error: null },
       supplier_configured: shop.supplier !== false, demo: !!shop.demo, demo_requested: false,
+      open_alerts: (shop.alertList ?? []).filter((a) => a.state === 'open').length,
+      supplier: { reachable: shop.supplier === false ? null : true, checked_at: null, error: null },
     }),
     search_products: ({ query }) => {
       const q = words(query);
@@ -237,6 +255,78 @@ function mockTauri(shop) {
       shop.supplier = true;
       return null;
     },
+    // The owner's screens. Retail prices here are a stand-in for core's pricing.
+    price_rules: () => ({ rules: shop.rules, currency: 'INR' }),
+    price_preview: ({ category, rule }) => {
+      const pct = (s) => Number(s);
+      const keep = 1 - (pct(rule.fee_pct) + pct(rule.fx_pct) + pct(rule.margin_pct)) / 100;
+      if (!(keep > 0)) throw { code: 'errors.validation', message: 'margin: fee + fx + margin must stay below 100%' };
+      return catalog
+        .filter((x) => category == null || x.category === category)
+        .map((x) => {
+          const cost = Number(x.wholesale.amount) * 0.9;
+          let retail = cost / keep;
+          if (rule.rounding === '.99') retail = Math.ceil(retail - 0.99) + 0.99;
+          else if (rule.rounding === '1') retail = Math.ceil(retail);
+          else retail = Math.ceil(retail * 100) / 100;
+          const margin = retail * (1 - (pct(rule.fee_pct) + pct(rule.fx_pct)) / 100) - cost;
+          return {
+            sku: x.sku, name: x.name, category: x.category, wholesale: money(cost.toFixed(2)), current: x.retail,
+            retail: money(retail.toFixed(2)), margin: money(margin.toFixed(2)),
+            margin_pct: ((margin / retail) * 100).toFixed(1), below_floor: false,
+          };
+        });
+    },
+    save_price_rule: ({ category, rule }) => {
+      const saved = { fee_pct: rule.fee_pct, fx_pct: rule.fx_pct, margin_pct: rule.margin_pct, rounding: rule.rounding,
+        floor: rule.floor ? money(rule.floor, rule.floor_currency) : null };
+      if (category) shop.rules.by_category[category] = saved;
+      else shop.rules.global = saved;
+      return { products: 1284, changed: 311 };
+    },
+    sync_summary: () => ({
+      last: { id: 7, kind: 'incremental', status: 'ok', started_at: '2026-03-01T08:59:00.000Z', finished_at: '2026-03-01T09:00:00.000Z',
+        received: 1284, inserted: 4, updated: 37, discontinued: 2, skipped: 1, error: null },
+      skipped: [{ sku: 'XBOX-BR-??', reason: 'price "12,00" is not a decimal' }],
+    }),
+    price_changes: () => [
+      { sku: 'STEAM-US-20', name: 'Steam Wallet $20', old_wholesale: money('1610.00'), new_wholesale: money('1685.00'),
+        old_retail: money('1849.00'), new_retail: money('1899.00'), wholesale_change_pct: '4.7', retail_change_pct: '2.7',
+        cause: 'sync', changed_at: '2026-03-01T09:00:00.000Z' },
+      { sku: 'JIO-IN-239', name: 'जियो ₹239 अनलिमिटेड', old_wholesale: money('232.00'), new_wholesale: money('232.00'),
+        old_retail: money('236.00'), new_retail: money('239.00'), wholesale_change_pct: '0', retail_change_pct: '1.3',
+        cause: 'rules', changed_at: '2026-02-28T18:30:00.000Z' },
+    ],
+    sync_catalog: async () => {
+      for (const done of [400, 900, 1284]) {
+        for (const [id, handler] of listeners) if (handler.event === 'catalog-sync-progress') {
+          window[`_${handler.cb}`]?.({ event: 'catalog-sync-progress', id, payload: { stage: 'fetching', done, total: 1284 } });
+        }
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      return { run_id: 8, kind: 'incremental', received: 1284, inserted: 0, updated: 12, discontinued: 0, skipped: 0, duration_ms: 2300 };
+    },
+    balance_overview: () => ({
+      available: money('18250.00'), updated_at: '2026-03-14T09:00:00.000Z', avg_daily_spend: money('6420.00'), runway_days: 2,
+      threshold: '20000',
+      spend: Array.from({ length: 14 }, (_, i) => ({ day: `2026-03-${String(i + 1).padStart(2, '0')}`,
+        spent: money(['3200.00', '5400.00', '0.00', '7100.00', '6200.00', '4800.00', '8900.00', '5100.00', '6600.00', '0.00', '7400.00', '6900.00', '5800.00', '4300.00'][i]) })),
+      supplier_error: null,
+    }),
+    alerts: ({ openOnly }) => shop.alertList.filter((a) => !openOnly || a.state === 'open'),
+    acknowledge_alert: ({ id }) => {
+      const a = shop.alertList.find((x) => x.id === id);
+      a.state = 'acknowledged';
+      return a;
+    },
+    set_balance_threshold: () => null,
+    supplier_status: () => ({ reachable: true, checked_at: null, error: null }),
+    settings: () => shop.settingsView,
+    save_settings: ({ input }) => (shop.settingsView = { ...shop.settingsView, ...input }),
+    set_secret: ({ name, value }) => {
+      shop.settingsView[name === 'supplier_key' ? 'supplier_key_set' : 'smtp_password_set'] = value !== '';
+      return shop.settingsView;
+    },
     'plugin:event|listen': ({ event, handler }) => {
       const id = nextId++;
       listeners.set(id, { event, cb: handler });
@@ -246,6 +336,11 @@ function mockTauri(shop) {
       listeners.delete(eventId);
       return null;
     },
+  };
+
+  // Tests send events as the Rust side would (supplier-status, alert-raised…).
+  window.__emit = (event, payload) => {
+    for (const [id, handler] of listeners) if (handler.event === event) window[`_${handler.cb}`]?.({ event, id, payload });
   };
 
   window.__TAURI_INTERNALS__ = {

@@ -7,6 +7,7 @@
 //! the outside world through small traits ([`progress::ProgressSink`],
 //! [`secrets::SecretStore`]) that each front end implements.
 
+pub mod alerts;
 pub mod balance;
 pub mod catalog;
 pub mod db;

@@ -9,6 +9,13 @@ pub const SUPPLIER_CONNECT_TIMEOUT_MS: &str = "supplier.connect_timeout_ms";
 pub const SUPPLIER_REQUEST_TIMEOUT_MS: &str = "supplier.request_timeout_ms";
 pub const SHOP_NAME: &str = "shop.name";
 pub const SHOP_ADDRESS: &str = "shop.address";
+/// This till's name on orders and receipts (`CODETILL_TILL_ID` overrides it).
+pub const TILL_ID: &str = "till.id";
+/// The shop's language for the app and receipts: `en` or `hi`.
+pub const LANGUAGE: &str = "shop.language";
+/// Below this supplier balance (a decimal in the balance's currency) a balance-low
+/// alert is raised; without it, below two days of spend.
+pub const BALANCE_THRESHOLD: &str = "alerts.balance_threshold";
 /// The receipt printer: `tcp://host:9100`, `file:/dev/usb/lp0` or `pdf:/folder`.
 pub const PRINTER: &str = "printer.url";
 /// Outgoing mail: `smtps://user@host:465?from=…` (the password is in the keyring).

@@ -195,11 +195,11 @@ mod tests {
         assert!(order.get("codes").is_none(), "no codes key at all: {order}");
         assert_eq!(order["failure"]["code"], "out_of_stock");
 
-        let alerts = till.invoke("alerts", json!({})).unwrap();
+        let alerts = till.invoke("alerts", json!({ "openOnly": true })).unwrap();
         assert_eq!(alerts.as_array().unwrap().len(), 1, "{alerts}");
         assert_eq!(alerts[0]["kind"], "refund_due");
-        assert_eq!(alerts[0]["order_id"], order["order_id"]);
-        assert_eq!(alerts[0]["delivery"], "notified");
+        assert_eq!(alerts[0]["order_ref"], order["order_id"]);
+        assert_eq!(alerts[0]["state"], "open");
     }
 
     #[test]

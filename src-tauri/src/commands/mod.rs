@@ -1,12 +1,16 @@
 //! The commands the UI invokes. Each takes the state, checks its arguments, calls core
 //! and returns; no rules live here. Grouped by screen: the catalog and the app's
 //! status here, the counter's sale in [`counter`], its receipt and email in
-//! [`delivery`], the order history in [`orders`], the first-run demo in [`session`].
+//! [`delivery`], the order history in [`orders`], the first-run demo in [`session`],
+//! the owner's screens in [`pricing`], [`balance`] (and alerts) and [`settings`].
 
+pub mod balance;
 pub mod counter;
 pub mod delivery;
 pub mod orders;
+pub mod pricing;
 pub mod session;
+pub mod settings;
 
 use codetill_core::catalog::{self, LastSync};
 use codetill_core::product::Product;
@@ -14,7 +18,7 @@ use serde::Serialize;
 use tauri::State;
 
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::state::{AppState, SupplierStatus};
 
 /// Longer than anyone types or a scanner sends: a bug in the caller, not a search.
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -53,6 +57,10 @@ pub struct AppInfo {
     pub demo: bool,
     /// `CODETILL_DEMO=1`: the UI starts the demo at once.
     pub demo_requested: bool,
+    /// Alerts not yet acknowledged (the header's badge).
+    pub open_alerts: i64,
+    /// The last supplier health check.
+    pub supplier: SupplierStatus,
 }
 
 impl AppInfo {
@@ -67,6 +75,8 @@ impl AppInfo {
             supplier_configured: till.has_supplier().await?,
             demo: till.demo().is_some(),
             demo_requested: state.demo_requested(),
+            open_alerts: codetill_core::alerts::open_count(till.db()).await?,
+            supplier: state.supplier_status(),
         })
     }
 }

@@ -99,7 +99,7 @@ pub async fn reveal_code(
 ) -> Result<OrderView, AppError> {
     let reason = checked(&reason, "reason", 500)?;
     Ok(OrderView::revealed(
-        &state.till().reveal(&id, reason, state.clerk()).await?,
+        &state.till().reveal(&id, reason, &state.clerk()).await?,
     ))
 }
 
@@ -127,7 +127,13 @@ pub async fn record_refund(
 /// start), with an engine of its own so it never races the counter's sale.
 #[tauri::command]
 pub async fn finish_open_orders(state: State<'_, AppState>) -> Result<RecoveryReport, AppError> {
-    Ok(state.till().new_engine().await?.recover().await?)
+    let till = state.till();
+    let report = till.new_engine().await?.recover().await?;
+    state
+        .alerts()
+        .after_recovery(till.db(), &report.refund_due)
+        .await;
+    Ok(report)
 }
 
 fn refund_method(method: &str) -> Result<&'static str, AppError> {

@@ -3,7 +3,6 @@
 use codetill_core::catalog::SyncReport;
 use tauri::{AppHandle, Runtime, State};
 
-use crate::alerts::Alert;
 use crate::demo::DEMO_PRODUCTS;
 use crate::error::AppError;
 use crate::events::EventProgress;
@@ -20,12 +19,6 @@ pub async fn start_demo<R: Runtime>(
     state
         .start_demo(DEMO_PRODUCTS, &EventProgress::new(app))
         .await
-}
-
-/// The alert list, newest first (each also shown as a desktop notification).
-#[tauri::command]
-pub fn alerts(state: State<'_, AppState>) -> Vec<Alert> {
-    state.alerts().list()
 }
 
 #[cfg(test)]

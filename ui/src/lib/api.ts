@@ -4,8 +4,20 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import {
   ERROR_CODES,
+  type Alert,
   type AppInfo,
   type DeliveryStatus,
+  type BalanceView,
+  type Category,
+  type PriceChange,
+  type PricePreview,
+  type PricingView,
+  type RepriceReport,
+  type RuleInput,
+  type SettingsInput,
+  type SettingsView,
+  type SupplierStatus,
+  type SyncSummary,
   type ErrorCode,
   type Handover,
   type Language,
@@ -51,6 +63,16 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 }
 
 let readyOnce: Promise<void> | undefined;
+
+/** Listens to `event`; the returned unlisten never throws (a window already gone). */
+async function on<T>(event: string, handler: (payload: T) => void): Promise<UnlistenFn> {
+  const unlisten = await listen<T>(event, (e) => handler(e.payload));
+  return () => {
+    // Tauri's unlisten is async despite its type; a webview already torn down has
+    // nothing left to unlisten, so its rejection is dropped.
+    Promise.resolve(unlisten() as unknown).catch(() => {});
+  };
+}
 
 export const api = {
   /** Products matching what was typed, best first (an exact sku leads). */
@@ -109,7 +131,7 @@ export const api = {
   },
   /** Catalog sync progress while a sync runs. */
   onSyncProgress(handler: (p: SyncProgress) => void): Promise<UnlistenFn> {
-    return listen<SyncProgress>('catalog-sync-progress', (e) => handler(e.payload));
+    return on<SyncProgress>('catalog-sync-progress', handler);
   },
 
   listOrders(query: OrdersQuery): Promise<OrderView[]> {
@@ -130,5 +152,65 @@ export const api = {
   },
   finishOpenOrders(): Promise<RecoveryReport> {
     return call('finish_open_orders');
+  },
+
+  /** The price rules and the currency a floor is typed in. */
+  priceRules(): Promise<PricingView> {
+    return call('price_rules');
+  },
+  /** The edited rule on sample products of `category` (null: all), priced by core. */
+  pricePreview(category: Category | null, rule: RuleInput, limit: number): Promise<PricePreview[]> {
+    return call('price_preview', { category, rule, limit });
+  },
+  /** Saves the rule (null: the global one) and reprices the catalog. */
+  savePriceRule(category: Category | null, rule: RuleInput): Promise<RepriceReport> {
+    return call('save_price_rule', { category, rule });
+  },
+  /** Syncs the catalog now; progress arrives as `catalog-sync-progress`. */
+  syncCatalog(): Promise<SyncReport> {
+    return call('sync_catalog');
+  },
+  syncSummary(): Promise<SyncSummary> {
+    return call('sync_summary');
+  },
+  priceChanges(limit: number): Promise<PriceChange[]> {
+    return call('price_changes', { limit });
+  },
+
+  /** Balance, runway and spend per day (days local to this computer's clock). */
+  balanceOverview(days: number): Promise<BalanceView> {
+    return call('balance_overview', { days, utcOffsetMinutes: -new Date().getTimezoneOffset() });
+  },
+  /** The low-balance threshold; null or '' clears it. */
+  setBalanceThreshold(amount: string | null): Promise<void> {
+    return call('set_balance_threshold', { amount });
+  },
+  alerts(openOnly: boolean): Promise<Alert[]> {
+    return call('alerts', { openOnly });
+  },
+  acknowledgeAlert(id: number): Promise<Alert> {
+    return call('acknowledge_alert', { id });
+  },
+  supplierStatus(): Promise<SupplierStatus> {
+    return call('supplier_status');
+  },
+  /** The supplier went down or came back. */
+  onSupplierStatus(handler: (s: SupplierStatus) => void): Promise<UnlistenFn> {
+    return on<SupplierStatus>('supplier-status', handler);
+  },
+  /** A new alert (also shown as a desktop notification). */
+  onAlertRaised(handler: (a: Alert) => void): Promise<UnlistenFn> {
+    return on<Alert>('alert-raised', handler);
+  },
+
+  settings(): Promise<SettingsView> {
+    return call('settings');
+  },
+  saveSettings(input: SettingsInput): Promise<SettingsView> {
+    return call('save_settings', { input });
+  },
+  /** Stores a secret in the OS keyring ('' removes it); it never comes back. */
+  setSecret(name: 'supplier_key' | 'smtp_password', value: string): Promise<SettingsView> {
+    return call('set_secret', { name, value });
   },
 };

@@ -55,6 +55,17 @@ export interface AppInfo {
   demo: boolean;
   /** CODETILL_DEMO=1: start the demo at once. */
   demo_requested: boolean;
+  /** Alerts not yet acknowledged. */
+  open_alerts: number;
+  supplier: SupplierStatus;
+}
+
+/** The last supplier health check (every minute); also the `supplier-status` event. */
+export interface SupplierStatus {
+  /** null: not checked yet, or no supplier configured. */
+  reachable: boolean | null;
+  checked_at: string | null;
+  error: string | null;
 }
 
 /** The codes src-tauri/src/error.rs sends; each is also a message-catalog key. */
@@ -229,3 +240,133 @@ export interface DeliveryStatus {
 }
 
 export type Language = 'en' | 'hi';
+
+export type Rounding = 'none' | '.99' | '.05' | '.50' | '1';
+export const ROUNDINGS: readonly Rounding[] = ['.99', '.05', '.50', '1', 'none'];
+export const CATEGORIES: readonly Category[] = ['gift_card', 'game_topup', 'mobile_topup', 'software_key'];
+
+/** A price rule as core stores it (percentages as decimal strings). */
+export interface PriceRule {
+  fee_pct: DecimalString;
+  fx_pct: DecimalString;
+  margin_pct: DecimalString;
+  rounding: string;
+  floor: Money | null;
+}
+
+export interface PricingView {
+  rules: { global: PriceRule; by_category: Partial<Record<Category, PriceRule>> };
+  /** The catalog's main currency (a floor is typed in it). */
+  currency: string | null;
+}
+
+/** A rule as the owner types it. */
+export interface RuleInput {
+  fee_pct: string;
+  fx_pct: string;
+  margin_pct: string;
+  rounding: string;
+  floor: string | null;
+  floor_currency: string | null;
+}
+
+/** One sample product priced by the edited rule (computed by core). */
+export interface PricePreview {
+  sku: string;
+  name: string;
+  category: Category;
+  wholesale: Money;
+  current: Money;
+  retail: Money;
+  margin: Money;
+  margin_pct: DecimalString;
+  below_floor: boolean;
+}
+
+export interface RepriceReport {
+  products: number;
+  changed: number;
+}
+
+export interface BadRow {
+  sku: string | null;
+  reason: string;
+}
+
+export interface SyncSummary {
+  last: LastSync | null;
+  skipped: BadRow[];
+}
+
+export interface PriceChange {
+  sku: string;
+  name: string | null;
+  old_wholesale: Money;
+  new_wholesale: Money;
+  old_retail: Money;
+  new_retail: Money;
+  wholesale_change_pct: DecimalString | null;
+  retail_change_pct: DecimalString | null;
+  cause: 'sync' | 'rules';
+  changed_at: string;
+}
+
+export interface DaySpend {
+  /** YYYY-MM-DD, the shop's local day. */
+  day: string;
+  spent: Money;
+}
+
+export interface BalanceView {
+  available: Money | null;
+  updated_at: string | null;
+  avg_daily_spend: Money | null;
+  runway_days: number | null;
+  threshold: DecimalString | null;
+  spend: DaySpend[];
+  supplier_error: string | null;
+}
+
+export type AlertKind =
+  | 'balance_low'
+  | 'supplier_unreachable'
+  | 'price_drift'
+  | 'order_failed'
+  | 'refund_due'
+  | 'email_failed'
+  | 'print_failed';
+
+export interface Alert {
+  id: number;
+  kind: AlertKind;
+  /** English, with the figures; the title comes from `kind` in the UI's language. */
+  message: string;
+  order_ref: string | null;
+  created_at: string;
+  state: 'open' | 'acknowledged';
+}
+
+export interface SettingsView {
+  supplier_url: string | null;
+  supplier_url_from_env: boolean;
+  supplier_key_set: boolean;
+  shop_name: string | null;
+  shop_address: string | null;
+  till_id: string | null;
+  language: 'en' | 'hi' | string;
+  data_dir: string;
+  printer: string | null;
+  smtp_url: string | null;
+  smtp_password_set: boolean;
+  secrets_error: string | null;
+}
+
+export interface SettingsInput {
+  supplier_url: string;
+  shop_name: string;
+  shop_address: string;
+  till_id: string;
+  language: string;
+  printer: string;
+  smtp_url: string;
+}

@@ -1,10 +1,14 @@
 //! The local copy of the supplier's catalog: the sync job that keeps it current, the
 //! pricing rules that turn wholesale into retail, and search as staff type.
 
+mod review;
 mod rules;
 mod search;
 mod sync;
 
+pub use review::{
+    MAX_PREVIEW, PriceChange, PricePreview, main_currency, preview, price_changes, skipped_rows,
+};
 pub use rules::{RepriceReport, load_rules, save_rule};
 pub use search::{fts_query, product_by_sku, product_count, search};
 pub use sync::{LastSync, SyncError, SyncKind, SyncOptions, SyncReport, last_sync, sync};

@@ -44,6 +44,25 @@ export function moneyParts(tag: string, money: Money): { symbol: string; number:
   }
 }
 
+/** "11.3%" from the decimal string "11.3"; `signed` adds "+" to a rise. Exact: no float. */
+export function formatPercent(tag: string, pct: string, signed = false): string {
+  if (!isDecimal(pct)) return `${pct}%`;
+  const f = new Intl.NumberFormat(tag, {
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+    signDisplay: signed ? 'exceptZero' : 'auto',
+  });
+  return `${f.format(pct as Intl.StringNumericLiteral)}%`;
+}
+
+/** A calendar day ("2026-03-01") as a short local date, e.g. "1 Mar". */
+export function formatDay(tag: string, day: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return day;
+  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  return new Intl.DateTimeFormat(tag, { day: 'numeric', month: 'short' }).format(d);
+}
+
 export function formatNumber(tag: string, n: number): string {
   return new Intl.NumberFormat(tag).format(n);
 }

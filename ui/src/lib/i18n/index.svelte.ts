@@ -68,6 +68,8 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
 export const formatMoney = (m: Money): string => fmt.formatMoney(localeTag(), m);
 export const moneyParts = (m: Money) => fmt.moneyParts(localeTag(), m);
 export const formatDateTime = (iso: string): string => fmt.formatDateTime(localeTag(), iso);
+export const formatPercent = (pct: string, signed = false): string => fmt.formatPercent(localeTag(), pct, signed);
+export const formatDay = (day: string): string => fmt.formatDay(localeTag(), day);
 
 /** "India (IN)", "दुनिया भर में (GLOBAL)", or the code alone. */
 export function formatRegion(code: string): string {

@@ -1,0 +1,285 @@
+//! The settings screen: the supplier (URL in the settings, key in the OS keyring),
+//! the shop's name and address, this till's id, the language, receipt printer and
+//! outgoing mail. Secrets are write-only: the UI learns only whether one is set.
+//! Settings are the shop's, whatever till (a demo) the counter shows.
+
+use codetill_core::delivery::{Language, PrinterSpec, SmtpConfig};
+use codetill_core::secrets::{SecretStore, names};
+use codetill_core::settings;
+use codetill_core::supplier::parse_base_url;
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+use crate::error::{AppError, ErrorCode};
+use crate::state::AppState;
+
+/// Longest text a setting takes (an address, a URL).
+const MAX_SETTING_CHARS: usize = 500;
+const MAX_TILL_ID_CHARS: usize = 40;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingsView {
+    pub supplier_url: Option<String>,
+    /// `CODETILL_SUPPLIER_URL` is set and wins over the stored URL.
+    pub supplier_url_from_env: bool,
+    /// A supplier key is stored (never the key itself).
+    pub supplier_key_set: bool,
+    pub shop_name: Option<String>,
+    pub shop_address: Option<String>,
+    pub till_id: Option<String>,
+    /// `en` or `hi`.
+    pub language: String,
+    /// Where the shop's data lives (read-only).
+    pub data_dir: String,
+    /// `tcp://host:9100`, `file:/dev/usb/lp0` or `pdf:/folder`.
+    pub printer: Option<String>,
+    /// `smtps://user@host:465?from=…`.
+    pub smtp_url: Option<String>,
+    pub smtp_password_set: bool,
+    /// Why the OS keyring could not be asked, if it could not.
+    pub secrets_error: Option<String>,
+}
+
+/// What the owner saves; an empty text clears the setting.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SettingsInput {
+    pub supplier_url: String,
+    pub shop_name: String,
+    pub shop_address: String,
+    pub till_id: String,
+    pub language: String,
+    pub printer: String,
+    pub smtp_url: String,
+}
+
+async fn secret_is_set(
+    secrets: std::sync::Arc<dyn SecretStore>,
+    name: &'static str,
+) -> Result<bool, String> {
+    match tauri::async_runtime::spawn_blocking(move || secrets.get(name)).await {
+        Ok(Ok(v)) => Ok(v.is_some()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+async fn view(state: &AppState) -> Result<SettingsView, AppError> {
+    let shop = state.shop();
+    let pool = shop.db().pool();
+    let get = |key: &'static str| async move {
+        settings::get(pool, key)
+            .await
+            .map(|v| v.filter(|v| !v.trim().is_empty()))
+    };
+    let mut secrets_error = None;
+    let mut known = |asked: Result<bool, String>| match asked {
+        Ok(set) => set,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot ask the OS keyring");
+            secrets_error = Some(e);
+            false
+        }
+    };
+    let supplier_key_set = known(secret_is_set(shop.secrets(), names::SUPPLIER_KEY).await);
+    let smtp_password_set = known(secret_is_set(shop.secrets(), names::SMTP_PASSWORD).await);
+    Ok(SettingsView {
+        supplier_url: get(settings::SUPPLIER_URL).await?,
+        supplier_url_from_env: std::env::var("CODETILL_SUPPLIER_URL")
+            .is_ok_and(|v| !v.trim().is_empty()),
+        supplier_key_set,
+        shop_name: get(settings::SHOP_NAME).await?,
+        shop_address: get(settings::SHOP_ADDRESS).await?,
+        till_id: state.clerk().till_id,
+        language: get(settings::LANGUAGE)
+            .await?
+            .unwrap_or_else(|| "en".to_string()),
+        data_dir: shop.data_dir().display().to_string(),
+        printer: get(settings::PRINTER).await?,
+        smtp_url: get(settings::SMTP_URL).await?,
+        smtp_password_set,
+        secrets_error,
+    })
+}
+
+#[tauri::command]
+pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView, AppError> {
+    view(&state).await
+}
+
+fn field<'a>(text: &'a str, what: &str, max: usize) -> Result<&'a str, AppError> {
+    Ok(super::checked(text, what, max)?.trim())
+}
+
+/// Checks every field, then saves them all; answers the settings as saved.
+#[tauri::command]
+pub async fn save_settings(
+    state: State<'_, AppState>,
+    input: SettingsInput,
+) -> Result<SettingsView, AppError> {
+    let bad = |what: &str, e: &dyn std::fmt::Display| AppError::validation(format!("{what}: {e}"));
+    let url = field(&input.supplier_url, "supplier_url", MAX_SETTING_CHARS)?;
+    if !url.is_empty() {
+        parse_base_url(url).map_err(|e| bad("supplier_url", &e))?;
+    }
+    let name = field(&input.shop_name, "shop_name", 100)?;
+    let address = field(&input.shop_address, "shop_address", MAX_SETTING_CHARS)?;
+    let till_id = field(&input.till_id, "till_id", MAX_TILL_ID_CHARS)?;
+    let language = input
+        .language
+        .parse::<Language>()
+        .map_err(|e| bad("language", &e))?;
+    let printer = field(&input.printer, "printer", MAX_SETTING_CHARS)?;
+    if !printer.is_empty() {
+        printer
+            .parse::<PrinterSpec>()
+            .map_err(|e| bad("printer", &e))?;
+    }
+    let smtp = field(&input.smtp_url, "smtp_url", MAX_SETTING_CHARS)?;
+    if !smtp.is_empty() {
+        let config = SmtpConfig::parse(smtp).map_err(|e| bad("smtp_url", &e))?;
+        // The password belongs in the keyring, not in a setting anyone can read.
+        if config.password.is_some() {
+            return Err(AppError::validation(
+                "smtp_url: leave the password out of the address; set it as the mail password",
+            ));
+        }
+    }
+    let db = state.shop().db();
+    for (key, value) in [
+        (settings::SUPPLIER_URL, url),
+        (settings::SHOP_NAME, name),
+        (settings::SHOP_ADDRESS, address),
+        (settings::TILL_ID, till_id),
+        (settings::LANGUAGE, language.as_str()),
+        (settings::PRINTER, printer),
+        (settings::SMTP_URL, smtp),
+    ] {
+        settings::set(db.pool(), key, value).await?;
+    }
+    if std::env::var("CODETILL_TILL_ID").is_err() {
+        state.set_till_id((!till_id.is_empty()).then(|| till_id.to_string()));
+    }
+    // A new URL, printer or mail server takes effect with the next sale.
+    state.shop().forget_supplier().await;
+    state.shop().forget_outbox().await;
+    tracing::info!("settings saved");
+    view(&state).await
+}
+
+/// Stores a secret in the OS keyring (`supplier_key` or `smtp_password`); an empty
+/// value removes it. The value never comes back.
+#[tauri::command]
+pub async fn set_secret(
+    state: State<'_, AppState>,
+    name: String,
+    value: String,
+) -> Result<SettingsView, AppError> {
+    let name = match name.as_str() {
+        "supplier_key" => names::SUPPLIER_KEY,
+        "smtp_password" => names::SMTP_PASSWORD,
+        other => return Err(AppError::validation(format!("no secret called {other:?}"))),
+    };
+    let value = super::checked(&value, "secret", MAX_SETTING_CHARS)?
+        .trim()
+        .to_string();
+    let secrets = state.shop().secrets();
+    tauri::async_runtime::spawn_blocking(move || {
+        if value.is_empty() {
+            secrets.delete(name)
+        } else {
+            secrets.set(name, &value)
+        }
+    })
+    .await
+    .map_err(|e| AppError::new(ErrorCode::Secrets, e.to_string()))??;
+    tracing::info!(secret = name, "secret stored in the keyring");
+    state.shop().forget_supplier().await;
+    state.shop().forget_outbox().await;
+    view(&state).await
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use serde_json::json;
+
+    use crate::testing::TestApp;
+
+    fn input() -> serde_json::Value {
+        json!({
+            "supplier_url": "https://api.wholesale.example/",
+            "shop_name": "Asha Mobile & Gifts",
+            "shop_address": "12 MG Road, Pune",
+            "till_id": "till-2",
+            "language": "hi",
+            "printer": "tcp://192.168.1.50:9100",
+            "smtp_url": "smtps://shop@mail.example:465?from=shop@mail.example",
+        })
+    }
+
+    #[test]
+    fn settings_are_saved_and_read_back_and_secrets_only_say_set() {
+        let app = TestApp::empty();
+        let before = app.invoke("settings", json!({})).unwrap();
+        assert_eq!(before["supplier_key_set"], false);
+        assert_eq!(before["language"], "en");
+        assert!(before["data_dir"].as_str().unwrap().len() > 1);
+
+        let saved = app
+            .invoke("save_settings", json!({ "input": input() }))
+            .unwrap();
+        assert_eq!(saved["shop_name"], "Asha Mobile & Gifts");
+        assert_eq!(saved["till_id"], "till-2");
+        assert_eq!(saved["language"], "hi");
+        assert_eq!(saved["printer"], "tcp://192.168.1.50:9100");
+        assert_eq!(app.state().clerk().till_id.as_deref(), Some("till-2"));
+
+        let after = app
+            .invoke(
+                "set_secret",
+                json!({ "name": "supplier_key", "value": "sk_live_very_secret" }),
+            )
+            .unwrap();
+        assert_eq!(after["supplier_key_set"], true);
+        assert!(
+            !after.to_string().contains("sk_live_very_secret"),
+            "{after}"
+        );
+        let info = app.invoke("app_info", json!({})).unwrap();
+        assert_eq!(info["supplier_configured"], true);
+
+        let cleared = app
+            .invoke("set_secret", json!({ "name": "supplier_key", "value": "" }))
+            .unwrap();
+        assert_eq!(cleared["supplier_key_set"], false);
+    }
+
+    #[test]
+    fn a_bad_setting_is_refused_and_nothing_is_saved() {
+        let app = TestApp::empty();
+        for (field, value) in [
+            ("supplier_url", "not a url"),
+            ("printer", "lpt1"),
+            ("language", "fr"),
+            (
+                "smtp_url",
+                "smtps://shop:hunter2@mail.example:465?from=shop@mail.example",
+            ),
+        ] {
+            let mut bad = input();
+            bad[field] = json!(value);
+            let err = app
+                .invoke("save_settings", json!({ "input": bad }))
+                .unwrap_err();
+            assert_eq!(err["code"], "errors.validation", "{field}: {err}");
+            assert!(err["message"].as_str().unwrap().starts_with(field), "{err}");
+            assert!(!err.to_string().contains("hunter2"), "{err}");
+        }
+        let view = app.invoke("settings", json!({})).unwrap();
+        assert!(view["shop_name"].is_null());
+        let err = app
+            .invoke("set_secret", json!({ "name": "vault_key", "value": "x" }))
+            .unwrap_err();
+        assert_eq!(err["code"], "errors.validation");
+    }
+}

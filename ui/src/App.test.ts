@@ -1,0 +1,74 @@
+import { emit } from '@tauri-apps/api/event';
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import App from './App.svelte';
+import { setSupplierReachable } from './lib/supplier.svelte';
+import { mockShop } from './test/shop';
+
+const INFO = {
+  version: '0.1.0', data_dir: '/tmp/x', db_path: '/tmp/x/codetill.db', product_count: 3, last_sync: null,
+  supplier_configured: true, demo: false, demo_requested: false, open_alerts: 2,
+  supplier: { reachable: true, checked_at: null, error: null },
+};
+
+function shop() {
+  return mockShop({
+    app_info: () => INFO,
+    balance_overview: () => ({ available: null, updated_at: null, avg_daily_spend: null, runway_days: null, threshold: null, spend: [], supplier_error: null }),
+    alerts: () => [],
+    price_rules: () => ({ rules: { global: { fee_pct: '3', fx_pct: '2', margin_pct: '8', rounding: '.99', floor: null }, by_category: {} }, currency: 'INR' }),
+    price_preview: () => [],
+    sync_summary: () => ({ last: null, skipped: [] }),
+    price_changes: () => [],
+    settings: () => ({ supplier_url: null, supplier_url_from_env: false, supplier_key_set: false, shop_name: null, shop_address: null,
+      till_id: null, language: 'en', data_dir: '/tmp/x', printer: null, smtp_url: null, smtp_password_set: false, secrets_error: null }),
+  });
+}
+
+describe('the shell', () => {
+  it('lists every screen with its key; F6–F9 open them and Esc comes back to the counter', async () => {
+    shop();
+    render(App);
+    const nav = await screen.findByRole('navigation', { name: 'Screens' });
+    const labels = [...nav.querySelectorAll('button')].map((b) => b.textContent?.replace(/\s+/g, ' ').trim());
+    expect(labels).toEqual(['F2 Counter', 'F6 Orders', 'F7 Pricing', 'F8 Balance & alerts', 'F9 Settings']);
+    await screen.findByRole('combobox');
+
+    await fireEvent.keyDown(window, { key: 'F7' });
+    await screen.findByRole('form', { name: 'Price rule' });
+    await fireEvent.keyDown(window, { key: 'F8' });
+    await screen.findByText('Supplier balance');
+    await fireEvent.keyDown(window, { key: 'F9' });
+    await screen.findByText('Data folder');
+    await fireEvent.keyDown(window, { key: 'Escape' });
+    await screen.findByRole('combobox');
+    await fireEvent.keyDown(window, { key: 'F6' });
+    await screen.findByRole('table', { name: 'Order history' });
+    await fireEvent.keyDown(window, { key: 'F2' });
+    await screen.findByRole('combobox');
+  });
+
+  it('shows open alerts in the header and greys out products while the supplier is down', async () => {
+    shop();
+    render(App);
+    const chip = await screen.findByTestId('alerts-chip');
+    expect(chip.textContent?.trim()).toBe('Alerts: 2');
+    await fireEvent.input(await screen.findByRole('combobox'), { target: { value: 'steam' } });
+    const list = await screen.findByRole('listbox');
+    await waitFor(() => expect(screen.getAllByRole('option').length).toBeGreaterThan(0));
+    expect(list.classList.contains('down')).toBe(false);
+
+    await emit('supplier-status', { reachable: false, checked_at: '2026-03-01T09:00:00.000Z', error: 'timeout' });
+    await screen.findByTestId('supplier-down');
+    await waitFor(() => expect(list.classList.contains('down')).toBe(true));
+    expect(document.body.textContent).toContain('Supplier unreachable — these cannot be sold until it answers.');
+
+    await emit('supplier-status', { reachable: true, checked_at: '2026-03-01T09:01:00.000Z', error: null });
+    await waitFor(() => expect(screen.queryByTestId('supplier-down')).toBeNull());
+    expect(list.classList.contains('down')).toBe(false);
+
+    await fireEvent.click(chip);
+    await screen.findByText('Supplier balance');
+    setSupplierReachable(null);
+  });
+});
