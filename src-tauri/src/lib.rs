@@ -17,6 +17,7 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod recovery;
+pub mod relay;
 pub mod state;
 #[cfg(test)]
 mod testing;
@@ -75,6 +76,10 @@ pub fn run() -> ExitCode {
     tracing::info!(db = %state.shop().db().path().display(), "database open");
     let builder = configure(Builder::default(), state).setup(|app| {
         let handle = app.handle().clone();
+        // Remote payments from the relay, when one is configured.
+        tauri::async_runtime::spawn(relay::follow(
+            app.handle().state::<AppState>().shop().clone(),
+        ));
         // At start, then every minute: finish open orders (the shop's, and a running
         // demo's); alert refunds that fell due.
         tauri::async_runtime::spawn(async move {

@@ -330,14 +330,27 @@ pub async fn record_payment(
     payment: &Payment,
     lease: (&str, std::time::Duration),
 ) -> Result<(), OrderError> {
-    let now = now_text();
     let mut tx = db.begin_write().await?;
+    record_payment_in(&mut tx, id, payment, lease).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(())
+}
+
+/// [`record_payment`] inside the caller's transaction (a remote payment is recorded
+/// together with the relay event that reported it).
+pub(crate) async fn record_payment_in(
+    tx: &mut SqliteConnection,
+    id: i64,
+    payment: &Payment,
+    lease: (&str, std::time::Duration),
+) -> Result<(), OrderError> {
+    let now = now_text();
     let minor = |m: &Money| {
         m.to_minor()
             .map_err(|e| OrderError::BadInput(e.to_string()))
     };
     let Some(_) = transition(
-        &mut tx,
+        &mut *tx,
         id,
         OrderStatus::Paid,
         None,
@@ -346,7 +359,7 @@ pub async fn record_payment(
     )
     .await?
     else {
-        return Err(wrong_state(&mut tx, id, "take payment").await);
+        return Err(wrong_state(&mut *tx, id, "take payment").await);
     };
     sqlx::query(
         "INSERT INTO payments (order_id, method, amount_minor, currency, tendered_minor, change_minor, reference, staff, taken_at)
@@ -377,7 +390,6 @@ pub async fn record_payment(
     .execute(&mut *tx)
     .await
     .map_err(DbError::from)?;
-    tx.commit().await.map_err(DbError::from)?;
     Ok(())
 }
 
