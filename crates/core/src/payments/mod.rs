@@ -94,6 +94,9 @@ pub enum PaymentError {
 pub struct LinkRequest {
     /// Our public order id (ORD-000123): the provider hands it back with the payment.
     pub order_id: String,
+    /// Unique for good (the order's client_order_id): a request sent twice makes
+    /// one link.
+    pub idempotency_key: String,
     pub amount: Money,
     pub description: String,
     pub email: String,

@@ -113,7 +113,7 @@ impl PaymentProvider for StripeClient {
             .post(self.url("v1/checkout/sessions")?)
             .bearer_auth(self.key.expose())
             // One session per order, even if this request is sent twice.
-            .header("Idempotency-Key", format!("codetill-{}", request.order_id))
+            .header("Idempotency-Key", &request.idempotency_key)
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body)
             .send()
@@ -171,6 +171,7 @@ mod tests {
     fn the_form_names_the_order_and_the_amount_in_minor_units() {
         let request = LinkRequest {
             order_id: "ORD-000007".into(),
+            idempotency_key: "ct-01J".into(),
             amount: Money::new(dec!(21.99), Currency::USD),
             description: "Steam Gift Card $20 — US".into(),
             email: "buyer@example.com".into(),

@@ -373,7 +373,6 @@ pub async fn follow(
             if let Err(e) = worker.work().await {
                 tracing::warn!(error = %e, "acting on relay events did not finish; tried again on the next event");
             }
-            work_pending = false;
         }
         let result = tokio::select! {
             () = &mut stop => return Ok(()),

@@ -86,6 +86,7 @@ impl Desk {
         let order = crate::orders::find(self.engine.db(), &id.to_string()).await?;
         let request = LinkRequest {
             order_id: order.public_id.clone(),
+            idempotency_key: order.client_order_id.clone(),
             amount: order.price,
             description: order.name.clone(),
             email: email.trim().to_string(),
