@@ -69,7 +69,10 @@ pub async fn follow(till: Arc<Till>) {
             return;
         }
     };
-    let outbox = match (DeliveryConfig::load(&db, secrets.clone()).await, till.vault().await) {
+    let outbox = match (
+        DeliveryConfig::load(&db, secrets.clone()).await,
+        till.vault().await,
+    ) {
         (Ok(config), Ok(vault)) => Some(Outbox::new(db.clone(), vault, config)),
         _ => None,
     };
@@ -79,7 +82,8 @@ pub async fn follow(till: Arc<Till>) {
     };
     tracing::info!(relay = %client.url(), "following the relay for remote payments");
     let feed = Feed::new(client, db);
-    if let Err(e) = relay::follow(&feed, &worker, Backoff::default(), std::future::pending()).await {
+    if let Err(e) = relay::follow(&feed, &worker, Backoff::default(), std::future::pending()).await
+    {
         tracing::error!(error = %e, "stopped following the relay");
     }
 }

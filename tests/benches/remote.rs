@@ -27,7 +27,10 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let flag = |name: &str, default: u64| -> anyhow::Result<u64> {
         match args.iter().position(|a| a == name) {
-            Some(i) => Ok(args.get(i + 1).with_context(|| format!("{name} N"))?.parse()?),
+            Some(i) => Ok(args
+                .get(i + 1)
+                .with_context(|| format!("{name} N"))?
+                .parse()?),
             None => Ok(default),
         }
     };
@@ -57,11 +60,17 @@ async fn run(events: usize, gap: Duration) -> anyhow::Result<()> {
     let stripe = StripeClient::new(&fakes.url, Redacted::new(harness::STRIPE_KEY.into()), None)?;
     let mut engine = Shop::engine_for(&shop.sandbox, &shop.db)?;
     engine.options.lease = Duration::from_secs(30);
-    let desk = Arc::new(Desk::new(Arc::new(engine), Providers::fixed(vec![Arc::new(stripe)])));
+    let desk = Arc::new(Desk::new(
+        Arc::new(engine),
+        Providers::fixed(vec![Arc::new(stripe)]),
+    ));
     let http = reqwest::Client::new();
 
     // The follow loop, as the app runs it.
-    let feed = Feed::new(RelayClient::new(&relay.url(), Redacted::new(relay.token.clone()))?, shop.db.clone());
+    let feed = Feed::new(
+        RelayClient::new(&relay.url(), Redacted::new(relay.token.clone()))?,
+        shop.db.clone(),
+    );
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let loop_desk = desk.clone();
     let follower = tokio::spawn(async move {
@@ -75,7 +84,15 @@ async fn run(events: usize, gap: Duration) -> anyhow::Result<()> {
     for (name, paced) in [("paced", true), ("burst", false)] {
         let mut orders: Vec<RemoteOrder> = Vec::with_capacity(events);
         for _ in 0..events {
-            let o = desk.open(SKU, "buyer@example.com", ProviderKind::Stripe, "bench", None).await?;
+            let o = desk
+                .open(
+                    SKU,
+                    "buyer@example.com",
+                    ProviderKind::Stripe,
+                    "bench",
+                    None,
+                )
+                .await?;
             fakes.set_stripe_status(&o.external_id, "paid");
             orders.push(o);
         }
@@ -91,9 +108,11 @@ async fn run(events: usize, gap: Duration) -> anyhow::Result<()> {
                 anyhow::ensure!(status == 200, "relay answered {status}");
                 tokio::time::sleep(gap).await;
             } else {
-                let (relay_url, endpoint, http) = (relay.url(), relay.stripe_endpoint.clone(), http.clone());
+                let (relay_url, endpoint, http) =
+                    (relay.url(), relay.stripe_endpoint.clone(), http.clone());
                 posts.push(tokio::spawn(async move {
-                    let sig = harness::stripe_signature(harness::STRIPE_WHSEC, harness::now_s(), &body);
+                    let sig =
+                        harness::stripe_signature(harness::STRIPE_WHSEC, harness::now_s(), &body);
                     http.post(format!("{relay_url}/in/{endpoint}"))
                         .header("content-type", "application/json")
                         .header("stripe-signature", sig)
@@ -114,7 +133,10 @@ async fn run(events: usize, gap: Duration) -> anyhow::Result<()> {
         let delivered_at = loop {
             let rows: Vec<(i64, Option<String>)> = sqlx::query_as(&format!(
                 "SELECT id, delivered_at FROM orders WHERE id IN ({}) ORDER BY id",
-                ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+                ids.iter()
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
             ))
             .fetch_all(shop.db.pool())
             .await?;
@@ -155,7 +177,11 @@ async fn run(events: usize, gap: Duration) -> anyhow::Result<()> {
         );
     }
     let counters = shop.sandbox.counters().await?;
-    println!("  supplier orders created: {} (expected {})", counters["orders_created"], 2 * events);
+    println!(
+        "  supplier orders created: {} (expected {})",
+        counters["orders_created"],
+        2 * events
+    );
     let _ = stop_tx.send(());
     follower.await??;
     Ok(())

@@ -69,7 +69,11 @@ impl FakeProviders {
             && let Some(v) = s.get_mut(id)
         {
             v["payment_status"] = json!(payment_status);
-            v["status"] = json!(if payment_status == "paid" { "complete" } else { "open" });
+            v["status"] = json!(if payment_status == "paid" {
+                "complete"
+            } else {
+                "open"
+            });
         }
     }
 
@@ -94,7 +98,10 @@ fn bearer_ok(headers: &HeaderMap, expected: &str) -> bool {
 }
 
 fn stripe_error(status: StatusCode, message: &str) -> (StatusCode, Json<Value>) {
-    (status, Json(json!({ "error": { "message": message, "type": "invalid_request_error" } })))
+    (
+        status,
+        Json(json!({ "error": { "message": message, "type": "invalid_request_error" } })),
+    )
 }
 
 async fn stripe_create(
@@ -137,7 +144,12 @@ async fn stripe_get(
     if !bearer_ok(&headers, &format!("Bearer {STRIPE_KEY}")) {
         return stripe_error(StatusCode::UNAUTHORIZED, "Invalid API Key provided");
     }
-    match ledger.sessions.lock().ok().and_then(|s| s.get(&id).cloned()) {
+    match ledger
+        .sessions
+        .lock()
+        .ok()
+        .and_then(|s| s.get(&id).cloned())
+    {
         Some(s) => (StatusCode::OK, Json(s)),
         None => stripe_error(StatusCode::NOT_FOUND, "No such checkout.session"),
     }
@@ -150,7 +162,10 @@ async fn btcpay_create(
     Json(body): Json<Value>,
 ) -> (StatusCode, Json<Value>) {
     if !bearer_ok(&headers, &format!("token {BTCPAY_KEY}")) || store != BTCPAY_STORE {
-        return (StatusCode::UNAUTHORIZED, Json(json!({ "message": "unauthenticated" })));
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "message": "unauthenticated" })),
+        );
     }
     let n = ledger.created.fetch_add(1, Ordering::SeqCst) + 1;
     let id = format!("inv_{n:04}");
@@ -172,11 +187,22 @@ async fn btcpay_get(
     Path((_store, id)): Path<(String, String)>,
 ) -> (StatusCode, Json<Value>) {
     if !bearer_ok(&headers, &format!("token {BTCPAY_KEY}")) {
-        return (StatusCode::UNAUTHORIZED, Json(json!({ "message": "unauthenticated" })));
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "message": "unauthenticated" })),
+        );
     }
-    match ledger.invoices.lock().ok().and_then(|s| s.get(&id).cloned()) {
+    match ledger
+        .invoices
+        .lock()
+        .ok()
+        .and_then(|s| s.get(&id).cloned())
+    {
         Some(s) => (StatusCode::OK, Json(s)),
-        None => (StatusCode::NOT_FOUND, Json(json!({ "message": "invoice not found" }))),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "message": "invoice not found" })),
+        ),
     }
 }
 
@@ -193,7 +219,10 @@ fn hmac_hex(secret: &str, parts: &[&[u8]]) -> String {
 /// `Stripe-Signature: t=…,v1=…`: HMAC-SHA256(secret, "{t}.{body}").
 pub fn stripe_signature(secret: &str, t: i64, body: &str) -> String {
     let t = t.to_string();
-    format!("t={t},v1={}", hmac_hex(secret, &[t.as_bytes(), b".", body.as_bytes()]))
+    format!(
+        "t={t},v1={}",
+        hmac_hex(secret, &[t.as_bytes(), b".", body.as_bytes()])
+    )
 }
 
 /// `BTCPay-Sig: sha256=…`: HMAC-SHA256(secret, body).
@@ -279,13 +308,25 @@ impl RelayServer {
         );
         let dir = tempfile::tempdir()?;
         let db_url = format!("sqlite://{}", dir.path().join("relay.db").display());
-        let shop = admin(&db_url, &["shop", "add", "--name", "Corner Digital", "--json"], "")?;
+        let shop = admin(
+            &db_url,
+            &["shop", "add", "--name", "Corner Digital", "--json"],
+            "",
+        )?;
         let shop_id = shop["shop_id"].as_str().unwrap_or_default().to_string();
         let token = shop["token"].as_str().unwrap_or_default().to_string();
         let endpoint = |provider: &str, secret: &str| -> anyhow::Result<String> {
             let v = admin(
                 &db_url,
-                &["endpoint", "add", "--shop", &shop_id, "--provider", provider, "--json"],
+                &[
+                    "endpoint",
+                    "add",
+                    "--shop",
+                    &shop_id,
+                    "--provider",
+                    provider,
+                    "--json",
+                ],
                 secret,
             )?;
             Ok(v["endpoint_id"].as_str().unwrap_or_default().to_string())
@@ -312,7 +353,15 @@ impl RelayServer {
     /// Starts serving (again) on `listen`.
     pub fn serve(&mut self, listen: &str) -> anyhow::Result<()> {
         let mut child = Command::new(relay_bin())
-            .args(["--db", &self.db_url(), "serve", "--listen", listen, "--rate", "0"])
+            .args([
+                "--db",
+                &self.db_url(),
+                "serve",
+                "--listen",
+                listen,
+                "--rate",
+                "0",
+            ])
             .env("CODETILL_RELAY_MASTER_KEY", MASTER_KEY)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
@@ -320,7 +369,10 @@ impl RelayServer {
             .stderr(Stdio::inherit())
             .spawn()?;
         let mut stdout = std::io::BufReader::new(
-            child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?,
+            child
+                .stdout
+                .take()
+                .ok_or_else(|| anyhow::anyhow!("no stdout"))?,
         );
         let mut line = String::new();
         stdout.read_line(&mut line)?;

@@ -46,7 +46,11 @@ impl Run {
 
 impl std::fmt::Debug for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
 
@@ -65,7 +69,11 @@ struct Shop {
 impl Shop {
     fn new() -> Shop {
         let bin = codetill_e2e::codetill_bin();
-        assert!(bin.exists(), "{} is missing: run `cargo build -p codetill-cli -p codetill-relay` first", bin.display());
+        assert!(
+            bin.exists(),
+            "{} is missing: run `cargo build -p codetill-cli -p codetill-relay` first",
+            bin.display()
+        );
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -107,7 +115,10 @@ impl Shop {
             .env("CODETILL_DATA_DIR", self.data_dir())
             .env("CODETILL_SUPPLIER_URL", self.sandbox.url())
             .env("CODETILL_SUPPLIER_KEY", codetill_e2e::KEY)
-            .env("CODETILL_VAULT_KEY_FILE", self.home.path().join("vault.hex"))
+            .env(
+                "CODETILL_VAULT_KEY_FILE",
+                self.home.path().join("vault.hex"),
+            )
             .env("CODETILL_STAFF", "asha")
             .env("CODETILL_RELAY_URL", &self.relay_url)
             .env("CODETILL_RELAY_TOKEN", &self.relay.token)
@@ -123,7 +134,16 @@ impl Shop {
     }
 
     fn remote_new(&self, provider: &str) -> Value {
-        let run = self.run(&["remote", "new", SKU, "--email", BUYER, "--provider", provider, "--json"]);
+        let run = self.run(&[
+            "remote",
+            "new",
+            SKU,
+            "--email",
+            BUYER,
+            "--provider",
+            provider,
+            "--json",
+        ]);
         assert_eq!(run.code, 0, "{run:?}");
         run.json()
     }
@@ -133,7 +153,10 @@ impl Shop {
     }
 
     fn post_stripe(&self, body: &str) {
-        let status = self.rt.block_on(self.relay.post_stripe(&self.http, body)).unwrap();
+        let status = self
+            .rt
+            .block_on(self.relay.post_stripe(&self.http, body))
+            .unwrap();
         assert_eq!(status, 200, "the relay refused the webhook");
     }
 
@@ -151,7 +174,9 @@ impl Shop {
     }
 
     fn orders_created(&self) -> u64 {
-        self.rt.block_on(self.sandbox.counters()).unwrap()["orders_created"].as_u64().unwrap()
+        self.rt.block_on(self.sandbox.counters()).unwrap()["orders_created"]
+            .as_u64()
+            .unwrap()
     }
 
     fn rows(&self, query: &str) -> Vec<Vec<String>> {
@@ -168,7 +193,12 @@ impl Shop {
                             r.try_get::<Option<String>, _>(i)
                                 .ok()
                                 .flatten()
-                                .or_else(|| r.try_get::<Option<i64>, _>(i).ok().flatten().map(|n| n.to_string()))
+                                .or_else(|| {
+                                    r.try_get::<Option<i64>, _>(i)
+                                        .ok()
+                                        .flatten()
+                                        .map(|n| n.to_string())
+                                })
                                 .unwrap_or_default()
                         })
                         .collect()
@@ -194,24 +224,49 @@ impl Shop {
 }
 
 fn session_id(order: &Value) -> String {
-    order["payment_url"].as_str().unwrap().rsplit('/').next().unwrap().to_string()
+    order["payment_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 #[test]
 fn a_stripe_payment_delivers_the_code_to_the_buyer() {
     let shop = Shop::new();
-    let run = shop.run(&["remote", "new", SKU, "--email", BUYER, "--provider", "stripe"]);
+    let run = shop.run(&[
+        "remote",
+        "new",
+        SKU,
+        "--email",
+        BUYER,
+        "--provider",
+        "stripe",
+    ]);
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("https://checkout.stripe.test/c/pay/cs_test_0001"), "{run:?}");
-    assert!(run.stdout.contains('▀') || run.stdout.contains('▄'), "no QR code drawn: {run:?}");
+    assert!(
+        run.stdout
+            .contains("https://checkout.stripe.test/c/pay/cs_test_0001"),
+        "{run:?}"
+    );
+    assert!(
+        run.stdout.contains('▀') || run.stdout.contains('▄'),
+        "no QR code drawn: {run:?}"
+    );
     let order = shop.order("ORD-000001");
     assert_eq!(order["status"], "quoted");
     let session = shop.fakes.session("cs_test_0001").unwrap();
     assert_eq!(session["client_reference_id"], "ORD-000001");
     assert_eq!(session["metadata"]["order_id"], "ORD-000001");
-    let price_minor = (order["price"].as_str().unwrap().parse::<f64>().unwrap() * 100.0).round() as i64;
+    let price_minor =
+        (order["price"].as_str().unwrap().parse::<f64>().unwrap() * 100.0).round() as i64;
     assert_eq!(session["amount_total"], price_minor);
-    assert_eq!(session["currency"], order["currency"].as_str().unwrap().to_lowercase());
+    assert_eq!(
+        session["currency"],
+        order["currency"].as_str().unwrap().to_lowercase()
+    );
 
     // Nothing is bought for an unpaid link, however often the till pulls.
     let idle = shop.pull();
@@ -234,17 +289,39 @@ fn a_stripe_payment_delivers_the_code_to_the_buyer() {
     assert_eq!(order["paid"]["reference"], "cs_test_0001");
     assert_eq!(order["paid"]["staff"], "remote");
     assert_eq!(order["email"], BUYER);
-    let revealed = shop.run(&["order", "ORD-000001", "--reveal", "--reason", "test", "--json"]);
+    let revealed = shop.run(&[
+        "order",
+        "ORD-000001",
+        "--reveal",
+        "--reason",
+        "test",
+        "--json",
+    ]);
     assert_eq!(revealed.code, 0, "{revealed:?}");
-    assert!(!revealed.json()["codes"][0]["code"].as_str().unwrap().is_empty());
+    assert!(
+        !revealed.json()["codes"][0]["code"]
+            .as_str()
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(shop.orders_created(), 1);
     // The code's email waits in the outbox (no mail server here).
     let mail = shop.rows("SELECT kind, destination, status FROM outbox");
-    assert_eq!(mail, vec![vec!["email".to_string(), BUYER.to_string(), "queued".to_string()]]);
+    assert_eq!(
+        mail,
+        vec![vec![
+            "email".to_string(),
+            BUYER.to_string(),
+            "queued".to_string()
+        ]]
+    );
     // The relay was told.
     let status = shop.relay_status();
     assert_eq!(status["acked_cursor"], status["head_cursor"]);
-    assert_eq!(shop.rows("SELECT status FROM relay_inbox"), vec![vec!["processed".to_string()]]);
+    assert_eq!(
+        shop.rows("SELECT status FROM relay_inbox"),
+        vec![vec!["processed".to_string()]]
+    );
 }
 
 #[test]
@@ -254,10 +331,19 @@ fn a_settled_btcpay_invoice_delivers_the_code() {
     assert_eq!(order["provider"], "btcpay");
     assert_eq!(order["status"], "quoted");
     assert_eq!(order["order_id"], "ORD-000001");
-    let invoice = order["payment_url"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+    let invoice = order["payment_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
     shop.fakes.set_btcpay_status(&invoice, "Settled");
     let body = remote::btcpay_settled("dlv_1", &invoice, "ORD-000001");
-    let status = shop.rt.block_on(shop.relay.post_btcpay(&shop.http, &body)).unwrap();
+    let status = shop
+        .rt
+        .block_on(shop.relay.post_btcpay(&shop.http, &body))
+        .unwrap();
     assert_eq!(status, 200);
     let pull = shop.pull();
     assert_eq!(pull.code, 0, "{pull:?}");
@@ -271,16 +357,26 @@ fn a_settled_btcpay_invoice_delivers_the_code() {
 
 /// A proxy in front of the relay that cuts the connection when the till sends its
 /// acknowledgement, as a crash between the inbox commit and the ack would leave it.
-fn ack_cutting_proxy(rt: &tokio::runtime::Runtime, upstream: std::net::SocketAddr, cut: Arc<AtomicBool>) -> String {
+fn ack_cutting_proxy(
+    rt: &tokio::runtime::Runtime,
+    upstream: std::net::SocketAddr,
+    cut: Arc<AtomicBool>,
+) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     rt.spawn(async move {
         loop {
-            let Ok((client, _)) = listener.accept().await else { return };
+            let Ok((client, _)) = listener.accept().await else {
+                return;
+            };
             let cut = cut.clone();
             tokio::spawn(async move {
-                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else { return };
+                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                    return;
+                };
                 let (mut cr, mut cw) = client.into_split();
                 let (mut sr, mut sw) = server.into_split();
                 let up = async move {
@@ -345,8 +441,14 @@ fn an_event_delivered_again_is_acted_on_once() {
     assert_eq!(report["duplicates"], 1, "{report}");
     assert_eq!(report["paid"], json!([]));
     assert_eq!(shop.orders_created(), 1);
-    assert_eq!(shop.rows("SELECT count(*) FROM payments"), vec![vec!["1".to_string()]]);
-    assert_eq!(shop.rows("SELECT count(*) FROM relay_inbox"), vec![vec!["1".to_string()]]);
+    assert_eq!(
+        shop.rows("SELECT count(*) FROM payments"),
+        vec![vec!["1".to_string()]]
+    );
+    assert_eq!(
+        shop.rows("SELECT count(*) FROM relay_inbox"),
+        vec![vec!["1".to_string()]]
+    );
     // A relay restarted on the same store serves the till as before.
     shop.relay.stop();
     shop.relay.serve("127.0.0.1:0").unwrap();
@@ -389,12 +491,26 @@ fn doubtful_payments_are_held_for_review_and_nothing_is_bought() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|h| (h["event_id"].as_str().unwrap().to_string(), h["reason"].as_str().unwrap().to_string()))
+        .map(|h| {
+            (
+                h["event_id"].as_str().unwrap().to_string(),
+                h["reason"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     assert_eq!(held.len(), 3, "{report}");
-    assert!(held[0].0 == "evt_unknown" && held[0].1.contains("no order of this till"), "{held:?}");
-    assert!(held[1].0 == "evt_short" && held[1].1.contains("priced"), "{held:?}");
-    assert!(held[2].0 == "evt_claimed" && held[2].1.contains("not paid"), "{held:?}");
+    assert!(
+        held[0].0 == "evt_unknown" && held[0].1.contains("no order of this till"),
+        "{held:?}"
+    );
+    assert!(
+        held[1].0 == "evt_short" && held[1].1.contains("priced"),
+        "{held:?}"
+    );
+    assert!(
+        held[2].0 == "evt_claimed" && held[2].1.contains("not paid"),
+        "{held:?}"
+    );
     assert!(pull.stderr.contains("HELD FOR REVIEW"), "{pull:?}");
     assert_eq!(shop.orders_created(), 0);
     for id in ["ORD-000001", "ORD-000002", "ORD-000003"] {
@@ -419,7 +535,13 @@ fn doubtful_payments_are_held_for_review_and_nothing_is_bought() {
     assert_eq!(pull.code, 0, "{pull:?}");
     let report = pull.json();
     assert_eq!(report["paid"], json!([]));
-    assert!(report["held"][0]["reason"].as_str().unwrap().contains("already delivered"), "{report}");
+    assert!(
+        report["held"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("already delivered"),
+        "{report}"
+    );
     assert_eq!(shop.orders_created(), 1);
     assert_eq!(
         shop.rows("SELECT status, count(*) FROM relay_inbox GROUP BY status ORDER BY status"),
@@ -443,9 +565,18 @@ fn a_relay_that_is_down_fails_the_pull_and_changes_nothing() {
     assert_eq!(pull.code, 1, "{pull:?}");
     assert!(pull.stderr.contains("cannot be reached"), "{pull:?}");
     assert!(pull.stderr.contains("nothing was taken"), "{pull:?}");
-    assert_eq!(shop.rows("SELECT id, status, updated_at FROM orders"), before);
-    assert_eq!(shop.rows("SELECT count(*) FROM relay_inbox"), vec![vec!["0".to_string()]]);
-    assert_eq!(shop.rows("SELECT count(*) FROM relay_cursor"), vec![vec!["0".to_string()]]);
+    assert_eq!(
+        shop.rows("SELECT id, status, updated_at FROM orders"),
+        before
+    );
+    assert_eq!(
+        shop.rows("SELECT count(*) FROM relay_inbox"),
+        vec![vec!["0".to_string()]]
+    );
+    assert_eq!(
+        shop.rows("SELECT count(*) FROM relay_cursor"),
+        vec![vec!["0".to_string()]]
+    );
     assert_eq!(shop.orders_created(), 0);
     // Back up (on another port: the till follows its setting): the event goes through.
     shop.relay.serve("127.0.0.1:0").unwrap();
@@ -459,16 +590,55 @@ fn a_relay_that_is_down_fails_the_pull_and_changes_nothing() {
 fn bad_input_to_remote_new_exits_2_and_changes_nothing() {
     let shop = Shop::new();
     for (args, needle) in [
-        (vec!["remote", "new", "NO-SUCH-SKU", "--email", BUYER, "--provider", "stripe"], "unknown sku"),
-        (vec!["remote", "new", SKU, "--email", "not-an-address", "--provider", "stripe"], "not an email"),
-        (vec!["remote", "new", SKU, "--email", BUYER, "--provider", "paypal"], "paypal"),
-        (vec!["remote", "new", SKU, "--provider", "stripe"], "--email"),
+        (
+            vec![
+                "remote",
+                "new",
+                "NO-SUCH-SKU",
+                "--email",
+                BUYER,
+                "--provider",
+                "stripe",
+            ],
+            "unknown sku",
+        ),
+        (
+            vec![
+                "remote",
+                "new",
+                SKU,
+                "--email",
+                "not-an-address",
+                "--provider",
+                "stripe",
+            ],
+            "not an email",
+        ),
+        (
+            vec![
+                "remote",
+                "new",
+                SKU,
+                "--email",
+                BUYER,
+                "--provider",
+                "paypal",
+            ],
+            "paypal",
+        ),
+        (
+            vec!["remote", "new", SKU, "--provider", "stripe"],
+            "--email",
+        ),
     ] {
         let run = shop.run(&args);
         assert_eq!(run.code, 2, "{args:?}: {run:?}");
         assert!(run.stderr.contains(needle), "{args:?}: {run:?}");
     }
-    assert_eq!(shop.rows("SELECT count(*) FROM orders"), vec![vec!["0".to_string()]]);
+    assert_eq!(
+        shop.rows("SELECT count(*) FROM orders"),
+        vec![vec!["0".to_string()]]
+    );
     assert_eq!(shop.fakes.created(), 0);
     assert_eq!(shop.orders_created(), 0);
 }

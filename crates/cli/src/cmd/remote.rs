@@ -250,7 +250,10 @@ async fn follow(ctx: &Context) -> anyhow::Result<()> {
     let client = relay::configured(&db, ctx.secrets())
         .await
         .map_err(relay_error)?;
-    eprintln!("codetill: following the relay at {}; Ctrl-C stops", client.url());
+    eprintln!(
+        "codetill: following the relay at {}; Ctrl-C stops",
+        client.url()
+    );
     let feed = Feed::new(client, db.clone());
     let worker = Worker {
         ctx,

@@ -22,8 +22,8 @@ pub use fulfil::{FulfilOptions, Outcome};
 pub use model::{Failure, Order, Payment, PaymentMethod, Refund, RevealedCode, Tender};
 pub use quote::{Quote, Refusal, forget_balance, quote};
 pub use state::OrderStatus;
-pub(crate) use store::{read_codes, record_payment_in};
 pub use store::{OrderFilter, find, list, open_order_ids, record_refund, reveal};
+pub(crate) use store::{read_codes, record_payment_in};
 
 use crate::catalog::CatalogError;
 use crate::db::{Db, DbError, now_text};

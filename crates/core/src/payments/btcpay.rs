@@ -34,11 +34,17 @@ struct Invoice {
 }
 
 fn id_ok(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 impl BtcpayClient {
-    pub fn new(url: &str, store: &str, key: Redacted<String>) -> Result<BtcpayClient, PaymentError> {
+    pub fn new(
+        url: &str,
+        store: &str,
+        key: Redacted<String>,
+    ) -> Result<BtcpayClient, PaymentError> {
         let not = |message: String| PaymentError::NotConfigured {
             provider: KIND,
             message,
@@ -103,10 +109,12 @@ impl PaymentProvider for BtcpayClient {
             .await
             .map_err(|e| transport(KIND, &e))?;
         let invoice = self.invoice(response).await?;
-        let url = invoice.checkout_link.ok_or_else(|| PaymentError::Unreadable {
-            provider: KIND,
-            message: format!("invoice {} has no checkoutLink", invoice.id),
-        })?;
+        let url = invoice
+            .checkout_link
+            .ok_or_else(|| PaymentError::Unreadable {
+                provider: KIND,
+                message: format!("invoice {} has no checkoutLink", invoice.id),
+            })?;
         Ok(PaymentLink {
             external_id: invoice.id,
             url,

@@ -231,8 +231,7 @@ pub async fn provider(
             let key = secret(secrets, names::STRIPE_KEY).await?.ok_or_else(|| {
                 PaymentError::NotConfigured {
                     provider: kind,
-                    message: "no API key: set CODETILL_STRIPE_KEY or put it in the keyring"
-                        .into(),
+                    message: "no API key: set CODETILL_STRIPE_KEY or put it in the keyring".into(),
                 }
             })?;
             let success_url = settings::get(db.pool(), STRIPE_SUCCESS_URL).await?;
@@ -249,9 +248,9 @@ pub async fn provider(
             let store = env_or_setting(db, "CODETILL_BTCPAY_STORE", BTCPAY_STORE)
                 .await?
                 .ok_or_else(|| not("no store id: set CODETILL_BTCPAY_STORE"))?;
-            let key = secret(secrets, names::BTCPAY_KEY)
-                .await?
-                .ok_or_else(|| not("no API key: set CODETILL_BTCPAY_KEY or put it in the keyring"))?;
+            let key = secret(secrets, names::BTCPAY_KEY).await?.ok_or_else(|| {
+                not("no API key: set CODETILL_BTCPAY_KEY or put it in the keyring")
+            })?;
             Ok(Arc::new(BtcpayClient::new(&url, &store, key)?))
         }
     }

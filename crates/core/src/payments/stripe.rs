@@ -75,7 +75,10 @@ impl StripeClient {
 }
 
 /// The form body of a checkout session for one unit of `request`.
-pub fn session_form(request: &LinkRequest, success_url: Option<&str>) -> Result<String, PaymentError> {
+pub fn session_form(
+    request: &LinkRequest,
+    success_url: Option<&str>,
+) -> Result<String, PaymentError> {
     let minor = request
         .amount
         .to_minor()
@@ -131,7 +134,11 @@ impl PaymentProvider for StripeClient {
     }
 
     async fn payment(&self, external_id: &str) -> Result<ProviderPayment, PaymentError> {
-        if external_id.is_empty() || !external_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        if external_id.is_empty()
+            || !external_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
             return Err(PaymentError::BadInput(format!(
                 "{external_id:?} is not a checkout session id"
             )));

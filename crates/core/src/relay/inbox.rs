@@ -192,6 +192,12 @@ mod tests {
         assert_eq!(pending(&db, 10).await.unwrap().len(), 2);
         assert_eq!(position(&db).await.unwrap().cursor, 2);
         set_acked(&db, 2).await.unwrap();
-        assert_eq!(position(&db).await.unwrap(), Position { cursor: 2, acked: 2 });
+        assert_eq!(
+            position(&db).await.unwrap(),
+            Position {
+                cursor: 2,
+                acked: 2
+            }
+        );
     }
 }

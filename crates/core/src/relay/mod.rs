@@ -171,7 +171,12 @@ impl RelayClient {
     }
 
     /// `GET /v1/events`; `wait` seconds of long-poll (0 answers at once).
-    pub async fn events(&self, after: i64, limit: u32, wait: u64) -> Result<EventsPage, RelayError> {
+    pub async fn events(
+        &self,
+        after: i64,
+        limit: u32,
+        wait: u64,
+    ) -> Result<EventsPage, RelayError> {
         let response = self
             .http
             .get(self.endpoint("v1/events")?)
@@ -269,7 +274,10 @@ impl Feed {
     /// error: the events are ours already.
     pub async fn pull_page(&self, wait: u64) -> Result<PageReport, RelayError> {
         let position = inbox::position(&self.db).await?;
-        let page = self.client.events(position.cursor, PAGE_LIMIT, wait).await?;
+        let page = self
+            .client
+            .events(position.cursor, PAGE_LIMIT, wait)
+            .await?;
         let mut report = PageReport {
             received: u32::try_from(page.events.len()).unwrap_or(u32::MAX),
             cursor: position.cursor,
@@ -369,10 +377,8 @@ pub async fn follow(
     let mut work_pending = true;
     let mut failures = 0u32;
     loop {
-        if work_pending {
-            if let Err(e) = worker.work().await {
-                tracing::warn!(error = %e, "acting on relay events did not finish; tried again on the next event");
-            }
+        if work_pending && let Err(e) = worker.work().await {
+            tracing::warn!(error = %e, "acting on relay events did not finish; tried again on the next event");
         }
         let result = tokio::select! {
             () = &mut stop => return Ok(()),
@@ -390,7 +396,7 @@ pub async fn follow(
             Err(e) if e.is_transient() || matches!(e, RelayError::Db(_)) => {
                 failures += 1;
                 let wait = backoff.next_wait();
-                if failures == 1 || failures % 10 == 0 {
+                if failures == 1 || failures.is_multiple_of(10) {
                     tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "relay not available");
                 }
                 tokio::select! {

@@ -62,8 +62,14 @@ impl ActReport {
 }
 
 enum Verdict {
-    Pay { order: Order, reference: String },
-    Hold { order: Option<Order>, reason: String },
+    Pay {
+        order: Order,
+        reference: String,
+    },
+    Hold {
+        order: Option<Order>,
+        reason: String,
+    },
     Ignore(String),
     /// The provider could not be asked now: the row stays `new`.
     Later(String),
@@ -73,14 +79,23 @@ pub(super) async fn work(engine: &Engine, providers: &Providers) -> Result<ActRe
     let mut report = ActReport::default();
     // One pass over what is there now; events arriving meanwhile wait for the next.
     for event in inbox::pending(engine.db(), 10_000).await? {
-        let order_ref = match events::read(&event.provider, event.event_type.as_deref(), &event.payload) {
-            Reading::Paid(claim) => claim.order_ref.clone(),
-            _ => None,
-        };
+        let order_ref =
+            match events::read(&event.provider, event.event_type.as_deref(), &event.payload) {
+                Reading::Paid(claim) => claim.order_ref.clone(),
+                _ => None,
+            };
         match judge(engine, providers, &event).await? {
             Verdict::Ignore(reason) => {
                 let mut tx = engine.db().begin_write().await?;
-                inbox::close(&mut tx, event.id, "ignored", Some(&reason), None, &now_text()).await?;
+                inbox::close(
+                    &mut tx,
+                    event.id,
+                    "ignored",
+                    Some(&reason),
+                    None,
+                    &now_text(),
+                )
+                .await?;
                 tx.commit().await.map_err(DbError::from)?;
                 report.ignored += 1;
             }
@@ -89,7 +104,14 @@ pub(super) async fn work(engine: &Engine, providers: &Providers) -> Result<ActRe
                 report.waiting.push(event.event_id.clone());
             }
             Verdict::Hold { order, reason } => {
-                hold(engine, &event, order.as_ref(), order_ref.as_deref(), &reason).await?;
+                hold(
+                    engine,
+                    &event,
+                    order.as_ref(),
+                    order_ref.as_deref(),
+                    &reason,
+                )
+                .await?;
                 report.held.push(Held {
                     provider: event.provider.clone(),
                     event_id: event.event_id.clone(),
@@ -119,7 +141,9 @@ pub(super) async fn work(engine: &Engine, providers: &Providers) -> Result<ActRe
                         report.delivered_ids.push(order.id);
                     }
                     Outcome::RefundDue { .. } => report.refund_due.push(order.public_id.clone()),
-                    Outcome::Open { .. } | Outcome::Busy => report.open.push(order.public_id.clone()),
+                    Outcome::Open { .. } | Outcome::Busy => {
+                        report.open.push(order.public_id.clone())
+                    }
                 }
             }
         }
@@ -128,17 +152,22 @@ pub(super) async fn work(engine: &Engine, providers: &Providers) -> Result<ActRe
 }
 
 /// Every check an event must pass before its order is paid.
-async fn judge(engine: &Engine, providers: &Providers, event: &InboxEvent) -> Result<Verdict, RemoteError> {
-    let claim: PaidClaim = match events::read(&event.provider, event.event_type.as_deref(), &event.payload) {
-        Reading::Paid(c) => c,
-        Reading::Ignored(reason) => return Ok(Verdict::Ignore(reason)),
-        Reading::Unreadable(reason) => {
-            return Ok(Verdict::Hold {
-                order: None,
-                reason: format!("unreadable payment event: {reason}"),
-            });
-        }
-    };
+async fn judge(
+    engine: &Engine,
+    providers: &Providers,
+    event: &InboxEvent,
+) -> Result<Verdict, RemoteError> {
+    let claim: PaidClaim =
+        match events::read(&event.provider, event.event_type.as_deref(), &event.payload) {
+            Reading::Paid(c) => c,
+            Reading::Ignored(reason) => return Ok(Verdict::Ignore(reason)),
+            Reading::Unreadable(reason) => {
+                return Ok(Verdict::Hold {
+                    order: None,
+                    reason: format!("unreadable payment event: {reason}"),
+                });
+            }
+        };
     let hold = |order: Option<&Order>, reason: String| {
         Ok(Verdict::Hold {
             order: order.cloned(),
@@ -146,7 +175,10 @@ async fn judge(engine: &Engine, providers: &Providers, event: &InboxEvent) -> Re
         })
     };
     if claim.provider == crate::payments::ProviderKind::Stripe
-        && claim.payment_status.as_deref().is_some_and(|s| s == "unpaid")
+        && claim
+            .payment_status
+            .as_deref()
+            .is_some_and(|s| s == "unpaid")
     {
         // Delayed methods (bank debits) complete the session before the money
         // arrives; `checkout.session.async_payment_succeeded` follows when it does.
@@ -159,10 +191,18 @@ async fn judge(engine: &Engine, providers: &Providers, event: &InboxEvent) -> Re
     };
     let order = match find_remote(engine, order_ref).await? {
         Some(o) => o,
-        None => return hold(None, format!("the event names {order_ref:?}, which is no order of this till")),
+        None => {
+            return hold(
+                None,
+                format!("the event names {order_ref:?}, which is no order of this till"),
+            );
+        }
     };
     if order.channel != "remote" {
-        return hold(Some(&order), format!("{} is a counter sale, not a remote order", order.public_id));
+        return hold(
+            Some(&order),
+            format!("{} is a counter sale, not a remote order", order.public_id),
+        );
     }
     let link: Option<(String, String)> =
         sqlx::query_as("SELECT provider, external_id FROM payment_links WHERE order_id = ?1")
@@ -181,7 +221,12 @@ async fn judge(engine: &Engine, providers: &Providers, event: &InboxEvent) -> Re
                 ),
             );
         }
-        None => return hold(Some(&order), format!("{} has no payment link", order.public_id)),
+        None => {
+            return hold(
+                Some(&order),
+                format!("{} has no payment link", order.public_id),
+            );
+        }
     }
     if order.status != OrderStatus::Quoted {
         return hold(
@@ -213,13 +258,19 @@ async fn judge(engine: &Engine, providers: &Providers, event: &InboxEvent) -> Re
         Ok(p) => p,
         Err(e @ PaymentError::Unavailable { .. }) => return Ok(Verdict::Later(e.to_string())),
         Err(e) => {
-            return hold(Some(&order), format!("{} could not confirm the payment: {e}", claim.provider));
+            return hold(
+                Some(&order),
+                format!("{} could not confirm the payment: {e}", claim.provider),
+            );
         }
     };
     if !seen.paid {
         return hold(
             Some(&order),
-            format!("{} says {} is {:?}, not paid", claim.provider, claim.external_id, seen.status),
+            format!(
+                "{} says {} is {:?}, not paid",
+                claim.provider, claim.external_id, seen.status
+            ),
         );
     }
     // Decimal equality is by value: 21.990 is 21.99.
@@ -229,16 +280,24 @@ async fn judge(engine: &Engine, providers: &Providers, event: &InboxEvent) -> Re
             format!(
                 "{} reports {} paid for {} priced {}",
                 claim.provider,
-                seen.amount.map_or_else(|| "no amount".to_string(), |a| a.to_string()),
+                seen.amount
+                    .map_or_else(|| "no amount".to_string(), |a| a.to_string()),
                 order.public_id,
                 order.price
             ),
         );
     }
-    if seen.order_ref.as_deref().is_some_and(|r| !r.eq_ignore_ascii_case(&order.public_id)) {
+    if seen
+        .order_ref
+        .as_deref()
+        .is_some_and(|r| !r.eq_ignore_ascii_case(&order.public_id))
+    {
         return hold(
             Some(&order),
-            format!("{} says {} is for {:?}", claim.provider, claim.external_id, seen.order_ref),
+            format!(
+                "{} says {} is for {:?}",
+                claim.provider, claim.external_id, seen.order_ref
+            ),
         );
     }
     Ok(Verdict::Pay {
@@ -271,7 +330,12 @@ enum Paid {
 }
 
 /// The payment and the event's processing, in one transaction.
-async fn pay(engine: &Engine, event: &InboxEvent, order: &Order, reference: &str) -> Result<Paid, RemoteError> {
+async fn pay(
+    engine: &Engine,
+    event: &InboxEvent,
+    order: &Order,
+    reference: &str,
+) -> Result<Paid, RemoteError> {
     let now = now_text();
     let mut tx = engine.db().begin_write().await?;
     if !inbox::close(&mut tx, event.id, "processed", None, Some(order.id), &now).await? {
@@ -312,7 +376,16 @@ async fn hold(
 ) -> Result<(), RemoteError> {
     let now = now_text();
     let mut tx = engine.db().begin_write().await?;
-    if !inbox::close(&mut tx, event.id, "held", Some(reason), order.map(|o| o.id), &now).await? {
+    if !inbox::close(
+        &mut tx,
+        event.id,
+        "held",
+        Some(reason),
+        order.map(|o| o.id),
+        &now,
+    )
+    .await?
+    {
         return Ok(());
     }
     let message = format!(

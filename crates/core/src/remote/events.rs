@@ -41,7 +41,9 @@ pub fn read(provider: &str, event_type: Option<&str>, payload: &str) -> Reading 
             let Some(id) = text(&json, "/data/object/id") else {
                 return Reading::Unreadable("no data.object.id (checkout session)".into());
             };
-            let amount = json.pointer("/data/object/amount_total").and_then(Value::as_i64);
+            let amount = json
+                .pointer("/data/object/amount_total")
+                .and_then(Value::as_i64);
             let currency = text(&json, "/data/object/currency");
             Reading::Paid(PaidClaim {
                 provider: ProviderKind::Stripe,
@@ -78,7 +80,11 @@ mod tests {
         let payload = json!({"id": "evt_1", "type": "checkout.session.completed", "data": {"object": {
             "id": "cs_test_1", "client_reference_id": "ORD-000001", "amount_total": 2199,
             "currency": "usd", "payment_status": "paid"}}});
-        let r = read("stripe", Some("checkout.session.completed"), &payload.to_string());
+        let r = read(
+            "stripe",
+            Some("checkout.session.completed"),
+            &payload.to_string(),
+        );
         assert_eq!(
             r,
             Reading::Paid(PaidClaim {
@@ -105,9 +111,16 @@ mod tests {
             read("btcpay", Some("InvoiceCreated"), &payload.to_string()),
             Reading::Ignored(_)
         ));
-        assert!(matches!(read("razorpay", Some("payment.captured"), "{}"), Reading::Ignored(_)));
         assert!(matches!(
-            read("stripe", Some("checkout.session.completed"), "{\"data\":{}}"),
+            read("razorpay", Some("payment.captured"), "{}"),
+            Reading::Ignored(_)
+        ));
+        assert!(matches!(
+            read(
+                "stripe",
+                Some("checkout.session.completed"),
+                "{\"data\":{}}"
+            ),
             Reading::Unreadable(_)
         ));
     }

@@ -150,7 +150,8 @@ impl crate::relay::InboxWorker for Desk {
 /// `url` as a QR code drawn with Unicode half blocks for a terminal. Light modules are
 /// the drawn ones, which reads right on the usual dark terminal background.
 pub fn terminal_qr(url: &str) -> Option<String> {
-    let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M).ok()?;
+    let code =
+        qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M).ok()?;
     Some(
         code.render::<qrcode::render::unicode::Dense1x2>()
             .dark_color(qrcode::render::unicode::Dense1x2::Light)
