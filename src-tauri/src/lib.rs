@@ -19,6 +19,7 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod recovery;
+pub mod relay;
 pub mod state;
 #[cfg(test)]
 mod testing;
@@ -130,6 +131,10 @@ pub fn run() -> ExitCode {
                 tokio::time::sleep(recovery::EVERY).await;
             }
         });
+        // Remote payments from the relay, when one is configured.
+        tauri::async_runtime::spawn(relay::follow(
+            app.handle().state::<AppState>().shop().clone(),
+        ));
         // At start, then every minute: finish open orders (the shop's, and a running
         // demo's); alert refunds that fell due.
         tauri::async_runtime::spawn(async move {

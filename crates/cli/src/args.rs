@@ -59,6 +59,12 @@ pub enum Command {
     /// Queued emails and print jobs.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Payment events from the relay.
+    #[command(subcommand)]
+    Relay(RelayCommand),
+    /// Remote sales: an order the buyer pays through a payment link.
+    #[command(subcommand)]
+    Remote(RemoteCommand),
     /// Run the sandbox supplier in the foreground.
     Sandbox(codetill_sandbox::SandboxArgs),
 }
@@ -236,4 +242,40 @@ pub struct OutboxListArgs {
     pub status: Option<String>,
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub limit: u32,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RelayCommand {
+    /// Take payment events from the relay (CODETILL_RELAY_URL, CODETILL_RELAY_TOKEN)
+    /// and act on them: pay and fulfil remote orders, hold the doubtful for review.
+    Pull {
+        /// Keep following (long-poll), reconnecting while the relay is away; Ctrl-C stops.
+        #[arg(long)]
+        follow: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ProviderArg {
+    Stripe,
+    Btcpay,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RemoteCommand {
+    /// Quote SKU live, open an order awaiting payment and make its payment link.
+    New(RemoteNewArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RemoteNewArgs {
+    pub sku: String,
+    /// The buyer's email: the code is sent there once paid.
+    #[arg(long)]
+    pub email: String,
+    /// Who makes the payment link.
+    #[arg(long, value_enum)]
+    pub provider: ProviderArg,
+    #[arg(long, env = "CODETILL_STAFF")]
+    pub staff: Option<String>,
 }

@@ -53,10 +53,13 @@ pub enum AlertKind {
     EmailFailed,
     /// Written by the delivery outbox: a receipt that could not be printed.
     PrintFailed,
+    /// Written by remote sales: a payment event held for review (unknown order,
+    /// wrong amount, second payment, not paid at the provider).
+    PaymentHeld,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 7] = [
+    pub const ALL: [AlertKind; 8] = [
         AlertKind::BalanceLow,
         AlertKind::SupplierUnreachable,
         AlertKind::PriceDrift,
@@ -64,6 +67,7 @@ impl AlertKind {
         AlertKind::RefundDue,
         AlertKind::EmailFailed,
         AlertKind::PrintFailed,
+        AlertKind::PaymentHeld,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -75,6 +79,7 @@ impl AlertKind {
             AlertKind::RefundDue => "refund_due",
             AlertKind::EmailFailed => "email_failed",
             AlertKind::PrintFailed => "print_failed",
+            AlertKind::PaymentHeld => "payment_held",
         }
     }
 
@@ -92,6 +97,7 @@ impl AlertKind {
             AlertKind::RefundDue => "Refund due",
             AlertKind::EmailFailed => "Email not sent",
             AlertKind::PrintFailed => "Receipt not printed",
+            AlertKind::PaymentHeld => "Payment held for review",
         }
     }
 }

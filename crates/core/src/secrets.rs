@@ -22,12 +22,16 @@ pub mod names {
     pub const RELAY_TOKEN: &str = "relay-token";
     pub const VAULT_KEY: &str = "vault-key";
     pub const SMTP_PASSWORD: &str = "smtp-password";
+    pub const STRIPE_KEY: &str = "stripe-key";
+    pub const BTCPAY_KEY: &str = "btcpay-key";
 
     pub fn env_var(name: &str) -> Option<&'static str> {
         match name {
             SUPPLIER_KEY => Some("CODETILL_SUPPLIER_KEY"),
             RELAY_TOKEN => Some("CODETILL_RELAY_TOKEN"),
             SMTP_PASSWORD => Some("CODETILL_SMTP_PASSWORD"),
+            STRIPE_KEY => Some("CODETILL_STRIPE_KEY"),
+            BTCPAY_KEY => Some("CODETILL_BTCPAY_KEY"),
             _ => None,
         }
     }

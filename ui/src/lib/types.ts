@@ -334,7 +334,8 @@ export type AlertKind =
   | 'order_failed'
   | 'refund_due'
   | 'email_failed'
-  | 'print_failed';
+  | 'print_failed'
+  | 'payment_held';
 
 export interface Alert {
   id: number;

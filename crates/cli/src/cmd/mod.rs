@@ -6,6 +6,7 @@ mod delivery;
 mod init;
 mod orders;
 mod pricing;
+mod remote;
 mod supplier;
 
 use crate::args::{Cli, Command};
@@ -37,6 +38,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Resend(a) => delivery::resend(&ctx, a).await,
         Command::Reprint(a) => delivery::reprint(&ctx, a).await,
         Command::Outbox(c) => delivery::outbox(&ctx, c).await,
+        Command::Relay(c) => remote::relay(&ctx, c).await,
+        Command::Remote(c) => remote::remote(&ctx, c).await,
         Command::Sandbox(a) => codetill_sandbox::run_foreground(a).await,
     }
 }

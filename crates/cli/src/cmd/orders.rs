@@ -52,7 +52,7 @@ fn order_json(order: &Order, codes: Option<&[RevealedCode]>) -> Value {
     v
 }
 
-fn order_error(e: OrderError) -> anyhow::Error {
+pub(super) fn order_error(e: OrderError) -> anyhow::Error {
     let code = match &e {
         OrderError::UnknownSku(_)
         | OrderError::ShortTender { .. }

@@ -22,8 +22,8 @@ pub use fulfil::{FulfilOptions, Outcome};
 pub use model::{Failure, Order, Payment, PaymentMethod, Refund, RevealedCode, Tender};
 pub use quote::{Quote, Refusal, forget_balance, quote};
 pub use state::OrderStatus;
-pub(crate) use store::read_codes;
 pub use store::{OrderFilter, find, list, open_order_ids, record_refund, reveal};
+pub(crate) use store::{read_codes, record_payment_in};
 
 use crate::catalog::CatalogError;
 use crate::db::{Db, DbError, now_text};
@@ -115,6 +115,9 @@ pub struct Engine {
 
 /// Quotes never paid are cancelled by recovery after this long.
 const STALE_QUOTE: Duration = Duration::from_secs(30 * 60);
+/// A remote quote waits for a buyer paying from a link at home: a payment link lives
+/// 24 h at the providers, plus an hour for a late webhook to come through the relay.
+const STALE_REMOTE_QUOTE: Duration = Duration::from_secs(25 * 60 * 60);
 
 impl Engine {
     pub fn new(db: Db, supplier: Arc<dyn Supplier>, vault: Arc<Vault>) -> Engine {
@@ -194,6 +197,47 @@ impl Engine {
         store::insert_quoted(&self.db, &new_order(quote, sale, delivery)).await
     }
 
+    /// Opens a `quoted` remote order for `quote`: the buyer pays later through a
+    /// payment link, and the code goes to `email` (required, checked here).
+    pub async fn open_remote(
+        &self,
+        quote: &Quote,
+        email: &str,
+        staff: &str,
+        till_id: Option<String>,
+    ) -> Result<i64, OrderError> {
+        check_email(email)?;
+        let p = &quote.product;
+        store::insert_quoted(
+            &self.db,
+            &store::NewOrder {
+                client_order_id: format!("ct-{}", ulid::Ulid::new()),
+                channel: "remote",
+                sku: p.sku.clone(),
+                name: p.name.clone(),
+                region: p.region.clone(),
+                face_value: p.face_value,
+                redeem_url: p.redeem_url.clone(),
+                redeem_instructions: p.redeem_instructions.clone(),
+                quantity: 1,
+                price: quote.price,
+                max_unit_price: quote.wholesale,
+                email: Some(email.trim().to_string()),
+                staff: staff.to_string(),
+                till_id,
+                print_to: None,
+                language: Language::default(),
+            },
+        )
+        .await
+    }
+
+    /// This engine's name on leases and how long one lasts (a payment recorded
+    /// elsewhere in this process leases the order to this engine).
+    pub(crate) fn lease(&self) -> (&str, Duration) {
+        (&self.owner, self.options.lease)
+    }
+
     /// Records payment of a quoted order (moves it to `paid`); this till then holds
     /// the order's lease and is expected to [`Engine::fulfil`] it.
     pub async fn pay(&self, id: i64, tender: &Tender, staff: &str) -> Result<(), OrderError> {
@@ -243,15 +287,20 @@ impl Engine {
     /// is driving, and cancels quotes that were never paid.
     pub async fn recover(&self) -> Result<RecoveryReport, OrderError> {
         let mut report = RecoveryReport::default();
-        let stale = crate::db::time_text(
-            chrono::Utc::now() - chrono::Duration::from_std(STALE_QUOTE).unwrap_or_default(),
-        );
-        let quotes: Vec<i64> =
-            sqlx::query_scalar("SELECT id FROM orders WHERE status = 'quoted' AND created_at < ?1")
-                .bind(stale)
-                .fetch_all(self.db.pool())
-                .await
-                .map_err(DbError::from)?;
+        let before = |age: Duration| {
+            crate::db::time_text(
+                chrono::Utc::now() - chrono::Duration::from_std(age).unwrap_or_default(),
+            )
+        };
+        let quotes: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM orders WHERE status = 'quoted'
+               AND ((channel = 'counter' AND created_at < ?1) OR (channel = 'remote' AND created_at < ?2))",
+        )
+        .bind(before(STALE_QUOTE))
+        .bind(before(STALE_REMOTE_QUOTE))
+        .fetch_all(self.db.pool())
+        .await
+        .map_err(DbError::from)?;
         for id in quotes {
             if store::cancel(&self.db, id).await.is_ok() {
                 report.cancelled_quotes += 1;
@@ -343,7 +392,7 @@ fn new_order(quote: &Quote, sale: &CounterSale, delivery: &DeliveryRequest) -> s
     }
 }
 
-fn check_email(email: &str) -> Result<(), OrderError> {
+pub fn check_email(email: &str) -> Result<(), OrderError> {
     let e = email.trim();
     let ok = e.len() <= 254
         && e.split_once('@').is_some_and(|(local, domain)| {

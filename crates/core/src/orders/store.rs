@@ -387,11 +387,21 @@ pub async fn record_payment(
     payment: &Payment,
     lease: (&str, std::time::Duration),
 ) -> Result<(), OrderError> {
-    let now = now_text();
     let mut tx = db.begin_write().await?;
-    pay_in(&mut tx, id, payment, lease, &now).await?;
+    record_payment_in(&mut tx, id, payment, lease).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(())
+}
+
+/// [`record_payment`] inside the caller's transaction (a remote payment is recorded
+/// together with the relay event that reported it).
+pub(crate) async fn record_payment_in(
+    tx: &mut SqliteConnection,
+    id: i64,
+    payment: &Payment,
+    lease: (&str, std::time::Duration),
+) -> Result<(), OrderError> {
+    pay_in(tx, id, payment, lease, &now_text()).await
 }
 
 async fn pay_in(

@@ -311,6 +311,7 @@ export const en = {
   'alerts.kind.refund_due': 'Refund due',
   'alerts.kind.email_failed': 'Email not sent',
   'alerts.kind.print_failed': 'Receipt not printed',
+  'alerts.kind.payment_held': 'Payment held for review',
   'settings.supplier': 'Supplier',
   'settings.supplier_url': 'Supplier API address',
   'settings.supplier_url_env': 'CODETILL_SUPPLIER_URL is set on this computer and is used instead.',

@@ -312,6 +312,7 @@ export const hi: Record<MessageKey, string> = {
   'alerts.kind.refund_due': 'रिफ़ंड बाकी',
   'alerts.kind.email_failed': 'ईमेल नहीं गया',
   'alerts.kind.print_failed': 'रसीद प्रिंट नहीं हुई',
+  'alerts.kind.payment_held': 'भुगतान जाँच के लिए रोका गया',
   'settings.supplier': 'सप्लायर',
   'settings.supplier_url': 'सप्लायर API पता',
   'settings.supplier_url_env': 'इस कंप्यूटर पर CODETILL_SUPPLIER_URL सेट है और वही इस्तेमाल होता है।',

@@ -1,0 +1,295 @@
+//! Payment providers for remote sales: a payment link for a quoted order, and the
+//! provider's own word on whether it was paid (re-read before any code is bought,
+//! whatever a webhook said). Stripe ([`stripe`]) and BTCPay Server ([`btcpay`]) over
+//! their HTTP APIs, behind [`PaymentProvider`].
+
+pub mod btcpay;
+pub mod stripe;
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+use crate::db::{Db, DbError};
+use crate::money::Money;
+use crate::secrets::{Redacted, SecretError, SecretStore, names};
+use crate::settings;
+
+pub use btcpay::BtcpayClient;
+pub use stripe::StripeClient;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    Stripe,
+    Btcpay,
+}
+
+impl ProviderKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ProviderKind::Stripe => "stripe",
+            ProviderKind::Btcpay => "btcpay",
+        }
+    }
+}
+
+impl fmt::Display for ProviderKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ProviderKind {
+    type Err = PaymentError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "stripe" => Ok(ProviderKind::Stripe),
+            "btcpay" => Ok(ProviderKind::Btcpay),
+            other => Err(PaymentError::BadInput(format!(
+                "unknown payment provider {other:?} (expected stripe or btcpay)"
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PaymentError {
+    #[error("{0}")]
+    BadInput(String),
+    #[error("{provider} is not configured: {message}")]
+    NotConfigured {
+        provider: ProviderKind,
+        message: String,
+    },
+    /// Not reached, timed out, or a 5xx: nothing is known to have happened.
+    #[error("{provider} could not be reached: {message}")]
+    Unavailable {
+        provider: ProviderKind,
+        message: String,
+    },
+    #[error("{provider} refused ({status}): {message}")]
+    Rejected {
+        provider: ProviderKind,
+        status: u16,
+        message: String,
+    },
+    #[error("{provider} answered something unreadable: {message}")]
+    Unreadable {
+        provider: ProviderKind,
+        message: String,
+    },
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+}
+
+/// What a payment link is for.
+#[derive(Debug, Clone)]
+pub struct LinkRequest {
+    /// Our public order id (ORD-000123): the provider hands it back with the payment.
+    pub order_id: String,
+    /// Unique for good (the order's client_order_id): a request sent twice makes
+    /// one link.
+    pub idempotency_key: String,
+    pub amount: Money,
+    pub description: String,
+    pub email: String,
+}
+
+/// A payment link: the provider's id for it and the page the buyer pays on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PaymentLink {
+    pub external_id: String,
+    pub url: String,
+}
+
+/// A payment as the provider's API reports it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderPayment {
+    pub external_id: String,
+    /// Final: the money is the shop's (Stripe `paid`, BTCPay `Settled`).
+    pub paid: bool,
+    /// The provider's own word for the state, for the record.
+    pub status: String,
+    pub amount: Option<Money>,
+    /// The order the provider says it is for (our public id).
+    pub order_ref: Option<String>,
+}
+
+#[async_trait]
+pub trait PaymentProvider: Send + Sync {
+    fn kind(&self) -> ProviderKind;
+    async fn create_link(&self, request: &LinkRequest) -> Result<PaymentLink, PaymentError>;
+    async fn payment(&self, external_id: &str) -> Result<ProviderPayment, PaymentError>;
+}
+
+/// Settings (the environment wins) for the providers' addresses; keys are secrets.
+pub const STRIPE_API_URL: &str = "stripe.api_url";
+pub const STRIPE_SUCCESS_URL: &str = "stripe.success_url";
+pub const BTCPAY_URL: &str = "btcpay.url";
+pub const BTCPAY_STORE: &str = "btcpay.store_id";
+
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub(crate) fn http_client(provider: ProviderKind) -> Result<reqwest::Client, PaymentError> {
+    reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        .user_agent(concat!("codetill/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| PaymentError::NotConfigured {
+            provider,
+            message: format!("HTTP client: {e}"),
+        })
+}
+
+pub(crate) fn base_url(provider: ProviderKind, url: &str) -> Result<reqwest::Url, PaymentError> {
+    let mut text = url.trim().to_string();
+    if !text.ends_with('/') {
+        text.push('/');
+    }
+    let not = |message: String| PaymentError::NotConfigured { provider, message };
+    let base = reqwest::Url::parse(&text).map_err(|e| not(format!("URL {url:?}: {e}")))?;
+    if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
+        return Err(not(format!(
+            "URL {url:?}: must be http:// or https:// with a host"
+        )));
+    }
+    Ok(base)
+}
+
+pub(crate) fn transport(provider: ProviderKind, e: &reqwest::Error) -> PaymentError {
+    PaymentError::Unavailable {
+        provider,
+        message: e.to_string(),
+    }
+}
+
+/// A non-2xx answer: 5xx and 429 are "try later", anything else a refusal.
+pub(crate) async fn refusal(provider: ProviderKind, response: reqwest::Response) -> PaymentError {
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    let message = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| {
+            v.pointer("/error/message")
+                .or_else(|| v.get("message"))
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| body.chars().take(200).collect());
+    if status.is_server_error() || status.as_u16() == 429 {
+        PaymentError::Unavailable {
+            provider,
+            message: format!("{status}: {message}"),
+        }
+    } else {
+        PaymentError::Rejected {
+            provider,
+            status: status.as_u16(),
+            message,
+        }
+    }
+}
+
+async fn env_or_setting(db: &Db, env: &str, key: &str) -> Result<Option<String>, DbError> {
+    match std::env::var(env) {
+        Ok(v) if !v.trim().is_empty() => Ok(Some(v.trim().to_string())),
+        _ => settings::get(db.pool(), key).await,
+    }
+}
+
+async fn secret(
+    secrets: Arc<dyn SecretStore>,
+    name: &'static str,
+) -> Result<Option<Redacted<String>>, PaymentError> {
+    tokio::task::spawn_blocking(move || secrets.get(name))
+        .await
+        .map_err(|e| SecretError::Keyring(format!("a background task failed: {e}")))?
+        .map_err(PaymentError::from)
+}
+
+/// The configured provider of `kind`: its address from the environment or the
+/// settings, its key from the secret store.
+pub async fn provider(
+    db: &Db,
+    secrets: Arc<dyn SecretStore>,
+    kind: ProviderKind,
+) -> Result<Arc<dyn PaymentProvider>, PaymentError> {
+    match kind {
+        ProviderKind::Stripe => {
+            let url = env_or_setting(db, "CODETILL_STRIPE_API_URL", STRIPE_API_URL)
+                .await?
+                .unwrap_or_else(|| stripe::DEFAULT_API_URL.to_string());
+            let key = secret(secrets, names::STRIPE_KEY).await?.ok_or_else(|| {
+                PaymentError::NotConfigured {
+                    provider: kind,
+                    message: "no API key: set CODETILL_STRIPE_KEY or put it in the keyring".into(),
+                }
+            })?;
+            let success_url = settings::get(db.pool(), STRIPE_SUCCESS_URL).await?;
+            Ok(Arc::new(StripeClient::new(&url, key, success_url)?))
+        }
+        ProviderKind::Btcpay => {
+            let not = |message: &str| PaymentError::NotConfigured {
+                provider: kind,
+                message: message.to_string(),
+            };
+            let url = env_or_setting(db, "CODETILL_BTCPAY_URL", BTCPAY_URL)
+                .await?
+                .ok_or_else(|| not("no server URL: set CODETILL_BTCPAY_URL"))?;
+            let store = env_or_setting(db, "CODETILL_BTCPAY_STORE", BTCPAY_STORE)
+                .await?
+                .ok_or_else(|| not("no store id: set CODETILL_BTCPAY_STORE"))?;
+            let key = secret(secrets, names::BTCPAY_KEY).await?.ok_or_else(|| {
+                not("no API key: set CODETILL_BTCPAY_KEY or put it in the keyring")
+            })?;
+            Ok(Arc::new(BtcpayClient::new(&url, &store, key)?))
+        }
+    }
+}
+
+/// The providers a till can act for, by kind (looked up when first needed).
+#[derive(Clone, Default)]
+pub struct Providers {
+    fixed: std::collections::HashMap<ProviderKind, Arc<dyn PaymentProvider>>,
+    config: Option<(Db, Arc<dyn SecretStore>)>,
+}
+
+impl Providers {
+    /// Providers configured in `db` and `secrets`.
+    pub fn configured(db: &Db, secrets: Arc<dyn SecretStore>) -> Providers {
+        Providers {
+            fixed: Default::default(),
+            config: Some((db.clone(), secrets)),
+        }
+    }
+
+    /// Exactly these (tests, benchmarks).
+    pub fn fixed(list: Vec<Arc<dyn PaymentProvider>>) -> Providers {
+        Providers {
+            fixed: list.into_iter().map(|p| (p.kind(), p)).collect(),
+            config: None,
+        }
+    }
+
+    pub async fn get(&self, kind: ProviderKind) -> Result<Arc<dyn PaymentProvider>, PaymentError> {
+        if let Some(p) = self.fixed.get(&kind) {
+            return Ok(p.clone());
+        }
+        match &self.config {
+            Some((db, secrets)) => provider(db, secrets.clone(), kind).await,
+            None => Err(PaymentError::NotConfigured {
+                provider: kind,
+                message: "not set up on this till".into(),
+            }),
+        }
+    }
+}

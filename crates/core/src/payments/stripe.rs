@@ -1,0 +1,198 @@
+//! Stripe Checkout: a checkout session per remote order, re-read before fulfilment.
+//! The API takes form-encoded bodies and a Bearer secret key; amounts are integer
+//! minor units with a lower-case currency.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use super::{
+    LinkRequest, PaymentError, PaymentLink, PaymentProvider, ProviderKind, ProviderPayment,
+    base_url, http_client, refusal, transport,
+};
+use crate::money::{Currency, Money};
+use crate::secrets::Redacted;
+
+pub const DEFAULT_API_URL: &str = "https://api.stripe.com";
+const KIND: ProviderKind = ProviderKind::Stripe;
+
+pub struct StripeClient {
+    http: reqwest::Client,
+    base: reqwest::Url,
+    key: Redacted<String>,
+    success_url: Option<String>,
+}
+
+/// The part of a Checkout Session codetill reads.
+#[derive(Debug, Deserialize)]
+struct Session {
+    id: String,
+    url: Option<String>,
+    payment_status: Option<String>,
+    amount_total: Option<i64>,
+    currency: Option<String>,
+    client_reference_id: Option<String>,
+}
+
+impl StripeClient {
+    pub fn new(
+        api_url: &str,
+        key: Redacted<String>,
+        success_url: Option<String>,
+    ) -> Result<StripeClient, PaymentError> {
+        if key.expose().trim().is_empty() {
+            return Err(PaymentError::NotConfigured {
+                provider: KIND,
+                message: "the API key is empty".into(),
+            });
+        }
+        Ok(StripeClient {
+            http: http_client(KIND)?,
+            base: base_url(KIND, api_url)?,
+            key,
+            success_url,
+        })
+    }
+
+    fn url(&self, path: &str) -> Result<reqwest::Url, PaymentError> {
+        self.base
+            .join(path)
+            .map_err(|e| PaymentError::NotConfigured {
+                provider: KIND,
+                message: format!("URL for {path}: {e}"),
+            })
+    }
+
+    async fn session(&self, response: reqwest::Response) -> Result<Session, PaymentError> {
+        if !response.status().is_success() {
+            return Err(refusal(KIND, response).await);
+        }
+        let bytes = response.bytes().await.map_err(|e| transport(KIND, &e))?;
+        serde_json::from_slice(&bytes).map_err(|e| PaymentError::Unreadable {
+            provider: KIND,
+            message: format!("checkout session: {e}"),
+        })
+    }
+}
+
+/// The form body of a checkout session for one unit of `request`.
+pub fn session_form(
+    request: &LinkRequest,
+    success_url: Option<&str>,
+) -> Result<String, PaymentError> {
+    let minor = request
+        .amount
+        .to_minor()
+        .map_err(|e| PaymentError::BadInput(e.to_string()))?
+        .to_string();
+    let currency = request.amount.currency.code().to_ascii_lowercase();
+    let mut form = url::form_urlencoded::Serializer::new(String::new());
+    form.append_pair("mode", "payment")
+        .append_pair("client_reference_id", &request.order_id)
+        .append_pair("metadata[order_id]", &request.order_id)
+        .append_pair("customer_email", &request.email)
+        .append_pair("line_items[0][quantity]", "1")
+        .append_pair("line_items[0][price_data][currency]", &currency)
+        .append_pair("line_items[0][price_data][unit_amount]", &minor)
+        .append_pair(
+            "line_items[0][price_data][product_data][name]",
+            &request.description,
+        );
+    if let Some(url) = success_url {
+        form.append_pair("success_url", url);
+    }
+    Ok(form.finish())
+}
+
+#[async_trait]
+impl PaymentProvider for StripeClient {
+    fn kind(&self) -> ProviderKind {
+        KIND
+    }
+
+    async fn create_link(&self, request: &LinkRequest) -> Result<PaymentLink, PaymentError> {
+        let body = session_form(request, self.success_url.as_deref())?;
+        let response = self
+            .http
+            .post(self.url("v1/checkout/sessions")?)
+            .bearer_auth(self.key.expose())
+            // One session per order, even if this request is sent twice.
+            .header("Idempotency-Key", &request.idempotency_key)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| transport(KIND, &e))?;
+        let session = self.session(response).await?;
+        let url = session.url.ok_or_else(|| PaymentError::Unreadable {
+            provider: KIND,
+            message: format!("checkout session {} has no url", session.id),
+        })?;
+        Ok(PaymentLink {
+            external_id: session.id,
+            url,
+        })
+    }
+
+    async fn payment(&self, external_id: &str) -> Result<ProviderPayment, PaymentError> {
+        if external_id.is_empty()
+            || !external_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(PaymentError::BadInput(format!(
+                "{external_id:?} is not a checkout session id"
+            )));
+        }
+        let response = self
+            .http
+            .get(self.url(&format!("v1/checkout/sessions/{external_id}"))?)
+            .bearer_auth(self.key.expose())
+            .send()
+            .await
+            .map_err(|e| transport(KIND, &e))?;
+        let s = self.session(response).await?;
+        let amount = match (s.amount_total, s.currency.as_deref()) {
+            (Some(minor), Some(code)) => Currency::parse(code)
+                .ok()
+                .map(|c| Money::from_minor(minor, c)),
+            _ => None,
+        };
+        let status = s.payment_status.unwrap_or_default();
+        Ok(ProviderPayment {
+            external_id: s.id,
+            paid: status == "paid",
+            status,
+            amount,
+            order_ref: s.client_reference_id,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn the_form_names_the_order_and_the_amount_in_minor_units() {
+        let request = LinkRequest {
+            order_id: "ORD-000007".into(),
+            idempotency_key: "ct-01J".into(),
+            amount: Money::new(dec!(21.99), Currency::USD),
+            description: "Steam Gift Card $20 — US".into(),
+            email: "buyer@example.com".into(),
+        };
+        let form = session_form(&request, None).unwrap();
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(form.as_bytes())
+            .into_owned()
+            .collect();
+        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("mode"), Some("payment"));
+        assert_eq!(get("client_reference_id"), Some("ORD-000007"));
+        assert_eq!(get("metadata[order_id]"), Some("ORD-000007"));
+        assert_eq!(get("line_items[0][price_data][unit_amount]"), Some("2199"));
+        assert_eq!(get("line_items[0][price_data][currency]"), Some("usd"));
+        assert_eq!(get("success_url"), None);
+    }
+}

@@ -1,0 +1,660 @@
+//! Remote sales end to end, every part a real process or a real HTTP client:
+//! `codetill remote new` makes a payment link at a fake Stripe/BTCPay API, a signed
+//! webhook is POSTed to a real `codetill-relay serve`, `codetill relay pull` takes it,
+//! re-reads the payment from the provider, buys from the sandbox supplier and queues
+//! the buyer's email. And the ways it must not go: an event delivered again, events
+//! for unknown orders, wrong amounts, unpaid sessions and second payments (held,
+//! nothing bought), a relay that is down, bad input.
+//!
+//! Needs the binaries: `cargo build -p codetill-cli -p codetill-relay` first.
+#![cfg(unix)]
+#![allow(clippy::unwrap_used)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use codetill_e2e::Sandbox;
+use codetill_e2e::remote::{self, FakeProviders, RelayServer};
+use serde_json::{Value, json};
+
+const SKU: &str = "STEAM-US-20";
+const BUYER: &str = "buyer@example.com";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{self:?}"))
+    }
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// A till with a synced catalog, the fake providers and a relay.
+struct Shop {
+    sandbox: Sandbox,
+    fakes: FakeProviders,
+    relay: RelayServer,
+    /// Where the till reaches the relay (the relay itself, or a proxy in front).
+    relay_url: String,
+    home: tempfile::TempDir,
+    http: reqwest::Client,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Shop {
+    fn new() -> Shop {
+        let bin = codetill_e2e::codetill_bin();
+        assert!(
+            bin.exists(),
+            "{} is missing: run `cargo build -p codetill-cli -p codetill-relay` first",
+            bin.display()
+        );
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sandbox = rt.block_on(Sandbox::start(50)).unwrap();
+        let fakes = rt.block_on(FakeProviders::start()).unwrap();
+        let relay = RelayServer::start().unwrap();
+        let home = tempfile::tempdir().unwrap();
+        let key = home.path().join("vault.hex");
+        std::fs::write(&key, "5a".repeat(32)).unwrap();
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let shop = Shop {
+            relay_url: relay.url(),
+            sandbox,
+            fakes,
+            relay,
+            home,
+            http: reqwest::Client::new(),
+            rt,
+        };
+        let sync = shop.run(&["sync", "--json"]);
+        assert_eq!(sync.code, 0, "{sync:?}");
+        shop
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.home.path().join("data")
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new(codetill_e2e::codetill_bin());
+        for (var, _) in std::env::vars_os() {
+            if var.to_string_lossy().starts_with("CODETILL_") {
+                cmd.env_remove(var);
+            }
+        }
+        cmd.args(args)
+            .env("CODETILL_DATA_DIR", self.data_dir())
+            .env("CODETILL_SUPPLIER_URL", self.sandbox.url())
+            .env("CODETILL_SUPPLIER_KEY", codetill_e2e::KEY)
+            .env(
+                "CODETILL_VAULT_KEY_FILE",
+                self.home.path().join("vault.hex"),
+            )
+            .env("CODETILL_STAFF", "asha")
+            .env("CODETILL_RELAY_URL", &self.relay_url)
+            .env("CODETILL_RELAY_TOKEN", &self.relay.token)
+            .env("CODETILL_STRIPE_API_URL", &self.fakes.url)
+            .env("CODETILL_STRIPE_KEY", remote::STRIPE_KEY)
+            .env("CODETILL_BTCPAY_URL", &self.fakes.url)
+            .env("CODETILL_BTCPAY_KEY", remote::BTCPAY_KEY)
+            .env("CODETILL_BTCPAY_STORE", remote::BTCPAY_STORE)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        Run::from(cmd.output().unwrap())
+    }
+
+    fn remote_new(&self, provider: &str) -> Value {
+        let run = self.run(&[
+            "remote",
+            "new",
+            SKU,
+            "--email",
+            BUYER,
+            "--provider",
+            provider,
+            "--json",
+        ]);
+        assert_eq!(run.code, 0, "{run:?}");
+        run.json()
+    }
+
+    fn pull(&self) -> Run {
+        self.run(&["relay", "pull", "--json"])
+    }
+
+    fn post_stripe(&self, body: &str) {
+        let status = self
+            .rt
+            .block_on(self.relay.post_stripe(&self.http, body))
+            .unwrap();
+        assert_eq!(status, 200, "the relay refused the webhook");
+    }
+
+    /// The fake session of an order, as the buyer paid it (or not).
+    fn pay_stripe(&self, order: &Value, payment_status: &str) -> Value {
+        let id = session_id(order);
+        self.fakes.set_stripe_status(&id, payment_status);
+        self.fakes.session(&id).unwrap()
+    }
+
+    fn order(&self, id: &str) -> Value {
+        let run = self.run(&["order", id, "--json"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        run.json()
+    }
+
+    fn orders_created(&self) -> u64 {
+        self.rt.block_on(self.sandbox.counters()).unwrap()["orders_created"]
+            .as_u64()
+            .unwrap()
+    }
+
+    fn rows(&self, query: &str) -> Vec<Vec<String>> {
+        let path = self.data_dir().join("codetill.db");
+        self.rt.block_on(async {
+            use sqlx::Row;
+            let db = codetill_core::db::Db::open(&path).await.unwrap();
+            let rows = sqlx::query(query).fetch_all(db.pool()).await.unwrap();
+            let out = rows
+                .iter()
+                .map(|r| {
+                    (0..r.columns().len())
+                        .map(|i| {
+                            r.try_get::<Option<String>, _>(i)
+                                .ok()
+                                .flatten()
+                                .or_else(|| {
+                                    r.try_get::<Option<i64>, _>(i)
+                                        .ok()
+                                        .flatten()
+                                        .map(|n| n.to_string())
+                                })
+                                .unwrap_or_default()
+                        })
+                        .collect()
+                })
+                .collect();
+            db.close().await;
+            out
+        })
+    }
+
+    fn sql(&self, statement: &str) {
+        let path = self.data_dir().join("codetill.db");
+        self.rt.block_on(async {
+            let db = codetill_core::db::Db::open(&path).await.unwrap();
+            sqlx::query(statement).execute(db.pool()).await.unwrap();
+            db.close().await;
+        });
+    }
+
+    fn relay_status(&self) -> Value {
+        self.rt.block_on(self.relay.status(&self.http)).unwrap()
+    }
+}
+
+fn session_id(order: &Value) -> String {
+    order["payment_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn a_stripe_payment_delivers_the_code_to_the_buyer() {
+    let shop = Shop::new();
+    let run = shop.run(&[
+        "remote",
+        "new",
+        SKU,
+        "--email",
+        BUYER,
+        "--provider",
+        "stripe",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("https://checkout.stripe.test/c/pay/cs_test_0001"),
+        "{run:?}"
+    );
+    assert!(
+        run.stdout.contains('▀') || run.stdout.contains('▄'),
+        "no QR code drawn: {run:?}"
+    );
+    let order = shop.order("ORD-000001");
+    assert_eq!(order["status"], "quoted");
+    let session = shop.fakes.session("cs_test_0001").unwrap();
+    assert_eq!(session["client_reference_id"], "ORD-000001");
+    assert_eq!(session["metadata"]["order_id"], "ORD-000001");
+    let price_minor =
+        (order["price"].as_str().unwrap().parse::<f64>().unwrap() * 100.0).round() as i64;
+    assert_eq!(session["amount_total"], price_minor);
+    assert_eq!(
+        session["currency"],
+        order["currency"].as_str().unwrap().to_lowercase()
+    );
+
+    // Nothing is bought for an unpaid link, however often the till pulls.
+    let idle = shop.pull();
+    assert_eq!(idle.code, 0, "{idle:?}");
+    assert_eq!(shop.orders_created(), 0);
+
+    let session = shop.pay_stripe(&json!({"payment_url": "x/cs_test_0001"}), "paid");
+    shop.post_stripe(&remote::stripe_completed("evt_paid_1", &session));
+    let pull = shop.pull();
+    assert_eq!(pull.code, 0, "{pull:?}");
+    let report = pull.json();
+    assert_eq!(report["received"], 1, "{report}");
+    assert_eq!(report["paid"], json!(["ORD-000001"]));
+    assert_eq!(report["delivered"], json!(["ORD-000001"]));
+    assert_eq!(report["held"], json!([]));
+
+    let order = shop.order("ORD-000001");
+    assert_eq!(order["status"], "delivered");
+    assert_eq!(order["paid"]["method"], "stripe");
+    assert_eq!(order["paid"]["reference"], "cs_test_0001");
+    assert_eq!(order["paid"]["staff"], "remote");
+    assert_eq!(order["email"], BUYER);
+    let revealed = shop.run(&[
+        "order",
+        "ORD-000001",
+        "--reveal",
+        "--reason",
+        "test",
+        "--json",
+    ]);
+    assert_eq!(revealed.code, 0, "{revealed:?}");
+    assert!(
+        !revealed.json()["codes"][0]["code"]
+            .as_str()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(shop.orders_created(), 1);
+    // The code's email waits in the outbox (no mail server here).
+    let mail = shop.rows("SELECT kind, destination, status FROM outbox");
+    assert_eq!(
+        mail,
+        vec![vec![
+            "email".to_string(),
+            BUYER.to_string(),
+            "queued".to_string()
+        ]]
+    );
+    // The relay was told.
+    let status = shop.relay_status();
+    assert_eq!(status["acked_cursor"], status["head_cursor"]);
+    assert_eq!(
+        shop.rows("SELECT status FROM relay_inbox"),
+        vec![vec!["processed".to_string()]]
+    );
+}
+
+#[test]
+fn a_settled_btcpay_invoice_delivers_the_code() {
+    let shop = Shop::new();
+    let order = shop.remote_new("btcpay");
+    assert_eq!(order["provider"], "btcpay");
+    assert_eq!(order["status"], "quoted");
+    assert_eq!(order["order_id"], "ORD-000001");
+    let invoice = order["payment_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    shop.fakes.set_btcpay_status(&invoice, "Settled");
+    let body = remote::btcpay_settled("dlv_1", &invoice, "ORD-000001");
+    let status = shop
+        .rt
+        .block_on(shop.relay.post_btcpay(&shop.http, &body))
+        .unwrap();
+    assert_eq!(status, 200);
+    let pull = shop.pull();
+    assert_eq!(pull.code, 0, "{pull:?}");
+    assert_eq!(pull.json()["delivered"], json!(["ORD-000001"]));
+    let order = shop.order("ORD-000001");
+    assert_eq!(order["status"], "delivered");
+    assert_eq!(order["paid"]["method"], "btcpay");
+    assert_eq!(order["paid"]["reference"], invoice);
+    assert_eq!(shop.orders_created(), 1);
+}
+
+/// A proxy in front of the relay that cuts the connection when the till sends its
+/// acknowledgement, as a crash between the inbox commit and the ack would leave it.
+fn ack_cutting_proxy(
+    rt: &tokio::runtime::Runtime,
+    upstream: std::net::SocketAddr,
+    cut: Arc<AtomicBool>,
+) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    rt.spawn(async move {
+        loop {
+            let Ok((client, _)) = listener.accept().await else {
+                return;
+            };
+            let cut = cut.clone();
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let (mut cr, mut cw) = client.into_split();
+                let (mut sr, mut sw) = server.into_split();
+                let up = async move {
+                    let mut buf = vec![0u8; 16 * 1024];
+                    loop {
+                        let n = match cr.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => n,
+                        };
+                        let chunk = &buf[..n];
+                        if cut.load(Ordering::SeqCst)
+                            && chunk.windows(19).any(|w| w == b"POST /v1/events/ack")
+                        {
+                            return; // dropped: both directions close
+                        }
+                        if sw.write_all(chunk).await.is_err() {
+                            return;
+                        }
+                    }
+                };
+                let down = async move {
+                    let _ = tokio::io::copy(&mut sr, &mut cw).await;
+                };
+                tokio::select! { () = up => {}, () = down => {} }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn an_event_delivered_again_is_acted_on_once() {
+    let mut shop = Shop::new();
+    let order = shop.remote_new("stripe");
+    let session = shop.pay_stripe(&order, "paid");
+    shop.post_stripe(&remote::stripe_completed("evt_once", &session));
+
+    let cut = Arc::new(AtomicBool::new(true));
+    shop.relay_url = ack_cutting_proxy(&shop.rt, shop.relay.addr, cut.clone());
+    let first = shop.pull();
+    // The event is ours and acted on; the relay just was not told.
+    assert_eq!(first.code, 1, "{first:?}");
+    assert!(first.stderr.contains("the relay was not told"), "{first:?}");
+    assert_eq!(first.json()["delivered"], json!(["ORD-000001"]));
+    assert_eq!(shop.relay_status()["acked_cursor"], 0);
+
+    // The next pull tells the relay, and takes nothing twice.
+    cut.store(false, Ordering::SeqCst);
+    let second = shop.pull();
+    assert_eq!(second.code, 0, "{second:?}");
+    assert_eq!(second.json()["received"], 0);
+    let status = shop.relay_status();
+    assert_eq!(status["acked_cursor"], status["head_cursor"]);
+
+    // A till whose cursor went back (restored from a backup) is handed the event
+    // again: recognised by (provider, event id) and skipped.
+    shop.sql("UPDATE relay_cursor SET cursor = 0, acked = 0");
+    let again = shop.pull();
+    assert_eq!(again.code, 0, "{again:?}");
+    let report = again.json();
+    assert_eq!(report["received"], 1, "{report}");
+    assert_eq!(report["duplicates"], 1, "{report}");
+    assert_eq!(report["paid"], json!([]));
+    assert_eq!(shop.orders_created(), 1);
+    assert_eq!(
+        shop.rows("SELECT count(*) FROM payments"),
+        vec![vec!["1".to_string()]]
+    );
+    assert_eq!(
+        shop.rows("SELECT count(*) FROM relay_inbox"),
+        vec![vec!["1".to_string()]]
+    );
+    // A relay restarted on the same store serves the till as before.
+    shop.relay.stop();
+    shop.relay.serve("127.0.0.1:0").unwrap();
+    shop.relay_url = shop.relay.url();
+    assert_eq!(shop.pull().code, 0);
+}
+
+#[test]
+fn doubtful_payments_are_held_for_review_and_nothing_is_bought() {
+    let shop = Shop::new();
+    let a = shop.remote_new("stripe"); // ORD-000001: paid twice
+    let b = shop.remote_new("stripe"); // ORD-000002: wrong amount
+    let c = shop.remote_new("stripe"); // ORD-000003: the provider says unpaid
+
+    // Unknown order: a well-signed event naming an order this till never made.
+    let mut stranger = shop.pay_stripe(&a, "paid");
+    stranger["id"] = json!("cs_test_9999");
+    stranger["client_reference_id"] = json!("ORD-999999");
+    shop.post_stripe(&remote::stripe_completed("evt_unknown", &stranger));
+    // Amount mismatch: the event pays one cent less than the price.
+    let mut short = shop.pay_stripe(&b, "paid");
+    short["amount_total"] = json!(short["amount_total"].as_i64().unwrap() - 1);
+    shop.post_stripe(&remote::stripe_completed("evt_short", &short));
+    // The event says paid, the provider's API does not.
+    let mut claimed = shop.pay_stripe(&c, "unpaid");
+    claimed["payment_status"] = json!("paid");
+    shop.post_stripe(&remote::stripe_completed("evt_claimed", &claimed));
+    // An event of no interest.
+    shop.post_stripe(
+        &json!({"id": "evt_other", "object": "event", "type": "customer.created", "data": {"object": {"id": "cus_1"}}})
+            .to_string(),
+    );
+
+    let pull = shop.pull();
+    assert_eq!(pull.code, 0, "{pull:?}");
+    let report = pull.json();
+    assert_eq!(report["paid"], json!([]), "{report}");
+    assert_eq!(report["ignored"], 1, "{report}");
+    let held: Vec<(String, String)> = report["held"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["event_id"].as_str().unwrap().to_string(),
+                h["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(held.len(), 3, "{report}");
+    assert!(
+        held[0].0 == "evt_unknown" && held[0].1.contains("no order of this till"),
+        "{held:?}"
+    );
+    assert!(
+        held[1].0 == "evt_short" && held[1].1.contains("priced"),
+        "{held:?}"
+    );
+    assert!(
+        held[2].0 == "evt_claimed" && held[2].1.contains("not paid"),
+        "{held:?}"
+    );
+    assert!(pull.stderr.contains("HELD FOR REVIEW"), "{pull:?}");
+    assert_eq!(shop.orders_created(), 0);
+    for id in ["ORD-000001", "ORD-000002", "ORD-000003"] {
+        assert_eq!(shop.order(id)["status"], "quoted");
+    }
+    let alerts = shop.rows("SELECT kind, order_ref FROM alerts ORDER BY id");
+    assert_eq!(
+        alerts,
+        vec![
+            vec!["payment_held".to_string(), "ORD-999999".to_string()],
+            vec!["payment_held".to_string(), "ORD-000002".to_string()],
+            vec!["payment_held".to_string(), "ORD-000003".to_string()],
+        ]
+    );
+
+    // A second payment for an order already paid is held, never bought again.
+    let paid = shop.pay_stripe(&a, "paid");
+    shop.post_stripe(&remote::stripe_completed("evt_first", &paid));
+    assert_eq!(shop.pull().json()["delivered"], json!(["ORD-000001"]));
+    shop.post_stripe(&remote::stripe_completed("evt_second", &paid));
+    let pull = shop.pull();
+    assert_eq!(pull.code, 0, "{pull:?}");
+    let report = pull.json();
+    assert_eq!(report["paid"], json!([]));
+    assert!(
+        report["held"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("already delivered"),
+        "{report}"
+    );
+    assert_eq!(shop.orders_created(), 1);
+    assert_eq!(
+        shop.rows("SELECT status, count(*) FROM relay_inbox GROUP BY status ORDER BY status"),
+        vec![
+            vec!["held".to_string(), "4".to_string()],
+            vec!["ignored".to_string(), "1".to_string()],
+            vec!["processed".to_string(), "1".to_string()],
+        ]
+    );
+}
+
+#[test]
+fn a_relay_that_is_down_fails_the_pull_and_changes_nothing() {
+    let mut shop = Shop::new();
+    let order = shop.remote_new("stripe");
+    let session = shop.pay_stripe(&order, "paid");
+    shop.post_stripe(&remote::stripe_completed("evt_down", &session));
+    shop.relay.stop();
+    let before = shop.rows("SELECT id, status, updated_at FROM orders");
+    let pull = shop.pull();
+    assert_eq!(pull.code, 1, "{pull:?}");
+    assert!(pull.stderr.contains("cannot be reached"), "{pull:?}");
+    assert!(pull.stderr.contains("nothing was taken"), "{pull:?}");
+    assert_eq!(
+        shop.rows("SELECT id, status, updated_at FROM orders"),
+        before
+    );
+    assert_eq!(
+        shop.rows("SELECT count(*) FROM relay_inbox"),
+        vec![vec!["0".to_string()]]
+    );
+    assert_eq!(
+        shop.rows("SELECT count(*) FROM relay_cursor"),
+        vec![vec!["0".to_string()]]
+    );
+    assert_eq!(shop.orders_created(), 0);
+    // Back up (on another port: the till follows its setting): the event goes through.
+    shop.relay.serve("127.0.0.1:0").unwrap();
+    shop.relay_url = shop.relay.url();
+    let pull = shop.pull();
+    assert_eq!(pull.code, 0, "{pull:?}");
+    assert_eq!(pull.json()["delivered"], json!(["ORD-000001"]));
+}
+
+#[test]
+fn bad_input_to_remote_new_exits_2_and_changes_nothing() {
+    let shop = Shop::new();
+    for (args, needle) in [
+        (
+            vec![
+                "remote",
+                "new",
+                "NO-SUCH-SKU",
+                "--email",
+                BUYER,
+                "--provider",
+                "stripe",
+            ],
+            "unknown sku",
+        ),
+        (
+            vec![
+                "remote",
+                "new",
+                SKU,
+                "--email",
+                "not-an-address",
+                "--provider",
+                "stripe",
+            ],
+            "not an email",
+        ),
+        (
+            vec![
+                "remote",
+                "new",
+                SKU,
+                "--email",
+                BUYER,
+                "--provider",
+                "paypal",
+            ],
+            "paypal",
+        ),
+        (
+            vec!["remote", "new", SKU, "--provider", "stripe"],
+            "--email",
+        ),
+    ] {
+        let run = shop.run(&args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stderr.contains(needle), "{args:?}: {run:?}");
+    }
+    assert_eq!(
+        shop.rows("SELECT count(*) FROM orders"),
+        vec![vec!["0".to_string()]]
+    );
+    assert_eq!(shop.fakes.created(), 0);
+    assert_eq!(shop.orders_created(), 0);
+}
+
+#[test]
+fn recovery_keeps_remote_quotes_that_counter_quotes_would_lose() {
+    let shop = Shop::new();
+    shop.remote_new("stripe");
+    shop.remote_new("stripe");
+    // Two hours old: a counter quote would be stale; a buyer may still pay the link.
+    shop.sql("UPDATE orders SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 hours') WHERE id = 1");
+    // Two days old: the link has expired.
+    shop.sql("UPDATE orders SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 days') WHERE id = 2");
+    let run = shop.run(&["recover", "--json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.json()["cancelled_quotes"], 1);
+    assert_eq!(shop.order("ORD-000001")["status"], "quoted");
+    assert_eq!(shop.order("ORD-000002")["status"], "cancelled");
+}
