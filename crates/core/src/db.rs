@@ -95,7 +95,7 @@ impl Db {
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true)
             .pragma("temp_store", "memory")
-            .pragma("cache_size", "-16000")
+            .pragma("cache_size", "-2000")
             // A catalog import is one long statement by design; sqlx would log it as slow.
             .log_slow_statements(log::LevelFilter::Off, Duration::from_secs(60));
         let pool = SqlitePoolOptions::new()
@@ -145,6 +145,10 @@ impl Db {
         self.pool.close().await;
     }
 }
+
+/// Each pooled connection's page cache (2 MB, SQLite's default); a catalog import
+/// raises its own connection's for the import's length and restores this after.
+pub(crate) const POOLED_CACHE: &str = "PRAGMA cache_size = -2000";
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 

@@ -156,6 +156,9 @@ fn changed(old: &str, new: &str) -> String {
     parts.join(" OR ")
 }
 
+/// The import's page cache (32 MB).
+const SYNC_CACHE: &str = "PRAGMA cache_size = -32000";
+
 /// Runs one sync. Rows that cannot be read are skipped, counted and reported; the
 /// rest is imported.
 pub async fn sync(
@@ -166,6 +169,9 @@ pub async fn sync(
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
     let mut conn = db.pool().acquire().await?;
+    // A large page cache for the import only; pooled connections keep a small one
+    // (several of them idle in a running app).
+    sqlx::query(SYNC_CACHE).execute(&mut *conn).await?;
     let rules = super::load_rules(&mut conn).await?;
     let (full, since) = plan(&mut conn, options).await?;
     let run_id = start_run(&mut conn, full, since).await?;
@@ -206,6 +212,9 @@ pub async fn sync(
         .execute(&mut *conn)
         .await;
     let _ = sqlx::query("DROP TABLE IF EXISTS temp.sync_bad_skus")
+        .execute(&mut *conn)
+        .await;
+    let _ = sqlx::query(crate::db::POOLED_CACHE)
         .execute(&mut *conn)
         .await;
     if let Err(e) = &result {
