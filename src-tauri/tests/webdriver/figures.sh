@@ -34,7 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-codetill="$root/target/debug/codetill"
+codetill="${CARGO_TARGET_DIR:-$root/target}/debug/codetill"
 port=$((20000 + RANDOM % 20000))
 "$codetill" sandbox --listen "127.0.0.1:$port" --products "$PRODUCTS" >"$work/sandbox.log" 2>&1 &
 pids+=($!)
@@ -52,7 +52,7 @@ export CODETILL_DATA_DIR="$work/data" CODETILL_SUPPLIER_URL="http://127.0.0.1:$p
 "$codetill" sync >/dev/null
 echo "synced $PRODUCTS products from the sandbox" >&2
 
-export CODETILL_APP_BIN="$root/target/release/codetill-app" ARTIFACTS="$work/artifacts"
+export CODETILL_APP_BIN="${CARGO_TARGET_DIR:-$root/target}/release/codetill-app" ARTIFACTS="$work/artifacts"
 wport=$((port + 1))
 tauri-driver --port "$wport" --native-port "$((wport + 1))" --native-driver /usr/bin/WebKitWebDriver \
   >"$work/webdriver.log" 2>&1 &

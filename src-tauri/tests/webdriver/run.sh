@@ -46,7 +46,7 @@ trap cleanup EXIT
 export CODETILL_DEMO=1 CODETILL_DATA_DIR="$work/data" CODETILL_STAFF=webdriver \
   XDG_DATA_HOME="$work/xdg-data" XDG_CACHE_HOME="$work/xdg-cache" XDG_CONFIG_HOME="$work/xdg-config" \
   NO_AT_BRIDGE=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 RUST_LOG="${RUST_LOG:-info}"
-export CODETILL_APP_BIN="${CODETILL_APP_BIN:-$root/target/debug/codetill-app}" ARTIFACTS="$out"
+export CODETILL_APP_BIN="${CODETILL_APP_BIN:-${CARGO_TARGET_DIR:-$root/target}/debug/codetill-app}" ARTIFACTS="$out"
 
 port="${WEBDRIVER_PORT:-4444}"
 log="$out/webdriver.log"
