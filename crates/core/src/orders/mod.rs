@@ -166,7 +166,7 @@ impl Engine {
         }
         let quote = self.quote(&sale.sku).await?;
         let payment = payment_for(&sale.tender, quote.price, &sale.staff)?;
-        let new = new_order(&quote, sale, delivery);
+        let new = new_order(&quote, NewOrderFor::counter(sale, delivery));
         let request = OrderRequest {
             client_order_id: new.client_order_id.clone(),
             sku: new.sku.clone(),
@@ -194,7 +194,11 @@ impl Engine {
         sale: &CounterSale,
         delivery: &DeliveryRequest,
     ) -> Result<i64, OrderError> {
-        store::insert_quoted(&self.db, &new_order(quote, sale, delivery)).await
+        store::insert_quoted(
+            &self.db,
+            &new_order(quote, NewOrderFor::counter(sale, delivery)),
+        )
+        .await
     }
 
     /// Opens a `quoted` remote order for `quote`: the buyer pays later through a
@@ -207,29 +211,15 @@ impl Engine {
         till_id: Option<String>,
     ) -> Result<i64, OrderError> {
         check_email(email)?;
-        let p = &quote.product;
-        store::insert_quoted(
-            &self.db,
-            &store::NewOrder {
-                client_order_id: format!("ct-{}", ulid::Ulid::new()),
-                channel: "remote",
-                sku: p.sku.clone(),
-                name: p.name.clone(),
-                region: p.region.clone(),
-                face_value: p.face_value,
-                redeem_url: p.redeem_url.clone(),
-                redeem_instructions: p.redeem_instructions.clone(),
-                quantity: 1,
-                price: quote.price,
-                max_unit_price: quote.wholesale,
-                email: Some(email.trim().to_string()),
-                staff: staff.to_string(),
-                till_id,
-                print_to: None,
-                language: Language::default(),
-            },
-        )
-        .await
+        let order = NewOrderFor {
+            channel: "remote",
+            email: Some(email.trim().to_string()),
+            staff: staff.to_string(),
+            till_id,
+            print_to: None,
+            language: Language::default(),
+        };
+        store::insert_quoted(&self.db, &new_order(quote, order)).await
     }
 
     /// This engine's name on leases and how long one lasts (a payment recorded
@@ -369,12 +359,35 @@ fn payment_for(tender: &Tender, price: Money, staff: &str) -> Result<Payment, Or
     })
 }
 
+/// Who an order is for and how its code leaves the shop, besides the product.
+struct NewOrderFor {
+    channel: &'static str,
+    email: Option<String>,
+    staff: String,
+    till_id: Option<String>,
+    print_to: Option<String>,
+    language: Language,
+}
+
+impl NewOrderFor {
+    fn counter(sale: &CounterSale, delivery: &DeliveryRequest) -> NewOrderFor {
+        NewOrderFor {
+            channel: "counter",
+            email: sale.email.clone(),
+            staff: sale.staff.clone(),
+            till_id: sale.till_id.clone(),
+            print_to: delivery.print_to.as_ref().map(|p| p.to_string()),
+            language: delivery.language,
+        }
+    }
+}
+
 /// The order row for a sale of `quote`; its `client_order_id` is made here, once.
-fn new_order(quote: &Quote, sale: &CounterSale, delivery: &DeliveryRequest) -> store::NewOrder {
+fn new_order(quote: &Quote, order: NewOrderFor) -> store::NewOrder {
     let p = &quote.product;
     store::NewOrder {
         client_order_id: format!("ct-{}", ulid::Ulid::new()),
-        channel: "counter",
+        channel: order.channel,
         sku: p.sku.clone(),
         name: p.name.clone(),
         region: p.region.clone(),
@@ -384,11 +397,11 @@ fn new_order(quote: &Quote, sale: &CounterSale, delivery: &DeliveryRequest) -> s
         quantity: 1,
         price: quote.price,
         max_unit_price: quote.wholesale,
-        email: sale.email.clone(),
-        staff: sale.staff.clone(),
-        till_id: sale.till_id.clone(),
-        print_to: delivery.print_to.as_ref().map(|p| p.to_string()),
-        language: delivery.language,
+        email: order.email,
+        staff: order.staff,
+        till_id: order.till_id,
+        print_to: order.print_to,
+        language: order.language,
     }
 }
 
