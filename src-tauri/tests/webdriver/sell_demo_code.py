@@ -164,7 +164,7 @@ def main():
         assert app.find("[data-testid=issued-code]") is None, "the code is still on screen"
 
         # Orders: the sale is listed without its code; showing it again needs a reason.
-        app.click(app.wait("//nav//button[normalize-space()='Orders']", using="xpath"))
+        app.click(app.wait("//nav//button[@aria-keyshortcuts='F6']", using="xpath", what="the Orders screen's button"))
         app.click(app.wait(f"//table//button[normalize-space()='{order_id}']", using="xpath", what="the order in the list"))
         detail = app.wait("[data-testid=order-detail]")
         assert code not in app.text(detail), "the code shows without a reason"
