@@ -1,6 +1,8 @@
 //! A small harness for tests that cross crates and processes: a sandbox supplier on
 //! loopback with its fault controls, a fresh data folder, and the `codetill` binary.
 
+#[cfg(unix)]
+pub mod cli;
 pub mod remote;
 
 use std::path::PathBuf;

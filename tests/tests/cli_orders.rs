@@ -8,12 +8,12 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
-use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use codetill_e2e::Sandbox;
+use codetill_e2e::cli::{self, Run};
 use serde_json::{Value, json};
 
 const SKU: &str = "STEAM-US-20";
@@ -26,61 +26,16 @@ struct Till {
     rt: tokio::runtime::Runtime,
 }
 
-/// What a finished `codetill` process left.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn from(o: Output) -> Run {
-        Run {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
 impl Till {
     /// A sandbox, a data folder, a vault key file, and a synced catalog.
     fn new() -> Till {
-        let bin = codetill_e2e::codetill_bin();
-        assert!(
-            bin.exists(),
-            "{} is missing: run `cargo build -p codetill-cli` first",
-            bin.display()
-        );
+        let home = cli::till_home();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
         let sandbox = rt.block_on(Sandbox::start(200)).unwrap();
-        let home = tempfile::tempdir().unwrap();
-        let key = home.path().join("vault.hex");
-        std::fs::write(&key, "5a".repeat(32)).unwrap();
-        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
         let till = Till { sandbox, home, rt };
         let sync = till.run(&["sync", "--json"]);
         assert_eq!(sync.code, 0, "{sync:?}");
@@ -92,30 +47,15 @@ impl Till {
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(codetill_e2e::codetill_bin());
-        for (var, _) in std::env::vars_os() {
-            if var.to_string_lossy().starts_with("CODETILL_") {
-                cmd.env_remove(var);
-            }
-        }
-        cmd.args(args)
-            .env("CODETILL_DATA_DIR", self.data_dir())
-            .env("CODETILL_SUPPLIER_URL", self.sandbox.url())
-            .env("CODETILL_SUPPLIER_KEY", codetill_e2e::KEY)
-            .env(
-                "CODETILL_VAULT_KEY_FILE",
-                self.home.path().join("vault.hex"),
-            )
-            .env("CODETILL_SUPPLIER_TIMEOUT_MS", "600")
-            .env("CODETILL_STAFF", "asha")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        let mut cmd = cli::command(self.home.path(), &self.sandbox.url(), args);
+        cmd.env("CODETILL_SUPPLIER_TIMEOUT_MS", "600");
         cmd
     }
 
     fn run(&self, args: &[&str]) -> Run {
-        Run::from(self.cmd(args).output().unwrap())
+        let started = Instant::now();
+        let out = self.cmd(args).output().unwrap();
+        Run::from(out, started.elapsed())
     }
 
     /// Runs a command that must succeed and returns its JSON.
@@ -186,11 +126,11 @@ fn wait_output(mut child: Child, limit: Duration) -> Run {
     let started = Instant::now();
     loop {
         if child.try_wait().unwrap().is_some() {
-            return Run::from(child.wait_with_output().unwrap());
+            return Run::from(child.wait_with_output().unwrap(), started.elapsed());
         }
         if started.elapsed() > limit {
             child.kill().unwrap();
-            let run = Run::from(child.wait_with_output().unwrap());
+            let run = Run::from(child.wait_with_output().unwrap(), started.elapsed());
             panic!("codetill ran longer than {limit:?}: {run:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -211,7 +151,7 @@ fn a_till_killed_while_the_supplier_holds_its_order_is_finished_by_recover() {
     let started = Instant::now();
     while till.counter("order_posts") < 1 {
         if let Some(status) = child.try_wait().unwrap() {
-            let run = Run::from(child.wait_with_output().unwrap());
+            let run = Run::from(child.wait_with_output().unwrap(), started.elapsed());
             panic!("sell ended ({status}) before its order reached the supplier: {run:?}");
         }
         assert!(
@@ -233,7 +173,8 @@ fn a_till_killed_while_the_supplier_holds_its_order_is_finished_by_recover() {
     // engine's 12 attempts, which a 3 s hold comes close to using up.)
     let mut recover = till.cmd(&["recover", "--json"]);
     recover.env("CODETILL_SUPPLIER_TIMEOUT_MS", "5000");
-    let recover = Run::from(recover.output().unwrap());
+    let started = Instant::now();
+    let recover = Run::from(recover.output().unwrap(), started.elapsed());
     assert_eq!(recover.code, 0, "{recover:?}");
     let report = recover.json();
     assert_eq!(report["delivered"], json!(["ORD-000001"]), "{report}");

@@ -13,48 +13,16 @@ use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use codetill_e2e::Sandbox;
+use codetill_e2e::cli::{self, Run};
 use serde_json::Value;
 
 const SKU: &str = "STEAM-US-20";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    took: Duration,
-}
-
-impl Run {
-    fn from(o: Output, took: Duration) -> Run {
-        Run {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-            took,
-        }
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{self:?}"))
-    }
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {} after {:?}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.took, self.stdout, self.stderr
-        )
-    }
-}
 
 /// A till: a sandbox supplier, a data folder with a vault key, a synced catalog and
 /// the shop's name and address in the settings.
@@ -66,22 +34,13 @@ struct Till {
 
 impl Till {
     fn new() -> Till {
-        let bin = codetill_e2e::codetill_bin();
-        assert!(
-            bin.exists(),
-            "{} is missing: run `cargo build -p codetill-cli` first",
-            bin.display()
-        );
+        let home = cli::till_home();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
         let sandbox = rt.block_on(Sandbox::start(50)).unwrap();
-        let home = tempfile::tempdir().unwrap();
-        let key = home.path().join("vault.hex");
-        std::fs::write(&key, "5a".repeat(32)).unwrap();
-        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
         let till = Till { sandbox, home, rt };
         let sync = till.run(&[], &["sync", "--json"]);
         assert_eq!(sync.code, 0, "{sync:?}");
@@ -93,30 +52,9 @@ impl Till {
         till
     }
 
-    fn data_dir(&self) -> PathBuf {
-        self.home.path().join("data")
-    }
-
     fn cmd(&self, env: &[(&str, &str)], args: &[&str]) -> Command {
-        let mut cmd = Command::new(codetill_e2e::codetill_bin());
-        for (var, _) in std::env::vars_os() {
-            if var.to_string_lossy().starts_with("CODETILL_") {
-                cmd.env_remove(var);
-            }
-        }
-        cmd.args(args)
-            .env("CODETILL_DATA_DIR", self.data_dir())
-            .env("CODETILL_SUPPLIER_URL", self.sandbox.url())
-            .env("CODETILL_SUPPLIER_KEY", codetill_e2e::KEY)
-            .env(
-                "CODETILL_VAULT_KEY_FILE",
-                self.home.path().join("vault.hex"),
-            )
-            .env("CODETILL_STAFF", "asha")
-            .env("CODETILL_TILL_ID", "till-1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        let mut cmd = cli::command(self.home.path(), &self.sandbox.url(), args);
+        cmd.env("CODETILL_TILL_ID", "till-1");
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -137,42 +75,11 @@ impl Till {
 
     /// Runs SQL on the till's database file (setup and checks).
     fn sql(&self, statement: &str) {
-        let path = self.data_dir().join("codetill.db");
-        self.rt.block_on(async {
-            let db = codetill_core::db::Db::open(&path).await.unwrap();
-            sqlx::query(statement).execute(db.pool()).await.unwrap();
-            db.close().await;
-        });
+        self.rt.block_on(cli::sql(self.home.path(), statement));
     }
 
     fn rows(&self, query: &str) -> Vec<Vec<String>> {
-        let path = self.data_dir().join("codetill.db");
-        self.rt.block_on(async {
-            use sqlx::Row;
-            let db = codetill_core::db::Db::open(&path).await.unwrap();
-            let rows = sqlx::query(query).fetch_all(db.pool()).await.unwrap();
-            let out = rows
-                .iter()
-                .map(|r| {
-                    (0..r.columns().len())
-                        .map(|i| {
-                            r.try_get::<Option<String>, _>(i)
-                                .ok()
-                                .flatten()
-                                .or_else(|| {
-                                    r.try_get::<Option<i64>, _>(i)
-                                        .ok()
-                                        .flatten()
-                                        .map(|n| n.to_string())
-                                })
-                                .unwrap_or_default()
-                        })
-                        .collect()
-                })
-                .collect();
-            db.close().await;
-            out
-        })
+        self.rt.block_on(cli::rows(self.home.path(), query))
     }
 
     fn outbox(&self) -> Vec<Value> {

@@ -10,49 +10,17 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used)]
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use codetill_e2e::Sandbox;
+use codetill_e2e::cli::{self, Run};
 use codetill_e2e::remote::{self, FakeProviders, RelayServer};
 use serde_json::{Value, json};
 
 const SKU: &str = "STEAM-US-20";
 const BUYER: &str = "buyer@example.com";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn from(o: Output) -> Run {
-        Run {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{self:?}"))
-    }
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
 
 /// A till with a synced catalog, the fake providers and a relay.
 struct Shop {
@@ -68,12 +36,7 @@ struct Shop {
 
 impl Shop {
     fn new() -> Shop {
-        let bin = codetill_e2e::codetill_bin();
-        assert!(
-            bin.exists(),
-            "{} is missing: run `cargo build -p codetill-cli -p codetill-relay` first",
-            bin.display()
-        );
+        let home = cli::till_home();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -82,10 +45,6 @@ impl Shop {
         let sandbox = rt.block_on(Sandbox::start(50)).unwrap();
         let fakes = rt.block_on(FakeProviders::start()).unwrap();
         let relay = RelayServer::start().unwrap();
-        let home = tempfile::tempdir().unwrap();
-        let key = home.path().join("vault.hex");
-        std::fs::write(&key, "5a".repeat(32)).unwrap();
-        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
         let shop = Shop {
             relay_url: relay.url(),
             sandbox,
@@ -100,26 +59,9 @@ impl Shop {
         shop
     }
 
-    fn data_dir(&self) -> PathBuf {
-        self.home.path().join("data")
-    }
-
     fn run(&self, args: &[&str]) -> Run {
-        let mut cmd = Command::new(codetill_e2e::codetill_bin());
-        for (var, _) in std::env::vars_os() {
-            if var.to_string_lossy().starts_with("CODETILL_") {
-                cmd.env_remove(var);
-            }
-        }
-        cmd.args(args)
-            .env("CODETILL_DATA_DIR", self.data_dir())
-            .env("CODETILL_SUPPLIER_URL", self.sandbox.url())
-            .env("CODETILL_SUPPLIER_KEY", codetill_e2e::KEY)
-            .env(
-                "CODETILL_VAULT_KEY_FILE",
-                self.home.path().join("vault.hex"),
-            )
-            .env("CODETILL_STAFF", "asha")
+        let started = Instant::now();
+        let out = cli::command(self.home.path(), &self.sandbox.url(), args)
             .env("CODETILL_RELAY_URL", &self.relay_url)
             .env("CODETILL_RELAY_TOKEN", &self.relay.token)
             .env("CODETILL_STRIPE_API_URL", &self.fakes.url)
@@ -127,10 +69,9 @@ impl Shop {
             .env("CODETILL_BTCPAY_URL", &self.fakes.url)
             .env("CODETILL_BTCPAY_KEY", remote::BTCPAY_KEY)
             .env("CODETILL_BTCPAY_STORE", remote::BTCPAY_STORE)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        Run::from(cmd.output().unwrap())
+            .output()
+            .unwrap();
+        Run::from(out, started.elapsed())
     }
 
     fn remote_new(&self, provider: &str) -> Value {
@@ -180,42 +121,11 @@ impl Shop {
     }
 
     fn rows(&self, query: &str) -> Vec<Vec<String>> {
-        let path = self.data_dir().join("codetill.db");
-        self.rt.block_on(async {
-            use sqlx::Row;
-            let db = codetill_core::db::Db::open(&path).await.unwrap();
-            let rows = sqlx::query(query).fetch_all(db.pool()).await.unwrap();
-            let out = rows
-                .iter()
-                .map(|r| {
-                    (0..r.columns().len())
-                        .map(|i| {
-                            r.try_get::<Option<String>, _>(i)
-                                .ok()
-                                .flatten()
-                                .or_else(|| {
-                                    r.try_get::<Option<i64>, _>(i)
-                                        .ok()
-                                        .flatten()
-                                        .map(|n| n.to_string())
-                                })
-                                .unwrap_or_default()
-                        })
-                        .collect()
-                })
-                .collect();
-            db.close().await;
-            out
-        })
+        self.rt.block_on(cli::rows(self.home.path(), query))
     }
 
     fn sql(&self, statement: &str) {
-        let path = self.data_dir().join("codetill.db");
-        self.rt.block_on(async {
-            let db = codetill_core::db::Db::open(&path).await.unwrap();
-            sqlx::query(statement).execute(db.pool()).await.unwrap();
-            db.close().await;
-        });
+        self.rt.block_on(cli::sql(self.home.path(), statement));
     }
 
     fn relay_status(&self) -> Value {
