@@ -1,7 +1,6 @@
 //! The counter's sale: a live quote, then payment by cash or card, then the order's
 //! outcome for the delivery screen. Amounts travel as decimal strings.
 
-use codetill_core::delivery::Language;
 use codetill_core::orders::Quote;
 use tauri::State;
 
@@ -59,12 +58,7 @@ fn handover(email: Option<String>, language: Option<String>) -> Result<Handover,
         Some(e) => Some(checked(&e, "email", MAX_EMAIL_CHARS)?.trim().to_string()),
         None => None,
     };
-    let language = match language.as_deref().map(str::trim) {
-        None | Some("") => Language::default(),
-        Some(l) => l
-            .parse::<Language>()
-            .map_err(|e| AppError::validation(e.to_string()))?,
-    };
+    let language = super::language(language.as_deref())?;
     Ok(Handover { email, language })
 }
 

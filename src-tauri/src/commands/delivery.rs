@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use codetill_core::delivery::outbox::{self, OutboxFilter, OutboxItem, OutboxStatus};
-use codetill_core::delivery::{self, Language, Paper, Receipt, SmtpSetting};
+use codetill_core::delivery::{self, Paper, Receipt, SmtpSetting};
 use codetill_core::orders;
 use serde::Serialize;
 use tauri::State;
@@ -136,12 +136,7 @@ pub async fn receipt_preview(
             format!("{order} is not the sale on the screen: reveal its code from Orders"),
         ));
     }
-    let language = match language.as_deref().map(str::trim) {
-        None | Some("") => Language::default(),
-        Some(l) => l
-            .parse::<Language>()
-            .map_err(|e| AppError::validation(e.to_string()))?,
-    };
+    let language = super::language(language.as_deref())?;
     let till = state.till();
     let found = orders::find(till.db(), order).await?;
     let engine = till.engine().await?;

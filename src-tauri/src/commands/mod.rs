@@ -13,6 +13,7 @@ pub mod session;
 pub mod settings;
 
 use codetill_core::catalog::{self, LastSync};
+use codetill_core::delivery::Language;
 use codetill_core::product::Product;
 use serde::Serialize;
 use tauri::State;
@@ -125,6 +126,17 @@ pub(crate) fn checked<'a>(
         )));
     }
     Ok(text)
+}
+
+/// The receipt's and email's language as the UI sends it: `en`, `hi`, or nothing
+/// (English).
+pub(crate) fn language(given: Option<&str>) -> Result<Language, AppError> {
+    match given.map(str::trim) {
+        None | Some("") => Ok(Language::default()),
+        Some(l) => l
+            .parse::<Language>()
+            .map_err(|e| AppError::validation(e.to_string())),
+    }
 }
 
 pub(crate) fn non_empty<'a>(text: &'a str, what: &str) -> Result<&'a str, AppError> {
