@@ -135,10 +135,16 @@ impl Db {
     /// the busy timeout says; IMMEDIATE waits its turn instead.
     pub async fn begin_write(&self) -> Result<WriteTx, DbError> {
         let turn = self.writer.clone().lock_owned().await;
-        Ok(WriteTx {
-            tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            _turn: turn,
-        })
+        // sqlx's BEGIN is not cancel-safe: a caller dropped after the worker ran BEGIN
+        // but before the `Transaction` exists leaves a pooled connection inside a
+        // transaction that holds the write lock, and every later writer times out.
+        // So BEGIN runs to the end in a task of its own; if the caller is gone by
+        // then, the finished transaction is dropped there, which rolls it back.
+        let pool = self.pool.clone();
+        let tx = tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
+            .await
+            .map_err(|_| DbError::Sql(sqlx::Error::WorkerCrashed))??;
+        Ok(WriteTx { tx, _turn: turn })
     }
 
     pub async fn close(self) {
