@@ -9,6 +9,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::{ConnectOptions, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -45,17 +46,45 @@ pub struct Db {
     /// SQLite's busy handler sleeps up to 100 ms between tries (the tail of a busy
     /// till). Other processes still meet at SQLite's lock.
     writer: Arc<Mutex<()>>,
+    /// Write transactions committed since the last background checkpoint.
+    commits: Arc<AtomicU32>,
 }
 
 /// A write transaction holding this process's writer turn until commit or drop.
 pub struct WriteTx {
     tx: Transaction<'static, Sqlite>,
     _turn: OwnedMutexGuard<()>,
+    pool: SqlitePool,
+    commits: Arc<AtomicU32>,
 }
+
+/// Commits between two background checkpoints (a sale writes some 25 pages).
+const COMMITS_PER_CHECKPOINT: u32 = 64;
 
 impl WriteTx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        let WriteTx {
+            tx,
+            _turn,
+            pool,
+            commits,
+        } = self;
+        tx.commit().await?;
+        drop(_turn);
+        if commits.fetch_add(1, Ordering::Relaxed) + 1 >= COMMITS_PER_CHECKPOINT {
+            commits.store(0, Ordering::Relaxed);
+            // Copying the WAL back fsyncs the database file: off the writers' path,
+            // where a checkpoint inside a commit held every sale of this till up.
+            tokio::spawn(async move {
+                if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                    .execute(&pool)
+                    .await
+                {
+                    tracing::debug!(error = %e, "background checkpoint");
+                }
+            });
+        }
+        Ok(())
     }
 }
 
@@ -96,11 +125,18 @@ impl Db {
             .foreign_keys(true)
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-2000")
+            // Checkpoints run in the background after commits (see `WriteTx::commit`);
+            // this is only the backstop for bulk writes such as a catalog import.
+            .pragma("wal_autocheckpoint", "10000")
             // A catalog import is one long statement by design; sqlx would log it as slow.
             .log_slow_statements(log::LevelFilter::Off, Duration::from_secs(60));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)
+            // A pooled SQLite connection is a file handle in this process: nothing on
+            // the far side can drop it, so the default ping before every acquire is
+            // only a round trip to its worker thread (one per query on the sale path).
+            .test_before_acquire(false)
             .acquire_timeout(BUSY_TIMEOUT)
             .connect_with(opts)
             .await
@@ -119,6 +155,7 @@ impl Db {
             pool,
             path: path.to_path_buf(),
             writer: Arc::new(Mutex::new(())),
+            commits: Arc::new(AtomicU32::new(0)),
         })
     }
 
@@ -144,7 +181,12 @@ impl Db {
         let tx = tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
             .await
             .map_err(|_| DbError::Sql(sqlx::Error::WorkerCrashed))??;
-        Ok(WriteTx { tx, _turn: turn })
+        Ok(WriteTx {
+            tx,
+            _turn: turn,
+            pool: self.pool.clone(),
+            commits: self.commits.clone(),
+        })
     }
 
     pub async fn close(self) {

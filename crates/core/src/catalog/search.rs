@@ -187,14 +187,17 @@ pub async fn search(
 }
 
 /// One product by its exact sku (a scanner, or a quote).
-pub async fn product_by_sku(pool: &SqlitePool, sku: &str) -> Result<Option<Product>, CatalogError> {
+pub async fn product_by_sku<'e>(
+    db: impl sqlx::SqliteExecutor<'e>,
+    sku: &str,
+) -> Result<Option<Product>, CatalogError> {
     let sql = format!(
         "SELECT {} FROM products p WHERE p.sku = ?1",
         ProductRow::COLUMNS
     );
     let row: Option<ProductRow> = sqlx::query_as(&sql)
         .bind(sku.trim())
-        .fetch_optional(pool)
+        .fetch_optional(db)
         .await?;
     row.map(|r| Product::try_from(r).map_err(CatalogError::from))
         .transpose()

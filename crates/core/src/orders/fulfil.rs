@@ -9,10 +9,10 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::time::{Instant, sleep};
 
-use super::OrderError;
 use super::lease;
 use super::state::OrderStatus;
 use super::store;
+use super::{OrderError, RevealedCode};
 use crate::db::Db;
 use crate::supplier::{
     DuplicateMode, OrderRequest, RejectReason, Supplier, SupplierError, SupplierOrder,
@@ -84,7 +84,7 @@ impl Fulfiller<'_> {
             return Ok(Outcome::Busy);
         }
         let result = self.drive_leased(id).await;
-        self.release_unless_closed(id, result).await
+        Ok(self.release_unless_closed(id, result).await?.outcome)
     }
 
     /// An order that [`store::insert_paid_sending`] just committed: paid, leased to
@@ -93,7 +93,7 @@ impl Fulfiller<'_> {
         &self,
         id: i64,
         request: OrderRequest,
-    ) -> Result<Outcome, OrderError> {
+    ) -> Result<Driven, OrderError> {
         let result = self.run(id, request, Step::Send, true).await;
         self.release_unless_closed(id, result).await
     }
@@ -101,16 +101,22 @@ impl Fulfiller<'_> {
     async fn release_unless_closed(
         &self,
         id: i64,
-        result: Result<Outcome, OrderError>,
-    ) -> Result<Outcome, OrderError> {
-        if !matches!(result, Ok(Outcome::Delivered | Outcome::RefundDue { .. })) {
+        result: Result<Driven, OrderError>,
+    ) -> Result<Driven, OrderError> {
+        if !matches!(
+            result,
+            Ok(Driven {
+                outcome: Outcome::Delivered | Outcome::RefundDue { .. },
+                ..
+            })
+        ) {
             // Delivered and refused orders dropped their lease in the same transaction.
             lease::release(self.db, id, self.owner).await?;
         }
         result
     }
 
-    async fn drive_leased(&self, id: i64) -> Result<Outcome, OrderError> {
+    async fn drive_leased(&self, id: i64) -> Result<Driven, OrderError> {
         let mut conn = self
             .db
             .pool()
@@ -129,7 +135,7 @@ impl Fulfiller<'_> {
         let step = match order.status {
             OrderStatus::Paid => Step::Send,
             s if s.is_open() => Step::Lookup,
-            _ => return Ok(Outcome::Busy),
+            _ => return Ok(Outcome::Busy.into()),
         };
         self.run(id, request, step, false).await
     }
@@ -142,7 +148,7 @@ impl Fulfiller<'_> {
         request: OrderRequest,
         mut step: Step,
         send_recorded: bool,
-    ) -> Result<Outcome, OrderError> {
+    ) -> Result<Driven, OrderError> {
         let started = Instant::now();
         // `drive` took the lease just now; every later step renews it first.
         let mut first = true;
@@ -153,10 +159,11 @@ impl Fulfiller<'_> {
             if attempts >= self.options.max_attempts || started.elapsed() >= self.options.budget {
                 return Ok(Outcome::Open {
                     reason: format!("still open after {attempts} attempt(s): {last_problem}"),
-                });
+                }
+                .into());
             }
             if !first && !lease::acquire(self.db, id, self.owner, self.options.lease).await? {
-                return Ok(Outcome::Busy);
+                return Ok(Outcome::Busy.into());
             }
             let recorded = first && send_recorded;
             first = false;
@@ -175,7 +182,7 @@ impl Fulfiller<'_> {
                         )
                         .await?
                     {
-                        return Ok(Outcome::Busy);
+                        return Ok(Outcome::Busy.into());
                     }
                     match self.supplier.place_order(&request).await {
                         Ok(found) => self.settle(id, &request, found).await?,
@@ -187,7 +194,7 @@ impl Fulfiller<'_> {
                     // Never created: sending the same request again is safe.
                     Ok(None) => Next::Go(Step::Send),
                     Err(SupplierError::Configuration { message }) => {
-                        return Ok(Outcome::Open { reason: message });
+                        return Ok(Outcome::Open { reason: message }.into());
                     }
                     Err(e) => {
                         last_problem = e.to_string();
@@ -204,7 +211,13 @@ impl Fulfiller<'_> {
                 },
             };
             match next {
-                Next::Done(outcome) => return Ok(outcome),
+                Next::Done(outcome) => return Ok(outcome.into()),
+                Next::Delivered(codes) => {
+                    return Ok(Driven {
+                        outcome: Outcome::Delivered,
+                        codes,
+                    });
+                }
                 Next::Go(s) => step = s,
                 Next::Wait(s, after) => {
                     let wait = after.unwrap_or(delay).min(Duration::from_secs(30));
@@ -213,10 +226,11 @@ impl Fulfiller<'_> {
                             reason: format!(
                                 "still open after {attempts} attempt(s): {last_problem}"
                             ),
-                        });
+                        }
+                        .into());
                     }
                     if !self.wait(id, wait).await? {
-                        return Ok(Outcome::Busy);
+                        return Ok(Outcome::Busy.into());
                     }
                     delay = (delay * 2).min(self.options.backoff_max);
                     step = s;
@@ -262,10 +276,9 @@ impl Fulfiller<'_> {
         }
         match found.status {
             SupplierOrderStatus::Completed => {
-                if store::deliver(self.db, self.vault, id, self.owner, &found).await? {
-                    Ok(Next::Done(Outcome::Delivered))
-                } else {
-                    Ok(Next::Done(Outcome::Busy))
+                match store::deliver(self.db, self.vault, id, self.owner, &found).await? {
+                    Some(codes) => Ok(Next::Delivered(codes)),
+                    None => Ok(Next::Done(Outcome::Busy)),
                 }
             }
             SupplierOrderStatus::Pending => {
@@ -350,8 +363,25 @@ impl Fulfiller<'_> {
     }
 }
 
+/// A drive's outcome, with the codes when this drive delivered them (in hand from
+/// the supplier's answer, so the sale needs no read-back and decryption).
+pub struct Driven {
+    pub outcome: Outcome,
+    pub codes: Vec<RevealedCode>,
+}
+
+impl From<Outcome> for Driven {
+    fn from(outcome: Outcome) -> Driven {
+        Driven {
+            outcome,
+            codes: Vec::new(),
+        }
+    }
+}
+
 enum Next {
     Done(Outcome),
+    Delivered(Vec<RevealedCode>),
     Go(Step),
     Wait(Step, Option<Duration>),
 }

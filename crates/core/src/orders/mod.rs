@@ -178,8 +178,8 @@ impl Engine {
         let id =
             store::insert_paid_sending(&self.db, &new, &payment, (&self.owner, self.options.lease))
                 .await?;
-        let outcome = self.fulfiller().drive_sending(id, request).await?;
-        self.sale(id, outcome).await
+        let driven = self.fulfiller().drive_sending(id, request).await?;
+        self.sale(id, driven).await
     }
 
     /// Opens a `quoted` order for `quote` (its client_order_id is fixed here).
@@ -257,18 +257,20 @@ impl Engine {
         }
     }
 
-    async fn sale(&self, id: i64, outcome: Outcome) -> Result<Sale, OrderError> {
+    async fn sale(&self, id: i64, driven: fulfil::Driven) -> Result<Sale, OrderError> {
         let mut conn = self.db.pool().acquire().await.map_err(DbError::from)?;
         let order = store::get(&mut conn, id).await?;
         drop(conn);
-        let codes = if order.status == OrderStatus::Delivered {
+        // This drive's delivery hands its codes over; an order another process
+        // delivered meanwhile (its lease had lapsed) has them read back.
+        let codes = if driven.codes.is_empty() && order.status == OrderStatus::Delivered {
             store::read_codes(&self.db, &self.vault, id).await?
         } else {
-            Vec::new()
+            driven.codes
         };
         Ok(Sale {
             order,
-            outcome,
+            outcome: driven.outcome,
             codes,
         })
     }

@@ -245,8 +245,15 @@ pub(crate) async fn event(
 /// Opens a `quoted` order; its `client_order_id` is fixed here, for good.
 pub async fn insert_quoted(db: &Db, new: &NewOrder) -> Result<i64, OrderError> {
     let now = now_text();
+    let sql = format!(
+        "{ORDER_INSERT};
+         INSERT INTO order_events (order_id, at, from_status, to_status, detail)
+         VALUES ({NEW_ID}, ?2, NULL, 'quoted', NULL);
+         SELECT {NEW_ID}"
+    );
+    let query = bind_order(sqlx::query(&sql), new, &now, None, None)?;
     let mut tx = db.begin_write().await?;
-    let id = insert_in(&mut tx, new, None, &now).await?;
+    let id = new_id(query, &mut tx).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(id)
 }
@@ -265,83 +272,129 @@ pub async fn insert_paid_sending(
     let until = crate::db::time_text(
         chrono::Utc::now() + chrono::Duration::from_std(lease.1).unwrap_or_default(),
     );
+    // The end state written at once, in one round trip to the database while this
+    // till holds the write lock: what quoted → paid → ordering would leave, with its
+    // three events and the payment.
+    let sql = format!(
+        "{ORDER_INSERT};
+         INSERT INTO order_events (order_id, at, from_status, to_status, detail)
+         VALUES ({NEW_ID}, ?2, NULL, 'quoted', NULL), ({NEW_ID}, ?2, 'quoted', 'paid', ?3),
+                ({NEW_ID}, ?2, 'paid', 'ordering', 'send');
+         INSERT INTO payments (order_id, taken_at, method, amount_minor, currency,
+             tendered_minor, change_minor, reference, staff)
+         VALUES ({NEW_ID}, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9);
+         SELECT {NEW_ID}"
+    );
+    let query = bind_order(
+        sqlx::query(&sql),
+        new,
+        &now,
+        Some(payment),
+        Some((lease.0, &until)),
+    )?;
     let mut tx = db.begin_write().await?;
-    // The end state written at once (three statements under the write lock, not a
-    // dozen): what quoted → paid → ordering would leave, with its three events.
-    let id = insert_in(&mut tx, new, Some((lease.0, &until)), &now).await?;
-    sqlx::query(
-        "INSERT INTO order_events (order_id, at, from_status, to_status, detail)
-         VALUES (?1, ?2, NULL, 'quoted', NULL), (?1, ?2, 'quoted', 'paid', ?3),
-                (?1, ?2, 'paid', 'ordering', 'send')",
-    )
-    .bind(id)
-    .bind(&now)
-    .bind(&payment.method)
-    .execute(&mut *tx)
-    .await
-    .map_err(DbError::from)?;
-    insert_payment(&mut tx, id, payment, &now).await?;
+    let id = new_id(query, &mut tx).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(id)
 }
 
-/// Inserts the order: `quoted` with its event, or — with `sending` (lease owner and
-/// expiry) — already paid and `ordering` its first send (the caller writes the events).
-async fn insert_in(
-    tx: &mut SqliteConnection,
-    new: &NewOrder,
-    sending: Option<(&str, &str)>,
-    now: &str,
-) -> Result<i64, OrderError> {
-    let minor = |m: &Money| {
-        m.to_minor()
-            .map_err(|e| OrderError::BadInput(e.to_string()))
-    };
+/// The order row; its parameters are bound by [`bind_order`]. Public ids follow the
+/// row ids: ORD-000001, ORD-000002…
+///
+/// The statements batched after it use only ?1–?9, a prefix without gaps: sqlx binds
+/// a gap in a statement's numbered parameters from its positional count and stops
+/// binding once that count passes the number of arguments.
+const ORDER_INSERT: &str = "INSERT INTO orders (public_id, client_order_id, status, channel, sku, name, region,
+             face_minor, face_currency, redeem_url, redeem_instructions, quantity, price_minor,
+             currency, max_unit_minor, wholesale_currency, email, staff, till_id, created_at, updated_at,
+             print_to, language, paid_at, lease_owner, lease_expires_at, attempts)
+         VALUES ((SELECT printf('ORD-%06d', coalesce(max(id), 0) + 1) FROM orders), ?1, ?28, ?10,
+             ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?2, ?2, ?26, ?27,
+             CASE WHEN ?29 IS NULL THEN NULL ELSE ?2 END, ?29, ?30, CASE WHEN ?29 IS NULL THEN 0 ELSE 1 END)";
+
+/// The id of the order [`ORDER_INSERT`] wrote, found by its `client_order_id`.
+const NEW_ID: &str = "(SELECT id FROM orders WHERE client_order_id = ?1)";
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// Binds [`ORDER_INSERT`]'s parameters: ?1 `client_order_id`, ?2 `now`, ?3–?9 the
+/// payment (when paid), ?10–?30 the order — `quoted`, or with `sending` (lease owner
+/// and expiry) already paid and `ordering` its first send.
+fn bind_order<'q>(
+    query: SqliteQuery<'q>,
+    new: &'q NewOrder,
+    now: &'q str,
+    payment: Option<&'q Payment>,
+    sending: Option<(&'q str, &'q str)>,
+) -> Result<SqliteQuery<'q>, OrderError> {
     let status = if sending.is_some() {
         OrderStatus::Ordering
     } else {
         OrderStatus::Quoted
     };
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO orders (public_id, client_order_id, status, channel, sku, name, region,
-             face_minor, face_currency, redeem_url, redeem_instructions, quantity, price_minor,
-             currency, max_unit_minor, wholesale_currency, email, staff, till_id, created_at, updated_at,
-             print_to, language, paid_at, lease_owner, lease_expires_at, attempts)
-         VALUES ((SELECT printf('ORD-%06d', coalesce(max(id), 0) + 1) FROM orders), ?1, ?21, ?2,
-             ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20,
-             CASE WHEN ?22 IS NULL THEN NULL ELSE ?18 END, ?22, ?23, CASE WHEN ?22 IS NULL THEN 0 ELSE 1 END)
-         RETURNING id",
-    )
-    .bind(&new.client_order_id)
-    .bind(new.channel)
-    .bind(&new.sku)
-    .bind(&new.name)
-    .bind(&new.region)
-    .bind(minor(&new.face_value)?)
-    .bind(new.face_value.currency.code())
-    .bind(&new.redeem_url)
-    .bind(&new.redeem_instructions)
-    .bind(i64::from(new.quantity))
-    .bind(minor(&new.price)?)
-    .bind(new.price.currency.code())
-    .bind(minor(&new.max_unit_price)?)
-    .bind(new.max_unit_price.currency.code())
-    .bind(&new.email)
-    .bind(&new.staff)
-    .bind(&new.till_id)
-    .bind(now)
-    .bind(&new.print_to)
-    .bind(new.language.as_str())
-    .bind(status.as_str())
-    .bind(sending.map(|s| s.0))
-    .bind(sending.map(|s| s.1))
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(DbError::from)?;
-    if sending.is_none() {
-        event(tx, id, None, OrderStatus::Quoted, None, now).await?;
-    }
-    Ok(id)
+    Ok(query
+        .bind(&new.client_order_id)
+        .bind(now)
+        .bind(payment.map(|p| p.method.as_str()))
+        .bind(payment.map(|p| minor(&p.amount)).transpose()?)
+        .bind(payment.map(|p| p.amount.currency.code()))
+        .bind(
+            payment
+                .and_then(|p| p.tendered.as_ref())
+                .map(minor)
+                .transpose()?,
+        )
+        .bind(
+            payment
+                .and_then(|p| p.change.as_ref())
+                .map(minor)
+                .transpose()?,
+        )
+        .bind(payment.and_then(|p| p.reference.as_deref()))
+        .bind(payment.map(|p| p.staff.as_str()))
+        .bind(new.channel)
+        .bind(&new.sku)
+        .bind(&new.name)
+        .bind(&new.region)
+        .bind(minor(&new.face_value)?)
+        .bind(new.face_value.currency.code())
+        .bind(&new.redeem_url)
+        .bind(&new.redeem_instructions)
+        .bind(i64::from(new.quantity))
+        .bind(minor(&new.price)?)
+        .bind(new.price.currency.code())
+        .bind(minor(&new.max_unit_price)?)
+        .bind(new.max_unit_price.currency.code())
+        .bind(&new.email)
+        .bind(&new.staff)
+        .bind(&new.till_id)
+        .bind(&new.print_to)
+        .bind(new.language.as_str())
+        .bind(status.as_str())
+        .bind(sending.map(|s| s.0))
+        .bind(sending.map(|s| s.1)))
+}
+
+/// Runs an insert batch ending in `SELECT {NEW_ID}` (every statement: `fetch_all`,
+/// as a row limit would stop the batch at its first row) and returns that id.
+async fn new_id(query: SqliteQuery<'_>, tx: &mut SqliteConnection) -> Result<i64, OrderError> {
+    use sqlx::Row;
+    let rows = query.fetch_all(&mut *tx).await.map_err(DbError::from)?;
+    let id = rows
+        .first()
+        .map(|r| r.try_get::<i64, _>(0))
+        .transpose()
+        .map_err(DbError::from)?;
+    id.ok_or_else(|| DbError::Corrupt {
+        what: "orders",
+        detail: "the new order's id was not read back".into(),
+    })
+    .map_err(OrderError::from)
+}
+
+fn minor(m: &Money) -> Result<i64, OrderError> {
+    m.to_minor()
+        .map_err(|e| OrderError::BadInput(e.to_string()))
 }
 
 /// Moves `id` from one of `from` to `to` inside `tx`; false when the order was not in
@@ -603,60 +656,70 @@ pub(crate) async fn read_codes(
         .collect()
 }
 
+/// The states an order may be delivered from, as an SQL list, from the state machine.
+static DELIVERABLE_FROM: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    OrderStatus::ALL
+        .iter()
+        .filter(|s| s.can_become(OrderStatus::Delivered))
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+});
+
 pub(crate) fn code_context(order_id: i64, seq: i64, what: &str) -> String {
     format!("codetill:order:{order_id}:{what}:{seq}")
 }
 
-/// Marks the order delivered and writes its codes, encrypted, in one transaction.
-/// False when this process no longer holds the order.
+/// Marks the order delivered and writes its codes, encrypted, in one transaction;
+/// hands back the codes as delivered. None when this process no longer holds the
+/// order.
 pub(crate) async fn deliver(
     db: &Db,
     vault: &Vault,
     id: i64,
     owner: &str,
     supplier_order: &SupplierOrder,
-) -> Result<bool, OrderError> {
+) -> Result<Option<Vec<RevealedCode>>, OrderError> {
     let now = now_text();
-    let mut tx = db.begin_write().await?;
-    let from: Option<String> =
-        sqlx::query_scalar("SELECT status FROM orders WHERE id = ?1 AND lease_owner = ?2")
-            .bind(id)
-            .bind(owner)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(DbError::from)?;
-    let Some(from) = from else { return Ok(false) };
-    let from: OrderStatus = from.parse().map_err(corrupt)?;
-    if !from.can_become(OrderStatus::Delivered) {
-        return Ok(false);
+    // One round trip under the write lock: the event (with the status it leaves), the
+    // status and the supplier's facts (handing back what the outbox needs), and the
+    // sealed codes, all guarded by the lease and the state machine. When the guard
+    // matches nothing, the transaction is dropped, which rolls it back.
+    let mut sql = format!(
+        "INSERT INTO order_events (order_id, at, from_status, to_status, detail)
+         SELECT id, ?3, status, 'delivered', ?1 FROM orders
+          WHERE id = ?4 AND lease_owner = ?5 AND status IN ({from});
+         UPDATE orders SET status = 'delivered', updated_at = ?3, supplier_order_id = ?1,
+             supplier_status = 'completed', supplier_total_minor = ?2, delivered_at = ?3,
+             closed_at = ?3, lease_owner = NULL, lease_expires_at = NULL, failure_code = NULL,
+             failure_message = NULL
+          WHERE id = ?4 AND lease_owner = ?5 AND status IN ({from})
+         RETURNING email, print_to, language, staff",
+        from = DELIVERABLE_FROM.as_str()
+    );
+    // The codes only when the UPDATE wrote the row (an order another process
+    // delivered gets nothing), in one statement whose parameters follow ?1–?5.
+    if !supplier_order.codes.is_empty() {
+        let rows: Vec<String> = (0..supplier_order.codes.len())
+            .map(|seq| {
+                let p = 6 + 5 * seq;
+                format!("(?{p}, ?{}, ?{}, ?{}, ?{})", p + 1, p + 2, p + 3, p + 4)
+            })
+            .collect();
+        sql.push_str(&format!(
+            ";
+         INSERT INTO order_codes (order_id, seq, code_ct, pin_ct, serial, expires_at)
+         SELECT ?4, column1, column2, column3, column4, column5 FROM (VALUES {})
+          WHERE changes() = 1",
+            rows.join(", ")
+        ));
     }
-    // The status and the supplier's facts in one statement, which also hands back
-    // what the outbox needs.
-    let (email, print_to, language, staff): (Option<String>, Option<String>, String, String) =
-        sqlx::query_as(
-            "UPDATE orders SET status = 'delivered', updated_at = ?3, supplier_order_id = ?1,
-                 supplier_status = 'completed', supplier_total_minor = ?2, delivered_at = ?3,
-                 closed_at = ?3, lease_owner = NULL, lease_expires_at = NULL, failure_code = NULL,
-                 failure_message = NULL
-             WHERE id = ?4
-             RETURNING email, print_to, language, staff",
-        )
+    let mut query = sqlx::query_as::<_, (Option<String>, Option<String>, String, String)>(&sql)
         .bind(&supplier_order.order_id)
         .bind(supplier_order.total.to_minor().ok())
         .bind(&now)
         .bind(id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(DbError::from)?;
-    event(
-        &mut tx,
-        id,
-        Some(from),
-        OrderStatus::Delivered,
-        Some(&supplier_order.order_id),
-        &now,
-    )
-    .await?;
+        .bind(owner);
     for (seq, code) in supplier_order.codes.iter().enumerate() {
         let seq = seq as i64;
         let pin = code
@@ -664,19 +727,18 @@ pub(crate) async fn deliver(
             .as_ref()
             .map(|p| vault.seal(p.expose(), &code_context(id, seq, "pin")))
             .transpose()?;
-        sqlx::query(
-            "INSERT INTO order_codes (order_id, seq, code_ct, pin_ct, serial, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )
-        .bind(id)
-        .bind(seq)
-        .bind(vault.seal(code.code.expose(), &code_context(id, seq, "code"))?)
-        .bind(pin)
-        .bind(&code.serial)
-        .bind(&code.expires_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(DbError::from)?;
+        query = query
+            .bind(seq)
+            .bind(vault.seal(code.code.expose(), &code_context(id, seq, "code"))?)
+            .bind(pin)
+            .bind(&code.serial)
+            .bind(&code.expires_at);
     }
+    let mut tx = db.begin_write().await?;
+    let held = query.fetch_all(&mut *tx).await.map_err(DbError::from)?;
+    let Some((email, print_to, language, staff)) = held.into_iter().next() else {
+        return Ok(None);
+    };
     // The email and the receipt are queued with the code: never one without the other.
     crate::delivery::outbox::enqueue(
         &mut tx,
@@ -691,7 +753,18 @@ pub(crate) async fn deliver(
     )
     .await?;
     tx.commit().await.map_err(DbError::from)?;
-    Ok(true)
+    Ok(Some(
+        supplier_order
+            .codes
+            .iter()
+            .map(|c| RevealedCode {
+                code: c.code.expose().to_string(),
+                pin: c.pin.as_ref().map(|p| p.expose().to_string()),
+                serial: c.serial.clone(),
+                expires_at: c.expires_at.clone(),
+            })
+            .collect(),
+    ))
 }
 
 /// The supplier refused after payment: failed, then refund due (one transaction).
@@ -784,4 +857,179 @@ pub async fn open_order_ids(db: &Db) -> Result<Vec<i64>, OrderError> {
     .fetch_all(db.pool())
     .await
     .map_err(DbError::from)?)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::time::Duration;
+
+    use super::*;
+    use crate::secrets::Redacted;
+    use crate::supplier::{IssuedCode, SupplierOrderStatus};
+
+    fn usd(amount: &str) -> Money {
+        Money::parse(amount, Currency::USD).unwrap()
+    }
+
+    fn new_order(n: u32) -> NewOrder {
+        NewOrder {
+            client_order_id: format!("ct-test-{n}"),
+            channel: "counter",
+            sku: "STEAM-US-20".into(),
+            name: "Steam 20".into(),
+            region: "US".into(),
+            face_value: usd("20"),
+            redeem_url: None,
+            redeem_instructions: None,
+            quantity: 1,
+            price: usd("21.99"),
+            max_unit_price: usd("20.10"),
+            email: None,
+            staff: "asha".into(),
+            till_id: Some("till-1".into()),
+            print_to: None,
+            language: crate::delivery::Language::En,
+        }
+    }
+
+    fn cash() -> Payment {
+        Payment {
+            method: "cash".into(),
+            amount: usd("21.99"),
+            tendered: Some(usd("25")),
+            change: Some(usd("3.01")),
+            reference: None,
+            staff: "asha".into(),
+            taken_at: String::new(),
+        }
+    }
+
+    fn completed(client_order_id: &str, codes: &[&str]) -> SupplierOrder {
+        SupplierOrder {
+            order_id: "SUP-1".into(),
+            client_order_id: client_order_id.into(),
+            status: SupplierOrderStatus::Completed,
+            sku: "STEAM-US-20".into(),
+            quantity: codes.len() as u32,
+            unit_price: usd("20.10"),
+            total: usd("20.10"),
+            codes: codes
+                .iter()
+                .enumerate()
+                .map(|(i, c)| IssuedCode {
+                    code: Redacted::new(c.to_string()),
+                    pin: (i == 1).then(|| Redacted::new("1234".to_string())),
+                    serial: Some(format!("SN-{i}")),
+                    expires_at: None,
+                })
+                .collect(),
+            failure: None,
+            balance_after: None,
+        }
+    }
+
+    async fn count(db: &Db, sql: &str, id: i64) -> i64 {
+        sqlx::query_scalar(sql)
+            .bind(id)
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn one_batch_writes_the_paid_order_and_delivery_is_guarded_by_the_lease() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.db")).await.unwrap();
+        let vault = Vault::from_key(&[7; 32]);
+        let quoted = insert_quoted(&db, &new_order(0)).await.unwrap();
+        let id = insert_paid_sending(
+            &db,
+            &new_order(1),
+            &cash(),
+            ("till-a", Duration::from_secs(60)),
+        )
+        .await
+        .unwrap();
+        assert_ne!(quoted, id);
+
+        let mut conn = db.pool().acquire().await.unwrap();
+        let order = get(&mut conn, id).await.unwrap();
+        drop(conn);
+        assert_eq!(order.public_id, "ORD-000002");
+        assert_eq!(order.status, OrderStatus::Ordering);
+        assert_eq!(order.price, usd("21.99"));
+        let payment: (String, i64, Option<i64>, Option<i64>, String) = sqlx::query_as(
+            "SELECT method, amount_minor, tendered_minor, change_minor, staff FROM payments WHERE order_id = ?1",
+        )
+        .bind(id)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(
+            payment,
+            ("cash".into(), 2199, Some(2500), Some(301), "asha".into())
+        );
+        let events = "SELECT count(*) FROM order_events WHERE order_id = ?1";
+        assert_eq!(count(&db, events, quoted).await, 1);
+        assert_eq!(count(&db, events, id).await, 3);
+
+        let codes = "SELECT count(*) FROM order_codes WHERE order_id = ?1";
+        let supplier = completed("ct-test-1", &["AAAA-1", "BBBB-2", "CCCC-3"]);
+        // Another till never held this order: nothing is written.
+        assert!(
+            deliver(&db, &vault, id, "till-b", &supplier)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(count(&db, codes, id).await, 0);
+        assert_eq!(count(&db, events, id).await, 3);
+        // A quote cannot be delivered, whoever asks.
+        assert!(
+            deliver(&db, &vault, quoted, "till-a", &supplier)
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        let delivered = deliver(&db, &vault, id, "till-a", &supplier)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(delivered.len(), 3);
+        assert_eq!(delivered[1].pin.as_deref(), Some("1234"));
+        let stored = read_codes(&db, &vault, id).await.unwrap();
+        let stored: Vec<(&str, Option<&str>, Option<&str>)> = stored
+            .iter()
+            .map(|c| (c.code.as_str(), c.pin.as_deref(), c.serial.as_deref()))
+            .collect();
+        assert_eq!(
+            stored,
+            vec![
+                ("AAAA-1", None, Some("SN-0")),
+                ("BBBB-2", Some("1234"), Some("SN-1")),
+                ("CCCC-3", None, Some("SN-2"))
+            ]
+        );
+        let to: String = sqlx::query_scalar(
+            "SELECT from_status FROM order_events WHERE order_id = ?1 AND to_status = 'delivered'",
+        )
+        .bind(id)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(to, "ordering");
+
+        // Delivered once: a second delivery (a driver whose lease lapsed meanwhile)
+        // finds nothing to do and adds no codes.
+        assert!(
+            deliver(&db, &vault, id, "till-a", &supplier)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(count(&db, codes, id).await, 3);
+        assert_eq!(count(&db, events, id).await, 4);
+    }
 }
