@@ -210,7 +210,13 @@ mod tests {
 
     /// The runs of an svg_qr path as (x, y, length), read back from its `M x yhN…z`.
     fn runs(svg: &str) -> Vec<(usize, usize, usize)> {
-        let d = svg.split(" d=\"").nth(1).unwrap().split('"').next().unwrap();
+        let d = svg
+            .split(" d=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
         d.split('z')
             .filter(|s| !s.is_empty())
             .map(|s| {
@@ -231,7 +237,10 @@ mod tests {
         let code = qrcode::QrCode::with_error_correction_level(url, qrcode::EcLevel::M).unwrap();
         let width = code.width();
         let side = width + 2 * QUIET_ZONE;
-        assert!(svg.contains(&format!(r#"viewBox="0 0 {side} {side}""#)), "{svg}");
+        assert!(
+            svg.contains(&format!(r#"viewBox="0 0 {side} {side}""#)),
+            "{svg}"
+        );
         assert!(svg.contains(r#"shape-rendering="crispEdges""#));
         assert_eq!(svg.matches("<path").count(), 1);
 
