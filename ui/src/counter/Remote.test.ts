@@ -106,7 +106,7 @@ describe('selling remotely', () => {
       expect(status.textContent?.trim()).toBe('✓ Paid and delivered — the code was emailed to buyer@example.com.'),
     );
     const asked = shop.of('order').length;
-    expect(shop.of('order')[0].args).toEqual({ id: 'ORD-000077' });
+    expect(shop.of('order')[0]?.args).toEqual({ id: 'ORD-000077' });
     await new Promise((r) => setTimeout(r, 50));
     expect(shop.of('order').length).toBe(asked);
   });
@@ -127,7 +127,7 @@ describe('selling remotely', () => {
     expect(alert.textContent).toContain('No payment link made — nothing was charged');
     expect(alert.textContent).toContain('This payment provider is not set up on this till');
     expect(alert.textContent).toContain('btcpay is not configured: no server URL');
-    expect(shop.of('sell_remotely')[0].args.provider).toBe('btcpay');
+    expect(shop.of('sell_remotely')[0]?.args.provider).toBe('btcpay');
     expect(screen.queryByTestId('remote-sale')).toBeNull();
     expect(emailBox().value).toBe('buyer@example.com');
   });
