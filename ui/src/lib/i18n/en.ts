@@ -88,7 +88,6 @@ export const en = {
   'remote.provider': 'The buyer pays with',
   'remote.stripe': 'Stripe — card',
   'remote.btcpay': 'BTCPay — bitcoin',
-  'remote.hint': 'The buyer pays on their phone from the link or QR code; the code is emailed as soon as the payment arrives.',
   'remote.create': 'Create payment link',
   'remote.not_created': 'No payment link made — nothing was charged',
   'remote.creating': 'Creating the payment link…',

@@ -89,7 +89,6 @@ export const hi: Record<MessageKey, string> = {
   'remote.provider': 'ख़रीदार भुगतान करेगा',
   'remote.stripe': 'Stripe — कार्ड',
   'remote.btcpay': 'BTCPay — बिटकॉइन',
-  'remote.hint': 'ख़रीदार लिंक या QR कोड से अपने फ़ोन पर भुगतान करता है; भुगतान मिलते ही कोड ईमेल कर दिया जाता है।',
   'remote.create': 'भुगतान लिंक बनाएँ',
   'remote.not_created': 'भुगतान लिंक नहीं बना — कोई पैसा नहीं लिया गया',
   'remote.creating': 'भुगतान लिंक बनाया जा रहा है…',
