@@ -10,6 +10,8 @@ use codetill_core::catalog::SyncError;
 use codetill_core::delivery::DeliveryError;
 use codetill_core::money::MoneyError;
 use codetill_core::orders::{OrderError, Refusal};
+use codetill_core::payments::PaymentError;
+use codetill_core::remote::RemoteError;
 use codetill_core::setup::SetupError;
 use codetill_core::supplier::SupplierError;
 use serde::Serialize;
@@ -72,6 +74,14 @@ pub enum ErrorCode {
     /// The printer or mail server setting is unusable, or a delivery task failed.
     #[serde(rename = "errors.delivery")]
     Delivery,
+    /// A remote sale's payment provider (Stripe, BTCPay) is not set up on this till:
+    /// no API key, server or store id. Nothing was created.
+    #[serde(rename = "errors.payment_provider")]
+    PaymentProvider,
+    /// The payment provider could not be reached, refused, or answered nonsense when
+    /// asked for a payment link. The quote was cancelled; nothing was charged.
+    #[serde(rename = "errors.payment_link")]
+    PaymentLink,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -108,7 +118,7 @@ impl AppError {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 20] = [
         ErrorCode::Database,
         ErrorCode::Validation,
         ErrorCode::UnknownSku,
@@ -127,6 +137,8 @@ impl ErrorCode {
         ErrorCode::Sandbox,
         ErrorCode::NoPrinter,
         ErrorCode::Delivery,
+        ErrorCode::PaymentProvider,
+        ErrorCode::PaymentLink,
     ];
 
     /// Refusals and mistakes the till expects, as opposed to faults.
@@ -138,6 +150,7 @@ impl ErrorCode {
                 | ErrorCode::Secrets
                 | ErrorCode::Sandbox
                 | ErrorCode::Delivery
+                | ErrorCode::PaymentLink
         )
     }
 }
@@ -241,6 +254,31 @@ impl From<DeliveryError> for AppError {
     }
 }
 
+impl From<PaymentError> for AppError {
+    fn from(e: PaymentError) -> Self {
+        let code = match &e {
+            PaymentError::BadInput(_) => ErrorCode::Validation,
+            PaymentError::NotConfigured { .. } => ErrorCode::PaymentProvider,
+            PaymentError::Unavailable { .. }
+            | PaymentError::Rejected { .. }
+            | PaymentError::Unreadable { .. } => ErrorCode::PaymentLink,
+            PaymentError::Db(_) => ErrorCode::Database,
+            PaymentError::Secret(_) => ErrorCode::Secrets,
+        };
+        AppError::from_source(code, &e)
+    }
+}
+
+impl From<RemoteError> for AppError {
+    fn from(e: RemoteError) -> Self {
+        match e {
+            RemoteError::Order(o) => o.into(),
+            RemoteError::Payment(p) => p.into(),
+            RemoteError::Db(d) => d.into(),
+        }
+    }
+}
+
 impl From<codetill_core::alerts::AlertError> for AppError {
     fn from(e: codetill_core::alerts::AlertError) -> Self {
         use codetill_core::alerts::AlertError;
@@ -325,6 +363,32 @@ mod tests {
         );
         let err: AppError = SetupError::NoKey.into();
         assert_eq!(err.code, ErrorCode::NoSupplier);
+    }
+
+    #[test]
+    fn a_provider_not_set_up_and_one_that_made_no_link_have_their_own_codes() {
+        use codetill_core::payments::ProviderKind;
+        let err: AppError = RemoteError::Payment(PaymentError::NotConfigured {
+            provider: ProviderKind::Stripe,
+            message: "no API key".into(),
+        })
+        .into();
+        assert_eq!(
+            serde_json::to_value(&err).unwrap(),
+            serde_json::json!({
+                "code": "errors.payment_provider",
+                "message": "stripe is not configured: no API key",
+            })
+        );
+        let err: AppError = PaymentError::Rejected {
+            provider: ProviderKind::Btcpay,
+            status: 403,
+            message: "forbidden".into(),
+        }
+        .into();
+        assert_eq!(err.code, ErrorCode::PaymentLink);
+        let err: AppError = RemoteError::Order(OrderError::UnknownSku("NOPE".into())).into();
+        assert_eq!(err.code, ErrorCode::UnknownSku);
     }
 
     #[test]

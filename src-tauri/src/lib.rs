@@ -47,6 +47,7 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::counter::quote,
             commands::counter::sell_cash,
             commands::counter::sell_card,
+            commands::remote::sell_remotely,
             commands::delivery::delivery_status,
             commands::delivery::print_receipt,
             commands::delivery::email_code,

@@ -17,6 +17,8 @@ use codetill_core::money::Money;
 use codetill_core::orders::{
     self, CounterSale, DeliveryRequest, Engine, Order, RevealedCode, Sale, Tender,
 };
+use codetill_core::payments::{ProviderKind, Providers};
+use codetill_core::remote::{Desk, RemoteOrder};
 use codetill_core::secrets::{EnvFirst, KeyringStore, SecretStore};
 use codetill_core::setup;
 use codetill_core::supplier::Supplier;
@@ -303,6 +305,39 @@ impl Till {
             self.send_soon(sale.order.id).await;
         }
         Ok(sale)
+    }
+
+    /// A remote sale: quotes `sku` live, opens a `quoted` order for `email` and makes
+    /// its payment link with `provider` (addresses from the settings, keys from this
+    /// till's secrets). Shares the counter's one-at-a-time guard: a double Enter must
+    /// not make two links.
+    pub async fn sell_remotely(
+        &self,
+        sku: &str,
+        email: &str,
+        provider: ProviderKind,
+        clerk: &Clerk,
+    ) -> Result<RemoteOrder, AppError> {
+        let Ok(_selling) = self.selling.try_lock() else {
+            return Err(AppError::new(
+                ErrorCode::Busy,
+                "a sale is already being processed at this till",
+            ));
+        };
+        let desk = Desk::new(
+            self.engine().await?,
+            Providers::configured(&self.db, self.secrets()),
+        );
+        tracing::info!(sku = %sku.trim(), %provider, "remote sale asked for at the counter");
+        Ok(desk
+            .open(
+                sku.trim(),
+                email,
+                provider,
+                &clerk.staff,
+                clerk.till_id.clone(),
+            )
+            .await?)
     }
 
     /// This till's outbox (receipts and emails): the printer and mail server from

@@ -1,9 +1,13 @@
 // The counter flow in the built UI: search, live quote, cash with change, "ordering…",
-// the delivery screen with its receipt and email; a refusal after payment; the first
-// run's sandbox demo.
+// the delivery screen with its receipt and email; a refusal after payment; a remote
+// sale's payment link, in English and Hindi; the first run's sandbox demo.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { launch, openApp, screenshot } from './harness.mjs';
+
+/** A payment link's QR code as core's `remote::svg_qr` draws it. */
+const REMOTE_QR = await readFile(new URL('./fixtures/remote-qr.svg', import.meta.url), 'utf8');
 
 let browser;
 before(async () => (browser = await launch()));
@@ -102,6 +106,68 @@ describe('the counter', () => {
     assert.match(await slip.textContent(), /Payment taken — code not issued — refund due/i);
     assert.match(await slip.textContent(), /Give the customer back ₹1,899\.00/);
     await screenshot(page, 'e2e-refund-due-en.png');
+    await page.close();
+  });
+
+  it('sells remotely: F5, the buyer\'s email, Enter; the link and QR wait for payment, then paid and emailed', async () => {
+    const { page, errors, calls } = await openApp(browser, { emailReady: true, remoteQr: REMOTE_QR });
+    await page.keyboard.type('steam 20');
+    await page.getByRole('option', { name: /STEAM-US-20/ }).waitFor();
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Cash received').waitFor();
+    await page.keyboard.press('F5');
+    const email = page.getByLabel('Buyer’s email (the code is sent here)');
+    await email.waitFor();
+    assert.equal(await email.evaluate((el) => el === document.activeElement), true, 'the email has the focus');
+    await page.keyboard.type('ravi@example.com');
+    await screenshot(page, 'e2e-remote-form-en.png');
+    await page.keyboard.press('Enter');
+    const sale = page.getByTestId('remote-sale');
+    await sale.waitFor();
+    const remote = (await calls()).filter((c) => c.cmd === 'sell_remotely');
+    assert.deepEqual(remote, [{ cmd: 'sell_remotely', args: { sku: 'STEAM-US-20', email: 'ravi@example.com', provider: 'stripe' } }]);
+    assert.equal(await page.getByTestId('remote-price').textContent(), '₹1,899.00');
+    assert.equal(await page.getByTestId('remote-order').textContent(), 'ORD-000042');
+    assert.match(await page.getByTestId('remote-status').textContent(), /Awaiting payment — the code is emailed to ravi@example\.com once paid\./);
+    // Large enough to scan from a phone across the counter.
+    const qr = await page.getByTestId('remote-qr').boundingBox();
+    assert.ok(qr && qr.width >= 300 && Math.abs(qr.width - qr.height) < 1, JSON.stringify(qr));
+    await screenshot(page, 'e2e-remote-link-en.png');
+
+    await page.getByRole('button', { name: 'हिन्दी' }).click();
+    assert.match(await page.getByTestId('remote-status').textContent(), /भुगतान का इंतज़ार/);
+    await screenshot(page, 'e2e-remote-link-hi.png');
+    await page.getByRole('button', { name: 'EN', exact: true }).click();
+
+    // The relay brings the payment: the screen, asking every few seconds, follows it.
+    await page.evaluate(() => window.__payRemote('ORD-000042'));
+    await page.getByTestId('remote-status').getByText('Paid and delivered — the code was emailed to ravi@example.com.').waitFor({ timeout: 15_000 });
+    await screenshot(page, 'e2e-remote-delivered-en.png');
+    // Esc: the next sale (the language switch has the focus, and its Enter is its own).
+    await page.keyboard.press('Escape');
+    await page.getByRole('combobox').waitFor();
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('a remote sale with no payment provider set up says so (in Hindi) and keeps the form', async () => {
+    const { page } = await openApp(browser, { noProvider: true });
+    await page.getByRole('button', { name: 'हिन्दी' }).click();
+    await page.getByRole('combobox').focus();
+    await page.keyboard.type('steam 20');
+    await page.getByRole('option').first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.getByLabel('मिली हुई नकद राशि').waitFor();
+    await page.keyboard.press('F5');
+    await page.keyboard.type('ravi@example.com');
+    await page.keyboard.press('Enter');
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.textContent(), /भुगतान लिंक नहीं बना — कोई पैसा नहीं लिया गया/);
+    assert.match(await alert.textContent(), /यह भुगतान सेवा इस काउंटर पर सेट नहीं है/);
+    assert.equal(await page.getByTestId('remote-sale').count(), 0);
+    assert.equal(await page.getByLabel('ख़रीदार का ईमेल (कोड यहीं भेजा जाएगा)').inputValue(), 'ravi@example.com');
+    await screenshot(page, 'e2e-remote-form-error-hi.png');
     await page.close();
   });
 

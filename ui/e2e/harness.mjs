@@ -32,8 +32,11 @@ export async function launch() {
 /**
  * A page on the built UI with the mocked shop. `shop` tunes it:
  * `{ demo, supplier, sale: 'delivered' | 'refund_due' | 'open', printer: string | null,
- *    printerOff, emailReady }` (printer defaults to a PDF folder; printerOff: the
- * receipt waits with "printer is off" until printed again).
+ *    printerOff, emailReady, remoteQr, noProvider }` (printer defaults to a PDF folder;
+ * printerOff: the receipt waits with "printer is off" until printed again; remoteQr:
+ * the SVG a remote sale's link answers with; noProvider: no payment provider is set
+ * up). `window.__payRemote(orderId)` plays the relay: the order is paid, delivered
+ * and its email sent a moment later.
  */
 export async function openApp(browser, shop = {}, viewport = { width: 1200, height: 800 }) {
   const page = await browser.newPage({ viewport });
@@ -79,6 +82,16 @@ function mockTauri(shop) {
   ];
   const words = (s) => s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
   const orders = [];
+  /** The buyer's address of each remote order. */
+  const remoteEmails = new Map();
+  window.__payRemote = (id) => {
+    const o = orders.find((x) => x.order_id === id);
+    o.status = 'delivered';
+    o.paid_at = o.delivered_at = new Date().toISOString();
+    const mail = handover('email', remoteEmails.get(id));
+    outbox.set(id, [mail]);
+    setTimeout(() => attempt(mail), 700);
+  };
   /** Receipt prints and emails by order id, oldest first (the till's outbox). */
   const outbox = new Map();
   const printer = shop.printer === undefined ? 'pdf:/demo/receipts' : shop.printer;
@@ -241,6 +254,26 @@ function mockTauri(shop) {
         '----------------------------------------',
         hi ? '        धन्यवाद!' : '        Thank you!',
       ].join('\n');
+    },
+    sell_remotely: async ({ sku, email, provider }) => {
+      const x = catalog.find((c) => c.sku === sku);
+      if (!x) throw { code: 'errors.unknown_sku', message: `unknown sku "${sku}"` };
+      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) {
+        throw { code: 'errors.validation', message: `"${email}" is not an email address` };
+      }
+      if (shop.noProvider) throw { code: 'errors.payment_provider', message: `${provider} is not configured: no API key` };
+      await new Promise((r) => setTimeout(r, 300)); // the provider takes a moment
+      const order = { ...sale(x, null), status: 'quoted', paid_at: null, delivered_at: null, codes: undefined, outcome: undefined };
+      orders[0] = order;
+      remoteEmails.set(order.order_id, email.trim());
+      return { order_id: order.order_id, provider, payment_url: 'https://checkout.stripe.com/c/pay/cs_test_a1Qx7Rk2Lm9Tz4Wb8Ne3Vd6Hy0Jc5Fg',
+        price: order.price, currency: order.currency, status: 'quoted', email: email.trim(), qr_svg: shop.remoteQr ?? null };
+    },
+    order: ({ id }) => {
+      const o = orders.find((x) => x.order_id === id);
+      if (!o) throw { code: 'errors.not_found', message: `no order ${id}` };
+      const { codes, outcome, ...view } = o;
+      return view;
     },
     list_orders: () => orders.map(({ codes, outcome, ...o }) => o),
     open_orders: () => orders.filter((o) => ['paid', 'ordering', 'unknown'].includes(o.status)).map(({ codes, outcome, ...o }) => o),

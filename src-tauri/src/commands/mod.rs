@@ -1,14 +1,16 @@
 //! The commands the UI invokes. Each takes the state, checks its arguments, calls core
 //! and returns; no rules live here. Grouped by screen: the catalog and the app's
 //! status here, the counter's sale in [`counter`], its receipt and email in
-//! [`delivery`], the order history in [`orders`], the first-run demo in [`session`],
-//! the owner's screens in [`pricing`], [`balance`] (and alerts) and [`settings`].
+//! [`delivery`], a sale paid through a payment link in [`remote`], the order history
+//! in [`orders`], the first-run demo in [`session`], the owner's screens in
+//! [`pricing`], [`balance`] (and alerts) and [`settings`].
 
 pub mod balance;
 pub mod counter;
 pub mod delivery;
 pub mod orders;
 pub mod pricing;
+pub mod remote;
 pub mod session;
 pub mod settings;
 

@@ -25,7 +25,9 @@ import {
   type OrderView,
   type Product,
   type Quote,
+  type ProviderKind,
   type RecoveryReport,
+  type RemoteSale,
   type SyncProgress,
   type SyncReport,
 } from './types';
@@ -106,6 +108,13 @@ export const api = {
   /** Card on the external terminal, with its reference. */
   sellCard(sku: string, terminalRef: string, email: string | null, language: Language): Promise<OrderView> {
     return call('sell_card', { sku, terminalRef, email, language });
+  },
+  /**
+   * A remote sale: a quoted order for `email` and its payment link at `provider`.
+   * The order is paid and fulfilled later, through the relay; follow it with `order`.
+   */
+  sellRemotely(sku: string, email: string, provider: ProviderKind): Promise<RemoteSale> {
+    return call('sell_remotely', { sku, email, provider });
   },
 
   /** The receipt and emails of an order; the first ones run in the background after a sale. */

@@ -88,6 +88,8 @@ export const ERROR_CODES = [
   'errors.sandbox',
   'errors.no_printer',
   'errors.delivery',
+  'errors.payment_provider',
+  'errors.payment_link',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number] | 'errors.unknown';
@@ -214,6 +216,23 @@ export interface SyncProgress {
 export type Payment = ({ method: 'cash'; tendered: DecimalString } | { method: 'card'; terminalRef: string }) & {
   email: string | null;
 };
+
+export type ProviderKind = 'stripe' | 'btcpay';
+export const PROVIDERS: readonly ProviderKind[] = ['stripe', 'btcpay'];
+
+/** A remote sale (src-tauri/src/commands/remote.rs): a quoted order and its payment link. */
+export interface RemoteSale {
+  order_id: string;
+  provider: ProviderKind;
+  payment_url: string;
+  price: DecimalString;
+  currency: string;
+  /** `quoted` until the payment arrives through the relay. */
+  status: OrderStatus;
+  email: string;
+  /** The payment link as a QR code (SVG drawn by core); null for a link too long for one. */
+  qr_svg: string | null;
+}
 
 /** One receipt print or email of an order (src-tauri/src/commands/delivery.rs). */
 export interface Handover {

@@ -160,3 +160,111 @@ pub fn terminal_qr(url: &str) -> Option<String> {
             .build(),
     )
 }
+
+/// Modules of white border around a QR code; the standard asks for four, and phone
+/// cameras miss codes drawn tight against other things.
+const QUIET_ZONE: usize = 4;
+
+/// `url` as a QR code in SVG, for a screen: black modules on white, one `<path>` of
+/// horizontal runs, a viewBox in modules and no fixed size (the page scales it).
+pub fn svg_qr(url: &str) -> Option<String> {
+    let code =
+        qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M).ok()?;
+    let width = code.width();
+    let colors = code.to_colors();
+    let side = width + 2 * QUIET_ZONE;
+    let mut path = String::new();
+    for (y, row) in colors.chunks(width).enumerate() {
+        let mut x = 0;
+        while x < width {
+            if row[x] != qrcode::Color::Dark {
+                x += 1;
+                continue;
+            }
+            let start = x;
+            while x < width && row[x] == qrcode::Color::Dark {
+                x += 1;
+            }
+            let run = x - start;
+            path.push_str(&format!(
+                "M{} {}h{run}v1h-{run}z",
+                start + QUIET_ZONE,
+                y + QUIET_ZONE
+            ));
+        }
+    }
+    Some(format!(
+        concat!(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" shape-rendering="crispEdges">"#,
+            r##"<rect width="{side}" height="{side}" fill="#fff"/><path fill="#000" d="{path}"/></svg>"##
+        ),
+        side = side,
+        path = path
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// The runs of an svg_qr path as (x, y, length), read back from its `M x yhN…z`.
+    fn runs(svg: &str) -> Vec<(usize, usize, usize)> {
+        let d = svg
+            .split(" d=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        d.split('z')
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                let s = s.strip_prefix('M').unwrap();
+                let (xy, rest) = s.split_once('h').unwrap();
+                let (x, y) = xy.split_once(' ').unwrap();
+                let (len, back) = rest.split_once("v1h-").unwrap();
+                assert_eq!(len, back, "a run closes on itself");
+                (x.parse().unwrap(), y.parse().unwrap(), len.parse().unwrap())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_svg_draws_exactly_the_dark_modules_inside_a_quiet_zone() {
+        let url = "https://checkout.stripe.test/c/pay/cs_test_0001";
+        let svg = svg_qr(url).unwrap();
+        let code = qrcode::QrCode::with_error_correction_level(url, qrcode::EcLevel::M).unwrap();
+        let width = code.width();
+        let side = width + 2 * QUIET_ZONE;
+        assert!(
+            svg.contains(&format!(r#"viewBox="0 0 {side} {side}""#)),
+            "{svg}"
+        );
+        assert!(svg.contains(r#"shape-rendering="crispEdges""#));
+        assert_eq!(svg.matches("<path").count(), 1);
+
+        let mut drawn = vec![false; width * width];
+        for (x, y, len) in runs(&svg) {
+            assert!(x >= QUIET_ZONE && y >= QUIET_ZONE, "inside the quiet zone");
+            assert!(x + len <= QUIET_ZONE + width && y < QUIET_ZONE + width);
+            for dx in 0..len {
+                let i = (y - QUIET_ZONE) * width + x - QUIET_ZONE + dx;
+                assert!(!drawn[i], "module drawn twice");
+                drawn[i] = true;
+            }
+        }
+        let dark: Vec<bool> = code
+            .to_colors()
+            .iter()
+            .map(|c| *c == qrcode::Color::Dark)
+            .collect();
+        assert_eq!(drawn, dark, "every dark module and nothing else");
+        assert!(dark.iter().filter(|d| **d).count() > width, "a real code");
+    }
+
+    #[test]
+    fn text_too_long_for_any_qr_code_has_no_svg() {
+        assert!(svg_qr(&"x".repeat(8000)).is_none());
+    }
+}
