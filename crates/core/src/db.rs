@@ -11,7 +11,10 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use sqlx::{ConnectOptions, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::{
+    Arguments, ConnectOptions, Encode, Sqlite, SqliteConnection, SqlitePool, Transaction, Type,
+};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 #[derive(Debug, thiserror::Error)]
@@ -46,45 +49,90 @@ pub struct Db {
     /// SQLite's busy handler sleeps up to 100 ms between tries (the tail of a busy
     /// till). Other processes still meet at SQLite's lock.
     writer: Arc<Mutex<()>>,
-    /// Write transactions committed since the last background checkpoint.
-    commits: Arc<AtomicU32>,
+    checkpoints: Checkpoints,
 }
 
 /// A write transaction holding this process's writer turn until commit or drop.
 pub struct WriteTx {
     tx: Transaction<'static, Sqlite>,
     _turn: OwnedMutexGuard<()>,
-    pool: SqlitePool,
-    commits: Arc<AtomicU32>,
+    checkpoints: Checkpoints,
 }
-
-/// Commits between two background checkpoints (a sale writes some 25 pages).
-const COMMITS_PER_CHECKPOINT: u32 = 64;
 
 impl WriteTx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         let WriteTx {
             tx,
             _turn,
-            pool,
-            commits,
+            checkpoints,
         } = self;
         tx.commit().await?;
         drop(_turn);
-        if commits.fetch_add(1, Ordering::Relaxed) + 1 >= COMMITS_PER_CHECKPOINT {
-            commits.store(0, Ordering::Relaxed);
-            // Copying the WAL back fsyncs the database file: off the writers' path,
-            // where a checkpoint inside a commit held every sale of this till up.
-            tokio::spawn(async move {
-                if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                    .execute(&pool)
-                    .await
-                {
-                    tracing::debug!(error = %e, "background checkpoint");
-                }
-            });
-        }
+        checkpoints.committed();
         Ok(())
+    }
+}
+
+/// Statements that run as one write transaction in a single round trip to SQLite
+/// (the sale path: the fewer trips while this till holds the write lock, the more
+/// sales a second). Parameters are numbered (`?1`…), shared by all the statements,
+/// and bound in order.
+pub struct Batch {
+    sql: String,
+    args: SqliteArguments<'static>,
+    bad: Option<String>,
+}
+
+impl Batch {
+    pub fn new(sql: impl Into<String>) -> Batch {
+        Batch {
+            sql: sql.into(),
+            args: SqliteArguments::default(),
+            bad: None,
+        }
+    }
+
+    pub fn bind<T>(mut self, value: T) -> Batch
+    where
+        T: 'static + Send + Encode<'static, Sqlite> + Type<Sqlite>,
+    {
+        if let Err(e) = self.args.add(value)
+            && self.bad.is_none()
+        {
+            self.bad = Some(e.to_string());
+        }
+        self
+    }
+}
+
+/// Commits between two background checkpoints (a sale writes some 25 pages).
+const COMMITS_PER_CHECKPOINT: u32 = 64;
+
+/// Checkpoints off the writers' path: copying the WAL back fsyncs the database
+/// file, and inside a commit (SQLite's automatic checkpoint) that held every sale of
+/// this till up.
+#[derive(Clone, Debug)]
+struct Checkpoints {
+    pool: SqlitePool,
+    /// Write transactions committed since the last one.
+    commits: Arc<AtomicU32>,
+}
+
+impl Checkpoints {
+    fn committed(&self) {
+        if self.commits.fetch_add(1, Ordering::Relaxed) + 1 < COMMITS_PER_CHECKPOINT {
+            return;
+        }
+        self.commits.store(0, Ordering::Relaxed);
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                tracing::debug!(error = %e, "background checkpoint");
+            }
+        });
     }
 }
 
@@ -152,10 +200,13 @@ impl Db {
                 source,
             })?;
         Ok(Db {
+            checkpoints: Checkpoints {
+                pool: pool.clone(),
+                commits: Arc::new(AtomicU32::new(0)),
+            },
             pool,
             path: path.to_path_buf(),
             writer: Arc::new(Mutex::new(())),
-            commits: Arc::new(AtomicU32::new(0)),
         })
     }
 
@@ -184,9 +235,47 @@ impl Db {
         Ok(WriteTx {
             tx,
             _turn: turn,
-            pool: self.pool.clone(),
-            commits: self.commits.clone(),
+            checkpoints: self.checkpoints.clone(),
         })
+    }
+
+    /// Runs `batch` as one write transaction (BEGIN IMMEDIATE … COMMIT sent with it)
+    /// and returns the rows its statements produced. It runs to the end in a task of
+    /// its own, holding this process's writer turn, so a caller that goes away never
+    /// leaves it half done; a failed statement rolls the whole batch back.
+    pub async fn write_batch(&self, batch: Batch) -> Result<Vec<SqliteRow>, DbError> {
+        if let Some(bad) = batch.bad {
+            return Err(DbError::Sql(sqlx::Error::Encode(bad.into())));
+        }
+        let mut args = batch.args;
+        // sqlx binds a gap in a statement's numbered parameters (`?4` used, `?3` not)
+        // from a positional count that runs on across the batch, and stops binding a
+        // statement's parameters once that count passes the number of arguments.
+        // Trailing NULLs keep it from ever getting there; what lands in a gap is
+        // never read.
+        let statements = batch.sql.matches(';').count() + 1;
+        for _ in 0..statements * args.len() {
+            args.add(None::<i64>).map_err(sqlx::Error::Encode)?;
+        }
+        let turn = self.writer.clone().lock_owned().await;
+        let pool = self.pool.clone();
+        let rows = tokio::spawn(async move {
+            let _turn = turn;
+            let mut conn = pool.acquire().await?;
+            let sql = format!("BEGIN IMMEDIATE;\n{};\nCOMMIT", batch.sql);
+            let result = sqlx::query_with(&sql, args).fetch_all(&mut *conn).await;
+            if result.is_err() && sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+                // Nothing to roll back (BEGIN itself failed) or a broken connection:
+                // either way it never goes back to the pool possibly inside a
+                // transaction.
+                let _ = conn.close().await;
+            }
+            result
+        })
+        .await
+        .map_err(|_| DbError::Sql(sqlx::Error::WorkerCrashed))??;
+        self.checkpoints.committed();
+        Ok(rows)
     }
 
     pub async fn close(self) {

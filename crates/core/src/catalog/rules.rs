@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{FromRow, SqliteConnection};
 
 use super::CatalogError;
 use crate::db::{Db, DbError, now_text};
@@ -69,15 +70,22 @@ fn basis_points(pct: Decimal) -> i64 {
 
 /// The stored rules, or the starter rule when the owner has set none.
 pub async fn load_rules(conn: &mut SqliteConnection) -> Result<PriceRules, CatalogError> {
-    let rows: Vec<RuleRow> = sqlx::query_as(
-        "SELECT category, fee_bp, fx_bp, margin_bp, rounding, floor_minor, floor_currency FROM price_rules",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows: Vec<SqliteRow> = sqlx::query(&format!("SELECT {RULE_COLUMNS} FROM price_rules"))
+        .fetch_all(&mut *conn)
+        .await?;
+    rules_from(&rows)
+}
+
+/// The columns [`rules_from`] reads, for queries batched with others.
+pub(crate) const RULE_COLUMNS: &str =
+    "category, fee_bp, fx_bp, margin_bp, rounding, floor_minor, floor_currency";
+
+/// The rules from `price_rules` rows (selected with [`RULE_COLUMNS`]).
+pub(crate) fn rules_from(rows: &[SqliteRow]) -> Result<PriceRules, CatalogError> {
     let mut rules = PriceRules::default();
     let mut by_category = BTreeMap::new();
     for row in rows {
-        match row.into_rule()? {
+        match RuleRow::from_row(row).map_err(DbError::from)?.into_rule()? {
             (None, rule) => rules.global = rule,
             (Some(c), rule) => {
                 by_category.insert(c, rule);

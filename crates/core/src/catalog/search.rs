@@ -186,18 +186,21 @@ pub async fn search(
     Ok(products)
 }
 
+/// A product from a row selected with `ProductRow::COLUMNS` (batched with others).
+pub(crate) fn product_from(row: &sqlx::sqlite::SqliteRow) -> Result<Product, CatalogError> {
+    let row = <ProductRow as sqlx::FromRow<_>>::from_row(row).map_err(crate::db::DbError::from)?;
+    Ok(Product::try_from(row)?)
+}
+
 /// One product by its exact sku (a scanner, or a quote).
-pub async fn product_by_sku<'e>(
-    db: impl sqlx::SqliteExecutor<'e>,
-    sku: &str,
-) -> Result<Option<Product>, CatalogError> {
+pub async fn product_by_sku(pool: &SqlitePool, sku: &str) -> Result<Option<Product>, CatalogError> {
     let sql = format!(
         "SELECT {} FROM products p WHERE p.sku = ?1",
         ProductRow::COLUMNS
     );
     let row: Option<ProductRow> = sqlx::query_as(&sql)
         .bind(sku.trim())
-        .fetch_optional(db)
+        .fetch_optional(pool)
         .await?;
     row.map(|r| Product::try_from(r).map_err(CatalogError::from))
         .transpose()

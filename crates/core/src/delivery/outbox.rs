@@ -206,52 +206,23 @@ async fn insert(
     .await?)
 }
 
-/// Where a delivered order's code goes besides the screen, as the order records it.
-pub(crate) struct Handover<'a> {
-    pub email: Option<&'a str>,
-    pub print_to: Option<&'a str>,
-    pub language: &'a str,
-    pub requested_by: &'a str,
-}
-
-/// Queues the order's email (when it has an address) and its receipt (when one was
-/// asked for). Called inside the transaction that marks the order delivered, so a
-/// delivered order always has its messages.
-pub(crate) async fn enqueue(
-    conn: &mut SqliteConnection,
-    order_id: i64,
-    to: Handover<'_>,
-    now: &str,
-) -> Result<(), DbError> {
-    if let Some(email) = to.email.map(str::trim).filter(|e| !e.is_empty()) {
-        insert(
-            conn,
-            "email",
-            order_id,
-            email,
-            "receipt",
-            None,
-            to.language,
-            to.requested_by,
-            now,
-        )
-        .await?;
-    }
-    if let Some(printer) = to.print_to.filter(|p| !p.trim().is_empty()) {
-        insert(
-            conn,
-            "print",
-            order_id,
-            printer,
-            "receipt",
-            None,
-            to.language,
-            to.requested_by,
-            now,
-        )
-        .await?;
-    }
-    Ok(())
+/// The statement that queues a just-delivered order's email (when it has an
+/// address) and its receipt (when one was asked for), email first, for the batch
+/// that marks the order delivered (`orders::store::deliver`), so a delivered order
+/// always has its messages. `?3` is the time, `?4` the order id; `guard` is an SQL
+/// condition that holds only when that batch did deliver the order.
+pub(crate) fn enqueue_delivered(guard: &str) -> String {
+    format!(
+        "INSERT INTO outbox (kind, order_id, destination, payload, reprint_no, language, status,
+             attempts, next_attempt_at, requested_by, created_at, updated_at)
+         SELECT kind, id, destination, 'receipt', NULL, language, 'queued', 0, ?3, staff, ?3, ?3
+           FROM (SELECT 1 AS n, 'email' AS kind, id, trim(email) AS destination, language, staff
+                   FROM orders WHERE id = ?4
+                 UNION ALL
+                 SELECT 2, 'print', id, trim(print_to), language, staff FROM orders WHERE id = ?4)
+          WHERE destination IS NOT NULL AND destination <> '' AND {guard}
+          ORDER BY n"
+    )
 }
 
 /// Which queued rows a run takes.

@@ -12,7 +12,7 @@ use tokio::time::{Instant, sleep};
 use super::lease;
 use super::state::OrderStatus;
 use super::store;
-use super::{OrderError, RevealedCode};
+use super::{Order, OrderError, RevealedCode};
 use crate::db::Db;
 use crate::supplier::{
     DuplicateMode, OrderRequest, RejectReason, Supplier, SupplierError, SupplierOrder,
@@ -212,10 +212,11 @@ impl Fulfiller<'_> {
             };
             match next {
                 Next::Done(outcome) => return Ok(outcome.into()),
-                Next::Delivered(codes) => {
+                Next::Delivered(delivered) => {
                     return Ok(Driven {
                         outcome: Outcome::Delivered,
-                        codes,
+                        codes: delivered.codes,
+                        order: Some(delivered.order),
                     });
                 }
                 Next::Go(s) => step = s,
@@ -277,7 +278,7 @@ impl Fulfiller<'_> {
         match found.status {
             SupplierOrderStatus::Completed => {
                 match store::deliver(self.db, self.vault, id, self.owner, &found).await? {
-                    Some(codes) => Ok(Next::Delivered(codes)),
+                    Some(delivered) => Ok(Next::Delivered(delivered)),
                     None => Ok(Next::Done(Outcome::Busy)),
                 }
             }
@@ -363,11 +364,13 @@ impl Fulfiller<'_> {
     }
 }
 
-/// A drive's outcome, with the codes when this drive delivered them (in hand from
-/// the supplier's answer, so the sale needs no read-back and decryption).
+/// A drive's outcome, with the order and its codes when this drive delivered them
+/// (in hand from the delivering transaction and the supplier's answer, so the sale
+/// needs no read-back and decryption).
 pub struct Driven {
     pub outcome: Outcome,
     pub codes: Vec<RevealedCode>,
+    pub order: Option<Order>,
 }
 
 impl From<Outcome> for Driven {
@@ -375,13 +378,14 @@ impl From<Outcome> for Driven {
         Driven {
             outcome,
             codes: Vec::new(),
+            order: None,
         }
     }
 }
 
 enum Next {
     Done(Outcome),
-    Delivered(Vec<RevealedCode>),
+    Delivered(store::Delivered),
     Go(Step),
     Wait(Step, Option<Duration>),
 }

@@ -258,9 +258,13 @@ impl Engine {
     }
 
     async fn sale(&self, id: i64, driven: fulfil::Driven) -> Result<Sale, OrderError> {
-        let mut conn = self.db.pool().acquire().await.map_err(DbError::from)?;
-        let order = store::get(&mut conn, id).await?;
-        drop(conn);
+        let order = match driven.order {
+            Some(order) => order,
+            None => {
+                let mut conn = self.db.pool().acquire().await.map_err(DbError::from)?;
+                store::get(&mut conn, id).await?
+            }
+        };
         // This drive's delivery hands its codes over; an order another process
         // delivered meanwhile (its lease had lapsed) has them read back.
         let codes = if driven.codes.is_empty() && order.status == OrderStatus::Delivered {

@@ -10,9 +10,11 @@ use super::OrderError;
 use crate::catalog;
 use crate::db::{Db, DbError, now_text};
 use crate::money::{Currency, Money};
-use crate::product::Product;
+use crate::pricing::PriceRules;
+use crate::product::{Product, ProductRow};
 use crate::settings;
 use crate::supplier::{Supplier, SupplierError};
+use sqlx::Row;
 
 /// Why a sale is refused before payment. Nothing has been charged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -48,20 +50,13 @@ const BALANCE_LOW_MULTIPLE: i64 = 5;
 
 /// Quotes `sku` for one unit, live. Refusals are [`OrderError::Refused`].
 pub async fn quote(db: &Db, supplier: &dyn Supplier, sku: &str) -> Result<Quote, OrderError> {
-    // The product, the price rules and the cached balance on one connection, read
-    // before the live check: one pool round trip instead of three on every sale.
-    let mut conn = db.pool().acquire().await.map_err(DbError::from)?;
-    let product = catalog::product_by_sku(&mut *conn, sku)
-        .await?
-        .ok_or_else(|| OrderError::UnknownSku(sku.trim().to_string()))?;
+    let (product, rules, cached) = read_inputs(db, sku).await?;
+    let product = product.ok_or_else(|| OrderError::UnknownSku(sku.trim().to_string()))?;
     if product.discontinued {
         return Err(OrderError::Refused(Refusal::Discontinued {
             sku: product.sku,
         }));
     }
-    let rules = catalog::load_rules(&mut conn).await?;
-    let cached = cached_balance(&mut conn).await?;
-    drop(conn);
     let stock = match supplier.stock(&product.sku).await {
         Ok(s) => s,
         Err(SupplierError::Rejected { .. }) => {
@@ -146,25 +141,49 @@ async fn check_balance(
 
 const BALANCE_KEY: &str = "supplier.balance";
 
-async fn cached_balance(
-    conn: &mut sqlx::SqliteConnection,
-) -> Result<Option<(Money, Duration)>, DbError> {
-    let Some(text) = settings::get(&mut *conn, BALANCE_KEY).await? else {
-        return Ok(None);
-    };
-    // "USD 1523.10 2026-11-30T10:00:00.000Z"
+/// What a quote reads from the shop's database, in one round trip (it is on every
+/// sale's path): the product, the price rules and the cached supplier balance.
+async fn read_inputs(
+    db: &Db,
+    sku: &str,
+) -> Result<(Option<Product>, PriceRules, Option<(Money, Duration)>), OrderError> {
+    let sql = format!(
+        "SELECT 'product' AS part, {} FROM products p WHERE p.sku = ?1;
+         SELECT 'rule' AS part, {} FROM price_rules;
+         SELECT 'balance' AS part, value FROM settings WHERE key = ?2",
+        ProductRow::COLUMNS,
+        catalog::RULE_COLUMNS
+    );
+    let rows = sqlx::query(&sql)
+        .bind(sku.trim())
+        .bind(BALANCE_KEY)
+        .fetch_all(db.pool())
+        .await
+        .map_err(DbError::from)?;
+    let (mut product, mut rules, mut balance) = (None, Vec::new(), None);
+    for row in rows {
+        match row.try_get::<&str, _>("part").map_err(DbError::from)? {
+            "product" => product = Some(catalog::product_from(&row)?),
+            "rule" => rules.push(row),
+            _ => {
+                balance = parse_balance(&row.try_get::<String, _>("value").map_err(DbError::from)?)
+            }
+        }
+    }
+    Ok((product, catalog::rules_from(&rules)?, balance))
+}
+
+/// The cached balance as stored: "USD 1523.10 2026-11-30T10:00:00.000Z", and its age.
+fn parse_balance(text: &str) -> Option<(Money, Duration)> {
     let mut parts = text.split(' ');
-    let parsed = (|| {
-        let currency = Currency::parse(parts.next()?).ok()?;
-        let money = Money::parse(parts.next()?, currency).ok()?;
-        let at = chrono::DateTime::parse_from_rfc3339(parts.next()?).ok()?;
-        let age = chrono::Utc::now()
-            .signed_duration_since(at)
-            .to_std()
-            .unwrap_or_default();
-        Some((money, age))
-    })();
-    Ok(parsed)
+    let currency = Currency::parse(parts.next()?).ok()?;
+    let money = Money::parse(parts.next()?, currency).ok()?;
+    let at = chrono::DateTime::parse_from_rfc3339(parts.next()?).ok()?;
+    let age = chrono::Utc::now()
+        .signed_duration_since(at)
+        .to_std()
+        .unwrap_or_default();
+    Some((money, age))
 }
 
 async fn store_balance(db: &Db, balance: &Money) -> Result<(), DbError> {

@@ -7,7 +7,7 @@ use sqlx::SqliteConnection;
 use super::OrderError;
 use super::model::{Failure, Order, Payment, Refund, RevealedCode};
 use super::state::OrderStatus;
-use crate::db::{Db, DbError, now_text};
+use crate::db::{Batch, Db, DbError, now_text};
 use crate::money::{Currency, Money};
 use crate::supplier::SupplierOrder;
 use crate::vault::Vault;
@@ -244,18 +244,17 @@ pub(crate) async fn event(
 
 /// Opens a `quoted` order; its `client_order_id` is fixed here, for good.
 pub async fn insert_quoted(db: &Db, new: &NewOrder) -> Result<i64, OrderError> {
-    let now = now_text();
     let sql = format!(
         "{ORDER_INSERT};
          INSERT INTO order_events (order_id, at, from_status, to_status, detail)
          VALUES ({NEW_ID}, ?2, NULL, 'quoted', NULL);
          SELECT {NEW_ID}"
     );
-    let query = bind_order(sqlx::query(&sql), new, &now, None, None)?;
-    let mut tx = db.begin_write().await?;
-    let id = new_id(query, &mut tx).await?;
-    tx.commit().await.map_err(DbError::from)?;
-    Ok(id)
+    new_id(
+        db,
+        bind_order(Batch::new(sql), new, now_text(), None, None)?,
+    )
+    .await
 }
 
 /// A counter sale paid on the spot, in one transaction: the order (its
@@ -268,13 +267,11 @@ pub async fn insert_paid_sending(
     payment: &Payment,
     lease: (&str, std::time::Duration),
 ) -> Result<i64, OrderError> {
-    let now = now_text();
     let until = crate::db::time_text(
         chrono::Utc::now() + chrono::Duration::from_std(lease.1).unwrap_or_default(),
     );
-    // The end state written at once, in one round trip to the database while this
-    // till holds the write lock: what quoted → paid → ordering would leave, with its
-    // three events and the payment.
+    // The end state written at once, in one round trip to the database: what
+    // quoted → paid → ordering would leave, with its three events and the payment.
     let sql = format!(
         "{ORDER_INSERT};
          INSERT INTO order_events (order_id, at, from_status, to_status, detail)
@@ -285,25 +282,18 @@ pub async fn insert_paid_sending(
          VALUES ({NEW_ID}, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9);
          SELECT {NEW_ID}"
     );
-    let query = bind_order(
-        sqlx::query(&sql),
+    let batch = bind_order(
+        Batch::new(sql),
         new,
-        &now,
+        now_text(),
         Some(payment),
-        Some((lease.0, &until)),
+        Some((lease.0.to_string(), until)),
     )?;
-    let mut tx = db.begin_write().await?;
-    let id = new_id(query, &mut tx).await?;
-    tx.commit().await.map_err(DbError::from)?;
-    Ok(id)
+    new_id(db, batch).await
 }
 
 /// The order row; its parameters are bound by [`bind_order`]. Public ids follow the
 /// row ids: ORD-000001, ORD-000002…
-///
-/// The statements batched after it use only ?1–?9, a prefix without gaps: sqlx binds
-/// a gap in a statement's numbered parameters from its positional count and stops
-/// binding once that count passes the number of arguments.
 const ORDER_INSERT: &str = "INSERT INTO orders (public_id, client_order_id, status, channel, sku, name, region,
              face_minor, face_currency, redeem_url, redeem_instructions, quantity, price_minor,
              currency, max_unit_minor, wholesale_currency, email, staff, till_id, created_at, updated_at,
@@ -315,29 +305,28 @@ const ORDER_INSERT: &str = "INSERT INTO orders (public_id, client_order_id, stat
 /// The id of the order [`ORDER_INSERT`] wrote, found by its `client_order_id`.
 const NEW_ID: &str = "(SELECT id FROM orders WHERE client_order_id = ?1)";
 
-type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
-
 /// Binds [`ORDER_INSERT`]'s parameters: ?1 `client_order_id`, ?2 `now`, ?3–?9 the
 /// payment (when paid), ?10–?30 the order — `quoted`, or with `sending` (lease owner
 /// and expiry) already paid and `ordering` its first send.
-fn bind_order<'q>(
-    query: SqliteQuery<'q>,
-    new: &'q NewOrder,
-    now: &'q str,
-    payment: Option<&'q Payment>,
-    sending: Option<(&'q str, &'q str)>,
-) -> Result<SqliteQuery<'q>, OrderError> {
+fn bind_order(
+    batch: Batch,
+    new: &NewOrder,
+    now: String,
+    payment: Option<&Payment>,
+    sending: Option<(String, String)>,
+) -> Result<Batch, OrderError> {
     let status = if sending.is_some() {
         OrderStatus::Ordering
     } else {
         OrderStatus::Quoted
     };
-    Ok(query
-        .bind(&new.client_order_id)
+    let (owner, until) = sending.unzip();
+    Ok(batch
+        .bind(new.client_order_id.clone())
         .bind(now)
-        .bind(payment.map(|p| p.method.as_str()))
+        .bind(payment.map(|p| p.method.clone()))
         .bind(payment.map(|p| minor(&p.amount)).transpose()?)
-        .bind(payment.map(|p| p.amount.currency.code()))
+        .bind(payment.map(|p| p.amount.currency.code().to_string()))
         .bind(
             payment
                 .and_then(|p| p.tendered.as_ref())
@@ -350,36 +339,35 @@ fn bind_order<'q>(
                 .map(minor)
                 .transpose()?,
         )
-        .bind(payment.and_then(|p| p.reference.as_deref()))
-        .bind(payment.map(|p| p.staff.as_str()))
+        .bind(payment.and_then(|p| p.reference.clone()))
+        .bind(payment.map(|p| p.staff.clone()))
         .bind(new.channel)
-        .bind(&new.sku)
-        .bind(&new.name)
-        .bind(&new.region)
+        .bind(new.sku.clone())
+        .bind(new.name.clone())
+        .bind(new.region.clone())
         .bind(minor(&new.face_value)?)
-        .bind(new.face_value.currency.code())
-        .bind(&new.redeem_url)
-        .bind(&new.redeem_instructions)
+        .bind(new.face_value.currency.code().to_string())
+        .bind(new.redeem_url.clone())
+        .bind(new.redeem_instructions.clone())
         .bind(i64::from(new.quantity))
         .bind(minor(&new.price)?)
-        .bind(new.price.currency.code())
+        .bind(new.price.currency.code().to_string())
         .bind(minor(&new.max_unit_price)?)
-        .bind(new.max_unit_price.currency.code())
-        .bind(&new.email)
-        .bind(&new.staff)
-        .bind(&new.till_id)
-        .bind(&new.print_to)
+        .bind(new.max_unit_price.currency.code().to_string())
+        .bind(new.email.clone())
+        .bind(new.staff.clone())
+        .bind(new.till_id.clone())
+        .bind(new.print_to.clone())
         .bind(new.language.as_str())
         .bind(status.as_str())
-        .bind(sending.map(|s| s.0))
-        .bind(sending.map(|s| s.1)))
+        .bind(owner)
+        .bind(until))
 }
 
-/// Runs an insert batch ending in `SELECT {NEW_ID}` (every statement: `fetch_all`,
-/// as a row limit would stop the batch at its first row) and returns that id.
-async fn new_id(query: SqliteQuery<'_>, tx: &mut SqliteConnection) -> Result<i64, OrderError> {
+/// Runs an insert batch ending in `SELECT {NEW_ID}` and returns that id.
+async fn new_id(db: &Db, batch: Batch) -> Result<i64, OrderError> {
     use sqlx::Row;
-    let rows = query.fetch_all(&mut *tx).await.map_err(DbError::from)?;
+    let rows = db.write_batch(batch).await?;
     let id = rows
         .first()
         .map(|r| r.try_get::<i64, _>(0))
@@ -670,21 +658,27 @@ pub(crate) fn code_context(order_id: i64, seq: i64, what: &str) -> String {
     format!("codetill:order:{order_id}:{what}:{seq}")
 }
 
+/// An order this process just delivered, and its codes as delivered.
+pub(crate) struct Delivered {
+    pub order: Order,
+    pub codes: Vec<RevealedCode>,
+}
+
 /// Marks the order delivered and writes its codes, encrypted, in one transaction;
-/// hands back the codes as delivered. None when this process no longer holds the
-/// order.
+/// hands back the order and the codes as delivered. None when this process no
+/// longer holds the order.
 pub(crate) async fn deliver(
     db: &Db,
     vault: &Vault,
     id: i64,
     owner: &str,
     supplier_order: &SupplierOrder,
-) -> Result<Option<Vec<RevealedCode>>, OrderError> {
+) -> Result<Option<Delivered>, OrderError> {
     let now = now_text();
     // One round trip under the write lock: the event (with the status it leaves), the
-    // status and the supplier's facts (handing back what the outbox needs), and the
-    // sealed codes, all guarded by the lease and the state machine. When the guard
-    // matches nothing, the transaction is dropped, which rolls it back.
+    // status and the supplier's facts, the sealed codes and the queued email and
+    // receipt, all guarded by the lease and the state machine. When the guard matches
+    // nothing, the batch writes nothing.
     let mut sql = format!(
         "INSERT INTO order_events (order_id, at, from_status, to_status, detail)
          SELECT id, ?3, status, 'delivered', ?1 FROM orders
@@ -694,11 +688,12 @@ pub(crate) async fn deliver(
              closed_at = ?3, lease_owner = NULL, lease_expires_at = NULL, failure_code = NULL,
              failure_message = NULL
           WHERE id = ?4 AND lease_owner = ?5 AND status IN ({from})
-         RETURNING email, print_to, language, staff",
+         RETURNING id",
         from = DELIVERABLE_FROM.as_str()
     );
-    // The codes only when the UPDATE wrote the row (an order another process
-    // delivered gets nothing), in one statement whose parameters follow ?1–?5.
+    // Each later statement runs only when the one before it wrote what it should
+    // have: the UPDATE one row, then the codes all theirs.
+    let mut written = 1;
     if !supplier_order.codes.is_empty() {
         let rows: Vec<String> = (0..supplier_order.codes.len())
             .map(|seq| {
@@ -713,13 +708,20 @@ pub(crate) async fn deliver(
           WHERE changes() = 1",
             rows.join(", ")
         ));
+        written = supplier_order.codes.len();
     }
-    let mut query = sqlx::query_as::<_, (Option<String>, Option<String>, String, String)>(&sql)
-        .bind(&supplier_order.order_id)
+    sql.push_str(";\n");
+    sql.push_str(&crate::delivery::outbox::enqueue_delivered(&format!(
+        "changes() = {written}"
+    )));
+    // And the order as it now stands, for the sale's screen.
+    sql.push_str(&format!(";\n{SELECT} WHERE o.id = ?4"));
+    let mut batch = Batch::new(sql)
+        .bind(supplier_order.order_id.clone())
         .bind(supplier_order.total.to_minor().ok())
-        .bind(&now)
+        .bind(now)
         .bind(id)
-        .bind(owner);
+        .bind(owner.to_string());
     for (seq, code) in supplier_order.codes.iter().enumerate() {
         let seq = seq as i64;
         let pin = code
@@ -727,44 +729,32 @@ pub(crate) async fn deliver(
             .as_ref()
             .map(|p| vault.seal(p.expose(), &code_context(id, seq, "pin")))
             .transpose()?;
-        query = query
+        batch = batch
             .bind(seq)
             .bind(vault.seal(code.code.expose(), &code_context(id, seq, "code"))?)
             .bind(pin)
-            .bind(&code.serial)
-            .bind(&code.expires_at);
+            .bind(code.serial.clone())
+            .bind(code.expires_at.clone());
     }
-    let mut tx = db.begin_write().await?;
-    let held = query.fetch_all(&mut *tx).await.map_err(DbError::from)?;
-    let Some((email, print_to, language, staff)) = held.into_iter().next() else {
+    // The UPDATE's id, then the order; the order alone when nothing was delivered.
+    let rows = db.write_batch(batch).await?;
+    let [_, order] = rows.as_slice() else {
         return Ok(None);
     };
-    // The email and the receipt are queued with the code: never one without the other.
-    crate::delivery::outbox::enqueue(
-        &mut tx,
-        id,
-        crate::delivery::outbox::Handover {
-            email: email.as_deref(),
-            print_to: print_to.as_deref(),
-            language: &language,
-            requested_by: &staff,
-        },
-        &now,
-    )
-    .await?;
-    tx.commit().await.map_err(DbError::from)?;
-    Ok(Some(
-        supplier_order
-            .codes
-            .iter()
-            .map(|c| RevealedCode {
-                code: c.code.expose().to_string(),
-                pin: c.pin.as_ref().map(|p| p.expose().to_string()),
-                serial: c.serial.clone(),
-                expires_at: c.expires_at.clone(),
-            })
-            .collect(),
-    ))
+    let order = <OrderRow as sqlx::FromRow<_>>::from_row(order)
+        .map_err(DbError::from)?
+        .try_into()?;
+    let codes = supplier_order
+        .codes
+        .iter()
+        .map(|c| RevealedCode {
+            code: c.code.expose().to_string(),
+            pin: c.pin.as_ref().map(|p| p.expose().to_string()),
+            serial: c.serial.clone(),
+            expires_at: c.expires_at.clone(),
+        })
+        .collect();
+    Ok(Some(Delivered { order, codes }))
 }
 
 /// The supplier refused after payment: failed, then refund due (one transaction).
@@ -943,9 +933,12 @@ mod tests {
         let db = Db::open(&dir.path().join("t.db")).await.unwrap();
         let vault = Vault::from_key(&[7; 32]);
         let quoted = insert_quoted(&db, &new_order(0)).await.unwrap();
+        let mut handed_over = new_order(1);
+        handed_over.email = Some(" buyer@example.com ".into());
+        handed_over.print_to = Some("tcp://127.0.0.1:9100".into());
         let id = insert_paid_sending(
             &db,
-            &new_order(1),
+            &handed_over,
             &cash(),
             ("till-a", Duration::from_secs(60)),
         )
@@ -985,6 +978,10 @@ mod tests {
         );
         assert_eq!(count(&db, codes, id).await, 0);
         assert_eq!(count(&db, events, id).await, 3);
+        assert_eq!(
+            count(&db, "SELECT count(*) FROM outbox WHERE order_id = ?1", id).await,
+            0
+        );
         // A quote cannot be delivered, whoever asks.
         assert!(
             deliver(&db, &vault, quoted, "till-a", &supplier)
@@ -997,8 +994,10 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(delivered.len(), 3);
-        assert_eq!(delivered[1].pin.as_deref(), Some("1234"));
+        assert_eq!(delivered.codes.len(), 3);
+        assert_eq!(delivered.codes[1].pin.as_deref(), Some("1234"));
+        assert_eq!(delivered.order.status, OrderStatus::Delivered);
+        assert_eq!(delivered.order.public_id, "ORD-000002");
         let stored = read_codes(&db, &vault, id).await.unwrap();
         let stored: Vec<(&str, Option<&str>, Option<&str>)> = stored
             .iter()
@@ -1031,5 +1030,20 @@ mod tests {
         );
         assert_eq!(count(&db, codes, id).await, 3);
         assert_eq!(count(&db, events, id).await, 4);
+        let queued: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT kind, destination, requested_by FROM outbox WHERE order_id = ?1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(
+            queued,
+            vec![
+                ("email".into(), "buyer@example.com".into(), "asha".into()),
+                ("print".into(), "tcp://127.0.0.1:9100".into(), "asha".into())
+            ],
+            "queued once, with the delivery"
+        );
     }
 }
