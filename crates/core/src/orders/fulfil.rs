@@ -213,6 +213,7 @@ impl Fulfiller<'_> {
             match next {
                 Next::Done(outcome) => return Ok(outcome.into()),
                 Next::Delivered(delivered) => {
+                    let delivered = *delivered;
                     return Ok(Driven {
                         outcome: Outcome::Delivered,
                         codes: delivered.codes,
@@ -278,7 +279,7 @@ impl Fulfiller<'_> {
         match found.status {
             SupplierOrderStatus::Completed => {
                 match store::deliver(self.db, self.vault, id, self.owner, &found).await? {
-                    Some(delivered) => Ok(Next::Delivered(delivered)),
+                    Some(delivered) => Ok(Next::Delivered(Box::new(delivered))),
                     None => Ok(Next::Done(Outcome::Busy)),
                 }
             }
@@ -385,7 +386,7 @@ impl From<Outcome> for Driven {
 
 enum Next {
     Done(Outcome),
-    Delivered(store::Delivered),
+    Delivered(Box<store::Delivered>),
     Go(Step),
     Wait(Step, Option<Duration>),
 }
