@@ -116,6 +116,31 @@ def cold_start():
             app.wait()
 
 
+def webkit_floor():
+    """The baseline: idle memory of a bare WebKitGTK window (webkit_floor.py), 5 s
+    after its page loaded, or None where the system Python lacks WebKit's bindings."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "webkit_floor.py")
+    try:
+        bare = subprocess.Popen(
+            ["/usr/bin/python3", script], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+    except OSError:
+        return None
+    try:
+        line = bare.stdout.readline()
+        if line.strip() != "ready":
+            return None
+        time.sleep(5)
+        return [(pid, *memory_kib(pid)) for pid in tree(bare.pid)]
+    finally:
+        bare.send_signal(signal.SIGTERM)
+        try:
+            bare.wait(10)
+        except subprocess.TimeoutExpired:
+            bare.kill()
+            bare.wait()
+
+
 def keystrokes():
     """Milliseconds from each keystroke to its results on screen."""
     with Session() as app:
@@ -146,6 +171,11 @@ def main():
         detail = ", ".join(f"{name} {r / 1024:.0f} ({p / 1024:.0f})" for _, r, p, name in procs)
         print(f"run {i + 1}: ready after {seconds * 1000:.0f} ms ({since_main} ms from main); RSS (PSS) MB: {detail}")
 
+    floor = webkit_floor()
+    if floor:
+        detail = ", ".join(f"{name} {r / 1024:.0f} ({p / 1024:.0f})" for _, r, p, name in floor)
+        print(f"baseline, a bare WebKitGTK window: RSS (PSS) MB: {detail}")
+
     typed = keystrokes()
     print()
     print(f"desktop figures: release build, {os.environ.get('PRODUCTS', '100000')} products, {RUNS} launches")
@@ -161,6 +191,11 @@ def main():
         f"| idle memory, all the app's processes: RSS median (PSS median) | "
         f"{statistics.median(rss):.0f} MB ({statistics.median(pss):.0f} MB) | ≤ 150 MB |"
     )
+    if floor:
+        print(
+            f"| baseline: a bare WebKitGTK window showing one line, same measure | "
+            f"{sum(p[1] for p in floor) / 1024:.0f} MB ({sum(p[2] for p in floor) / 1024:.0f} MB) | |"
+        )
     print(
         f"| keystroke → results on screen ({len(typed)} keystrokes), p50 / p99 / max | "
         f"{pct(typed, 0.5):.1f} ms / {pct(typed, 0.99):.1f} ms / {max(typed):.1f} ms | ≤ 50 ms |"
