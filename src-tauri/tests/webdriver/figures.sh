@@ -7,7 +7,8 @@
 # Builds the UI, the release app with the UI embedded and the CLI; starts the sandbox
 # supplier with PRODUCTS products, syncs them into a fresh data folder with the CLI,
 # then runs figures.py (see there for what is measured and how). Needs what run.sh
-# needs (xvfb-run, dbus-run-session, WebKitWebDriver, tauri-driver).
+# needs (xvfb-run, dbus-run-session, WebKitWebDriver, tauri-driver), and Debian's
+# python3-gi for the baseline beside the idle memory (a bare WebKitGTK window).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../../.." && pwd)
