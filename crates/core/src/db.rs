@@ -303,6 +303,7 @@ pub fn time_text(t: chrono::DateTime<chrono::Utc>) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use sqlx::Row;
 
     #[tokio::test]
     async fn migrations_apply_to_an_empty_file_and_rerun_safely() {
@@ -344,5 +345,64 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(applied as usize, MIGRATOR.iter().count());
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_all_or_nothing_and_leaves_no_transaction_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("b.db")).await.unwrap();
+        sqlx::query("CREATE TABLE t (n INTEGER NOT NULL, s TEXT)")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let count = || async {
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM t")
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+        };
+
+        // Parameters shared across statements, with gaps (the last uses only ?4).
+        let rows = db
+            .write_batch(
+                Batch::new(
+                    "INSERT INTO t (n, s) VALUES (?1, ?2); INSERT INTO t (n, s) VALUES (?4, ?2);
+                     SELECT sum(n), max(s) FROM t WHERE n <= ?4",
+                )
+                .bind(1_i64)
+                .bind("a")
+                .bind(None::<i64>)
+                .bind(2_i64),
+            )
+            .await
+            .unwrap();
+        let (sum, s): (i64, String) = (rows[0].get(0), rows[0].get(1));
+        assert_eq!((sum, s.as_str()), (3, "a"));
+
+        // The second statement fails: the first is rolled back with it.
+        let failed = db
+            .write_batch(
+                Batch::new("INSERT INTO t (n) VALUES (?1); INSERT INTO t (n) VALUES (?2)")
+                    .bind(3_i64)
+                    .bind(None::<i64>),
+            )
+            .await;
+        assert!(failed.is_err());
+        assert_eq!(count().await, 2);
+
+        // Every pooled connection still writes: none was left inside a transaction.
+        for n in 10..20_i64 {
+            db.write_batch(Batch::new("INSERT INTO t (n) VALUES (?1)").bind(n))
+                .await
+                .unwrap();
+            let mut tx = db.begin_write().await.unwrap();
+            sqlx::query("INSERT INTO t (n) VALUES (?1)")
+                .bind(n)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        assert_eq!(count().await, 22);
     }
 }
