@@ -48,14 +48,23 @@ pub struct Db {
     /// one writer at a time anyway; queueing in-process is fair and immediate, where
     /// SQLite's busy handler sleeps up to 100 ms between tries (the tail of a busy
     /// till). Other processes still meet at SQLite's lock.
-    writer: Arc<Mutex<()>>,
+    writer: Arc<Mutex<Writer>>,
     checkpoints: Checkpoints,
+}
+
+/// This process's writer turn, and the connection write batches run on: one
+/// connection whose page cache its own commits never invalidate (a pooled one's is
+/// dropped whenever another connection has written since its last use).
+#[derive(Debug)]
+struct Writer {
+    options: SqliteConnectOptions,
+    conn: Option<SqliteConnection>,
 }
 
 /// A write transaction holding this process's writer turn until commit or drop.
 pub struct WriteTx {
     tx: Transaction<'static, Sqlite>,
-    _turn: OwnedMutexGuard<()>,
+    _turn: OwnedMutexGuard<Writer>,
     checkpoints: Checkpoints,
 }
 
@@ -186,7 +195,7 @@ impl Db {
             // only a round trip to its worker thread (one per query on the sale path).
             .test_before_acquire(false)
             .acquire_timeout(BUSY_TIMEOUT)
-            .connect_with(opts)
+            .connect_with(opts.clone())
             .await
             .map_err(|source| DbError::Open {
                 path: path.to_path_buf(),
@@ -206,7 +215,10 @@ impl Db {
             },
             pool,
             path: path.to_path_buf(),
-            writer: Arc::new(Mutex::new(())),
+            writer: Arc::new(Mutex::new(Writer {
+                options: opts,
+                conn: None,
+            })),
         })
     }
 
@@ -257,18 +269,22 @@ impl Db {
         for _ in 0..statements * args.len() {
             args.add(None::<i64>).map_err(sqlx::Error::Encode)?;
         }
-        let turn = self.writer.clone().lock_owned().await;
-        let pool = self.pool.clone();
+        let mut turn = self.writer.clone().lock_owned().await;
         let rows = tokio::spawn(async move {
-            let _turn = turn;
-            let mut conn = pool.acquire().await?;
+            let writer = &mut *turn;
+            let conn = match &mut writer.conn {
+                Some(conn) => conn,
+                slot => slot.insert(writer.options.connect().await?),
+            };
             let sql = format!("BEGIN IMMEDIATE;\n{};\nCOMMIT", batch.sql);
             let result = sqlx::query_with(&sql, args).fetch_all(&mut *conn).await;
             if result.is_err() && sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
                 // Nothing to roll back (BEGIN itself failed) or a broken connection:
-                // either way it never goes back to the pool possibly inside a
+                // either way the next batch starts on a fresh one, never inside a
                 // transaction.
-                let _ = conn.close().await;
+                if let Some(conn) = turn.conn.take() {
+                    let _ = sqlx::Connection::close(conn).await;
+                }
             }
             result
         })
@@ -279,6 +295,9 @@ impl Db {
     }
 
     pub async fn close(self) {
+        if let Some(conn) = self.writer.lock().await.conn.take() {
+            let _ = sqlx::Connection::close(conn).await;
+        }
         self.pool.close().await;
     }
 }
