@@ -132,10 +132,9 @@ pub fn run() -> ExitCode {
                 tokio::time::sleep(recovery::EVERY).await;
             }
         });
-        // Remote payments from the relay, when one is configured.
-        tauri::async_runtime::spawn(relay::follow(
-            app.handle().state::<AppState>().shop().clone(),
-        ));
+        // Remote payments from the relay, when one is configured (now or later).
+        let state = app.handle().state::<AppState>();
+        tauri::async_runtime::spawn(relay::follow(state.shop().clone(), state.settings_watch()));
         // At start, then every minute: finish open orders (the shop's, and a running
         // demo's); alert refunds that fell due.
         tauri::async_runtime::spawn(async move {

@@ -37,6 +37,9 @@ pub struct AppState {
     alerts: Alerts,
     last_sale: tokio::sync::Mutex<Option<String>>,
     supplier: RwLock<SupplierStatus>,
+    /// Ticks when the settings or secrets change; the relay loop ([`crate::relay`])
+    /// reads its config again on each tick.
+    settings_changed: tokio::sync::watch::Sender<()>,
 }
 
 /// Did the supplier answer the last health check? The counter greys products out
@@ -93,6 +96,7 @@ impl AppState {
             alerts: Alerts::new(Arc::new(DesktopNotifier)),
             last_sale: tokio::sync::Mutex::new(None),
             supplier: RwLock::new(SupplierStatus::default()),
+            settings_changed: tokio::sync::watch::Sender::new(()),
         })
     }
 
@@ -104,6 +108,16 @@ impl AppState {
 
     pub fn alerts(&self) -> &Alerts {
         &self.alerts
+    }
+
+    /// Tells whoever follows the settings (the relay loop) that they changed.
+    pub fn settings_changed(&self) {
+        self.settings_changed.send_replace(());
+    }
+
+    /// Ticks on every [`AppState::settings_changed`].
+    pub fn settings_watch(&self) -> tokio::sync::watch::Receiver<()> {
+        self.settings_changed.subscribe()
     }
 
     /// A cash sale at the counter's till; a refund that falls due is alerted.

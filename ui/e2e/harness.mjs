@@ -112,7 +112,22 @@ function mockTauri(shop) {
     shop_name: 'Asha Mobile & Gifts', shop_address: '12 MG Road, Pune 411001', till_id: 'till-1', language: 'en',
     data_dir: '/home/asha/.local/share/codetill', printer: 'tcp://192.168.1.50:9100', smtp_url: null,
     smtp_password_set: false, secrets_error: null,
+    relay_url: 'https://relay.asha-mobile.example', relay_url_from_env: false, relay_token_set: true,
+    stripe_api_url: null, stripe_success_url: 'https://asha-mobile.example/thanks', stripe_key_set: true,
+    btcpay_url: null, btcpay_store_id: null, btcpay_key_set: false,
   };
+  // As core judges it: the relay needs its address and token, Stripe its key, BTCPay
+  // its server, store and key.
+  function withReadiness(v) {
+    const state = (ready, problem) => ({ ready, problem: ready ? null : problem });
+    v.remote = {
+      relay: state(!!v.relay_url && v.relay_token_set, 'no relay client token'),
+      stripe: state(v.stripe_key_set, 'stripe is not configured: no API key'),
+      btcpay: state(!!v.btcpay_url && !!v.btcpay_store_id && v.btcpay_key_set, 'btcpay is not configured: no server URL'),
+    };
+    return v;
+  }
+  withReadiness(shop.settingsView);
   const listeners = new Map();
   let nextId = 1;
 
@@ -355,10 +370,10 @@ function mockTauri(shop) {
     set_balance_threshold: () => null,
     supplier_status: () => ({ reachable: true, checked_at: null, error: null }),
     settings: () => shop.settingsView,
-    save_settings: ({ input }) => (shop.settingsView = { ...shop.settingsView, ...input }),
+    save_settings: ({ input }) => (shop.settingsView = withReadiness({ ...shop.settingsView, ...input })),
     set_secret: ({ name, value }) => {
-      shop.settingsView[name === 'supplier_key' ? 'supplier_key_set' : 'smtp_password_set'] = value !== '';
-      return shop.settingsView;
+      shop.settingsView[`${name}_set`] = value !== '';
+      return withReadiness(shop.settingsView);
     },
     'plugin:event|listen': ({ event, handler }) => {
       const id = nextId++;

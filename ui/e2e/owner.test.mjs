@@ -78,6 +78,11 @@ describe("the owner's screens", () => {
       await page.getByTestId('data-dir').waitFor();
       await page.waitForFunction(() => document.querySelector('[data-testid="data-dir"]')?.value);
       await screenshot(page, `owner-settings-${lang}.png`);
+      await page.getByTestId('btcpay-ready').scrollIntoViewIfNeeded();
+      await page.getByTestId('btcpay_key-state').scrollIntoViewIfNeeded();
+      assert.match(await page.getByTestId('stripe-ready').textContent(), lang === 'en' ? /Stripe: ready/ : /Stripe: तैयार/);
+      assert.match(await page.getByTestId('btcpay-ready').textContent(), lang === 'en' ? /BTCPay: not set up/ : /BTCPay: तैयार नहीं/);
+      await screenshot(page, `owner-settings-remote-${lang}.png`);
       assert.deepEqual(errors, []);
       await page.close();
     });

@@ -1,9 +1,13 @@
 //! The settings screen: the supplier (URL in the settings, key in the OS keyring),
-//! the shop's name and address, this till's id, the language, receipt printer and
-//! outgoing mail. Secrets are write-only: the UI learns only whether one is set.
-//! Settings are the shop's, whatever till (a demo) the counter shows.
+//! the shop's name and address, this till's id, the language, receipt printer,
+//! outgoing mail, and remote sales (the relay, Stripe and BTCPay: addresses in the
+//! settings, token and API keys in the keyring). Secrets are write-only: the UI learns
+//! only whether one is set. Settings are the shop's, whatever till (a demo) the
+//! counter shows.
 
 use codetill_core::delivery::{Language, PrinterSpec, SmtpConfig};
+use codetill_core::payments::{self, ProviderKind};
+use codetill_core::relay;
 use codetill_core::secrets::{SecretStore, names};
 use codetill_core::settings;
 use codetill_core::supplier::parse_base_url;
@@ -16,6 +20,7 @@ use crate::state::AppState;
 /// Longest text a setting takes (an address, a URL).
 const MAX_SETTING_CHARS: usize = 500;
 const MAX_TILL_ID_CHARS: usize = 40;
+const MAX_STORE_ID_CHARS: usize = 100;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SettingsView {
@@ -36,8 +41,52 @@ pub struct SettingsView {
     /// `smtps://user@host:465?from=…`.
     pub smtp_url: Option<String>,
     pub smtp_password_set: bool,
+    /// The webhook relay remote payments arrive through.
+    pub relay_url: Option<String>,
+    /// `CODETILL_RELAY_URL` is set and wins over the stored URL.
+    pub relay_url_from_env: bool,
+    pub relay_token_set: bool,
+    /// Empty: Stripe's own API.
+    pub stripe_api_url: Option<String>,
+    /// Where Stripe sends the buyer after paying.
+    pub stripe_success_url: Option<String>,
+    pub stripe_key_set: bool,
+    pub btcpay_url: Option<String>,
+    pub btcpay_store_id: Option<String>,
+    pub btcpay_key_set: bool,
+    /// Can remote sales use each of them now (the environment counted)?
+    pub remote: RemoteReadiness,
     /// Why the OS keyring could not be asked, if it could not.
     pub secrets_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RemoteReadiness {
+    pub relay: Readiness,
+    pub stripe: Readiness,
+    pub btcpay: Readiness,
+}
+
+/// Ready, or what is missing (core's words).
+#[derive(Debug, Clone, Serialize)]
+pub struct Readiness {
+    pub ready: bool,
+    pub problem: Option<String>,
+}
+
+impl<T, E: std::fmt::Display> From<Result<T, E>> for Readiness {
+    fn from(r: Result<T, E>) -> Self {
+        match r {
+            Ok(_) => Readiness {
+                ready: true,
+                problem: None,
+            },
+            Err(e) => Readiness {
+                ready: false,
+                problem: Some(e.to_string()),
+            },
+        }
+    }
 }
 
 /// What the owner saves; an empty text clears the setting.
@@ -50,6 +99,11 @@ pub struct SettingsInput {
     pub language: String,
     pub printer: String,
     pub smtp_url: String,
+    pub relay_url: String,
+    pub stripe_api_url: String,
+    pub stripe_success_url: String,
+    pub btcpay_url: String,
+    pub btcpay_store_id: String,
 }
 
 async fn secret_is_set(
@@ -82,6 +136,19 @@ async fn view(state: &AppState) -> Result<SettingsView, AppError> {
     };
     let supplier_key_set = known(secret_is_set(shop.secrets(), names::SUPPLIER_KEY).await);
     let smtp_password_set = known(secret_is_set(shop.secrets(), names::SMTP_PASSWORD).await);
+    let relay_token_set = known(secret_is_set(shop.secrets(), names::RELAY_TOKEN).await);
+    let stripe_key_set = known(secret_is_set(shop.secrets(), names::STRIPE_KEY).await);
+    let btcpay_key_set = known(secret_is_set(shop.secrets(), names::BTCPAY_KEY).await);
+    // Building a client checks the whole configuration and calls no one.
+    let remote = RemoteReadiness {
+        relay: relay::configured(shop.db(), shop.secrets()).await.into(),
+        stripe: payments::provider(shop.db(), shop.secrets(), ProviderKind::Stripe)
+            .await
+            .into(),
+        btcpay: payments::provider(shop.db(), shop.secrets(), ProviderKind::Btcpay)
+            .await
+            .into(),
+    };
     Ok(SettingsView {
         supplier_url: get(settings::SUPPLIER_URL).await?,
         supplier_url_from_env: std::env::var("CODETILL_SUPPLIER_URL")
@@ -97,6 +164,16 @@ async fn view(state: &AppState) -> Result<SettingsView, AppError> {
         printer: get(settings::PRINTER).await?,
         smtp_url: get(settings::SMTP_URL).await?,
         smtp_password_set,
+        relay_url: get(relay::RELAY_URL).await?,
+        relay_url_from_env: std::env::var("CODETILL_RELAY_URL").is_ok_and(|v| !v.trim().is_empty()),
+        relay_token_set,
+        stripe_api_url: get(payments::STRIPE_API_URL).await?,
+        stripe_success_url: get(payments::STRIPE_SUCCESS_URL).await?,
+        stripe_key_set,
+        btcpay_url: get(payments::BTCPAY_URL).await?,
+        btcpay_store_id: get(payments::BTCPAY_STORE).await?,
+        btcpay_key_set,
+        remote,
         secrets_error,
     })
 }
@@ -108,6 +185,19 @@ pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView, AppErr
 
 fn field<'a>(text: &'a str, what: &str, max: usize) -> Result<&'a str, AppError> {
     Ok(super::checked(text, what, max)?.trim())
+}
+
+/// An address field: empty, or one that `parse` (core's reader of it) accepts.
+fn url_field<'a, T, E: std::fmt::Display>(
+    text: &'a str,
+    what: &str,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<&'a str, AppError> {
+    let url = field(text, what, MAX_SETTING_CHARS)?;
+    if !url.is_empty() {
+        parse(url).map_err(|e| AppError::validation(format!("{what}: {e}")))?;
+    }
+    Ok(url)
 }
 
 /// Checks every field, then saves them all; answers the settings as saved.
@@ -144,6 +234,30 @@ pub async fn save_settings(
             ));
         }
     }
+    let relay_url = url_field(&input.relay_url, "relay_url", relay::parse_url)?;
+    let stripe_api_url = url_field(&input.stripe_api_url, "stripe_api_url", |u| {
+        payments::base_url(ProviderKind::Stripe, u)
+    })?;
+    let stripe_success_url = url_field(&input.stripe_success_url, "stripe_success_url", |u| {
+        payments::base_url(ProviderKind::Stripe, u)
+    })?;
+    let btcpay_url = url_field(&input.btcpay_url, "btcpay_url", |u| {
+        payments::base_url(ProviderKind::Btcpay, u)
+    })?;
+    let store = field(
+        &input.btcpay_store_id,
+        "btcpay_store_id",
+        MAX_STORE_ID_CHARS,
+    )?;
+    // The store id goes into the path of every BTCPay request.
+    if !store
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(AppError::validation(
+            "btcpay_store_id: letters, digits, '-' and '_' only",
+        ));
+    }
     let db = state.shop().db();
     for (key, value) in [
         (settings::SUPPLIER_URL, url),
@@ -153,21 +267,29 @@ pub async fn save_settings(
         (settings::LANGUAGE, language.as_str()),
         (settings::PRINTER, printer),
         (settings::SMTP_URL, smtp),
+        (relay::RELAY_URL, relay_url),
+        (payments::STRIPE_API_URL, stripe_api_url),
+        (payments::STRIPE_SUCCESS_URL, stripe_success_url),
+        (payments::BTCPAY_URL, btcpay_url),
+        (payments::BTCPAY_STORE, store),
     ] {
         settings::set(db.pool(), key, value).await?;
     }
     if std::env::var("CODETILL_TILL_ID").is_err() {
         state.set_till_id((!till_id.is_empty()).then(|| till_id.to_string()));
     }
-    // A new URL, printer or mail server takes effect with the next sale.
+    // A new URL, printer or mail server takes effect with the next sale (payment
+    // providers are read per sale anyway); the relay loop moves at once.
     state.shop().forget_supplier().await;
     state.shop().forget_outbox().await;
+    state.settings_changed();
     tracing::info!("settings saved");
     view(&state).await
 }
 
-/// Stores a secret in the OS keyring (`supplier_key` or `smtp_password`); an empty
-/// value removes it. The value never comes back.
+/// Stores a secret in the OS keyring (`supplier_key`, `smtp_password`, `relay_token`,
+/// `stripe_key` or `btcpay_key`); an empty value removes it. The value never comes
+/// back.
 #[tauri::command]
 pub async fn set_secret(
     state: State<'_, AppState>,
@@ -177,6 +299,9 @@ pub async fn set_secret(
     let name = match name.as_str() {
         "supplier_key" => names::SUPPLIER_KEY,
         "smtp_password" => names::SMTP_PASSWORD,
+        "relay_token" => names::RELAY_TOKEN,
+        "stripe_key" => names::STRIPE_KEY,
+        "btcpay_key" => names::BTCPAY_KEY,
         other => return Err(AppError::validation(format!("no secret called {other:?}"))),
     };
     let value = super::checked(&value, "secret", MAX_SETTING_CHARS)?
@@ -195,6 +320,7 @@ pub async fn set_secret(
     tracing::info!(secret = name, "secret stored in the keyring");
     state.shop().forget_supplier().await;
     state.shop().forget_outbox().await;
+    state.settings_changed();
     view(&state).await
 }
 
@@ -214,6 +340,11 @@ mod tests {
             "language": "hi",
             "printer": "tcp://192.168.1.50:9100",
             "smtp_url": "smtps://shop@mail.example:465?from=shop@mail.example",
+            "relay_url": "https://relay.shop.example",
+            "stripe_api_url": "",
+            "stripe_success_url": "https://shop.example/thanks",
+            "btcpay_url": "https://pay.shop.example",
+            "btcpay_store_id": "7Xg2kQ_store-1",
         })
     }
 
@@ -277,9 +408,135 @@ mod tests {
         }
         let view = app.invoke("settings", json!({})).unwrap();
         assert!(view["shop_name"].is_null());
+        assert!(view["relay_url"].is_null());
         let err = app
             .invoke("set_secret", json!({ "name": "vault_key", "value": "x" }))
             .unwrap_err();
         assert_eq!(err["code"], "errors.validation");
+    }
+
+    #[test]
+    fn remote_sale_secrets_only_ever_say_set() {
+        let app = TestApp::empty();
+        for (name, flag, value) in [
+            ("relay_token", "relay_token_set", "rt_0123456789abcdef"),
+            (
+                "stripe_key",
+                "stripe_key_set",
+                "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+            ),
+            ("btcpay_key", "btcpay_key_set", "btcpay-api-key-0123456789"),
+        ] {
+            let before = app.invoke("settings", json!({})).unwrap();
+            assert_eq!(before[flag], false, "{name}");
+            let after = app
+                .invoke("set_secret", json!({ "name": name, "value": value }))
+                .unwrap();
+            assert_eq!(after[flag], true, "{name}");
+            assert!(!after.to_string().contains(value), "{name}: {after}");
+            let read = app.invoke("settings", json!({})).unwrap();
+            assert_eq!(read[flag], true, "{name}");
+            assert!(!read.to_string().contains(value), "{name}: {read}");
+        }
+        let cleared = app
+            .invoke("set_secret", json!({ "name": "stripe_key", "value": "  " }))
+            .unwrap();
+        assert_eq!(cleared["stripe_key_set"], false);
+        assert_eq!(cleared["relay_token_set"], true);
+    }
+
+    #[test]
+    fn a_bad_remote_sales_setting_is_refused_naming_it_and_nothing_changes() {
+        let app = TestApp::empty();
+        let good = app
+            .invoke("save_settings", json!({ "input": input() }))
+            .unwrap();
+        assert_eq!(good["relay_url"], "https://relay.shop.example");
+        assert_eq!(good["btcpay_store_id"], "7Xg2kQ_store-1");
+        assert!(good["stripe_api_url"].is_null());
+        for (field, value) in [
+            ("relay_url", "relay.shop.example"),
+            ("relay_url", "ftp://relay.shop.example"),
+            ("btcpay_url", "not a url"),
+            ("btcpay_url", "file:///etc/passwd"),
+            ("stripe_api_url", "https://"),
+            ("stripe_success_url", "javascript:alert(1)"),
+            ("btcpay_store_id", "../../stores"),
+        ] {
+            let mut bad = input();
+            bad["shop_name"] = json!("Renamed in the same save");
+            bad[field] = json!(value);
+            let err = app
+                .invoke("save_settings", json!({ "input": bad }))
+                .unwrap_err();
+            assert_eq!(err["code"], "errors.validation", "{field}: {err}");
+            assert!(
+                err["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("{field}:")),
+                "{err}"
+            );
+            let now = app.invoke("settings", json!({})).unwrap();
+            assert_eq!(now, good, "{field} = {value:?} changed something");
+        }
+    }
+
+    #[test]
+    fn providers_are_ready_once_their_settings_and_keys_are_there() {
+        let app = TestApp::empty();
+        let mut empty = input();
+        for field in [
+            "relay_url",
+            "stripe_success_url",
+            "btcpay_url",
+            "btcpay_store_id",
+        ] {
+            empty[field] = json!("");
+        }
+        let view = app
+            .invoke("save_settings", json!({ "input": empty }))
+            .unwrap();
+        for who in ["relay", "stripe", "btcpay"] {
+            assert_eq!(view["remote"][who]["ready"], false, "{who}: {view}");
+            assert!(view["remote"][who]["problem"].is_string(), "{who}");
+        }
+
+        // Stripe needs only its key (its API address has a default).
+        let view = app
+            .invoke(
+                "set_secret",
+                json!({ "name": "stripe_key", "value": "sk_test_1" }),
+            )
+            .unwrap();
+        assert_eq!(view["remote"]["stripe"]["ready"], true, "{view}");
+        assert!(view["remote"]["stripe"]["problem"].is_null());
+        assert_eq!(view["remote"]["btcpay"]["ready"], false);
+
+        // BTCPay needs its server, store and key; the relay its address and token.
+        let view = app
+            .invoke(
+                "set_secret",
+                json!({ "name": "btcpay_key", "value": "bk_1" }),
+            )
+            .unwrap();
+        assert_eq!(view["remote"]["btcpay"]["ready"], false, "{view}");
+        let view = app
+            .invoke(
+                "set_secret",
+                json!({ "name": "relay_token", "value": "rt_1" }),
+            )
+            .unwrap();
+        assert_eq!(view["remote"]["relay"]["ready"], false, "{view}");
+        let view = app
+            .invoke("save_settings", json!({ "input": input() }))
+            .unwrap();
+        assert_eq!(view["remote"]["btcpay"]["ready"], true, "{view}");
+        assert_eq!(view["remote"]["relay"]["ready"], true, "{view}");
+
+        let view = app
+            .invoke("set_secret", json!({ "name": "stripe_key", "value": "" }))
+            .unwrap();
+        assert_eq!(view["remote"]["stripe"]["ready"], false, "{view}");
     }
 }

@@ -14,6 +14,7 @@ import {
   type PricingView,
   type RepriceReport,
   type RuleInput,
+  type SecretName,
   type SettingsInput,
   type SettingsView,
   type SupplierStatus,
@@ -219,7 +220,7 @@ export const api = {
     return call('save_settings', { input });
   },
   /** Stores a secret in the OS keyring ('' removes it); it never comes back. */
-  setSecret(name: 'supplier_key' | 'smtp_password', value: string): Promise<SettingsView> {
+  setSecret(name: SecretName, value: string): Promise<SettingsView> {
     return call('set_secret', { name, value });
   },
 };

@@ -378,8 +378,33 @@ export interface SettingsView {
   printer: string | null;
   smtp_url: string | null;
   smtp_password_set: boolean;
+  relay_url: string | null;
+  relay_url_from_env: boolean;
+  relay_token_set: boolean;
+  stripe_api_url: string | null;
+  stripe_success_url: string | null;
+  stripe_key_set: boolean;
+  btcpay_url: string | null;
+  btcpay_store_id: string | null;
+  btcpay_key_set: boolean;
+  remote: RemoteReadiness;
   secrets_error: string | null;
 }
+
+/** Ready, or what is missing (core's words, English). */
+export interface Readiness {
+  ready: boolean;
+  problem: string | null;
+}
+
+export interface RemoteReadiness {
+  relay: Readiness;
+  stripe: Readiness;
+  btcpay: Readiness;
+}
+
+/** Secrets the settings screen can store ('' removes one); they never come back. */
+export type SecretName = 'supplier_key' | 'smtp_password' | 'relay_token' | 'stripe_key' | 'btcpay_key';
 
 export interface SettingsInput {
   supplier_url: string;
@@ -389,4 +414,9 @@ export interface SettingsInput {
   language: string;
   printer: string;
   smtp_url: string;
+  relay_url: string;
+  stripe_api_url: string;
+  stripe_success_url: string;
+  btcpay_url: string;
+  btcpay_store_id: string;
 }

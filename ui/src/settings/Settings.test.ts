@@ -17,6 +17,20 @@ const VIEW: SettingsView = {
   printer: null,
   smtp_url: null,
   smtp_password_set: false,
+  relay_url: null,
+  relay_url_from_env: false,
+  relay_token_set: false,
+  stripe_api_url: null,
+  stripe_success_url: null,
+  stripe_key_set: false,
+  btcpay_url: null,
+  btcpay_store_id: null,
+  btcpay_key_set: false,
+  remote: {
+    relay: { ready: false, problem: 'no relay configured' },
+    stripe: { ready: false, problem: 'stripe is not configured: no API key' },
+    btcpay: { ready: false, problem: 'btcpay is not configured: no server URL' },
+  },
   secrets_error: null,
 };
 
@@ -53,6 +67,11 @@ describe('the settings screen', () => {
         language: 'hi',
         printer: 'tcp://192.168.1.50:9100',
         smtp_url: '',
+        relay_url: '',
+        stripe_api_url: '',
+        stripe_success_url: '',
+        btcpay_url: '',
+        btcpay_store_id: '',
       },
     });
     await waitFor(() => expect(locale()).toBe('hi'));
@@ -97,5 +116,94 @@ describe('the settings screen', () => {
     await waitFor(() => expect(printer.getAttribute('aria-invalid')).toBe('true'));
     expect(screen.getByRole('alert').textContent).toContain('That request was not valid.');
     expect(screen.getByLabelText('Shop name').getAttribute('aria-invalid')).toBe('false');
+  });
+
+  it('saves the remote sales addresses and shows which providers are ready', async () => {
+    const calls = mockShop({
+      settings: () => VIEW,
+      save_settings: (args) => {
+        const input = args.input as SettingsInput;
+        return {
+          ...VIEW,
+          relay_url: input.relay_url,
+          btcpay_url: input.btcpay_url,
+          btcpay_store_id: input.btcpay_store_id,
+          stripe_success_url: input.stripe_success_url,
+          remote: { ...VIEW.remote, btcpay: { ready: true, problem: null } },
+        };
+      },
+    });
+    render(Settings);
+    const relay = (await screen.findByLabelText('Relay address')) as HTMLInputElement;
+    await waitFor(() => expect(screen.getByTestId('stripe-ready').getAttribute('title')).toBe('stripe is not configured: no API key'));
+    expect(screen.getByTestId('stripe-ready').textContent?.trim()).toBe('Stripe: not set up');
+    expect(screen.getByTestId('btcpay-ready').textContent?.trim()).toBe('BTCPay: not set up');
+    await fireEvent.input(relay, { target: { value: 'https://relay.shop.example' } });
+    await fireEvent.input(screen.getByLabelText('BTCPay server'), { target: { value: 'https://pay.shop.example' } });
+    await fireEvent.input(screen.getByLabelText('Store id'), { target: { value: 'Store7' } });
+    await fireEvent.input(screen.getByLabelText('Page after paying'), { target: { value: 'https://shop.example/thanks' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    await waitFor(() => expect(calls.of('save_settings')).toHaveLength(1));
+    expect(calls.of('save_settings')[0]?.args).toMatchObject({
+      input: {
+        relay_url: 'https://relay.shop.example',
+        stripe_api_url: '',
+        stripe_success_url: 'https://shop.example/thanks',
+        btcpay_url: 'https://pay.shop.example',
+        btcpay_store_id: 'Store7',
+      },
+    });
+    await waitFor(() => expect(screen.getByTestId('btcpay-ready').textContent?.trim()).toBe('BTCPay: ready'));
+    expect(relay.value).toBe('https://relay.shop.example');
+  });
+
+  it('stores the Stripe key, relay token and BTCPay key write-only and shows Stripe ready', async () => {
+    let view: SettingsView = VIEW;
+    const calls = mockShop({
+      settings: () => view,
+      set_secret: (args) => {
+        const set = args.value !== '';
+        view = { ...view, [`${String(args.name)}_set`]: set };
+        if (args.name === 'stripe_key') view.remote = { ...view.remote, stripe: { ready: set, problem: set ? null : 'no key' } };
+        return view;
+      },
+    });
+    render(Settings);
+    for (const [name, label, value] of [
+      ['stripe_key', 'Stripe API key', 'sk_test_4eC39Hq'],
+      ['relay_token', 'Relay token', 'rt_secret_token'],
+      ['btcpay_key', 'BTCPay API key', 'btcpay_secret_key'],
+    ] as const) {
+      const input = (await screen.findByLabelText(`${label}: New value`)) as HTMLInputElement;
+      expect(input.type).toBe('password');
+      expect(screen.getByTestId(`${name}-state`).textContent).toBe('Not set');
+      await fireEvent.input(input, { target: { value } });
+      const store = input.parentElement?.querySelector('button');
+      await fireEvent.click(store!);
+      await waitFor(() => expect(screen.getByTestId(`${name}-state`).textContent).toBe('Set'));
+      expect(input.value).toBe('');
+      expect(document.body.innerHTML).not.toContain(value);
+    }
+    expect(calls.of('set_secret').map((c) => c.args)).toEqual([
+      { name: 'stripe_key', value: 'sk_test_4eC39Hq' },
+      { name: 'relay_token', value: 'rt_secret_token' },
+      { name: 'btcpay_key', value: 'btcpay_secret_key' },
+    ]);
+    expect(screen.getByTestId('stripe-ready').textContent?.trim()).toBe('Stripe: ready');
+  });
+
+  it('marks the remote sales field core refused', async () => {
+    mockShop({
+      settings: () => VIEW,
+      save_settings: () => {
+        throw { code: 'errors.validation', message: 'btcpay_url: btcpay is not configured: URL "pay": relative URL without a base' };
+      },
+    });
+    render(Settings);
+    const url = await screen.findByLabelText('BTCPay server');
+    await fireEvent.input(url, { target: { value: 'pay' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    await waitFor(() => expect(url.getAttribute('aria-invalid')).toBe('true'));
+    expect(screen.getByLabelText('Relay address').getAttribute('aria-invalid')).toBe('false');
   });
 });

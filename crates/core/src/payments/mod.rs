@@ -150,7 +150,9 @@ pub(crate) fn http_client(provider: ProviderKind) -> Result<reqwest::Client, Pay
         })
 }
 
-pub(crate) fn base_url(provider: ProviderKind, url: &str) -> Result<reqwest::Url, PaymentError> {
+/// A provider address as its client reads it: http(s) with a host, ending in `/`
+/// (the settings screen checks addresses with it before saving them).
+pub fn base_url(provider: ProviderKind, url: &str) -> Result<reqwest::Url, PaymentError> {
     let mut text = url.trim().to_string();
     if !text.ends_with('/') {
         text.push('/');
@@ -202,8 +204,16 @@ pub(crate) async fn refusal(provider: ProviderKind, response: reqwest::Response)
 async fn env_or_setting(db: &Db, env: &str, key: &str) -> Result<Option<String>, DbError> {
     match std::env::var(env) {
         Ok(v) if !v.trim().is_empty() => Ok(Some(v.trim().to_string())),
-        _ => settings::get(db.pool(), key).await,
+        _ => setting(db, key).await,
     }
+}
+
+/// A stored setting; the settings screen clears one by saving it empty.
+async fn setting(db: &Db, key: &str) -> Result<Option<String>, DbError> {
+    Ok(settings::get(db.pool(), key)
+        .await?
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty()))
 }
 
 async fn secret(
@@ -234,7 +244,7 @@ pub async fn provider(
                     message: "no API key: set CODETILL_STRIPE_KEY or put it in the keyring".into(),
                 }
             })?;
-            let success_url = settings::get(db.pool(), STRIPE_SUCCESS_URL).await?;
+            let success_url = setting(db, STRIPE_SUCCESS_URL).await?;
             Ok(Arc::new(StripeClient::new(&url, key, success_url)?))
         }
         ProviderKind::Btcpay => {

@@ -93,6 +93,23 @@ pub struct RelayStatus {
     pub acked_cursor: i64,
 }
 
+/// A relay address as the client reads it: http(s) with a host, ending in `/`.
+pub fn parse_url(url: &str) -> Result<reqwest::Url, RelayError> {
+    let mut text = url.trim().to_string();
+    if !text.ends_with('/') {
+        text.push('/');
+    }
+    let bad = |message: String| RelayError::BadUrl {
+        url: url.to_string(),
+        message,
+    };
+    let base = reqwest::Url::parse(&text).map_err(|e| bad(e.to_string()))?;
+    if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
+        return Err(bad("must be http:// or https:// with a host".into()));
+    }
+    Ok(base)
+}
+
 /// The relay's HTTP API with this shop's client token.
 pub struct RelayClient {
     http: reqwest::Client,
@@ -102,18 +119,7 @@ pub struct RelayClient {
 
 impl RelayClient {
     pub fn new(url: &str, token: Redacted<String>) -> Result<RelayClient, RelayError> {
-        let mut text = url.trim().to_string();
-        if !text.ends_with('/') {
-            text.push('/');
-        }
-        let bad = |message: String| RelayError::BadUrl {
-            url: url.to_string(),
-            message,
-        };
-        let base = reqwest::Url::parse(&text).map_err(|e| bad(e.to_string()))?;
-        if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
-            return Err(bad("must be http:// or https:// with a host".into()));
-        }
+        let base = parse_url(url)?;
         if token.expose().trim().is_empty() {
             return Err(RelayError::NoToken);
         }
@@ -121,7 +127,10 @@ impl RelayClient {
             .connect_timeout(Duration::from_secs(5))
             .user_agent(concat!("codetill/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| bad(format!("HTTP client: {e}")))?;
+            .map_err(|e| RelayError::BadUrl {
+                url: url.to_string(),
+                message: format!("HTTP client: {e}"),
+            })?;
         Ok(RelayClient { http, base, token })
     }
 
@@ -229,15 +238,47 @@ pub async fn relay_url(db: &Db) -> Result<Option<String>, DbError> {
     }
 }
 
+/// The relay settings as they stand: its address and this till's token. Two configs
+/// are equal when they reach the same relay as the same client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelayConfig {
+    pub url: String,
+    pub token: Redacted<String>,
+}
+
+impl RelayConfig {
+    /// The URL from the environment or the settings, the token from the secret store;
+    /// `None` when no relay is set (a URL without a token is [`RelayError::NoToken`]).
+    pub async fn load(
+        db: &Db,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Result<Option<RelayConfig>, RelayError> {
+        let Some(url) = relay_url(db).await?.filter(|u| !u.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let token = tokio::task::spawn_blocking(move || secrets.get(names::RELAY_TOKEN))
+            .await
+            .map_err(|e| SecretError::Keyring(format!("a background task failed: {e}")))??
+            .filter(|t| !t.expose().trim().is_empty())
+            .ok_or(RelayError::NoToken)?;
+        Ok(Some(RelayConfig {
+            url: url.trim().to_string(),
+            token,
+        }))
+    }
+
+    pub fn client(&self) -> Result<RelayClient, RelayError> {
+        RelayClient::new(&self.url, self.token.clone())
+    }
+}
+
 /// The relay of this till: its URL from the environment or the settings, its token
 /// from the secret store.
 pub async fn configured(db: &Db, secrets: Arc<dyn SecretStore>) -> Result<RelayClient, RelayError> {
-    let url = relay_url(db).await?.ok_or(RelayError::NotConfigured)?;
-    let token = tokio::task::spawn_blocking(move || secrets.get(names::RELAY_TOKEN))
-        .await
-        .map_err(|e| SecretError::Keyring(format!("a background task failed: {e}")))??
-        .ok_or(RelayError::NoToken)?;
-    RelayClient::new(&url, token)
+    RelayConfig::load(db, secrets)
+        .await?
+        .ok_or(RelayError::NotConfigured)?
+        .client()
 }
 
 /// What one page of events did to the inbox.
