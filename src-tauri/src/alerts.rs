@@ -143,6 +143,7 @@ mod tests {
             id,
             kind: AlertKind::SupplierUnreachable,
             message: "The supplier cannot be reached".into(),
+            facts: None,
             order_ref: None,
             created_at: "2026-03-01T09:00:00.000Z".into(),
             state: codetill_core::alerts::AlertState::Open,

@@ -426,13 +426,16 @@ fn doubtful_payments_are_held_for_review_and_nothing_is_bought() {
     for id in ["ORD-000001", "ORD-000002", "ORD-000003"] {
         assert_eq!(shop.order(id)["status"], "quoted");
     }
-    let alerts = shop.rows("SELECT kind, order_ref FROM alerts ORDER BY id");
+    let alerts = shop.rows(
+        "SELECT kind, order_ref, json_extract(facts, '$.provider') || ' ' || json_extract(facts, '$.event')
+           FROM alerts ORDER BY id",
+    );
     assert_eq!(
         alerts,
         vec![
-            vec!["payment_held".to_string(), "ORD-999999".to_string()],
-            vec!["payment_held".to_string(), "ORD-000002".to_string()],
-            vec!["payment_held".to_string(), "ORD-000003".to_string()],
+            vec!["payment_held", "ORD-999999", "stripe evt_unknown"],
+            vec!["payment_held", "ORD-000002", "stripe evt_short"],
+            vec!["payment_held", "ORD-000003", "stripe evt_claimed"],
         ]
     );
 

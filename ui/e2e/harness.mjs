@@ -101,11 +101,11 @@ function mockTauri(shop) {
   shop.rules = { global: starter, by_category: { mobile_topup: { fee_pct: '2', fx_pct: '0', margin_pct: '4', rounding: 'none', floor: money('2.00') } } };
   shop.alertList = [
     { id: 4, kind: 'balance_low', message: 'The supplier balance 18250.00 INR is below the alert threshold 20000 INR. Top up the supplier account.',
-      order_ref: null, created_at: '2026-03-14T09:00:00.000Z', state: 'open' },
+      facts: { below: 'threshold', threshold: '20000.00', balance: '18250.00', currency: 'INR' }, order_ref: null, created_at: '2026-03-14T09:00:00.000Z', state: 'open' },
     { id: 3, kind: 'price_drift', message: 'The last catalog sync moved 37 wholesale price(s) by more than 3% (largest: STEAM-US-20 +4.7%). Check your margins.',
-      order_ref: null, created_at: '2026-03-14T08:00:00.000Z', state: 'open' },
+      facts: { count: 37, sku: 'STEAM-US-20', pct: '4.7' }, order_ref: null, created_at: '2026-03-14T08:00:00.000Z', state: 'open' },
     { id: 2, kind: 'refund_due', message: 'ORD-000043 जियो ₹239 अनलिमिटेड: the supplier refused (out of stock) after payment. Give 239.00 INR back and record the refund on the Orders screen.',
-      order_ref: 'ORD-000043', created_at: '2026-03-13T12:10:00.000Z', state: 'acknowledged' },
+      facts: { order: 'ORD-000043', name: 'जियो ₹239 अनलिमिटेड', price: '239.00', currency: 'INR', reason: 'out of stock' }, order_ref: 'ORD-000043', created_at: '2026-03-13T12:10:00.000Z', state: 'acknowledged' },
   ];
   shop.settingsView = {
     supplier_url: 'https://api.wholesale.example/', supplier_url_from_env: false, supplier_key_set: true,

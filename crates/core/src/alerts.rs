@@ -11,6 +11,7 @@
 
 use rust_decimal::Decimal;
 use serde::Serialize;
+use serde_json::json;
 
 use crate::balance::{self, Runway};
 use crate::db::{Db, DbError, now_text};
@@ -124,6 +125,10 @@ pub struct Alert {
     pub kind: AlertKind,
     /// In English, with the figures; the UI titles it by `kind` in its own language.
     pub message: String,
+    /// The figures `message` names, by name (amounts as decimal strings with their
+    /// currency), for the UI to say the message in its own language. Null on alerts
+    /// stored before they were kept.
+    pub facts: Option<serde_json::Value>,
     /// The order it is about (`ORD-000123`), if any.
     pub order_ref: Option<String>,
     pub created_at: String,
@@ -135,6 +140,7 @@ pub struct Alert {
 pub struct NewAlert {
     pub kind: AlertKind,
     pub message: String,
+    pub facts: serde_json::Value,
     pub order_ref: Option<String>,
 }
 
@@ -143,6 +149,7 @@ struct AlertRow {
     id: i64,
     kind: String,
     message: String,
+    facts: Option<String>,
     order_ref: Option<String>,
     created_at: String,
     acknowledged_at: Option<String>,
@@ -159,6 +166,7 @@ impl AlertRow {
             id: self.id,
             kind,
             message: self.message,
+            facts: self.facts.and_then(|f| serde_json::from_str(&f).ok()),
             order_ref: self.order_ref,
             created_at: self.created_at,
             state: match self.acknowledged_at {
@@ -170,7 +178,7 @@ impl AlertRow {
 }
 
 /// The alert with the order's public reference (`ORD-000123`) rather than its row id.
-const SELECT: &str = "SELECT a.id, a.kind, a.message, o.public_id AS order_ref,
+const SELECT: &str = "SELECT a.id, a.kind, a.message, a.facts, o.public_id AS order_ref,
         a.at AS created_at, a.acknowledged_at
     FROM alerts a LEFT JOIN orders o ON o.id = a.order_id";
 
@@ -208,12 +216,13 @@ pub async fn raise(db: &Db, new: &NewAlert) -> Result<Option<Alert>, AlertError>
         return Ok(None);
     }
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO alerts (at, kind, order_id, message) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+        "INSERT INTO alerts (at, kind, order_id, message, facts) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
     )
     .bind(now_text())
     .bind(new.kind.as_str())
     .bind(order_id)
     .bind(&new.message)
+    .bind(facts_text(&new.facts))
     .fetch_one(&mut *tx)
     .await?;
     let alert = by_id(&mut tx, id).await?;
@@ -260,6 +269,11 @@ pub async fn acknowledge(db: &Db, id: i64) -> Result<Alert, AlertError> {
     by_id(&mut conn, id).await
 }
 
+/// An alert's facts as stored: a JSON object, or NULL when there are none.
+pub(crate) fn facts_text(facts: &serde_json::Value) -> Option<String> {
+    (!facts.is_null()).then(|| facts.to_string())
+}
+
 // ---- rules ------------------------------------------------------------------------
 
 /// Balance low: below the owner's threshold when one is set, else below
@@ -270,21 +284,28 @@ pub fn balance_low(
     runway: &Runway,
     threshold: Option<&Money>,
 ) -> Option<NewAlert> {
-    let (limit, why) = match (threshold, &runway.avg_daily_spend) {
-        (Some(t), _) if t.currency == balance.currency => {
-            (t.amount, format!("the alert threshold {t}"))
-        }
+    let (limit, why, facts) = match (threshold, &runway.avg_daily_spend) {
+        (Some(t), _) if t.currency == balance.currency => (
+            t.amount,
+            format!("the alert threshold {t}"),
+            json!({ "below": "threshold", "threshold": t.amount_string() }),
+        ),
         (_, Some(spend)) if spend.currency == balance.currency => (
             spend.amount * LOW_BALANCE_DAYS,
             format!("two days of spend ({spend}/day, 7-day average)"),
+            json!({ "below": "spend", "spend": spend.amount_string() }),
         ),
         _ => return None,
     };
+    let mut facts = facts;
+    facts["balance"] = json!(balance.amount_string());
+    facts["currency"] = json!(balance.currency.code());
     (balance.amount < limit).then(|| NewAlert {
         kind: AlertKind::BalanceLow,
         message: format!(
             "The supplier balance {balance} is below {why}. Top up the supplier account."
         ),
+        facts,
         order_ref: None,
     })
 }
@@ -296,6 +317,7 @@ pub fn supplier_unreachable(error: &str) -> NewAlert {
         message: format!(
             "The supplier cannot be reached: {error}. Sales are refused until it answers."
         ),
+        facts: json!({ "error": error }),
         order_ref: None,
     }
 }
@@ -335,6 +357,10 @@ fn order_problem_of(
     Some(NewAlert {
         kind,
         message,
+        facts: json!({
+            "order": public_id, "name": name, "price": price.amount_string(),
+            "currency": price.currency.code(), "reason": failure,
+        }),
         order_ref: Some(public_id.to_string()),
     })
 }
@@ -369,6 +395,7 @@ pub async fn price_drift(db: &Db, run_id: i64) -> Result<Option<NewAlert>, Alert
             if pct.is_sign_positive() { "+" } else { "" },
             pct.round_dp(1)
         ),
+        facts: json!({ "count": drifted, "sku": sku, "pct": pct.round_dp(1).to_string() }),
         order_ref: None,
     }))
 }
@@ -570,6 +597,13 @@ mod tests {
         let a = balance_low(&usd("15.00"), &runway(Some("10.00")), None).unwrap();
         assert_eq!(a.kind, AlertKind::BalanceLow);
         assert!(a.message.contains("15.00 USD"), "{}", a.message);
+        assert_eq!(
+            a.facts,
+            json!({ "below": "spend", "spend": "10.00", "balance": "15.00", "currency": "USD" })
+        );
+        let a = balance_low(&usd("50.00"), &runway(None), Some(&usd("100"))).unwrap();
+        assert_eq!(a.facts["below"], "threshold");
+        assert_eq!(a.facts["threshold"], "100.00");
     }
 
     #[tokio::test]
@@ -578,6 +612,11 @@ mod tests {
         let low = balance_low(&usd("1.00"), &runway(Some("10.00")), None).unwrap();
         let first = raise(&db, &low).await.unwrap().unwrap();
         assert_eq!(first.state, AlertState::Open);
+        assert_eq!(
+            first.facts.as_ref(),
+            Some(&low.facts),
+            "the facts are stored"
+        );
         assert!(
             raise(&db, &low).await.unwrap().is_none(),
             "not duplicated while open"
@@ -729,6 +768,10 @@ mod tests {
             alert.message
         );
         assert!(alert.message.contains("C +10.0%"), "{}", alert.message);
+        assert_eq!(
+            alert.facts,
+            Some(json!({ "count": 1, "sku": "C", "pct": "10.0" }))
+        );
 
         let next = sync_with_changes(&db, &[("C", 2200, 2600)]).await;
         assert!(
@@ -811,6 +854,7 @@ mod tests {
         assert_eq!(all.len(), 1, "an unknown kind is left out, not an error");
         assert_eq!(all[0].kind, AlertKind::EmailFailed);
         assert_eq!(all[0].created_at, "2026-03-01T09:00:00.000Z");
+        assert_eq!(all[0].facts, None, "alerts stored before facts were kept");
         let acked = acknowledge(&db, all[0].id).await.unwrap();
         assert_eq!(acked.state, AlertState::Acknowledged);
     }

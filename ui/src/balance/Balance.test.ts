@@ -28,6 +28,7 @@ const LOW: Alert = {
   id: 3,
   kind: 'balance_low',
   message: 'The supplier balance 150.00 USD is below two days of spend (98.57 USD/day, 7-day average).',
+  facts: { below: 'spend', spend: '98.57', balance: '150.00', currency: 'USD' },
   order_ref: null,
   created_at: '2026-03-14T08:00:00.000Z',
   state: 'open',
@@ -36,6 +37,7 @@ const REFUND: Alert = {
   id: 2,
   kind: 'refund_due',
   message: 'ORD-000043 Jio: the supplier refused after payment.',
+  facts: null,
   order_ref: 'ORD-000043',
   created_at: '2026-03-13T08:00:00.000Z',
   state: 'acknowledged',
@@ -65,7 +67,9 @@ describe('the balance and alerts screen', () => {
 
     const list = await screen.findByTestId('alert-list');
     expect(within(list).getByText('Balance low')).toBeTruthy();
-    expect(list.textContent).toContain('below two days of spend');
+    expect(list.textContent).toContain(
+      'The supplier balance $150.00 is below two days of spend ($98.57 a day, 7-day average). Top up the supplier account.',
+    );
     await fireEvent.click(within(list).getByRole('button', { name: /Acknowledge/ }));
     await screen.findByText('No open alerts.');
     expect(calls.of('acknowledge_alert')[0]?.args).toEqual({ id: 3 });
@@ -75,6 +79,8 @@ describe('the balance and alerts screen', () => {
     const all = await screen.findByTestId('alert-list');
     expect(within(all).getByText('Refund due')).toBeTruthy();
     expect(within(all).getByText('Acknowledged')).toBeTruthy();
+    // Stored without facts (an older till): its English message as it was.
+    expect(within(all).getByText('ORD-000043 Jio: the supplier refused after payment.')).toBeTruthy();
   });
 
   it('says the balance is unknown while the supplier does not answer', async () => {
@@ -125,6 +131,9 @@ describe('the balance and alerts screen', () => {
     await screen.findByText('सप्लायर बैलेंस');
     await waitFor(() => expect(screen.getByTestId('runway').textContent).toContain('12 दिन'));
     expect(await screen.findByText('बैलेंस कम')).toBeTruthy();
+    expect(screen.getByTestId('alert-list').textContent).toContain(
+      'सप्लायर बैलेंस दो दिन के ख़र्च से कम है: $150.00 ($98.57 प्रति दिन, 7 दिन का औसत)।',
+    );
     expect(screen.getByRole('button', { name: /देख लिया/ })).toBeTruthy();
   });
 });

@@ -361,6 +361,9 @@ export interface Alert {
   kind: AlertKind;
   /** English, with the figures; the title comes from `kind` in the UI's language. */
   message: string;
+  /** The figures `message` names, for saying it in the UI's language (see
+   * `balance/alertText.ts`); null on alerts stored before they were kept. */
+  facts: Record<string, unknown> | null;
   order_ref: string | null;
   created_at: string;
   state: 'open' | 'acknowledged';

@@ -585,13 +585,17 @@ impl Outbox {
                 } else {
                     format!("Receipt for {} was not printed: {error}", item.order_id)
                 };
+                let facts = serde_json::json!({
+                    "order": item.order_id, "destination": item.destination, "error": error,
+                });
                 sqlx::query(
-                    "INSERT INTO alerts (at, kind, order_id, message) VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT INTO alerts (at, kind, order_id, message, facts) VALUES (?1, ?2, ?3, ?4, ?5)",
                 )
                 .bind(&now_s)
                 .bind(format!("{}_failed", item.kind))
                 .bind(item.order_row)
                 .bind(&what)
+                .bind(crate::alerts::facts_text(&facts))
                 .execute(&mut *tx)
                 .await
                 .map_err(DbError::from)?;

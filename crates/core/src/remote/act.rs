@@ -392,13 +392,17 @@ async fn hold(
         "Payment event {} {} held for review: {reason}",
         event.provider, event.event_id
     );
+    let facts = serde_json::json!({
+        "provider": event.provider, "event": event.event_id, "reason": reason,
+    });
     sqlx::query(
-        "INSERT INTO alerts (at, kind, order_id, order_ref, message) VALUES (?1, 'payment_held', ?2, ?3, ?4)",
+        "INSERT INTO alerts (at, kind, order_id, order_ref, message, facts) VALUES (?1, 'payment_held', ?2, ?3, ?4, ?5)",
     )
     .bind(&now)
     .bind(order.map(|o| o.id))
     .bind(order.map(|o| o.public_id.as_str()).or(order_ref))
     .bind(&message)
+    .bind(crate::alerts::facts_text(&facts))
     .execute(&mut *tx)
     .await
     .map_err(DbError::from)?;
