@@ -56,6 +56,7 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::pricing::price_rules,
             commands::pricing::price_preview,
             commands::pricing::save_price_rule,
+            commands::pricing::remove_price_rule,
             commands::pricing::sync_catalog,
             commands::pricing::sync_summary,
             commands::pricing::price_changes,

@@ -51,13 +51,14 @@ impl RuleInput {
 }
 
 fn category(c: Option<&str>) -> Result<Option<Category>, AppError> {
-    c.map(|c| {
-        c.parse()
-            .map_err(|e: codetill_core::product::UnknownCategory| {
-                AppError::validation(format!("category: {e}"))
-            })
-    })
-    .transpose()
+    c.map(one_category).transpose()
+}
+
+fn one_category(c: &str) -> Result<Category, AppError> {
+    c.parse()
+        .map_err(|e: codetill_core::product::UnknownCategory| {
+            AppError::validation(format!("category: {e}"))
+        })
 }
 
 /// The rules and the currency a floor is typed in.
@@ -111,6 +112,23 @@ pub async fn save_price_rule(
     let rule = rule.rule()?;
     let report = catalog::save_rule(state.till().db(), category, &rule).await?;
     tracing::info!(category = ?category, changed = report.changed, "price rule saved");
+    Ok(report)
+}
+
+/// Drops `category`'s own rule (the global rule prices it again) and reprices the
+/// catalog. The global rule itself can only be changed.
+#[tauri::command]
+pub async fn remove_price_rule(
+    state: State<'_, AppState>,
+    category: String,
+) -> Result<RepriceReport, AppError> {
+    let category = one_category(&category)?;
+    let report = catalog::remove_rule(state.till().db(), category).await?;
+    tracing::info!(
+        ?category,
+        changed = report.changed,
+        "category price rule removed"
+    );
     Ok(report)
 }
 
@@ -259,6 +277,59 @@ mod tests {
         let changes = changes.as_array().unwrap();
         assert!(!changes.is_empty());
         assert!(changes.iter().all(|c| c["cause"] == "rules"));
+    }
+
+    #[test]
+    fn removing_a_category_rule_prices_it_by_the_general_rule_again() {
+        let app = TestApp::with_demo_catalog();
+        let prices = |app: &TestApp| {
+            let found = app
+                .invoke("search_products", json!({ "query": "steam", "limit": 50 }))
+                .unwrap();
+            found
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| (p["sku"].clone(), p["retail"]["amount"].clone()))
+                .collect::<Vec<_>>()
+        };
+        // Everything priced by the general rule first.
+        app.invoke(
+            "save_price_rule",
+            json!({ "category": null, "rule": rule("8") }),
+        )
+        .unwrap();
+        let before = prices(&app);
+        assert!(!before.is_empty());
+        app.invoke(
+            "save_price_rule",
+            json!({ "category": "gift_card", "rule": rule("30") }),
+        )
+        .unwrap();
+        assert_ne!(prices(&app), before, "a 30% margin reprices the gift cards");
+
+        let report = app
+            .invoke("remove_price_rule", json!({ "category": "gift_card" }))
+            .unwrap();
+        assert!(report["changed"].as_u64().unwrap() > 0, "{report}");
+        let view = app.invoke("price_rules", json!({})).unwrap();
+        assert!(
+            view["rules"]["by_category"]["gift_card"].is_null(),
+            "{view}"
+        );
+        assert_eq!(prices(&app), before, "back to the general rule's prices");
+
+        // The general rule is not a category; an unknown one changes nothing.
+        for bad in ["global", "gift cards"] {
+            let e = app
+                .invoke("remove_price_rule", json!({ "category": bad }))
+                .unwrap_err();
+            assert_eq!(e["code"], "errors.validation", "{e}");
+            assert!(
+                e["message"].as_str().unwrap().starts_with("category:"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

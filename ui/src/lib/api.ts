@@ -176,6 +176,10 @@ export const api = {
   savePriceRule(category: Category | null, rule: RuleInput): Promise<RepriceReport> {
     return call('save_price_rule', { category, rule });
   },
+  /** Drops a category's own rule (the global rule prices it again) and reprices. */
+  removePriceRule(category: Category): Promise<RepriceReport> {
+    return call('remove_price_rule', { category });
+  },
   /** Syncs the catalog now; progress arrives as `catalog-sync-progress`. */
   syncCatalog(): Promise<SyncReport> {
     return call('sync_catalog');

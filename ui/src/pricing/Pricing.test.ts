@@ -87,6 +87,28 @@ describe('the pricing screen', () => {
     expect((screen.getByLabelText('Margin %') as HTMLInputElement).value).toBe('8');
   });
 
+  it('gives a category with its own rule back to the global rule', async () => {
+    let view = VIEW;
+    const calls = shop({
+      price_rules: () => view,
+      remove_price_rule: () => {
+        view = { ...VIEW, rules: { ...VIEW.rules, by_category: {} } };
+        return { products: 300, changed: 7 };
+      },
+    });
+    render(Pricing);
+    const scope = await screen.findByLabelText('Applies to');
+    await fireEvent.change(scope, { target: { value: 'software_key' } });
+    expect(screen.queryByRole('button', { name: 'Use the global rule' })).toBeNull();
+    await fireEvent.change(scope, { target: { value: 'mobile_topup' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Use the global rule' }));
+    await screen.findByText('Now priced by the global rule: 7 of 300 prices changed.');
+    expect(calls.of('remove_price_rule').map((c) => c.args)).toEqual([{ category: 'mobile_topup' }]);
+    expect(calls.of('save_price_rule')).toEqual([]);
+    await screen.findByText('Uses the global rule until you save one for this category.');
+    await waitFor(() => expect((screen.getByLabelText('Margin %') as HTMLInputElement).value).toBe('8'));
+  });
+
   it('points at the field core refused and blocks saving', async () => {
     shop({
       price_preview: (args) => {

@@ -10,7 +10,7 @@ pub use review::{
     MAX_PREVIEW, PriceChange, PricePreview, main_currency, preview, price_changes, skipped_rows,
 };
 pub(crate) use rules::{RULE_COLUMNS, rules_from};
-pub use rules::{RepriceReport, load_rules, save_rule};
+pub use rules::{RepriceReport, load_rules, remove_rule, save_rule};
 pub(crate) use search::product_from;
 pub use search::{fts_query, product_by_sku, product_count, search};
 pub use sync::{LastSync, SyncError, SyncKind, SyncOptions, SyncReport, last_sync, sync};

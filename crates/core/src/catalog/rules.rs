@@ -139,6 +139,21 @@ pub async fn save_rule(
     Ok(report)
 }
 
+/// Drops `category`'s own rule, so the global rule prices it again, and reprices the
+/// catalog, in one transaction. A category without a rule of its own changes nothing.
+pub async fn remove_rule(db: &Db, category: Category) -> Result<RepriceReport, CatalogError> {
+    let mut tx = db.begin_write().await?;
+    let now = now_text();
+    sqlx::query("DELETE FROM price_rules WHERE category = ?1")
+        .bind(category.as_str())
+        .execute(&mut *tx)
+        .await?;
+    let rules = load_rules(&mut tx).await?;
+    let report = reprice(&mut tx, &rules, &now).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
 /// Recomputes retail prices from the rules; records each change in price history.
 async fn reprice(
     conn: &mut SqliteConnection,

@@ -275,6 +275,8 @@ export const en = {
   'pricing.scope.global': 'All categories (global rule)',
   'pricing.uses_global': 'Uses the global rule until you save one for this category.',
   'pricing.own_rule': 'This category has its own rule.',
+  'pricing.remove_rule': 'Use the global rule',
+  'pricing.removed': 'Now priced by the global rule: {changed} of {products} prices changed.',
   'pricing.fee': 'Card fee %',
   'pricing.fx': 'FX buffer %',
   'pricing.margin': 'Margin %',

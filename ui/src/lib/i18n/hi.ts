@@ -276,6 +276,8 @@ export const hi: Record<MessageKey, string> = {
   'pricing.scope.global': 'सभी श्रेणियाँ (सामान्य नियम)',
   'pricing.uses_global': 'इस श्रेणी का अपना नियम सहेजने तक सामान्य नियम लागू है।',
   'pricing.own_rule': 'इस श्रेणी का अपना नियम है।',
+  'pricing.remove_rule': 'सामान्य नियम लागू करें',
+  'pricing.removed': 'अब सामान्य नियम लागू: {products} में से {changed} कीमतें बदलीं।',
   'pricing.fee': 'कार्ड शुल्क %',
   'pricing.fx': 'विनिमय बफ़र %',
   'pricing.margin': 'मार्जिन %',
