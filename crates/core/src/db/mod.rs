@@ -11,10 +11,13 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{
-    Arguments, ConnectOptions, Encode, Sqlite, SqliteConnection, SqlitePool, Transaction, Type,
-};
+mod batch;
+
+use batch::Writer;
+pub use batch::{Batch, Value};
+
+use sqlx::sqlite::SqliteRow;
+use sqlx::{ConnectOptions, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 #[derive(Debug, thiserror::Error)]
@@ -52,15 +55,6 @@ pub struct Db {
     checkpoints: Checkpoints,
 }
 
-/// This process's writer turn, and the connection write batches run on: one
-/// connection whose page cache its own commits never invalidate (a pooled one's is
-/// dropped whenever another connection has written since its last use).
-#[derive(Debug)]
-struct Writer {
-    options: SqliteConnectOptions,
-    conn: Option<SqliteConnection>,
-}
-
 /// A write transaction holding this process's writer turn until commit or drop.
 pub struct WriteTx {
     tx: Transaction<'static, Sqlite>,
@@ -79,38 +73,6 @@ impl WriteTx {
         drop(_turn);
         checkpoints.committed();
         Ok(())
-    }
-}
-
-/// Statements that run as one write transaction in a single round trip to SQLite
-/// (the sale path: the fewer trips while this till holds the write lock, the more
-/// sales a second). Parameters are numbered (`?1`…), shared by all the statements,
-/// and bound in order.
-pub struct Batch {
-    sql: String,
-    args: SqliteArguments<'static>,
-    bad: Option<String>,
-}
-
-impl Batch {
-    pub fn new(sql: impl Into<String>) -> Batch {
-        Batch {
-            sql: sql.into(),
-            args: SqliteArguments::default(),
-            bad: None,
-        }
-    }
-
-    pub fn bind<T>(mut self, value: T) -> Batch
-    where
-        T: 'static + Send + Encode<'static, Sqlite> + Type<Sqlite>,
-    {
-        if let Err(e) = self.args.add(value)
-            && self.bad.is_none()
-        {
-            self.bad = Some(e.to_string());
-        }
-        self
     }
 }
 
@@ -251,45 +213,15 @@ impl Db {
         })
     }
 
-    /// Runs `batch` as one write transaction (BEGIN IMMEDIATE … COMMIT sent with it)
-    /// and returns the rows its statements produced. It runs to the end in a task of
-    /// its own, holding this process's writer turn, so a caller that goes away never
-    /// leaves it half done; a failed statement rolls the whole batch back.
+    /// Runs `batch` as one write transaction in one round trip (see [`batch`]) and
+    /// returns the rows its statements produced. It runs to the end in a task of its
+    /// own, holding this process's writer turn, so a caller that goes away never
+    /// leaves it half done.
     pub async fn write_batch(&self, batch: Batch) -> Result<Vec<SqliteRow>, DbError> {
-        if let Some(bad) = batch.bad {
-            return Err(DbError::Sql(sqlx::Error::Encode(bad.into())));
-        }
-        let mut args = batch.args;
-        // sqlx binds a gap in a statement's numbered parameters (`?4` used, `?3` not)
-        // from a positional count that runs on across the batch, and stops binding a
-        // statement's parameters once that count passes the number of arguments.
-        // Trailing NULLs keep it from ever getting there; what lands in a gap is
-        // never read.
-        let statements = batch.sql.matches(';').count() + 1;
-        for _ in 0..statements * args.len() {
-            args.add(None::<i64>).map_err(sqlx::Error::Encode)?;
-        }
         let mut turn = self.writer.clone().lock_owned().await;
-        let rows = tokio::spawn(async move {
-            let writer = &mut *turn;
-            let conn = match &mut writer.conn {
-                Some(conn) => conn,
-                slot => slot.insert(writer.options.connect().await?),
-            };
-            let sql = format!("BEGIN IMMEDIATE;\n{};\nCOMMIT", batch.sql);
-            let result = sqlx::query_with(&sql, args).fetch_all(&mut *conn).await;
-            if result.is_err() && sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
-                // Nothing to roll back (BEGIN itself failed) or a broken connection:
-                // either way the next batch starts on a fresh one, never inside a
-                // transaction.
-                if let Some(conn) = turn.conn.take() {
-                    let _ = sqlx::Connection::close(conn).await;
-                }
-            }
-            result
-        })
-        .await
-        .map_err(|_| DbError::Sql(sqlx::Error::WorkerCrashed))??;
+        let rows = tokio::spawn(async move { turn.run(&batch).await })
+            .await
+            .map_err(|_| DbError::Sql(sqlx::Error::WorkerCrashed))??;
         self.checkpoints.committed();
         Ok(rows)
     }
@@ -423,5 +355,61 @@ mod tests {
             tx.commit().await.unwrap();
         }
         assert_eq!(count().await, 22);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_batches_each_get_their_own_rows_and_only_a_bad_one_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("c.db")).await.unwrap();
+        sqlx::query("CREATE TABLE t (n INTEGER NOT NULL UNIQUE, s TEXT)")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 0..40_i64 {
+            let db = db.clone();
+            tasks.spawn(async move {
+                // Batch 13 breaks NOT NULL in its second statement.
+                let second = if n == 13 { None } else { Some(n + 1000) };
+                let rows = db
+                    .write_batch(
+                        Batch::new(
+                            "INSERT INTO t (n, s) VALUES (?1, ?2) RETURNING n;
+                             INSERT INTO t (n) VALUES (?3);
+                             SELECT count(*) AS c FROM t WHERE n IN (?1, ?3)",
+                        )
+                        .bind(n)
+                        .bind(format!("row {n}"))
+                        .bind(second),
+                    )
+                    .await;
+                (n, rows)
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            let (n, rows) = done.unwrap();
+            if n == 13 {
+                assert!(rows.is_err(), "the bad batch fails");
+                continue;
+            }
+            let rows = rows.unwrap();
+            assert_eq!(rows.len(), 2, "batch {n}: its RETURNING row and its count");
+            assert_eq!(rows[0].get::<i64, _>(0), n);
+            assert_eq!(rows[1].get::<i64, _>("c"), 2);
+        }
+        let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM t")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            stored,
+            39 * 2,
+            "every good batch whole, nothing of the bad one"
+        );
+        let bad: i64 = sqlx::query_scalar("SELECT count(*) FROM t WHERE n = 13")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(bad, 0);
     }
 }
