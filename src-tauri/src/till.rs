@@ -315,6 +315,7 @@ impl Till {
         &self,
         sku: &str,
         email: &str,
+        language: Language,
         provider: ProviderKind,
         clerk: &Clerk,
     ) -> Result<RemoteOrder, AppError> {
@@ -333,6 +334,7 @@ impl Till {
             .open(
                 sku.trim(),
                 email,
+                language,
                 provider,
                 &clerk.staff,
                 clerk.till_id.clone(),

@@ -88,6 +88,7 @@ async fn run(events: usize, gap: Duration) -> anyhow::Result<()> {
                 .open(
                     SKU,
                     "buyer@example.com",
+                    codetill_core::delivery::Language::En,
                     ProviderKind::Stripe,
                     "bench",
                     None,

@@ -146,15 +146,24 @@ fn session_id(order: &Value) -> String {
 #[test]
 fn a_stripe_payment_delivers_the_code_to_the_buyer() {
     let shop = Shop::new();
-    let run = shop.run(&[
-        "remote",
-        "new",
-        SKU,
-        "--email",
-        BUYER,
-        "--provider",
-        "stripe",
-    ]);
+    let new = |lang: &str| {
+        shop.run(&[
+            "remote",
+            "new",
+            SKU,
+            "--email",
+            BUYER,
+            "--provider",
+            "stripe",
+            "--lang",
+            lang,
+        ])
+    };
+    let french = new("fr");
+    assert_eq!(french.code, 2, "{french:?}");
+    assert!(french.stderr.contains("--lang"), "{french:?}");
+    assert!(shop.rows("SELECT id FROM orders").is_empty());
+    let run = new("hi");
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.stdout
@@ -216,14 +225,11 @@ fn a_stripe_payment_delivers_the_code_to_the_buyer() {
     );
     assert_eq!(shop.orders_created(), 1);
     // The code's email waits in the outbox (no mail server here).
-    let mail = shop.rows("SELECT kind, destination, status FROM outbox");
+    let mail = shop.rows("SELECT kind, destination, status, language FROM outbox");
     assert_eq!(
         mail,
-        vec![vec![
-            "email".to_string(),
-            BUYER.to_string(),
-            "queued".to_string()
-        ]]
+        vec![vec!["email", BUYER, "queued", "hi"]],
+        "the buyer's email, in the language asked for"
     );
     // The relay was told.
     let status = shop.relay_status();

@@ -125,7 +125,7 @@ describe('the counter', () => {
     const sale = page.getByTestId('remote-sale');
     await sale.waitFor();
     const remote = (await calls()).filter((c) => c.cmd === 'sell_remotely');
-    assert.deepEqual(remote, [{ cmd: 'sell_remotely', args: { sku: 'STEAM-US-20', email: 'ravi@example.com', provider: 'stripe' } }]);
+    assert.deepEqual(remote, [{ cmd: 'sell_remotely', args: { sku: 'STEAM-US-20', email: 'ravi@example.com', provider: 'stripe', language: 'en' } }]);
     assert.equal(await page.getByTestId('remote-price').textContent(), '₹1,899.00');
     assert.equal(await page.getByTestId('remote-order').textContent(), 'ORD-000042');
     assert.match(await page.getByTestId('remote-status').textContent(), /Awaiting payment — the code is emailed to ravi@example\.com once paid\./);

@@ -276,6 +276,9 @@ pub struct RemoteNewArgs {
     /// Who makes the payment link.
     #[arg(long, value_enum)]
     pub provider: ProviderArg,
+    /// The buyer's language for the email with the code: en or hi.
+    #[arg(long, default_value = "en")]
+    pub lang: String,
     #[arg(long, env = "CODETILL_STAFF")]
     pub staff: Option<String>,
 }

@@ -34,13 +34,15 @@ pub async fn sell_remotely(
     sku: String,
     email: String,
     provider: String,
+    language: Option<String>,
 ) -> Result<RemoteSaleView, AppError> {
     let sku = non_empty(checked(&sku, "sku", MAX_QUERY_CHARS)?, "sku")?;
     let email = non_empty(checked(&email, "email", MAX_EMAIL_CHARS)?, "email")?;
     let provider: ProviderKind = checked(&provider, "provider", MAX_QUERY_CHARS)?.parse()?;
+    let language = super::language(language.as_deref())?;
     let order = state
         .till()
-        .sell_remotely(sku, email, provider, &state.clerk())
+        .sell_remotely(sku, email, language, provider, &state.clerk())
         .await?;
     let qr_svg = remote::svg_qr(&order.payment_url);
     Ok(RemoteSaleView { order, qr_svg })
@@ -185,6 +187,35 @@ mod tests {
         assert_eq!(order["till_id"], "till-1");
         assert!(order["paid"].is_null());
         assert_eq!(orders(&app).len(), 1);
+    }
+
+    #[test]
+    fn the_buyers_language_goes_with_the_order_and_a_bad_one_is_refused() {
+        let stripe = FakeStripe::start();
+        let app = till_with_stripe(&stripe, Some(KEY));
+        let bad = app
+            .invoke(
+                "sell_remotely",
+                json!({ "sku": SKU, "email": BUYER, "provider": "stripe", "language": "fr" }),
+            )
+            .unwrap_err();
+        assert_eq!(bad["code"], "errors.validation", "{bad}");
+        assert!(orders(&app).is_empty(), "nothing opened for a bad language");
+        assert!(stripe.sessions().is_empty(), "and no link asked for");
+
+        let sale = app
+            .invoke(
+                "sell_remotely",
+                json!({ "sku": SKU, "email": BUYER, "provider": "stripe", "language": "hi" }),
+            )
+            .unwrap();
+        let language: String = block_on(
+            sqlx::query_scalar("SELECT language FROM orders WHERE public_id = ?1")
+                .bind(sale["order_id"].as_str().unwrap())
+                .fetch_one(app.state().till().db().pool()),
+        )
+        .unwrap();
+        assert_eq!(language, "hi", "the code's email will be in Hindi");
     }
 
     #[test]

@@ -62,7 +62,7 @@ describe('selling remotely', () => {
     // A second Enter while the link is being made asks for nothing more.
     await fireEvent.keyDown(window, { key: 'Enter' });
     expect(shop.of('sell_remotely')).toEqual([
-      { cmd: 'sell_remotely', args: { sku: 'STEAM-US-20', email: 'buyer@example.com', provider: 'stripe' } },
+      { cmd: 'sell_remotely', args: { sku: 'STEAM-US-20', email: 'buyer@example.com', provider: 'stripe', language: 'en' } },
     ]);
 
     finish(remoteSale());
@@ -121,13 +121,16 @@ describe('selling remotely', () => {
     await goRemote();
     await fireEvent.click(screen.getByRole('radio', { name: 'BTCPay — bitcoin' }));
     expect(screen.getByRole('radio', { name: 'BTCPay — bitcoin' }).getAttribute('aria-checked')).toBe('true');
+    // The email with the code can go out in Hindi from an English screen.
+    expect(screen.getByRole('radio', { name: 'EN' }).getAttribute('aria-checked')).toBe('true');
+    await fireEvent.click(screen.getByRole('radio', { name: 'हिन्दी' }));
     await fireEvent.input(emailBox(), { target: { value: 'buyer@example.com' } });
     await fireEvent.keyDown(emailBox(), { key: 'Enter' });
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('No payment link made — nothing was charged');
     expect(alert.textContent).toContain('This payment provider is not set up on this till');
     expect(alert.textContent).toContain('btcpay is not configured: no server URL');
-    expect(shop.of('sell_remotely')[0]?.args.provider).toBe('btcpay');
+    expect(shop.of('sell_remotely')[0]?.args).toMatchObject({ provider: 'btcpay', language: 'hi' });
     expect(screen.queryByTestId('remote-sale')).toBeNull();
     expect(emailBox().value).toBe('buyer@example.com');
   });

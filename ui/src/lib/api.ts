@@ -2,6 +2,7 @@
 
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type { Locale } from './i18n/index.svelte';
 import {
   ERROR_CODES,
   type Alert,
@@ -114,8 +115,8 @@ export const api = {
    * A remote sale: a quoted order for `email` and its payment link at `provider`.
    * The order is paid and fulfilled later, through the relay; follow it with `order`.
    */
-  sellRemotely(sku: string, email: string, provider: ProviderKind): Promise<RemoteSale> {
-    return call('sell_remotely', { sku, email, provider });
+  sellRemotely(sku: string, email: string, provider: ProviderKind, language: Locale): Promise<RemoteSale> {
+    return call('sell_remotely', { sku, email, provider, language });
   },
 
   /** The receipt and emails of an order; the first ones run in the background after a sale. */

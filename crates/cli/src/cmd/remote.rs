@@ -52,6 +52,10 @@ async fn new(ctx: &Context, args: RemoteNewArgs) -> anyhow::Result<()> {
         ProviderArg::Stripe => ProviderKind::Stripe,
         ProviderArg::Btcpay => ProviderKind::Btcpay,
     };
+    let language: codetill_core::delivery::Language = args
+        .lang
+        .parse()
+        .map_err(|e| Failure::bad_input(format!("--lang: {e}")))?;
     let db = ctx.db().await?;
     let product = codetill_core::catalog::product_by_sku(db.pool(), &args.sku)
         .await?
@@ -61,6 +65,7 @@ async fn new(ctx: &Context, args: RemoteNewArgs) -> anyhow::Result<()> {
         .open(
             &product.sku,
             &args.email,
+            language,
             provider,
             &ctx.staff(args.staff),
             ctx.till_id(),

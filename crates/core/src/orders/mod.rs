@@ -202,11 +202,13 @@ impl Engine {
     }
 
     /// Opens a `quoted` remote order for `quote`: the buyer pays later through a
-    /// payment link, and the code goes to `email` (required, checked here).
+    /// payment link, and the code goes to `email` (required, checked here), written
+    /// in `language`.
     pub async fn open_remote(
         &self,
         quote: &Quote,
         email: &str,
+        language: Language,
         staff: &str,
         till_id: Option<String>,
     ) -> Result<i64, OrderError> {
@@ -217,7 +219,7 @@ impl Engine {
             staff: staff.to_string(),
             till_id,
             print_to: None,
-            language: Language::default(),
+            language,
         };
         store::insert_quoted(&self.db, &new_order(quote, order)).await
     }

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::db::{DbError, now_text};
+use crate::delivery::Language;
 use crate::orders::{Engine, OrderError, check_email};
 use crate::payments::{LinkRequest, PaymentError, ProviderKind, Providers};
 
@@ -65,13 +66,15 @@ impl Desk {
         &self.engine
     }
 
-    /// Quotes `sku` live, opens a `quoted` remote order for `email` and makes its
-    /// payment link with `provider`. Bad input and refusals create nothing; a link
-    /// the provider would not make cancels the order it was for.
+    /// Quotes `sku` live, opens a `quoted` remote order for `email` (the code's email
+    /// in `language`) and makes its payment link with `provider`. Bad input and
+    /// refusals create nothing; a link the provider would not make cancels the order
+    /// it was for.
     pub async fn open(
         &self,
         sku: &str,
         email: &str,
+        language: Language,
         provider: ProviderKind,
         staff: &str,
         till_id: Option<String>,
@@ -81,7 +84,7 @@ impl Desk {
         let quote = self.engine.quote(sku).await?;
         let id = self
             .engine
-            .open_remote(&quote, email, staff, till_id)
+            .open_remote(&quote, email, language, staff, till_id)
             .await?;
         let order = crate::orders::find(self.engine.db(), &id.to_string()).await?;
         let request = LinkRequest {

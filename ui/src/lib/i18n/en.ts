@@ -86,6 +86,7 @@ export const en = {
   'remote.email': 'Buyer’s email (the code is sent here)',
   'remote.email_bad': 'Type the buyer’s email address, for example name@example.com.',
   'remote.provider': 'The buyer pays with',
+  'remote.language': 'Email in',
   'remote.stripe': 'Stripe — card',
   'remote.btcpay': 'BTCPay — bitcoin',
   'remote.create': 'Create payment link',

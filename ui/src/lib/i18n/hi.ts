@@ -87,6 +87,7 @@ export const hi: Record<MessageKey, string> = {
   'remote.email': 'ख़रीदार का ईमेल (कोड यहीं भेजा जाएगा)',
   'remote.email_bad': 'ख़रीदार का ईमेल पता लिखें, जैसे name@example.com।',
   'remote.provider': 'ख़रीदार भुगतान करेगा',
+  'remote.language': 'ईमेल की भाषा',
   'remote.stripe': 'Stripe — कार्ड',
   'remote.btcpay': 'BTCPay — बिटकॉइन',
   'remote.create': 'भुगतान लिंक बनाएँ',
