@@ -99,6 +99,27 @@ class Session:
         self.screenshot("failure.png")
         raise AssertionError(f"timed out after {timeout}s waiting for {what or css}")
 
+    def wait_text(self, css, expected, timeout=30):
+        """The text of `css` once it contains `expected`. The element may be drawn
+        again while it is read (search results follow every keystroke): a stale one
+        is looked up anew."""
+        deadline = time.monotonic() + timeout
+        seen = None
+        while time.monotonic() < deadline:
+            el = self.find(css)
+            if el:
+                try:
+                    seen = self.text(el)
+                except WebDriverError as e:
+                    if "stale element" not in str(e):
+                        raise
+                    seen = None
+                if seen is not None and expected in seen:
+                    return seen
+            time.sleep(0.1)
+        self.screenshot("failure.png")
+        raise AssertionError(f"{css} never showed {expected!r} (last: {seen!r})")
+
     def click(self, el):
         call("POST", self.s(f"/element/{el}/click"), {})
 
@@ -131,8 +152,7 @@ def main():
         print(f"counter ready after {time.monotonic() - started:.1f}s")
 
         app.type(search, "steam 20")
-        first = app.wait("#result-0", what="search results")
-        assert "STEAM-US-20" in app.text(first), app.text(first)
+        app.wait_text("#result-0", "STEAM-US-20")
         app.type(search, ENTER)
 
         tendered = app.wait("#pay-tendered", what="the live quote and the payment form")
