@@ -84,6 +84,16 @@ def memory_kib(pid):
     return rss, pss, name
 
 
+def stop(process):
+    """SIGTERM, then SIGKILL after 10 s."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def cold_start():
     """One launch: seconds to a usable counter, and the idle memory after it."""
     started = time.time()
@@ -108,12 +118,7 @@ def cold_start():
         procs = [(pid, *memory_kib(pid)) for pid in tree(app.pid)]
         return seconds, found["since_start_ms"], procs
     finally:
-        app.send_signal(signal.SIGTERM)
-        try:
-            app.wait(10)
-        except subprocess.TimeoutExpired:
-            app.kill()
-            app.wait()
+        stop(app)
 
 
 def webkit_floor():
@@ -133,12 +138,7 @@ def webkit_floor():
         time.sleep(5)
         return [(pid, *memory_kib(pid)) for pid in tree(bare.pid)]
     finally:
-        bare.send_signal(signal.SIGTERM)
-        try:
-            bare.wait(10)
-        except subprocess.TimeoutExpired:
-            bare.kill()
-            bare.wait()
+        stop(bare)
 
 
 def keystrokes():

@@ -8,7 +8,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, SqliteConnection};
 
 use super::CatalogError;
-use crate::db::{Db, DbError, now_text};
+use crate::db::{Db, DbError, WriteTx, now_text};
 use crate::money::{Currency, Money};
 use crate::pricing::{PriceRule, PriceRules, Rounding};
 use crate::product::Category;
@@ -133,10 +133,7 @@ pub async fn save_rule(
     .bind(&now)
     .execute(&mut *tx)
     .await?;
-    let rules = load_rules(&mut tx).await?;
-    let report = reprice(&mut tx, &rules, &now).await?;
-    tx.commit().await?;
-    Ok(report)
+    reprice_and_commit(tx, &now).await
 }
 
 /// Drops `category`'s own rule, so the global rule prices it again, and reprices the
@@ -148,8 +145,13 @@ pub async fn remove_rule(db: &Db, category: Category) -> Result<RepriceReport, C
         .bind(category.as_str())
         .execute(&mut *tx)
         .await?;
+    reprice_and_commit(tx, &now).await
+}
+
+/// Reprices the catalog by the rules as `tx` leaves them, and commits.
+async fn reprice_and_commit(mut tx: WriteTx, now: &str) -> Result<RepriceReport, CatalogError> {
     let rules = load_rules(&mut tx).await?;
-    let report = reprice(&mut tx, &rules, &now).await?;
+    let report = reprice(&mut tx, &rules, now).await?;
     tx.commit().await?;
     Ok(report)
 }
