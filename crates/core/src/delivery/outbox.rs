@@ -189,11 +189,10 @@ async fn insert(
     requested_by: &str,
     now: &str,
 ) -> Result<i64, DbError> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO outbox (kind, order_id, destination, payload, reprint_no, language, status,
-             attempts, next_attempt_at, requested_by, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?8, ?7, ?7) RETURNING id",
-    )
+    Ok(sqlx::query_scalar(&format!(
+        "INSERT INTO outbox ({QUEUED_COLUMNS})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?8, ?7, ?7) RETURNING id"
+    ))
     .bind(kind)
     .bind(order_id)
     .bind(destination)
@@ -206,6 +205,10 @@ async fn insert(
     .await?)
 }
 
+/// What a newly queued outbox row is written with (both ways of queueing one).
+const QUEUED_COLUMNS: &str = "kind, order_id, destination, payload, reprint_no, language, status, \
+    attempts, next_attempt_at, requested_by, created_at, updated_at";
+
 /// The statement that queues a just-delivered order's email (when it has an
 /// address) and its receipt (when one was asked for), email first, for the batch
 /// that marks the order delivered (`orders::store::deliver`), so a delivered order
@@ -213,8 +216,7 @@ async fn insert(
 /// condition that holds only when that batch did deliver the order.
 pub(crate) fn enqueue_delivered(guard: &str) -> String {
     format!(
-        "INSERT INTO outbox (kind, order_id, destination, payload, reprint_no, language, status,
-             attempts, next_attempt_at, requested_by, created_at, updated_at)
+        "INSERT INTO outbox ({QUEUED_COLUMNS})
          SELECT kind, id, destination, 'receipt', NULL, language, 'queued', 0, ?3, staff, ?3, ?3
            FROM (SELECT 1 AS n, 'email' AS kind, id, trim(email) AS destination, language, staff
                    FROM orders WHERE id = ?4

@@ -479,10 +479,6 @@ async fn insert_payment(
     payment: &Payment,
     now: &str,
 ) -> Result<(), OrderError> {
-    let minor = |m: &Money| {
-        m.to_minor()
-            .map_err(|e| OrderError::BadInput(e.to_string()))
-    };
     sqlx::query(
         "INSERT INTO payments (order_id, method, amount_minor, currency, tendered_minor, change_minor, reference, staff, taken_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -566,7 +562,7 @@ pub async fn record_refund(
         "INSERT INTO refunds (order_id, amount_minor, currency, method, reference, staff, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )
     .bind(order.id)
-    .bind(amount.to_minor().map_err(|e| OrderError::BadInput(e.to_string()))?)
+    .bind(minor(&amount)?)
     .bind(amount.currency.code())
     .bind(method)
     .bind(refund_reference)
