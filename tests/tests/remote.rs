@@ -75,7 +75,14 @@ impl Shop {
     }
 
     fn remote_new(&self, provider: &str) -> Value {
-        let run = self.run(&[
+        let run = self.remote_new_with(provider, &["--json"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        run.json()
+    }
+
+    /// `remote new SKU --email BUYER --provider P`, then `more`.
+    fn remote_new_with(&self, provider: &str, more: &[&str]) -> Run {
+        let mut args = vec![
             "remote",
             "new",
             SKU,
@@ -83,10 +90,9 @@ impl Shop {
             BUYER,
             "--provider",
             provider,
-            "--json",
-        ]);
-        assert_eq!(run.code, 0, "{run:?}");
-        run.json()
+        ];
+        args.extend_from_slice(more);
+        self.run(&args)
     }
 
     fn pull(&self) -> Run {
@@ -146,19 +152,7 @@ fn session_id(order: &Value) -> String {
 #[test]
 fn a_stripe_payment_delivers_the_code_to_the_buyer() {
     let shop = Shop::new();
-    let new = |lang: &str| {
-        shop.run(&[
-            "remote",
-            "new",
-            SKU,
-            "--email",
-            BUYER,
-            "--provider",
-            "stripe",
-            "--lang",
-            lang,
-        ])
-    };
+    let new = |lang: &str| shop.remote_new_with("stripe", &["--lang", lang]);
     let french = new("fr");
     assert_eq!(french.code, 2, "{french:?}");
     assert!(french.stderr.contains("--lang"), "{french:?}");
