@@ -9,6 +9,7 @@
 
 pub mod alerts;
 pub mod balance;
+mod base_url;
 pub mod catalog;
 pub mod db;
 pub mod delivery;

@@ -153,18 +153,10 @@ pub(crate) fn http_client(provider: ProviderKind) -> Result<reqwest::Client, Pay
 /// A provider address as its client reads it: http(s) with a host, ending in `/`
 /// (the settings screen checks addresses with it before saving them).
 pub fn base_url(provider: ProviderKind, url: &str) -> Result<reqwest::Url, PaymentError> {
-    let mut text = url.trim().to_string();
-    if !text.ends_with('/') {
-        text.push('/');
-    }
-    let not = |message: String| PaymentError::NotConfigured { provider, message };
-    let base = reqwest::Url::parse(&text).map_err(|e| not(format!("URL {url:?}: {e}")))?;
-    if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
-        return Err(not(format!(
-            "URL {url:?}: must be http:// or https:// with a host"
-        )));
-    }
-    Ok(base)
+    crate::base_url::parse(url).map_err(|why| PaymentError::NotConfigured {
+        provider,
+        message: format!("URL {url:?}: {why}"),
+    })
 }
 
 pub(crate) fn transport(provider: ProviderKind, e: &reqwest::Error) -> PaymentError {

@@ -95,19 +95,10 @@ pub struct RelayStatus {
 
 /// A relay address as the client reads it: http(s) with a host, ending in `/`.
 pub fn parse_url(url: &str) -> Result<reqwest::Url, RelayError> {
-    let mut text = url.trim().to_string();
-    if !text.ends_with('/') {
-        text.push('/');
-    }
-    let bad = |message: String| RelayError::BadUrl {
+    crate::base_url::parse(url).map_err(|message| RelayError::BadUrl {
         url: url.to_string(),
         message,
-    };
-    let base = reqwest::Url::parse(&text).map_err(|e| bad(e.to_string()))?;
-    if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
-        return Err(bad("must be http:// or https:// with a host".into()));
-    }
-    Ok(base)
+    })
 }
 
 /// The relay's HTTP API with this shop's client token.

@@ -48,18 +48,7 @@ pub struct WholesaleClient {
 
 /// A supplier base URL: http(s), with a trailing slash so that paths join under it.
 pub fn parse_base_url(url: &str) -> Result<reqwest::Url, SupplierError> {
-    let mut text = url.trim().to_string();
-    if !text.ends_with('/') {
-        text.push('/');
-    }
-    let base = reqwest::Url::parse(&text)
-        .map_err(|e| config_error(format!("supplier URL {url:?}: {e}")))?;
-    if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
-        return Err(config_error(format!(
-            "supplier URL {url:?}: must be http:// or https:// with a host"
-        )));
-    }
-    Ok(base)
+    crate::base_url::parse(url).map_err(|why| config_error(format!("supplier URL {url:?}: {why}")))
 }
 
 fn config_error(message: impl Into<String>) -> SupplierError {
