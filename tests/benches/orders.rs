@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use async_trait::async_trait;
 use codetill_core::catalog::{self, SyncOptions};
+use codetill_core::db::Batch;
 use codetill_core::money::{Currency, Money};
 use codetill_core::orders::{self, CounterSale, Engine, OrderStatus, Outcome, Tender};
 use codetill_core::progress::NoProgress;
@@ -145,9 +146,14 @@ async fn run(sales: usize, concurrency: usize) -> anyhow::Result<()> {
     let warmup = (concurrency * 2).min(64);
     engine_run(&engine, &sale, warmup, concurrency).await?;
 
+    let (cpu_before, counts_before) = (cpu_seconds(), db.batch_counts());
     let started = Instant::now();
     let measured = engine_run(&engine, &sale, sales, concurrency).await?;
     let engine_total = started.elapsed();
+    let engine_cpu = (cpu_seconds() - cpu_before) / sales as f64;
+    let counts = db.batch_counts();
+    let per_commit =
+        (counts.0 - counts_before.0) as f64 / (counts.1 - counts_before.1).max(1) as f64;
     // The same engine one sale at a time: its own cost, without queueing for the
     // database's write lock behind other sales.
     let alone_sales = sales.min(500);
@@ -187,12 +193,14 @@ async fn run(sales: usize, concurrency: usize) -> anyhow::Result<()> {
     // The supplier alone: stock + place_order per sale, no database.
     let client = Arc::new(sandbox.client()?);
     supplier_run(&client, "warm", warmup, concurrency).await?;
+    let cpu_before = cpu_seconds();
     let started = Instant::now();
     let mut baseline = supplier_run(&client, "base", sales, concurrency).await?;
     let baseline_total = started.elapsed();
+    let baseline_cpu = (cpu_seconds() - cpu_before) / sales as f64;
     baseline.sort();
 
-    // The database alone: the write lock every sale takes twice, 16-way.
+    // The database alone: the write turn every sale takes twice, 16-way.
     let mut writes = write_probe(&db, sales, concurrency).await?;
     writes.sort();
 
@@ -252,7 +260,18 @@ async fn run(sales: usize, concurrency: usize) -> anyhow::Result<()> {
         ms(pct(&baseline, 0.99))
     );
     println!(
-        "| one write transaction (BEGIN IMMEDIATE, 1 row, COMMIT), {concurrency} concurrent, p50 / p99 / max | {} / {} / {} | |",
+        "| CPU per sale, all threads of this process (engine, sandbox, both ends of HTTP) | {:.0} µs | |",
+        engine_cpu * 1e6
+    );
+    println!(
+        "| CPU per sale, supplier alone | {:.0} µs | |",
+        baseline_cpu * 1e6
+    );
+    println!(
+        "| write batches per commit, {concurrency} concurrent (queued batches commit together) | {per_commit:.1} | |"
+    );
+    println!(
+        "| the database alone: one write batch (1 row), {concurrency} concurrent, p50 / p99 / max | {} / {} / {} | |",
         ms(pct(&writes, 0.50)),
         ms(pct(&writes, 0.99)),
         ms(pct(&writes, 1.0))
@@ -306,9 +325,8 @@ async fn engine_run(
     Ok(all)
 }
 
-/// `sales` × 2 small write transactions on the shop's database (a sale commits
-/// two: order with payment, then delivery), `concurrency` tasks at a time; each
-/// transaction's wall time.
+/// `sales` × 2 small write batches on the shop's database (a sale commits two: the
+/// paid order, then its delivery), `concurrency` tasks at a time; each one's wall time.
 async fn write_probe(
     db: &codetill_core::db::Db,
     sales: usize,
@@ -326,12 +344,11 @@ async fn write_probe(
             let mut out = Vec::new();
             while next.fetch_add(1, Ordering::Relaxed) < total {
                 let started = Instant::now();
-                let mut tx = db.begin_write().await?;
-                sqlx::query("INSERT INTO bench_probe (at) VALUES (?1)")
-                    .bind(codetill_core::db::now_text())
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
+                db.write_batch(
+                    Batch::new("INSERT INTO bench_probe (at) VALUES (?1)")
+                        .bind(codetill_core::db::now_text()),
+                )
+                .await?;
                 out.push(started.elapsed());
             }
             anyhow::Ok(out)
@@ -389,4 +406,24 @@ async fn supplier_run(
         all.extend(done??);
     }
     Ok(all)
+}
+
+/// CPU time of all this process's threads so far (user + system), from Linux's
+/// /proc/self/stat in clock ticks of 1/100 s; 0 where that is not readable.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name, which is in parentheses: utime and stime
+    // are the 12th and 13th of them.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }

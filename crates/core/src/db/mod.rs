@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -14,9 +14,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 mod batch;
 
 use batch::Writer;
-pub use batch::{Batch, Value};
+pub use batch::{Batch, Row, Value};
 
-use sqlx::sqlite::SqliteRow;
 use sqlx::{ConnectOptions, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -36,12 +35,31 @@ pub enum DbError {
     },
     #[error("database: {0}")]
     Sql(#[from] sqlx::Error),
+    #[error("database: {0}")]
+    Native(#[from] rusqlite::Error),
+    #[error("database: a write batch {0}")]
+    Batch(String),
+    #[error("database: the writer has stopped (the database was closed)")]
+    WriterStopped,
     #[error("database holds a bad value in {what}: {detail}")]
     Corrupt { what: &'static str, detail: String },
 }
 
 /// How long a writer waits for another till's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Settings of every connection, sqlx's and the write batches' alike.
+const PRAGMAS: &[(&str, &str)] = &[
+    ("synchronous", "NORMAL"),
+    ("foreign_keys", "ON"),
+    ("temp_store", "memory"),
+    // Each connection's page cache (2 MB, SQLite's default); a catalog import raises
+    // its own connection's for the import's length and restores this after.
+    ("cache_size", "-2000"),
+    // Checkpoints run in the background after commits (see `Checkpoints`); this is
+    // only the backstop for bulk writes such as a catalog import.
+    ("wal_autocheckpoint", "10000"),
+];
 
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -51,14 +69,15 @@ pub struct Db {
     /// one writer at a time anyway; queueing in-process is fair and immediate, where
     /// SQLite's busy handler sleeps up to 100 ms between tries (the tail of a busy
     /// till). Other processes still meet at SQLite's lock.
-    writer: Arc<Mutex<Writer>>,
+    turn: Arc<Mutex<()>>,
+    writer: Arc<Writer>,
     checkpoints: Checkpoints,
 }
 
 /// A write transaction holding this process's writer turn until commit or drop.
 pub struct WriteTx {
     tx: Transaction<'static, Sqlite>,
-    _turn: OwnedMutexGuard<Writer>,
+    _turn: OwnedMutexGuard<()>,
     checkpoints: Checkpoints,
 }
 
@@ -131,24 +150,21 @@ impl Db {
                 source: sqlx::Error::Io(e),
             })?;
         }
-        let opts = SqliteConnectOptions::from_str("sqlite://")
-            .map_err(|source| DbError::Open {
-                path: path.to_path_buf(),
-                source,
-            })?
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(BUSY_TIMEOUT)
-            .foreign_keys(true)
-            .pragma("temp_store", "memory")
-            .pragma("cache_size", "-2000")
-            // Checkpoints run in the background after commits (see `WriteTx::commit`);
-            // this is only the backstop for bulk writes such as a catalog import.
-            .pragma("wal_autocheckpoint", "10000")
-            // A catalog import is one long statement by design; sqlx would log it as slow.
-            .log_slow_statements(log::LevelFilter::Off, Duration::from_secs(60));
+        let opts = PRAGMAS.iter().fold(
+            SqliteConnectOptions::from_str("sqlite://")
+                .map_err(|source| DbError::Open {
+                    path: path.to_path_buf(),
+                    source,
+                })?
+                .filename(path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(BUSY_TIMEOUT)
+                // A catalog import is one long statement by design; sqlx would log it
+                // as slow.
+                .log_slow_statements(log::LevelFilter::Off, Duration::from_secs(60)),
+            |opts, (name, value)| opts.pragma(*name, *value),
+        );
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)
@@ -157,7 +173,7 @@ impl Db {
             // only a round trip to its worker thread (one per query on the sale path).
             .test_before_acquire(false)
             .acquire_timeout(BUSY_TIMEOUT)
-            .connect_with(opts.clone())
+            .connect_with(opts)
             .await
             .map_err(|source| DbError::Open {
                 path: path.to_path_buf(),
@@ -170,17 +186,22 @@ impl Db {
                 path: path.to_path_buf(),
                 source,
             })?;
+        let turn = Arc::new(Mutex::new(()));
+        let writer = Writer::start(path, PRAGMAS, BUSY_TIMEOUT, turn.clone())
+            .await
+            .map_err(|e| DbError::Open {
+                path: path.to_path_buf(),
+                source: sqlx::Error::Protocol(format!("the write connection: {e}")),
+            })?;
         Ok(Db {
+            turn,
+            writer: Arc::new(writer),
             checkpoints: Checkpoints {
                 pool: pool.clone(),
                 commits: Arc::new(AtomicU32::new(0)),
             },
             pool,
             path: path.to_path_buf(),
-            writer: Arc::new(Mutex::new(Writer {
-                options: opts,
-                conn: None,
-            })),
         })
     }
 
@@ -196,7 +217,7 @@ impl Db {
     /// reads and then writes fails at once with SQLITE_BUSY under concurrency, whatever
     /// the busy timeout says; IMMEDIATE waits its turn instead.
     pub async fn begin_write(&self) -> Result<WriteTx, DbError> {
-        let turn = self.writer.clone().lock_owned().await;
+        let turn = self.turn.clone().lock_owned().await;
         // sqlx's BEGIN is not cancel-safe: a caller dropped after the worker ran BEGIN
         // but before the `Transaction` exists leaves a pooled connection inside a
         // transaction that holds the write lock, and every later writer times out.
@@ -213,29 +234,28 @@ impl Db {
         })
     }
 
-    /// Runs `batch` as one write transaction in one round trip (see [`batch`]) and
-    /// returns the rows its statements produced. It runs to the end in a task of its
-    /// own, holding this process's writer turn, so a caller that goes away never
-    /// leaves it half done.
-    pub async fn write_batch(&self, batch: Batch) -> Result<Vec<SqliteRow>, DbError> {
-        let mut turn = self.writer.clone().lock_owned().await;
-        let rows = tokio::spawn(async move { turn.run(&batch).await })
-            .await
-            .map_err(|_| DbError::Sql(sqlx::Error::WorkerCrashed))??;
+    /// Runs `batch` as one write transaction on the writer's thread (see [`batch`])
+    /// and returns the rows its statements produced. Once called, it runs to the end
+    /// even if the caller goes away.
+    pub async fn write_batch(&self, batch: Batch) -> Result<Vec<Row>, DbError> {
+        let rows = self.writer.run(batch).await?;
         self.checkpoints.committed();
         Ok(rows)
     }
 
+    /// Write batches run in this process, and the transactions that committed them
+    /// (batches that queue up together commit as one).
+    pub fn batch_counts(&self) -> (u64, u64) {
+        self.writer.counts()
+    }
+
     pub async fn close(self) {
-        if let Some(conn) = self.writer.lock().await.conn.take() {
-            let _ = sqlx::Connection::close(conn).await;
-        }
+        self.writer.stop().await;
         self.pool.close().await;
     }
 }
 
-/// Each pooled connection's page cache (2 MB, SQLite's default); a catalog import
-/// raises its own connection's for the import's length and restores this after.
+/// Restores a pooled connection's page cache to [`PRAGMAS`]' size after an import.
 pub(crate) const POOLED_CACHE: &str = "PRAGMA cache_size = -2000";
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
@@ -254,7 +274,6 @@ pub fn time_text(t: chrono::DateTime<chrono::Utc>) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use sqlx::Row;
 
     #[tokio::test]
     async fn migrations_apply_to_an_empty_file_and_rerun_safely() {
@@ -327,8 +346,8 @@ mod tests {
             )
             .await
             .unwrap();
-        let (sum, s): (i64, String) = (rows[0].get(0), rows[0].get(1));
-        assert_eq!((sum, s.as_str()), (3, "a"));
+        assert_eq!(rows[0].get(0), Some(&Value::Int(3)));
+        assert_eq!(rows[0].get(1), Some(&Value::Text("a".into())));
 
         // The second statement fails: the first is rolled back with it.
         let failed = db
@@ -365,6 +384,10 @@ mod tests {
             .execute(db.pool())
             .await
             .unwrap();
+        // Another writer of this process holds the turn while all 40 queue up, so
+        // they commit in groups: each batch has its own savepoint in a group.
+        let held = db.begin_write().await.unwrap();
+        let before = db.batch_counts();
         let mut tasks = tokio::task::JoinSet::new();
         for n in 0..40_i64 {
             let db = db.clone();
@@ -386,6 +409,8 @@ mod tests {
                 (n, rows)
             });
         }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        held.commit().await.unwrap();
         while let Some(done) = tasks.join_next().await {
             let (n, rows) = done.unwrap();
             if n == 13 {
@@ -394,8 +419,12 @@ mod tests {
             }
             let rows = rows.unwrap();
             assert_eq!(rows.len(), 2, "batch {n}: its RETURNING row and its count");
-            assert_eq!(rows[0].get::<i64, _>(0), n);
-            assert_eq!(rows[1].get::<i64, _>("c"), 2);
+            assert_eq!(rows[0].get(0), Some(&Value::Int(n)));
+            #[derive(serde::Deserialize)]
+            struct Count {
+                c: i64,
+            }
+            assert_eq!(rows[1].decode::<Count>().unwrap().c, 2);
         }
         let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM t")
             .fetch_one(db.pool())
@@ -411,5 +440,49 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(bad, 0);
+        let after = db.batch_counts();
+        let (batches, commits) = (after.0 - before.0, after.1 - before.1);
+        assert_eq!(batches, 40);
+        assert!(commits <= 4, "40 queued batches took {commits} commits");
+    }
+
+    #[tokio::test]
+    async fn a_closed_database_refuses_batches_and_rows_decode_by_column_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("d.db")).await.unwrap();
+        let rows = db
+            .write_batch(
+                Batch::new("SELECT ?1 AS n, ?2 AS s, NULL AS none")
+                    .bind(7_i64)
+                    .bind("x"),
+            )
+            .await
+            .unwrap();
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Got {
+            n: i64,
+            s: String,
+            none: Option<String>,
+        }
+        assert_eq!(
+            rows[0].decode::<Got>().unwrap(),
+            Got {
+                n: 7,
+                s: "x".into(),
+                none: None
+            }
+        );
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Wrong {
+            n: String,
+        }
+        let err = rows[0].decode::<Wrong>().unwrap_err();
+        assert!(matches!(err, DbError::Corrupt { .. }), "{err}");
+        let batch = Batch::new("SELECT ?1").bind(1.5_f64.to_string());
+        let other = db.clone();
+        db.close().await;
+        let err = other.write_batch(batch).await.unwrap_err();
+        assert!(matches!(err, DbError::WriterStopped), "{err}");
     }
 }

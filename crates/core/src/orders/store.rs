@@ -12,7 +12,8 @@ use crate::money::{Currency, Money};
 use crate::supplier::SupplierOrder;
 use crate::vault::Vault;
 
-#[derive(sqlx::FromRow)]
+/// An order as [`SELECT`] reads it: through sqlx, or from a write batch's row.
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct OrderRow {
     id: i64,
     public_id: String,
@@ -366,13 +367,11 @@ fn bind_order(
 
 /// Runs an insert batch ending in `SELECT {NEW_ID}` and returns that id.
 async fn new_id(db: &Db, batch: Batch) -> Result<i64, OrderError> {
-    use sqlx::Row;
     let rows = db.write_batch(batch).await?;
-    let id = rows
-        .first()
-        .map(|r| r.try_get::<i64, _>(0))
-        .transpose()
-        .map_err(DbError::from)?;
+    let id = match rows.first().and_then(|r| r.get(0)) {
+        Some(crate::db::Value::Int(id)) => Some(*id),
+        _ => None,
+    };
     id.ok_or_else(|| DbError::Corrupt {
         what: "orders",
         detail: "the new order's id was not read back".into(),
@@ -737,9 +736,7 @@ pub(crate) async fn deliver(
     let [_, order] = rows.as_slice() else {
         return Ok(None);
     };
-    let order = <OrderRow as sqlx::FromRow<_>>::from_row(order)
-        .map_err(DbError::from)?
-        .try_into()?;
+    let order = order.decode::<OrderRow>()?.try_into()?;
     let codes = supplier_order
         .codes
         .iter()
