@@ -39,7 +39,13 @@ pub enum DbError {
     Native(#[from] rusqlite::Error),
     #[error("database: a write batch {0}")]
     Batch(String),
-    #[error("database: the writer has stopped (the database was closed)")]
+    #[error("cannot open database {path} for writing: {source}")]
+    OpenWriter {
+        path: PathBuf,
+        #[source]
+        source: Box<DbError>,
+    },
+    #[error("database: the writer has stopped (the database was closed, or it failed)")]
     WriterStopped,
     #[error("database holds a bad value in {what}: {detail}")]
     Corrupt { what: &'static str, detail: String },
@@ -189,9 +195,9 @@ impl Db {
         let turn = Arc::new(Mutex::new(()));
         let writer = Writer::start(path, PRAGMAS, BUSY_TIMEOUT, turn.clone())
             .await
-            .map_err(|e| DbError::Open {
+            .map_err(|e| DbError::OpenWriter {
                 path: path.to_path_buf(),
-                source: sqlx::Error::Protocol(format!("the write connection: {e}")),
+                source: Box::new(e),
             })?;
         Ok(Db {
             turn,
@@ -479,10 +485,9 @@ mod tests {
         }
         let err = rows[0].decode::<Wrong>().unwrap_err();
         assert!(matches!(err, DbError::Corrupt { .. }), "{err}");
-        let batch = Batch::new("SELECT ?1").bind(1.5_f64.to_string());
         let other = db.clone();
         db.close().await;
-        let err = other.write_batch(batch).await.unwrap_err();
+        let err = other.write_batch(Batch::new("SELECT 1")).await.unwrap_err();
         assert!(matches!(err, DbError::WriterStopped), "{err}");
     }
 }
