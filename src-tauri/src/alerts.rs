@@ -1,10 +1,13 @@
 //! Alerts on the desktop. Core's [`codetill_core::alerts`] decides when an alert is
 //! due and keeps it in the database (so the list survives a restart, and a rule that
-//! keeps firing raises one alert, not one a minute). Here each new alert is shown as
-//! a desktop notification through a [`Notifier`] and announced to the UI as an
-//! `alert-raised` event. A desktop without a notification daemon is logged, never
-//! fatal: the alert is still in the list.
+//! keeps firing raises one alert, not one a minute). Here each new alert is announced
+//! to the UI as an `alert-raised` event and shown as a desktop notification through
+//! a [`Notifier`]. Once the UI listens, it words the notification in the shop's
+//! language (English or Hindi) and asks for it; until then (at start, say) it is
+//! shown in English from here. A desktop without a notification daemon is logged,
+//! never fatal: the alert is still in the list.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use codetill_core::alerts::{self, Alert, AlertError, SupplierCheck};
@@ -37,6 +40,8 @@ type Listener = Box<dyn Fn(&Alert) + Send + Sync>;
 pub struct Alerts {
     notifier: Arc<dyn Notifier>,
     listener: OnceLock<Listener>,
+    /// The UI words and asks for each notification itself.
+    worded_by_ui: AtomicBool,
 }
 
 impl std::fmt::Debug for Alerts {
@@ -50,6 +55,7 @@ impl Alerts {
         Alerts {
             notifier,
             listener: OnceLock::new(),
+            worded_by_ui: AtomicBool::new(false),
         }
     }
 
@@ -60,24 +66,37 @@ impl Alerts {
         }
     }
 
+    /// From now on the UI words each new alert's notification (in its language) and
+    /// asks for it with [`Alerts::notify`]; called once it listens for alerts.
+    pub fn word_notifications_in_ui(&self) {
+        self.worded_by_ui.store(true, Ordering::Relaxed);
+    }
+
     /// Shows new alerts; a notification that fails is logged and the alert stays listed.
     pub async fn show(&self, raised: impl IntoIterator<Item = Alert>) {
         for alert in raised {
             if let Some(listener) = self.listener.get() {
                 listener(&alert);
             }
-            let notifier = self.notifier.clone();
-            let (title, body) = (alert.kind.title().to_string(), alert.message.clone());
-            let shown =
-                tauri::async_runtime::spawn_blocking(move || notifier.notify(&title, &body)).await;
-            match shown {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::warn!(
-                    error = %e, kind = alert.kind.as_str(),
-                    "no desktop notification (the alert is in the app's list)"
-                ),
-                Err(e) => tracing::warn!(error = %e, "the notification task failed"),
+            if !self.worded_by_ui.load(Ordering::Relaxed) {
+                self.notify(alert.kind.title().to_string(), alert.message.clone())
+                    .await;
             }
+        }
+    }
+
+    /// One desktop notification; a failure is logged (the alert is in the app's list).
+    pub async fn notify(&self, title: String, body: String) {
+        let notifier = self.notifier.clone();
+        let shown =
+            tauri::async_runtime::spawn_blocking(move || notifier.notify(&title, &body)).await;
+        match shown {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(
+                error = %e,
+                "no desktop notification (the alert is in the app's list)"
+            ),
+            Err(e) => tracing::warn!(error = %e, "the notification task failed"),
         }
     }
 
@@ -124,8 +143,8 @@ mod tests {
     struct Recorder(Mutex<Vec<String>>);
 
     impl Notifier for Recorder {
-        fn notify(&self, title: &str, _body: &str) -> Result<(), String> {
-            self.0.lock().unwrap().push(title.to_string());
+        fn notify(&self, title: &str, body: &str) -> Result<(), String> {
+            self.0.lock().unwrap().push(format!("{title}: {body}"));
             Ok(())
         }
     }
@@ -158,8 +177,33 @@ mod tests {
         let seen = announced.clone();
         alerts.set_listener(Box::new(move |a| seen.lock().unwrap().push(a.id)));
         tauri::async_runtime::block_on(alerts.show([unreachable_alert(7)]));
-        assert_eq!(*recorder.0.lock().unwrap(), ["Supplier unreachable"]);
+        assert_eq!(
+            *recorder.0.lock().unwrap(),
+            ["Supplier unreachable: The supplier cannot be reached"]
+        );
         assert_eq!(*announced.lock().unwrap(), [7]);
+    }
+
+    #[test]
+    fn once_the_ui_words_notifications_it_alone_asks_for_them() {
+        let recorder = Arc::new(Recorder::default());
+        let alerts = Alerts::new(recorder.clone());
+        let announced = Arc::new(Mutex::new(Vec::new()));
+        let seen = announced.clone();
+        alerts.set_listener(Box::new(move |a| seen.lock().unwrap().push(a.id)));
+        alerts.word_notifications_in_ui();
+        tauri::async_runtime::block_on(async {
+            alerts.show([unreachable_alert(8)]).await;
+            alerts
+                .notify("सप्लायर से संपर्क नहीं".into(), "बिक्री रुकी है".into())
+                .await;
+        });
+        assert_eq!(*announced.lock().unwrap(), [8], "the UI still hears of it");
+        assert_eq!(
+            *recorder.0.lock().unwrap(),
+            ["सप्लायर से संपर्क नहीं: बिक्री रुकी है"],
+            "one notification, the UI's, not an English one besides"
+        );
     }
 
     #[test]

@@ -64,6 +64,8 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::balance::set_balance_threshold,
             commands::balance::alerts,
             commands::balance::acknowledge_alert,
+            commands::balance::take_alert_notifications,
+            commands::balance::notify_desktop,
             commands::balance::supplier_status,
             commands::settings::settings,
             commands::settings::save_settings,

@@ -368,6 +368,8 @@ function mockTauri(shop) {
       return a;
     },
     set_balance_threshold: () => null,
+    take_alert_notifications: () => null,
+    notify_desktop: () => null,
     supplier_status: () => ({ reachable: true, checked_at: null, error: null }),
     settings: () => shop.settingsView,
     save_settings: ({ input }) => (shop.settingsView = withReadiness({ ...shop.settingsView, ...input })),

@@ -42,6 +42,28 @@ describe('the language switch', () => {
     await page.close();
   });
 
+  it('words a new alert\'s desktop notification in the screen\'s language', async () => {
+    const { page, errors } = await openApp(browser);
+    await page.getByRole('button', { name: 'हिन्दी' }).click();
+    // The UI takes the notifications over once it listens for alerts.
+    await page.waitForFunction(() => window.__calls.some((c) => c.cmd === 'take_alert_notifications'));
+    await page.evaluate(() =>
+      window.__emit('alert-raised', {
+        id: 9, kind: 'balance_low', message: 'The supplier balance 150.00 USD is below the alert threshold 200 USD.',
+        facts: { below: 'threshold', balance: '150.00', threshold: '200', currency: 'USD' },
+        order_ref: null, created_at: '2026-03-14T09:00:00.000Z', state: 'open',
+      }),
+    );
+    await page.waitForFunction(() => window.__calls.some((c) => c.cmd === 'notify_desktop'));
+    const [shown] = await page.evaluate(() => window.__calls.filter((c) => c.cmd === 'notify_desktop'));
+    assert.equal(shown.args.title, 'बैलेंस कम');
+    assert.match(shown.args.body, /सप्लायर/);
+    assert.match(shown.args.body, /150/);
+    assert.doesNotMatch(shown.args.body, /supplier balance/);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   it('remembers the language on the next start', async () => {
     const { page } = await openApp(browser);
     await page.getByRole('button', { name: 'हिन्दी' }).click();

@@ -90,6 +90,38 @@ pub async fn acknowledge_alert(state: State<'_, AppState>, id: i64) -> Result<Al
 }
 
 /// Did the supplier answer the last health check (every minute)?
+/// The UI listens for alerts and words their desktop notifications from now on.
+#[tauri::command]
+pub fn take_alert_notifications(state: State<'_, AppState>) {
+    state.alerts().word_notifications_in_ui();
+}
+
+/// Longest notification title and text the UI may ask for (a sentence or two).
+const NOTIFICATION_TITLE_MAX: usize = 120;
+const NOTIFICATION_BODY_MAX: usize = 1_000;
+
+/// A desktop notification of an alert, as the UI worded it.
+#[tauri::command]
+pub async fn notify_desktop(
+    state: State<'_, AppState>,
+    title: String,
+    body: String,
+) -> Result<(), AppError> {
+    let (title, body) = (title.trim(), body.trim());
+    if title.is_empty() || title.chars().count() > NOTIFICATION_TITLE_MAX {
+        return Err(AppError::validation(format!(
+            "a notification's title must be 1 to {NOTIFICATION_TITLE_MAX} characters"
+        )));
+    }
+    if body.chars().count() > NOTIFICATION_BODY_MAX {
+        return Err(AppError::validation(format!(
+            "a notification's text must be at most {NOTIFICATION_BODY_MAX} characters"
+        )));
+    }
+    state.alerts().notify(title.into(), body.into()).await;
+    Ok(())
+}
+
 #[tauri::command]
 pub fn supplier_status(state: State<'_, AppState>) -> SupplierStatus {
     state.supplier_status()
@@ -174,6 +206,27 @@ mod tests {
             .invoke("set_balance_threshold", json!({ "amount": "lots" }))
             .unwrap_err();
         assert_eq!(err["code"], "errors.validation");
+    }
+
+    #[test]
+    fn the_ui_takes_over_alert_notifications_and_its_wording_is_checked() {
+        let app = TestApp::with_demo_catalog();
+        app.invoke("take_alert_notifications", json!({})).unwrap();
+        app.invoke(
+            "notify_desktop",
+            json!({ "title": "बैलेंस कम है", "body": "सप्लायर खाते में पैसे डालें।" }),
+        )
+        .unwrap();
+        for (title, body) in [
+            ("  ".to_string(), "text".to_string()),
+            ("t".repeat(121), "text".to_string()),
+            ("title".to_string(), "b".repeat(1_001)),
+        ] {
+            let err = app
+                .invoke("notify_desktop", json!({ "title": title, "body": body }))
+                .unwrap_err();
+            assert_eq!(err["code"], "errors.validation", "{err}");
+        }
     }
 
     #[test]

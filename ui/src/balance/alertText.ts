@@ -84,3 +84,11 @@ export function alertText(a: Alert): string {
   const main = t(sentence[0], sentence[1]);
   return why ? `${main} ${t('alerts.text.reason', { reason: why })}` : main;
 }
+
+/** An alert's name in the UI's language (a desktop notification's title); an alert
+ * of a kind this UI does not know is named "codetill". */
+export function alertTitle(a: Alert): string {
+  const key = `alerts.kind.${a.kind}` as MessageKey;
+  const title = t(key);
+  return title === key ? 'codetill' : title;
+}

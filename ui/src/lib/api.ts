@@ -213,9 +213,17 @@ export const api = {
   onSupplierStatus(handler: (s: SupplierStatus) => void): Promise<UnlistenFn> {
     return on<SupplierStatus>('supplier-status', handler);
   },
-  /** A new alert (also shown as a desktop notification). */
+  /** A new alert. Until `takeAlertNotifications`, the app also shows it on the
+   * desktop in English; after it, the UI asks for that with `notifyDesktop`. */
   onAlertRaised(handler: (a: Alert) => void): Promise<UnlistenFn> {
     return on<Alert>('alert-raised', handler);
+  },
+  /** From now on this UI words new alerts' desktop notifications. */
+  takeAlertNotifications(): Promise<void> {
+    return call('take_alert_notifications');
+  },
+  notifyDesktop(title: string, body: string): Promise<void> {
+    return call('notify_desktop', { title, body });
   },
 
   settings(): Promise<SettingsView> {
