@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { locale } from '../lib/i18n/index.svelte';
+import { locale, setLocale } from '../lib/i18n/index.svelte';
 import type { SettingsInput, SettingsView } from '../lib/types';
 import { mockShop } from '../test/shop';
 import Settings from './Settings.svelte';
@@ -135,9 +135,11 @@ describe('the settings screen', () => {
     });
     render(Settings);
     const relay = (await screen.findByLabelText('Relay address')) as HTMLInputElement;
-    await waitFor(() => expect(screen.getByTestId('stripe-ready').getAttribute('title')).toBe('stripe is not configured: no API key'));
-    expect(screen.getByTestId('stripe-ready').textContent?.trim()).toBe('Stripe: not set up');
-    expect(screen.getByTestId('btcpay-ready').textContent?.trim()).toBe('BTCPay: not set up');
+    await waitFor(() => expect(screen.getByTestId('stripe-ready').getAttribute('title')).toBe('Missing: Stripe API key'));
+    expect(screen.getByTestId('stripe-ready').textContent?.trim()).toBe('Stripe: not set up — Missing: Stripe API key');
+    expect(screen.getByTestId('btcpay-ready').textContent?.trim()).toBe(
+      'BTCPay: not set up — Missing: BTCPay server, Store id, BTCPay API key',
+    );
     await fireEvent.input(relay, { target: { value: 'https://relay.shop.example' } });
     await fireEvent.input(screen.getByLabelText('BTCPay server'), { target: { value: 'https://pay.shop.example' } });
     await fireEvent.input(screen.getByLabelText('Store id'), { target: { value: 'Store7' } });
@@ -155,6 +157,26 @@ describe('the settings screen', () => {
     });
     await waitFor(() => expect(screen.getByTestId('btcpay-ready').textContent?.trim()).toBe('BTCPay: ready'));
     expect(relay.value).toBe('https://relay.shop.example');
+  });
+
+  it('says what a remote service still needs in the screen\'s language, or core\'s reason', async () => {
+    setLocale('hi');
+    try {
+      mockShop({
+        settings: () => ({
+          ...VIEW,
+          relay_url: 'https://relay.shop.example',
+          stripe_key_set: true,
+          remote: { ...VIEW.remote, stripe: { ready: false, problem: 'stripe is not configured: URL "x": not http(s)' } },
+        }),
+      });
+      render(Settings);
+      await waitFor(() => expect(screen.getByTestId('relay-ready').getAttribute('title')).toBe('भरना बाकी: रिले टोकन'));
+      // Nothing is missing that the screen knows of: core's own words.
+      expect(screen.getByTestId('stripe-ready').getAttribute('title')).toBe('stripe is not configured: URL "x": not http(s)');
+    } finally {
+      setLocale('en');
+    }
   });
 
   it('stores the Stripe key, relay token and BTCPay key write-only and shows Stripe ready', async () => {

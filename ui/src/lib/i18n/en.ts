@@ -400,6 +400,7 @@ export const en = {
   'settings.btcpay_key': 'BTCPay API key',
   'settings.ready': 'ready',
   'settings.not_ready': 'not set up',
+  'settings.missing': 'Missing: {fields}',
   'settings.save': 'Save settings',
   'settings.saved': 'Settings saved.',
 } as const;

@@ -401,6 +401,7 @@ export const hi: Record<MessageKey, string> = {
   'settings.btcpay_key': 'BTCPay API कुंजी',
   'settings.ready': 'तैयार',
   'settings.not_ready': 'तैयार नहीं',
+  'settings.missing': 'भरना बाकी: {fields}',
   'settings.save': 'सेटिंग्स सहेजें',
   'settings.saved': 'सेटिंग्स सहेजी गईं।',
 };
