@@ -167,6 +167,15 @@ describe('the counter', () => {
     assert.match(await alert.textContent(), /यह भुगतान सेवा इस काउंटर पर सेट नहीं है/);
     assert.equal(await page.getByTestId('remote-sale').count(), 0);
     assert.equal(await page.getByLabel('ख़रीदार का ईमेल (कोड यहीं भेजा जाएगा)').inputValue(), 'ravi@example.com');
+    // The error and the button to try again both show at 1200 × 800: what is drawn
+    // at each one's middle is that element, not the panel's edge or the key bar.
+    const shown = (sel) => {
+      const el = [...document.querySelectorAll(sel)].at(-1);
+      const r = el?.getBoundingClientRect();
+      return !!r && el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+    };
+    await page.waitForFunction(shown, '.remote button.confirm', { timeout: 2000 });
+    assert.equal(await page.evaluate(shown, '.remote .error'), true, 'the error shows');
     await screenshot(page, 'e2e-remote-form-error-hi.png');
     await page.close();
   });
