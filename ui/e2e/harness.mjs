@@ -113,8 +113,8 @@ function mockTauri(shop) {
     data_dir: '/home/asha/.local/share/codetill', printer: 'tcp://192.168.1.50:9100', smtp_url: null,
     smtp_password_set: false, secrets_error: null,
     relay_url: 'https://relay.asha-mobile.example', relay_url_from_env: false, relay_token_set: true,
-    stripe_api_url: null, stripe_success_url: 'https://asha-mobile.example/thanks', stripe_key_set: true,
-    btcpay_url: null, btcpay_store_id: null, btcpay_key_set: false,
+    stripe_api_url: null, stripe_api_url_from_env: false, stripe_success_url: 'https://asha-mobile.example/thanks', stripe_key_set: true,
+    btcpay_url: null, btcpay_url_from_env: false, btcpay_store_id: null, btcpay_store_id_from_env: false, btcpay_key_set: false,
   };
   // As core judges it: the relay needs its address and token, Stripe its key, BTCPay
   // its server, store and key.

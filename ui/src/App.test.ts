@@ -22,8 +22,9 @@ function shop() {
     price_changes: () => [],
     settings: () => ({ supplier_url: null, supplier_url_from_env: false, supplier_key_set: false, shop_name: null, shop_address: null,
       till_id: null, language: 'en', data_dir: '/tmp/x', printer: null, smtp_url: null, smtp_password_set: false, secrets_error: null,
-      relay_url: null, relay_url_from_env: false, relay_token_set: false, stripe_api_url: null, stripe_success_url: null,
-      stripe_key_set: false, btcpay_url: null, btcpay_store_id: null, btcpay_key_set: false,
+      relay_url: null, relay_url_from_env: false, relay_token_set: false, stripe_api_url: null, stripe_api_url_from_env: false,
+      stripe_success_url: null, stripe_key_set: false, btcpay_url: null, btcpay_url_from_env: false, btcpay_store_id: null,
+      btcpay_store_id_from_env: false, btcpay_key_set: false,
       remote: { relay: { ready: false, problem: null }, stripe: { ready: false, problem: null }, btcpay: { ready: false, problem: null } } }),
   });
 }

@@ -48,11 +48,17 @@ pub struct SettingsView {
     pub relay_token_set: bool,
     /// Empty: Stripe's own API.
     pub stripe_api_url: Option<String>,
+    /// `CODETILL_STRIPE_API_URL` is set and wins over the stored address.
+    pub stripe_api_url_from_env: bool,
     /// Where Stripe sends the buyer after paying.
     pub stripe_success_url: Option<String>,
     pub stripe_key_set: bool,
     pub btcpay_url: Option<String>,
+    /// `CODETILL_BTCPAY_URL` is set and wins over the stored address.
+    pub btcpay_url_from_env: bool,
     pub btcpay_store_id: Option<String>,
+    /// `CODETILL_BTCPAY_STORE` is set and wins over the stored id.
+    pub btcpay_store_id_from_env: bool,
     pub btcpay_key_set: bool,
     /// Can remote sales use each of them now (the environment counted)?
     pub remote: RemoteReadiness,
@@ -87,6 +93,11 @@ impl<T, E: std::fmt::Display> From<Result<T, E>> for Readiness {
             },
         }
     }
+}
+
+/// The environment variable `name` is set (not blank) and wins over the setting.
+fn from_env(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| !v.trim().is_empty())
 }
 
 /// What the owner saves; an empty text clears the setting.
@@ -151,8 +162,7 @@ async fn view(state: &AppState) -> Result<SettingsView, AppError> {
     };
     Ok(SettingsView {
         supplier_url: get(settings::SUPPLIER_URL).await?,
-        supplier_url_from_env: std::env::var("CODETILL_SUPPLIER_URL")
-            .is_ok_and(|v| !v.trim().is_empty()),
+        supplier_url_from_env: from_env("CODETILL_SUPPLIER_URL"),
         supplier_key_set,
         shop_name: get(settings::SHOP_NAME).await?,
         shop_address: get(settings::SHOP_ADDRESS).await?,
@@ -165,13 +175,16 @@ async fn view(state: &AppState) -> Result<SettingsView, AppError> {
         smtp_url: get(settings::SMTP_URL).await?,
         smtp_password_set,
         relay_url: get(relay::RELAY_URL).await?,
-        relay_url_from_env: std::env::var("CODETILL_RELAY_URL").is_ok_and(|v| !v.trim().is_empty()),
+        relay_url_from_env: from_env("CODETILL_RELAY_URL"),
         relay_token_set,
         stripe_api_url: get(payments::STRIPE_API_URL).await?,
+        stripe_api_url_from_env: from_env("CODETILL_STRIPE_API_URL"),
         stripe_success_url: get(payments::STRIPE_SUCCESS_URL).await?,
         stripe_key_set,
         btcpay_url: get(payments::BTCPAY_URL).await?,
+        btcpay_url_from_env: from_env("CODETILL_BTCPAY_URL"),
         btcpay_store_id: get(payments::BTCPAY_STORE).await?,
+        btcpay_store_id_from_env: from_env("CODETILL_BTCPAY_STORE"),
         btcpay_key_set,
         remote,
         secrets_error,

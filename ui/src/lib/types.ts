@@ -385,10 +385,13 @@ export interface SettingsView {
   relay_url_from_env: boolean;
   relay_token_set: boolean;
   stripe_api_url: string | null;
+  stripe_api_url_from_env: boolean;
   stripe_success_url: string | null;
   stripe_key_set: boolean;
   btcpay_url: string | null;
+  btcpay_url_from_env: boolean;
   btcpay_store_id: string | null;
+  btcpay_store_id_from_env: boolean;
   btcpay_key_set: boolean;
   remote: RemoteReadiness;
   secrets_error: string | null;

@@ -21,10 +21,13 @@ const VIEW: SettingsView = {
   relay_url_from_env: false,
   relay_token_set: false,
   stripe_api_url: null,
+  stripe_api_url_from_env: false,
   stripe_success_url: null,
   stripe_key_set: false,
   btcpay_url: null,
+  btcpay_url_from_env: false,
   btcpay_store_id: null,
+  btcpay_store_id_from_env: false,
   btcpay_key_set: false,
   remote: {
     relay: { ready: false, problem: 'no relay configured' },
@@ -166,12 +169,20 @@ describe('the settings screen', () => {
         settings: () => ({
           ...VIEW,
           relay_url: 'https://relay.shop.example',
+          btcpay_url_from_env: true,
           stripe_key_set: true,
           remote: { ...VIEW.remote, stripe: { ready: false, problem: 'stripe is not configured: URL "x": not http(s)' } },
         }),
       });
       render(Settings);
       await waitFor(() => expect(screen.getByTestId('relay-ready').getAttribute('title')).toBe('भरना बाकी: रिले टोकन'));
+      // The server comes from the environment: only the key is missing, and the
+      // screen says where the server comes from.
+      expect(screen.getByTestId('btcpay-ready').getAttribute('title')).toBe('भरना बाकी: स्टोर आईडी, BTCPay API कुंजी');
+      expect(screen.getByTestId('env-CODETILL_BTCPAY_URL').textContent).toBe(
+        'इस कंप्यूटर पर CODETILL_BTCPAY_URL सेट है और वही इस्तेमाल होता है।',
+      );
+      expect(screen.queryByTestId('env-CODETILL_BTCPAY_STORE')).toBeNull();
       // Nothing is missing that the screen knows of: core's own words.
       expect(screen.getByTestId('stripe-ready').getAttribute('title')).toBe('stripe is not configured: URL "x": not http(s)');
     } finally {
