@@ -169,13 +169,19 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_new_alert_is_shown_on_the_desktop_and_announced_to_the_ui() {
+    /// Alerts that notify a recorder, with a listener (the UI) noting the ids it hears.
+    fn listened() -> (Alerts, Arc<Recorder>, Arc<Mutex<Vec<i64>>>) {
         let recorder = Arc::new(Recorder::default());
         let alerts = Alerts::new(recorder.clone());
         let announced = Arc::new(Mutex::new(Vec::new()));
         let seen = announced.clone();
         alerts.set_listener(Box::new(move |a| seen.lock().unwrap().push(a.id)));
+        (alerts, recorder, announced)
+    }
+
+    #[test]
+    fn a_new_alert_is_shown_on_the_desktop_and_announced_to_the_ui() {
+        let (alerts, recorder, announced) = listened();
         tauri::async_runtime::block_on(alerts.show([unreachable_alert(7)]));
         assert_eq!(
             *recorder.0.lock().unwrap(),
@@ -186,11 +192,7 @@ mod tests {
 
     #[test]
     fn once_the_ui_words_notifications_it_alone_asks_for_them() {
-        let recorder = Arc::new(Recorder::default());
-        let alerts = Alerts::new(recorder.clone());
-        let announced = Arc::new(Mutex::new(Vec::new()));
-        let seen = announced.clone();
-        alerts.set_listener(Box::new(move |a| seen.lock().unwrap().push(a.id)));
+        let (alerts, recorder, announced) = listened();
         alerts.word_notifications_in_ui();
         tauri::async_runtime::block_on(async {
             alerts.show([unreachable_alert(8)]).await;
