@@ -2,7 +2,7 @@
 
 use sqlx::SqliteExecutor;
 
-use crate::db::{DbError, now_text};
+use crate::db::{Db, DbError, now_text};
 
 pub const SUPPLIER_URL: &str = "supplier.url";
 pub const SUPPLIER_CONNECT_TIMEOUT_MS: &str = "supplier.connect_timeout_ms";
@@ -34,6 +34,32 @@ pub async fn get<'e>(db: impl SqliteExecutor<'e>, key: &str) -> Result<Option<St
     )
 }
 
+/// A stored setting, trimmed; a blank one is unset (the settings screen clears a
+/// setting by saving it empty).
+pub async fn value(db: &Db, key: &str) -> Result<Option<String>, DbError> {
+    Ok(get(db.pool(), key).await?.and_then(non_blank))
+}
+
+/// The environment variable `name`, trimmed, when it is set and not blank: it wins
+/// over the setting it stands for.
+pub fn env_override(name: &str) -> Option<String> {
+    std::env::var(name).ok().and_then(non_blank)
+}
+
+/// A setting as this till uses it: the environment variable `env` when set, else the
+/// stored `key` (both as [`env_override`] and [`value`] read them).
+pub async fn env_or_setting(db: &Db, env: &str, key: &str) -> Result<Option<String>, DbError> {
+    match env_override(env) {
+        Some(v) => Ok(Some(v)),
+        None => value(db, key).await,
+    }
+}
+
+fn non_blank(text: String) -> Option<String> {
+    let trimmed = text.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
+}
+
 pub async fn set<'e>(db: impl SqliteExecutor<'e>, key: &str, value: &str) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3)
@@ -45,4 +71,29 @@ pub async fn set<'e>(db: impl SqliteExecutor<'e>, key: &str, value: &str) -> Res
     .execute(db)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[tokio::test]
+    async fn a_blank_setting_is_unset_and_values_are_trimmed() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("s.db")).await.unwrap();
+        // A variable nobody sets.
+        let env = "CODETILL_TEST_SETTINGS_OVERRIDE";
+        set(db.pool(), PRINTER, "  ").await.unwrap();
+        assert_eq!(value(&db, PRINTER).await.unwrap(), None, "cleared");
+        assert_eq!(env_or_setting(&db, env, PRINTER).await.unwrap(), None);
+        set(db.pool(), PRINTER, " pdf:/tmp/r ").await.unwrap();
+        assert_eq!(
+            env_or_setting(&db, env, PRINTER).await.unwrap().as_deref(),
+            Some("pdf:/tmp/r")
+        );
+        // (The variable itself cannot be set here: the workspace forbids the unsafe
+        // `set_var` takes. The app's settings and e2e tests set such variables.)
+        assert_eq!(env_override(env), None);
+    }
 }

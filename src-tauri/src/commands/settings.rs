@@ -97,7 +97,7 @@ impl<T, E: std::fmt::Display> From<Result<T, E>> for Readiness {
 
 /// The environment variable `name` is set (not blank) and wins over the setting.
 fn from_env(name: &str) -> bool {
-    std::env::var(name).is_ok_and(|v| !v.trim().is_empty())
+    settings::env_override(name).is_some()
 }
 
 /// What the owner saves; an empty text clears the setting.

@@ -133,10 +133,12 @@ impl DeliveryConfig {
         db: &Db,
         secrets: Arc<dyn SecretStore>,
     ) -> Result<DeliveryConfig, DeliveryError> {
-        let printer = env_or_setting(db, "CODETILL_PRINTER", settings::PRINTER)
+        let printer = settings::env_or_setting(db, "CODETILL_PRINTER", settings::PRINTER)
             .await?
             .map(|text| text.parse::<PrinterSpec>().map_err(|e| e.to_string()));
-        let smtp = match env_or_setting(db, "CODETILL_SMTP_URL", settings::SMTP_URL).await? {
+        let smtp = match settings::env_or_setting(db, "CODETILL_SMTP_URL", settings::SMTP_URL)
+            .await?
+        {
             None => SmtpSetting::NotConfigured,
             Some(url) => match SmtpConfig::parse(&url) {
                 Err(e) => SmtpSetting::Invalid(e.to_string()),
@@ -158,7 +160,8 @@ impl DeliveryConfig {
                 }
             },
         };
-        let font_path = env_or_setting(db, "CODETILL_RECEIPT_FONT", settings::RECEIPT_FONT).await?;
+        let font_path =
+            settings::env_or_setting(db, "CODETILL_RECEIPT_FONT", settings::RECEIPT_FONT).await?;
         let font = tokio::task::spawn_blocking(move || raster::Font::find(font_path.as_deref()))
             .await
             .map_err(|e| DeliveryError::Task(e.to_string()))?
@@ -180,23 +183,11 @@ impl DeliveryConfig {
     }
 }
 
-async fn env_or_setting(db: &Db, env: &str, key: &str) -> Result<Option<String>, DbError> {
-    match std::env::var(env) {
-        Ok(v) if !v.trim().is_empty() => Ok(Some(v.trim().to_string())),
-        _ => Ok(settings::get(db.pool(), key)
-            .await?
-            .filter(|v| !v.trim().is_empty())),
-    }
-}
-
 /// The shop as its receipts show it (settings `shop.name`, `shop.address`).
 pub async fn shop(db: &Db) -> Result<Shop, DbError> {
-    let name = settings::get(db.pool(), settings::SHOP_NAME)
+    let name = settings::value(db, settings::SHOP_NAME)
         .await?
-        .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| "codetill".to_string());
-    let address = settings::get(db.pool(), settings::SHOP_ADDRESS)
-        .await?
-        .filter(|a| !a.trim().is_empty());
+    let address = settings::value(db, settings::SHOP_ADDRESS).await?;
     Ok(Shop { name, address })
 }

@@ -193,21 +193,6 @@ pub(crate) async fn refusal(provider: ProviderKind, response: reqwest::Response)
     }
 }
 
-async fn env_or_setting(db: &Db, env: &str, key: &str) -> Result<Option<String>, DbError> {
-    match std::env::var(env) {
-        Ok(v) if !v.trim().is_empty() => Ok(Some(v.trim().to_string())),
-        _ => setting(db, key).await,
-    }
-}
-
-/// A stored setting; the settings screen clears one by saving it empty.
-async fn setting(db: &Db, key: &str) -> Result<Option<String>, DbError> {
-    Ok(settings::get(db.pool(), key)
-        .await?
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty()))
-}
-
 async fn secret(
     secrets: Arc<dyn SecretStore>,
     name: &'static str,
@@ -227,7 +212,7 @@ pub async fn provider(
 ) -> Result<Arc<dyn PaymentProvider>, PaymentError> {
     match kind {
         ProviderKind::Stripe => {
-            let url = env_or_setting(db, "CODETILL_STRIPE_API_URL", STRIPE_API_URL)
+            let url = settings::env_or_setting(db, "CODETILL_STRIPE_API_URL", STRIPE_API_URL)
                 .await?
                 .unwrap_or_else(|| stripe::DEFAULT_API_URL.to_string());
             let key = secret(secrets, names::STRIPE_KEY).await?.ok_or_else(|| {
@@ -236,7 +221,7 @@ pub async fn provider(
                     message: "no API key: set CODETILL_STRIPE_KEY or put it in the keyring".into(),
                 }
             })?;
-            let success_url = setting(db, STRIPE_SUCCESS_URL).await?;
+            let success_url = settings::value(db, STRIPE_SUCCESS_URL).await?;
             Ok(Arc::new(StripeClient::new(&url, key, success_url)?))
         }
         ProviderKind::Btcpay => {
@@ -244,10 +229,10 @@ pub async fn provider(
                 provider: kind,
                 message: message.to_string(),
             };
-            let url = env_or_setting(db, "CODETILL_BTCPAY_URL", BTCPAY_URL)
+            let url = settings::env_or_setting(db, "CODETILL_BTCPAY_URL", BTCPAY_URL)
                 .await?
                 .ok_or_else(|| not("no server URL: set CODETILL_BTCPAY_URL"))?;
-            let store = env_or_setting(db, "CODETILL_BTCPAY_STORE", BTCPAY_STORE)
+            let store = settings::env_or_setting(db, "CODETILL_BTCPAY_STORE", BTCPAY_STORE)
                 .await?
                 .ok_or_else(|| not("no store id: set CODETILL_BTCPAY_STORE"))?;
             let key = secret(secrets, names::BTCPAY_KEY).await?.ok_or_else(|| {

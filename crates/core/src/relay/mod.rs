@@ -223,10 +223,7 @@ impl RelayClient {
 
 /// The configured relay's address (environment first), if any.
 pub async fn relay_url(db: &Db) -> Result<Option<String>, DbError> {
-    match std::env::var("CODETILL_RELAY_URL") {
-        Ok(u) if !u.trim().is_empty() => Ok(Some(u)),
-        _ => settings::get(db.pool(), RELAY_URL).await,
-    }
+    settings::env_or_setting(db, "CODETILL_RELAY_URL", RELAY_URL).await
 }
 
 /// The relay settings as they stand: its address and this till's token. Two configs
@@ -244,7 +241,7 @@ impl RelayConfig {
         db: &Db,
         secrets: Arc<dyn SecretStore>,
     ) -> Result<Option<RelayConfig>, RelayError> {
-        let Some(url) = relay_url(db).await?.filter(|u| !u.trim().is_empty()) else {
+        let Some(url) = relay_url(db).await? else {
             return Ok(None);
         };
         let token = tokio::task::spawn_blocking(move || secrets.get(names::RELAY_TOKEN))
@@ -252,10 +249,7 @@ impl RelayConfig {
             .map_err(|e| SecretError::Keyring(format!("a background task failed: {e}")))??
             .filter(|t| !t.expose().trim().is_empty())
             .ok_or(RelayError::NoToken)?;
-        Ok(Some(RelayConfig {
-            url: url.trim().to_string(),
-            token,
-        }))
+        Ok(Some(RelayConfig { url, token }))
     }
 
     pub fn client(&self) -> Result<RelayClient, RelayError> {
