@@ -39,12 +39,10 @@ pub enum SetupError {
     Task(String),
 }
 
-/// The configured supplier's URL, if any (environment first).
+/// The configured supplier's URL, if any (environment first; a URL cleared on the
+/// settings screen is none).
 pub async fn supplier_url(db: &Db) -> Result<Option<String>, DbError> {
-    match std::env::var("CODETILL_SUPPLIER_URL") {
-        Ok(u) if !u.trim().is_empty() => Ok(Some(u)),
-        _ => settings::get(db.pool(), settings::SUPPLIER_URL).await,
-    }
+    settings::env_or_setting(db, "CODETILL_SUPPLIER_URL", settings::SUPPLIER_URL).await
 }
 
 pub async fn supplier(
@@ -121,4 +119,40 @@ pub async fn engine(
         Engine::new(db.clone(), Arc::new(supplier), Arc::new(vault)),
         source,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::secrets::MemoryStore;
+
+    #[tokio::test]
+    async fn a_supplier_url_cleared_on_the_settings_screen_is_no_supplier() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("s.db")).await.unwrap();
+        let secrets = Arc::new(MemoryStore::default());
+        secrets.set(names::SUPPLIER_KEY, "sk_1").unwrap();
+        // Saving the settings with the field empty stores an empty URL.
+        settings::set(db.pool(), settings::SUPPLIER_URL, "")
+            .await
+            .unwrap();
+        assert_eq!(supplier_url(&db).await.unwrap(), None);
+        assert!(matches!(
+            supplier(&db, secrets.clone()).await,
+            Err(SetupError::NoSupplier)
+        ));
+        settings::set(
+            db.pool(),
+            settings::SUPPLIER_URL,
+            "https://api.wholesale.example",
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            supplier_url(&db).await.unwrap().as_deref(),
+            Some("https://api.wholesale.example")
+        );
+        assert!(supplier(&db, secrets).await.is_ok());
+    }
 }

@@ -56,13 +56,7 @@ async fn set(ctx: &Context, url: String, key_stdin: bool) -> anyhow::Result<()> 
 
 async fn show(ctx: &Context) -> anyhow::Result<()> {
     let db = ctx.db().await?;
-    let env_url = std::env::var("CODETILL_SUPPLIER_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
-    let url = match env_url {
-        Some(u) => Some(u),
-        None => settings::get(db.pool(), settings::SUPPLIER_URL).await?,
-    };
+    let url = codetill_core::setup::supplier_url(&db).await?;
     emit(ctx.json, &json!({ "url": url }), || match &url {
         Some(u) => format!("supplier: {u}"),
         None => "no supplier configured".into(),
