@@ -323,14 +323,17 @@ mod tests {
         assert_eq!(applied as usize, MIGRATOR.iter().count());
     }
 
+    /// A database in a temporary folder (kept while the folder lives) with `table`.
+    async fn with_table(table: &str) -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.db")).await.unwrap();
+        sqlx::query(table).execute(db.pool()).await.unwrap();
+        (dir, db)
+    }
+
     #[tokio::test]
     async fn a_batch_is_all_or_nothing_and_leaves_no_transaction_open() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&dir.path().join("b.db")).await.unwrap();
-        sqlx::query("CREATE TABLE t (n INTEGER NOT NULL, s TEXT)")
-            .execute(db.pool())
-            .await
-            .unwrap();
+        let (_dir, db) = with_table("CREATE TABLE t (n INTEGER NOT NULL, s TEXT)").await;
         let count = || async {
             sqlx::query_scalar::<_, i64>("SELECT count(*) FROM t")
                 .fetch_one(db.pool())
@@ -384,12 +387,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_batches_each_get_their_own_rows_and_only_a_bad_one_fails() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&dir.path().join("c.db")).await.unwrap();
-        sqlx::query("CREATE TABLE t (n INTEGER NOT NULL UNIQUE, s TEXT)")
-            .execute(db.pool())
-            .await
-            .unwrap();
+        let (_dir, db) = with_table("CREATE TABLE t (n INTEGER NOT NULL UNIQUE, s TEXT)").await;
         // Another writer of this process holds the turn while all 40 queue up, so
         // they commit in groups: each batch has its own savepoint in a group.
         let held = db.begin_write().await.unwrap();
