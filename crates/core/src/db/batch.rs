@@ -169,24 +169,18 @@ impl Writer {
     /// `pragmas` and the busy timeout every connection has, on a thread of its own.
     pub async fn start(
         path: &Path,
-        pragmas: &[(&str, &str)],
+        pragmas: &'static [(&'static str, &'static str)],
         busy_timeout: std::time::Duration,
         turn: Arc<Mutex<()>>,
     ) -> Result<Writer, DbError> {
-        let (path, pragmas) = (
-            path.to_path_buf(),
-            pragmas
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect::<Vec<_>>(),
-        );
+        let path = path.to_path_buf();
         let (jobs, queue) = mpsc::channel::<Job>();
         let counts = Arc::new(Counts::default());
         let counted = counts.clone();
         let (opened, open) = oneshot::channel();
         std::thread::Builder::new()
             .name("codetill-writer".into())
-            .spawn(move || match open_native(&path, &pragmas, busy_timeout) {
+            .spawn(move || match open_native(&path, pragmas, busy_timeout) {
                 Ok(conn) => {
                     let _ = opened.send(Ok(()));
                     serve(conn, &queue, &turn, &counted);
@@ -288,7 +282,7 @@ fn next_group(
 
 fn open_native(
     path: &Path,
-    pragmas: &[(String, String)],
+    pragmas: &[(&str, &str)],
     busy_timeout: std::time::Duration,
 ) -> Result<rusqlite::Connection, DbError> {
     use rusqlite::OpenFlags;
