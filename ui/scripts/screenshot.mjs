@@ -4,7 +4,7 @@
 //   npm --prefix ui run build && node ui/scripts/screenshot.mjs [out-dir]
 //
 // Needs Debian's chromium (/usr/bin/chromium, or CHROMIUM=path); playwright-core never
-// downloads a browser. Out-dir defaults to ../artifacts (git-ignored).
+// downloads a browser. Out-dir defaults to artifacts/ at the repository root (git-ignored).
 
 import { readFile } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';

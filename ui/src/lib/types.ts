@@ -1,4 +1,4 @@
-// What the Rust side sends (src-tauri/src/commands.rs, codetill_core::product::Product).
+// What the Rust side sends (the commands in src-tauri/src/commands/, codetill_core::product::Product).
 
 /** An exact decimal amount as a string ("20.00"): never parse it to a float for arithmetic. */
 export type DecimalString = string;
