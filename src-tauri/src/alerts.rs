@@ -1,5 +1,5 @@
-//! Alerts on the desktop. Core's [`codetill_core::alerts`] decides when an alert is
-//! due and keeps it in the database (so the list survives a restart, and a rule that
+//! Alerts on the desktop. Core decides when an alert is due, raises it where it
+//! happens and keeps it in the database (so the list survives a restart, and a rule that
 //! keeps firing raises one alert, not one a minute). Here each new alert is announced
 //! to the UI as an `alert-raised` event and shown as a desktop notification through
 //! a [`Notifier`]. Once the UI listens, it words the notification in the shop's
@@ -10,9 +10,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use codetill_core::alerts::{self, Alert, AlertError, SupplierCheck};
-use codetill_core::db::Db;
-use codetill_core::orders::Sale;
+use codetill_core::alerts::{Alert, AlertSink};
 
 /// Shows an alert to whoever sits at this computer.
 pub trait Notifier: Send + Sync {
@@ -99,36 +97,14 @@ impl Alerts {
             Err(e) => tracing::warn!(error = %e, "the notification task failed"),
         }
     }
+}
 
-    /// Applies a rule's outcome: logs a failure to store it, shows it when new.
-    async fn raised(&self, found: Result<Vec<Alert>, AlertError>) {
-        match found {
-            Ok(raised) => self.show(raised).await,
-            Err(e) => tracing::error!(error = %e, "an alert could not be stored"),
-        }
-    }
-
-    /// What a sale that did not deliver must tell the owner (refund due, failed).
-    pub async fn after_sale(&self, db: &Db, sale: &Sale) {
-        let found = alerts::after_order(db, &sale.order).await;
-        self.raised(found.map(Vec::from_iter)).await;
-    }
-
-    /// Refunds that fell due while orders were finished in the background.
-    pub async fn after_recovery(&self, db: &Db, refund_due: &[String]) {
-        self.raised(alerts::after_recovery(db, refund_due).await)
-            .await;
-    }
-
-    /// Price drift after the sync `run_id`.
-    pub async fn after_sync(&self, db: &Db, run_id: i64) {
-        let found = alerts::after_sync(db, run_id).await;
-        self.raised(found.map(Vec::from_iter)).await;
-    }
-
-    /// Alerts a supplier health check raised.
-    pub async fn after_check(&self, check: &SupplierCheck) {
-        self.show(check.raised.iter().cloned()).await;
+/// Core raises alerts where they happen (a sale, a sync, a health check, recovery)
+/// and tells the app here.
+#[async_trait::async_trait]
+impl AlertSink for Alerts {
+    async fn raised(&self, alert: &Alert) {
+        self.show([alert.clone()]).await;
     }
 }
 

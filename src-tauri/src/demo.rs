@@ -18,8 +18,8 @@ use codetill_core::vault::Vault;
 use codetill_sandbox::{SandboxConfig, SandboxHandle};
 
 use crate::error::{AppError, ErrorCode};
-use crate::state::DB_FILE;
 use crate::till::{Source, Till};
+use codetill_core::till::DB_FILE;
 
 /// Set to `1` to open the app on the sandbox supplier straight away.
 pub const DEMO_ENV: &str = "CODETILL_DEMO";
@@ -87,18 +87,18 @@ pub async fn open(
         ms = report.duration_ms,
         "demo: catalog synced"
     );
+    let data_dir = dir.path().to_path_buf();
     let source = Source::Fixed {
         supplier: Arc::new(client),
         vault: Arc::new(Vault::from_key(&rand::random())),
+        // No printer set up: the demo's receipts are PDFs in its own folder.
+        receipts: Some(data_dir.join("receipts")),
     };
-    let data_dir = dir.path().to_path_buf();
     let demo = Demo { sandbox, _dir: dir };
     let secrets: Arc<dyn codetill_core::secrets::SecretStore> =
         Arc::new(codetill_core::secrets::MemoryStore::default());
-    Ok((
-        Till::new(db, &data_dir, source, Some(demo), secrets),
-        report,
-    ))
+    let core = codetill_core::till::Till::new(db, &data_dir, source, secrets);
+    Ok((Till::demo_on(core, demo), report))
 }
 
 #[cfg(test)]

@@ -8,12 +8,15 @@ use std::error::Error as StdError;
 
 use codetill_core::catalog::SyncError;
 use codetill_core::delivery::DeliveryError;
+use codetill_core::error::ErrorKind;
 use codetill_core::money::MoneyError;
 use codetill_core::orders::{OrderError, Refusal};
 use codetill_core::payments::PaymentError;
 use codetill_core::remote::RemoteError;
+use codetill_core::settings::SettingsError;
 use codetill_core::setup::SetupError;
 use codetill_core::supplier::SupplierError;
+use codetill_core::till::TillError;
 use serde::Serialize;
 
 /// What went wrong, as the UI can act on it. Each code is also a message-catalog key
@@ -105,10 +108,10 @@ impl AppError {
 
     /// An error from core, with its whole `source()` chain in one line, logged once
     /// here so every failed command leaves a trace (a refusal or a typing mistake is
-    /// part of a day at the till: info; anything else: error).
-    fn from_source(code: ErrorCode, err: &(dyn StdError + 'static)) -> Self {
+    /// part of a day at the till: info; a fault: error, as core classes it).
+    fn from_core(code: ErrorCode, kind: ErrorKind, err: &(dyn StdError + 'static)) -> Self {
         let message = chain(err);
-        if code.is_expected() {
+        if kind.is_expected() {
             tracing::info!(?code, error = %message, "command refused");
         } else {
             tracing::error!(?code, error = %message, "command failed");
@@ -140,19 +143,6 @@ impl ErrorCode {
         ErrorCode::PaymentProvider,
         ErrorCode::PaymentLink,
     ];
-
-    /// Refusals and mistakes the till expects, as opposed to faults.
-    fn is_expected(self) -> bool {
-        !matches!(
-            self,
-            ErrorCode::Database
-                | ErrorCode::Supplier
-                | ErrorCode::Secrets
-                | ErrorCode::Sandbox
-                | ErrorCode::Delivery
-                | ErrorCode::PaymentLink
-        )
-    }
 }
 
 /// "outer: inner: innermost", skipping a source whose text its parent already shows
@@ -173,13 +163,13 @@ fn chain(err: &(dyn StdError + 'static)) -> String {
 
 impl From<codetill_core::catalog::CatalogError> for AppError {
     fn from(e: codetill_core::catalog::CatalogError) -> Self {
-        AppError::from_source(ErrorCode::Database, &e)
+        AppError::from_core(ErrorCode::Database, e.kind(), &e)
     }
 }
 
 impl From<codetill_core::db::DbError> for AppError {
     fn from(e: codetill_core::db::DbError) -> Self {
-        AppError::from_source(ErrorCode::Database, &e)
+        AppError::from_core(ErrorCode::Database, e.kind(), &e)
     }
 }
 
@@ -202,7 +192,7 @@ impl From<OrderError> for AppError {
             OrderError::Db(_) => ErrorCode::Database,
             OrderError::Vault(_) => ErrorCode::Secrets,
         };
-        AppError::from_source(code, &e)
+        AppError::from_core(code, e.kind(), &e)
     }
 }
 
@@ -216,7 +206,7 @@ impl From<SetupError> for AppError {
                 ErrorCode::Secrets
             }
         };
-        AppError::from_source(code, &e)
+        AppError::from_core(code, e.kind(), &e)
     }
 }
 
@@ -226,13 +216,13 @@ impl From<SyncError> for AppError {
             SyncError::Supplier { .. } => ErrorCode::Supplier,
             SyncError::Catalog(_) => ErrorCode::Database,
         };
-        AppError::from_source(code, &e)
+        AppError::from_core(code, e.kind(), &e)
     }
 }
 
 impl From<SupplierError> for AppError {
     fn from(e: SupplierError) -> Self {
-        AppError::from_source(ErrorCode::Supplier, &e)
+        AppError::from_core(ErrorCode::Supplier, e.kind(), &e)
     }
 }
 
@@ -248,7 +238,7 @@ impl From<DeliveryError> for AppError {
                     DeliveryError::Secret(_) => ErrorCode::Secrets,
                     _ => ErrorCode::Delivery,
                 };
-                AppError::from_source(code, &e)
+                AppError::from_core(code, e.kind(), &e)
             }
         }
     }
@@ -265,7 +255,7 @@ impl From<PaymentError> for AppError {
             PaymentError::Db(_) => ErrorCode::Database,
             PaymentError::Secret(_) => ErrorCode::Secrets,
         };
-        AppError::from_source(code, &e)
+        AppError::from_core(code, e.kind(), &e)
     }
 }
 
@@ -287,25 +277,49 @@ impl From<codetill_core::alerts::AlertError> for AppError {
             AlertError::BadInput(_) => ErrorCode::Validation,
             AlertError::Db(_) => ErrorCode::Database,
         };
-        AppError::from_source(code, &e)
+        AppError::from_core(code, e.kind(), &e)
     }
 }
 
 impl From<codetill_core::pricing::PricingError> for AppError {
     fn from(e: codetill_core::pricing::PricingError) -> Self {
-        AppError::from_source(ErrorCode::Validation, &e)
+        AppError::from_core(ErrorCode::Validation, e.kind(), &e)
     }
 }
 
 impl From<codetill_core::secrets::SecretError> for AppError {
     fn from(e: codetill_core::secrets::SecretError) -> Self {
-        AppError::from_source(ErrorCode::Secrets, &e)
+        AppError::from_core(ErrorCode::Secrets, e.kind(), &e)
+    }
+}
+
+impl From<TillError> for AppError {
+    fn from(e: TillError) -> Self {
+        match e {
+            // Another sale under way is part of a day at the till: no log line.
+            TillError::Busy(message) => AppError::new(ErrorCode::Busy, message),
+            TillError::Order(e) => e.into(),
+            TillError::Setup(e) => e.into(),
+            TillError::Sync(e) => e.into(),
+            TillError::Remote(e) => e.into(),
+            TillError::Delivery(e) => e.into(),
+            TillError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<SettingsError> for AppError {
+    fn from(e: SettingsError) -> Self {
+        match e {
+            SettingsError::Invalid { message, .. } => AppError::validation(message),
+            SettingsError::Db(e) => e.into(),
+        }
     }
 }
 
 impl From<MoneyError> for AppError {
     fn from(e: MoneyError) -> Self {
-        AppError::from_source(ErrorCode::Validation, &e)
+        AppError::from_core(ErrorCode::Validation, e.kind(), &e)
     }
 }
 

@@ -7,10 +7,11 @@
 //! [`commands`]; a failure reaches it as one [`error::AppError`]
 //! `{ code, message }`. A command works on a [`till::Till`]: the shop's, or — on a
 //! first run, or with `CODETILL_DEMO=1` — a [`demo`] till on the in-process sandbox
-//! supplier. Orders left open are finished in the background, at start and every
-//! minute ([`recovery`]); the supplier is health-checked every minute, and new
-//! alerts ([`alerts`], kept by core) reach the desktop and the UI as events
-//! ([`events`]). Sale answers are [`views::OrderView`]s. [`configure`] wires state and commands onto any Tauri builder,
+//! supplier. The till's background work is core's ([`codetill_core::till::ticks`]);
+//! here it is scheduled: orders left open are finished at start and every minute,
+//! the supplier is health-checked every minute, the outbox worked off, the relay
+//! followed. New alerts (raised and kept by core) reach the desktop and the UI as
+//! events ([`alerts`], [`events`]). Sale answers are core's [`codetill_core::orders::OrderView`]s. [`configure`] wires state and commands onto any Tauri builder,
 //! so tests run the same wiring on Tauri's mock runtime.
 
 pub mod alerts;
@@ -18,17 +19,16 @@ pub mod commands;
 pub mod demo;
 pub mod error;
 pub mod events;
-pub mod recovery;
-pub mod relay;
+#[cfg(test)]
+mod relay;
 pub mod state;
 #[cfg(test)]
 mod testing;
 pub mod till;
-pub mod views;
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
+use codetill_core::till::ticks;
 use tauri::{Builder, Emitter, Manager, Runtime};
 use tracing_subscriber::EnvFilter;
 
@@ -79,9 +79,6 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
         ])
 }
 
-/// How often the outbox worker looks for receipts and emails that are due again.
-const OUTBOX_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
-
 /// When `run` began (the start-up figure counts from here).
 static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
@@ -101,6 +98,10 @@ pub fn run() -> ExitCode {
         );
         return ExitCode::FAILURE;
     };
+    if let Err(e) = codetill_core::secrets::ensure_keyring_persists() {
+        tracing::error!(error = %e, "refusing to start");
+        return ExitCode::FAILURE;
+    }
     let state = match tauri::async_runtime::block_on(AppState::open(&data_dir)) {
         Ok(state) => state,
         Err(e) => {
@@ -132,26 +133,23 @@ pub fn run() -> ExitCode {
                 {
                     tracing::debug!(error = %e, "supplier status not delivered to the UI");
                 }
-                tokio::time::sleep(recovery::EVERY).await;
+                tokio::time::sleep(ticks::EVERY).await;
             }
         });
         // Remote payments from the relay, when one is configured (now or later).
         let state = app.handle().state::<AppState>();
-        tauri::async_runtime::spawn(relay::follow(state.shop().clone(), state.settings_watch()));
+        tauri::async_runtime::spawn(ticks::follow_relay(
+            state.shop().core(),
+            state.settings_watch(),
+        ));
         // At start, then every minute: finish open orders (the shop's, and a running
-        // demo's); alert refunds that fell due.
+        // demo's).
         tauri::async_runtime::spawn(async move {
             loop {
-                let state = handle.state::<AppState>();
-                let (shop, active) = (state.shop().clone(), state.till());
-                let demo = (!Arc::ptr_eq(&shop, &active)).then_some(active);
-                for till in std::iter::once(shop).chain(demo) {
-                    let db = till.db().clone();
-                    if let Some(report) = recovery::recover_open_orders(till).await {
-                        state.alerts().after_recovery(&db, &report.refund_due).await;
-                    }
+                for till in handle.state::<AppState>().tills() {
+                    till.recover_open_orders(None).await;
                 }
-                tokio::time::sleep(recovery::EVERY).await;
+                tokio::time::sleep(ticks::EVERY).await;
             }
         });
         // The outbox worker: receipts and emails that could not go at the sale
@@ -159,11 +157,8 @@ pub fn run() -> ExitCode {
         let handle = app.handle().clone();
         tauri::async_runtime::spawn(async move {
             loop {
-                tokio::time::sleep(OUTBOX_EVERY).await;
-                let state = handle.state::<AppState>();
-                let (shop, active) = (state.shop().clone(), state.till());
-                let demo = (!Arc::ptr_eq(&shop, &active)).then_some(active);
-                for till in std::iter::once(shop).chain(demo) {
+                tokio::time::sleep(ticks::OUTBOX_EVERY).await;
+                for till in handle.state::<AppState>().tills() {
                     till.send_queued().await;
                 }
             }

@@ -2,28 +2,23 @@
 //! lives), the till the counter works on now (the shop's, or a demo's), and who is at
 //! the till.
 
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 use codetill_core::alerts::SupplierCheck;
 use codetill_core::catalog::SyncReport;
-use codetill_core::db::{Db, DbError};
+use codetill_core::db::DbError;
+use codetill_core::money::parse_decimal;
 use codetill_core::orders::Sale;
 use codetill_core::progress::ProgressSink;
 use codetill_core::secrets::SecretStore;
 use codetill_core::settings;
-use serde::Serialize;
+pub use codetill_core::till::{DATA_DIR_ENV, DB_FILE, SupplierStatus, data_dir};
 
 use crate::alerts::{Alerts, DesktopNotifier, Notifier};
 use crate::demo;
 use crate::error::AppError;
 use crate::till::{Clerk, Handover, Till};
-
-/// Overrides where the app keeps its data (tests, demos, a second till on one machine).
-pub const DATA_DIR_ENV: &str = "CODETILL_DATA_DIR";
-/// The database file inside the data dir.
-pub const DB_FILE: &str = "codetill.db";
 
 /// Tauri-managed state; commands receive it as `State<'_, AppState>`.
 #[derive(Debug)]
@@ -34,23 +29,11 @@ pub struct AppState {
     demo_requested: bool,
     /// One demo start at a time (a double click starts one sandbox).
     demo_starting: tokio::sync::Mutex<()>,
-    alerts: Alerts,
+    alerts: Arc<Alerts>,
     last_sale: tokio::sync::Mutex<Option<String>>,
-    supplier: RwLock<SupplierStatus>,
-    /// Ticks when the settings or secrets change; the relay loop ([`crate::relay`])
-    /// reads its config again on each tick.
+    /// Ticks when the settings or secrets change; the relay loop
+    /// ([`codetill_core::till::ticks::follow_relay`]) reads its config again on each.
     settings_changed: tokio::sync::watch::Sender<()>,
-}
-
-/// Did the supplier answer the last health check? The counter greys products out
-/// while it does not.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct SupplierStatus {
-    /// `None`: not checked yet, or no supplier configured.
-    pub reachable: Option<bool>,
-    pub checked_at: Option<String>,
-    /// Why it could not be reached (or asked).
-    pub error: Option<String>,
 }
 
 fn read<T: Clone>(lock: &RwLock<T>) -> T {
@@ -71,7 +54,7 @@ impl AppState {
     /// Opens (creating and migrating) `data_dir/codetill.db` as the shop's till, its
     /// secrets in the OS keyring.
     pub async fn open(data_dir: &Path) -> Result<AppState, DbError> {
-        AppState::open_with(data_dir, Till::os_secrets()).await
+        AppState::open_with(data_dir, codetill_core::till::Till::os_secrets()).await
     }
 
     /// As [`AppState::open`], with the secrets in `secrets` (tests: in memory).
@@ -79,30 +62,30 @@ impl AppState {
         data_dir: &Path,
         secrets: Arc<dyn SecretStore>,
     ) -> Result<AppState, DbError> {
-        let db = Db::open(&data_dir.join(DB_FILE)).await?;
-        let mut clerk = Clerk::from_env();
+        let core = codetill_core::till::Till::open_shop(data_dir, secrets).await?;
+        let mut clerk = Clerk::from_env(None);
         if clerk.till_id.is_none() {
-            clerk.till_id = settings::get(db.pool(), settings::TILL_ID)
-                .await?
-                .filter(|t| !t.trim().is_empty());
+            clerk.till_id = settings::value(core.db(), settings::TILL_ID).await?;
         }
-        let shop = Arc::new(Till::shop(db, data_dir, secrets));
+        let shop = Arc::new(Till::shop(core));
+        let alerts = Arc::new(Alerts::new(Arc::new(DesktopNotifier)));
+        shop.set_alert_sink(alerts.clone());
         Ok(AppState {
             active: RwLock::new(shop.clone()),
             shop,
             clerk: RwLock::new(clerk),
             demo_requested: demo::requested(),
             demo_starting: tokio::sync::Mutex::new(()),
-            alerts: Alerts::new(Arc::new(DesktopNotifier)),
+            alerts,
             last_sale: tokio::sync::Mutex::new(None),
-            supplier: RwLock::new(SupplierStatus::default()),
             settings_changed: tokio::sync::watch::Sender::new(()),
         })
     }
 
     /// Where alerts are shown (tests keep them off the desktop).
     pub fn with_notifier(mut self, notifier: Arc<dyn Notifier>) -> AppState {
-        self.alerts = Alerts::new(notifier);
+        self.alerts = Arc::new(Alerts::new(notifier));
+        self.shop.set_alert_sink(self.alerts.clone());
         self
     }
 
@@ -115,27 +98,37 @@ impl AppState {
         self.settings_changed.send_replace(());
     }
 
+    /// The settings or secrets changed: the next sale builds its supplier and outbox
+    /// from them, and the relay loop reads them again now.
+    pub async fn settings_saved(&self) {
+        self.shop.forget_supplier().await;
+        self.shop.forget_outbox().await;
+        self.settings_changed();
+    }
+
     /// Ticks on every [`AppState::settings_changed`].
     pub fn settings_watch(&self) -> tokio::sync::watch::Receiver<()> {
         self.settings_changed.subscribe()
     }
 
-    /// A cash sale at the counter's till; a refund that falls due is alerted.
+    /// A cash sale at the counter's till: `tendered` as typed, in the price's
+    /// currency (core checks it against the quote).
     pub async fn sell_cash(
         &self,
         sku: &str,
         tendered: &str,
         handover: &Handover,
     ) -> Result<Sale, AppError> {
+        let tendered = parse_decimal(tendered.trim())?;
         let till = self.till();
         let sale = till
             .sell_cash(sku, tendered, handover, &self.clerk())
             .await?;
-        self.after_sale(till.db(), &sale).await;
+        self.after_sale(&till, &sale).await;
         Ok(sale)
     }
 
-    /// A card sale at the counter's till; a refund that falls due is alerted.
+    /// A card sale at the counter's till.
     pub async fn sell_card(
         &self,
         sku: &str,
@@ -146,14 +139,15 @@ impl AppState {
         let sale = till
             .sell_card(sku, terminal_ref, handover, &self.clerk())
             .await?;
-        self.after_sale(till.db(), &sale).await;
+        self.after_sale(&till, &sale).await;
         Ok(sale)
     }
 
-    async fn after_sale(&self, db: &codetill_core::db::Db, sale: &Sale) {
-        self.alerts.after_sale(db, sale).await;
-        let mut last = self.last_sale.lock().await;
-        *last = Some(sale.order.public_id.clone());
+    /// The sale is on the delivery screen now; its receipt and email go in the
+    /// background.
+    async fn after_sale(&self, till: &Till, sale: &Sale) {
+        *self.last_sale.lock().await = Some(sale.order.public_id.clone());
+        till.send_soon(&sale.order).await;
     }
 
     /// The order of the sale on the delivery screen now: its code is on the screen
@@ -166,70 +160,20 @@ impl AppState {
             .is_some_and(|o| o.eq_ignore_ascii_case(order.trim()))
     }
 
-    /// Syncs the counter's till's catalog (progress to `progress`); a sync that moved
-    /// wholesale prices by more than 3% raises price drift.
+    /// Syncs the counter's till's catalog (progress to `progress`).
     pub async fn sync_catalog(&self, progress: &dyn ProgressSink) -> Result<SyncReport, AppError> {
-        let till = self.till();
-        let report = till.sync_catalog(progress).await?;
-        self.alerts.after_sync(till.db(), report.run_id).await;
-        Ok(report)
+        let options = codetill_core::catalog::SyncOptions::default();
+        Ok(self.till().sync_catalog(&options, progress).await?)
     }
 
-    /// One supplier health check on the counter's till: asks the supplier for its
-    /// balance, raises supplier-unreachable or balance-low alerts, and remembers the
-    /// outcome. Answers the check (`None` when no supplier is configured) and whether
-    /// reachability changed since the last check.
+    /// One supplier health check on the counter's till (see
+    /// [`codetill_core::till::Till::check_supplier`]).
     pub async fn check_supplier(&self) -> (Option<SupplierCheck>, bool) {
-        let till = self.till();
-        let before = self.supplier_status();
-        // No supplier configured: nothing to check (and nothing to log every minute).
-        if !till.has_supplier().await.unwrap_or(false) {
-            let status = SupplierStatus {
-                reachable: None,
-                checked_at: Some(codetill_core::db::now_text()),
-                error: Some(codetill_core::setup::SetupError::NoSupplier.to_string()),
-            };
-            let changed = before.reachable.is_some();
-            write(&self.supplier, status);
-            return (None, changed);
-        }
-        let (check, status) = match till.supplier().await {
-            Err(e) => (
-                None,
-                SupplierStatus {
-                    reachable: None,
-                    checked_at: Some(codetill_core::db::now_text()),
-                    error: Some(e.message),
-                },
-            ),
-            Ok(supplier) => {
-                match codetill_core::alerts::check_supplier(till.db(), supplier.as_ref()).await {
-                    Err(e) => {
-                        tracing::error!(error = %e, "supplier health check could not be recorded");
-                        return (None, false);
-                    }
-                    Ok(check) => {
-                        self.alerts.after_check(&check).await;
-                        let status = SupplierStatus {
-                            reachable: Some(check.reachable()),
-                            checked_at: Some(codetill_core::db::now_text()),
-                            error: check.error.clone(),
-                        };
-                        (Some(check), status)
-                    }
-                }
-            }
-        };
-        let changed = before.reachable != status.reachable;
-        if changed {
-            tracing::info!(reachable = ?status.reachable, "supplier reachability changed");
-        }
-        write(&self.supplier, status);
-        (check, changed)
+        self.till().check_supplier().await
     }
 
     pub fn supplier_status(&self) -> SupplierStatus {
-        read(&self.supplier)
+        self.till().supplier_status()
     }
 
     /// Who is recorded on sales, refunds and reveals.
@@ -258,6 +202,13 @@ impl AppState {
         }
     }
 
+    /// The tills that do background work now: the shop's, and a running demo's.
+    pub fn tills(&self) -> Vec<Arc<Till>> {
+        let (shop, active) = (self.shop.clone(), self.till());
+        let demo = (!Arc::ptr_eq(&shop, &active)).then_some(active);
+        std::iter::once(shop).chain(demo).collect()
+    }
+
     /// The shop's own till, whatever the counter shows.
     pub fn shop(&self) -> &Arc<Till> {
         &self.shop
@@ -284,6 +235,7 @@ impl AppState {
             return Ok(None);
         }
         let (till, report) = demo::open(products, progress).await?;
+        till.set_alert_sink(self.alerts.clone());
         let till = Arc::new(till);
         match self.active.write() {
             Ok(mut active) => *active = till,
@@ -293,39 +245,36 @@ impl AppState {
     }
 }
 
-/// `CODETILL_DATA_DIR` when set and not empty, else the OS data dir + `codetill`
-/// (`~/.local/share/codetill` on Linux). `None` when neither is known.
-pub fn data_dir_from(env_value: Option<OsString>, os_data_dir: Option<PathBuf>) -> Option<PathBuf> {
-    match env_value {
-        Some(v) if !v.is_empty() => Some(PathBuf::from(v)),
-        _ => os_data_dir.map(|d| d.join("codetill")),
-    }
-}
-
-/// [`data_dir_from`] for this process.
-pub fn data_dir() -> Option<PathBuf> {
-    data_dir_from(std::env::var_os(DATA_DIR_ENV), dirs::data_dir())
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    #![allow(clippy::unwrap_used)]
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use super::Handover;
+    use crate::error::ErrorCode;
+    use crate::testing::{TestApp, block_on};
 
     #[test]
-    fn env_override_wins_and_empty_env_is_ignored() {
-        let os = Some(PathBuf::from("/home/a/.local/share"));
-        assert_eq!(
-            data_dir_from(Some("/tmp/till".into()), os.clone()),
-            Some(PathBuf::from("/tmp/till"))
+    fn a_second_confirm_while_a_sale_runs_is_refused_not_queued() {
+        let app = TestApp::demo();
+        // The supplier holds the first order for a second: the sale is under way.
+        app.sandbox_control(
+            "pending",
+            json!({ "seconds": 1.0, "times": 1, "then": "completed" }),
         );
-        assert_eq!(
-            data_dir_from(Some("".into()), os.clone()),
-            Some(PathBuf::from("/home/a/.local/share/codetill"))
-        );
-        assert_eq!(
-            data_dir_from(None, os),
-            Some(PathBuf::from("/home/a/.local/share/codetill"))
-        );
-        assert_eq!(data_dir_from(None, None), None);
+        let state = app.state();
+        let none = Handover::default();
+        let (first, second) = block_on(async {
+            tokio::join!(state.sell_cash("STEAM-US-20", "100", &none), async {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                state.sell_cash("STEAM-US-20", "100", &none).await
+            })
+        });
+        assert_eq!(second.unwrap_err().code, ErrorCode::Busy);
+        assert_eq!(first.unwrap().codes.len(), 1);
+        let sale = block_on(state.sell_cash("STEAM-US-20", "100", &none)).unwrap();
+        assert_eq!(sale.codes.len(), 1);
     }
 }

@@ -135,7 +135,7 @@ async fn run(sales: usize, concurrency: usize) -> anyhow::Result<()> {
     let sale = CounterSale {
         sku: SKU.into(),
         tender: Tender::Cash {
-            tendered: Money::parse("50", Currency::USD)?,
+            tendered: Money::parse("50", Currency::USD)?.amount,
         },
         staff: "bench".into(),
         till_id: Some("bench".into()),

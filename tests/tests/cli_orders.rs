@@ -333,6 +333,36 @@ fn refused_after_payment_exits_3_and_is_refunded() {
     assert_eq!(till.counter("orders_created"), 1);
 }
 
+/// The same alert the app raises for a refund due (kind, order, open), raised by
+/// core where the sale ends, so a headless shop's owner sees it too.
+#[test]
+fn a_refund_due_from_the_cli_raises_the_owners_alert() {
+    let till = Till::new();
+    till.control(
+        "pending",
+        json!({ "seconds": 0.5, "times": 1, "then": "failed" }),
+    );
+    let sell = till.run(&["sell", SKU, "--pay", "cash", "--tendered", "50", "--json"]);
+    assert_eq!(sell.code, 3, "{sell:?}");
+    let order = sell.json();
+    assert!(sell.stderr.contains("alert: Refund due"), "{sell:?}");
+    let alerts = till.json(&["alerts", "--json"]);
+    assert_eq!(alerts.as_array().unwrap().len(), 1, "{alerts}");
+    assert_eq!(alerts[0]["kind"], "refund_due");
+    assert_eq!(alerts[0]["order_ref"], order["order_id"]);
+    assert_eq!(alerts[0]["state"], "open");
+
+    let id = alerts[0]["id"].as_i64().unwrap().to_string();
+    let acked = till.json(&["alerts", "ack", &id, "--json"]);
+    assert_eq!(acked["state"], "acknowledged");
+    assert_eq!(till.json(&["alerts", "--json"]), json!([]));
+    assert_eq!(
+        till.json(&["alerts", "--all", "--json"])[0]["id"],
+        alerts[0]["id"]
+    );
+    assert_eq!(till.run(&["alerts", "ack", "999", "--json"]).code, 2);
+}
+
 #[test]
 fn unreachable_after_payment_exits_4_and_recover_finishes_it() {
     let till = Till::new();

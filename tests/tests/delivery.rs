@@ -681,7 +681,7 @@ async fn the_delivering_transaction_queues_the_email_and_the_receipt() {
     let sale = CounterSale {
         sku: SKU.into(),
         tender: Tender::Cash {
-            tendered: Money::parse("50", Currency::USD).unwrap(),
+            tendered: Money::parse("50", Currency::USD).unwrap().amount,
         },
         staff: "asha".into(),
         till_id: Some("till-1".into()),

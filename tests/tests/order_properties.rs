@@ -84,7 +84,7 @@ fn cash() -> CounterSale {
     CounterSale {
         sku: SKU.into(),
         tender: Tender::Cash {
-            tendered: Money::parse("50", Currency::USD).unwrap(),
+            tendered: Money::parse("50", Currency::USD).unwrap().amount,
         },
         staff: "asha".into(),
         till_id: Some("till-1".into()),

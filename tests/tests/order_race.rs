@@ -30,7 +30,7 @@ async fn a_paid_order_is_not_taken_from_the_till_selling_it() {
     let sale = CounterSale {
         sku: "STEAM-US-20".into(),
         tender: Tender::Cash {
-            tendered: Money::parse("50", Currency::USD).unwrap(),
+            tendered: Money::parse("50", Currency::USD).unwrap().amount,
         },
         staff: "asha".into(),
         till_id: Some("till-1".into()),

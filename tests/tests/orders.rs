@@ -18,7 +18,7 @@ fn cash(sku: &str, amount: &str) -> CounterSale {
     CounterSale {
         sku: sku.to_string(),
         tender: Tender::Cash {
-            tendered: Money::parse(amount, Currency::USD).unwrap(),
+            tendered: Money::parse(amount, Currency::USD).unwrap().amount,
         },
         staff: "asha".into(),
         till_id: Some("till-1".into()),
@@ -45,7 +45,7 @@ async fn paid_order(shop: &Shop) -> i64 {
     let quote = shop.engine.quote(SKU).await.unwrap();
     let id = shop.engine.open(&quote, &cash(SKU, "50")).await.unwrap();
     let tender = Tender::Cash {
-        tendered: Money::parse("50", Currency::USD).unwrap(),
+        tendered: Money::parse("50", Currency::USD).unwrap().amount,
     };
     shop.engine.pay(id, &tender, "asha").await.unwrap();
     id

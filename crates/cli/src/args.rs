@@ -65,8 +65,31 @@ pub enum Command {
     /// Remote sales: an order the buyer pays through a payment link.
     #[command(subcommand)]
     Remote(RemoteCommand),
+    /// Alerts for the owner (refund due, order failed, balance low, supplier down,
+    /// price drift, email or receipt not sent, payment held): list, acknowledge.
+    Alerts(AlertsArgs),
     /// Run the sandbox supplier in the foreground.
     Sandbox(codetill_sandbox::SandboxArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AlertsArgs {
+    #[command(subcommand)]
+    pub command: Option<AlertsCommand>,
+    /// Acknowledged alerts too (newest first), not only the open ones.
+    #[arg(long)]
+    pub all: bool,
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub limit: u32,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AlertsCommand {
+    /// The owner has seen it: it leaves the open list (the rule may raise it again).
+    Ack {
+        /// The alert's number, as `codetill alerts` lists it.
+        id: i64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]

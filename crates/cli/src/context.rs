@@ -1,15 +1,11 @@
-//! Where the CLI finds its data, its secrets and its supplier.
+//! Where the CLI finds its data and its secrets: one core [`Till`] per command,
+//! opened once and shared by everything the command does.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use codetill_core::db::Db;
-use codetill_core::delivery::{DeliveryConfig, Outbox};
-use codetill_core::orders::Engine;
-use codetill_core::secrets::{EnvFirst, KeyringStore, SecretStore};
-use codetill_core::setup::{self, SetupError};
-use codetill_core::supplier::WholesaleClient;
-use codetill_core::vault::{KeySource, Vault};
+use codetill_core::alerts::{Alert, AlertSink};
+use codetill_core::till::{self, Clerk, Till};
+use tokio::sync::OnceCell;
 
 use crate::args::Global;
 use crate::failure::Failure;
@@ -17,94 +13,51 @@ use crate::failure::Failure;
 pub struct Context {
     pub data_dir: PathBuf,
     pub json: bool,
+    till: OnceCell<Till>,
 }
 
 impl Context {
     pub fn new(global: &Global) -> anyhow::Result<Context> {
+        codetill_core::secrets::ensure_keyring_persists()
+            .map_err(|e| Failure::failed(e.to_string()))?;
         let data_dir = match &global.data_dir {
             Some(d) => d.clone(),
-            None => dirs::data_dir()
-                .map(|d| d.join("codetill"))
-                .ok_or_else(|| {
-                    Failure::failed("no data folder: pass --data-dir or set CODETILL_DATA_DIR")
-                })?,
+            None => till::data_dir().ok_or_else(|| {
+                Failure::failed("no data folder: pass --data-dir or set CODETILL_DATA_DIR")
+            })?,
         };
         Ok(Context {
             data_dir,
             json: global.json,
+            till: OnceCell::new(),
         })
     }
 
-    pub fn db_path(&self) -> PathBuf {
-        self.data_dir.join("codetill.db")
-    }
-
-    pub async fn db(&self) -> anyhow::Result<Db> {
-        Ok(Db::open(&self.db_path()).await?)
-    }
-
-    pub fn secrets(&self) -> Arc<dyn SecretStore> {
-        Arc::new(EnvFirst::new(KeyringStore::new("codetill")))
-    }
-
-    pub async fn supplier(&self, db: &Db) -> anyhow::Result<WholesaleClient> {
-        setup::supplier(db, self.secrets())
+    /// This data folder's till (its database opened and migrated on first use); new
+    /// alerts go to stderr.
+    pub async fn till(&self) -> anyhow::Result<&Till> {
+        self.till
+            .get_or_try_init(|| async {
+                let till = Till::open_shop(&self.data_dir, Till::os_secrets()).await?;
+                till.set_alert_sink(std::sync::Arc::new(Stderr));
+                anyhow::Ok(till)
+            })
             .await
-            .map_err(setup_error)
     }
 
-    pub async fn vault(&self) -> anyhow::Result<Vault> {
-        let (vault, source) = setup::vault(&self.data_dir, self.secrets())
-            .await
-            .map_err(setup_error)?;
-        warn_new_key(&source);
-        Ok(vault)
-    }
-
-    /// The order engine: supplier, vault and database of this till.
-    pub async fn engine(&self, db: &Db) -> anyhow::Result<Engine> {
-        let (engine, source) = setup::engine(db, &self.data_dir, self.secrets())
-            .await
-            .map_err(setup_error)?;
-        warn_new_key(&source);
-        Ok(engine)
-    }
-
-    /// This till's outbox: its printer, mail server and vault.
-    pub async fn outbox(&self, db: &Db) -> anyhow::Result<Outbox> {
-        let config = DeliveryConfig::load(db, self.secrets()).await?;
-        let vault = self.vault().await?;
-        Ok(Outbox::new(db.clone(), Arc::new(vault), config))
-    }
-
-    /// Who is at the till: --staff, CODETILL_STAFF, else the login name.
-    pub fn staff(&self, given: Option<String>) -> String {
-        given
-            .filter(|s| !s.trim().is_empty())
-            .or_else(|| std::env::var("USER").ok())
-            .unwrap_or_else(|| "till".into())
-    }
-
-    pub fn till_id(&self) -> Option<String> {
-        std::env::var("CODETILL_TILL_ID")
-            .ok()
-            .filter(|s| !s.is_empty())
+    /// Who is at the till: `given` (--staff), CODETILL_STAFF, else the login name;
+    /// CODETILL_TILL_ID.
+    pub fn clerk(&self, given: Option<&str>) -> Clerk {
+        Clerk::from_env(given)
     }
 }
 
-fn warn_new_key(source: &KeySource) {
-    if let KeySource::NewDataFile(path) = source {
-        eprintln!(
-            "codetill: warning: no OS keyring here; the key that encrypts codes was created in {} (mode 0600). Keep it safe: without it, stored codes cannot be read.",
-            path.display()
-        );
-    }
-}
+/// A headless till's alerts: one line each on stderr (stdout is the command's).
+struct Stderr;
 
-fn setup_error(e: SetupError) -> anyhow::Error {
-    match e {
-        SetupError::BadTimeout { .. } => Failure::bad_input(e.to_string()),
-        SetupError::Supplier(s) => anyhow::Error::new(s),
-        other => Failure::failed(other.to_string()),
+#[async_trait::async_trait]
+impl AlertSink for Stderr {
+    async fn raised(&self, alert: &Alert) {
+        eprintln!("codetill: alert: {}: {}", alert.kind.title(), alert.message);
     }
 }

@@ -2,8 +2,22 @@
 
 use std::fmt;
 
+use codetill_core::alerts::AlertError;
+use codetill_core::catalog::{CatalogError, SyncError};
+use codetill_core::db::DbError;
+use codetill_core::delivery::DeliveryError;
+use codetill_core::error::ErrorKind;
+use codetill_core::money::MoneyError;
+use codetill_core::orders::OrderError;
+use codetill_core::payments::PaymentError;
 use codetill_core::pricing::PricingError;
+use codetill_core::remote::RemoteError;
+use codetill_core::secrets::SecretError;
+use codetill_core::settings::SettingsError;
+use codetill_core::setup::SetupError;
 use codetill_core::supplier::SupplierError;
+use codetill_core::till::TillError;
+use codetill_core::vault::VaultError;
 
 pub const FAILED: u8 = 1;
 pub const BAD_INPUT: u8 = 2;
@@ -40,15 +54,10 @@ impl Failure {
                 message: f.message.clone(),
             };
         }
-        let code = if e.downcast_ref::<PricingError>().is_some() {
-            BAD_INPUT
-        } else if let Some(s) = e.downcast_ref::<SupplierError>() {
-            match s {
-                SupplierError::Rejected { .. } => REFUSED,
-                _ => FAILED,
-            }
-        } else {
-            FAILED
+        let code = match kind_of(e) {
+            Some(ErrorKind::Input) => BAD_INPUT,
+            Some(ErrorKind::Refused) => REFUSED,
+            Some(ErrorKind::Unconfigured | ErrorKind::Fault) | None => FAILED,
         };
         // The whole chain on one line, outermost first; a cause that its parent's
         // message already spells out is not repeated.
@@ -64,6 +73,37 @@ impl Failure {
         }
         Failure { code, message }
     }
+}
+
+/// Core's own classification of an error it returned (see
+/// [`codetill_core::error::ErrorKind`]), whichever part of core it came from.
+fn kind_of(e: &anyhow::Error) -> Option<ErrorKind> {
+    macro_rules! kinds {
+        ($($error:ty),* $(,)?) => {
+            $(if let Some(found) = e.downcast_ref::<$error>() {
+                return Some(found.kind());
+            })*
+        };
+    }
+    kinds!(
+        TillError,
+        OrderError,
+        SetupError,
+        DeliveryError,
+        PaymentError,
+        RemoteError,
+        AlertError,
+        SettingsError,
+        SyncError,
+        CatalogError,
+        SupplierError,
+        MoneyError,
+        PricingError,
+        VaultError,
+        SecretError,
+        DbError,
+    );
+    None
 }
 
 impl fmt::Display for Failure {

@@ -3,10 +3,12 @@
 //! after a sync, an order that failed or left a refund due.
 //!
 //! Alerts are kept in the `alerts` table (open until `acknowledged_at` is set), so they
-//! survive a restart; the delivery outbox writes its own there too (an email not sent,
-//! a receipt not printed). A rule raises an alert once: while an alert of the same kind
-//! (and, for an order, the same order) is still open, raising it again adds nothing. [`raise`]
-//! answers the alert only when it is new, so a front end shows each one once (a
+//! survive a restart. One writer stores them ([`raise_in`], inside the caller's
+//! transaction; [`raise`] in one of its own): the rules here, the delivery outbox (an
+//! email not sent, a receipt not printed) and remote sales (a payment held). A rule
+//! raises an alert once: while an alert of the same kind (and, for an order, the same
+//! order) is still open, raising it again adds nothing. [`raise`] answers the alert
+//! only when it is new, so a front end's [`AlertSink`] hears of each one once (a
 //! desktop notification, a line on stderr).
 
 use rust_decimal::Decimal;
@@ -84,6 +86,16 @@ impl AlertKind {
         }
     }
 
+    /// A rule's alert is raised once while it is open (a balance that stays low is
+    /// one alert, not one a minute); an event's (an email that failed, a payment
+    /// held) is raised each time, since each is a thing of its own to look at.
+    pub fn once_while_open(&self) -> bool {
+        !matches!(
+            self,
+            AlertKind::EmailFailed | AlertKind::PrintFailed | AlertKind::PaymentHeld
+        )
+    }
+
     fn parse(s: &str) -> Option<AlertKind> {
         AlertKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
@@ -133,6 +145,24 @@ pub struct Alert {
     pub order_ref: Option<String>,
     pub created_at: String,
     pub state: AlertState,
+}
+
+/// Who hears of a new alert as it is raised: the desktop's notifications and the
+/// app's alert list, a line on stderr for the CLI. The alert is already stored when
+/// a sink hears of it; a sink that cannot show it only logs that.
+#[async_trait::async_trait]
+pub trait AlertSink: Send + Sync {
+    async fn raised(&self, alert: &Alert);
+}
+
+/// The log only: a till no front listens to.
+pub struct LogSink;
+
+#[async_trait::async_trait]
+impl AlertSink for LogSink {
+    async fn raised(&self, alert: &Alert) {
+        tracing::warn!(id = alert.id, kind = alert.kind.as_str(), message = %alert.message, "alert");
+    }
 }
 
 /// What a rule found, before it is stored.
@@ -191,8 +221,9 @@ async fn by_id(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<Alert, Aler
     row.into_alert().ok_or(AlertError::NotFound(id))
 }
 
-/// Stores `new` unless an alert of its kind (and order) is still open. Answers the
-/// stored alert when it is new, `None` when one was already open.
+/// Stores `new` unless [`AlertKind::once_while_open`] and an alert of its kind (and
+/// order) is still open. Answers the stored alert when it is new, `None` when one
+/// was already open.
 pub async fn raise(db: &Db, new: &NewAlert) -> Result<Option<Alert>, AlertError> {
     // One write transaction: two tills raising at once still store one alert.
     let mut tx = db.begin_write().await?;
@@ -205,30 +236,49 @@ pub async fn raise(db: &Db, new: &NewAlert) -> Result<Option<Alert>, AlertError>
         }
         None => None,
     };
-    let open: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM alerts WHERE kind = ?1 AND order_id IS ?2 AND acknowledged_at IS NULL LIMIT 1",
-    )
-    .bind(new.kind.as_str())
-    .bind(order_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if open.is_some() {
+    let Some(id) = raise_in(&mut tx, new, order_id).await? else {
         return Ok(None);
+    };
+    let alert = by_id(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(Some(alert))
+}
+
+/// The one writer of alerts, inside the caller's transaction (so an alert commits
+/// with what caused it, or not at all): `order_id` is the order row `new` is about,
+/// when it has one. Answers the new alert's id, or `None` when one of its kind (and
+/// order) is still open and the kind is raised once while open.
+pub(crate) async fn raise_in(
+    conn: &mut sqlx::SqliteConnection,
+    new: &NewAlert,
+    order_id: Option<i64>,
+) -> Result<Option<i64>, DbError> {
+    if new.kind.once_while_open() {
+        let open: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM alerts WHERE kind = ?1 AND order_id IS ?2 AND acknowledged_at IS NULL LIMIT 1",
+        )
+        .bind(new.kind.as_str())
+        .bind(order_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if open.is_some() {
+            return Ok(None);
+        }
     }
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO alerts (at, kind, order_id, message, facts) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+        "INSERT INTO alerts (at, kind, order_id, order_ref, message, facts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
     )
     .bind(now_text())
     .bind(new.kind.as_str())
     .bind(order_id)
+    .bind(&new.order_ref)
     .bind(&new.message)
     .bind(facts_text(&new.facts))
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await?;
-    let alert = by_id(&mut tx, id).await?;
-    tx.commit().await?;
-    tracing::info!(id = alert.id, kind = alert.kind.as_str(), message = %alert.message, "alert raised");
-    Ok(Some(alert))
+    tracing::info!(id, kind = new.kind.as_str(), message = %new.message, "alert raised");
+    Ok(Some(id))
 }
 
 /// Alerts newest first: the open ones only, or all (at most `limit`, 1–500).

@@ -14,6 +14,10 @@ pub enum SecretError {
     Unavailable(String),
     #[error("keyring: {0}")]
     Keyring(String),
+    #[error(
+        "this build's OS keyring keeps nothing ({0}): secrets saved now would be gone at the next start, and codes sealed now unreadable; use a build with the platform's keyring"
+    )]
+    NotPersistent(String),
 }
 
 /// Names of the secrets codetill keeps, and the environment variable for each.
@@ -121,6 +125,38 @@ impl SecretStore for KeyringStore {
     }
 }
 
+/// Refuses a build whose OS keyring does not keep secrets across runs: keyring 3
+/// built without its platform's store falls back to a mock that keeps nothing, which
+/// would give every vault open a new key and lose every secret saved in Settings.
+/// The fronts call this before they open anything.
+pub fn ensure_keyring_persists() -> Result<(), SecretError> {
+    let persistence = keyring::default::default_credential_builder().persistence();
+    match keeps_secrets(&persistence) {
+        true => Ok(()),
+        false => Err(SecretError::NotPersistent(persistence_name(&persistence))),
+    }
+}
+
+/// Only a store that keeps secrets until they are deleted will do: one that forgets
+/// them at exit or at a reboot loses the vault key with them.
+fn keeps_secrets(persistence: &keyring::credential::CredentialPersistence) -> bool {
+    matches!(
+        persistence,
+        keyring::credential::CredentialPersistence::UntilDelete
+    )
+}
+
+fn persistence_name(persistence: &keyring::credential::CredentialPersistence) -> String {
+    use keyring::credential::CredentialPersistence as P;
+    match persistence {
+        P::EntryOnly => "secrets live only as long as one entry object",
+        P::ProcessOnly => "secrets live only as long as the process",
+        P::UntilReboot => "secrets are lost at a reboot",
+        _ => "secrets are not kept",
+    }
+    .to_string()
+}
+
 /// Environment variables first (headless use), then the next store. Writes go to the
 /// next store: the environment is read-only.
 pub struct EnvFirst<S> {
@@ -197,6 +233,23 @@ mod tests {
         let r = Redacted::new("sk_live_123".to_string());
         assert_eq!(format!("{r:?} {r}"), "[redacted] [redacted]");
         assert_eq!(r.expose(), "sk_live_123");
+    }
+
+    #[test]
+    fn only_a_store_that_keeps_secrets_until_deleted_will_do() {
+        use keyring::credential::CredentialPersistence as P;
+        assert!(keeps_secrets(&P::UntilDelete));
+        for forgetful in [P::EntryOnly, P::ProcessOnly, P::UntilReboot] {
+            assert!(!keeps_secrets(&forgetful));
+            assert!(!persistence_name(&forgetful).is_empty());
+        }
+    }
+
+    /// This platform's build has its real keyring (Secret Service on Linux), not
+    /// keyring's in-memory mock.
+    #[test]
+    fn this_build_has_a_keyring_that_persists() {
+        ensure_keyring_persists().unwrap();
     }
 
     #[test]

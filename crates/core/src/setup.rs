@@ -94,17 +94,14 @@ async fn timeout(db: &Db, env: &'static str, key: &str) -> Result<Option<Duratio
     }
 }
 
-/// The vault of the till whose data lives in `data_dir` (see [`crate::vault`]).
+/// The vault of the till whose database is `db` and whose data lives in `data_dir`
+/// (see [`crate::vault`]): only the key bound to `db` is accepted.
 pub async fn vault(
+    db: &Db,
     data_dir: &Path,
     secrets: Arc<dyn SecretStore>,
 ) -> Result<(Vault, KeySource), SetupError> {
-    let dir = data_dir.to_path_buf();
-    Ok(
-        tokio::task::spawn_blocking(move || Vault::open(&dir, secrets.as_ref()))
-            .await
-            .map_err(|e| SetupError::Task(e.to_string()))??,
-    )
+    Ok(Vault::open(db, data_dir, secrets).await?)
 }
 
 /// The order engine of this till.
@@ -114,7 +111,7 @@ pub async fn engine(
     secrets: Arc<dyn SecretStore>,
 ) -> Result<(Engine, KeySource), SetupError> {
     let supplier = supplier(db, secrets.clone()).await?;
-    let (vault, source) = vault(data_dir, secrets).await?;
+    let (vault, source) = vault(db, data_dir, secrets).await?;
     Ok((
         Engine::new(db.clone(), Arc::new(supplier), Arc::new(vault)),
         source,

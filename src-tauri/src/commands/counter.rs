@@ -8,7 +8,8 @@ use super::{MAX_QUERY_CHARS, checked, non_empty};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::till::Handover;
-use crate::views::OrderView;
+use codetill_core::orders::OrderView;
+use codetill_core::till::Print;
 
 /// The live price and stock of one product (asks the supplier). A refusal (out of
 /// stock, balance too low…) is an `errors.refused.*` error: nothing is charged.
@@ -59,7 +60,11 @@ fn handover(email: Option<String>, language: Option<String>) -> Result<Handover,
         None => None,
     };
     let language = super::language(language.as_deref())?;
-    Ok(Handover { email, language })
+    Ok(Handover {
+        email,
+        language,
+        print: Print::IfSetUp,
+    })
 }
 
 /// The longest address SMTP allows.

@@ -8,7 +8,7 @@ use tauri::State;
 use super::{MAX_QUERY_CHARS, checked, non_empty};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::views::OrderView;
+use codetill_core::orders::OrderView;
 
 /// What the Orders screen filters on; every field optional.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -127,13 +127,7 @@ pub async fn record_refund(
 /// start), with an engine of its own so it never races the counter's sale.
 #[tauri::command]
 pub async fn finish_open_orders(state: State<'_, AppState>) -> Result<RecoveryReport, AppError> {
-    let till = state.till();
-    let report = till.new_engine().await?.recover().await?;
-    state
-        .alerts()
-        .after_recovery(till.db(), &report.refund_due)
-        .await;
-    Ok(report)
+    Ok(state.till().recover(None).await?)
 }
 
 fn refund_method(method: &str) -> Result<&'static str, AppError> {

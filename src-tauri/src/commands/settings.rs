@@ -5,22 +5,16 @@
 //! only whether one is set. Settings are the shop's, whatever till (a demo) the
 //! counter shows.
 
-use codetill_core::delivery::{Language, PrinterSpec, SmtpConfig};
 use codetill_core::payments::{self, ProviderKind};
 use codetill_core::relay;
 use codetill_core::secrets::{SecretStore, names};
-use codetill_core::settings;
-use codetill_core::supplier::parse_base_url;
-use serde::{Deserialize, Serialize};
+use codetill_core::settings::{self, MAX_SETTING_CHARS, ShopSettings};
+use codetill_core::till::TILL_ID_ENV;
+use serde::Serialize;
 use tauri::State;
 
 use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
-
-/// Longest text a setting takes (an address, a URL).
-const MAX_SETTING_CHARS: usize = 500;
-const MAX_TILL_ID_CHARS: usize = 40;
-const MAX_STORE_ID_CHARS: usize = 100;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SettingsView {
@@ -98,23 +92,6 @@ impl<T, E: std::fmt::Display> From<Result<T, E>> for Readiness {
 /// The environment variable `name` is set (not blank) and wins over the setting.
 fn from_env(name: &str) -> bool {
     settings::env_override(name).is_some()
-}
-
-/// What the owner saves; an empty text clears the setting.
-#[derive(Debug, Clone, Deserialize)]
-pub struct SettingsInput {
-    pub supplier_url: String,
-    pub shop_name: String,
-    pub shop_address: String,
-    pub till_id: String,
-    pub language: String,
-    pub printer: String,
-    pub smtp_url: String,
-    pub relay_url: String,
-    pub stripe_api_url: String,
-    pub stripe_success_url: String,
-    pub btcpay_url: String,
-    pub btcpay_store_id: String,
 }
 
 async fn secret_is_set(
@@ -196,107 +173,18 @@ pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView, AppErr
     view(&state).await
 }
 
-fn field<'a>(text: &'a str, what: &str, max: usize) -> Result<&'a str, AppError> {
-    Ok(super::checked(text, what, max)?.trim())
-}
-
-/// An address field: empty, or one that `parse` (core's reader of it) accepts.
-fn url_field<'a, T, E: std::fmt::Display>(
-    text: &'a str,
-    what: &str,
-    parse: impl FnOnce(&str) -> Result<T, E>,
-) -> Result<&'a str, AppError> {
-    let url = field(text, what, MAX_SETTING_CHARS)?;
-    if !url.is_empty() {
-        parse(url).map_err(|e| AppError::validation(format!("{what}: {e}")))?;
-    }
-    Ok(url)
-}
-
-/// Checks every field, then saves them all; answers the settings as saved.
+/// Checks every field, then saves them all in one transaction; answers the
+/// settings as saved.
 #[tauri::command]
 pub async fn save_settings(
     state: State<'_, AppState>,
-    input: SettingsInput,
+    input: ShopSettings,
 ) -> Result<SettingsView, AppError> {
-    let bad = |what: &str, e: &dyn std::fmt::Display| AppError::validation(format!("{what}: {e}"));
-    let url = field(&input.supplier_url, "supplier_url", MAX_SETTING_CHARS)?;
-    if !url.is_empty() {
-        parse_base_url(url).map_err(|e| bad("supplier_url", &e))?;
+    let saved = settings::save(state.shop().db(), &input).await?;
+    if std::env::var(TILL_ID_ENV).is_err() {
+        state.set_till_id((!saved.till_id.is_empty()).then_some(saved.till_id));
     }
-    let name = field(&input.shop_name, "shop_name", 100)?;
-    let address = field(&input.shop_address, "shop_address", MAX_SETTING_CHARS)?;
-    let till_id = field(&input.till_id, "till_id", MAX_TILL_ID_CHARS)?;
-    let language = input
-        .language
-        .parse::<Language>()
-        .map_err(|e| bad("language", &e))?;
-    let printer = field(&input.printer, "printer", MAX_SETTING_CHARS)?;
-    if !printer.is_empty() {
-        printer
-            .parse::<PrinterSpec>()
-            .map_err(|e| bad("printer", &e))?;
-    }
-    let smtp = field(&input.smtp_url, "smtp_url", MAX_SETTING_CHARS)?;
-    if !smtp.is_empty() {
-        let config = SmtpConfig::parse(smtp).map_err(|e| bad("smtp_url", &e))?;
-        // The password belongs in the keyring, not in a setting anyone can read.
-        if config.password.is_some() {
-            return Err(AppError::validation(
-                "smtp_url: leave the password out of the address; set it as the mail password",
-            ));
-        }
-    }
-    let relay_url = url_field(&input.relay_url, "relay_url", relay::parse_url)?;
-    let stripe_api_url = url_field(&input.stripe_api_url, "stripe_api_url", |u| {
-        payments::base_url(ProviderKind::Stripe, u)
-    })?;
-    let stripe_success_url = url_field(&input.stripe_success_url, "stripe_success_url", |u| {
-        payments::base_url(ProviderKind::Stripe, u)
-    })?;
-    let btcpay_url = url_field(&input.btcpay_url, "btcpay_url", |u| {
-        payments::base_url(ProviderKind::Btcpay, u)
-    })?;
-    let store = field(
-        &input.btcpay_store_id,
-        "btcpay_store_id",
-        MAX_STORE_ID_CHARS,
-    )?;
-    // The store id goes into the path of every BTCPay request.
-    if !store
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return Err(AppError::validation(
-            "btcpay_store_id: letters, digits, '-' and '_' only",
-        ));
-    }
-    let db = state.shop().db();
-    for (key, value) in [
-        (settings::SUPPLIER_URL, url),
-        (settings::SHOP_NAME, name),
-        (settings::SHOP_ADDRESS, address),
-        (settings::TILL_ID, till_id),
-        (settings::LANGUAGE, language.as_str()),
-        (settings::PRINTER, printer),
-        (settings::SMTP_URL, smtp),
-        (relay::RELAY_URL, relay_url),
-        (payments::STRIPE_API_URL, stripe_api_url),
-        (payments::STRIPE_SUCCESS_URL, stripe_success_url),
-        (payments::BTCPAY_URL, btcpay_url),
-        (payments::BTCPAY_STORE, store),
-    ] {
-        settings::set(db.pool(), key, value).await?;
-    }
-    if std::env::var("CODETILL_TILL_ID").is_err() {
-        state.set_till_id((!till_id.is_empty()).then(|| till_id.to_string()));
-    }
-    // A new URL, printer or mail server takes effect with the next sale (payment
-    // providers are read per sale anyway); the relay loop moves at once.
-    state.shop().forget_supplier().await;
-    state.shop().forget_outbox().await;
-    state.settings_changed();
-    tracing::info!("settings saved");
+    state.settings_saved().await;
     view(&state).await
 }
 
@@ -331,9 +219,7 @@ pub async fn set_secret(
     .await
     .map_err(|e| AppError::new(ErrorCode::Secrets, e.to_string()))??;
     tracing::info!(secret = name, "secret stored in the keyring");
-    state.shop().forget_supplier().await;
-    state.shop().forget_outbox().await;
-    state.settings_changed();
+    state.settings_saved().await;
     view(&state).await
 }
 

@@ -1,14 +1,12 @@
-use codetill_core::supplier::Supplier;
 use serde_json::json;
 
 use crate::context::Context;
 use crate::output::emit;
 
 pub async fn run(ctx: &Context) -> anyhow::Result<()> {
-    let db = ctx.db().await?;
-    let supplier = ctx.supplier(&db).await?;
-    let balance = supplier.balance().await?;
-    let runway = codetill_core::balance::runway(&db, &balance.available).await?;
+    let till = ctx.till().await?;
+    let balance = till.supplier().await?.balance().await?;
+    let runway = codetill_core::balance::runway(till.db(), &balance.available).await?;
     emit(
         ctx.json,
         &json!({

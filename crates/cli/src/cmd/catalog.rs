@@ -11,8 +11,7 @@ use crate::context::Context;
 use crate::output::emit;
 
 pub async fn sync(ctx: &Context, args: SyncArgs) -> anyhow::Result<()> {
-    let db = ctx.db().await?;
-    let supplier = ctx.supplier(&db).await?;
+    let till = ctx.till().await?;
     let options = SyncOptions {
         kind: if args.full {
             SyncKind::Full
@@ -31,7 +30,7 @@ pub async fn sync(ctx: &Context, args: SyncArgs) -> anyhow::Result<()> {
         bar.set_position(p.done);
         bar.set_message(p.stage);
     };
-    let result = catalog::sync(&db, &supplier, &options, &on_progress).await;
+    let result = till.sync_catalog(&options, &on_progress).await;
     bar.finish_and_clear();
     let report = result?;
     emit(ctx.json, &report, || summary(&report))
@@ -113,7 +112,7 @@ impl<'a> From<&'a Product> for Hit<'a> {
 }
 
 pub async fn search(ctx: &Context, args: SearchArgs) -> anyhow::Result<()> {
-    let db = ctx.db().await?;
+    let db = ctx.till().await?.db().clone();
     let products = catalog::search(db.pool(), &args.query, args.limit).await?;
     let hits: Vec<Hit<'_>> = products.iter().map(Hit::from).collect();
     emit(ctx.json, &hits, || {

@@ -5,15 +5,13 @@
 
 use std::time::Duration;
 
-use codetill_core::db::Db;
-use codetill_core::delivery::{
-    self, AttemptResult, DeliveryError, Due, Language, OutboxFilter, OutboxStatus, PrinterSpec,
-};
-use codetill_core::orders::{DeliveryRequest, Order, OrderError, OrderStatus};
+use codetill_core::delivery::{self, AttemptResult, Due, OutboxFilter, OutboxStatus};
+use codetill_core::orders::Order;
+use codetill_core::till::Till;
 
 use crate::args::{OutboxCommand, OutboxListArgs, ReprintArgs, ResendArgs};
 use crate::context::Context;
-use crate::failure::{BAD_INPUT, FAILED, Failure, OPEN};
+use crate::failure::{FAILED, Failure, OPEN};
 use crate::output::emit;
 
 /// How long `sell`, `resend` and `reprint` wait for the mail server or printer.
@@ -21,57 +19,10 @@ const RIGHT_AWAY: Duration = Duration::from_secs(5);
 /// How long `outbox send` gives each row.
 const PER_ROW: Duration = Duration::from_secs(30);
 
-fn delivery_error(e: DeliveryError) -> anyhow::Error {
-    let code = match &e {
-        DeliveryError::BadInput(_)
-        | DeliveryError::BadPrinter(_)
-        | DeliveryError::BadSmtp(_)
-        | DeliveryError::NoPrinter => BAD_INPUT,
-        DeliveryError::Order(
-            OrderError::NotFound(_) | OrderError::WrongState { .. } | OrderError::BadInput(_),
-        ) => BAD_INPUT,
-        _ => FAILED,
-    };
-    anyhow::Error::new(Failure {
-        code,
-        message: e.to_string(),
-    })
-}
-
-/// What `sell --print --lang` asks for, checked before the sale.
-pub async fn request(
-    ctx: &Context,
-    db: &Db,
-    print: bool,
-    lang: &str,
-) -> anyhow::Result<DeliveryRequest> {
-    let language: Language = lang.parse().map_err(delivery_error)?;
-    let print_to = if print {
-        let config = delivery::DeliveryConfig::load(db, ctx.secrets())
-            .await
-            .map_err(delivery_error)?;
-        let spec: PrinterSpec = config.printer().map_err(delivery_error)?.clone();
-        Some(spec)
-    } else {
-        None
-    };
-    Ok(DeliveryRequest { print_to, language })
-}
-
 /// One attempt at a delivered order's email and receipt, right after the sale.
 /// Never fails the sale: problems are warnings, and the rows stay queued.
-pub async fn after_sale(ctx: &Context, db: &Db, order: &Order) -> Vec<AttemptResult> {
-    if order.status != OrderStatus::Delivered {
-        return Vec::new();
-    }
-    let attempts = match ctx.outbox(db).await {
-        Ok(outbox) => outbox.attempt_order(order.id, RIGHT_AWAY).await,
-        Err(e) => {
-            eprintln!("codetill: warning: the email/receipt stays queued: {e:#}");
-            return Vec::new();
-        }
-    };
-    match attempts {
+pub async fn after_sale(till: &Till, order: &Order) -> Vec<AttemptResult> {
+    match till.send_now(order, RIGHT_AWAY).await {
         Ok(a) => {
             for r in a.iter().filter(|r| r.status != OutboxStatus::Sent) {
                 eprintln!("codetill: warning: {}", describe(r));
@@ -147,32 +98,20 @@ fn report(ctx: &Context, results: &[AttemptResult]) -> anyhow::Result<()> {
 }
 
 pub async fn resend(ctx: &Context, args: ResendArgs) -> anyhow::Result<()> {
-    let db = ctx.db().await?;
-    let outbox = ctx.outbox(&db).await?;
-    let staff = ctx.staff(args.staff);
+    let outbox = ctx.till().await?.outbox().await?;
+    let staff = ctx.clerk(args.staff.as_deref()).staff;
     let id = outbox
         .resend(&args.id, args.email.as_deref(), &staff)
-        .await
-        .map_err(delivery_error)?;
-    let results = outbox
-        .attempt(&[id], RIGHT_AWAY)
-        .await
-        .map_err(delivery_error)?;
+        .await?;
+    let results = outbox.attempt(&[id], RIGHT_AWAY).await?;
     single(ctx, &results)
 }
 
 pub async fn reprint(ctx: &Context, args: ReprintArgs) -> anyhow::Result<()> {
-    let db = ctx.db().await?;
-    let outbox = ctx.outbox(&db).await?;
-    let staff = ctx.staff(args.staff);
-    let (id, n) = outbox
-        .reprint(&args.id, &staff)
-        .await
-        .map_err(delivery_error)?;
-    let results = outbox
-        .attempt(&[id], RIGHT_AWAY)
-        .await
-        .map_err(delivery_error)?;
+    let outbox = ctx.till().await?.outbox().await?;
+    let staff = ctx.clerk(args.staff.as_deref()).staff;
+    let (id, n) = outbox.reprint(&args.id, &staff).await?;
+    let results = outbox.attempt(&[id], RIGHT_AWAY).await?;
     if !ctx.json {
         eprintln!(
             "codetill: REPRINT #{n} of {}",
@@ -196,12 +135,8 @@ fn single(ctx: &Context, results: &[AttemptResult]) -> anyhow::Result<()> {
 pub async fn outbox(ctx: &Context, command: OutboxCommand) -> anyhow::Result<()> {
     match command {
         OutboxCommand::Send => {
-            let db = ctx.db().await?;
-            let outbox = ctx.outbox(&db).await?;
-            let sent = outbox
-                .send_queued(Due::All, PER_ROW)
-                .await
-                .map_err(delivery_error)?;
+            let outbox = ctx.till().await?.outbox().await?;
+            let sent = outbox.send_queued(Due::All, PER_ROW).await?;
             report(ctx, &sent.attempts)
         }
         OutboxCommand::List(args) => list(ctx, args).await,
@@ -210,12 +145,12 @@ pub async fn outbox(ctx: &Context, command: OutboxCommand) -> anyhow::Result<()>
 
 async fn list(ctx: &Context, args: OutboxListArgs) -> anyhow::Result<()> {
     let status = match &args.status {
-        Some(s) => Some(s.parse::<OutboxStatus>().map_err(delivery_error)?),
+        Some(s) => Some(s.parse::<OutboxStatus>()?),
         None => None,
     };
-    let db = ctx.db().await?;
+    let till = ctx.till().await?;
     let items = delivery::outbox::list(
-        &db,
+        till.db(),
         &OutboxFilter {
             status,
             order: None,

@@ -4,7 +4,7 @@ use crate::context::Context;
 use crate::output::emit;
 
 pub async fn run(ctx: &Context) -> anyhow::Result<()> {
-    let db = ctx.db().await?;
+    let db = ctx.till().await?.db().clone();
     let products: i64 = sqlx_count(&db).await?;
     let path = db.path().display().to_string();
     emit(

@@ -1,5 +1,6 @@
 //! One module per command; each is parse → core → print.
 
+mod alerts;
 mod balance;
 mod catalog;
 mod delivery;
@@ -40,6 +41,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Outbox(c) => delivery::outbox(&ctx, c).await,
         Command::Relay(c) => remote::relay(&ctx, c).await,
         Command::Remote(c) => remote::remote(&ctx, c).await,
+        Command::Alerts(a) => alerts::run(&ctx, a).await,
         Command::Sandbox(a) => codetill_sandbox::run_foreground(a).await,
     }
 }

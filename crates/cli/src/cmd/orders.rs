@@ -1,112 +1,58 @@
 //! sell, orders, order, recover, refund.
 
-use codetill_core::money::{Money, parse_decimal};
+use codetill_core::delivery::Language;
+use codetill_core::money::parse_decimal;
 use codetill_core::orders::{
-    self, CounterSale, Engine, Order, OrderError, OrderFilter, OrderStatus, Outcome, RevealedCode,
-    Sale, Tender,
+    self, Order, OrderFilter, OrderStatus, OrderView, Outcome, RevealedCode, Sale,
 };
-use serde_json::{Value, json};
+use codetill_core::till::{Handover, Print};
+use serde_json::Value;
 
 use crate::args::{OrderArgs, OrdersArgs, PayMethod, RefundArgs, SellArgs};
 use crate::context::Context;
-use crate::failure::{BAD_INPUT, FAILED, Failure, OPEN, REFUSED};
+use crate::failure::{Failure, OPEN, REFUSED};
 use crate::output::emit;
 
-/// The contract's order object; `codes` only when given.
-fn order_json(order: &Order, codes: Option<&[RevealedCode]>) -> Value {
-    let mut v = json!({
-        "order_id": order.public_id,
-        "client_order_id": order.client_order_id,
-        "status": order.status,
-        "sku": order.sku,
-        "name": order.name,
-        "region": order.region,
-        "price": order.price.amount_string(),
-        "currency": order.price.currency.code(),
-        "paid": order.payment.as_ref().map(|p| json!({
-            "method": p.method,
-            "tendered": p.tendered.map(|t| t.amount_string()),
-            "change": p.change.map(|c| c.amount_string()),
-            "reference": p.reference,
-            "staff": p.staff,
-            "taken_at": p.taken_at,
-        })),
-        "redeem_url": order.redeem_url,
-        "redeem_instructions": order.redeem_instructions,
-        "email": order.email,
-        "staff": order.staff,
-        "created_at": order.created_at,
-        "delivered_at": order.delivered_at,
-        "failure": order.failure,
-        "refund": order.refund.as_ref().map(|r| json!({
-            "amount": r.amount.amount_string(), "method": r.method, "reference": r.reference,
-            "staff": r.staff, "at": r.at,
-        })),
-    });
-    if let Some(codes) = codes {
-        v["codes"] = codes
-            .iter()
-            .map(|c| json!({ "code": c.code, "pin": c.pin, "serial": c.serial, "expires_at": c.expires_at }))
-            .collect();
-    }
-    v
-}
-
-pub(super) fn order_error(e: OrderError) -> anyhow::Error {
-    let code = match &e {
-        OrderError::UnknownSku(_)
-        | OrderError::ShortTender { .. }
-        | OrderError::BadInput(_)
-        | OrderError::NotFound(_)
-        | OrderError::WrongState { .. } => BAD_INPUT,
-        OrderError::Refused(_) => REFUSED,
-        _ => FAILED,
+/// The contract's order object (core's [`OrderView`]); `codes` only when given and
+/// the order is delivered.
+fn order_json(order: &Order, codes: Option<&[RevealedCode]>) -> anyhow::Result<Value> {
+    let view = match codes {
+        Some(codes) => OrderView::with_codes(order, codes),
+        None => OrderView::of(order),
     };
-    anyhow::Error::new(Failure {
-        code,
-        message: e.to_string(),
-    })
+    Ok(serde_json::to_value(view)?)
 }
 
 pub async fn sell(ctx: &Context, args: SellArgs) -> anyhow::Result<()> {
     // Check what was typed before anything else happens.
-    let tendered = match (&args.pay, &args.tendered) {
-        (PayMethod::Cash, Some(t)) => {
-            Some(parse_decimal(t).map_err(|e| Failure::bad_input(format!("--tendered: {e}")))?)
-        }
-        _ => None,
-    };
-    let db = ctx.db().await?;
-    let product = codetill_core::catalog::product_by_sku(db.pool(), &args.sku)
-        .await?
-        .ok_or_else(|| Failure::bad_input(format!("unknown sku {:?}", args.sku)))?;
-    let tender = match (args.pay, tendered, args.terminal_ref) {
-        (PayMethod::Cash, Some(t), _) => Tender::Cash {
-            tendered: Money::new(t, product.retail.currency),
+    let language: Language = args.lang.parse()?;
+    let handover = Handover {
+        email: args.email,
+        language,
+        print: if args.print {
+            Print::Required
+        } else {
+            Print::No
         },
-        (PayMethod::Card, _, Some(r)) => Tender::Card { terminal_ref: r },
+    };
+    let clerk = ctx.clerk(args.staff.as_deref());
+    let till = ctx.till().await?;
+    let sale = match (args.pay, &args.tendered, &args.terminal_ref) {
+        (PayMethod::Cash, Some(t), _) => {
+            let tendered =
+                parse_decimal(t).map_err(|e| Failure::bad_input(format!("--tendered: {e}")))?;
+            till.sell_cash(&args.sku, tendered, &handover, &clerk)
+                .await?
+        }
+        (PayMethod::Card, _, Some(r)) => till.sell_card(&args.sku, r, &handover, &clerk).await?,
         _ => {
             return Err(Failure::bad_input(
                 "--pay cash needs --tendered; --pay card needs --terminal-ref",
             ));
         }
     };
-    // Printer and language are checked before anything is charged.
-    let delivery = super::delivery::request(ctx, &db, args.print, &args.lang).await?;
-    let engine = ctx.engine(&db).await?;
-    let sale = CounterSale {
-        sku: product.sku.clone(),
-        tender,
-        staff: ctx.staff(args.staff),
-        till_id: ctx.till_id(),
-        email: args.email,
-    };
-    let sale = engine
-        .sell_with(&sale, &delivery)
-        .await
-        .map_err(order_error)?;
     // One quick attempt at the email and the receipt; the sale stands whatever happens.
-    let delivered = super::delivery::after_sale(ctx, &db, &sale.order).await;
+    let delivered = super::delivery::after_sale(till, &sale.order).await;
     report_sale(ctx, &sale, &delivered)
 }
 
@@ -117,7 +63,7 @@ fn report_sale(
 ) -> anyhow::Result<()> {
     let o = &sale.order;
     let codes = (o.status == OrderStatus::Delivered).then_some(sale.codes.as_slice());
-    let mut doc = order_json(o, codes);
+    let mut doc = order_json(o, codes)?;
     if !delivered.is_empty() {
         doc["delivery"] = serde_json::to_value(delivered)?;
     }
@@ -180,15 +126,15 @@ pub async fn list(ctx: &Context, args: OrdersArgs) -> anyhow::Result<()> {
         Some(s) => Some(parse_since(s)?),
         None => None,
     };
-    let db = ctx.db().await?;
+    let till = ctx.till().await?;
     let filter = OrderFilter {
         status,
         since,
         sku: args.sku,
         limit: Some(args.limit),
     };
-    let orders = orders::list(&db, &filter).await.map_err(order_error)?;
-    let docs: Vec<Value> = orders.iter().map(|o| order_json(o, None)).collect();
+    let orders = orders::list(till.db(), &filter).await?;
+    let docs: Vec<OrderView> = orders.iter().map(OrderView::of).collect();
     emit(ctx.json, &docs, || {
         if orders.is_empty() {
             return "no orders".into();
@@ -224,34 +170,16 @@ fn parse_since(s: &str) -> anyhow::Result<String> {
 }
 
 pub async fn show(ctx: &Context, args: OrderArgs) -> anyhow::Result<()> {
-    let db = ctx.db().await?;
+    let till = ctx.till().await?;
     let (order, codes) = if args.reveal {
-        let order = orders::find(&db, &args.id).await.map_err(order_error)?;
-        if order.status != OrderStatus::Delivered {
-            return Err(Failure::bad_input(format!(
-                "{} is {}: there is no code to reveal",
-                order.public_id, order.status
-            )));
-        }
-        let engine_vault = ctx.vault().await?;
-        let staff = ctx.staff(args.staff);
-        let (order, codes) = orders::reveal(
-            &db,
-            &engine_vault,
-            &order.public_id,
-            &staff,
-            args.reason.as_deref(),
-        )
-        .await
-        .map_err(order_error)?;
+        let reason = args.reason.as_deref().unwrap_or_default();
+        let clerk = ctx.clerk(args.staff.as_deref());
+        let (order, codes) = till.reveal(&args.id, reason, &clerk).await?;
         (order, Some(codes))
     } else {
-        (
-            orders::find(&db, &args.id).await.map_err(order_error)?,
-            None,
-        )
+        (orders::find(till.db(), &args.id).await?, None)
     };
-    emit(ctx.json, &order_json(&order, codes.as_deref()), || {
+    emit(ctx.json, &order_json(&order, codes.as_deref())?, || {
         let mut out = format!(
             "{}  {}\n{}  {}  {}\nprice {}  staff {}  created {}",
             order.public_id,
@@ -294,9 +222,7 @@ pub async fn show(ctx: &Context, args: OrderArgs) -> anyhow::Result<()> {
 }
 
 pub async fn recover(ctx: &Context) -> anyhow::Result<()> {
-    let db = ctx.db().await?;
-    let engine = ctx.engine(&db).await?;
-    let report = engine.recover().await.map_err(order_error)?;
+    let report = ctx.till().await?.recover(None).await?;
     emit(ctx.json, &report, || {
         format!(
             "recovered: {} delivered, {} refund due, {} still open, {} with another till; {} stale quotes cancelled",
@@ -323,19 +249,13 @@ pub async fn recover(ctx: &Context) -> anyhow::Result<()> {
 /// Finishes what an earlier run left open, briefly, before a command. A till
 /// without a supplier has nothing it could finish.
 pub async fn at_start(ctx: &Context) -> anyhow::Result<()> {
-    let db = ctx.db().await?;
-    if orders::open_order_ids(&db)
+    let till = ctx.till().await?;
+    let Some(report) = till
+        .recover_open_orders(Some(std::time::Duration::from_secs(5)))
         .await
-        .map_err(order_error)?
-        .is_empty()
-    {
-        return Ok(());
-    }
-    let Ok(mut engine) = ctx.engine(&db).await else {
+    else {
         return Ok(());
     };
-    engine.options.budget = std::time::Duration::from_secs(5);
-    let report: orders::RecoveryReport = Engine::recover(&engine).await.map_err(order_error)?;
     if !report.delivered.is_empty() || !report.refund_due.is_empty() {
         eprintln!(
             "codetill: finished orders left open earlier: {} delivered, {} refund due",
@@ -347,16 +267,21 @@ pub async fn at_start(ctx: &Context) -> anyhow::Result<()> {
 }
 
 pub async fn refund(ctx: &Context, args: RefundArgs) -> anyhow::Result<()> {
-    let db = ctx.db().await?;
+    let till = ctx.till().await?;
     let method = match args.method {
         PayMethod::Cash => "cash",
         PayMethod::Card => "card",
     };
-    let staff = ctx.staff(args.staff);
-    let order = orders::record_refund(&db, &args.id, method, args.reference.as_deref(), &staff)
-        .await
-        .map_err(order_error)?;
-    emit(ctx.json, &order_json(&order, None), || {
+    let staff = ctx.clerk(args.staff.as_deref()).staff;
+    let order = orders::record_refund(
+        till.db(),
+        &args.id,
+        method,
+        args.reference.as_deref(),
+        &staff,
+    )
+    .await?;
+    emit(ctx.json, &order_json(&order, None)?, || {
         format!("{} refunded {} by {method}", order.public_id, order.price)
     })
 }

@@ -27,7 +27,7 @@ async fn set(ctx: &Context, a: PricingSetArgs) -> anyhow::Result<()> {
     let floor = a.floor.as_deref().zip(a.currency.as_deref());
     let rule = PriceRule::parse(&a.fee, &a.fx, &a.margin, a.round_to.as_deref(), floor)
         .map_err(|e| Failure::bad_input(e.to_string()))?;
-    let db = ctx.db().await?;
+    let db = ctx.till().await?.db().clone();
     let report = catalog::save_rule(&db, category, &rule).await?;
     let scope = category.map(|c| c.as_str()).unwrap_or("all categories");
     emit(
@@ -51,7 +51,7 @@ async fn set(ctx: &Context, a: PricingSetArgs) -> anyhow::Result<()> {
 }
 
 async fn show(ctx: &Context) -> anyhow::Result<()> {
-    let db = ctx.db().await?;
+    let db = ctx.till().await?.db().clone();
     let mut conn = db.pool().acquire().await?;
     let rules = catalog::load_rules(&mut conn).await?;
     emit(ctx.json, &rules, || {

@@ -5,12 +5,10 @@
 //! already taken is safe in the inbox); 3 a paid order was refused by the supplier
 //! (refund due); 4 a paid order is not finished yet (recovery finishes it).
 
-use std::sync::Arc;
-
-use codetill_core::db::Db;
-use codetill_core::payments::{PaymentError, ProviderKind, Providers};
+use codetill_core::payments::{ProviderKind, Providers};
 use codetill_core::relay::{self, Backoff, Feed, InboxWorker, PageReport, RelayError};
-use codetill_core::remote::{self, ActReport, Desk, RemoteError};
+use codetill_core::remote::{self, ActReport, Desk};
+use codetill_core::till::Till;
 use serde_json::json;
 
 use crate::args::{ProviderArg, RelayCommand, RemoteCommand, RemoteNewArgs};
@@ -18,23 +16,14 @@ use crate::context::Context;
 use crate::failure::{Failure, OPEN, REFUSED};
 use crate::output::emit;
 
-fn remote_error(e: RemoteError) -> anyhow::Error {
-    match e {
-        RemoteError::Order(o) => super::orders::order_error(o),
-        RemoteError::Payment(PaymentError::BadInput(m)) => Failure::bad_input(m),
-        other => Failure::failed(other.to_string()),
-    }
-}
-
 fn relay_error(e: RelayError) -> anyhow::Error {
     Failure::failed(e.to_string())
 }
 
-async fn desk(ctx: &Context, db: &Db) -> anyhow::Result<Desk> {
-    let engine = ctx.engine(db).await?;
+async fn desk(till: &Till) -> anyhow::Result<Desk> {
     Ok(Desk::new(
-        Arc::new(engine),
-        Providers::configured(db, ctx.secrets()),
+        till.engine().await?,
+        Providers::configured(till.db(), till.secrets()),
     ))
 }
 
@@ -56,27 +45,16 @@ async fn new(ctx: &Context, args: RemoteNewArgs) -> anyhow::Result<()> {
         .lang
         .parse()
         .map_err(|e| Failure::bad_input(format!("--lang: {e}")))?;
-    let db = ctx.db().await?;
-    let product = codetill_core::catalog::product_by_sku(db.pool(), &args.sku)
-        .await?
-        .ok_or_else(|| Failure::bad_input(format!("unknown sku {:?}", args.sku)))?;
-    let desk = desk(ctx, &db).await?;
-    let order = desk
-        .open(
-            &product.sku,
-            &args.email,
-            language,
-            provider,
-            &ctx.staff(args.staff),
-            ctx.till_id(),
-        )
-        .await
-        .map_err(remote_error)?;
+    let till = ctx.till().await?;
+    let clerk = ctx.clerk(args.staff.as_deref());
+    let order = till
+        .sell_remotely(&args.sku, &args.email, language, provider, &clerk)
+        .await?;
     emit(ctx.json, &order, || {
         let mut out = format!(
             "{}  {}  {} {}  awaiting payment by {}\nemail: {}\npay at: {}",
             order.order_id,
-            product.sku,
+            args.sku.trim(),
             order.price,
             order.currency,
             order.provider,
@@ -100,11 +78,11 @@ pub async fn relay(ctx: &Context, command: RelayCommand) -> anyhow::Result<()> {
 
 /// Pages until the relay has nothing more, then acts on the inbox.
 async fn pull(ctx: &Context) -> anyhow::Result<()> {
-    let db = ctx.db().await?;
-    let client = relay::configured(&db, ctx.secrets())
+    let till = ctx.till().await?;
+    let client = relay::configured(till.db(), till.secrets())
         .await
         .map_err(relay_error)?;
-    let feed = Feed::new(client, db.clone());
+    let feed = Feed::new(client, till.db().clone());
     let mut pages: Vec<PageReport> = Vec::new();
     let mut failure: Option<RelayError> = None;
     // A bound, so a relay that keeps answering cannot keep one pull going forever.
@@ -124,9 +102,9 @@ async fn pull(ctx: &Context) -> anyhow::Result<()> {
         }
     }
     // Whatever reached the inbox is acted on, even if the relay failed midway.
-    let desk = desk(ctx, &db).await?;
-    let act = desk.work_inbox().await.map_err(remote_error)?;
-    let mail = send_mail(ctx, &db, &act).await;
+    let desk = desk(till).await?;
+    let act = desk.work_inbox().await?;
+    let mail = send_mail(till, &act).await;
     let received: u32 = pages.iter().map(|p| p.received).sum();
     let duplicates: u32 = pages.iter().map(|p| p.duplicates).sum();
     let cursor = pages.last().map(|p| p.cursor);
@@ -202,13 +180,13 @@ fn outcome(act: &ActReport) -> anyhow::Result<()> {
 }
 
 /// One quick attempt at the emails of the orders just delivered (as `sell` does).
-async fn send_mail(ctx: &Context, db: &Db, act: &ActReport) -> Vec<serde_json::Value> {
+async fn send_mail(till: &Till, act: &ActReport) -> Vec<serde_json::Value> {
     let mut out = Vec::new();
     for id in &act.delivered_ids {
-        let Ok(order) = codetill_core::orders::find(db, &id.to_string()).await else {
+        let Ok(order) = codetill_core::orders::find(till.db(), &id.to_string()).await else {
             continue;
         };
-        for r in super::delivery::after_sale(ctx, db, &order).await {
+        for r in super::delivery::after_sale(till, &order).await {
             out.push(serde_json::to_value(&r).unwrap_or_default());
         }
     }
@@ -217,8 +195,7 @@ async fn send_mail(ctx: &Context, db: &Db, act: &ActReport) -> Vec<serde_json::V
 
 /// The follow loop's work: the inbox, then the new deliveries' emails.
 struct Worker<'a> {
-    ctx: &'a Context,
-    db: Db,
+    till: &'a Till,
     desk: Desk,
 }
 
@@ -227,7 +204,7 @@ impl InboxWorker for Worker<'_> {
     async fn work(&self) -> Result<(), String> {
         let act = self.desk.work_inbox().await.map_err(|e| e.to_string())?;
         act.log();
-        for r in send_mail(self.ctx, &self.db, &act).await {
+        for r in send_mail(self.till, &act).await {
             tracing::debug!(attempt = %r, "delivery attempt");
         }
         if !act.paid.is_empty() || !act.held.is_empty() {
@@ -251,19 +228,18 @@ impl InboxWorker for Worker<'_> {
 }
 
 async fn follow(ctx: &Context) -> anyhow::Result<()> {
-    let db = ctx.db().await?;
-    let client = relay::configured(&db, ctx.secrets())
+    let till = ctx.till().await?;
+    let client = relay::configured(till.db(), till.secrets())
         .await
         .map_err(relay_error)?;
     eprintln!(
         "codetill: following the relay at {}; Ctrl-C stops",
         client.url()
     );
-    let feed = Feed::new(client, db.clone());
+    let feed = Feed::new(client, till.db().clone());
     let worker = Worker {
-        ctx,
-        db: db.clone(),
-        desk: desk(ctx, &db).await?,
+        till,
+        desk: desk(till).await?,
     };
     let stop = async {
         let _ = tokio::signal::ctrl_c().await;

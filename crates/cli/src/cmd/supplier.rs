@@ -31,9 +31,10 @@ async fn set(ctx: &Context, url: String, key_stdin: bool) -> anyhow::Result<()> 
     } else {
         None
     };
-    let db = ctx.db().await?;
+    let till = ctx.till().await?;
+    let db = till.db();
     if let Some(key) = key {
-        let secrets = ctx.secrets();
+        let secrets = till.secrets();
         tokio::task::spawn_blocking(move || secrets.set(names::SUPPLIER_KEY, &key)).await??;
     }
     settings::set(db.pool(), settings::SUPPLIER_URL, url.trim()).await?;
@@ -55,7 +56,7 @@ async fn set(ctx: &Context, url: String, key_stdin: bool) -> anyhow::Result<()> 
 }
 
 async fn show(ctx: &Context) -> anyhow::Result<()> {
-    let db = ctx.db().await?;
+    let db = ctx.till().await?.db().clone();
     let url = codetill_core::setup::supplier_url(&db).await?;
     emit(ctx.json, &json!({ "url": url }), || match &url {
         Some(u) => format!("supplier: {u}"),

@@ -12,6 +12,7 @@ mod model;
 mod quote;
 pub mod state;
 mod store;
+mod view;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +24,8 @@ pub use model::{Failure, Order, Payment, PaymentMethod, Refund, RevealedCode, Te
 pub use quote::{Quote, Refusal, forget_balance, quote};
 pub use state::OrderStatus;
 pub use store::{OrderFilter, find, list, open_order_ids, record_refund, reveal};
-pub(crate) use store::{read_codes, record_payment_in};
+pub(crate) use store::{code_context, read_codes, record_payment_in};
+pub use view::{CodeView, OrderView, PaidView, RefundView};
 
 use crate::catalog::CatalogError;
 use crate::db::{Db, DbError, now_text};
@@ -330,17 +332,18 @@ fn payment_for(tender: &Tender, price: Money, staff: &str) -> Result<Payment, Or
     let now = now_text();
     Ok(match tender {
         Tender::Cash { tendered } => {
-            if tendered.currency != price.currency {
-                return Err(OrderError::BadInput(format!(
-                    "tendered in {} for a price in {}",
-                    tendered.currency, price.currency
-                )));
+            // Cash is counted in the price's currency, to its smallest coin.
+            if tendered.is_sign_negative() {
+                return Err(OrderError::BadInput(
+                    "the cash tendered cannot be negative".into(),
+                ));
             }
+            let tendered = Money::new(*tendered, price.currency);
+            tendered
+                .to_minor()
+                .map_err(|e| OrderError::BadInput(format!("tendered: {e}")))?;
             if tendered.amount < price.amount {
-                return Err(OrderError::ShortTender {
-                    tendered: *tendered,
-                    price,
-                });
+                return Err(OrderError::ShortTender { tendered, price });
             }
             let change = tendered
                 .checked_sub(&price)
@@ -348,7 +351,7 @@ fn payment_for(tender: &Tender, price: Money, staff: &str) -> Result<Payment, Or
             Payment {
                 method: "cash".into(),
                 amount: price,
-                tendered: Some(*tendered),
+                tendered: Some(tendered),
                 change: Some(change),
                 reference: None,
                 staff: staff.to_string(),

@@ -24,8 +24,10 @@ impl PaymentMethod {
 /// How the buyer pays at the counter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Tender {
-    /// Cash handed over; change is given back.
-    Cash { tendered: Money },
+    /// Cash handed over, in the price's currency (checked against the live quote:
+    /// not negative, no finer than the currency's smallest coin, enough to pay);
+    /// change is given back.
+    Cash { tendered: rust_decimal::Decimal },
     /// A card on the external terminal, with the terminal's reference.
     Card { terminal_ref: String },
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::RemoteError;
 use super::events::{self, PaidClaim, Reading};
+use crate::alerts::{self, AlertKind, NewAlert};
 use crate::db::{DbError, now_text};
 use crate::money::Money;
 use crate::orders::{Engine, Order, OrderError, OrderStatus, Outcome, Payment, record_payment_in};
@@ -392,20 +393,17 @@ async fn hold(
         "Payment event {} {} held for review: {reason}",
         event.provider, event.event_id
     );
-    let facts = serde_json::json!({
-        "provider": event.provider, "event": event.event_id, "reason": reason,
-    });
-    sqlx::query(
-        "INSERT INTO alerts (at, kind, order_id, order_ref, message, facts) VALUES (?1, 'payment_held', ?2, ?3, ?4, ?5)",
-    )
-    .bind(&now)
-    .bind(order.map(|o| o.id))
-    .bind(order.map(|o| o.public_id.as_str()).or(order_ref))
-    .bind(&message)
-    .bind(crate::alerts::facts_text(&facts))
-    .execute(&mut *tx)
-    .await
-    .map_err(DbError::from)?;
+    let alert = NewAlert {
+        kind: AlertKind::PaymentHeld,
+        message: message.clone(),
+        facts: serde_json::json!({
+            "provider": event.provider, "event": event.event_id, "reason": reason,
+        }),
+        order_ref: order
+            .map(|o| o.public_id.clone())
+            .or(order_ref.map(str::to_string)),
+    };
+    alerts::raise_in(&mut tx, &alert, order.map(|o| o.id)).await?;
     tx.commit().await.map_err(DbError::from)?;
     tracing::warn!(provider = %event.provider, event = %event.event_id, "{message}");
     Ok(())

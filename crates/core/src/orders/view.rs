@@ -1,9 +1,10 @@
-//! Orders as the UI receives them: the same document as the CLI's `sell --json`
-//! (shared/contracts/cli.md), money as decimal strings. `codes` is present only on a
+//! The order document both fronts give out: the app's UI receives it, and the CLI
+//! prints it for `sell`, `orders`, `order` and `refund --json` (the contract's order
+//! object), money as decimal strings. `codes` is present only on a
 //! delivered order, and only where the codes were asked for (the sale itself, or an
 //! audited reveal) — a list of orders never carries one.
 
-use codetill_core::orders::{Failure, Order, OrderStatus, Outcome, RevealedCode, Sale};
+use super::{Failure, Order, OrderStatus, Outcome, RevealedCode, Sale};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -21,6 +22,8 @@ pub struct OrderView {
     pub codes: Option<Vec<CodeView>>,
     pub redeem_url: Option<String>,
     pub redeem_instructions: Option<String>,
+    /// Where the code was (or will be) emailed.
+    pub email: Option<String>,
     pub failure: Option<Failure>,
     pub refund: Option<RefundView>,
     pub staff: String,
@@ -108,6 +111,7 @@ impl OrderView {
             codes: None,
             redeem_url: o.redeem_url.clone(),
             redeem_instructions: o.redeem_instructions.clone(),
+            email: o.email.clone(),
             failure: o.failure.clone(),
             refund: o.refund.as_ref().map(|r| RefundView {
                 amount: r.amount.amount_string(),

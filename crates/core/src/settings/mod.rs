@@ -1,4 +1,9 @@
-//! Shop settings kept in the database (never secrets: those live in a SecretStore).
+//! Shop settings kept in the database (never secrets: those live in a SecretStore),
+//! and the owner's settings form ([`shop`]): checked whole, saved whole.
+
+mod shop;
+
+pub use shop::{Checked, MAX_SETTING_CHARS, SettingsError, ShopSettings, field, save, validate};
 
 use sqlx::SqliteExecutor;
 

@@ -1,0 +1,165 @@
+//! How a front treats an error from core: every core error says its [`ErrorKind`],
+//! so the CLI's exit code and the app's log level come from one classification
+//! rather than a copy in each front.
+
+use crate::alerts::AlertError;
+use crate::catalog::{CatalogError, SyncError};
+use crate::db::DbError;
+use crate::delivery::DeliveryError;
+use crate::money::MoneyError;
+use crate::orders::OrderError;
+use crate::payments::PaymentError;
+use crate::pricing::PricingError;
+use crate::remote::RemoteError;
+use crate::secrets::SecretError;
+use crate::settings::SettingsError;
+use crate::setup::SetupError;
+use crate::supplier::SupplierError;
+use crate::till::TillError;
+use crate::vault::VaultError;
+
+/// What kind of failure an error is, as a person at the till sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// What was asked for is wrong (a typo, an unknown sku or order, an order in a
+    /// state that does not allow it): nothing changed; ask again, corrected.
+    Input,
+    /// A sale the shop's rules or the supplier refused before any money was taken
+    /// (stock, balance, margin floor, discontinued, supplier unavailable), or a till
+    /// that is busy with another sale.
+    Refused,
+    /// The till is not set up for this yet (no supplier, no key for a payment
+    /// provider): nothing changed; the owner's settings are next.
+    Unconfigured,
+    /// Something that should work did not (database, supplier, keyring, printer):
+    /// worth a look in the logs.
+    Fault,
+}
+
+impl ErrorKind {
+    /// A refusal or a typing mistake is part of a day at the till; a fault is not.
+    pub fn is_expected(self) -> bool {
+        !matches!(self, ErrorKind::Fault)
+    }
+}
+
+impl OrderError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            OrderError::UnknownSku(_)
+            | OrderError::ShortTender { .. }
+            | OrderError::BadInput(_)
+            | OrderError::NotFound(_)
+            | OrderError::WrongState { .. } => ErrorKind::Input,
+            OrderError::Refused(_) => ErrorKind::Refused,
+            OrderError::Supplier(_) | OrderError::Db(_) | OrderError::Vault(_) => ErrorKind::Fault,
+        }
+    }
+}
+
+impl SetupError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            SetupError::BadTimeout { .. } => ErrorKind::Input,
+            SetupError::NoSupplier | SetupError::NoKey => ErrorKind::Unconfigured,
+            SetupError::Supplier(s) => s.kind(),
+            _ => ErrorKind::Fault,
+        }
+    }
+}
+
+impl SupplierError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            SupplierError::Rejected { .. } => ErrorKind::Refused,
+            _ => ErrorKind::Fault,
+        }
+    }
+}
+
+impl DeliveryError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            DeliveryError::Order(o) => o.kind(),
+            // A printer or mail server setting is what the owner typed.
+            DeliveryError::BadInput(_)
+            | DeliveryError::BadPrinter(_)
+            | DeliveryError::BadSmtp(_)
+            | DeliveryError::NoPrinter => ErrorKind::Input,
+            _ => ErrorKind::Fault,
+        }
+    }
+}
+
+impl PaymentError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            PaymentError::BadInput(_) => ErrorKind::Input,
+            PaymentError::NotConfigured { .. } => ErrorKind::Unconfigured,
+            _ => ErrorKind::Fault,
+        }
+    }
+}
+
+impl RemoteError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            RemoteError::Order(o) => o.kind(),
+            RemoteError::Payment(p) => p.kind(),
+            RemoteError::Db(_) => ErrorKind::Fault,
+        }
+    }
+}
+
+impl AlertError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            AlertError::NotFound(_) | AlertError::BadInput(_) => ErrorKind::Input,
+            AlertError::Db(_) => ErrorKind::Fault,
+        }
+    }
+}
+
+impl SettingsError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            SettingsError::Invalid { .. } => ErrorKind::Input,
+            SettingsError::Db(_) => ErrorKind::Fault,
+        }
+    }
+}
+
+impl TillError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            TillError::Busy(_) => ErrorKind::Refused,
+            TillError::Order(e) => e.kind(),
+            TillError::Setup(e) => e.kind(),
+            TillError::Remote(e) => e.kind(),
+            TillError::Delivery(e) => e.kind(),
+            TillError::Sync(_) | TillError::Db(_) => ErrorKind::Fault,
+        }
+    }
+}
+
+/// Errors that are always one kind.
+macro_rules! one_kind {
+    ($($error:ty => $kind:expr),* $(,)?) => {
+        $(impl $error {
+            pub fn kind(&self) -> ErrorKind {
+                $kind
+            }
+        })*
+    };
+}
+
+one_kind! {
+    MoneyError => ErrorKind::Input,
+    PricingError => ErrorKind::Input,
+    DbError => ErrorKind::Fault,
+    CatalogError => ErrorKind::Fault,
+    SyncError => ErrorKind::Fault,
+    SecretError => ErrorKind::Fault,
+    VaultError => ErrorKind::Fault,
+}

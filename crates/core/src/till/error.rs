@@ -1,0 +1,28 @@
+//! What a till's work can fail with: each part's own error, and a till busy with
+//! another sale or sync.
+
+use crate::catalog::SyncError;
+use crate::db::DbError;
+use crate::delivery::DeliveryError;
+use crate::orders::OrderError;
+use crate::remote::RemoteError;
+use crate::setup::SetupError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TillError {
+    /// Another sale (or sync) is under way at this till: refused, never queued.
+    #[error("{0}")]
+    Busy(&'static str),
+    #[error(transparent)]
+    Order(#[from] OrderError),
+    #[error(transparent)]
+    Setup(#[from] SetupError),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+    #[error(transparent)]
+    Delivery(#[from] DeliveryError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}

@@ -1,0 +1,280 @@
+//! One till: the application layer the app and the CLI both stand on.
+//!
+//! A [`Till`] owns the shop's database and data folder and, once asked for, its
+//! supplier, its vault, the order engine built from them and the outbox of receipts
+//! and emails. It holds the counter's rules that are not the engine's (one sale at a
+//! time, one catalog sync at a time), raises the alerts its work calls for through
+//! an [`AlertSink`], and does the background work a running till owes the shop
+//! ([`ticks`]: finishing open orders, the outbox, the supplier health check, and
+//! following the relay). A front builds one and calls it: each Tauri command and
+//! each CLI command is a few lines over these methods.
+//!
+//! Two kinds of till are used the same way: the shop's own (supplier and key from the
+//! settings and the secret store, [`crate::setup`]) and one with a fixed supplier
+//! and vault (the app's demo on the sandbox).
+
+mod error;
+mod home;
+mod sale;
+pub mod ticks;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use tokio::sync::Mutex;
+
+use crate::alerts::{Alert, AlertSink, LogSink};
+use crate::catalog;
+use crate::db::Db;
+use crate::delivery::Outbox;
+use crate::delivery::{DeliveryConfig, PrinterSpec};
+use crate::orders::Engine;
+use crate::progress::ProgressSink;
+use crate::secrets::{EnvFirst, KeyringStore, SecretStore};
+use crate::setup;
+use crate::supplier::Supplier;
+use crate::vault::{KeySource, Vault};
+
+pub use error::TillError;
+pub use home::{
+    Clerk, DATA_DIR_ENV, DB_FILE, STAFF_ENV, TILL_ID_ENV, data_dir, data_dir_from, db_path,
+};
+pub use sale::{Handover, Print};
+pub use ticks::SupplierStatus;
+
+/// The keyring service the shop's secrets live under.
+pub const KEYRING_SERVICE: &str = "codetill";
+
+/// Where this till's supplier comes from.
+pub enum Source {
+    /// The shop's configured supplier (settings + secret store), looked up when
+    /// first needed.
+    Shop,
+    /// A supplier and vault fixed at creation (the demo's sandbox); receipts go to
+    /// `receipts` as PDFs while no printer is set up.
+    Fixed {
+        supplier: Arc<dyn Supplier>,
+        vault: Arc<Vault>,
+        receipts: Option<PathBuf>,
+    },
+}
+
+pub struct Till {
+    db: Db,
+    data_dir: PathBuf,
+    source: Source,
+    /// Built on first use; a failure (no supplier yet) is not remembered.
+    engine: Mutex<Option<Arc<Engine>>>,
+    vault: Mutex<Option<Arc<Vault>>>,
+    /// Built on first use from the settings; dropped when they change.
+    outbox: Mutex<Option<Arc<Outbox>>>,
+    /// Held for the length of a sale: a second confirm while one is under way is
+    /// refused, never queued (a double press must not buy twice).
+    selling: Mutex<()>,
+    /// One catalog sync at a time (a second "Sync now" is refused, not queued).
+    syncing: Mutex<()>,
+    /// Where the supplier key and the vault key live (the OS keyring for the shop).
+    secrets: Arc<dyn SecretStore>,
+    /// Who hears of new alerts (the desktop, stderr); the log until a front says.
+    alerts: RwLock<Arc<dyn AlertSink>>,
+    /// What the last supplier health check found.
+    supplier_status: RwLock<SupplierStatus>,
+}
+
+impl std::fmt::Debug for Till {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Till")
+            .field("data_dir", &self.data_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Till {
+    /// The shop's own till over `data_dir`'s database, its secrets in `secrets`.
+    pub fn shop(db: Db, data_dir: &Path, secrets: Arc<dyn SecretStore>) -> Till {
+        Till::new(db, data_dir, Source::Shop, secrets)
+    }
+
+    /// Opens (creating and migrating) the database in `data_dir` as the shop's till.
+    pub async fn open_shop(
+        data_dir: &Path,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Result<Till, crate::db::DbError> {
+        let db = Db::open(&db_path(data_dir)).await?;
+        Ok(Till::shop(db, data_dir, secrets))
+    }
+
+    pub fn new(db: Db, data_dir: &Path, source: Source, secrets: Arc<dyn SecretStore>) -> Till {
+        Till {
+            db,
+            data_dir: data_dir.to_path_buf(),
+            source,
+            engine: Mutex::new(None),
+            vault: Mutex::new(None),
+            outbox: Mutex::new(None),
+            selling: Mutex::new(()),
+            syncing: Mutex::new(()),
+            secrets,
+            alerts: RwLock::new(Arc::new(LogSink)),
+            supplier_status: RwLock::new(SupplierStatus::default()),
+        }
+    }
+
+    /// The OS keyring, environment variables first (headless use): the shop's secrets.
+    pub fn os_secrets() -> Arc<dyn SecretStore> {
+        Arc::new(EnvFirst::new(KeyringStore::new(KEYRING_SERVICE)))
+    }
+
+    /// From now on new alerts are told to `sink`.
+    pub fn set_alert_sink(&self, sink: Arc<dyn AlertSink>) {
+        match self.alerts.write() {
+            Ok(mut s) => *s = sink,
+            Err(poisoned) => *poisoned.into_inner() = sink,
+        }
+    }
+
+    /// Tells the alert sink of each new alert.
+    pub(crate) async fn tell(&self, raised: impl IntoIterator<Item = Alert>) {
+        let sink = match self.alerts.read() {
+            Ok(s) => s.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        for alert in raised {
+            sink.raised(&alert).await;
+        }
+    }
+
+    pub fn secrets(&self) -> Arc<dyn SecretStore> {
+        self.secrets.clone()
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Syncs the catalog from this till's supplier, reporting progress; a second sync
+    /// while one runs is refused. A sync that moved wholesale prices by more than
+    /// [`crate::alerts::DRIFT_PCT`] raises price drift.
+    pub async fn sync_catalog(
+        &self,
+        options: &catalog::SyncOptions,
+        progress: &dyn ProgressSink,
+    ) -> Result<catalog::SyncReport, TillError> {
+        let Ok(_syncing) = self.syncing.try_lock() else {
+            return Err(TillError::Busy("a catalog sync is already running"));
+        };
+        let supplier = self.supplier().await?;
+        tracing::info!("catalog sync asked for");
+        let report = catalog::sync(&self.db, supplier.as_ref(), options, progress).await?;
+        match crate::alerts::after_sync(&self.db, report.run_id).await {
+            Ok(raised) => self.tell(raised).await,
+            Err(e) => tracing::error!(error = %e, "an alert could not be stored"),
+        }
+        Ok(report)
+    }
+
+    /// Is a supplier configured (a URL in the environment or the settings)? The key
+    /// is only checked when the supplier is first used.
+    pub async fn has_supplier(&self) -> Result<bool, TillError> {
+        Ok(match self.source {
+            Source::Shop => setup::supplier_url(&self.db).await?.is_some(),
+            Source::Fixed { .. } => true,
+        })
+    }
+
+    /// The key that encrypts codes at rest, opened once per till.
+    pub async fn vault(&self) -> Result<Arc<Vault>, TillError> {
+        if let Source::Fixed { vault, .. } = &self.source {
+            return Ok(vault.clone());
+        }
+        let mut slot = self.vault.lock().await;
+        if let Some(v) = slot.as_ref() {
+            return Ok(v.clone());
+        }
+        let (vault, source) = setup::vault(&self.db, &self.data_dir, self.secrets()).await?;
+        if let KeySource::NewDataFile(path) = &source {
+            tracing::warn!(
+                path = %path.display(),
+                "no OS keyring: the key that encrypts codes was created in the data folder; keep it safe"
+            );
+        }
+        let vault = Arc::new(vault);
+        *slot = Some(vault.clone());
+        Ok(vault)
+    }
+
+    pub async fn supplier(&self) -> Result<Arc<dyn Supplier>, TillError> {
+        Ok(match &self.source {
+            Source::Shop => Arc::new(setup::supplier(&self.db, self.secrets()).await?),
+            Source::Fixed { supplier, .. } => supplier.clone(),
+        })
+    }
+
+    /// Drops the engine built from the old supplier settings: the next sale builds
+    /// one from the new URL and key.
+    pub async fn forget_supplier(&self) {
+        *self.engine.lock().await = None;
+    }
+
+    /// The counter's order engine.
+    pub async fn engine(&self) -> Result<Arc<Engine>, TillError> {
+        let mut slot = self.engine.lock().await;
+        if let Some(e) = slot.as_ref() {
+            return Ok(e.clone());
+        }
+        let engine = Arc::new(self.new_engine().await?);
+        *slot = Some(engine.clone());
+        Ok(engine)
+    }
+
+    /// An engine of its own (its own name on order leases), for background recovery:
+    /// it never drives an order the counter's engine is driving.
+    pub async fn new_engine(&self) -> Result<Engine, TillError> {
+        let supplier = self.supplier().await?;
+        let vault = self.vault().await?;
+        Ok(Engine::new(self.db.clone(), supplier, vault))
+    }
+
+    /// This till's outbox (receipts and emails): the printer and mail server from
+    /// the environment or the settings.
+    pub async fn outbox(&self) -> Result<Arc<Outbox>, TillError> {
+        let mut slot = self.outbox.lock().await;
+        if let Some(o) = slot.as_ref() {
+            return Ok(o.clone());
+        }
+        let mut config = DeliveryConfig::load(&self.db, self.secrets()).await?;
+        if let Source::Fixed {
+            receipts: Some(folder),
+            ..
+        } = &self.source
+            && config.printer.is_none()
+        {
+            config.printer = Some(Ok(PrinterSpec::Pdf {
+                folder: folder.clone(),
+            }));
+        }
+        let outbox = Arc::new(Outbox::new(self.db.clone(), self.vault().await?, config));
+        *slot = Some(outbox.clone());
+        Ok(outbox)
+    }
+
+    /// Forget the outbox so the next use reads the settings again.
+    pub async fn forget_outbox(&self) {
+        *self.outbox.lock().await = None;
+    }
+
+    /// The receipt printer, when one is set up and usable.
+    pub async fn printer(&self) -> Option<PrinterSpec> {
+        match self.outbox().await {
+            Ok(outbox) => outbox.config().printer().ok().cloned(),
+            Err(e) => {
+                tracing::warn!(error = %e, "no receipt printer: the outbox cannot be opened");
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! What a running till does in the background, the same for the app and for a
+//! headless till: finish orders left open, work off queued receipts and emails,
+//! check the supplier, and follow the relay for remote payments. Each is one call a
+//! front schedules (the app every minute; the CLI on `recover`, `outbox send`,
+//! `relay pull`); none of them fails loudly — what cannot run now is logged and
+//! tried again at the next tick.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::watch;
+
+use crate::alerts::SupplierCheck;
+use crate::db::now_text;
+use crate::delivery::{Due, Outbox, OutboxStatus};
+use crate::orders::{self, RecoveryReport};
+use crate::payments::Providers;
+use crate::relay::{self, Backoff, Feed, InboxWorker, RelayConfig};
+use crate::remote::Desk;
+use crate::setup::SetupError;
+
+use super::sale::SEND_NOW_BUDGET;
+use super::{Till, TillError};
+
+/// How often a running app finishes open orders and checks the supplier.
+pub const EVERY: Duration = Duration::from_secs(60);
+/// How often a running app works off queued receipts and emails.
+pub const OUTBOX_EVERY: Duration = Duration::from_secs(30);
+/// How long the email of a remote order gets right after delivery.
+const MAIL_BUDGET: Duration = Duration::from_secs(10);
+
+/// Did the supplier answer the last health check? The counter greys products out
+/// while it does not.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SupplierStatus {
+    /// `None`: not checked yet, or no supplier configured.
+    pub reachable: Option<bool>,
+    pub checked_at: Option<String>,
+    /// Why it could not be reached (or asked).
+    pub error: Option<String>,
+}
+
+impl Till {
+    /// Tries every open order once (paid, the supplier not yet heard from), with an
+    /// engine of its own so it never drives an order the counter is driving, each
+    /// within `budget` when given; refunds that fell due raise their alerts.
+    pub async fn recover(&self, budget: Option<Duration>) -> Result<RecoveryReport, TillError> {
+        let mut engine = self.new_engine().await?;
+        if let Some(budget) = budget {
+            engine.options.budget = budget;
+        }
+        let report = engine.recover().await?;
+        match crate::alerts::after_recovery(&self.db, &report.refund_due).await {
+            Ok(raised) => self.tell(raised).await,
+            Err(e) => tracing::error!(error = %e, "an alert could not be stored"),
+        }
+        Ok(report)
+    }
+
+    /// [`Till::recover`] as a background tick: nothing to do when no order is open,
+    /// and what cannot run now (no supplier yet) is logged and tried next time.
+    pub async fn recover_open_orders(&self, budget: Option<Duration>) -> Option<RecoveryReport> {
+        match orders::open_order_ids(&self.db).await {
+            Ok(ids) if ids.is_empty() => return None,
+            Ok(ids) => tracing::info!(open = ids.len(), "finishing orders left open"),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list open orders");
+                return None;
+            }
+        }
+        match self.recover(budget).await {
+            Ok(report) => {
+                tracing::info!(
+                    delivered = report.delivered.len(),
+                    refund_due = report.refund_due.len(),
+                    open = report.open.len(),
+                    busy = report.busy.len(),
+                    "open orders tried again"
+                );
+                Some(report)
+            }
+            Err(e @ TillError::Setup(SetupError::NoSupplier | SetupError::NoKey)) => {
+                tracing::warn!(error = %e, "open orders wait until a supplier is configured");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "finishing open orders failed");
+                None
+            }
+        }
+    }
+
+    /// Works off the receipts and emails whose retry is due. A till with no
+    /// supplier yet has no vault and nothing queued: skipped quietly.
+    pub async fn send_queued(&self) {
+        if !matches!(self.has_supplier().await, Ok(true)) {
+            return;
+        }
+        let outbox = match self.outbox().await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox worker: cannot open the outbox");
+                return;
+            }
+        };
+        match outbox.send_queued(Due::Due, SEND_NOW_BUDGET * 4).await {
+            Ok(report) if !report.attempts.is_empty() => tracing::info!(
+                sent = report.count(OutboxStatus::Sent),
+                queued = report.count(OutboxStatus::Queued),
+                failed = report.count(OutboxStatus::Failed),
+                "outbox worker: worked off queued receipts and emails"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "outbox worker failed"),
+        }
+    }
+
+    /// One supplier health check: asks the supplier for its balance, raises
+    /// supplier-unreachable or balance-low alerts, and remembers the outcome.
+    /// Answers the check (`None` when no supplier is configured) and whether
+    /// reachability changed since the last check.
+    pub async fn check_supplier(&self) -> (Option<SupplierCheck>, bool) {
+        let before = self.supplier_status();
+        let checked = |reachable, error| SupplierStatus {
+            reachable,
+            checked_at: Some(now_text()),
+            error,
+        };
+        // No supplier configured: nothing to check (and nothing to log every minute).
+        let (check, status) = if !self.has_supplier().await.unwrap_or(false) {
+            (
+                None,
+                checked(None, Some(SetupError::NoSupplier.to_string())),
+            )
+        } else {
+            match self.supplier().await {
+                Err(e) => (None, checked(None, Some(e.to_string()))),
+                Ok(supplier) => {
+                    match crate::alerts::check_supplier(&self.db, supplier.as_ref()).await {
+                        Err(e) => {
+                            tracing::error!(error = %e, "supplier health check could not be recorded");
+                            return (None, false);
+                        }
+                        Ok(check) => {
+                            self.tell(check.raised.iter().cloned()).await;
+                            let status = checked(Some(check.reachable()), check.error.clone());
+                            (Some(check), status)
+                        }
+                    }
+                }
+            }
+        };
+        let changed = before.reachable != status.reachable;
+        if changed {
+            tracing::info!(reachable = ?status.reachable, "supplier reachability changed");
+        }
+        match self.supplier_status.write() {
+            Ok(mut s) => *s = status,
+            Err(poisoned) => *poisoned.into_inner() = status,
+        }
+        (check, changed)
+    }
+
+    /// What the last health check found.
+    pub fn supplier_status(&self) -> SupplierStatus {
+        match self.supplier_status.read() {
+            Ok(s) => s.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+}
+
+struct Worker<'a> {
+    desk: Desk,
+    /// Its outbox is asked for per email, so that new mail settings count at once.
+    till: &'a Till,
+}
+
+#[async_trait::async_trait]
+impl InboxWorker for Worker<'_> {
+    async fn work(&self) -> Result<(), String> {
+        let report = self.desk.work_inbox().await.map_err(|e| e.to_string())?;
+        report.log();
+        if report.delivered_ids.is_empty() {
+            return Ok(());
+        }
+        let outbox: Arc<Outbox> = match self.till.outbox().await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!(error = %e, "no outbox: the codes' emails wait");
+                return Ok(());
+            }
+        };
+        for id in &report.delivered_ids {
+            if let Err(e) = outbox.attempt_order(*id, MAIL_BUDGET).await {
+                tracing::warn!(order = id, error = %e, "the code's email stays queued");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Follows the shop's relay until `changes` has no sender left, moving to whatever
+/// relay the settings name after each tick of `changes` (a new address or token
+/// moves the loop to that relay, a cleared one stops it, and a loop that could not
+/// start tries again). Payment events pay and fulfil remote orders through
+/// [`crate::remote`]; the buyer's email gets one attempt right away and otherwise
+/// waits in the outbox. Doubtful payments are held as alerts, never fulfilled.
+pub async fn follow_relay(till: Arc<Till>, mut changes: watch::Receiver<()>) {
+    loop {
+        // Ticks before this read are covered by it.
+        changes.mark_unchanged();
+        match RelayConfig::load(till.db(), till.secrets()).await {
+            Ok(Some(config)) => {
+                if follow_one(&till, &config, &mut changes).await == Ended::Changed {
+                    continue;
+                }
+            }
+            Ok(None) => tracing::debug!("no relay configured: remote sales are off"),
+            Err(e) => {
+                tracing::warn!(error = %e, "the relay is not usable; remote sales are off until its settings change");
+            }
+        }
+        if changes.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Ended {
+    /// The relay settings changed: read them again.
+    Changed,
+    /// It could not start, or stopped on an error waiting cannot cure.
+    Failed,
+}
+
+/// Follows the relay of `config` until its settings change to something else.
+async fn follow_one(till: &Till, config: &RelayConfig, changes: &mut watch::Receiver<()>) -> Ended {
+    let client = match config.client() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "the relay is not usable; remote sales are off until its settings change");
+            return Ended::Failed;
+        }
+    };
+    let engine = match till.new_engine().await {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::warn!(error = %e, "remote sales wait until a supplier is configured");
+            return Ended::Failed;
+        }
+    };
+    let db = till.db().clone();
+    let worker = Worker {
+        desk: Desk::new(Arc::new(engine), Providers::configured(&db, till.secrets())),
+        till,
+    };
+    tracing::info!(relay = %client.url(), "following the relay for remote payments");
+    let feed = Feed::new(client, db.clone());
+    let stop = async {
+        loop {
+            if changes.changed().await.is_err() {
+                // Nobody can change the settings any more: follow for good.
+                std::future::pending::<()>().await;
+            }
+            match RelayConfig::load(&db, till.secrets()).await {
+                // Another setting changed: keep the long-poll that is open.
+                Ok(Some(now)) if now == *config => {}
+                // A new relay, none, or its token removed.
+                Ok(_) | Err(relay::RelayError::NoToken) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the relay settings again; still following the relay as it was");
+                }
+            }
+        }
+    };
+    match relay::follow(&feed, &worker, Backoff::default(), stop).await {
+        Ok(()) => {
+            tracing::info!(relay = %feed.client().url(), "the relay settings changed: no longer following this relay");
+            Ended::Changed
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "stopped following the relay until its settings change");
+            Ended::Failed
+        }
+    }
+}
