@@ -23,14 +23,14 @@
 //! say differently: how a write transaction begins, how a cursor is taken,
 //! `MAX` or `GREATEST`, and what names an event's row.
 //!
-//! The modules form layers without import loops: [`run`] (`server`) serves the
-//! router [`app`] on a listener until a shutdown future resolves; the handlers
-//! (`routes`) share a [`Relay`] (`relay`: the state, which starts and stops the
-//! background tasks and opens endpoints through the cache in `endpoints`);
-//! below them the writer, the hub, retention, limits and metrics; then the
-//! store, verification, crypto and settings. Every background task ends on one
-//! of the relay's flags (`flag`). `admin` holds what the CLI's `shop`,
-//! `endpoint` and `token` commands do.
+//! The modules form layers without import loops (`scripts/module-loops.py`
+//! checks): [`run`] (`server`) serves the router [`app`] on a listener until a
+//! shutdown future resolves; the handlers (`routes`) share a [`Relay`]
+//! (`relay`: the state, which starts and stops the background tasks and opens
+//! endpoints through the cache in `endpoints`); below them the writer, the hub,
+//! retention, limits and metrics; then the store, verification, crypto and
+//! settings. Every background task ends on one of the relay's flags (`flag`).
+//! `admin` holds what the CLI's `shop`, `endpoint` and `token` commands do.
 
 pub mod admin;
 mod app;
