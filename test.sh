@@ -17,6 +17,7 @@ npm --prefix ui run e2e
 step "rust: format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+python3 scripts/module-loops.py crates/relay/src
 
 step "rust: build (binaries the process tests run)"
 cargo build --workspace --bins --locked

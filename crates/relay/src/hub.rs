@@ -64,7 +64,7 @@ pub(crate) async fn listen_postgres(
                 tracing::warn!(error = %e, "LISTEN connection failed; retrying");
                 tokio::select! {
                     () = tokio::time::sleep(Duration::from_secs(1)) => continue,
-                    () = crate::app::until_true(&mut closing) => return,
+                    () = crate::flag::until_true(&mut closing) => return,
                 }
             }
         };
@@ -86,7 +86,7 @@ pub(crate) async fn listen_postgres(
                         break;
                     }
                 },
-                () = crate::app::until_true(&mut closing) => return,
+                () = crate::flag::until_true(&mut closing) => return,
             }
         }
     }

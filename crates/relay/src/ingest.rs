@@ -68,7 +68,7 @@ async fn write_loop(
     loop {
         let first = tokio::select! {
             job = queue.recv() => job,
-            () = crate::app::until_true(&mut closing) => {
+            () = crate::flag::until_true(&mut closing) => {
                 // No new jobs; those already queued are still committed below.
                 queue.close();
                 queue.recv().await

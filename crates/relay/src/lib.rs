@@ -15,10 +15,21 @@
 //! waiting readers (`hub`; across instances through Postgres LISTEN/NOTIFY).
 //! The desktop pulls with its bearer token (`routes::auth`) by long-poll or SSE
 //! (`routes::events`, `routes::stream`) and acknowledges; the retention job
-//! (`retention`) drops acknowledged bodies after the retention period. The
-//! store (`store`) is SQLite by default and PostgreSQL for several instances;
-//! both run the same statements in the same order. [`app`] is the router,
-//! [`run`] serves it on a listener until a shutdown future resolves, and
+//! (`retention`) drops acknowledged bodies after the retention period.
+//!
+//! The store (`store`) is SQLite by default and PostgreSQL for several
+//! instances. Both run one body (`store::sql`: the same statements in the same
+//! order) over a small dialect (`store::dialect`) that holds only what the two
+//! say differently: how a write transaction begins, how a cursor is taken,
+//! `MAX` or `GREATEST`, and what names an event's row.
+//!
+//! The modules form layers without import loops (`scripts/module-loops.py`
+//! checks): [`run`] (`server`) serves the router [`app`] on a listener until a
+//! shutdown future resolves; the handlers (`routes`) share a [`Relay`]
+//! (`relay`: the state, which starts and stops the background tasks and opens
+//! endpoints through the cache in `endpoints`); below them the writer, the hub,
+//! retention, limits and metrics; then the store, verification, crypto and
+//! settings. Every background task ends on one of the relay's flags (`flag`).
 //! `admin` holds what the CLI's `shop`, `endpoint` and `token` commands do.
 
 pub mod admin;
@@ -26,25 +37,27 @@ mod app;
 mod clock;
 mod config;
 mod crypto;
+mod endpoints;
 mod error;
+mod flag;
 mod hub;
 mod ingest;
 mod limit;
 mod metrics;
+mod relay;
 mod retention;
 mod routes;
 mod server;
 pub mod store;
 pub mod verify;
 
-pub use app::{Relay, app};
+pub use app::app;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::RelayConfig;
 pub use crypto::{MasterKey, hash_token};
 pub use error::{CryptoError, RelayError, StoreError};
+pub use relay::Relay;
+pub use routes::BODY_LIMIT;
 pub use server::{run, shutdown_signal};
 pub use store::Store;
 pub use verify::Provider;
-
-/// The largest webhook body accepted (the contract's 256 KiB); larger is 413.
-pub const BODY_LIMIT: usize = 256 * 1024;

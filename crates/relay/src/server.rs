@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-use crate::app::{Relay, app};
+use crate::app::app;
+use crate::relay::Relay;
+use crate::retention;
 
 /// How long a graceful stop waits for requests in flight before giving up on them.
 const DRAIN_GRACE: Duration = Duration::from_secs(10);
@@ -19,7 +21,14 @@ pub async fn run(
     relay: Relay,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let retention = tokio::spawn(crate::retention::run(relay.clone()));
+    let config = relay.config();
+    let retention = tokio::spawn(retention::run(
+        relay.store().clone(),
+        config.retention,
+        config.retention_every,
+        config.clock.clone(),
+        relay.closing(),
+    ));
     let closer = relay.clone();
     let mut closing = relay.closing();
     let serve = axum::serve(listener, app(relay.clone()))
@@ -32,7 +41,7 @@ pub async fn run(
     let served = tokio::select! {
         served = serve => served,
         () = async {
-            crate::app::until_true(&mut closing).await;
+            crate::flag::until_true(&mut closing).await;
             tokio::time::sleep(DRAIN_GRACE).await;
         } => {
             tracing::warn!("requests still in flight after the grace period; closing anyway");

@@ -5,8 +5,8 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
 use super::ApiError;
-use crate::app::Relay;
 use crate::crypto::hash_token;
+use crate::relay::Relay;
 
 /// The shop whose client token came with the request.
 #[derive(Debug, Clone)]

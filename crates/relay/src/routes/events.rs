@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use super::ApiError;
 use super::auth::AuthShop;
-use crate::app::Relay;
+use crate::relay::Relay;
 use crate::store::{AckOutcome, StoredEvent};
 
 pub(crate) const MAX_LIMIT: i64 = 500;
@@ -117,7 +117,7 @@ pub(crate) async fn list(
                 tokio::time::sleep_until(nap).await;
             },
             () = tokio::time::sleep_until(nap) => {}
-            () = crate::app::until_true(&mut closing) => {}
+            () = crate::flag::until_true(&mut closing) => {}
         }
     }
 }

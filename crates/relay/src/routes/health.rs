@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde_json::json;
 
-use crate::app::Relay;
+use crate::relay::Relay;
 
 pub(crate) async fn healthz(State(relay): State<Relay>) -> impl IntoResponse {
     let store = relay.store().backend();

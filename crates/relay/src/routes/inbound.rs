@@ -9,7 +9,8 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
 use super::ApiError;
-use crate::app::{EndpointError, Relay};
+use crate::endpoints::EndpointError;
+use crate::relay::Relay;
 use crate::store::{Inserted, NewEvent};
 use crate::verify;
 

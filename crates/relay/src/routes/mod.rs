@@ -15,6 +15,9 @@ use serde_json::json;
 
 use crate::error::StoreError;
 
+/// The largest webhook body accepted (the contract's 256 KiB); larger is 413.
+pub const BODY_LIMIT: usize = 256 * 1024;
+
 /// An error answer: `{"error": {"code", "message"}}` with the contract's status.
 #[derive(Debug)]
 pub(crate) struct ApiError {

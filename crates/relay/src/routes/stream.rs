@@ -18,7 +18,7 @@ use tokio::sync::watch;
 use super::ApiError;
 use super::auth::AuthShop;
 use super::events::{EventOut, MAX_LIMIT, acked_cursor};
-use crate::app::Relay;
+use crate::relay::Relay;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct StreamQuery {
@@ -108,7 +108,7 @@ async fn next_batch(mut reader: Reader) -> Option<(Batch, Reader)> {
                 tokio::time::sleep(recheck).await;
             },
             () = tokio::time::sleep(recheck) => {}
-            () = crate::app::until_true(&mut reader.closing) => return None,
+            () = crate::flag::until_true(&mut reader.closing) => return None,
         }
     }
 }

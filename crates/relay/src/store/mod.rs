@@ -1,7 +1,10 @@
 //! The relay's store: SQLite by default (one file, WAL, `synchronous=FULL`), or
 //! PostgreSQL when one relay serves many shops or several instances share one
-//! database. Both backends follow the same steps for each event (see
-//! `insert_events` in each); only the SQL dialect differs.
+//! database. Both run one body (`sql`: every statement, every step) over a
+//! dialect (`dialect`) that holds only what the two say differently: how a
+//! writing transaction begins, how a cursor is allocated, `MAX` or `GREATEST`,
+//! and what names an event's row. `sqlite` and `postgres` hold those words and
+//! how each opens; `records` is what goes in and comes out.
 //!
 //! Allocating a cursor: inside the inserting transaction, `UPDATE shops SET head
 //! = head + 1 … RETURNING head`. On Postgres that UPDATE holds the shop's row
@@ -12,12 +15,18 @@
 //! undone in the same transaction. Postgres does bump and insert in one
 //! statement (a data-modifying CTE) to save round trips.
 
+mod dialect;
 mod postgres;
+mod records;
+mod sql;
 mod sqlite;
 
 use sqlx::PgPool;
 
 pub use postgres::PgStore;
+pub use records::{
+    AckOutcome, Backlog, EndpointRecord, Inserted, NewEvent, ShopStatus, StoredEvent,
+};
 pub use sqlite::SqliteStore;
 
 use crate::error::StoreError;
@@ -25,72 +34,6 @@ use crate::error::StoreError;
 /// The Postgres LISTEN/NOTIFY channel that announces commits (payload: shop id).
 pub(crate) fn pg_channel() -> &'static str {
     postgres::CHANNEL
-}
-
-/// An event that passed verification, to be stored.
-#[derive(Debug, Clone)]
-pub struct NewEvent {
-    pub shop_id: String,
-    pub endpoint_id: String,
-    pub provider: &'static str,
-    pub event_id: String,
-    pub event_type: Option<String>,
-    pub received_at_ms: i64,
-    pub payload: String,
-}
-
-/// What storing one event did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Inserted {
-    Stored {
-        cursor: i64,
-    },
-    /// The shop already has this provider event id: nothing was stored.
-    Duplicate,
-}
-
-/// An event as the desktop reads it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredEvent {
-    pub cursor: i64,
-    pub provider: String,
-    pub event_id: String,
-    pub event_type: Option<String>,
-    pub received_at_ms: i64,
-    pub payload: String,
-}
-
-/// An inbound endpoint, its secrets still sealed.
-#[derive(Debug, Clone)]
-pub struct EndpointRecord {
-    pub id: String,
-    pub shop_id: String,
-    pub provider: String,
-    pub sealed_secrets: Vec<u8>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ShopStatus {
-    pub head: i64,
-    pub acked: i64,
-    /// When the oldest unacknowledged event was received (unix ms).
-    pub oldest_unacked_ms: Option<i64>,
-}
-
-/// All shops together, for metrics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Backlog {
-    pub unacked: i64,
-    pub oldest_unacked_ms: Option<i64>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AckOutcome {
-    /// The shop's acknowledged cursor now (never lower than before).
-    Acked(i64),
-    /// The cursor is past the shop's head: refused, since retention would then
-    /// drop events nobody has read.
-    BeyondHead { head: i64 },
 }
 
 /// The relay's store; cheap to clone (a pool inside).

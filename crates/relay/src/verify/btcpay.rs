@@ -1,6 +1,7 @@
 //! BTCPay Server: `BTCPay-Sig: sha256=<hex HMAC-SHA256(secret, body)>`.
 
-use super::{Rejection, hmac_sha256_hex, hmac_sha256_matches};
+use super::mac::{hmac_sha256_hex, hmac_sha256_matches};
+use super::rejection::Rejection;
 
 pub(super) fn check(secrets: &[String], header: &str, body: &[u8]) -> Result<(), Rejection> {
     let sig = header

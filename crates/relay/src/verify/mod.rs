@@ -6,17 +6,19 @@
 //! sender's side, for tests, the benchmark and fake providers.
 
 pub mod btcpay;
+mod mac;
 pub mod nowpayments;
 pub mod razorpay;
+mod rejection;
 pub mod stripe;
 
 use std::fmt;
 use std::str::FromStr;
 
 use axum::http::HeaderMap;
-use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
-use sha2::{Sha256, Sha512};
+
+pub use rejection::Rejection;
 
 /// A payment provider whose webhooks the relay accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,34 +61,6 @@ impl FromStr for Provider {
             .into_iter()
             .find(|p| p.as_str() == s)
             .ok_or_else(|| s.to_owned())
-    }
-}
-
-/// Why a delivery was refused (all answered 400; nothing stored).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum Rejection {
-    #[error("the signature header is missing")]
-    MissingSignature,
-    #[error("the signature does not match")]
-    BadSignature,
-    #[error("the signature's timestamp is outside the tolerance")]
-    StaleTimestamp,
-    #[error("the body is not a JSON object")]
-    NotJson,
-    #[error("the event carries no event id")]
-    MissingEventId,
-}
-
-impl Rejection {
-    /// The label used in metrics.
-    pub fn reason(self) -> &'static str {
-        match self {
-            Rejection::MissingSignature => "missing_signature",
-            Rejection::BadSignature => "bad_signature",
-            Rejection::StaleTimestamp => "stale_timestamp",
-            Rejection::NotJson => "not_json",
-            Rejection::MissingEventId => "missing_event_id",
-        }
     }
 }
 
@@ -189,51 +163,4 @@ fn text(map: &Map<String, Value>, key: &str) -> Option<String> {
         Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
         _ => None,
     }
-}
-
-/// Whether `hex_sig` is HMAC-SHA256(secret, parts…), compared in constant time.
-fn hmac_sha256_matches(secret: &str, parts: &[&[u8]], hex_sig: &str) -> bool {
-    let Ok(expected) = hex::decode(hex_sig.trim()) else {
-        return false;
-    };
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
-        return false;
-    };
-    for part in parts {
-        mac.update(part);
-    }
-    mac.verify_slice(&expected).is_ok()
-}
-
-/// Whether `hex_sig` is HMAC-SHA512(secret, message), compared in constant time.
-fn hmac_sha512_matches(secret: &str, message: &[u8], hex_sig: &str) -> bool {
-    let Ok(expected) = hex::decode(hex_sig.trim()) else {
-        return false;
-    };
-    let Ok(mut mac) = Hmac::<Sha512>::new_from_slice(secret.as_bytes()) else {
-        return false;
-    };
-    mac.update(message);
-    mac.verify_slice(&expected).is_ok()
-}
-
-fn hmac_sha256_hex(secret: &str, parts: &[&[u8]]) -> String {
-    // HMAC takes a key of any length; new_from_slice cannot fail for it.
-    let mut mac = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
-        Ok(mac) => mac,
-        Err(_) => return String::new(),
-    };
-    for part in parts {
-        mac.update(part);
-    }
-    hex::encode(mac.finalize().into_bytes())
-}
-
-fn hmac_sha512_hex(secret: &str, message: &[u8]) -> String {
-    let mut mac = match Hmac::<Sha512>::new_from_slice(secret.as_bytes()) {
-        Ok(mac) => mac,
-        Err(_) => return String::new(),
-    };
-    mac.update(message);
-    hex::encode(mac.finalize().into_bytes())
 }

@@ -16,7 +16,8 @@
 
 use serde_json::{Map, Number, Value};
 
-use super::{Rejection, hmac_sha512_hex, hmac_sha512_matches};
+use super::mac::{hmac_sha512_hex, hmac_sha512_matches};
+use super::rejection::Rejection;
 
 pub(super) fn check(
     secrets: &[String],

@@ -1,7 +1,8 @@
 //! Razorpay: `X-Razorpay-Signature: <hex HMAC-SHA256(secret, body)>`; the event id
 //! (the dedupe key) comes in the `x-razorpay-event-id` header.
 
-use super::{Rejection, hmac_sha256_hex, hmac_sha256_matches};
+use super::mac::{hmac_sha256_hex, hmac_sha256_matches};
+use super::rejection::Rejection;
 
 pub(super) fn check(secrets: &[String], header: &str, body: &[u8]) -> Result<(), Rejection> {
     if secrets

@@ -2,7 +2,8 @@
 //! be HMAC-SHA256(secret, "{t}.{body}"); any match passes (Stripe sends one per
 //! active secret while a secret is rolled). Other schemes (`v0`) are ignored.
 
-use super::{Rejection, hmac_sha256_hex, hmac_sha256_matches};
+use super::mac::{hmac_sha256_hex, hmac_sha256_matches};
+use super::rejection::Rejection;
 
 pub(super) fn check(
     secrets: &[String],
