@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Finds import loops between the modules of a Rust crate.
 
-Usage: scripts/module-loops.py CRATE_SRC_DIR [--edges]
+Usage: scripts/module-loops.py CRATE_SRC_DIR [--edges] [--top]
   e.g. scripts/module-loops.py crates/relay/src
+       scripts/module-loops.py crates/core/src --top
 
 A module is a file (src/lib.rs is `crate`, src/a/mod.rs is `crate::a`, src/a/b.rs
 is `crate::a::b`; src/main.rs, a crate of its own, is left out). Module A uses
@@ -11,6 +12,10 @@ module B when a path in A's code names B or an item of B: `crate::b::…`,
 parent's `mod b;` is not a use. `super` after the file's first inline
 `mod name {` (its tests, by convention at the end) names the file's own module.
 Comments and string literals are ignored. `--edges` prints every use first.
+`--top` counts only uses between the crate's top-level modules (a::b using c::d
+is a using c; uses inside one top-level module are left out): the layers of a
+crate whose modules own a folder each, where a child naming its parent's types
+is how Rust modules are written.
 
 Prints the number of modules, uses and loops, then each loop (a group of two
 or more modules that reach each other) with its uses; exits 1 if there is one.
@@ -69,6 +74,7 @@ def use_paths(tree: str, prefix: str = ""):
 def main() -> int:
     src = Path(sys.argv[1])
     show_edges = "--edges" in sys.argv
+    top = "--top" in sys.argv
     files = sorted(p for p in src.rglob("*.rs") if p.name != "main.rs")
     modules = {module_of(src, f): f for f in files}
     edges = {}
@@ -110,6 +116,15 @@ def main() -> int:
             if target != mod:
                 targets.add(target)
         edges[mod] = targets
+
+    if top:
+        # Each module folds into its top-level module; uses inside one are dropped.
+        folded = {}
+        for mod, targets in edges.items():
+            a = mod[:1]
+            folded.setdefault(a, set()).update(t[:1] for t in targets if t[:1] != a)
+        edges = folded
+        modules = {m: None for m in edges}
 
     def name(m):
         return "crate" + "".join("::" + s for s in m)

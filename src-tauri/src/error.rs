@@ -13,10 +13,10 @@ use codetill_core::money::MoneyError;
 use codetill_core::orders::{OrderError, Refusal};
 use codetill_core::payments::PaymentError;
 use codetill_core::remote::RemoteError;
-use codetill_core::settings::SettingsError;
 use codetill_core::setup::SetupError;
 use codetill_core::supplier::SupplierError;
 use codetill_core::till::TillError;
+use codetill_core::till::settings::SettingsError;
 use serde::Serialize;
 
 /// What went wrong, as the UI can act on it. Each code is also a message-catalog key

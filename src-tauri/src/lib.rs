@@ -52,6 +52,7 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::delivery::print_receipt,
             commands::delivery::email_code,
             commands::delivery::receipt_preview,
+            commands::delivery::sale_done,
             commands::session::start_demo,
             commands::pricing::price_rules,
             commands::pricing::price_preview,

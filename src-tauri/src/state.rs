@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use codetill_core::alerts::SupplierCheck;
 use codetill_core::catalog::SyncReport;
@@ -20,6 +21,10 @@ use crate::demo;
 use crate::error::AppError;
 use crate::till::{Clerk, Handover, Till};
 
+/// How long a sale's code counts as on the delivery screen, for a receipt preview
+/// without an audited reveal, if the counter never says it moved on.
+pub const CODE_ON_SCREEN: Duration = Duration::from_secs(10 * 60);
+
 /// Tauri-managed state; commands receive it as `State<'_, AppState>`.
 #[derive(Debug)]
 pub struct AppState {
@@ -30,7 +35,8 @@ pub struct AppState {
     /// One demo start at a time (a double click starts one sandbox).
     demo_starting: tokio::sync::Mutex<()>,
     alerts: Arc<Alerts>,
-    last_sale: tokio::sync::Mutex<Option<String>>,
+    /// The sale on the delivery screen, and since when: its code is on the screen.
+    last_sale: tokio::sync::Mutex<Option<(String, Instant)>>,
     /// Ticks when the settings or secrets change; the relay loop
     /// ([`codetill_core::till::ticks::follow_relay`]) reads its config again on each.
     settings_changed: tokio::sync::watch::Sender<()>,
@@ -146,18 +152,23 @@ impl AppState {
     /// The sale is on the delivery screen now; its receipt and email go in the
     /// background.
     async fn after_sale(&self, till: &Till, sale: &Sale) {
-        *self.last_sale.lock().await = Some(sale.order.public_id.clone());
+        *self.last_sale.lock().await = Some((sale.order.public_id.clone(), Instant::now()));
         till.send_soon(&sale.order).await;
     }
 
     /// The order of the sale on the delivery screen now: its code is on the screen
-    /// already, so its receipt preview needs no audited reveal.
+    /// already, so its receipt preview needs no audited reveal. Once the counter
+    /// moved on ([`AppState::sale_done`]), or after [`CODE_ON_SCREEN`], it needs one.
     pub async fn is_last_sale(&self, order: &str) -> bool {
-        self.last_sale
-            .lock()
-            .await
-            .as_deref()
-            .is_some_and(|o| o.eq_ignore_ascii_case(order.trim()))
+        self.last_sale.lock().await.as_ref().is_some_and(|(o, at)| {
+            o.eq_ignore_ascii_case(order.trim()) && at.elapsed() < CODE_ON_SCREEN
+        })
+    }
+
+    /// The counter moved on to the next sale: the last sale's code is no longer on
+    /// the screen.
+    pub async fn sale_done(&self) {
+        *self.last_sale.lock().await = None;
     }
 
     /// Syncs the counter's till's catalog (progress to `progress`).

@@ -255,6 +255,7 @@ function mockTauri(shop) {
       items.push(item);
       return structuredClone(attempt(item));
     },
+    sale_done: () => null,
     receipt_preview: ({ order, language }) => {
       const o = orders.find((x) => x.order_id === order);
       const hi = language === 'hi';

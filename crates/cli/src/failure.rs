@@ -13,10 +13,10 @@ use codetill_core::payments::PaymentError;
 use codetill_core::pricing::PricingError;
 use codetill_core::remote::RemoteError;
 use codetill_core::secrets::SecretError;
-use codetill_core::settings::SettingsError;
 use codetill_core::setup::SetupError;
 use codetill_core::supplier::SupplierError;
 use codetill_core::till::TillError;
+use codetill_core::till::settings::SettingsError;
 use codetill_core::vault::VaultError;
 
 pub const FAILED: u8 = 1;

@@ -12,10 +12,10 @@ use crate::payments::PaymentError;
 use crate::pricing::PricingError;
 use crate::remote::RemoteError;
 use crate::secrets::SecretError;
-use crate::settings::SettingsError;
 use crate::setup::SetupError;
 use crate::supplier::SupplierError;
 use crate::till::TillError;
+use crate::till::settings::SettingsError;
 use crate::vault::VaultError;
 
 /// What kind of failure an error is, as a person at the till sees it.

@@ -171,8 +171,25 @@ impl Money {
 
     /// Parses a decimal string such as `"18.95"`; refuses floats in exponent form,
     /// blanks and anything that is not plain decimal.
+    /// An amount as typed or as a supplier sends it. One too large to be kept in
+    /// exact minor units is refused here, so that no sum, price rule or conversion
+    /// on an amount from outside can overflow later.
     pub fn parse(amount: &str, currency: Currency) -> Result<Self, MoneyError> {
-        Ok(Money::new(parse_decimal(amount)?, currency))
+        let money = Money::new(parse_decimal(amount)?, currency);
+        money.minor_units()?;
+        Ok(money)
+    }
+
+    /// The amount in minor units, possibly with a fraction; an error when its whole
+    /// part does not fit the i64 the database keeps.
+    fn minor_units(&self) -> Result<Decimal, MoneyError> {
+        let scaled = Decimal::from(10i64.pow(self.currency.exponent))
+            .checked_mul(self.amount)
+            .ok_or(MoneyError::Overflow(self.amount))?;
+        if scaled.trunc() > Decimal::from(i64::MAX) || scaled.trunc() < Decimal::from(i64::MIN) {
+            return Err(MoneyError::Overflow(self.amount));
+        }
+        Ok(scaled)
     }
 
     pub fn zero(currency: Currency) -> Self {
@@ -181,7 +198,7 @@ impl Money {
 
     /// Exact minor units; refuses an amount with more decimals than the currency has.
     pub fn to_minor(&self) -> Result<i64, MoneyError> {
-        let scaled = self.amount * Decimal::from(10i64.pow(self.currency.exponent));
+        let scaled = self.minor_units()?;
         if scaled.fract() != Decimal::ZERO {
             return Err(MoneyError::TooPrecise {
                 amount: self.amount,
@@ -268,6 +285,29 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use rust_decimal_macros::dec;
+
+    /// The largest Decimal, and one past what i64 minor units hold: an error naming
+    /// the amount, never a panic.
+    #[test]
+    fn amounts_too_large_for_minor_units_are_refused_not_a_panic() {
+        let usd = Currency::USD;
+        for huge in [
+            "7922816251426433759354395033",
+            "79228162514264337593543950335",
+        ] {
+            assert!(matches!(
+                Money::parse(huge, usd),
+                Err(MoneyError::Overflow(_))
+            ));
+            let m = Money::new(parse_decimal(huge).unwrap(), usd);
+            assert!(matches!(m.to_minor(), Err(MoneyError::Overflow(_))));
+        }
+        assert!(Money::parse("92233720368547758.07", usd).is_ok());
+        assert!(matches!(
+            Money::parse("92233720368547758.08", usd),
+            Err(MoneyError::Overflow(_))
+        ));
+    }
 
     #[test]
     fn minor_units_round_trip_exactly() {

@@ -153,6 +153,14 @@ pub async fn receipt_preview(
     Ok(delivery::text::render(&receipt, paper))
 }
 
+/// The counter moved on from the delivery screen: the sale's code is no longer on
+/// it, and its receipt preview now takes an audited reveal.
+#[tauri::command]
+pub async fn sale_done(state: State<'_, AppState>) -> Result<(), AppError> {
+    state.sale_done().await;
+    Ok(())
+}
+
 async fn attempt(state: &AppState, id: i64) -> Result<HandoverView, AppError> {
     let till = state.till();
     let outbox = till.outbox().await?;
@@ -312,6 +320,13 @@ mod tests {
 
         let err = till
             .invoke("receipt_preview", json!({ "order": first["order_id"] }))
+            .unwrap_err();
+        assert_eq!(err["code"], "errors.wrong_state", "{err}");
+
+        // The counter moved on: the code is off the screen, and so off the preview.
+        till.invoke("sale_done", json!({})).unwrap();
+        let err = till
+            .invoke("receipt_preview", json!({ "order": second["order_id"] }))
             .unwrap_err();
         assert_eq!(err["code"], "errors.wrong_state", "{err}");
     }

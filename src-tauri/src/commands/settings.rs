@@ -8,8 +8,9 @@
 use codetill_core::payments::{self, ProviderKind};
 use codetill_core::relay;
 use codetill_core::secrets::{SecretStore, names};
-use codetill_core::settings::{self, MAX_SETTING_CHARS, ShopSettings};
+use codetill_core::settings;
 use codetill_core::till::TILL_ID_ENV;
+use codetill_core::till::settings::{self as form, MAX_SETTING_CHARS, ShopSettings};
 use serde::Serialize;
 use tauri::State;
 
@@ -180,7 +181,7 @@ pub async fn save_settings(
     state: State<'_, AppState>,
     input: ShopSettings,
 ) -> Result<SettingsView, AppError> {
-    let saved = settings::save(state.shop().db(), &input).await?;
+    let saved = form::save(state.shop().db(), &input).await?;
     if std::env::var(TILL_ID_ENV).is_err() {
         state.set_till_id((!saved.till_id.is_empty()).then_some(saved.till_id));
     }

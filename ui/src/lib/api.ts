@@ -135,6 +135,10 @@ export const api = {
   receiptPreview(order: string, language: Language): Promise<string> {
     return call('receipt_preview', { order, language });
   },
+  /** The counter moved on: the last sale's code is off the screen (and its preview). */
+  saleDone(): Promise<void> {
+    return call('sale_done');
+  },
 
   /** Starts the sandbox supplier for this session and syncs its catalog. */
   startDemo(): Promise<SyncReport | null> {

@@ -133,6 +133,8 @@ export function mockShop(overrides: Partial<Record<string, Handler>> = {}, deliv
           return desk.email_code(args);
         case 'receipt_preview':
           return desk.receipt_preview();
+        case 'sale_done':
+          return null;
         default:
           throw { code: 'errors.validation', message: `unexpected command ${cmd}` };
       }

@@ -145,17 +145,43 @@ impl DerefMut for WriteTx {
     }
 }
 
+/// The database holds buyers' emails and payment events: its folder is made for this
+/// user alone (0700) when it is made here, and the file is this user's alone (0600;
+/// SQLite gives its -wal and -shm files the same mode), tightened if an older build
+/// left it readable by others.
+fn private_file(path: &Path) -> std::io::Result<()> {
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        let mut dir = std::fs::DirBuilder::new();
+        dir.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut dir, 0o700);
+        dir.create(parent)?;
+    }
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    let file = file.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = file.metadata()?.permissions().mode();
+        if mode & 0o077 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(mode & 0o700))?;
+        }
+    }
+    Ok(())
+}
+
 impl Db {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub async fn open(path: &Path) -> Result<Db, DbError> {
-        if let Some(parent) = path.parent()
-            && !parent.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(parent).map_err(|e| DbError::Open {
-                path: path.to_path_buf(),
-                source: sqlx::Error::Io(e),
-            })?;
-        }
+        private_file(path).map_err(|e| DbError::Open {
+            path: path.to_path_buf(),
+            source: sqlx::Error::Io(e),
+        })?;
         let opts = PRAGMAS.iter().fold(
             SqliteConnectOptions::from_str("sqlite://")
                 .map_err(|source| DbError::Open {
@@ -280,6 +306,30 @@ pub fn time_text(t: chrono::DateTime<chrono::Utc>) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_data_folder_and_the_database_are_this_users_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("shop");
+        let path = folder.join("codetill.db");
+        let db = Db::open(&path).await.unwrap();
+        crate::settings::set(db.pool(), "shop.name", "x")
+            .await
+            .unwrap();
+        assert_eq!(mode(&folder), 0o700);
+        for file in ["codetill.db", "codetill.db-wal", "codetill.db-shm"] {
+            assert_eq!(mode(&folder.join(file)), 0o600, "{file}");
+        }
+        db.close().await;
+        // A database an older build left readable by others is tightened.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let db = Db::open(&path).await.unwrap();
+        assert_eq!(mode(&path), 0o600);
+        db.close().await;
+    }
 
     #[tokio::test]
     async fn migrations_apply_to_an_empty_file_and_rerun_safely() {

@@ -165,14 +165,22 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Hides a password in a URL before it goes into an error message.
+/// Hides the credentials of a URL before it goes into an error message: everything
+/// between `://` and the last `@`, whatever the rest looks like — the URL in an error
+/// is one that did not parse, so its parts cannot be trusted to be where a parser
+/// would look.
 fn redact_url(text: &str) -> String {
-    match url::Url::parse(text.trim()) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => text.trim().to_string(),
+    let text = text.trim();
+    let Some(start) = text.find("://").map(|i| i + 3) else {
+        // No scheme: whatever stands before the last '@' may be a password.
+        return match text.rfind('@') {
+            Some(at) => format!("***{}", &text[at..]),
+            None => text.to_string(),
+        };
+    };
+    match text[start..].rfind('@') {
+        Some(at) => format!("{}***{}", &text[..start], &text[start + at..]),
+        None => text.to_string(),
     }
 }
 
@@ -428,6 +436,31 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::delivery::receipt::tests::sample;
+
+    /// A mail server address that does not parse still never shows its password:
+    /// not in the error, so not in the outbox, a command's output or the log.
+    #[test]
+    fn a_password_in_a_broken_mail_address_never_reaches_the_error() {
+        for broken in [
+            "smtps://shop:hunter2@mail example.com:465",
+            "smtps://shop:hunter2@mail.example.com:notaport",
+            "smtps://shop:hun@ter2@mail.example.com:99999",
+            "shop:hunter2@mail.example.com",
+            "smtps://shop:hunter2@",
+        ] {
+            let err = SmtpConfig::parse(broken).unwrap_err().to_string();
+            assert!(!err.contains("hunter2"), "{broken}: {err}");
+            assert!(!err.contains("ter2"), "{broken}: {err}");
+        }
+        assert_eq!(
+            redact_url("smtps://u:p@mail.example.com:465?from=a@b.c"),
+            "smtps://***@b.c"
+        );
+        assert_eq!(
+            redact_url("smtp://mail.example.com"),
+            "smtp://mail.example.com"
+        );
+    }
 
     #[test]
     fn smtp_urls_choose_the_security() {

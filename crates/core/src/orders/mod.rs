@@ -24,7 +24,7 @@ pub use model::{Failure, Order, Payment, PaymentMethod, Refund, RevealedCode, Te
 pub use quote::{Quote, Refusal, forget_balance, quote};
 pub use state::OrderStatus;
 pub use store::{OrderFilter, find, list, open_order_ids, record_refund, reveal};
-pub(crate) use store::{code_context, read_codes, record_payment_in};
+pub(crate) use store::{read_codes, record_payment_in};
 pub use view::{CodeView, OrderView, PaidView, RefundView};
 
 use crate::catalog::CatalogError;
@@ -425,12 +425,40 @@ pub fn check_email(email: &str) -> Result<(), OrderError> {
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
         })
-        && !e.chars().any(|c| c.is_whitespace() || c.is_control());
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control())
+        // What the mail server will be given: one address as lettre reads it, so an
+        // address refused later (a list, a quote, a bracket) is refused now.
+        && e.parse::<lettre::Address>().is_ok();
     if ok {
         Ok(())
     } else {
         Err(OrderError::BadInput(format!(
             "{email:?} is not an email address"
         )))
+    }
+}
+
+#[cfg(test)]
+mod email_tests {
+    use super::check_email;
+
+    /// An address the mail server would refuse later is refused at the sale, before
+    /// any money is taken.
+    #[test]
+    fn only_one_plain_address_passes_the_sale_time_check() {
+        for good in ["a@b.co", " buyer@example.com ", "x.y+z@mail.example.in"] {
+            assert!(check_email(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "a@b.com,x@y.z",
+            "a@b",
+            "<a@b.com>",
+            "\"a b\"@c.com",
+            "a@b.com;c@d.com",
+            "a@@b.com",
+            "",
+        ] {
+            assert!(check_email(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -649,9 +649,7 @@ static DELIVERABLE_FROM: std::sync::LazyLock<String> = std::sync::LazyLock::new(
         .join(", ")
 });
 
-pub(crate) fn code_context(order_id: i64, seq: i64, what: &str) -> String {
-    format!("codetill:order:{order_id}:{what}:{seq}")
-}
+pub(crate) use crate::vault::code_context;
 
 /// An order this process just delivered, and its codes as delivered.
 pub(crate) struct Delivered {

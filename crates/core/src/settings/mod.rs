@@ -1,9 +1,6 @@
-//! Shop settings kept in the database (never secrets: those live in a SecretStore),
-//! and the owner's settings form ([`shop`]): checked whole, saved whole.
-
-mod shop;
-
-pub use shop::{Checked, MAX_SETTING_CHARS, SettingsError, ShopSettings, field, save, validate};
+//! Shop settings kept in the database (never secrets: those live in a SecretStore).
+//! The owner's settings form, which checks each field with the part that reads it,
+//! is the till's ([`crate::till::settings`]).
 
 use sqlx::SqliteExecutor;
 

@@ -98,7 +98,10 @@ impl WholesaleClient {
         }
         let bytes = response.bytes().await.map_err(|e| transport_error(&e))?;
         serde_json::from_slice(&bytes).map_err(|e| SupplierError::Ambiguous {
-            message: format!("unreadable {status} answer from the supplier: {e}"),
+            message: format!(
+                "unreadable {status} answer from the supplier: {}",
+                json_error(&e)
+            ),
         })
     }
 }
@@ -346,6 +349,19 @@ struct FailureBody {
     message: String,
 }
 
+/// What a JSON error says without the value it stopped at: serde quotes that value,
+/// and in an order's answer it can be a code, which must never reach an order's
+/// events, a log or a terminal in clear. The kind of error and where it is.
+fn json_error(e: &serde_json::Error) -> String {
+    let what = match e.classify() {
+        serde_json::error::Category::Io => "unreadable",
+        serde_json::error::Category::Syntax => "malformed JSON",
+        serde_json::error::Category::Data => "an unexpected shape",
+        serde_json::error::Category::Eof => "JSON cut short",
+    };
+    format!("{what} at line {} column {}", e.line(), e.column())
+}
+
 fn protocol_error(what: &str, detail: impl std::fmt::Display) -> SupplierError {
     SupplierError::Ambiguous {
         message: format!("the supplier sent an unreadable {what}: {detail}"),
@@ -446,8 +462,8 @@ impl Supplier for WholesaleClient {
             ));
         }
         let bytes = response.bytes().await.map_err(|e| transport_error(&e))?;
-        let body: CatalogBody<'_> =
-            serde_json::from_slice(&bytes).map_err(|e| protocol_error("catalog page", e))?;
+        let body: CatalogBody<'_> = serde_json::from_slice(&bytes)
+            .map_err(|e| protocol_error("catalog page", json_error(&e)))?;
         Ok(CatalogPage {
             products: body.products.into_iter().map(parse_product).collect(),
             next_cursor: body.next_cursor.filter(|c| !c.is_empty()),
@@ -527,6 +543,31 @@ impl Supplier for WholesaleClient {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    /// A code in an unexpected shape (a number, an object, a list) fails the answer
+    /// without the code in the error's text.
+    #[test]
+    fn an_unreadable_order_answer_never_quotes_its_code() {
+        for (body, serde_quotes_it) in [
+            (r#"{"codes": [{"code": 734561239876}]}"#, true),
+            (r#"{"codes": "SECRET-CODE-734561"}"#, true),
+            (
+                r#"{"codes": [{"code": {"value": "SECRET-CODE-734561"}}]}"#,
+                false,
+            ),
+            (
+                r#"{"codes": [{"code": "SECRET-CODE-734561", "pin": 734561}]}"#,
+                true,
+            ),
+        ] {
+            let Err(e) = serde_json::from_str::<OrderBody>(body) else {
+                panic!("{body} parsed");
+            };
+            assert_eq!(e.to_string().contains("734561"), serde_quotes_it, "{e}");
+            let said = json_error(&e);
+            assert!(!said.contains("734561"), "{said}");
+            assert!(said.contains("line 1"), "{said}");
+        }
+    }
 
     fn detail(code: &str) -> Option<ErrorDetail> {
         Some(ErrorDetail {

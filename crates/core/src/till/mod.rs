@@ -16,6 +16,7 @@
 mod error;
 mod home;
 mod sale;
+pub mod settings;
 pub mod ticks;
 
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 
 use crate::db::{Db, now_text};
 
-use super::{KeySource, Vault, VaultError, check_value};
+use super::{KeySource, Vault, VaultError, check_value, code_context};
 
 /// What the database says about its key.
 #[derive(Debug, Clone, Default)]
@@ -53,8 +53,7 @@ pub(super) async fn read(db: &Db) -> Result<Bound, VaultError> {
             .map_err(crate::db::DbError::from)?;
     Ok(Bound {
         check: None,
-        sample: sample
-            .map(|(order, seq, sealed)| (sealed, crate::orders::code_context(order, seq, "code"))),
+        sample: sample.map(|(order, seq, sealed)| (sealed, code_context(order, seq, "code"))),
     })
 }
 

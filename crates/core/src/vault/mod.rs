@@ -145,6 +145,12 @@ impl Vault {
     }
 }
 
+/// What a sealed code is bound to (its associated data): the order and its place,
+/// so a code copied onto another order's row does not decrypt.
+pub(crate) fn code_context(order_id: i64, seq: i64, what: &str) -> String {
+    format!("codetill:order:{order_id}:{what}:{seq}")
+}
+
 /// A one-way digest of the key under a label of its own (128 bits, hex): enough to
 /// tell keys apart, useless for finding the key.
 fn check_value(key: &[u8; 32]) -> String {

@@ -112,7 +112,7 @@ impl Shop {
     /// code row with no binding recorded.
     async fn legacy_code(&self, key: &[u8; 32]) {
         let sealed = Vault::from_key(key)
-            .seal("LEGACY-CODE", &crate::orders::code_context(1, 0, "code"))
+            .seal("LEGACY-CODE", &super::code_context(1, 0, "code"))
             .unwrap();
         let mut conn = self.db.pool().acquire().await.unwrap();
         sqlx::query("PRAGMA foreign_keys = OFF")

@@ -9,7 +9,9 @@ use crate::payments::{self, ProviderKind};
 use crate::relay;
 use crate::supplier::parse_base_url;
 
-use super::{LANGUAGE, PRINTER, SHOP_ADDRESS, SHOP_NAME, SMTP_URL, SUPPLIER_URL, TILL_ID};
+use crate::settings::{
+    self as store, LANGUAGE, PRINTER, SHOP_ADDRESS, SHOP_NAME, SMTP_URL, SUPPLIER_URL, TILL_ID,
+};
 
 /// Longest text a setting takes (an address, a URL).
 pub const MAX_SETTING_CHARS: usize = 500;
@@ -154,7 +156,7 @@ pub async fn save(db: &Db, input: &ShopSettings) -> Result<Checked, SettingsErro
     let checked = validate(input)?;
     let mut tx = db.begin_write().await?;
     for (key, value) in &checked.values {
-        super::set(&mut *tx, key, value).await?;
+        store::set(&mut *tx, key, value).await?;
     }
     tx.commit().await.map_err(DbError::from)?;
     tracing::info!("settings saved");
@@ -211,16 +213,13 @@ mod tests {
         f.shop_name = " Corner Shop ".into();
         f.btcpay_store_id = "a b".into();
         assert!(save(&db, &f).await.is_err());
-        assert_eq!(super::super::get(db.pool(), SHOP_NAME).await.unwrap(), None);
+        assert_eq!(store::get(db.pool(), SHOP_NAME).await.unwrap(), None);
         f.btcpay_store_id = "store_1".into();
         f.till_id = "till-2".into();
         let saved = save(&db, &f).await.unwrap();
         assert_eq!(saved.till_id, "till-2");
         assert_eq!(
-            super::super::get(db.pool(), SHOP_NAME)
-                .await
-                .unwrap()
-                .as_deref(),
+            store::get(db.pool(), SHOP_NAME).await.unwrap().as_deref(),
             Some("Corner Shop")
         );
     }
