@@ -10,17 +10,29 @@ mod pricing;
 mod remote;
 mod supplier;
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, OutboxCommand, SupplierCommand};
 use crate::context::Context;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let ctx = Context::new(&cli.global)?;
     // Orders left open by an earlier run are finished first (briefly; `recover`
-    // does it at length).
-    if !matches!(
+    // does it at length), except by commands that only look at the catalog, the
+    // settings, the alerts or the outbox: a search at the counter must not wait on
+    // a supplier.
+    let looks_only = matches!(
+        cli.command,
+        Command::Search(_)
+            | Command::Alerts(_)
+            | Command::Outbox(OutboxCommand::List(_))
+            | Command::Supplier(SupplierCommand::Show)
+    );
+    let runs_its_own = matches!(
         cli.command,
         Command::Sandbox(_) | Command::Recover | Command::Init
-    ) && let Err(e) = orders::at_start(&ctx).await
+    );
+    if !looks_only
+        && !runs_its_own
+        && let Err(e) = orders::at_start(&ctx).await
     {
         tracing::warn!(error = %e, "recovery at start did not finish");
     }

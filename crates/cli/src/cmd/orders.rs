@@ -169,10 +169,19 @@ fn parse_since(s: &str) -> anyhow::Result<String> {
     Ok(format!("{d}T00:00:00.000Z"))
 }
 
+/// The audit log's reason for a command-line reveal given none.
+const NO_REASON: &str = "none given (command line)";
+
 pub async fn show(ctx: &Context, args: OrderArgs) -> anyhow::Result<()> {
     let till = ctx.till().await?;
     let (order, codes) = if args.reveal {
-        let reason = args.reason.as_deref().unwrap_or_default();
+        // The contract's `order ID --reveal` takes no reason; the audit log then
+        // says that none was given, with who ran it.
+        let reason = args
+            .reason
+            .as_deref()
+            .filter(|r| !r.trim().is_empty())
+            .unwrap_or(NO_REASON);
         let clerk = ctx.clerk(args.staff.as_deref());
         let (order, codes) = till.reveal(&args.id, reason, &clerk).await?;
         (order, Some(codes))

@@ -9,7 +9,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 mod batch;
 
@@ -76,7 +76,10 @@ pub struct Db {
     /// SQLite's busy handler sleeps up to 100 ms between tries (the tail of a busy
     /// till). Other processes still meet at SQLite's lock.
     turn: Arc<Mutex<()>>,
-    writer: Arc<Writer>,
+    /// Started by the first write batch: a command that only reads (a search) opens
+    /// one connection, not two.
+    writer: Arc<tokio::sync::OnceCell<Writer>>,
+    closed: Arc<AtomicBool>,
     checkpoints: Checkpoints,
 }
 
@@ -218,16 +221,10 @@ impl Db {
                 path: path.to_path_buf(),
                 source,
             })?;
-        let turn = Arc::new(Mutex::new(()));
-        let writer = Writer::start(path, PRAGMAS, BUSY_TIMEOUT, turn.clone())
-            .await
-            .map_err(|e| DbError::OpenWriter {
-                path: path.to_path_buf(),
-                source: Box::new(e),
-            })?;
         Ok(Db {
-            turn,
-            writer: Arc::new(writer),
+            turn: Arc::new(Mutex::new(())),
+            writer: Arc::new(tokio::sync::OnceCell::new()),
+            closed: Arc::new(AtomicBool::new(false)),
             checkpoints: Checkpoints {
                 pool: pool.clone(),
                 commits: Arc::new(AtomicU32::new(0)),
@@ -270,7 +267,21 @@ impl Db {
     /// and returns the rows its statements produced. Once called, it runs to the end
     /// even if the caller goes away.
     pub async fn write_batch(&self, batch: Batch) -> Result<Vec<Row>, DbError> {
-        let rows = self.writer.run(batch).await?;
+        if self.closed.load(Ordering::Acquire) {
+            return Err(DbError::WriterStopped);
+        }
+        let writer = self
+            .writer
+            .get_or_try_init(|| async {
+                Writer::start(&self.path, PRAGMAS, BUSY_TIMEOUT, self.turn.clone())
+                    .await
+                    .map_err(|e| DbError::OpenWriter {
+                        path: self.path.clone(),
+                        source: Box::new(e),
+                    })
+            })
+            .await?;
+        let rows = writer.run(batch).await?;
         self.checkpoints.committed();
         Ok(rows)
     }
@@ -278,11 +289,14 @@ impl Db {
     /// Write batches run in this process, and the transactions that committed them
     /// (batches that queue up together commit as one).
     pub fn batch_counts(&self) -> (u64, u64) {
-        self.writer.counts()
+        self.writer.get().map(Writer::counts).unwrap_or((0, 0))
     }
 
     pub async fn close(self) {
-        self.writer.stop().await;
+        self.closed.store(true, Ordering::Release);
+        if let Some(writer) = self.writer.get() {
+            writer.stop().await;
+        }
         self.pool.close().await;
     }
 }
