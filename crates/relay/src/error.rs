@@ -9,6 +9,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unknown shop {0}")]
     UnknownShop(String),
+    #[error("the store refused an event that is not a duplicate")]
+    NotStored,
     #[error("the ingest writer has stopped")]
     WriterGone,
 }

@@ -10,8 +10,9 @@
 //! whatever has queued up in one transaction (group commit: one fsync for many
 //! events) and only then lets the handlers answer 200. Inside that transaction
 //! each event bumps its shop's `head`, so cursors are allocated per shop in
-//! commit order, and a unique key on (shop, provider, event id) turns a
-//! duplicate into "already stored". After commit the writer wakes the shop's
+//! commit order, and unique keys on (shop, provider, event id) and on (shop,
+//! provider, body digest) turn a duplicate, or a signed body replayed under a
+//! new unsigned event id, into "already stored". After commit the writer wakes the shop's
 //! waiting readers (`hub`; across instances through Postgres LISTEN/NOTIFY).
 //! The desktop pulls with its bearer token (`routes::auth`) by long-poll or SSE
 //! (`routes::events`, `routes::stream`) and acknowledges; the retention job

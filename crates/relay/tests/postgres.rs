@@ -30,4 +30,5 @@ on_postgres!(
     rate_limit_answers_429,
     store_down_answers_503,
     shutdown_answers_waiting_readers,
+    razorpay_replay_under_new_event_ids_is_stored_once,
 );

@@ -32,9 +32,10 @@ impl Dialect for SqliteDialect {
         Some("UPDATE shops SET head = head + 1 WHERE id = $1 RETURNING head");
     // The WHERE also tells SQLite's parser that ON CONFLICT is the upsert's.
     const INSERT_AT_NEXT_CURSOR: &'static str = "INSERT INTO events \
-         (shop_id, cursor, provider, event_id, event_type, endpoint_id, received_at, payload) \
-         SELECT $1, head, $2, $3, $4, $5, $6, $7 FROM shops WHERE id = $1 \
-         ON CONFLICT (shop_id, provider, event_id) DO NOTHING RETURNING cursor";
+         (shop_id, cursor, provider, event_id, event_type, endpoint_id, received_at, payload, \
+          body_sha256) \
+         SELECT $1, head, $2, $3, $4, $5, $6, $7, $8 FROM shops WHERE id = $1 \
+         ON CONFLICT DO NOTHING RETURNING cursor";
     const GREATEST: &'static str = "MAX";
     const EVENT_KEY: &'static str = "rowid";
     const EVENT_KEY_OF_E: &'static str = "e.rowid";

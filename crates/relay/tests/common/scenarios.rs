@@ -650,3 +650,41 @@ pub async fn shutdown_answers_waiting_readers(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     assert!(page["events"].as_array().unwrap().is_empty());
 }
+
+/// The `x-razorpay-event-id` header is not signed: a captured, correctly signed
+/// body posted again under new event ids must still be stored only once.
+pub async fn razorpay_replay_under_new_event_ids_is_stored_once(backend: Backend) {
+    let Some(t) = TestRelay::start(backend).await else {
+        return;
+    };
+    let shop = t.shop("Razorpay replay").await;
+    let ep = t.endpoint(&shop, "razorpay", SECRET).await;
+    let (body, sig) = razorpay_delivery(SECRET);
+    for event_id in ["rzp_evt_1", "rzp_forged_2", "rzp_forged_3"] {
+        let headers = [
+            ("x-razorpay-signature", sig.as_str()),
+            ("x-razorpay-event-id", event_id),
+        ];
+        assert_eq!(
+            t.post_raw(&ep, &headers, body.clone()).await,
+            StatusCode::OK,
+            "{event_id}"
+        );
+    }
+    // Another signed event is stored as usual.
+    let other = body.replace("pay_1", "pay_2");
+    let other_sig = codetill_relay::verify::razorpay::sign(SECRET, other.as_bytes());
+    let headers = [
+        ("x-razorpay-signature", other_sig.as_str()),
+        ("x-razorpay-event-id", "rzp_evt_2"),
+    ];
+    assert_eq!(t.post_raw(&ep, &headers, other).await, StatusCode::OK);
+    let events = t.all_events(&shop.token, 0).await;
+    let ids: Vec<&str> = events
+        .iter()
+        .map(|e| e["event_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["rzp_evt_1", "rzp_evt_2"]);
+    assert_eq!(cursors(&events), [1, 2]);
+    t.stop().await;
+}
