@@ -688,3 +688,64 @@ pub async fn razorpay_replay_under_new_event_ids_is_stored_once(backend: Backend
     assert_eq!(cursors(&events), [1, 2]);
     t.stop().await;
 }
+
+/// A stream opened with a token that is then rotated ends, and sends nothing
+/// committed after the rotation.
+pub async fn sse_ends_when_its_token_is_rotated(backend: Backend) {
+    let Some(t) = TestRelay::start(backend).await else {
+        return;
+    };
+    let shop = t.shop("SSE rotation").await;
+    let ep = t.endpoint(&shop, "stripe", SECRET).await;
+    assert_eq!(t.post_stripe(&ep, SECRET, "evt_1").await, StatusCode::OK);
+    let mut response = t
+        .client
+        .get(t.url("/v1/events/stream?after=0"))
+        .bearer_auth(&shop.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(read_sse_ids(&mut response, 1).await, [1]);
+    codetill_relay::admin::rotate_token(t.relay.store(), &shop.id)
+        .await
+        .unwrap();
+    assert_eq!(t.post_stripe(&ep, SECRET, "evt_2").await, StatusCode::OK);
+    let mut rest = String::new();
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(chunk) = response.chunk().await.unwrap() {
+            rest.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ends; it sent {rest:?}");
+    assert!(
+        !rest.contains("evt_2"),
+        "nothing after the rotation: {rest:?}"
+    );
+    t.stop().await;
+}
+
+/// A long-poll that waits with a token that is then rotated is answered 401,
+/// not with the event committed after the rotation.
+pub async fn long_poll_refuses_a_token_rotated_while_it_waits(backend: Backend) {
+    let Some(t) = TestRelay::start(backend).await else {
+        return;
+    };
+    let shop = t.shop("Long-poll rotation").await;
+    let ep = t.endpoint(&shop, "stripe", SECRET).await;
+    let t = std::sync::Arc::new(t);
+    let reader = {
+        let t = t.clone();
+        let token = shop.token.clone();
+        tokio::spawn(async move { t.events(&token, "after=0&wait=30").await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    codetill_relay::admin::rotate_token(t.relay.store(), &shop.id)
+        .await
+        .unwrap();
+    assert_eq!(t.post_stripe(&ep, SECRET, "evt_1").await, StatusCode::OK);
+    let (status, page) = reader.await.unwrap();
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{page}");
+    std::sync::Arc::into_inner(t).unwrap().stop().await;
+}
