@@ -5,10 +5,10 @@
 //! How it fits together. A provider posts to `POST /in/{endpoint_id}`
 //! (`routes::inbound`): the endpoint names the shop, the provider and its
 //! secrets (sealed at rest with the master key, `crypto`); the body is checked
-//! by the provider's scheme on the raw bytes (`verify`), limited per endpoint
-//! (`limit`), then handed to the single writer task (`ingest`), which commits
-//! whatever has queued up in one transaction (group commit: one fsync for many
-//! events) and only then lets the handlers answer 200. Inside that transaction
+//! by the provider's scheme on the raw bytes (`verify`), only then counted
+//! against the endpoint's rate (`limit`), and handed to the single writer task
+//! (`ingest`), which commits whatever has queued up in one transaction (group
+//! commit: one fsync for many events) and only then lets the handlers answer 200. Inside that transaction
 //! each event bumps its shop's `head`, so cursors are allocated per shop in
 //! commit order, and unique keys on (shop, provider, event id) and on (shop,
 //! provider, body digest) turn a duplicate, or a signed body replayed under a

@@ -33,4 +33,5 @@ on_sqlite!(
     razorpay_replay_under_new_event_ids_is_stored_once,
     sse_ends_when_its_token_is_rotated,
     long_poll_refuses_a_token_rotated_while_it_waits,
+    forged_deliveries_spend_no_rate,
 );

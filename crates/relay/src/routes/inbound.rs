@@ -45,11 +45,6 @@ pub(crate) async fn receive(
             return Err(ApiError::internal());
         }
     };
-    // Before the signature check and the store: a flood costs little.
-    relay.limiter().check(&endpoint.id).map_err(|wait| {
-        metrics.rejected("rate_limited");
-        ApiError::rate_limited(wait)
-    })?;
     let provider = endpoint.provider;
     let now_ms = relay.now_ms();
     let tolerance_s = relay.config().stripe_tolerance.as_secs() as i64;
@@ -65,6 +60,12 @@ pub(crate) async fn receive(
         metrics.rejected(rejection.reason());
         tracing::info!(shop = %endpoint.shop_id, %provider, reason = rejection.reason(), "webhook refused");
         ApiError::invalid(rejection.to_string())
+    })?;
+    // Only a delivery whose signature verified spends the endpoint's rate:
+    // forged posts must not make the provider's real webhooks wait.
+    relay.limiter().check(&endpoint.id).map_err(|wait| {
+        metrics.rejected("rate_limited");
+        ApiError::rate_limited(wait)
     })?;
     let event = NewEvent {
         shop_id: endpoint.shop_id.clone(),

@@ -749,3 +749,35 @@ pub async fn long_poll_refuses_a_token_rotated_while_it_waits(backend: Backend) 
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{page}");
     std::sync::Arc::into_inner(t).unwrap().stop().await;
 }
+
+/// Forged deliveries do not spend an endpoint's rate: only deliveries whose
+/// signature verified take a token, so a flood of them cannot delay real ones.
+pub async fn forged_deliveries_spend_no_rate(backend: Backend) {
+    let Some(t) = TestRelay::start_with(backend, |c| {
+        c.rate_per_second = 0.5;
+        c.rate_burst = 2;
+    })
+    .await
+    else {
+        return;
+    };
+    let shop = t.shop("Forged flood").await;
+    let ep = t.endpoint(&shop, "stripe", SECRET).await;
+    for i in 0..10 {
+        let body = stripe_body(&format!("evt_forged_{i}"));
+        let sig = stripe::sign("whsec_forger", t.now_s(), body.as_bytes());
+        assert_eq!(
+            t.post_raw(&ep, &[("stripe-signature", &sig)], body).await,
+            StatusCode::BAD_REQUEST,
+            "forged {i}"
+        );
+    }
+    assert_eq!(t.post_stripe(&ep, SECRET, "evt_1").await, StatusCode::OK);
+    assert_eq!(t.post_stripe(&ep, SECRET, "evt_2").await, StatusCode::OK);
+    assert_eq!(
+        t.post_stripe(&ep, SECRET, "evt_3").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "real deliveries still have their rate"
+    );
+    t.stop().await;
+}
