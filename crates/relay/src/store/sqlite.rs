@@ -2,6 +2,8 @@
 //! contract answers 2xx only once an event is durable; writes run in
 //! `BEGIN IMMEDIATE` so a transaction never has to upgrade its lock midway.
 
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -52,6 +54,9 @@ impl SqliteStore {
         } else {
             SqliteConnectOptions::new().filename(url)
         };
+        if !url.contains("mode=memory") {
+            create_private(options.get_filename())?;
+        }
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -77,5 +82,42 @@ impl SqliteStore {
             .execute(self.pool())
             .await?;
         Ok(())
+    }
+}
+
+/// Create the database file 0600, and any folder missing on its way 0700,
+/// before SQLite creates them with the umask's modes (often 0644): the file
+/// holds sealed secrets and payment events. SQLite gives its -wal and -shm
+/// files the database file's mode. An existing file is left as it is.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    let name = path.to_string_lossy();
+    // In-memory and URI names are SQLite's to handle.
+    if name.is_empty() || name == ":memory:" || name.starts_with("file:") || path.exists() {
+        return Ok(());
+    }
+    let failed = |source| StoreError::CreateFile {
+        path: path.display().to_string(),
+        source,
+    };
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(failed)?;
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        // Another process (an admin command) created it meanwhile.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(failed(e)),
     }
 }
