@@ -26,7 +26,8 @@
 //!
 //! The modules form layers without import loops (`scripts/module-loops.py`
 //! checks): [`run`] (`server`) serves the router [`app`] on a listener until a
-//! shutdown future resolves; the handlers (`routes`) share a [`Relay`]
+//! shutdown future resolves, through `listener` (connection cap, header, body
+//! and idle timeouts); the handlers (`routes`) share a [`Relay`]
 //! (`relay`: the state, which starts and stops the background tasks and opens
 //! endpoints through the cache in `endpoints`); below them the writer, the hub,
 //! retention, limits and metrics; then the store, verification, crypto and
@@ -44,6 +45,7 @@ mod flag;
 mod hub;
 mod ingest;
 mod limit;
+mod listener;
 mod metrics;
 mod relay;
 mod retention;

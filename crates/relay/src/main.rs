@@ -43,6 +43,20 @@ enum Command {
         /// Burst per endpoint above the sustained rate.
         #[arg(long, default_value_t = 500)]
         burst: u32,
+        /// Connections served at once; more wait in the kernel's backlog.
+        #[arg(long, default_value_t = 512)]
+        max_connections: usize,
+        /// Seconds a request's head may take to arrive (also how long a
+        /// kept-alive connection may wait for its next request).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+        header_timeout: u64,
+        /// Seconds a request's body may take to arrive.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+        body_timeout: u64,
+        /// Seconds after which a connection that runs no request and moves no
+        /// byte is closed.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+        idle_timeout: u64,
     },
     /// Shops.
     Shop {
@@ -120,6 +134,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             retention_days,
             rate,
             burst,
+            max_connections,
+            header_timeout,
+            body_timeout,
+            idle_timeout,
         } => {
             let key = MasterKey::from_env()?;
             let store = open(&cli.db).await?;
@@ -127,14 +145,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             config.retention = Duration::from_secs(retention_days.saturating_mul(24 * 3600));
             config.rate_per_second = rate;
             config.rate_burst = burst;
+            config.max_connections = max_connections;
+            config.header_timeout = Duration::from_secs(header_timeout);
+            config.body_timeout = Duration::from_secs(body_timeout);
+            config.idle_timeout = Duration::from_secs(idle_timeout);
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let addr = listener.local_addr()?;
             tracing::info!(%addr, store = store.backend(), "relay listening");
+            let relay = Relay::start(store, config);
             // One line on stdout that scripts and tests wait for.
             println!("codetill-relay listening on {addr}");
-            let relay = Relay::start(store, config);
             codetill_relay::run(listener, relay, codetill_relay::shutdown_signal()).await?;
             Ok(())
         }

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::ApiError;
 use crate::endpoints::EndpointError;
+use crate::listener::BodyTimedOut;
 use crate::relay::Relay;
 use crate::store::{Inserted, NewEvent};
 use crate::verify;
@@ -25,6 +26,9 @@ pub(crate) async fn receive(
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             metrics.rejected("too_large");
             ApiError::too_large()
+        } else if BodyTimedOut::caused(&rejection) {
+            metrics.rejected("body_timeout");
+            ApiError::body_timeout()
         } else {
             metrics.rejected("unreadable_body");
             ApiError::invalid("the body could not be read")

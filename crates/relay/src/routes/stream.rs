@@ -57,6 +57,7 @@ pub(crate) async fn stream(
         Some(cursor) => cursor,
         None => acked_cursor(&relay, &shop.id).await?,
     };
+    let relay_idle = relay.config().idle_timeout;
     let reader = Reader {
         wake: relay.hub().subscribe(&shop.id),
         closing: relay.closing(),
@@ -64,8 +65,10 @@ pub(crate) async fn stream(
         shop,
         cursor,
     };
+    // Comments often enough that a quiet stream is not closed as idle.
+    let keep_alive = (relay_idle / 2).clamp(Duration::from_secs(1), Duration::from_secs(15));
     let events = stream::unfold(reader, next_batch).flatten();
-    let sse = Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
+    let sse = Sse::new(events).keep_alive(KeepAlive::new().interval(keep_alive));
     // Reverse proxies must pass events through as they come.
     let no_buffering = (
         HeaderName::from_static("x-accel-buffering"),
