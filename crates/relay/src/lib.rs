@@ -26,8 +26,9 @@
 //!
 //! The modules form layers without import loops (`scripts/module-loops.py`
 //! checks): [`run`] (`server`) serves the router [`app`] on a listener until a
-//! shutdown future resolves, through `listener` (connection cap, header, body
-//! and idle timeouts); the handlers (`routes`) share a [`Relay`]
+//! shutdown future resolves, and [`run_metrics`] serves [`metrics_app`] on a
+//! private one, both through `listener` (connection cap, header, body and idle
+//! timeouts); the handlers (`routes`) share a [`Relay`]
 //! (`relay`: the state, which starts and stops the background tasks and opens
 //! endpoints through the cache in `endpoints`); below them the writer, the hub,
 //! retention, limits and metrics; then the store, verification, crypto and
@@ -54,13 +55,13 @@ mod server;
 pub mod store;
 pub mod verify;
 
-pub use app::app;
+pub use app::{app, metrics_app};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::RelayConfig;
 pub use crypto::{MasterKey, hash_token};
 pub use error::{CryptoError, RelayError, StoreError};
 pub use relay::Relay;
 pub use routes::BODY_LIMIT;
-pub use server::{run, shutdown_signal};
+pub use server::{run, run_metrics, shutdown_signal};
 pub use store::Store;
 pub use verify::Provider;

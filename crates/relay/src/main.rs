@@ -43,6 +43,10 @@ enum Command {
         /// Burst per endpoint above the sustained rate.
         #[arg(long, default_value_t = 500)]
         burst: u32,
+        /// Serve GET /metrics (Prometheus) on this address, apart from the
+        /// public one (e.g. 127.0.0.1:9787); without it there is no /metrics.
+        #[arg(long)]
+        metrics_listen: Option<String>,
         /// Connections served at once; more wait in the kernel's backlog.
         #[arg(long, default_value_t = 512)]
         max_connections: usize,
@@ -134,6 +138,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             retention_days,
             rate,
             burst,
+            metrics_listen,
             max_connections,
             header_timeout,
             body_timeout,
@@ -152,12 +157,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
+            let metrics_listener = match &metrics_listen {
+                Some(metrics_listen) => Some(
+                    tokio::net::TcpListener::bind(metrics_listen)
+                        .await
+                        .with_context(|| format!("cannot listen on {metrics_listen}"))?,
+                ),
+                None => None,
+            };
             let addr = listener.local_addr()?;
             tracing::info!(%addr, store = store.backend(), "relay listening");
             let relay = Relay::start(store, config);
+            let metrics = match metrics_listener {
+                Some(metrics_listener) => {
+                    let metrics_addr = metrics_listener.local_addr()?;
+                    tracing::info!(addr = %metrics_addr, "metrics listening");
+                    Some(tokio::spawn(codetill_relay::run_metrics(
+                        metrics_listener,
+                        relay.clone(),
+                    )))
+                }
+                None => None,
+            };
             // One line on stdout that scripts and tests wait for.
             println!("codetill-relay listening on {addr}");
             codetill_relay::run(listener, relay, codetill_relay::shutdown_signal()).await?;
+            if let Some(metrics) = metrics {
+                metrics.await??;
+            }
             Ok(())
         }
         Command::Shop {

@@ -1,15 +1,16 @@
 //! Serving: `run` takes a bound listener and a shutdown future (so tests bind
 //! port 0 and stop the relay cleanly), and shuts down gracefully: stop
 //! accepting, end long-polls and streams, let deliveries in flight commit, then
-//! stop the writer. It serves under the relay's connection limits and
-//! timeouts (`listener`).
+//! stop the writer. `run_metrics` serves `/metrics` on a second, private
+//! listener until the relay closes. Both serve under the relay's connection
+//! limits and timeouts (`listener`).
 
 use std::future::Future;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-use crate::app::app;
+use crate::app::{app, metrics_app};
 use crate::listener::{self, Limits};
 use crate::relay::Relay;
 use crate::retention;
@@ -54,6 +55,18 @@ pub async fn run(
     }
     relay.stop().await;
     let _ = retention.await;
+    Ok(())
+}
+
+/// Serve `GET /metrics` (and `GET /healthz`) on `listener`, an address apart
+/// from the public one, until the relay begins to close.
+pub async fn run_metrics(listener: TcpListener, relay: Relay) -> std::io::Result<()> {
+    let mut closing = relay.closing();
+    let limits = Limits::of(relay.config());
+    listener::serve(listener, metrics_app(relay), limits, async move {
+        crate::flag::until_true(&mut closing).await;
+    })
+    .await;
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! The listener's limits, on raw TCP: a request head or body that never ends,
 //! a kept-alive connection that sends nothing more, a client that stops
-//! reading its answer, and the connection cap. They do not depend on the
-//! store: SQLite only.
+//! reading its answer, the connection cap, and `/metrics` kept off the public
+//! address. They do not depend on the store: SQLite only.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -96,7 +96,7 @@ async fn a_webhook_body_that_never_ends_is_answered_408() {
     assert!(started.elapsed() >= Duration::from_millis(900));
     let metrics = t
         .client
-        .get(t.url("/metrics"))
+        .get(t.metrics_url())
         .send()
         .await
         .unwrap()
@@ -175,5 +175,25 @@ async fn connections_over_the_cap_wait_for_one_to_close() {
         .unwrap();
     assert_eq!(after.status(), StatusCode::OK);
     drop(_second);
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_served_only_on_their_own_address() {
+    let t = relay_with(|_| {}).await;
+    let public = t.client.get(t.url("/metrics")).send().await.unwrap();
+    assert_eq!(public.status(), StatusCode::NOT_FOUND);
+    let private = t.client.get(t.metrics_url()).send().await.unwrap();
+    assert_eq!(private.status(), StatusCode::OK);
+    let text = private.text().await.unwrap();
+    assert!(text.contains("codetill_relay_store_up 1"), "{text}");
+    // The private listener serves nothing of the public API.
+    let events = t
+        .client
+        .get(t.metrics_url().replace("/metrics", "/v1/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), StatusCode::NOT_FOUND);
     t.stop().await;
 }

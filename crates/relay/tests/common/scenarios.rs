@@ -205,7 +205,7 @@ pub async fn refused_deliveries_store_nothing(backend: Backend) {
     assert_eq!(events[0]["event_id"], "evt_ok");
     let metrics = t
         .client
-        .get(t.url("/metrics"))
+        .get(t.metrics_url())
         .send()
         .await
         .unwrap()
@@ -614,7 +614,7 @@ pub async fn store_down_answers_503(backend: Backend) {
     assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE);
     let metrics = t
         .client
-        .get(t.url("/metrics"))
+        .get(t.metrics_url())
         .send()
         .await
         .unwrap()
