@@ -48,8 +48,8 @@ enum Command {
         #[arg(long)]
         metrics_listen: Option<String>,
         /// Connections served at once; more wait in the kernel's backlog.
-        #[arg(long, default_value_t = 512)]
-        max_connections: usize,
+        #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=1 << 20))]
+        max_connections: u32,
         /// Seconds a request's head may take to arrive (also how long a
         /// kept-alive connection may wait for its next request).
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
@@ -150,7 +150,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             config.retention = Duration::from_secs(retention_days.saturating_mul(24 * 3600));
             config.rate_per_second = rate;
             config.rate_burst = burst;
-            config.max_connections = max_connections;
+            config.max_connections = max_connections as usize;
             config.header_timeout = Duration::from_secs(header_timeout);
             config.body_timeout = Duration::from_secs(body_timeout);
             config.idle_timeout = Duration::from_secs(idle_timeout);
