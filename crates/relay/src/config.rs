@@ -23,6 +23,16 @@ pub struct RelayConfig {
     pub recheck_every: Duration,
     /// Stripe's signature tolerance: |now − t| above this is stale.
     pub stripe_tolerance: Duration,
+    /// Connections served at once; more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// A request's head must arrive within this; it is also how long a
+    /// kept-alive connection may wait for its next request.
+    pub header_timeout: Duration,
+    /// A request's body must arrive within this, counted from its head.
+    pub body_timeout: Duration,
+    /// A connection on which no request runs and no byte moves for this long
+    /// is closed (a client that stopped reading its answer).
+    pub idle_timeout: Duration,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -36,6 +46,11 @@ impl RelayConfig {
             rate_burst: 500,
             recheck_every: Duration::from_secs(10),
             stripe_tolerance: Duration::from_secs(300),
+            // Under the usual soft limit of 1024 open files, with room for the store.
+            max_connections: 512,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
             clock: Arc::new(SystemClock),
         }
     }

@@ -9,6 +9,13 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unknown shop {0}")]
     UnknownShop(String),
+    #[error("creating the database file {path}: {source}")]
+    CreateFile {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the store refused an event that is not a duplicate")]
+    NotStored,
     #[error("the ingest writer has stopped")]
     WriterGone,
 }

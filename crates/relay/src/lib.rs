@@ -5,13 +5,14 @@
 //! How it fits together. A provider posts to `POST /in/{endpoint_id}`
 //! (`routes::inbound`): the endpoint names the shop, the provider and its
 //! secrets (sealed at rest with the master key, `crypto`); the body is checked
-//! by the provider's scheme on the raw bytes (`verify`), limited per endpoint
-//! (`limit`), then handed to the single writer task (`ingest`), which commits
-//! whatever has queued up in one transaction (group commit: one fsync for many
-//! events) and only then lets the handlers answer 200. Inside that transaction
+//! by the provider's scheme on the raw bytes (`verify`), only then counted
+//! against the endpoint's rate (`limit`), and handed to the single writer task
+//! (`ingest`), which commits whatever has queued up in one transaction (group
+//! commit: one fsync for many events) and only then lets the handlers answer 200. Inside that transaction
 //! each event bumps its shop's `head`, so cursors are allocated per shop in
-//! commit order, and a unique key on (shop, provider, event id) turns a
-//! duplicate into "already stored". After commit the writer wakes the shop's
+//! commit order, and unique keys on (shop, provider, event id) and on (shop,
+//! provider, body digest) turn a duplicate, or a signed body replayed under a
+//! new unsigned event id, into "already stored". After commit the writer wakes the shop's
 //! waiting readers (`hub`; across instances through Postgres LISTEN/NOTIFY).
 //! The desktop pulls with its bearer token (`routes::auth`) by long-poll or SSE
 //! (`routes::events`, `routes::stream`) and acknowledges; the retention job
@@ -25,7 +26,9 @@
 //!
 //! The modules form layers without import loops (`scripts/module-loops.py`
 //! checks): [`run`] (`server`) serves the router [`app`] on a listener until a
-//! shutdown future resolves; the handlers (`routes`) share a [`Relay`]
+//! shutdown future resolves, and [`run_metrics`] serves [`metrics_app`] on a
+//! private one, both through `listener` (connection cap, header, body and idle
+//! timeouts); the handlers (`routes`) share a [`Relay`]
 //! (`relay`: the state, which starts and stops the background tasks and opens
 //! endpoints through the cache in `endpoints`); below them the writer, the hub,
 //! retention, limits and metrics; then the store, verification, crypto and
@@ -43,6 +46,7 @@ mod flag;
 mod hub;
 mod ingest;
 mod limit;
+mod listener;
 mod metrics;
 mod relay;
 mod retention;
@@ -51,13 +55,13 @@ mod server;
 pub mod store;
 pub mod verify;
 
-pub use app::app;
+pub use app::{app, metrics_app};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::RelayConfig;
 pub use crypto::{MasterKey, hash_token};
 pub use error::{CryptoError, RelayError, StoreError};
 pub use relay::Relay;
 pub use routes::BODY_LIMIT;
-pub use server::{run, shutdown_signal};
+pub use server::{run, run_metrics, shutdown_signal};
 pub use store::Store;
 pub use verify::Provider;

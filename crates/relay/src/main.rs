@@ -43,6 +43,24 @@ enum Command {
         /// Burst per endpoint above the sustained rate.
         #[arg(long, default_value_t = 500)]
         burst: u32,
+        /// Serve GET /metrics (Prometheus) on this address, apart from the
+        /// public one (e.g. 127.0.0.1:9787); without it there is no /metrics.
+        #[arg(long)]
+        metrics_listen: Option<String>,
+        /// Connections served at once; more wait in the kernel's backlog.
+        #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=1 << 20))]
+        max_connections: u32,
+        /// Seconds a request's head may take to arrive (also how long a
+        /// kept-alive connection may wait for its next request).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+        header_timeout: u64,
+        /// Seconds a request's body may take to arrive.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+        body_timeout: u64,
+        /// Seconds after which a connection that runs no request and moves no
+        /// byte is closed.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+        idle_timeout: u64,
     },
     /// Shops.
     Shop {
@@ -120,6 +138,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             retention_days,
             rate,
             burst,
+            metrics_listen,
+            max_connections,
+            header_timeout,
+            body_timeout,
+            idle_timeout,
         } => {
             let key = MasterKey::from_env()?;
             let store = open(&cli.db).await?;
@@ -127,15 +150,41 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             config.retention = Duration::from_secs(retention_days.saturating_mul(24 * 3600));
             config.rate_per_second = rate;
             config.rate_burst = burst;
+            config.max_connections = max_connections as usize;
+            config.header_timeout = Duration::from_secs(header_timeout);
+            config.body_timeout = Duration::from_secs(body_timeout);
+            config.idle_timeout = Duration::from_secs(idle_timeout);
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
+            let metrics_listener = match &metrics_listen {
+                Some(metrics_listen) => Some(
+                    tokio::net::TcpListener::bind(metrics_listen)
+                        .await
+                        .with_context(|| format!("cannot listen on {metrics_listen}"))?,
+                ),
+                None => None,
+            };
             let addr = listener.local_addr()?;
             tracing::info!(%addr, store = store.backend(), "relay listening");
+            let relay = Relay::start(store, config);
+            let metrics = match metrics_listener {
+                Some(metrics_listener) => {
+                    let metrics_addr = metrics_listener.local_addr()?;
+                    tracing::info!(addr = %metrics_addr, "metrics listening");
+                    Some(tokio::spawn(codetill_relay::run_metrics(
+                        metrics_listener,
+                        relay.clone(),
+                    )))
+                }
+                None => None,
+            };
             // One line on stdout that scripts and tests wait for.
             println!("codetill-relay listening on {addr}");
-            let relay = Relay::start(store, config);
             codetill_relay::run(listener, relay, codetill_relay::shutdown_signal()).await?;
+            if let Some(metrics) = metrics {
+                metrics.await??;
+            }
             Ok(())
         }
         Command::Shop {

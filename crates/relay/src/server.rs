@@ -1,14 +1,17 @@
 //! Serving: `run` takes a bound listener and a shutdown future (so tests bind
 //! port 0 and stop the relay cleanly), and shuts down gracefully: stop
 //! accepting, end long-polls and streams, let deliveries in flight commit, then
-//! stop the writer.
+//! stop the writer. `run_metrics` serves `/metrics` on a second, private
+//! listener until the relay closes. Both serve under the relay's connection
+//! limits and timeouts (`listener`).
 
 use std::future::Future;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-use crate::app::app;
+use crate::app::{app, metrics_app};
+use crate::listener::{self, Limits};
 use crate::relay::Relay;
 use crate::retention;
 
@@ -31,26 +34,40 @@ pub async fn run(
     ));
     let closer = relay.clone();
     let mut closing = relay.closing();
-    let serve = axum::serve(listener, app(relay.clone()))
-        .with_graceful_shutdown(async move {
+    let serve = listener::serve(
+        listener,
+        app(relay.clone()),
+        Limits::of(config),
+        async move {
             shutdown.await;
             tracing::info!("shutting down: finishing requests in flight");
             closer.begin_closing();
-        })
-        .into_future();
-    let served = tokio::select! {
-        served = serve => served,
+        },
+    );
+    tokio::select! {
+        () = serve => {}
         () = async {
             crate::flag::until_true(&mut closing).await;
             tokio::time::sleep(DRAIN_GRACE).await;
         } => {
             tracing::warn!("requests still in flight after the grace period; closing anyway");
-            Ok(())
         }
-    };
+    }
     relay.stop().await;
     let _ = retention.await;
-    served
+    Ok(())
+}
+
+/// Serve `GET /metrics` (and `GET /healthz`) on `listener`, an address apart
+/// from the public one, until the relay begins to close.
+pub async fn run_metrics(listener: TcpListener, relay: Relay) -> std::io::Result<()> {
+    let mut closing = relay.closing();
+    let limits = Limits::of(relay.config());
+    listener::serve(listener, metrics_app(relay), limits, async move {
+        crate::flag::until_true(&mut closing).await;
+    })
+    .await;
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -30,4 +30,8 @@ on_postgres!(
     rate_limit_answers_429,
     store_down_answers_503,
     shutdown_answers_waiting_readers,
+    razorpay_replay_under_new_event_ids_is_stored_once,
+    sse_ends_when_its_token_is_rotated,
+    long_poll_refuses_a_token_rotated_while_it_waits,
+    forged_deliveries_spend_no_rate,
 );

@@ -266,3 +266,40 @@ async fn two_postgres_relays_share_cursors_and_wake_each_other() {
     assert!(a.terminate().success());
     assert!(b.terminate().success());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_listen_serves_metrics_apart_from_the_public_address() {
+    let Some((db_url, _dir)) = store_url(Backend::Sqlite).await else {
+        return;
+    };
+    let key = MasterKey::generate().to_hex();
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let metrics_addr = free.local_addr().unwrap().to_string();
+    drop(free);
+    let relay = RelayProcess::spawn_with(
+        &db_url,
+        &key,
+        "127.0.0.1:0",
+        &["--metrics-listen", &metrics_addr],
+    )
+    .unwrap();
+    let client = reqwest::Client::new();
+    let public = client
+        .get(format!("http://{}/metrics", relay.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), reqwest::StatusCode::NOT_FOUND);
+    let private = client
+        .get(format!("http://{metrics_addr}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(private.status(), reqwest::StatusCode::OK);
+    let text = private.text().await.unwrap();
+    assert!(text.contains("codetill_relay_store_up 1"), "{text}");
+    assert!(
+        relay.terminate().success(),
+        "a clean stop ends both listeners"
+    );
+}

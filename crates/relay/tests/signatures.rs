@@ -289,7 +289,8 @@ const NOW_SIG_ALLOW_LIST: &str = "725a81f9dc51d125fbab3df6522dbe4f9832cb3f4cf8af
 const NOW_SIG_SORTED: &str = "902e1f9b054b7f129e421a1aec49830e89c3b65a59435704f91d692866c8333b18b05cb7260487206ed7ddff72ad0055a3bd497ddc7245bb5dc10261bd360216";
 
 #[test]
-fn nowpayments_allow_list_vector_verifies() {
+fn nowpayments_allow_list_vector_is_refused_since_it_leaves_nested_values_unsigned() {
+    // Their documented recipe writes `"fee":{}`: the fee's contents are not signed.
     let got = check(
         Provider::Nowpayments,
         "ipn-secret",
@@ -297,7 +298,57 @@ fn nowpayments_allow_list_vector_verifies() {
         NOW_BODY,
         NOW,
     );
+    assert_eq!(got, Err(Rejection::BadSignature));
+}
+
+/// A flat body: the documented recipe writes what the recursive sort writes.
+const NOW_FLAT_BODY: &str = r#"{"payment_id":5077125051,"payment_status":"finished","price_amount":19.99,"price_currency":"eur","pay_amount":0.00021,"actually_paid":0.00021,"pay_currency":"btc","order_id":"ord_42","updated_at":1767225600000}"#;
+/// Node: JSON.stringify(params, Object.keys(params).sort()) over NOW_FLAT_BODY.
+const NOW_FLAT_SIG_ALLOW_LIST: &str = "5855a5ba5367efc538d1e4bc6e91fb23643437626e8af676817c51c6ed9e40241c029596cd8274874b3eac989ff4698897c594906ad76b6b0951d7b48a040ffd";
+
+#[test]
+fn nowpayments_allow_list_vector_of_a_flat_body_verifies() {
+    let got = check(
+        Provider::Nowpayments,
+        "ipn-secret",
+        &[("x-nowpayments-sig", NOW_FLAT_SIG_ALLOW_LIST)],
+        NOW_FLAT_BODY,
+        NOW,
+    );
     assert_eq!(got, Ok("5077125051:finished".to_owned()));
+}
+
+#[test]
+fn nowpayments_signature_covers_nested_values() {
+    let changed_fee = NOW_BODY.replace(r#""depositFee":0.000001"#, r#""depositFee":5"#);
+    assert_ne!(changed_fee, NOW_BODY);
+    for sig in [NOW_SIG_ALLOW_LIST, NOW_SIG_SORTED] {
+        assert_eq!(
+            check(
+                Provider::Nowpayments,
+                "ipn-secret",
+                &[("x-nowpayments-sig", sig)],
+                &changed_fee,
+                NOW
+            ),
+            Err(Rejection::BadSignature),
+            "{sig}"
+        );
+    }
+    // Arrays too (their sortObject helper writes them as objects keyed "0", "1", …).
+    let body = r#"{"payment_status":"partially_paid","payment_id":"6001","price_amount":20.0,"pay_amount":1.5e-7,"big":1e21,"items":[{"sku":"GC-10","qty":2},{"sku":"GC-25","qty":1}],"note":"café \"quoted\" / slash"}"#;
+    let sig = "b8da084b450fcddcf62ed56f00322d55f12ba9c1946f88d1ad8e713ae93f2f154871fc8bdd38e7c4cc01af24a375377c6d14d69471053be7a93da48c34dcef65";
+    let changed_item = body.replace(r#""qty":2"#, r#""qty":20"#);
+    assert_eq!(
+        check(
+            Provider::Nowpayments,
+            "ipn-secret",
+            &[("x-nowpayments-sig", sig)],
+            &changed_item,
+            NOW
+        ),
+        Err(Rejection::BadSignature)
+    );
 }
 
 #[test]

@@ -100,7 +100,12 @@ pub(crate) async fn list(
     // Subscribe before the first query: a commit in between still wakes us.
     let mut wake = relay.hub().subscribe(&shop.id);
     let mut closing = relay.closing();
+    let mut waited = false;
     loop {
+        // A token rotated while the request waited no longer reads.
+        if waited && !shop.still_valid(&relay).await? {
+            return Err(ApiError::unauthorized());
+        }
         let events = relay.store().events_after(&shop.id, after, limit).await?;
         let now = Instant::now();
         if !events.is_empty() || now >= deadline || *closing.borrow() {
@@ -119,6 +124,7 @@ pub(crate) async fn list(
             () = tokio::time::sleep_until(nap) => {}
             () = crate::flag::until_true(&mut closing) => {}
         }
+        waited = true;
     }
 }
 

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::ApiError;
 use crate::endpoints::EndpointError;
+use crate::listener::BodyTimedOut;
 use crate::relay::Relay;
 use crate::store::{Inserted, NewEvent};
 use crate::verify;
@@ -25,6 +26,9 @@ pub(crate) async fn receive(
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             metrics.rejected("too_large");
             ApiError::too_large()
+        } else if BodyTimedOut::caused(&rejection) {
+            metrics.rejected("body_timeout");
+            ApiError::body_timeout()
         } else {
             metrics.rejected("unreadable_body");
             ApiError::invalid("the body could not be read")
@@ -45,11 +49,6 @@ pub(crate) async fn receive(
             return Err(ApiError::internal());
         }
     };
-    // Before the signature check and the store: a flood costs little.
-    relay.limiter().check(&endpoint.id).map_err(|wait| {
-        metrics.rejected("rate_limited");
-        ApiError::rate_limited(wait)
-    })?;
     let provider = endpoint.provider;
     let now_ms = relay.now_ms();
     let tolerance_s = relay.config().stripe_tolerance.as_secs() as i64;
@@ -65,6 +64,12 @@ pub(crate) async fn receive(
         metrics.rejected(rejection.reason());
         tracing::info!(shop = %endpoint.shop_id, %provider, reason = rejection.reason(), "webhook refused");
         ApiError::invalid(rejection.to_string())
+    })?;
+    // Only a delivery whose signature verified spends the endpoint's rate:
+    // forged posts must not make the provider's real webhooks wait.
+    relay.limiter().check(&endpoint.id).map_err(|wait| {
+        metrics.rejected("rate_limited");
+        ApiError::rate_limited(wait)
     })?;
     let event = NewEvent {
         shop_id: endpoint.shop_id.clone(),

@@ -62,6 +62,14 @@ impl ApiError {
         )
     }
 
+    pub(crate) fn body_timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            "the body did not arrive in time",
+        )
+    }
+
     pub(crate) fn rate_limited(wait: Duration) -> Self {
         Self {
             retry_after: Some(wait),

@@ -1,7 +1,8 @@
 //! `GET /v1/events/stream`: the same events as Server-Sent Events, `id:` = cursor,
 //! resuming after `Last-Event-ID` (else `?after=`, else the acknowledged cursor).
-//! The stream ends when the relay closes or the store fails; the client then
-//! reconnects with `Last-Event-ID` and misses nothing.
+//! The stream ends when the relay closes, the store fails, or the client token
+//! stops naming the shop (a rotation); the client then reconnects with
+//! `Last-Event-ID` and misses nothing.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -27,7 +28,7 @@ pub(crate) struct StreamQuery {
 
 struct Reader {
     relay: Relay,
-    shop_id: String,
+    shop: AuthShop,
     cursor: i64,
     wake: watch::Receiver<u64>,
     closing: watch::Receiver<bool>,
@@ -56,15 +57,18 @@ pub(crate) async fn stream(
         Some(cursor) => cursor,
         None => acked_cursor(&relay, &shop.id).await?,
     };
+    let relay_idle = relay.config().idle_timeout;
     let reader = Reader {
         wake: relay.hub().subscribe(&shop.id),
         closing: relay.closing(),
         relay,
-        shop_id: shop.id,
+        shop,
         cursor,
     };
+    // Comments often enough that a quiet stream is not closed as idle.
+    let keep_alive = (relay_idle / 2).clamp(Duration::from_secs(1), Duration::from_secs(15));
     let events = stream::unfold(reader, next_batch).flatten();
-    let sse = Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
+    let sse = Sse::new(events).keep_alive(KeepAlive::new().interval(keep_alive));
     // Reverse proxies must pass events through as they come.
     let no_buffering = (
         HeaderName::from_static("x-accel-buffering"),
@@ -81,10 +85,23 @@ async fn next_batch(mut reader: Reader) -> Option<(Batch, Reader)> {
         if *reader.closing.borrow() {
             return None;
         }
+        // Checked again before every batch (and every recheck while idle): a
+        // rotated token must not keep a stream it opened.
+        match reader.shop.still_valid(&reader.relay).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!("event stream: the client token was rotated; ending the stream");
+                return None;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "event stream: store unavailable; ending the stream");
+                return None;
+            }
+        }
         let events = match reader
             .relay
             .store()
-            .events_after(&reader.shop_id, reader.cursor, MAX_LIMIT)
+            .events_after(&reader.shop.id, reader.cursor, MAX_LIMIT)
             .await
         {
             Ok(events) => events,

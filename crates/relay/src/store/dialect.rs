@@ -16,9 +16,10 @@ pub trait Dialect: std::fmt::Debug + Send + Sync + 'static {
     const TAKE_CURSOR: Option<&'static str>;
 
     /// Allocating a cursor, step two (or all of it): insert the event at the
-    /// shop's `head` unless the shop has its provider event id already, and
+    /// shop's `head` unless the shop has its provider event id or its body
+    /// already (any unique key: Postgres takes only one conflict target), and
     /// return the cursor. Binds, in order: shop id, provider, event id, event
-    /// type, endpoint id, received at, payload.
+    /// type, endpoint id, received at, payload, the payload's SHA-256.
     const INSERT_AT_NEXT_CURSOR: &'static str;
 
     /// The SQL function that gives the larger of two values.

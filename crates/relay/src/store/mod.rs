@@ -10,10 +10,12 @@
 //! = head + 1 … RETURNING head`. On Postgres that UPDATE holds the shop's row
 //! lock until commit, so the next event of the shop, from any instance, waits,
 //! and cursors follow commit order; on SQLite `BEGIN IMMEDIATE` serialises
-//! writers. The insert at that cursor says `ON CONFLICT (shop_id, provider,
-//! event_id) DO NOTHING`: a duplicate inserts nothing and its `head` bump is
-//! undone in the same transaction. Postgres does bump and insert in one
-//! statement (a data-modifying CTE) to save round trips.
+//! writers. The insert at that cursor says `ON CONFLICT DO NOTHING` over two
+//! unique keys, (shop, provider, event id) and (shop, provider, SHA-256 of the
+//! body), the second because Razorpay's event id is not signed: a duplicate
+//! inserts nothing and its `head` bump is undone in the same transaction.
+//! Postgres does bump and insert in one statement (a data-modifying CTE) to
+//! save round trips.
 
 mod dialect;
 mod postgres;

@@ -47,9 +47,10 @@ impl Dialect for PgDialect {
            UPDATE shops SET head = head + 1 WHERE id = $1 RETURNING head), \
          inserted AS ( \
            INSERT INTO events \
-           (shop_id, cursor, provider, event_id, event_type, endpoint_id, received_at, payload) \
-           SELECT $1, head, $2, $3, $4, $5, $6, $7 FROM bumped \
-           ON CONFLICT (shop_id, provider, event_id) DO NOTHING RETURNING cursor) \
+           (shop_id, cursor, provider, event_id, event_type, endpoint_id, received_at, payload, \
+            body_sha256) \
+           SELECT $1, head, $2, $3, $4, $5, $6, $7, $8 FROM bumped \
+           ON CONFLICT DO NOTHING RETURNING cursor) \
          SELECT cursor, pg_notify('",
         channel!(),
         "', $1)::TEXT FROM inserted"

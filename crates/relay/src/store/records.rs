@@ -19,7 +19,8 @@ pub enum Inserted {
     Stored {
         cursor: i64,
     },
-    /// The shop already has this provider event id: nothing was stored.
+    /// The shop already has this provider event id, or this very body from
+    /// the provider: nothing was stored.
     Duplicate,
 }
 

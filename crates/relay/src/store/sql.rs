@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use sha2::{Digest, Sha256};
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Type};
 
 use super::dialect::Dialect;
@@ -199,6 +200,7 @@ where
         let mut tx = self.pool.begin_with(D::BEGIN).await?;
         let mut answers = Vec::with_capacity(events.len());
         for event in events {
+            let body_sha256 = Sha256::digest(event.payload.as_bytes());
             if let Some(take_cursor) = D::TAKE_CURSOR {
                 let head: Option<i64> = sqlx::query_scalar(take_cursor)
                     .bind(event.shop_id.as_str())
@@ -216,6 +218,7 @@ where
                 .bind(event.endpoint_id.as_str())
                 .bind(event.received_at_ms)
                 .bind(event.payload.as_str())
+                .bind(body_sha256.as_slice())
                 .fetch_optional(&mut *tx)
                 .await?;
             match stored {
@@ -231,6 +234,21 @@ where
                     .await?;
                     if head.is_none() {
                         return Err(StoreError::UnknownShop(event.shop_id.clone()));
+                    }
+                    // The insert skips any conflict; only a stored twin makes
+                    // it a duplicate (never answer 200 for an event not stored).
+                    let twin: Option<i32> = sqlx::query_scalar(
+                        "SELECT 1 FROM events WHERE shop_id = $1 AND provider = $2 \
+                         AND (event_id = $3 OR body_sha256 = $4) LIMIT 1",
+                    )
+                    .bind(event.shop_id.as_str())
+                    .bind(event.provider)
+                    .bind(event.event_id.as_str())
+                    .bind(body_sha256.as_slice())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if twin.is_none() {
+                        return Err(StoreError::NotStored);
                     }
                     answers.push(Inserted::Duplicate);
                 }

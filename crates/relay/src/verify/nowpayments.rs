@@ -1,15 +1,18 @@
 //! NOWPayments: `x-nowpayments-sig` is hex HMAC-SHA512(secret, the body
-//! re-serialised compactly with its keys sorted). Senders do that in three ways,
-//! and each is accepted:
+//! re-serialised compactly with its keys sorted at every depth). Senders write
+//! that in two ways, and each is accepted:
 //!
-//! - `allow_list`: their documented JS recipe,
-//!   `JSON.stringify(params, Object.keys(params).sort())`. An array replacer is an
-//!   allow-list applied at every depth, so nested objects keep only keys that are
-//!   also top-level keys (usually none: `"fee":{}`).
 //! - `sorted`: every object's keys sorted, at every depth (Python's
 //!   `sort_keys=True`, PHP's recursive `ksort`).
-//! - `js_sort_object`: their newer JS helper `sortObject`, recursive like `sorted`
+//! - `js_sort_object`: their JS helper `sortObject`, recursive like `sorted`
 //!   but, being JS, it turns arrays into objects keyed "0", "1", ….
+//!
+//! Their older documented JS recipe, `allow_list` below
+//! (`JSON.stringify(params, Object.keys(params).sort())`), is not accepted: an
+//! array replacer is an allow-list applied at every depth, so nested objects keep
+//! only keys that are also top-level keys (usually none: `"fee":{}`) and their
+//! values would go unsigned. For a body with nothing nested it writes what
+//! `sorted` writes, so such a signature still verifies.
 //!
 //! Numbers are written the way JavaScript writes them (`1.0` → `1`, `1e-7`,
 //! `1e+21`), since the sender's re-serialisation, not our parser, decides the bytes.
@@ -29,20 +32,21 @@ pub(super) fn check(
             .iter()
             .any(|secret| hmac_sha512_matches(secret, canonical.as_bytes(), header))
     };
-    // Lazily: the first form is the documented one and almost always matches.
-    if matches(allow_list(body)) || matches(sorted(body)) || matches(js_sort_object(body)) {
+    // Only forms that cover every nested value (see the module's note).
+    if matches(sorted(body)) || matches(js_sort_object(body)) {
         Ok(())
     } else {
         Err(Rejection::BadSignature)
     }
 }
 
-/// The `x-nowpayments-sig` header for `body` in their documented (allow-list) form.
+/// The `x-nowpayments-sig` header for `body`, keys sorted at every depth.
 pub fn sign(secret: &str, body: &Map<String, Value>) -> String {
-    hmac_sha512_hex(secret, allow_list(body).as_bytes())
+    hmac_sha512_hex(secret, sorted(body).as_bytes())
 }
 
-/// `JSON.stringify(body, Object.keys(body).sort())`.
+/// `JSON.stringify(body, Object.keys(body).sort())`: their older recipe, which
+/// leaves nested values out, so the relay does not accept it.
 pub fn allow_list(body: &Map<String, Value>) -> String {
     let mut keys: Vec<&str> = body.keys().map(String::as_str).collect();
     keys.sort_unstable();

@@ -1,5 +1,7 @@
 //! Razorpay: `X-Razorpay-Signature: <hex HMAC-SHA256(secret, body)>`; the event id
-//! (the dedupe key) comes in the `x-razorpay-event-id` header.
+//! (the dedupe key) comes in the `x-razorpay-event-id` header, which the
+//! signature does not cover. So a signed body replayed under a new id is caught
+//! by the store, which holds each body at most once (its SHA-256 is a unique key).
 
 use super::mac::{hmac_sha256_hex, hmac_sha256_matches};
 use super::rejection::Rejection;

@@ -46,6 +46,8 @@ pub struct Shop {
 /// A relay served on 127.0.0.1:<free port>, with a clock the test moves.
 pub struct TestRelay {
     pub base: String,
+    /// The private listener that serves `/metrics`.
+    pub metrics_base: String,
     pub relay: Relay,
     pub clock: Arc<ManualClock>,
     pub key: MasterKey,
@@ -53,6 +55,7 @@ pub struct TestRelay {
     pub db_url: String,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
+    metrics: Option<JoinHandle<std::io::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -78,12 +81,18 @@ impl TestRelay {
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let metrics_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let metrics_base = format!("http://{}", metrics_listener.local_addr().expect("addr"));
+        let metrics = tokio::spawn(codetill_relay::run_metrics(metrics_listener, relay.clone()));
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(codetill_relay::run(listener, relay.clone(), async {
             let _ = stopped.await;
         }));
         Some(TestRelay {
             base,
+            metrics_base,
             relay,
             clock,
             key,
@@ -91,6 +100,7 @@ impl TestRelay {
             db_url,
             stop: Some(stop),
             server: Some(server),
+            metrics: Some(metrics),
             _dir: dir,
         })
     }
@@ -106,6 +116,12 @@ impl TestRelay {
                 .expect("the relay stops within 20 s");
             result.expect("server task").expect("server result");
         }
+        if let Some(metrics) = self.metrics.take() {
+            let result = tokio::time::timeout(Duration::from_secs(20), metrics)
+                .await
+                .expect("the metrics listener stops within 20 s");
+            result.expect("metrics task").expect("metrics result");
+        }
     }
 
     pub fn now_s(&self) -> i64 {
@@ -115,6 +131,11 @@ impl TestRelay {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// `/metrics` on the private listener.
+    pub fn metrics_url(&self) -> String {
+        format!("{}/metrics", self.metrics_base)
     }
 
     pub async fn shop(&self, name: &str) -> Shop {
@@ -319,10 +340,21 @@ pub struct RelayProcess {
 impl RelayProcess {
     /// Start on `listen` (e.g. "127.0.0.1:0"); returns once it is listening.
     pub fn spawn(db_url: &str, key_hex: &str, listen: &str) -> std::io::Result<RelayProcess> {
+        Self::spawn_with(db_url, key_hex, listen, &[])
+    }
+
+    /// `spawn`, with more options for `serve`.
+    pub fn spawn_with(
+        db_url: &str,
+        key_hex: &str,
+        listen: &str,
+        serve_args: &[&str],
+    ) -> std::io::Result<RelayProcess> {
         use std::io::BufRead;
         use std::process::{Command, Stdio};
         let mut child = Command::new(relay_bin())
             .args(["--db", db_url, "serve", "--listen", listen, "--rate", "0"])
+            .args(serve_args)
             .env("CODETILL_RELAY_MASTER_KEY", key_hex)
             .env("RUST_LOG", "codetill_relay=warn")
             .stdin(Stdio::null())

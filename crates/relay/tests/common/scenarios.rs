@@ -205,7 +205,7 @@ pub async fn refused_deliveries_store_nothing(backend: Backend) {
     assert_eq!(events[0]["event_id"], "evt_ok");
     let metrics = t
         .client
-        .get(t.url("/metrics"))
+        .get(t.metrics_url())
         .send()
         .await
         .unwrap()
@@ -614,7 +614,7 @@ pub async fn store_down_answers_503(backend: Backend) {
     assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE);
     let metrics = t
         .client
-        .get(t.url("/metrics"))
+        .get(t.metrics_url())
         .send()
         .await
         .unwrap()
@@ -649,4 +649,135 @@ pub async fn shutdown_answers_waiting_readers(backend: Backend) {
     let (status, page) = reader.await.unwrap();
     assert_eq!(status, StatusCode::OK);
     assert!(page["events"].as_array().unwrap().is_empty());
+}
+
+/// The `x-razorpay-event-id` header is not signed: a captured, correctly signed
+/// body posted again under new event ids must still be stored only once.
+pub async fn razorpay_replay_under_new_event_ids_is_stored_once(backend: Backend) {
+    let Some(t) = TestRelay::start(backend).await else {
+        return;
+    };
+    let shop = t.shop("Razorpay replay").await;
+    let ep = t.endpoint(&shop, "razorpay", SECRET).await;
+    let (body, sig) = razorpay_delivery(SECRET);
+    for event_id in ["rzp_evt_1", "rzp_forged_2", "rzp_forged_3"] {
+        let headers = [
+            ("x-razorpay-signature", sig.as_str()),
+            ("x-razorpay-event-id", event_id),
+        ];
+        assert_eq!(
+            t.post_raw(&ep, &headers, body.clone()).await,
+            StatusCode::OK,
+            "{event_id}"
+        );
+    }
+    // Another signed event is stored as usual.
+    let other = body.replace("pay_1", "pay_2");
+    let other_sig = codetill_relay::verify::razorpay::sign(SECRET, other.as_bytes());
+    let headers = [
+        ("x-razorpay-signature", other_sig.as_str()),
+        ("x-razorpay-event-id", "rzp_evt_2"),
+    ];
+    assert_eq!(t.post_raw(&ep, &headers, other).await, StatusCode::OK);
+    let events = t.all_events(&shop.token, 0).await;
+    let ids: Vec<&str> = events
+        .iter()
+        .map(|e| e["event_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["rzp_evt_1", "rzp_evt_2"]);
+    assert_eq!(cursors(&events), [1, 2]);
+    t.stop().await;
+}
+
+/// A stream opened with a token that is then rotated ends, and sends nothing
+/// committed after the rotation.
+pub async fn sse_ends_when_its_token_is_rotated(backend: Backend) {
+    let Some(t) = TestRelay::start(backend).await else {
+        return;
+    };
+    let shop = t.shop("SSE rotation").await;
+    let ep = t.endpoint(&shop, "stripe", SECRET).await;
+    assert_eq!(t.post_stripe(&ep, SECRET, "evt_1").await, StatusCode::OK);
+    let mut response = t
+        .client
+        .get(t.url("/v1/events/stream?after=0"))
+        .bearer_auth(&shop.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(read_sse_ids(&mut response, 1).await, [1]);
+    codetill_relay::admin::rotate_token(t.relay.store(), &shop.id)
+        .await
+        .unwrap();
+    assert_eq!(t.post_stripe(&ep, SECRET, "evt_2").await, StatusCode::OK);
+    let mut rest = String::new();
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(chunk) = response.chunk().await.unwrap() {
+            rest.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ends; it sent {rest:?}");
+    assert!(
+        !rest.contains("evt_2"),
+        "nothing after the rotation: {rest:?}"
+    );
+    t.stop().await;
+}
+
+/// A long-poll that waits with a token that is then rotated is answered 401,
+/// not with the event committed after the rotation.
+pub async fn long_poll_refuses_a_token_rotated_while_it_waits(backend: Backend) {
+    let Some(t) = TestRelay::start(backend).await else {
+        return;
+    };
+    let shop = t.shop("Long-poll rotation").await;
+    let ep = t.endpoint(&shop, "stripe", SECRET).await;
+    let t = std::sync::Arc::new(t);
+    let reader = {
+        let t = t.clone();
+        let token = shop.token.clone();
+        tokio::spawn(async move { t.events(&token, "after=0&wait=30").await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    codetill_relay::admin::rotate_token(t.relay.store(), &shop.id)
+        .await
+        .unwrap();
+    assert_eq!(t.post_stripe(&ep, SECRET, "evt_1").await, StatusCode::OK);
+    let (status, page) = reader.await.unwrap();
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{page}");
+    std::sync::Arc::into_inner(t).unwrap().stop().await;
+}
+
+/// Forged deliveries do not spend an endpoint's rate: only deliveries whose
+/// signature verified take a token, so a flood of them cannot delay real ones.
+pub async fn forged_deliveries_spend_no_rate(backend: Backend) {
+    let Some(t) = TestRelay::start_with(backend, |c| {
+        c.rate_per_second = 0.5;
+        c.rate_burst = 2;
+    })
+    .await
+    else {
+        return;
+    };
+    let shop = t.shop("Forged flood").await;
+    let ep = t.endpoint(&shop, "stripe", SECRET).await;
+    for i in 0..10 {
+        let body = stripe_body(&format!("evt_forged_{i}"));
+        let sig = stripe::sign("whsec_forger", t.now_s(), body.as_bytes());
+        assert_eq!(
+            t.post_raw(&ep, &[("stripe-signature", &sig)], body).await,
+            StatusCode::BAD_REQUEST,
+            "forged {i}"
+        );
+    }
+    assert_eq!(t.post_stripe(&ep, SECRET, "evt_1").await, StatusCode::OK);
+    assert_eq!(t.post_stripe(&ep, SECRET, "evt_2").await, StatusCode::OK);
+    assert_eq!(
+        t.post_stripe(&ep, SECRET, "evt_3").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "real deliveries still have their rate"
+    );
+    t.stop().await;
 }
