@@ -9,6 +9,7 @@
 mod fulfil;
 mod lease;
 mod model;
+pub mod problem;
 mod quote;
 pub mod state;
 mod store;

@@ -114,7 +114,7 @@ impl Till {
 
     /// What a finished order must tell the owner (refund due, failed).
     async fn after_order(&self, order: &Order) {
-        match crate::alerts::after_order(&self.db, order).await {
+        match crate::orders::problem::after_order(&self.db, order).await {
             Ok(raised) => self.tell(raised).await,
             Err(e) => tracing::error!(error = %e, "an alert could not be stored"),
         }

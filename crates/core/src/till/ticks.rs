@@ -51,7 +51,7 @@ impl Till {
             engine.options.budget = budget;
         }
         let report = engine.recover().await?;
-        match crate::alerts::after_recovery(&self.db, &report.refund_due).await {
+        match crate::orders::problem::after_recovery(&self.db, &report.refund_due).await {
             Ok(raised) => self.tell(raised).await,
             Err(e) => tracing::error!(error = %e, "an alert could not be stored"),
         }
