@@ -27,8 +27,9 @@ pub(crate) use store::{read_codes, record_payment_in};
 
 use crate::catalog::CatalogError;
 use crate::db::{Db, DbError, now_text};
-use crate::delivery::{Language, PrinterSpec};
+use crate::language::Language;
 use crate::money::Money;
+use crate::printer_spec::PrinterSpec;
 use crate::supplier::{OrderRequest, Supplier, SupplierError};
 use crate::vault::{Vault, VaultError};
 

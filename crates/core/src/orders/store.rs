@@ -219,7 +219,7 @@ pub struct NewOrder {
     pub till_id: Option<String>,
     /// The printer for the receipt, when one was asked for.
     pub print_to: Option<String>,
-    pub language: crate::delivery::Language,
+    pub language: crate::language::Language,
 }
 
 pub(crate) async fn event(
@@ -872,7 +872,7 @@ mod tests {
             staff: "asha".into(),
             till_id: Some("till-1".into()),
             print_to: None,
-            language: crate::delivery::Language::En,
+            language: crate::language::Language::En,
         }
     }
 
