@@ -177,6 +177,8 @@ pub async fn item(db: &Db, id: i64) -> Result<OutboxItem, DeliveryError> {
     }
 }
 
+/// Queues one row (a resend, a receipt printed after the sale, a reprint); the
+/// delivered order's own rows are queued by the batch that delivers it.
 #[allow(clippy::too_many_arguments)]
 async fn insert(
     conn: &mut SqliteConnection,
@@ -189,10 +191,11 @@ async fn insert(
     requested_by: &str,
     now: &str,
 ) -> Result<i64, DbError> {
-    Ok(sqlx::query_scalar(&format!(
-        "INSERT INTO outbox ({QUEUED_COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?8, ?7, ?7) RETURNING id"
-    ))
+    Ok(sqlx::query_scalar(
+        "INSERT INTO outbox (kind, order_id, destination, payload, reprint_no, language, status,
+             attempts, next_attempt_at, requested_by, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?8, ?7, ?7) RETURNING id",
+    )
     .bind(kind)
     .bind(order_id)
     .bind(destination)
@@ -203,28 +206,6 @@ async fn insert(
     .bind(requested_by)
     .fetch_one(&mut *conn)
     .await?)
-}
-
-/// What a newly queued outbox row is written with (both ways of queueing one).
-const QUEUED_COLUMNS: &str = "kind, order_id, destination, payload, reprint_no, language, status, \
-    attempts, next_attempt_at, requested_by, created_at, updated_at";
-
-/// The statement that queues a just-delivered order's email (when it has an
-/// address) and its receipt (when one was asked for), email first, for the batch
-/// that marks the order delivered (`orders::store::deliver`), so a delivered order
-/// always has its messages. `?3` is the time, `?4` the order id; `guard` is an SQL
-/// condition that holds only when that batch did deliver the order.
-pub(crate) fn enqueue_delivered(guard: &str) -> String {
-    format!(
-        "INSERT INTO outbox ({QUEUED_COLUMNS})
-         SELECT kind, id, destination, 'receipt', NULL, language, 'queued', 0, ?3, staff, ?3, ?3
-           FROM (SELECT 1 AS n, 'email' AS kind, id, trim(email) AS destination, language, staff
-                   FROM orders WHERE id = ?4
-                 UNION ALL
-                 SELECT 2, 'print', id, trim(print_to), language, staff FROM orders WHERE id = ?4)
-          WHERE destination IS NOT NULL AND destination <> '' AND {guard}
-          ORDER BY n"
-    )
 }
 
 /// Which queued rows a run takes.

@@ -2,11 +2,14 @@
 //! the state it leaves (and, while fulfilling, on holding the order's lease), so two
 //! processes can never both move one order.
 
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
 use sqlx::SqliteConnection;
 
 use super::OrderError;
 use super::model::{Failure, Order, Payment, Refund, RevealedCode};
-use super::state::OrderStatus;
+use super::state::{OrderStatus, sql_list};
 use crate::db::{Batch, Db, DbError, now_text};
 use crate::money::{Currency, Money};
 use crate::supplier::SupplierOrder;
@@ -639,16 +642,6 @@ pub(crate) async fn read_codes(
         .collect()
 }
 
-/// The states an order may be delivered from, as an SQL list, from the state machine.
-static DELIVERABLE_FROM: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    OrderStatus::ALL
-        .iter()
-        .filter(|s| s.can_become(OrderStatus::Delivered))
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ")
-});
-
 pub(crate) fn code_context(order_id: i64, seq: i64, what: &str) -> String {
     format!("codetill:order:{order_id}:{what}:{seq}")
 }
@@ -669,55 +662,19 @@ pub(crate) async fn deliver(
     owner: &str,
     supplier_order: &SupplierOrder,
 ) -> Result<Option<Delivered>, OrderError> {
-    let now = now_text();
-    // One round trip under the write lock: the event (with the status it leaves), the
-    // status and the supplier's facts, the sealed codes and the queued email and
-    // receipt, all guarded by the lease and the state machine. When the guard matches
-    // nothing, the batch writes nothing.
-    let mut sql = format!(
-        "INSERT INTO order_events (order_id, at, from_status, to_status, detail)
-         SELECT id, ?3, status, 'delivered', ?1 FROM orders
-          WHERE id = ?4 AND lease_owner = ?5 AND status IN ({from});
-         UPDATE orders SET status = 'delivered', updated_at = ?3, supplier_order_id = ?1,
-             supplier_status = 'completed', supplier_total_minor = ?2, delivered_at = ?3,
-             closed_at = ?3, lease_owner = NULL, lease_expires_at = NULL, failure_code = NULL,
-             failure_message = NULL
-          WHERE id = ?4 AND lease_owner = ?5 AND status IN ({from})
-         RETURNING id",
-        from = DELIVERABLE_FROM.as_str()
-    );
+    let codes = &supplier_order.codes;
     // Each later statement runs only when the one before it wrote what it should
     // have: the UPDATE one row, then the codes all theirs.
-    let mut written = 1;
-    if !supplier_order.codes.is_empty() {
-        let rows: Vec<String> = (0..supplier_order.codes.len())
-            .map(|seq| {
-                let p = 6 + 5 * seq;
-                format!("(?{p}, ?{}, ?{}, ?{}, ?{})", p + 1, p + 2, p + 3, p + 4)
-            })
-            .collect();
-        sql.push_str(&format!(
-            ";
-         INSERT INTO order_codes (order_id, seq, code_ct, pin_ct, serial, expires_at)
-         SELECT ?4, column1, column2, column3, column4, column5 FROM (VALUES {})
-          WHERE changes() = 1",
-            rows.join(", ")
-        ));
-        written = supplier_order.codes.len();
-    }
-    sql.push_str(";\n");
-    sql.push_str(&crate::delivery::outbox::enqueue_delivered(&format!(
-        "changes() = {written}"
-    )));
-    // And the order as it now stands, for the sale's screen.
-    sql.push_str(&format!(";\n{SELECT} WHERE o.id = ?4"));
-    let mut batch = Batch::new(sql)
-        .bind(supplier_order.order_id.clone())
-        .bind(supplier_order.total.to_minor().ok())
-        .bind(now)
-        .bind(id)
-        .bind(owner.to_string());
-    for (seq, code) in supplier_order.codes.iter().enumerate() {
+    let written = if codes.is_empty() { 1 } else { codes.len() };
+    let mut batch = Batch::new(delivered_sql(codes.len()))
+        .bind_named(":supplier_order", supplier_order.order_id.clone())
+        .bind_named(":supplier_total", supplier_order.total.to_minor().ok())
+        .bind_named(":now", now_text())
+        .bind_named(":order_id", id)
+        .bind_named(":owner", owner.to_string())
+        .bind_named(":written", i64::try_from(written).unwrap_or(i64::MAX))
+        .bind(id);
+    for (seq, code) in codes.iter().enumerate() {
         let seq = seq as i64;
         let pin = code
             .pin
@@ -737,8 +694,7 @@ pub(crate) async fn deliver(
         return Ok(None);
     };
     let order = order.decode::<OrderRow>()?.try_into()?;
-    let codes = supplier_order
-        .codes
+    let codes = codes
         .iter()
         .map(|c| RevealedCode {
             code: c.code.expose().to_string(),
@@ -749,6 +705,79 @@ pub(crate) async fn deliver(
         .collect();
     Ok(Some(Delivered { order, codes }))
 }
+
+/// The delivered batch for an order of `codes` codes. One round trip under the write
+/// lock: the event (with the status it leaves), the status and the supplier's facts,
+/// the sealed codes and the queued email and receipt, all guarded by the lease and
+/// the state machine; when the guard matches nothing, the batch writes nothing. Then
+/// the order as it now stands, for the sale's screen.
+///
+/// Parameters: `:supplier_order`, `:supplier_total`, `:now`, `:order_id`, `:owner`,
+/// `:written` (what the statement before the queueing must have changed). The codes'
+/// statement takes numbered ones only, `?1` the order and then five per code (seq,
+/// sealed code, sealed pin, serial, expiry): SQLite numbers a name after the
+/// parameters before it, so a name and `?1` in one statement could share a slot.
+/// The text is built once for every count an order can have, so each statement is
+/// prepared once.
+fn delivered_sql(codes: usize) -> Cow<'static, str> {
+    static BUILT: LazyLock<Vec<String>> =
+        LazyLock::new(|| (0..=MAX_QUANTITY).map(build_delivered_sql).collect());
+    match BUILT.get(codes) {
+        Some(sql) => Cow::Borrowed(sql.as_str()),
+        None => Cow::Owned(build_delivered_sql(codes)),
+    }
+}
+
+/// The most codes an order has (the schema's limit on its quantity).
+const MAX_QUANTITY: usize = 10;
+
+fn build_delivered_sql(codes: usize) -> String {
+    let from = sql_list(OrderStatus::sources(OrderStatus::Delivered));
+    let delivered = sql_list([OrderStatus::Delivered]);
+    let mut sql = format!(
+        "INSERT INTO order_events (order_id, at, from_status, to_status, detail)
+         SELECT id, :now, status, {delivered}, :supplier_order FROM orders
+          WHERE id = :order_id AND lease_owner = :owner AND status IN ({from});
+         UPDATE orders SET status = {delivered}, updated_at = :now,
+             supplier_order_id = :supplier_order, supplier_status = 'completed',
+             supplier_total_minor = :supplier_total, delivered_at = :now, closed_at = :now,
+             lease_owner = NULL, lease_expires_at = NULL, failure_code = NULL,
+             failure_message = NULL
+          WHERE id = :order_id AND lease_owner = :owner AND status IN ({from})
+         RETURNING id;\n"
+    );
+    if codes > 0 {
+        let rows: Vec<String> = (0..codes)
+            .map(|seq| {
+                let p = 2 + 5 * seq;
+                format!("(?{p}, ?{}, ?{}, ?{}, ?{})", p + 1, p + 2, p + 3, p + 4)
+            })
+            .collect();
+        sql.push_str(&format!(
+            "INSERT INTO order_codes (order_id, seq, code_ct, pin_ct, serial, expires_at)
+         SELECT ?1, column1, column2, column3, column4, column5 FROM (VALUES {})
+          WHERE changes() = 1;\n",
+            rows.join(", ")
+        ));
+    }
+    sql.push_str(ENQUEUE_DELIVERY);
+    sql.push_str(&format!(";\n{SELECT} WHERE o.id = :order_id"));
+    sql
+}
+
+/// The delivered batch's statement that queues the order's email (when it has an
+/// address) and its receipt (when one was asked for), email first, so a delivered
+/// order always has its messages. It writes only when the statement before it
+/// changed `:written` rows, that is when the batch did deliver the order.
+const ENQUEUE_DELIVERY: &str = "INSERT INTO outbox (kind, order_id, destination, payload, reprint_no, language,
+             status, attempts, next_attempt_at, requested_by, created_at, updated_at)
+         SELECT kind, id, destination, 'receipt', NULL, language, 'queued', 0, :now, staff, :now, :now
+           FROM (SELECT 1 AS n, 'email' AS kind, id, trim(email) AS destination, language, staff
+                   FROM orders WHERE id = :order_id
+                 UNION ALL
+                 SELECT 2, 'print', id, trim(print_to), language, staff FROM orders WHERE id = :order_id)
+          WHERE destination IS NOT NULL AND destination <> '' AND changes() = :written
+          ORDER BY n";
 
 /// The supplier refused after payment: failed, then refund due (one transaction).
 pub(crate) async fn refuse(
