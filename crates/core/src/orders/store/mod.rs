@@ -25,4 +25,4 @@ pub use refund::record_refund;
 pub(crate) use reveal::read_codes;
 pub use reveal::reveal;
 pub use transition::cancel;
-pub(crate) use transition::{refuse, step};
+pub(crate) use transition::{mark_pending, mark_sending, mark_unknown, refuse};

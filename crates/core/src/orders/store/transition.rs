@@ -149,16 +149,80 @@ pub(crate) async fn refuse(
     Ok(true)
 }
 
-/// Moves an open order (`paid`, `ordering`, `unknown`) to `to` and records supplier
-/// facts, while holding the lease.
-pub(crate) async fn step(
+/// Moves a leased order to `ordering` for a send to the supplier, counting the
+/// attempt. False when this process no longer holds the order, or the state machine
+/// does not allow a send from where it is.
+pub(crate) async fn mark_sending(db: &Db, id: i64, owner: &str) -> Result<bool, OrderError> {
+    leased_move(
+        db,
+        id,
+        owner,
+        OrderStatus::Ordering,
+        Some("send"),
+        Record::Attempt,
+    )
+    .await
+}
+
+/// Keeps a leased order `ordering` while the supplier processes its order
+/// `supplier_order_id` (pending there). False as for [`mark_sending`].
+pub(crate) async fn mark_pending(
+    db: &Db,
+    id: i64,
+    owner: &str,
+    supplier_order_id: &str,
+) -> Result<bool, OrderError> {
+    leased_move(
+        db,
+        id,
+        owner,
+        OrderStatus::Ordering,
+        None,
+        Record::Pending { supplier_order_id },
+    )
+    .await
+}
+
+/// Moves a leased order to `unknown`: a send whose outcome is not known (`why`), to be
+/// looked up at the supplier before anything is sent again. False as for
+/// [`mark_sending`].
+pub(crate) async fn mark_unknown(
+    db: &Db,
+    id: i64,
+    owner: &str,
+    why: &str,
+) -> Result<bool, OrderError> {
+    leased_move(
+        db,
+        id,
+        owner,
+        OrderStatus::Unknown,
+        Some(why),
+        Record::Nothing,
+    )
+    .await
+}
+
+/// What a move of a leased order writes besides its status and its event.
+enum Record<'a> {
+    /// One more attempt at the supplier.
+    Attempt,
+    /// The supplier's order, still being processed there.
+    Pending {
+        supplier_order_id: &'a str,
+    },
+    Nothing,
+}
+
+/// Moves an open order (`paid`, `ordering`, `unknown`) to `to` while this process
+/// holds its lease, and writes `record`, in one transaction.
+async fn leased_move(
     db: &Db,
     id: i64,
     owner: &str,
     to: OrderStatus,
     detail: Option<&str>,
-    supplier: Option<(&str, &str)>,
-    count_attempt: bool,
+    record: Record<'_>,
 ) -> Result<bool, OrderError> {
     let now = now_text();
     let mut tx = db.begin_write().await?;
@@ -168,19 +232,22 @@ pub(crate) async fn step(
     {
         return Ok(false);
     }
-    sqlx::query(
-        "UPDATE orders SET attempts = attempts + ?1,
-             supplier_order_id = coalesce(?2, supplier_order_id),
-             supplier_status = coalesce(?3, supplier_status)
-         WHERE id = ?4",
-    )
-    .bind(i64::from(count_attempt))
-    .bind(supplier.map(|s| s.0))
-    .bind(supplier.map(|s| s.1))
-    .bind(id)
-    .execute(&mut *tx)
-    .await
-    .map_err(DbError::from)?;
+    let update = match record {
+        Record::Attempt => {
+            Some(sqlx::query("UPDATE orders SET attempts = attempts + 1 WHERE id = ?1").bind(id))
+        }
+        Record::Pending { supplier_order_id } => Some(
+            sqlx::query(
+                "UPDATE orders SET supplier_order_id = ?1, supplier_status = 'pending' WHERE id = ?2",
+            )
+            .bind(supplier_order_id)
+            .bind(id),
+        ),
+        Record::Nothing => None,
+    };
+    if let Some(update) = update {
+        update.execute(&mut *tx).await.map_err(DbError::from)?;
+    }
     tx.commit().await.map_err(DbError::from)?;
     Ok(true)
 }
