@@ -1,13 +1,15 @@
 //! Opening an order: a quote, or a counter sale paid on the spot. The order's
 //! `client_order_id`, its idempotency key at the supplier, is fixed here for good.
 
+use std::sync::LazyLock;
+
 use super::row::minor;
 use crate::db::{Batch, Db, DbError, now_text};
 use crate::language::Language;
 use crate::money::Money;
 use crate::orders::OrderError;
 use crate::orders::model::Payment;
-use crate::orders::state::OrderStatus;
+use crate::orders::state::{OrderStatus, sql_list};
 
 /// Everything needed to open an order, fixed at quote time.
 pub struct NewOrder {
@@ -32,15 +34,18 @@ pub struct NewOrder {
 
 /// Opens a `quoted` order; its `client_order_id` is fixed here, for good.
 pub async fn insert_quoted(db: &Db, new: &NewOrder) -> Result<i64, OrderError> {
-    let sql = format!(
-        "{ORDER_INSERT};
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "{ORDER_INSERT};
          INSERT INTO order_events (order_id, at, from_status, to_status, detail)
-         VALUES ({NEW_ID}, ?2, NULL, 'quoted', NULL);
-         SELECT {NEW_ID}"
-    );
+         VALUES ({NEW_ID}, ?2, NULL, {quoted}, NULL);
+         SELECT {NEW_ID}",
+            quoted = sql_list([OrderStatus::Quoted]),
+        )
+    });
     new_id(
         db,
-        bind_order(Batch::new(sql), new, now_text(), None, None)?,
+        bind_order(Batch::new(SQL.as_str()), new, now_text(), None, None)?,
     )
     .await
 }
@@ -60,18 +65,23 @@ pub async fn insert_paid_sending(
     );
     // The end state written at once, in one round trip to the database: what
     // quoted → paid → ordering would leave, with its three events and the payment.
-    let sql = format!(
-        "{ORDER_INSERT};
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "{ORDER_INSERT};
          INSERT INTO order_events (order_id, at, from_status, to_status, detail)
-         VALUES ({NEW_ID}, ?2, NULL, 'quoted', NULL), ({NEW_ID}, ?2, 'quoted', 'paid', ?3),
-                ({NEW_ID}, ?2, 'paid', 'ordering', 'send');
+         VALUES ({NEW_ID}, ?2, NULL, {quoted}, NULL), ({NEW_ID}, ?2, {quoted}, {paid}, ?3),
+                ({NEW_ID}, ?2, {paid}, {ordering}, 'send');
          INSERT INTO payments (order_id, taken_at, method, amount_minor, currency,
              tendered_minor, change_minor, reference, staff)
          VALUES ({NEW_ID}, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9);
-         SELECT {NEW_ID}"
-    );
+         SELECT {NEW_ID}",
+            quoted = sql_list([OrderStatus::Quoted]),
+            paid = sql_list([OrderStatus::Paid]),
+            ordering = sql_list([OrderStatus::Ordering]),
+        )
+    });
     let batch = bind_order(
-        Batch::new(sql),
+        Batch::new(SQL.as_str()),
         new,
         now_text(),
         Some(payment),

@@ -1,12 +1,14 @@
 //! Finding orders: one by its number, a filtered list, those still open.
 
+use std::sync::LazyLock;
+
 use sqlx::SqliteConnection;
 
 use super::row::{OrderRow, SELECT};
 use crate::db::{Db, DbError};
 use crate::orders::OrderError;
 use crate::orders::model::Order;
-use crate::orders::state::OrderStatus;
+use crate::orders::state::{OrderStatus, sql_list};
 
 /// An order by its number (`ORD-000123`, or the bare row id).
 pub async fn find(db: &Db, reference: &str) -> Result<Order, OrderError> {
@@ -66,10 +68,37 @@ pub async fn list(db: &Db, filter: &OrderFilter) -> Result<Vec<Order>, OrderErro
 
 /// Orders that are paid but not finished, oldest first.
 pub async fn open_order_ids(db: &Db) -> Result<Vec<i64>, OrderError> {
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM orders WHERE status IN ('paid', 'ordering', 'unknown') ORDER BY id",
-    )
-    .fetch_all(db.pool())
-    .await
-    .map_err(DbError::from)?)
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        let open = OrderStatus::ALL.into_iter().filter(OrderStatus::is_open);
+        format!(
+            "SELECT id FROM orders WHERE status IN ({}) ORDER BY id",
+            sql_list(open)
+        )
+    });
+    Ok(sqlx::query_scalar(SQL.as_str())
+        .fetch_all(db.pool())
+        .await
+        .map_err(DbError::from)?)
+}
+
+/// Quotes never paid: counter quotes opened before `counter_before`, remote ones
+/// (paid from a link, later) before `remote_before`.
+pub(crate) async fn stale_quote_ids(
+    db: &Db,
+    counter_before: &str,
+    remote_before: &str,
+) -> Result<Vec<i64>, OrderError> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT id FROM orders WHERE status = {}
+               AND ((channel = 'counter' AND created_at < ?1) OR (channel = 'remote' AND created_at < ?2))",
+            sql_list([OrderStatus::Quoted])
+        )
+    });
+    Ok(sqlx::query_scalar(SQL.as_str())
+        .bind(counter_before)
+        .bind(remote_before)
+        .fetch_all(db.pool())
+        .await
+        .map_err(DbError::from)?)
 }
