@@ -14,6 +14,7 @@
 //! sqlx joined the batches' SQL into one new text each time, which SQLite had to
 //! prepare again; it was slower. Here each statement is prepared once and cached.)
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -64,23 +65,33 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 }
 
 /// Statements that run as one write transaction ([`super::Db::write_batch`]).
-/// Parameters are numbered (`?1`…), shared by all the statements, and bound in order.
+/// Parameters are numbered (`?1`…), shared by all the statements, and bound in order;
+/// or named (`:now`), shared too, and bound by name.
 #[derive(Debug, Clone)]
 pub struct Batch {
-    sql: String,
+    // Borrowed when the SQL is a constant (or built once): a sale's batch copies none.
+    sql: Cow<'static, str>,
     values: Vec<Value>,
+    named: Vec<(&'static str, Value)>,
 }
 
 impl Batch {
-    pub fn new(sql: impl Into<String>) -> Batch {
+    pub fn new(sql: impl Into<Cow<'static, str>>) -> Batch {
         Batch {
             sql: sql.into(),
             values: Vec::new(),
+            named: Vec::new(),
         }
     }
 
     pub fn bind(mut self, value: impl Into<Value>) -> Batch {
         self.values.push(value.into());
+        self
+    }
+
+    /// Binds the named parameter `name`, written as the SQL writes it (`:now`).
+    pub fn bind_named(mut self, name: &'static str, value: impl Into<Value>) -> Batch {
+        self.named.push((name, value.into()));
         self
     }
 
@@ -98,13 +109,20 @@ impl Batch {
             .filter(|s| !s.trim().is_empty())
     }
 
-    /// The value of numbered parameter `name` (`?3`).
+    /// The value of parameter `name`: numbered (`?3`) or named (`:now`).
     fn value(&self, name: &str) -> Result<&Value, DbError> {
-        name.strip_prefix('?')
-            .and_then(|n| n.parse::<usize>().ok())
-            .and_then(|n| n.checked_sub(1))
-            .and_then(|i| self.values.get(i))
-            .ok_or_else(|| DbError::Batch(format!("{name} has no value bound in the batch")))
+        let found = match name.strip_prefix('?') {
+            Some(number) => number
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|i| self.values.get(i)),
+            None => self
+                .named
+                .iter()
+                .find_map(|(n, v)| (*n == name).then_some(v)),
+        };
+        found.ok_or_else(|| DbError::Batch(format!("{name} has no value bound in the batch")))
     }
 }
 
@@ -376,7 +394,8 @@ fn statements(conn: &rusqlite::Connection, batch: &Batch) -> Result<Vec<Row>, Db
     for sql in batch.statements() {
         let mut statement = conn.prepare_cached(sql)?;
         // SQLite numbers a statement's parameters as the SQL does (?3 is index 3);
-        // indexes the statement does not use have no name.
+        // indexes the statement does not use have no name. A named one (:now) is
+        // bound by its name, whatever index SQLite gave it.
         for index in 1..=statement.parameter_count() {
             let Some(name) = statement.parameter_name(index) else {
                 continue;
@@ -448,5 +467,18 @@ mod tests {
         assert!(batch.value(":name").is_err(), "numbered only");
         assert_eq!(Value::from(None::<String>), Value::Null);
         assert_eq!(Value::from(Some(vec![1_u8])), Value::Blob(vec![1]));
+    }
+
+    #[test]
+    fn named_parameters_are_bound_by_name() {
+        let batch = Batch::new("SELECT :now, ?1, :order")
+            .bind(5_i64)
+            .bind_named(":order", 7_i64)
+            .bind_named(":now", "t");
+        assert_eq!(batch.value(":now").unwrap(), &Value::Text("t".into()));
+        assert_eq!(batch.value(":order").unwrap(), &Value::Int(7));
+        assert_eq!(batch.value("?1").unwrap(), &Value::Int(5));
+        assert!(batch.value(":owner").is_err(), "unbound");
+        assert!(batch.value("?2").is_err(), "names are not numbers");
     }
 }

@@ -25,16 +25,14 @@ pub mod raster;
 pub mod receipt;
 pub mod text;
 
-use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
-
-use serde::Serialize;
 
 use crate::db::{Db, DbError};
 use crate::secrets::{SecretError, SecretStore, names};
 use crate::settings;
 
+pub use crate::language::Language;
 pub use email::{SmtpConfig, SmtpSecurity};
 pub use outbox::{AttemptResult, Due, Outbox, OutboxFilter, OutboxItem, OutboxStatus, SendReport};
 pub use printer::{Paper, PrinterSpec};
@@ -62,40 +60,17 @@ pub enum DeliveryError {
     Task(String),
 }
 
-/// The buyer's language for receipts and emails.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    #[default]
-    En,
-    Hi,
-}
-
-impl Language {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Language::En => "en",
-            Language::Hi => "hi",
-        }
-    }
-}
-
+/// A language named as staff type it, read with delivery's error (what the front ends
+/// report).
 impl FromStr for Language {
     type Err = DeliveryError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "en" | "english" => Ok(Language::En),
-            "hi" | "hindi" => Ok(Language::Hi),
-            other => Err(DeliveryError::BadInput(format!(
-                "language {other:?}: use en or hi"
-            ))),
-        }
-    }
-}
-
-impl fmt::Display for Language {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        Language::from_name(s).ok_or_else(|| {
+            DeliveryError::BadInput(format!(
+                "language {:?}: use en or hi",
+                s.trim().to_ascii_lowercase()
+            ))
+        })
     }
 }
 

@@ -170,18 +170,7 @@ impl Fulfiller<'_> {
             attempts += 1;
             let next = match step {
                 Step::Send => {
-                    if !recorded
-                        && !store::step(
-                            self.db,
-                            id,
-                            self.owner,
-                            OrderStatus::Ordering,
-                            Some("send"),
-                            None,
-                            true,
-                        )
-                        .await?
-                    {
+                    if !recorded && !store::mark_sending(self.db, id, self.owner).await? {
                         return Ok(Outcome::Busy.into());
                     }
                     match self.supplier.place_order(&request).await {
@@ -284,16 +273,7 @@ impl Fulfiller<'_> {
                 }
             }
             SupplierOrderStatus::Pending => {
-                store::step(
-                    self.db,
-                    id,
-                    self.owner,
-                    OrderStatus::Ordering,
-                    None,
-                    Some((&found.order_id, "pending")),
-                    false,
-                )
-                .await?;
+                store::mark_pending(self.db, id, self.owner, &found.order_id).await?;
                 Ok(Next::Wait(Step::Poll, None))
             }
             SupplierOrderStatus::Failed => {
@@ -346,16 +326,7 @@ impl Fulfiller<'_> {
                 Ok(Next::Wait(then, retry_after))
             }
             SupplierError::Ambiguous { message } => {
-                store::step(
-                    self.db,
-                    id,
-                    self.owner,
-                    OrderStatus::Unknown,
-                    Some(&message),
-                    None,
-                    false,
-                )
-                .await?;
+                store::mark_unknown(self.db, id, self.owner, &message).await?;
                 Ok(Next::Go(Step::Lookup))
             }
             SupplierError::Configuration { message } => {

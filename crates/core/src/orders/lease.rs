@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use super::state::OrderStatus;
 use crate::db::{Db, DbError, now_text, time_text};
 
 /// This process's name for leases: host, pid and a random tag (a pid can be reused).
@@ -59,7 +60,7 @@ pub async fn acquire(db: &Db, id: i64, owner: &str, ttl: Duration) -> Result<boo
     let Some((status, holder, expires)) = current else {
         return Ok(false);
     };
-    if !matches!(status.as_str(), "paid" | "ordering" | "unknown") {
+    if !status.parse::<OrderStatus>().is_ok_and(|s| s.is_open()) {
         return Ok(false);
     }
     let free = match (&holder, &expires) {

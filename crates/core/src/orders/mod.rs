@@ -30,8 +30,9 @@ pub use view::{CodeView, OrderView, PaidView, RefundView};
 
 use crate::catalog::CatalogError;
 use crate::db::{Db, DbError, now_text};
-use crate::delivery::{Language, PrinterSpec};
+use crate::language::Language;
 use crate::money::Money;
+use crate::printer_spec::PrinterSpec;
 use crate::supplier::{OrderRequest, Supplier, SupplierError};
 use crate::vault::{Vault, VaultError};
 
@@ -293,15 +294,9 @@ impl Engine {
                 chrono::Utc::now() - chrono::Duration::from_std(age).unwrap_or_default(),
             )
         };
-        let quotes: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM orders WHERE status = 'quoted'
-               AND ((channel = 'counter' AND created_at < ?1) OR (channel = 'remote' AND created_at < ?2))",
-        )
-        .bind(before(STALE_QUOTE))
-        .bind(before(STALE_REMOTE_QUOTE))
-        .fetch_all(self.db.pool())
-        .await
-        .map_err(DbError::from)?;
+        let quotes =
+            store::stale_quote_ids(&self.db, &before(STALE_QUOTE), &before(STALE_REMOTE_QUOTE))
+                .await?;
         for id in quotes {
             if store::cancel(&self.db, id).await.is_ok() {
                 report.cancelled_quotes += 1;

@@ -90,6 +90,16 @@ impl OrderStatus {
     }
 }
 
+/// `'paid', 'ordering'`: statuses as an SQL list, for statements built once (a
+/// status's name is a fixed word, never text from outside).
+pub(crate) fn sql_list(statuses: impl IntoIterator<Item = OrderStatus>) -> String {
+    statuses
+        .into_iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl fmt::Display for OrderStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -135,6 +145,15 @@ mod tests {
             vec![Paid, Ordering, Unknown]
         );
         assert_eq!(OrderStatus::sources(Delivered), vec![Ordering, Unknown]);
+    }
+
+    #[test]
+    fn status_lists_are_written_as_sql() {
+        assert_eq!(
+            sql_list(OrderStatus::sources(Delivered)),
+            "'ordering', 'unknown'"
+        );
+        assert_eq!(sql_list([RefundDue]), "'refund_due'");
     }
 
     proptest! {

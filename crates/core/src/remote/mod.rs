@@ -19,7 +19,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::db::{DbError, now_text};
-use crate::delivery::Language;
+use crate::language::Language;
 use crate::orders::{Engine, OrderError, check_email};
 use crate::payments::{LinkRequest, PaymentError, ProviderKind, Providers};
 

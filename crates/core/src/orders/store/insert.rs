@@ -1,0 +1,177 @@
+//! Opening an order: a quote, or a counter sale paid on the spot. The order's
+//! `client_order_id`, its idempotency key at the supplier, is fixed here for good.
+
+use std::sync::LazyLock;
+
+use super::row::minor;
+use crate::db::{Batch, Db, DbError, now_text};
+use crate::language::Language;
+use crate::money::Money;
+use crate::orders::OrderError;
+use crate::orders::model::Payment;
+use crate::orders::state::{OrderStatus, sql_list};
+
+/// Everything needed to open an order, fixed at quote time.
+pub struct NewOrder {
+    pub client_order_id: String,
+    pub channel: &'static str,
+    pub sku: String,
+    pub name: String,
+    pub region: String,
+    pub face_value: Money,
+    pub redeem_url: Option<String>,
+    pub redeem_instructions: Option<String>,
+    pub quantity: u32,
+    pub price: Money,
+    pub max_unit_price: Money,
+    pub email: Option<String>,
+    pub staff: String,
+    pub till_id: Option<String>,
+    /// The printer for the receipt, when one was asked for.
+    pub print_to: Option<String>,
+    pub language: Language,
+}
+
+/// Opens a `quoted` order; its `client_order_id` is fixed here, for good.
+pub async fn insert_quoted(db: &Db, new: &NewOrder) -> Result<i64, OrderError> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "{ORDER_INSERT};
+         INSERT INTO order_events (order_id, at, from_status, to_status, detail)
+         VALUES ({NEW_ID}, ?2, NULL, {quoted}, NULL);
+         SELECT {NEW_ID}",
+            quoted = sql_list([OrderStatus::Quoted]),
+        )
+    });
+    new_id(
+        db,
+        bind_order(Batch::new(SQL.as_str()), new, now_text(), None, None)?,
+    )
+    .await
+}
+
+/// A counter sale paid on the spot, in one transaction: the order (its
+/// `client_order_id` fixed), its payment, this till's lease, and the move to
+/// `ordering` for the first send. A crash after this commit leaves an `ordering`
+/// order, which recovery looks up at the supplier before it sends anything.
+pub async fn insert_paid_sending(
+    db: &Db,
+    new: &NewOrder,
+    payment: &Payment,
+    lease: (&str, std::time::Duration),
+) -> Result<i64, OrderError> {
+    let until = crate::db::time_text(
+        chrono::Utc::now() + chrono::Duration::from_std(lease.1).unwrap_or_default(),
+    );
+    // The end state written at once, in one round trip to the database: what
+    // quoted → paid → ordering would leave, with its three events and the payment.
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "{ORDER_INSERT};
+         INSERT INTO order_events (order_id, at, from_status, to_status, detail)
+         VALUES ({NEW_ID}, ?2, NULL, {quoted}, NULL), ({NEW_ID}, ?2, {quoted}, {paid}, ?3),
+                ({NEW_ID}, ?2, {paid}, {ordering}, 'send');
+         INSERT INTO payments (order_id, taken_at, method, amount_minor, currency,
+             tendered_minor, change_minor, reference, staff)
+         VALUES ({NEW_ID}, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9);
+         SELECT {NEW_ID}",
+            quoted = sql_list([OrderStatus::Quoted]),
+            paid = sql_list([OrderStatus::Paid]),
+            ordering = sql_list([OrderStatus::Ordering]),
+        )
+    });
+    let batch = bind_order(
+        Batch::new(SQL.as_str()),
+        new,
+        now_text(),
+        Some(payment),
+        Some((lease.0.to_string(), until)),
+    )?;
+    new_id(db, batch).await
+}
+
+/// The order row; its parameters are bound by [`bind_order`]. Public ids follow the
+/// row ids: ORD-000001, ORD-000002…
+const ORDER_INSERT: &str = "INSERT INTO orders (public_id, client_order_id, status, channel, sku, name, region,
+             face_minor, face_currency, redeem_url, redeem_instructions, quantity, price_minor,
+             currency, max_unit_minor, wholesale_currency, email, staff, till_id, created_at, updated_at,
+             print_to, language, paid_at, lease_owner, lease_expires_at, attempts)
+         VALUES ((SELECT printf('ORD-%06d', coalesce(max(id), 0) + 1) FROM orders), ?1, ?28, ?10,
+             ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?2, ?2, ?26, ?27,
+             CASE WHEN ?29 IS NULL THEN NULL ELSE ?2 END, ?29, ?30, CASE WHEN ?29 IS NULL THEN 0 ELSE 1 END)";
+
+/// The id of the order [`ORDER_INSERT`] wrote, found by its `client_order_id`.
+const NEW_ID: &str = "(SELECT id FROM orders WHERE client_order_id = ?1)";
+
+/// Binds [`ORDER_INSERT`]'s parameters: ?1 `client_order_id`, ?2 `now`, ?3–?9 the
+/// payment (when paid), ?10–?30 the order — `quoted`, or with `sending` (lease owner
+/// and expiry) already paid and `ordering` its first send.
+fn bind_order(
+    batch: Batch,
+    new: &NewOrder,
+    now: String,
+    payment: Option<&Payment>,
+    sending: Option<(String, String)>,
+) -> Result<Batch, OrderError> {
+    let status = if sending.is_some() {
+        OrderStatus::Ordering
+    } else {
+        OrderStatus::Quoted
+    };
+    let (owner, until) = sending.unzip();
+    Ok(batch
+        .bind(new.client_order_id.clone())
+        .bind(now)
+        .bind(payment.map(|p| p.method.clone()))
+        .bind(payment.map(|p| minor(&p.amount)).transpose()?)
+        .bind(payment.map(|p| p.amount.currency.code().to_string()))
+        .bind(
+            payment
+                .and_then(|p| p.tendered.as_ref())
+                .map(minor)
+                .transpose()?,
+        )
+        .bind(
+            payment
+                .and_then(|p| p.change.as_ref())
+                .map(minor)
+                .transpose()?,
+        )
+        .bind(payment.and_then(|p| p.reference.clone()))
+        .bind(payment.map(|p| p.staff.clone()))
+        .bind(new.channel)
+        .bind(new.sku.clone())
+        .bind(new.name.clone())
+        .bind(new.region.clone())
+        .bind(minor(&new.face_value)?)
+        .bind(new.face_value.currency.code().to_string())
+        .bind(new.redeem_url.clone())
+        .bind(new.redeem_instructions.clone())
+        .bind(i64::from(new.quantity))
+        .bind(minor(&new.price)?)
+        .bind(new.price.currency.code().to_string())
+        .bind(minor(&new.max_unit_price)?)
+        .bind(new.max_unit_price.currency.code().to_string())
+        .bind(new.email.clone())
+        .bind(new.staff.clone())
+        .bind(new.till_id.clone())
+        .bind(new.print_to.clone())
+        .bind(new.language.as_str())
+        .bind(status.as_str())
+        .bind(owner)
+        .bind(until))
+}
+
+/// Runs an insert batch ending in `SELECT {NEW_ID}` and returns that id.
+async fn new_id(db: &Db, batch: Batch) -> Result<i64, OrderError> {
+    let rows = db.write_batch(batch).await?;
+    let id = match rows.first().and_then(|r| r.get(0)) {
+        Some(crate::db::Value::Int(id)) => Some(*id),
+        _ => None,
+    };
+    id.ok_or_else(|| DbError::Corrupt {
+        what: "orders",
+        detail: "the new order's id was not read back".into(),
+    })
+    .map_err(OrderError::from)
+}
