@@ -18,6 +18,7 @@ step "rust: format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 python3 scripts/module-loops.py crates/relay/src
+python3 scripts/module-loops.py crates/core/src --top
 
 step "rust: build (binaries the process tests run)"
 cargo build --workspace --bins --locked
