@@ -14,6 +14,7 @@ use codetill_core::orders::Sale;
 use codetill_core::progress::ProgressSink;
 use codetill_core::secrets::SecretStore;
 use codetill_core::settings;
+use codetill_core::till::shared::{read, replace as write};
 pub use codetill_core::till::{DATA_DIR_ENV, DB_FILE, SupplierStatus, data_dir};
 
 use crate::alerts::{Alerts, DesktopNotifier, Notifier};
@@ -40,20 +41,6 @@ pub struct AppState {
     /// Ticks when the settings or secrets change; the relay loop
     /// ([`codetill_core::till::ticks::follow_relay`]) reads its config again on each.
     settings_changed: tokio::sync::watch::Sender<()>,
-}
-
-fn read<T: Clone>(lock: &RwLock<T>) -> T {
-    match lock.read() {
-        Ok(v) => v.clone(),
-        Err(poisoned) => poisoned.into_inner().clone(),
-    }
-}
-
-fn write<T>(lock: &RwLock<T>, value: T) {
-    match lock.write() {
-        Ok(mut v) => *v = value,
-        Err(poisoned) => *poisoned.into_inner() = value,
-    }
 }
 
 impl AppState {
@@ -207,10 +194,7 @@ impl AppState {
 
     /// The till the counter works on now.
     pub fn till(&self) -> Arc<Till> {
-        match self.active.read() {
-            Ok(t) => t.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        read(&self.active)
     }
 
     /// The tills that do background work now: the shop's, and a running demo's.
@@ -248,10 +232,7 @@ impl AppState {
         let (till, report) = demo::open(products, progress).await?;
         till.set_alert_sink(self.alerts.clone());
         let till = Arc::new(till);
-        match self.active.write() {
-            Ok(mut active) => *active = till,
-            Err(poisoned) => *poisoned.into_inner() = till,
-        }
+        write(&self.active, till);
         Ok(Some(report))
     }
 }

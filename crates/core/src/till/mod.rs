@@ -17,6 +17,7 @@ mod error;
 mod home;
 mod sale;
 pub mod settings;
+pub mod shared;
 pub mod ticks;
 
 use std::path::{Path, PathBuf};
@@ -24,7 +25,7 @@ use std::sync::{Arc, RwLock};
 
 use tokio::sync::Mutex;
 
-use crate::alerts::{Alert, AlertSink, LogSink};
+use crate::alerts::{Alert, AlertError, AlertSink, LogSink};
 use crate::catalog;
 use crate::db::Db;
 use crate::delivery::Outbox;
@@ -128,18 +129,20 @@ impl Till {
 
     /// From now on new alerts are told to `sink`.
     pub fn set_alert_sink(&self, sink: Arc<dyn AlertSink>) {
-        match self.alerts.write() {
-            Ok(mut s) => *s = sink,
-            Err(poisoned) => *poisoned.into_inner() = sink,
-        }
+        shared::replace(&self.alerts, sink);
     }
 
-    /// Tells the alert sink of each new alert.
-    pub(crate) async fn tell(&self, raised: impl IntoIterator<Item = Alert>) {
-        let sink = match self.alerts.read() {
-            Ok(s) => s.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
+    /// Tells the alert sink of each new alert a rule raised; a rule whose alert could
+    /// not be stored is logged (the work that raised it stands).
+    pub(crate) async fn tell<I: IntoIterator<Item = Alert>>(&self, found: Result<I, AlertError>) {
+        let raised = match found {
+            Ok(raised) => raised,
+            Err(e) => {
+                tracing::error!(error = %e, "an alert could not be stored");
+                return;
+            }
         };
+        let sink = shared::read(&self.alerts);
         for alert in raised {
             sink.raised(&alert).await;
         }
@@ -171,10 +174,8 @@ impl Till {
         let supplier = self.supplier().await?;
         tracing::info!("catalog sync asked for");
         let report = catalog::sync(&self.db, supplier.as_ref(), options, progress).await?;
-        match crate::alerts::after_sync(&self.db, report.run_id).await {
-            Ok(raised) => self.tell(raised).await,
-            Err(e) => tracing::error!(error = %e, "an alert could not be stored"),
-        }
+        self.tell(crate::alerts::after_sync(&self.db, report.run_id).await)
+            .await;
         Ok(report)
     }
 

@@ -108,16 +108,10 @@ impl Till {
         tracing::info!(sku = %sale.sku, "sale confirmed at the counter");
         let sale = engine.sell_with(&sale, &delivery).await?;
         tracing::info!(order = %sale.order.public_id, status = %sale.order.status, "sale finished");
-        self.after_order(&sale.order).await;
+        // What the finished order must tell the owner (refund due, failed).
+        self.tell(crate::orders::problem::after_order(&self.db, &sale.order).await)
+            .await;
         Ok(sale)
-    }
-
-    /// What a finished order must tell the owner (refund due, failed).
-    async fn after_order(&self, order: &Order) {
-        match crate::orders::problem::after_order(&self.db, order).await {
-            Ok(raised) => self.tell(raised).await,
-            Err(e) => tracing::error!(error = %e, "an alert could not be stored"),
-        }
     }
 
     /// A remote sale: quotes `sku` live, opens a `quoted` order for `email` and makes

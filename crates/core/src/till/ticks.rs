@@ -51,10 +51,8 @@ impl Till {
             engine.options.budget = budget;
         }
         let report = engine.recover().await?;
-        match crate::orders::problem::after_recovery(&self.db, &report.refund_due).await {
-            Ok(raised) => self.tell(raised).await,
-            Err(e) => tracing::error!(error = %e, "an alert could not be stored"),
-        }
+        self.tell(crate::orders::problem::after_recovery(&self.db, &report.refund_due).await)
+            .await;
         Ok(report)
     }
 
@@ -143,7 +141,7 @@ impl Till {
                             return (None, false);
                         }
                         Ok(check) => {
-                            self.tell(check.raised.iter().cloned()).await;
+                            self.tell(Ok(check.raised.iter().cloned())).await;
                             let status = checked(Some(check.reachable()), check.error.clone());
                             (Some(check), status)
                         }
@@ -155,19 +153,13 @@ impl Till {
         if changed {
             tracing::info!(reachable = ?status.reachable, "supplier reachability changed");
         }
-        match self.supplier_status.write() {
-            Ok(mut s) => *s = status,
-            Err(poisoned) => *poisoned.into_inner() = status,
-        }
+        super::shared::replace(&self.supplier_status, status);
         (check, changed)
     }
 
     /// What the last health check found.
     pub fn supplier_status(&self) -> SupplierStatus {
-        match self.supplier_status.read() {
-            Ok(s) => s.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        super::shared::read(&self.supplier_status)
     }
 }
 
