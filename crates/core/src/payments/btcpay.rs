@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{
     LinkRequest, PaymentError, PaymentLink, PaymentProvider, ProviderKind, ProviderPayment,
-    base_url, http_client, refusal, transport,
+    base_url, http_client, read_body, refusal, transport,
 };
 use crate::money::{Currency, Money, parse_decimal};
 use crate::secrets::Redacted;
@@ -76,7 +76,7 @@ impl BtcpayClient {
         if !response.status().is_success() {
             return Err(refusal(KIND, response).await);
         }
-        let bytes = response.bytes().await.map_err(|e| transport(KIND, &e))?;
+        let bytes = read_body(KIND, response).await?;
         serde_json::from_slice(&bytes).map_err(|e| PaymentError::Unreadable {
             provider: KIND,
             message: format!("invoice: {e}"),

@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use serde::Serialize;
 
 use crate::db::{Db, DbError};
+use crate::http_body::{self, BodyError};
 use crate::money::Money;
 use crate::secrets::{Redacted, SecretError, SecretStore, names};
 use crate::settings;
@@ -166,10 +167,26 @@ pub(crate) fn transport(provider: ProviderKind, e: &reqwest::Error) -> PaymentEr
     }
 }
 
+/// A body within [`http_body::PAYMENT_LIMIT`].
+pub(crate) async fn read_body(
+    provider: ProviderKind,
+    response: reqwest::Response,
+) -> Result<Vec<u8>, PaymentError> {
+    http_body::read_capped(response, http_body::PAYMENT_LIMIT)
+        .await
+        .map_err(|e| match e {
+            BodyError::Transport(e) => transport(provider, &e),
+            too_large @ BodyError::TooLarge { .. } => PaymentError::Unreadable {
+                provider,
+                message: too_large.to_string(),
+            },
+        })
+}
+
 /// A non-2xx answer: 5xx and 429 are "try later", anything else a refusal.
 pub(crate) async fn refusal(provider: ProviderKind, response: reqwest::Response) -> PaymentError {
     let status = response.status();
-    let body = response.text().await.unwrap_or_default();
+    let body = http_body::read_error_text(response).await;
     let message = serde_json::from_str::<serde_json::Value>(&body)
         .ok()
         .and_then(|v| {

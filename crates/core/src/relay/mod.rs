@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::db::{Db, DbError};
+use crate::http_body::{self, BodyError};
 use crate::secrets::{Redacted, SecretError, SecretStore, names};
 use crate::settings;
 
@@ -152,7 +153,16 @@ impl RelayClient {
         if status.as_u16() == 401 {
             return Err(RelayError::Unauthorized { url: self.url() });
         }
-        let bytes = response.bytes().await.map_err(|e| self.unreachable(&e))?;
+        let bytes = match http_body::read_capped(response, http_body::RELAY_LIMIT).await {
+            Ok(bytes) => bytes,
+            Err(BodyError::Transport(e)) => return Err(self.unreachable(&e)),
+            Err(too_large) => {
+                return Err(RelayError::Unreadable {
+                    url: self.url(),
+                    message: too_large.to_string(),
+                });
+            }
+        };
         if !status.is_success() {
             let message = serde_json::from_slice::<serde_json::Value>(&bytes)
                 .ok()

@@ -13,6 +13,7 @@ use super::{
     BadRow, Balance, CatalogPage, CatalogRequest, DuplicateMode, IssuedCode, OrderRequest,
     RejectReason, Stock, Supplier, SupplierError, SupplierOrder, SupplierOrderStatus,
 };
+use crate::http_body::{self, BodyError};
 use crate::money::{Currency, Money};
 use crate::product::{Category, SupplierProduct};
 use crate::secrets::Redacted;
@@ -96,7 +97,7 @@ impl WholesaleClient {
         if !status.is_success() {
             return Err(error_from_response(response).await);
         }
-        let bytes = response.bytes().await.map_err(|e| transport_error(&e))?;
+        let bytes = read_body(response).await?;
         serde_json::from_slice(&bytes).map_err(|e| SupplierError::Ambiguous {
             message: format!(
                 "unreadable {status} answer from the supplier: {}",
@@ -117,6 +118,19 @@ fn fixed_path(e: SupplierError, path: &str) -> SupplierError {
         )),
         other => other,
     }
+}
+
+/// A body within [`http_body::SUPPLIER_LIMIT`]. One beyond it is ambiguous: the
+/// supplier did answer, so an order may exist.
+async fn read_body(response: Response) -> Result<Vec<u8>, SupplierError> {
+    http_body::read_capped(response, http_body::SUPPLIER_LIMIT)
+        .await
+        .map_err(|e| match e {
+            BodyError::Transport(e) => transport_error(&e),
+            too_large @ BodyError::TooLarge { .. } => SupplierError::Ambiguous {
+                message: format!("the supplier's answer was refused: {too_large}"),
+            },
+        })
 }
 
 /// A failure before any answer: was the request sent at all?
@@ -165,7 +179,9 @@ async fn error_from_response(response: Response) -> SupplierError {
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    let body = response.bytes().await.unwrap_or_default();
+    let body = http_body::read_capped(response, http_body::ERROR_LIMIT)
+        .await
+        .unwrap_or_default();
     let parsed: Option<ErrorBody> = serde_json::from_slice(&body).ok();
     classify(status, header_retry, parsed.map(|b| b.error))
 }
@@ -461,7 +477,7 @@ impl Supplier for WholesaleClient {
                 "v1/catalog",
             ));
         }
-        let bytes = response.bytes().await.map_err(|e| transport_error(&e))?;
+        let bytes = read_body(response).await?;
         let body: CatalogBody<'_> = serde_json::from_slice(&bytes)
             .map_err(|e| protocol_error("catalog page", json_error(&e)))?;
         Ok(CatalogPage {
