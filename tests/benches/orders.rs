@@ -389,6 +389,7 @@ async fn supplier_run(
                         sku: SKU.into(),
                         quantity: 1,
                         max_unit_price: stock.wholesale,
+                        face_value: None,
                     })
                     .await?;
                 out.push(started.elapsed());

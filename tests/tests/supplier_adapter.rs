@@ -17,6 +17,7 @@ fn order(key: &str, sku: &str, max: &str) -> OrderRequest {
         sku: sku.to_string(),
         quantity: 1,
         max_unit_price: Money::parse(max, Currency::USD).unwrap(),
+        face_value: None,
     }
 }
 

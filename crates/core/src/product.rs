@@ -54,7 +54,24 @@ impl fmt::Display for Category {
     }
 }
 
+/// An open-amount product (a supplier's RANGE product): the buyer picks the face value
+/// within `min..=max` (both in the face currency) and the supplier charges
+/// `face × cost_per_face + fee` in the account's currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenAmount {
+    pub min: Money,
+    pub max: Money,
+    /// Account-currency cost of one unit of face value (after the supplier's discount).
+    pub cost_per_face: rust_decimal::Decimal,
+    /// A fixed fee per order, in the account's currency (zero when there is none).
+    pub fee: Money,
+}
+
 /// A catalog product as the supplier describes it (before retail pricing).
+///
+/// For a fixed product `face_value` and `wholesale` are what one unit is and costs. For
+/// an open-amount one (`open_amount` set) they describe the smallest amount: `face_value`
+/// is the minimum and `wholesale` its cost.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SupplierProduct {
     pub sku: String,
@@ -68,6 +85,7 @@ pub struct SupplierProduct {
     pub redeem_url: Option<String>,
     pub redeem_instructions: Option<String>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub open_amount: Option<OpenAmount>,
 }
 
 /// A product as the shop keeps it, with its retail price.

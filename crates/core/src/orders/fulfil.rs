@@ -130,6 +130,7 @@ impl Fulfiller<'_> {
             sku: order.sku.clone(),
             quantity: order.quantity,
             max_unit_price: order.max_unit_price,
+            face_value: None,
         };
         // `paid` was never sent; `ordering`/`unknown` may have reached the supplier.
         let step = match order.status {

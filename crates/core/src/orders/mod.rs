@@ -176,6 +176,7 @@ impl Engine {
             sku: new.sku.clone(),
             quantity: new.quantity,
             max_unit_price: new.max_unit_price,
+            face_value: None,
         };
         // One write before the supplier call and one after: the order, its payment
         // and the move to `ordering` commit together.

@@ -148,6 +148,8 @@ pub struct OrderRequest {
     pub sku: String,
     pub quantity: u32,
     pub max_unit_price: Money,
+    /// For an open-amount product: the face value to buy, in the face currency.
+    pub face_value: Option<Money>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -313,6 +313,7 @@ fn parse_product(raw: &RawValue) -> Result<SupplierProduct, BadRow> {
         redeem_instructions: row.redeem_instructions.filter(|s| !s.is_empty()),
         updated_at,
         sku,
+        open_amount: None,
     })
 }
 
