@@ -122,6 +122,9 @@ impl PrinterSpec {
             let p = rest.strip_prefix("//").unwrap_or(rest);
             if p.is_empty() {
                 Err(bad("no path"))
+            } else if !std::path::Path::new(p).is_absolute() {
+                // A relative path lands wherever the app was started from.
+                Err(bad("the path must be absolute"))
             } else {
                 Ok(PathBuf::from(p))
             }

@@ -110,10 +110,34 @@ pub async fn send_escpos(spec: &PrinterSpec, bytes: &[u8]) -> Result<Printed, Pr
 }
 
 /// The device must exist already: creating a plain file where a printer should be
-/// would look printed and print nothing.
+/// would look printed and print nothing. A receipt carries a code, so only a
+/// character device is written, and a symbolic link is not followed: the setting
+/// cannot be turned into "append codes to this file".
 fn write_device(path: &Path, data: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    let mut f = std::fs::OpenOptions::new().append(true).open(path)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NOCTTY);
+    }
+    let mut f = options.open(path).map_err(|e| {
+        #[cfg(unix)]
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            return std::io::Error::other("is a symbolic link; name the device itself");
+        }
+        e
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if !f.metadata()?.file_type().is_char_device() {
+            return Err(std::io::Error::other(
+                "is not a printer device (a character device such as /dev/usb/lp0)",
+            ));
+        }
+    }
     f.write_all(data)?;
     f.flush()
 }
@@ -135,24 +159,75 @@ pub async fn save_pdf(spec: &PrinterSpec, name: &str, pdf: Vec<u8>) -> Result<Pr
     })
 }
 
+/// The receipts folder: made 0700 when missing; an existing one must be a real
+/// folder (not a link) that only its owner can enter, since others could read the
+/// codes or plant files in it.
+fn private_folder(folder: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(folder)?;
+    let meta = std::fs::symlink_metadata(folder)?;
+    if !meta.is_dir() {
+        return Err(std::io::Error::other(
+            "is not a folder (a symbolic link is not followed)",
+        ));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(std::io::Error::other(format!(
+                "is open to other users (mode {mode:o}); receipts hold codes: chmod 700 it"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn write_private(folder: &Path, name: &str, data: &[u8]) -> std::io::Result<PathBuf> {
     use std::io::Write;
-    std::fs::create_dir_all(folder)?;
+    private_folder(folder)?;
     let path = folder.join(name);
-    let tmp = folder.join(format!(".{name}.tmp"));
+    if let Ok(existing) = std::fs::symlink_metadata(&path) {
+        // Names are one per receipt job: this job saved it before a crash kept the
+        // outbox from hearing so. Never overwrite it.
+        return if existing.is_file() {
+            Ok(path)
+        } else {
+            Err(std::io::Error::other(format!(
+                "{name}: something other than a receipt is in the way"
+            )))
+        };
+    }
+    // A fresh, unguessable temporary name, created exclusively: nothing planted
+    // beforehand (a link to elsewhere, say) can be written through.
+    let tmp = folder.join(format!(".{name}.{:016x}.tmp", rand::random::<u64>()));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
     let mut f = options.open(&tmp)?;
-    f.write_all(data)?;
-    f.sync_all()?;
-    // Whole or not at all: an archive never holds half a receipt.
-    std::fs::rename(&tmp, &path)?;
-    Ok(path)
+    let written = f.write_all(data).and_then(|()| f.sync_all());
+    // Whole or not at all: an archive never holds half a receipt. A hard link fails
+    // when the name exists, where a rename would replace it.
+    let linked = written.and_then(|()| match std::fs::hard_link(&tmp, &path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        // Folders on file systems without hard links (FAT on a USB stick): the name
+        // was checked free above, in a folder only this user can write.
+        Err(_) => std::fs::rename(&tmp, &path),
+        Ok(()) => Ok(()),
+    });
+    let _ = std::fs::remove_file(&tmp);
+    linked.map(|()| path)
 }
 
 #[cfg(test)]
@@ -240,5 +315,116 @@ mod tests {
             send_escpos(&missing, b"x").await,
             Err(PrintError::Transient(_))
         ));
+    }
+
+    fn file_printer(path: &Path) -> PrinterSpec {
+        PrinterSpec::File {
+            path: path.to_path_buf(),
+            paper: Paper::Mm80,
+        }
+    }
+
+    #[test]
+    fn relative_printer_paths_are_refused() {
+        for bad in [
+            "file:receipts.bin",
+            "file:./lp0",
+            "pdf:receipts",
+            "pdf:../r",
+        ] {
+            let err = bad.parse::<PrinterSpec>().unwrap_err();
+            assert!(err.to_string().contains("absolute"), "{bad}: {err}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_file_printer_writes_only_to_a_character_device() {
+        let dir = tempfile::tempdir().unwrap();
+        // A plain file is refused and left as it was.
+        let plain = dir.path().join("codes.txt");
+        std::fs::write(&plain, b"before").unwrap();
+        let err = send_escpos(&file_printer(&plain), b"CODE-1")
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("not a printer device"), "{err}");
+        assert_eq!(std::fs::read(&plain).unwrap(), b"before");
+        // A link to a device is not followed, even to a real one.
+        let link = dir.path().join("lp0");
+        std::os::unix::fs::symlink("/dev/null", &link).unwrap();
+        let err = send_escpos(&file_printer(&link), b"CODE-2")
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        // A link to the plain file is not written through either.
+        let to_plain = dir.path().join("lp1");
+        std::os::unix::fs::symlink(&plain, &to_plain).unwrap();
+        assert!(
+            send_escpos(&file_printer(&to_plain), b"CODE-3")
+                .await
+                .is_err()
+        );
+        assert_eq!(std::fs::read(&plain).unwrap(), b"before");
+        // A character device takes the bytes.
+        let printed = send_escpos(&file_printer(Path::new("/dev/null")), b"CODE-4")
+            .await
+            .unwrap();
+        assert!(printed.detail.contains("6 bytes"), "{}", printed.detail);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn pdf_receipts_go_to_an_owner_only_folder_and_never_overwrite() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("receipts");
+        let spec = PrinterSpec::Pdf {
+            folder: folder.clone(),
+        };
+        save_pdf(&spec, "ORD-1.pdf", b"%PDF one".to_vec())
+            .await
+            .unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&folder), 0o700);
+        assert_eq!(mode(&folder.join("ORD-1.pdf")), 0o600);
+        // The same job saved again (after a crash) keeps the first file.
+        save_pdf(&spec, "ORD-1.pdf", b"%PDF two".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(
+            std::fs::read(folder.join("ORD-1.pdf")).unwrap(),
+            b"%PDF one"
+        );
+        // No temporary file is left behind.
+        let names: Vec<_> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["ORD-1.pdf"]);
+        // A planted link at the receipt's name is not written through.
+        let outside = dir.path().join("outside.txt");
+        std::fs::write(&outside, b"keep").unwrap();
+        std::os::unix::fs::symlink(&outside, folder.join("ORD-2.pdf")).unwrap();
+        let err = save_pdf(&spec, "ORD-2.pdf", b"%PDF code".to_vec())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("in the way"), "{err}");
+        assert_eq!(std::fs::read(&outside).unwrap(), b"keep");
+        // A folder others can enter is refused, and nothing is written in it.
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let err = save_pdf(&spec, "ORD-3.pdf", b"%PDF".to_vec())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("chmod 700"), "{err}");
+        assert!(!folder.join("ORD-3.pdf").exists());
+        // A link in place of the folder is refused.
+        let linked = PrinterSpec::Pdf {
+            folder: dir.path().join("via-link"),
+        };
+        std::os::unix::fs::symlink(&folder, dir.path().join("via-link")).unwrap();
+        let err = save_pdf(&linked, "ORD-4.pdf", b"%PDF".to_vec())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("not a folder"), "{err}");
     }
 }
