@@ -225,3 +225,55 @@ async fn transport_and_server_failures_are_classified() {
         Err(SupplierError::Configuration { .. })
     ));
 }
+
+/// A supplier that answers without end: the adapter stops reading at its cap and
+/// reports the answer as ambiguous (an order may exist), without filling memory.
+#[tokio::test]
+async fn an_endless_answer_is_refused_at_the_cap() {
+    use codetill_core::secrets::Redacted;
+    use codetill_core::supplier::{WholesaleClient, WholesaleConfig};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = format!("{:x}\r\n{}\r\n", 65536, " ".repeat(65536));
+                // 64 MiB of spaces: far past the cap, and valid JSON whitespace.
+                for _ in 0..1024 {
+                    if socket.write_all(chunk.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let client = WholesaleClient::new(WholesaleConfig::new(
+        format!("http://{addr}"),
+        Redacted::new("k".to_string()),
+    ))
+    .unwrap();
+    let err = client
+        .place_order(&order("ct-endless", "STEAM-US-20", "20.00"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, SupplierError::Ambiguous { message } if message.contains("larger than")),
+        "{err:?}"
+    );
+    let err = client
+        .catalog_page(&CatalogRequest {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("larger than"), "{err}");
+}
