@@ -40,6 +40,9 @@ pub enum Command {
     /// Retail pricing rules.
     #[command(subcommand)]
     Pricing(PricingCommand),
+    /// Exchange rates from the supplier account's currency to the shop's.
+    #[command(subcommand)]
+    Fx(FxCommand),
     /// The supplier's prepaid balance.
     Balance,
     /// Sell one code at the counter: quote, take payment, buy, deliver.
@@ -70,6 +73,23 @@ pub enum Command {
     Alerts(AlertsArgs),
     /// Run the sandbox supplier in the foreground.
     Sandbox(codetill_sandbox::SandboxArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FxCommand {
+    /// Set a rate by hand: units of TO for one FROM (e.g. `fx set USD INR 84.10`).
+    Set {
+        from: String,
+        to: String,
+        /// A negative rate reaches the check that names it.
+        #[arg(allow_hyphen_values = true)]
+        rate: String,
+    },
+    /// Read daily rates from a URL in the ECB eurofxref-daily XML format (now, and
+    /// daily in the app).
+    Source { url: String },
+    /// The rates in use, their source and age.
+    Show,
 }
 
 #[derive(Args, Debug)]

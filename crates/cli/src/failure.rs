@@ -7,6 +7,7 @@ use codetill_core::catalog::{CatalogError, SyncError};
 use codetill_core::db::DbError;
 use codetill_core::delivery::DeliveryError;
 use codetill_core::error::ErrorKind;
+use codetill_core::fx::FxError;
 use codetill_core::money::MoneyError;
 use codetill_core::orders::OrderError;
 use codetill_core::payments::PaymentError;
@@ -97,6 +98,7 @@ fn kind_of(e: &anyhow::Error) -> Option<ErrorKind> {
         SyncError,
         CatalogError,
         SupplierError,
+        FxError,
         MoneyError,
         PricingError,
         VaultError,

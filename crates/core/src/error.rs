@@ -6,6 +6,7 @@ use crate::alerts::AlertError;
 use crate::catalog::{CatalogError, SyncError};
 use crate::db::DbError;
 use crate::delivery::DeliveryError;
+use crate::fx::FxError;
 use crate::money::MoneyError;
 use crate::orders::OrderError;
 use crate::payments::PaymentError;
@@ -54,6 +55,16 @@ impl OrderError {
             | OrderError::WrongState { .. } => ErrorKind::Input,
             OrderError::Refused(_) => ErrorKind::Refused,
             OrderError::Supplier(_) | OrderError::Db(_) | OrderError::Vault(_) => ErrorKind::Fault,
+        }
+    }
+}
+
+impl FxError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            FxError::BadInput { .. } | FxError::File(_) => ErrorKind::Input,
+            FxError::NoRate { .. } => ErrorKind::Unconfigured,
+            FxError::Source { .. } | FxError::Db(_) => ErrorKind::Fault,
         }
     }
 }

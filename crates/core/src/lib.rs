@@ -54,6 +54,7 @@ pub mod catalog;
 pub mod db;
 pub mod delivery;
 pub mod error;
+pub mod fx;
 pub mod http_body;
 mod language;
 pub mod money;

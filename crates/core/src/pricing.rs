@@ -222,6 +222,27 @@ impl PriceRule {
         )
     }
 
+    /// The retail price in the shop's currency for a cost in the supplier account's:
+    /// cost × rate (units of `shop` per unit of the cost's currency) ÷ (1 − fee − fx −
+    /// margin), rounded up in the shop's currency. Never below the converted cost.
+    pub fn retail_converted(
+        &self,
+        cost: Money,
+        rate: Decimal,
+        shop: Currency,
+    ) -> Result<Money, PricingError> {
+        if rate <= Decimal::ZERO {
+            return Err(invalid("rate", format!("{rate} must be above zero")));
+        }
+        let keep = Decimal::ONE - Self::share(self.fee_pct + self.fx_pct + self.margin_pct);
+        let raw = cost
+            .amount
+            .checked_mul(rate)
+            .and_then(|c| c.checked_div(keep))
+            .ok_or_else(|| invalid("rate", format!("{cost} at {rate} is too large to price")))?;
+        Ok(Money::new(self.rounding.apply(raw, shop), shop))
+    }
+
     /// What the shop keeps from `retail` after the fee and the FX buffer, minus the cost.
     pub fn margin(&self, retail: Money, wholesale: Money) -> Decimal {
         retail.amount * (Decimal::ONE - Self::share(self.fee_pct + self.fx_pct)) - wholesale.amount
@@ -397,6 +418,43 @@ mod tests {
             let retail = rule.retail(wholesale);
             prop_assert!(retail.to_minor().is_ok());
             prop_assert!(rule.margin(retail, wholesale) >= retail.amount * rule.margin_pct / Decimal::ONE_HUNDRED);
+        }
+
+        /// A card bought in USD (or JPY, KWD) and sold in INR (or JPY, KWD): after the
+        /// conversion and the rounding, never below the converted cost, and the fee and
+        /// FX buffer still leave the margin share.
+        #[test]
+        fn converted_retail_never_below_converted_cost(
+            rule in any_rule(),
+            minor in 1i64..50_000_000,
+            rate_milli in 1i64..5_000_000,
+            (cost_code, shop_code) in (
+                prop_oneof![Just("USD"), Just("JPY"), Just("KWD"), Just("EUR")],
+                prop_oneof![Just("INR"), Just("JPY"), Just("KWD"), Just("USD")],
+            ),
+        ) {
+            let cost = Money::from_minor(minor, Currency::parse(cost_code).unwrap());
+            let shop = Currency::parse(shop_code).unwrap();
+            let rate = Decimal::new(rate_milli, 3);
+            let retail = rule.retail_converted(cost, rate, shop).unwrap();
+            prop_assert_eq!(retail.currency, shop);
+            prop_assert!(retail.to_minor().is_ok(), "retail {} not in whole minor units", retail);
+            let converted = cost.amount * rate;
+            prop_assert!(retail.amount >= converted, "{} below cost {}", retail, converted);
+            let kept = retail.amount * (Decimal::ONE - (rule.fee_pct + rule.fx_pct) / Decimal::ONE_HUNDRED) - converted;
+            prop_assert!(kept >= retail.amount * rule.margin_pct / Decimal::ONE_HUNDRED);
+        }
+    }
+
+    #[test]
+    fn a_rate_at_or_below_zero_is_refused() {
+        let rule = PriceRule::starter();
+        let cost = Money::from_minor(1000, Currency::USD);
+        for rate in [Decimal::ZERO, Decimal::NEGATIVE_ONE] {
+            let err = rule
+                .retail_converted(cost, rate, Currency::USD)
+                .unwrap_err();
+            assert!(err.to_string().starts_with("rate:"), "{err}");
         }
     }
 }

@@ -4,6 +4,7 @@ mod alerts;
 mod balance;
 mod catalog;
 mod delivery;
+mod fx;
 mod init;
 mod orders;
 mod pricing;
@@ -23,6 +24,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         cli.command,
         Command::Search(_)
             | Command::Alerts(_)
+            | Command::Fx(_)
             | Command::Outbox(OutboxCommand::List(_))
             | Command::Supplier(SupplierCommand::Show)
     );
@@ -42,6 +44,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sync(a) => catalog::sync(&ctx, a).await,
         Command::Search(a) => catalog::search(&ctx, a).await,
         Command::Pricing(c) => pricing::run(&ctx, c).await,
+        Command::Fx(c) => fx::run(&ctx, c).await,
         Command::Balance => balance::run(&ctx).await,
         Command::Sell(a) => orders::sell(&ctx, a).await,
         Command::Orders(a) => orders::list(&ctx, a).await,
