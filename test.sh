@@ -20,6 +20,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 python3 scripts/module-loops.py crates/relay/src
 python3 scripts/module-loops.py crates/core/src --top
 
+step "rust: dependency audit (RustSec advisories)"
+scripts/audit.sh
+
 step "rust: build (binaries the process tests run)"
 cargo build --workspace --bins --locked
 

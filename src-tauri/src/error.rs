@@ -185,7 +185,7 @@ impl From<OrderError> for AppError {
                 Refusal::SupplierUnavailable { .. } => ErrorCode::RefusedSupplierUnavailable,
             },
             OrderError::ShortTender { .. } => ErrorCode::ShortTender,
-            OrderError::BadInput(_) => ErrorCode::Validation,
+            OrderError::BadInput(_) | OrderError::Pricing(_) => ErrorCode::Validation,
             OrderError::NotFound(_) => ErrorCode::NotFound,
             OrderError::WrongState { .. } => ErrorCode::WrongState,
             OrderError::Supplier(_) => ErrorCode::Supplier,

@@ -411,3 +411,62 @@ fn unreachable_after_payment_exits_4_and_recover_finishes_it() {
     );
     assert_eq!(till.counter("orders_created"), 1);
 }
+
+/// A shop in India selling what it buys in USD: without a rate the change is refused
+/// and nothing moves; with one, search, the quote and the order are in INR, and the
+/// order keeps its cost in USD and the rate it used.
+#[test]
+fn selling_in_the_shops_own_currency() {
+    let till = Till::new();
+    let before = till.json(&["search", SKU, "--json"]);
+    assert_eq!(before[0]["currency"], "USD", "{before}");
+
+    let refused = till.run(&["pricing", "set", "--shop-currency", "INR"]);
+    assert_ne!(refused.code, 0, "{refused:?}");
+    assert!(
+        refused.stderr.contains("no exchange rate from USD to INR"),
+        "{refused:?}"
+    );
+    let unchanged = till.json(&["search", SKU, "--json"]);
+    assert_eq!(unchanged, before, "a refused change moves nothing");
+    let bad = till.run(&["pricing", "set", "--shop-currency", "RUPEES"]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+    assert!(bad.stderr.contains("shop-currency"), "{bad:?}");
+
+    till.json(&["fx", "set", "USD", "INR", "84.10", "--json"]);
+    let set = till.json(&["pricing", "set", "--shop-currency", "INR", "--json"]);
+    assert_eq!(set["shop_currency"], "INR", "{set}");
+    let row = &till.json(&["search", SKU, "--json"])[0];
+    assert_eq!(row["currency"], "INR", "{row}");
+    let usd_price: f64 = before[0]["price"].as_str().unwrap().parse().unwrap();
+    let inr_price: f64 = row["price"].as_str().unwrap().parse().unwrap();
+    // Both are rounded up to .99 from the same raw price, one in USD, one in INR.
+    assert!(
+        inr_price > (usd_price - 1.0) * 84.1 && inr_price < usd_price * 84.1 + 1.0,
+        "{usd_price} USD → {inr_price} INR"
+    );
+
+    let price = row["price"].as_str().unwrap().to_string();
+    let sale = till.json(&["sell", SKU, "--pay", "cash", "--tendered", &price, "--json"]);
+    assert_eq!(sale["status"], "delivered", "{sale}");
+    assert_eq!(sale["currency"], "INR", "{sale}");
+    assert_eq!(sale["price"], price.as_str());
+    assert_eq!(sale["cost_currency"], "USD", "{sale}");
+    assert_eq!(sale["fx_rate"], "84.1", "{sale}");
+    let cost: f64 = sale["cost"].as_str().unwrap().parse().unwrap();
+    assert!(
+        cost * 84.1 <= inr_price,
+        "never below cost: {cost} USD at 84.1 vs {inr_price}"
+    );
+
+    // A rate that moves reprices the catalog; the order keeps the rate it used.
+    till.json(&["fx", "set", "USD", "INR", "90", "--json"]);
+    let moved = &till.json(&["search", SKU, "--json"])[0];
+    let moved_price: f64 = moved["price"].as_str().unwrap().parse().unwrap();
+    assert!(
+        moved_price > inr_price,
+        "{moved_price} after the rate rose from {inr_price}"
+    );
+    let order = till.json(&["order", sale["order_id"].as_str().unwrap(), "--json"]);
+    assert_eq!(order["fx_rate"], "84.1", "{order}");
+}

@@ -231,15 +231,19 @@ pub struct PricingSetArgs {
     /// gift_card, game_topup, mobile_topup or software_key; omit for the global rule.
     #[arg(long)]
     pub category: Option<String>,
-    /// Payment fee, percent of retail.
-    #[arg(long)]
-    pub fee: String,
+    /// Payment fee, percent of retail (with --fx and --margin).
+    #[arg(long, requires_all = ["fx", "margin"])]
+    pub fee: Option<String>,
     /// FX buffer, percent of retail.
-    #[arg(long)]
-    pub fx: String,
+    #[arg(long, requires_all = ["fee", "margin"])]
+    pub fx: Option<String>,
     /// Margin, percent of retail.
-    #[arg(long)]
-    pub margin: String,
+    #[arg(long, requires_all = ["fee", "fx"])]
+    pub margin: Option<String>,
+    /// The currency the shop sells in (ISO 4217; `none`: each product in its
+    /// supplier's). Every price is converted at the rates `codetill fx` keeps.
+    #[arg(long, required_unless_present = "fee")]
+    pub shop_currency: Option<String>,
     /// Rounding: none, .99, .05, .50 or 1.
     #[arg(long)]
     pub round_to: Option<String>,

@@ -54,6 +54,7 @@ impl OrderError {
             | OrderError::NotFound(_)
             | OrderError::WrongState { .. } => ErrorKind::Input,
             OrderError::Refused(_) => ErrorKind::Refused,
+            OrderError::Pricing(e) => e.kind(),
             OrderError::Supplier(_) | OrderError::Db(_) | OrderError::Vault(_) => ErrorKind::Fault,
         }
     }
@@ -154,6 +155,33 @@ impl TillError {
     }
 }
 
+impl PricingError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            PricingError::InvalidRule { .. } => ErrorKind::Input,
+            PricingError::NoRate { .. } => ErrorKind::Unconfigured,
+        }
+    }
+}
+
+impl CatalogError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            CatalogError::Pricing(e) => e.kind(),
+            CatalogError::Db(_) => ErrorKind::Fault,
+        }
+    }
+}
+
+impl SyncError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            SyncError::Catalog(e) => e.kind(),
+            SyncError::Supplier { .. } => ErrorKind::Fault,
+        }
+    }
+}
+
 /// Errors that are always one kind.
 macro_rules! one_kind {
     ($($error:ty => $kind:expr),* $(,)?) => {
@@ -167,10 +195,7 @@ macro_rules! one_kind {
 
 one_kind! {
     MoneyError => ErrorKind::Input,
-    PricingError => ErrorKind::Input,
     DbError => ErrorKind::Fault,
-    CatalogError => ErrorKind::Fault,
-    SyncError => ErrorKind::Fault,
     SecretError => ErrorKind::Fault,
     VaultError => ErrorKind::Fault,
 }

@@ -19,6 +19,10 @@ pub enum PricingError {
         field: &'static str,
         message: String,
     },
+    #[error(
+        "no exchange rate from {from} to {to}, the shop's currency: set one with `codetill fx set {from} {to} RATE` or a daily source with `codetill fx source URL`"
+    )]
+    NoRate { from: String, to: String },
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> PricingError {
@@ -272,6 +276,51 @@ impl Default for PriceRules {
             global: PriceRule::starter(),
             by_category: BTreeMap::new(),
         }
+    }
+}
+
+/// How the shop prices: the rules, the currency it sells in (none: each product in
+/// its supplier's currency) and the exchange rates that reach it.
+#[derive(Debug, Clone, Default)]
+pub struct ShopPricing {
+    pub rules: PriceRules,
+    pub shop: Option<Currency>,
+    pub rates: Vec<crate::fx::Rate>,
+}
+
+/// A retail price with the rate that made it (cost currency → sale currency).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Priced {
+    pub retail: Money,
+    pub fx_rate: Decimal,
+}
+
+impl ShopPricing {
+    /// The rate from a cost in `cost` to the currency the shop sells in.
+    pub fn rate(&self, cost: Currency) -> Result<Decimal, PricingError> {
+        match self.shop {
+            None => Ok(Decimal::ONE),
+            Some(shop) if shop == cost => Ok(Decimal::ONE),
+            Some(shop) => crate::fx::find(&self.rates, cost.code(), shop.code())
+                .map(|r| r.rate)
+                .ok_or_else(|| PricingError::NoRate {
+                    from: cost.code().to_string(),
+                    to: shop.code().to_string(),
+                }),
+        }
+    }
+
+    /// The retail price of a product of `category` costing `cost`.
+    pub fn retail(&self, category: Category, cost: Money) -> Result<Priced, PricingError> {
+        let rule = self.rules.rule_for(category);
+        let shop = self.shop.unwrap_or(cost.currency);
+        let fx_rate = self.rate(cost.currency)?;
+        let retail = if shop == cost.currency {
+            rule.retail(cost)
+        } else {
+            rule.retail_converted(cost, fx_rate, shop)?
+        };
+        Ok(Priced { retail, fx_rate })
     }
 }
 

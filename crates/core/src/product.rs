@@ -121,6 +121,7 @@ pub(crate) struct ProductRow {
     pub wholesale_minor: i64,
     pub retail_minor: i64,
     pub currency: String,
+    pub retail_currency: String,
     pub in_stock: bool,
     pub redeem_url: Option<String>,
     pub redeem_instructions: Option<String>,
@@ -130,7 +131,8 @@ pub(crate) struct ProductRow {
 
 impl ProductRow {
     pub(crate) const COLUMNS: &'static str = "p.id, p.sku, p.name, p.brand, p.category, p.region, \
-        p.face_minor, p.face_currency, p.wholesale_minor, p.retail_minor, p.currency, p.in_stock, \
+        p.face_minor, p.face_currency, p.wholesale_minor, p.retail_minor, p.currency, \
+        coalesce(p.retail_currency, p.currency) AS retail_currency, p.in_stock, \
         p.redeem_url, p.redeem_instructions, p.supplier_updated_at, p.discontinued_at";
 }
 
@@ -145,6 +147,8 @@ impl TryFrom<ProductRow> for Product {
             crate::money::Currency::parse(&r.currency).map_err(|e| corrupt(e.to_string()))?;
         let face_currency =
             crate::money::Currency::parse(&r.face_currency).map_err(|e| corrupt(e.to_string()))?;
+        let retail_currency = crate::money::Currency::parse(&r.retail_currency)
+            .map_err(|e| corrupt(e.to_string()))?;
         Ok(Product {
             id: r.id,
             category: r
@@ -153,7 +157,7 @@ impl TryFrom<ProductRow> for Product {
                 .map_err(|e: UnknownCategory| corrupt(e.to_string()))?,
             face_value: Money::from_minor(r.face_minor, face_currency),
             wholesale: Money::from_minor(r.wholesale_minor, currency),
-            retail: Money::from_minor(r.retail_minor, currency),
+            retail: Money::from_minor(r.retail_minor, retail_currency),
             sku: r.sku,
             name: r.name,
             brand: r.brand,

@@ -14,10 +14,12 @@ pub async fn run(ctx: &Context, command: FxCommand) -> anyhow::Result<()> {
     match command {
         FxCommand::Set { from, to, rate } => {
             let set = fx::set(db, &from, &to, &rate).await?;
+            reprice(db).await?;
             emit(ctx.json, &shown(&set), || format!("set {}", line(&set)))
         }
         FxCommand::Source { url } => {
             let day = fx::set_source(db, &url).await?;
+            reprice(db).await?;
             let doc = json!({
                 "url": url.trim(),
                 "date": day.date,
@@ -52,6 +54,18 @@ pub async fn run(ctx: &Context, command: FxCommand) -> anyhow::Result<()> {
             })
         }
     }
+}
+
+/// Prices follow the rates at once (the catalog holds retail in the shop's currency).
+async fn reprice(db: &codetill_core::db::Db) -> anyhow::Result<()> {
+    let report = codetill_core::catalog::reprice_all(db).await?;
+    if report.changed > 0 {
+        tracing::info!(
+            changed = report.changed,
+            "catalog repriced at the new rates"
+        );
+    }
+    Ok(())
 }
 
 fn shown(r: &Rate) -> serde_json::Value {

@@ -1,4 +1,5 @@
 use codetill_core::catalog;
+use codetill_core::money::Currency;
 use codetill_core::pricing::PriceRule;
 use codetill_core::product::Category;
 use serde_json::json;
@@ -25,29 +26,58 @@ async fn set(ctx: &Context, a: PricingSetArgs) -> anyhow::Result<()> {
         None => None,
     };
     let floor = a.floor.as_deref().zip(a.currency.as_deref());
-    let rule = PriceRule::parse(&a.fee, &a.fx, &a.margin, a.round_to.as_deref(), floor)
-        .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let rule = match (&a.fee, &a.fx, &a.margin) {
+        (Some(fee), Some(fx), Some(margin)) => Some(
+            PriceRule::parse(fee, fx, margin, a.round_to.as_deref(), floor)
+                .map_err(|e| Failure::bad_input(e.to_string()))?,
+        ),
+        _ => None,
+    };
+    let shop = match a.shop_currency.as_deref().map(str::trim) {
+        None => None,
+        Some(c) if c.eq_ignore_ascii_case("none") => Some(None),
+        Some(c) => {
+            Some(Some(Currency::parse(c).map_err(|e| {
+                Failure::bad_input(format!("shop-currency: {e}"))
+            })?))
+        }
+    };
     let db = ctx.till().await?.db().clone();
-    let report = catalog::save_rule(&db, category, &rule).await?;
-    let scope = category.map(|c| c.as_str()).unwrap_or("all categories");
-    emit(
-        ctx.json,
-        &json!({ "category": category, "rule": rule, "repriced": report }),
-        || {
-            format!(
-                "pricing for {scope}: fee {}%, fx {}%, margin {}%, rounding {}{}\n{} of {} products repriced",
-                rule.fee_pct,
-                rule.fx_pct,
-                rule.margin_pct,
-                rule.rounding,
-                rule.floor
-                    .map(|f| format!(", floor {f}"))
-                    .unwrap_or_default(),
-                report.changed,
-                report.products
-            )
-        },
-    )
+    let mut lines = Vec::new();
+    let mut doc = serde_json::Map::new();
+    if let Some(shop) = shop {
+        // Refused, with nothing changed, when a product has no rate to it.
+        let report = catalog::set_shop_currency(&db, shop).await?;
+        let name = shop.map(|c| c.code().to_string());
+        lines.push(format!(
+            "the shop sells in {}\n{} of {} products repriced",
+            name.as_deref().unwrap_or("each supplier's currency"),
+            report.changed,
+            report.products
+        ));
+        doc.insert("shop_currency".into(), json!(name));
+        doc.insert("repriced".into(), json!(report));
+    }
+    if let Some(rule) = rule {
+        let report = catalog::save_rule(&db, category, &rule).await?;
+        let scope = category.map(|c| c.as_str()).unwrap_or("all categories");
+        lines.push(format!(
+            "pricing for {scope}: fee {}%, fx {}%, margin {}%, rounding {}{}\n{} of {} products repriced",
+            rule.fee_pct,
+            rule.fx_pct,
+            rule.margin_pct,
+            rule.rounding,
+            rule.floor
+                .map(|f| format!(", floor {f}"))
+                .unwrap_or_default(),
+            report.changed,
+            report.products
+        ));
+        doc.insert("category".into(), json!(category));
+        doc.insert("rule".into(), json!(rule));
+        doc.insert("repriced".into(), json!(report));
+    }
+    emit(ctx.json, &doc, || lines.join("\n"))
 }
 
 async fn show(ctx: &Context) -> anyhow::Result<()> {

@@ -10,7 +10,9 @@ pub use review::{
     MAX_PREVIEW, PriceChange, PricePreview, main_currency, preview, price_changes, skipped_rows,
 };
 pub(crate) use rules::{RULE_COLUMNS, rules_from};
-pub use rules::{RepriceReport, load_rules, remove_rule, save_rule};
+pub use rules::{
+    RepriceReport, load_pricing, load_rules, remove_rule, reprice_all, save_rule, set_shop_currency,
+};
 pub(crate) use search::product_from;
 pub use search::{fts_query, product_by_sku, product_count, search};
 pub use sync::{LastSync, SyncError, SyncKind, SyncOptions, SyncReport, last_sync, sync};
@@ -21,6 +23,8 @@ use crate::db::DbError;
 pub enum CatalogError {
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error(transparent)]
+    Pricing(#[from] crate::pricing::PricingError),
 }
 
 impl From<sqlx::Error> for CatalogError {

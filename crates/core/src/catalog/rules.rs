@@ -10,7 +10,7 @@ use sqlx::{FromRow, SqliteConnection};
 use super::CatalogError;
 use crate::db::{Db, DbError, WriteTx, now_text};
 use crate::money::{Currency, Money};
-use crate::pricing::{PriceRule, PriceRules, Rounding};
+use crate::pricing::{PriceRule, PriceRules, Rounding, ShopPricing};
 use crate::product::Category;
 
 const GLOBAL: &str = "*";
@@ -74,6 +74,45 @@ pub async fn load_rules(conn: &mut SqliteConnection) -> Result<PriceRules, Catal
         .fetch_all(&mut *conn)
         .await?;
     rules_from(&rows)
+}
+
+/// How the shop prices now: the rules, the shop's currency and the rates.
+pub async fn load_pricing(conn: &mut SqliteConnection) -> Result<ShopPricing, CatalogError> {
+    let rules = load_rules(conn).await?;
+    let shop = match crate::settings::get(&mut *conn, crate::settings::SHOP_CURRENCY).await? {
+        Some(code) if !code.trim().is_empty() => {
+            Some(Currency::parse(&code).map_err(|e| corrupt(format!("shop currency: {e}")))?)
+        }
+        _ => None,
+    };
+    let rates = crate::fx::all_in(conn).await?;
+    Ok(ShopPricing { rules, shop, rates })
+}
+
+/// Sets the currency the shop sells in (`None`: each product in its supplier's) and
+/// reprices the catalog, in one transaction: a product with no rate to the new
+/// currency refuses the change and nothing is written.
+pub async fn set_shop_currency(
+    db: &Db,
+    shop: Option<Currency>,
+) -> Result<RepriceReport, CatalogError> {
+    let mut tx = db.begin_write().await?;
+    let now = now_text();
+    crate::settings::set(
+        &mut *tx,
+        crate::settings::SHOP_CURRENCY,
+        shop.map(|c| c.code().to_string()).as_deref().unwrap_or(""),
+    )
+    .await?;
+    reprice_and_commit(tx, &now).await
+}
+
+/// Reprices the whole catalog as the rules, the shop's currency and the rates stand
+/// (after a rate or the shop's currency changed), in one transaction. A product with
+/// no rate to the shop's currency refuses the whole change.
+pub async fn reprice_all(db: &Db) -> Result<RepriceReport, CatalogError> {
+    let tx = db.begin_write().await?;
+    reprice_and_commit(tx, &now_text()).await
 }
 
 /// The columns [`rules_from`] reads, for queries batched with others.
@@ -150,8 +189,8 @@ pub async fn remove_rule(db: &Db, category: Category) -> Result<RepriceReport, C
 
 /// Reprices the catalog by the rules as `tx` leaves them, and commits.
 async fn reprice_and_commit(mut tx: WriteTx, now: &str) -> Result<RepriceReport, CatalogError> {
-    let rules = load_rules(&mut tx).await?;
-    let report = reprice(&mut tx, &rules, now).await?;
+    let pricing = load_pricing(&mut tx).await?;
+    let report = reprice(&mut tx, &pricing, now).await?;
     tx.commit().await?;
     Ok(report)
 }
@@ -159,33 +198,31 @@ async fn reprice_and_commit(mut tx: WriteTx, now: &str) -> Result<RepriceReport,
 /// Recomputes retail prices from the rules; records each change in price history.
 async fn reprice(
     conn: &mut SqliteConnection,
-    rules: &PriceRules,
+    pricing: &ShopPricing,
     now: &str,
 ) -> Result<RepriceReport, CatalogError> {
-    let rows: Vec<(i64, String, String, i64, i64, String)> = sqlx::query_as(
-        "SELECT id, sku, category, wholesale_minor, retail_minor, currency FROM products",
+    type Row = (i64, String, String, i64, i64, String, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, sku, category, wholesale_minor, retail_minor, currency, retail_currency
+         FROM products",
     )
     .fetch_all(&mut *conn)
     .await?;
+    let bad = |detail: String| DbError::Corrupt {
+        what: "products",
+        detail,
+    };
     let mut changed = Vec::new();
-    for (id, sku, category, wholesale_minor, retail_minor, currency) in &rows {
-        let category: Category =
-            category
-                .parse()
-                .map_err(|e: crate::product::UnknownCategory| DbError::Corrupt {
-                    what: "products",
-                    detail: e.to_string(),
-                })?;
-        let currency = Currency::parse(currency).map_err(|e| DbError::Corrupt {
-            what: "products",
-            detail: e.to_string(),
-        })?;
-        let retail = rules.retail(category, Money::from_minor(*wholesale_minor, currency));
-        let new_minor = retail.to_minor().map_err(|e| DbError::Corrupt {
-            what: "products",
-            detail: e.to_string(),
-        })?;
-        if new_minor != *retail_minor {
+    for (id, sku, category, wholesale_minor, retail_minor, currency, retail_currency) in &rows {
+        let category: Category = category
+            .parse()
+            .map_err(|e: crate::product::UnknownCategory| bad(e.to_string()))?;
+        let currency = Currency::parse(currency).map_err(|e| bad(e.to_string()))?;
+        let priced = pricing.retail(category, Money::from_minor(*wholesale_minor, currency))?;
+        let new_minor = priced.retail.to_minor().map_err(|e| bad(e.to_string()))?;
+        let new_currency = priced.retail.currency.code();
+        let old_currency = retail_currency.as_deref().unwrap_or(currency.code());
+        if new_minor != *retail_minor || new_currency != old_currency {
             changed.push((
                 *id,
                 sku,
@@ -193,20 +230,25 @@ async fn reprice(
                 *wholesale_minor,
                 *retail_minor,
                 new_minor,
+                priced.retail.currency,
             ));
         }
     }
-    for (id, sku, currency, wholesale_minor, old, new) in &changed {
-        sqlx::query("UPDATE products SET retail_minor = ?1, updated_at = ?2 WHERE id = ?3")
-            .bind(new)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
+    for (id, sku, currency, wholesale_minor, old, new, retail_currency) in &changed {
+        sqlx::query(
+            "UPDATE products SET retail_minor = ?1, retail_currency = ?2, updated_at = ?3
+             WHERE id = ?4",
+        )
+        .bind(new)
+        .bind(retail_currency.code())
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
         sqlx::query(
             "INSERT INTO price_history (product_id, sku, currency, old_wholesale_minor, new_wholesale_minor,
-                 old_retail_minor, new_retail_minor, changed_at)
-             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)",
+                 old_retail_minor, new_retail_minor, retail_currency, changed_at)
+             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8)",
         )
         .bind(id)
         .bind(sku)
@@ -214,6 +256,7 @@ async fn reprice(
         .bind(wholesale_minor)
         .bind(old)
         .bind(new)
+        .bind(retail_currency.code())
         .bind(now)
         .execute(&mut *conn)
         .await?;

@@ -12,7 +12,7 @@ use sqlx::SqliteConnection;
 
 use super::CatalogError;
 use crate::db::{Db, DbError, now_text, time_text};
-use crate::pricing::PriceRules;
+use crate::pricing::ShopPricing;
 use crate::progress::{Progress, ProgressSink};
 use crate::supplier::{BadRow, CatalogPage, CatalogRequest, Supplier, SupplierError};
 
@@ -121,8 +121,8 @@ const STAGE_DDL: &str = "CREATE TEMP TABLE IF NOT EXISTS sync_stage (
     sku TEXT PRIMARY KEY, name TEXT NOT NULL, brand TEXT NOT NULL, category TEXT NOT NULL,
     region TEXT NOT NULL, face_minor INTEGER NOT NULL, face_currency TEXT NOT NULL,
     wholesale_minor INTEGER NOT NULL, retail_minor INTEGER NOT NULL, currency TEXT NOT NULL,
-    in_stock INTEGER NOT NULL, redeem_url TEXT, redeem_instructions TEXT,
-    supplier_updated_at TEXT NOT NULL
+    retail_currency TEXT NOT NULL, in_stock INTEGER NOT NULL, redeem_url TEXT,
+    redeem_instructions TEXT, supplier_updated_at TEXT NOT NULL
 ) WITHOUT ROWID";
 /// Skus that came in rows we could not read: not imported, but not gone either.
 const BAD_DDL: &str =
@@ -130,7 +130,7 @@ const BAD_DDL: &str =
 
 /// Columns of the product that a sync may change; a row that differs in none of them
 /// is left alone (no write, no FTS update).
-const SYNCED_COLUMNS: [&str; 13] = [
+const SYNCED_COLUMNS: [&str; 14] = [
     "name",
     "brand",
     "category",
@@ -140,6 +140,7 @@ const SYNCED_COLUMNS: [&str; 13] = [
     "wholesale_minor",
     "retail_minor",
     "currency",
+    "retail_currency",
     "in_stock",
     "redeem_url",
     "redeem_instructions",
@@ -172,7 +173,8 @@ pub async fn sync(
     // A large page cache for the import only; pooled connections keep a small one
     // (several of them idle in a running app).
     sqlx::query(SYNC_CACHE).execute(&mut *conn).await?;
-    let rules = super::load_rules(&mut conn).await?;
+    // Without a rate to the shop's currency nothing is priced: refused before the walk.
+    let pricing = super::load_pricing(&mut conn).await?;
     let (full, since) = plan(&mut conn, options).await?;
     let run_id = start_run(&mut conn, full, since).await?;
 
@@ -185,7 +187,7 @@ pub async fn sync(
         .execute(&mut *conn)
         .await?;
 
-    let walked = walk(&mut conn, supplier, options, since, &rules, progress).await;
+    let walked = walk(&mut conn, supplier, options, since, &pricing, progress).await;
     let result = match walked {
         Ok(mut report) => {
             progress.progress(&Progress {
@@ -327,7 +329,7 @@ async fn walk(
     supplier: &dyn Supplier,
     options: &SyncOptions,
     since: Option<DateTime<Utc>>,
-    rules: &PriceRules,
+    pricing: &ShopPricing,
     progress: &dyn ProgressSink,
 ) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
@@ -344,7 +346,7 @@ async fn walk(
         report.pages += 1;
         let total = page.total;
         let next = page.next_cursor.clone();
-        let stage = stage_page(conn, page, rules, &mut seen, &mut report);
+        let stage = stage_page(conn, page, pricing, &mut seen, &mut report);
         let (staged, fetched) = match next {
             Some(cursor) => {
                 let fetch = fetch_page(supplier, request(Some(cursor)), options.attempts);
@@ -384,6 +386,7 @@ struct StageRow {
     wholesale_minor: i64,
     retail_minor: i64,
     currency: String,
+    retail_currency: String,
     in_stock: bool,
     redeem_url: Option<String>,
     redeem_instructions: Option<String>,
@@ -396,7 +399,7 @@ const STAGE_CHUNK: usize = 500;
 async fn stage_page(
     conn: &mut SqliteConnection,
     page: CatalogPage,
-    rules: &PriceRules,
+    pricing: &ShopPricing,
     seen: &mut HashSet<String>,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
@@ -431,7 +434,12 @@ async fn stage_page(
         // Wholesale with more decimals than the currency has is rounded up: a cost
         // is never under-counted.
         let wholesale = product.wholesale.ceil_to_minor();
-        let retail = rules.retail(product.category, wholesale);
+        // A supplier currency the shop has no rate for stops the sync: skipping the
+        // rows would discontinue them.
+        let retail = pricing
+            .retail(product.category, wholesale)
+            .map_err(CatalogError::from)?
+            .retail;
         let values = (
             minor(product.face_value, "face_value"),
             minor(wholesale, "wholesale_price"),
@@ -460,6 +468,7 @@ async fn stage_page(
             wholesale_minor,
             retail_minor,
             currency: wholesale.currency.code().to_string(),
+            retail_currency: retail.currency.code().to_string(),
             in_stock: product.in_stock,
             redeem_url: product.redeem_url,
             redeem_instructions: product.redeem_instructions,
@@ -473,8 +482,8 @@ async fn stage_page(
         let chunk: Vec<StageRow> = rows.drain(..rows.len().min(STAGE_CHUNK)).collect();
         let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO temp.sync_stage (sku, name, brand, category, region, face_minor, face_currency,
-                 wholesale_minor, retail_minor, currency, in_stock, redeem_url, redeem_instructions,
-                 supplier_updated_at) ",
+                 wholesale_minor, retail_minor, currency, retail_currency, in_stock, redeem_url,
+                 redeem_instructions, supplier_updated_at) ",
         );
         insert.push_values(chunk, |mut b, r| {
             b.push_bind(r.sku)
@@ -487,6 +496,7 @@ async fn stage_page(
                 .push_bind(r.wholesale_minor)
                 .push_bind(r.retail_minor)
                 .push_bind(r.currency)
+                .push_bind(r.retail_currency)
                 .push_bind(r.in_stock)
                 .push_bind(r.redeem_url)
                 .push_bind(r.redeem_instructions)
@@ -530,10 +540,10 @@ async fn apply(
     };
     sqlx::query(&format!(
         "INSERT INTO products (sku, name, brand, category, region, face_minor, face_currency,
-             wholesale_minor, retail_minor, currency, in_stock, redeem_url, redeem_instructions,
-             supplier_updated_at, updated_at)
+             wholesale_minor, retail_minor, currency, retail_currency, in_stock, redeem_url,
+             redeem_instructions, supplier_updated_at, updated_at)
          SELECT sku, name, brand, category, region, face_minor, face_currency, wholesale_minor,
-                retail_minor, currency, in_stock, redeem_url, redeem_instructions,
+                retail_minor, currency, retail_currency, in_stock, redeem_url, redeem_instructions,
                 supplier_updated_at, ?1
          FROM temp.sync_stage s WHERE true
          ON CONFLICT (sku) DO UPDATE SET
@@ -541,7 +551,7 @@ async fn apply(
              region = excluded.region, face_minor = excluded.face_minor,
              face_currency = excluded.face_currency, wholesale_minor = excluded.wholesale_minor,
              retail_minor = excluded.retail_minor, currency = excluded.currency,
-             in_stock = excluded.in_stock, redeem_url = excluded.redeem_url,
+             retail_currency = excluded.retail_currency, in_stock = excluded.in_stock, redeem_url = excluded.redeem_url,
              redeem_instructions = excluded.redeem_instructions,
              supplier_updated_at = excluded.supplier_updated_at,
              discontinued_at = NULL, updated_at = excluded.updated_at
@@ -625,12 +635,13 @@ async fn compare(
     .await?;
     let price_changes = sqlx::query(
         "INSERT INTO price_history (product_id, sku, currency, old_wholesale_minor, new_wholesale_minor,
-             old_retail_minor, new_retail_minor, sync_run_id, changed_at)
+             old_retail_minor, new_retail_minor, retail_currency, sync_run_id, changed_at)
          SELECT p.id, s.sku, s.currency, p.wholesale_minor, s.wholesale_minor, p.retail_minor,
-                s.retail_minor, ?1, ?2
+                s.retail_minor, s.retail_currency, ?1, ?2
          FROM temp.sync_stage s JOIN products p ON p.sku = s.sku
          WHERE p.wholesale_minor != s.wholesale_minor OR p.retail_minor != s.retail_minor
-            OR p.currency != s.currency",
+            OR p.currency != s.currency
+            OR coalesce(p.retail_currency, p.currency) != s.retail_currency",
     )
     .bind(run_id)
     .bind(now)

@@ -179,23 +179,26 @@ async fn store(
 
 /// Every stored rate, as kept.
 pub async fn all(db: &Db) -> Result<Vec<Rate>, FxError> {
+    let mut conn = db.pool().acquire().await.map_err(DbError::from)?;
+    Ok(all_in(&mut conn).await?)
+}
+
+/// [`all`] inside a connection or transaction (pricing reads rates with its rules).
+pub async fn all_in(conn: &mut sqlx::SqliteConnection) -> Result<Vec<Rate>, DbError> {
     let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
         "SELECT base, quote, rate, source, as_of FROM fx_rates ORDER BY base, quote",
     )
-    .fetch_all(db.pool())
-    .await
-    .map_err(DbError::from)?;
+    .fetch_all(&mut *conn)
+    .await?;
     rows.into_iter().map(row_to_rate).collect()
 }
 
 fn row_to_rate(
     (base, quote, rate, source, as_of): (String, String, String, String, String),
-) -> Result<Rate, FxError> {
-    let corrupt = |detail: String| {
-        FxError::Db(DbError::Corrupt {
-            what: "fx_rates",
-            detail,
-        })
+) -> Result<Rate, DbError> {
+    let corrupt = |detail: String| DbError::Corrupt {
+        what: "fx_rates",
+        detail,
     };
     Ok(Rate {
         rate: parse_decimal(&rate).map_err(|e| corrupt(format!("{base}/{quote}: {e}")))?,

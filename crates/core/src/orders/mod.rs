@@ -60,12 +60,16 @@ pub enum OrderError {
     Db(#[from] DbError),
     #[error(transparent)]
     Vault(#[from] VaultError),
+    /// The product cannot be priced in the shop's currency (no rate): nothing charged.
+    #[error(transparent)]
+    Pricing(#[from] crate::pricing::PricingError),
 }
 
 impl From<CatalogError> for OrderError {
     fn from(e: CatalogError) -> Self {
         match e {
             CatalogError::Db(d) => OrderError::Db(d),
+            CatalogError::Pricing(p) => OrderError::Pricing(p),
         }
     }
 }
@@ -405,6 +409,7 @@ fn new_order(quote: &Quote, order: NewOrderFor) -> store::NewOrder {
         quantity: 1,
         price: quote.price,
         max_unit_price: quote.wholesale,
+        fx_rate: quote.fx_rate,
         email: order.email,
         staff: order.staff,
         till_id: order.till_id,

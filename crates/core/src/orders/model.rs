@@ -79,6 +79,8 @@ pub struct Order {
     pub supplier_order_id: Option<String>,
     pub supplier_status: Option<String>,
     pub supplier_total: Option<Money>,
+    /// Sale currency per unit of the wholesale currency, as quoted (1: the same).
+    pub fx_rate: rust_decimal::Decimal,
     pub failure: Option<Failure>,
     pub attempts: u32,
     pub email: Option<String>,

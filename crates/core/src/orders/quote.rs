@@ -10,7 +10,7 @@ use super::OrderError;
 use crate::catalog;
 use crate::db::{Db, DbError, now_text};
 use crate::money::{Currency, Money};
-use crate::pricing::PriceRules;
+use crate::pricing::ShopPricing;
 use crate::product::{Product, ProductRow};
 use crate::settings;
 use crate::supplier::{Supplier, SupplierError};
@@ -41,6 +41,9 @@ pub struct Quote {
     pub wholesale: Money,
     pub available_quantity: Option<u64>,
     pub margin: Money,
+    /// Units of the sale currency per unit of the wholesale currency (1 when the same).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub fx_rate: Decimal,
 }
 
 /// How long a fetched supplier balance is trusted, and when it counts as low enough
@@ -50,7 +53,7 @@ const BALANCE_LOW_MULTIPLE: i64 = 5;
 
 /// Quotes `sku` for one unit, live. Refusals are [`OrderError::Refused`].
 pub async fn quote(db: &Db, supplier: &dyn Supplier, sku: &str) -> Result<Quote, OrderError> {
-    let (product, rules, cached) = read_inputs(db, sku).await?;
+    let (product, pricing, cached) = read_inputs(db, sku).await?;
     let product = product.ok_or_else(|| OrderError::UnknownSku(sku.trim().to_string()))?;
     if product.discontinued {
         return Err(OrderError::Refused(Refusal::Discontinued {
@@ -77,14 +80,13 @@ pub async fn quote(db: &Db, supplier: &dyn Supplier, sku: &str) -> Result<Quote,
         }));
     }
     let wholesale = stock.wholesale.ceil_to_minor();
-    let rule = rules.rule_for(product.category).clone();
-    // The live cost decides the price; the catalog's price is only what listings show.
-    let price = if wholesale == product.wholesale {
-        product.retail
-    } else {
-        rule.retail(wholesale)
-    };
-    let margin = Money::new(rule.margin(price, wholesale), price.currency).ceil_to_minor();
+    let rule = pricing.rules.rule_for(product.category).clone();
+    // The live cost and today's rate decide the price; the catalog's price is only
+    // what listings show.
+    let priced = pricing.retail(product.category, wholesale)?;
+    let price = priced.retail;
+    let cost_here = Money::new(wholesale.amount * priced.fx_rate, price.currency);
+    let margin = Money::new(rule.margin(price, cost_here), price.currency).ceil_to_minor();
     if let Some(floor) = rule.floor
         && floor.currency == margin.currency
         && margin.amount < floor.amount
@@ -101,6 +103,7 @@ pub async fn quote(db: &Db, supplier: &dyn Supplier, sku: &str) -> Result<Quote,
         wholesale,
         available_quantity: stock.quantity,
         margin,
+        fx_rate: priced.fx_rate,
     })
 }
 
@@ -142,35 +145,61 @@ async fn check_balance(
 const BALANCE_KEY: &str = "supplier.balance";
 
 /// What a quote reads from the shop's database, in one round trip (it is on every
-/// sale's path): the product, the price rules and the cached supplier balance.
+/// sale's path): the product, the price rules and the cached supplier balance; the
+/// shop's currency and its rates only when the shop sells in a currency of its own.
 async fn read_inputs(
     db: &Db,
     sku: &str,
-) -> Result<(Option<Product>, PriceRules, Option<(Money, Duration)>), OrderError> {
+) -> Result<(Option<Product>, ShopPricing, Option<(Money, Duration)>), OrderError> {
     let sql = format!(
         "SELECT 'product' AS part, {} FROM products p WHERE p.sku = ?1;
          SELECT 'rule' AS part, {} FROM price_rules;
-         SELECT 'balance' AS part, value FROM settings WHERE key = ?2",
+         SELECT 'balance' AS part, value FROM settings WHERE key = ?2;
+         SELECT 'shop' AS part, value FROM settings WHERE key = ?3",
         ProductRow::COLUMNS,
         catalog::RULE_COLUMNS
     );
     let rows = sqlx::query(&sql)
         .bind(sku.trim())
         .bind(BALANCE_KEY)
+        .bind(settings::SHOP_CURRENCY)
         .fetch_all(db.pool())
         .await
         .map_err(DbError::from)?;
-    let (mut product, mut rules, mut balance) = (None, Vec::new(), None);
+    let (mut product, mut rules, mut balance, mut shop) = (None, Vec::new(), None, None);
     for row in rows {
+        let value = || row.try_get::<String, _>("value").map_err(DbError::from);
         match row.try_get::<&str, _>("part").map_err(DbError::from)? {
             "product" => product = Some(catalog::product_from(&row)?),
             "rule" => rules.push(row),
-            _ => {
-                balance = parse_balance(&row.try_get::<String, _>("value").map_err(DbError::from)?)
+            "shop" => {
+                let code = value()?;
+                if !code.trim().is_empty() {
+                    shop = Some(Currency::parse(&code).map_err(|e| DbError::Corrupt {
+                        what: "settings",
+                        detail: format!("shop currency: {e}"),
+                    })?);
+                }
             }
+            _ => balance = parse_balance(&value()?),
         }
     }
-    Ok((product, catalog::rules_from(&rules)?, balance))
+    let rates = match shop {
+        Some(_) => crate::fx::all(db).await.map_err(|e| match e {
+            crate::fx::FxError::Db(d) => d,
+            other => DbError::Corrupt {
+                what: "fx_rates",
+                detail: other.to_string(),
+            },
+        })?,
+        None => Vec::new(),
+    };
+    let pricing = ShopPricing {
+        rules: catalog::rules_from(&rules)?,
+        shop,
+        rates,
+    };
+    Ok((product, pricing, balance))
 }
 
 /// The cached balance as stored: "USD 1523.10 2026-11-30T10:00:00.000Z", and its age.

@@ -37,6 +37,14 @@ pub struct OrderView {
     /// Supplier attempts so far (sends and look-ups), for an open order's state.
     pub attempts: u32,
     pub supplier_status: Option<String>,
+    /// The supplier's own reference for the order, once it has one.
+    pub supplier_ref: Option<String>,
+    /// What the supplier charged (or, before it answered, the most it may charge),
+    /// in the supplier account's currency.
+    pub cost: String,
+    pub cost_currency: String,
+    /// Cost currency → sale currency, as used for this sale.
+    pub fx_rate: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -128,6 +136,10 @@ impl OrderView {
             outcome: None,
             attempts: o.attempts,
             supplier_status: o.supplier_status.clone(),
+            supplier_ref: o.supplier_order_id.clone(),
+            cost: o.supplier_total.unwrap_or(o.max_unit_price).amount_string(),
+            cost_currency: o.max_unit_price.currency.code().to_string(),
+            fx_rate: o.fx_rate.normalize().to_string(),
         }
     }
 

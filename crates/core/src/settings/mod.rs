@@ -11,6 +11,9 @@ pub const SUPPLIER_CONNECT_TIMEOUT_MS: &str = "supplier.connect_timeout_ms";
 pub const SUPPLIER_REQUEST_TIMEOUT_MS: &str = "supplier.request_timeout_ms";
 pub const SHOP_NAME: &str = "shop.name";
 pub const SHOP_ADDRESS: &str = "shop.address";
+/// The currency the shop sells in (ISO 4217); unset, each product sells in its
+/// supplier's currency.
+pub const SHOP_CURRENCY: &str = "shop.currency";
 /// This till's name on orders and receipts (`CODETILL_TILL_ID` overrides it).
 pub const TILL_ID: &str = "till.id";
 /// The shop's language for the app and receipts: `en` or `hi`.

@@ -176,6 +176,7 @@ mod tests {
             quantity: 1,
             price: usd("21.99"),
             max_unit_price: usd("20.10"),
+            fx_rate: rust_decimal::Decimal::ONE,
             email: None,
             staff: "asha".into(),
             till_id: Some("till-1".into()),

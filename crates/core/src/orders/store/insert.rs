@@ -24,6 +24,8 @@ pub struct NewOrder {
     pub quantity: u32,
     pub price: Money,
     pub max_unit_price: Money,
+    /// Sale currency per unit of the wholesale currency, as the quote used it.
+    pub fx_rate: rust_decimal::Decimal,
     pub email: Option<String>,
     pub staff: String,
     pub till_id: Option<String>,
@@ -95,16 +97,17 @@ pub async fn insert_paid_sending(
 const ORDER_INSERT: &str = "INSERT INTO orders (public_id, client_order_id, status, channel, sku, name, region,
              face_minor, face_currency, redeem_url, redeem_instructions, quantity, price_minor,
              currency, max_unit_minor, wholesale_currency, email, staff, till_id, created_at, updated_at,
-             print_to, language, paid_at, lease_owner, lease_expires_at, attempts)
+             print_to, language, paid_at, lease_owner, lease_expires_at, attempts, fx_rate)
          VALUES ((SELECT printf('ORD-%06d', coalesce(max(id), 0) + 1) FROM orders), ?1, ?28, ?10,
              ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?2, ?2, ?26, ?27,
-             CASE WHEN ?29 IS NULL THEN NULL ELSE ?2 END, ?29, ?30, CASE WHEN ?29 IS NULL THEN 0 ELSE 1 END)";
+             CASE WHEN ?29 IS NULL THEN NULL ELSE ?2 END, ?29, ?30, CASE WHEN ?29 IS NULL THEN 0 ELSE 1 END,
+             ?31)";
 
 /// The id of the order [`ORDER_INSERT`] wrote, found by its `client_order_id`.
 const NEW_ID: &str = "(SELECT id FROM orders WHERE client_order_id = ?1)";
 
 /// Binds [`ORDER_INSERT`]'s parameters: ?1 `client_order_id`, ?2 `now`, ?3–?9 the
-/// payment (when paid), ?10–?30 the order — `quoted`, or with `sending` (lease owner
+/// payment (when paid), ?10–?31 the order — `quoted`, or with `sending` (lease owner
 /// and expiry) already paid and `ordering` its first send.
 fn bind_order(
     batch: Batch,
@@ -159,7 +162,8 @@ fn bind_order(
         .bind(new.language.as_str())
         .bind(status.as_str())
         .bind(owner)
-        .bind(until))
+        .bind(until)
+        .bind(new.fx_rate.normalize().to_string()))
 }
 
 /// Runs an insert batch ending in `SELECT {NEW_ID}` and returns that id.

@@ -29,6 +29,7 @@ pub(super) struct OrderRow {
     supplier_order_id: Option<String>,
     supplier_status: Option<String>,
     supplier_total_minor: Option<i64>,
+    fx_rate: Option<String>,
     failure_code: Option<String>,
     failure_message: Option<String>,
     attempts: i64,
@@ -57,7 +58,7 @@ pub(super) struct OrderRow {
 pub(super) const SELECT: &str = "SELECT o.id, o.public_id, o.client_order_id, o.status, o.channel, o.sku, o.name,
     o.region, o.face_minor, o.face_currency, o.redeem_url, o.redeem_instructions, o.quantity,
     o.price_minor, o.currency, o.max_unit_minor, o.wholesale_currency, o.supplier_order_id,
-    o.supplier_status, o.supplier_total_minor, o.failure_code, o.failure_message, o.attempts,
+    o.supplier_status, o.supplier_total_minor, o.fx_rate, o.failure_code, o.failure_message, o.attempts,
     o.email, o.staff, o.till_id, o.created_at, o.paid_at, o.delivered_at,
     p.method AS pay_method, p.amount_minor AS pay_amount_minor, p.tendered_minor AS pay_tendered_minor,
     p.change_minor AS pay_change_minor, p.reference AS pay_reference, p.staff AS pay_staff,
@@ -122,6 +123,10 @@ impl TryFrom<OrderRow> for Order {
             supplier_order_id: r.supplier_order_id,
             supplier_status: r.supplier_status,
             supplier_total: r.supplier_total_minor.map(|m| Money::from_minor(m, wcur)),
+            fx_rate: match r.fx_rate {
+                Some(text) => crate::money::parse_decimal(&text).map_err(corrupt)?,
+                None => rust_decimal::Decimal::ONE,
+            },
             failure: r.failure_code.map(|code| Failure {
                 code,
                 message: r.failure_message.unwrap_or_default(),
