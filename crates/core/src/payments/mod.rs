@@ -154,6 +154,9 @@ pub struct ProviderPayment {
 pub trait PaymentProvider: Send + Sync {
     fn kind(&self) -> ProviderKind;
     async fn create_link(&self, request: &LinkRequest) -> Result<PaymentLink, PaymentError>;
+    /// The payment as the provider's API says now, asked by the link's id (Stripe,
+    /// BTCPay, Razorpay) or by the payment's own id where the API reads payments so
+    /// (NOWPayments): the answer names the link either way.
     async fn payment(&self, external_id: &str) -> Result<ProviderPayment, PaymentError>;
 }
 
