@@ -77,8 +77,8 @@ pub enum ErrorCode {
     /// The printer or mail server setting is unusable, or a delivery task failed.
     #[serde(rename = "errors.delivery")]
     Delivery,
-    /// A remote sale's payment provider (Stripe, BTCPay) is not set up on this till:
-    /// no API key, server or store id. Nothing was created.
+    /// A remote sale's payment provider (Stripe, BTCPay, NOWPayments, Razorpay) is not
+    /// set up on this till: no API key, server or store id. Nothing was created.
     #[serde(rename = "errors.payment_provider")]
     PaymentProvider,
     /// The payment provider could not be reached, refused, or answered nonsense when

@@ -1,7 +1,11 @@
-//! Remote sales harness: fake Stripe and BTCPay APIs (small axum servers on loopback;
-//! the real providers are out of reach, so codetill's real HTTP clients talk to these),
-//! a `codetill-relay serve` process with a shop and its webhook endpoints, and webhook
+//! Remote sales harness: fake Stripe, BTCPay, NOWPayments ([`nowpayments`]) and
+//! Razorpay ([`razorpay`]) APIs (one small axum server on loopback; the real
+//! providers are out of reach, so codetill's real HTTP clients talk to it), a
+//! `codetill-relay serve` process with a shop and its webhook endpoints, and webhook
 //! signatures computed as the relay contract specifies.
+
+pub mod nowpayments;
+pub mod razorpay;
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -16,6 +20,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use hmac::{Hmac, Mac};
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
@@ -24,18 +29,27 @@ pub const BTCPAY_KEY: &str = "btcpay-api-key";
 pub const BTCPAY_STORE: &str = "store_1";
 pub const STRIPE_WHSEC: &str = "whsec_test_secret";
 pub const BTCPAY_SECRET: &str = "btcpay-webhook-secret";
+/// What one bitcoin is worth in the invoice's currency, at the fake BTCPay.
+pub const BTCPAY_RATE: &str = "64392.23";
 const MASTER_KEY: &str = "abababababababababababababababababababababababababababababababab";
 
-/// Checkout sessions and invoices the fake providers have made, by id.
+/// Checkout sessions, invoices, payments and payment links the fake providers have
+/// made, by id.
 #[derive(Default)]
 pub struct Ledger {
     pub sessions: Mutex<HashMap<String, Value>>,
     pub invoices: Mutex<HashMap<String, Value>>,
+    /// What each BTCPay invoice received, in bitcoin.
+    pub btcpay_paid: Mutex<HashMap<String, Decimal>>,
+    pub np_invoices: Mutex<HashMap<String, Value>>,
+    pub np_payments: Mutex<HashMap<String, Value>>,
+    pub rzp_links: Mutex<HashMap<String, Value>>,
     pub created: AtomicU32,
 }
 
-/// Fake Stripe (`/v1/checkout/sessions`) and BTCPay Greenfield
-/// (`/api/v1/stores/{store}/invoices`) on one loopback server.
+/// Fake Stripe (`/v1/checkout/sessions`), BTCPay Greenfield
+/// (`/api/v1/stores/{store}/invoices`), NOWPayments (`/v1/invoice`, `/v1/payment`)
+/// and Razorpay (`/v1/payment_links`) on one loopback server.
 pub struct FakeProviders {
     pub url: String,
     pub ledger: Arc<Ledger>,
@@ -50,6 +64,14 @@ impl FakeProviders {
             .route("/v1/checkout/sessions/{id}", get(stripe_get))
             .route("/api/v1/stores/{store}/invoices", post(btcpay_create))
             .route("/api/v1/stores/{store}/invoices/{id}", get(btcpay_get))
+            .route(
+                "/api/v1/stores/{store}/invoices/{id}/payment-methods",
+                get(btcpay_methods),
+            )
+            .route("/v1/invoice", post(nowpayments::create_invoice))
+            .route("/v1/payment/{id}", get(nowpayments::get_payment))
+            .route("/v1/payment_links", post(razorpay::create_link))
+            .route("/v1/payment_links/{id}", get(razorpay::get_link))
             .with_state(ledger.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
@@ -77,11 +99,40 @@ impl FakeProviders {
         }
     }
 
+    /// The invoice's state; `Settled` with nothing paid yet pays it in full.
     pub fn set_btcpay_status(&self, id: &str, status: &str) {
         if let Ok(mut s) = self.ledger.invoices.lock()
             && let Some(v) = s.get_mut(id)
         {
             v["status"] = json!(status);
+        }
+        let unpaid = self
+            .ledger
+            .btcpay_paid
+            .lock()
+            .map(|p| !p.contains_key(id))
+            .unwrap_or(false);
+        if status == "Settled" && unpaid {
+            self.pay_btcpay(id, 100, "Settled", "None");
+        }
+    }
+
+    /// The buyer paid `percent` of the invoice's bitcoin amount, and BTCPay says
+    /// `status` (`additional`): a store's payment tolerance settles a short one.
+    pub fn pay_btcpay(&self, id: &str, percent: u32, status: &str, additional: &str) {
+        let Some(invoice) = self.ledger.invoices.lock().ok().and_then(|mut s| {
+            let v = s.get_mut(id)?;
+            v["status"] = json!(status);
+            v["additionalStatus"] = json!(additional);
+            Some(v.clone())
+        }) else {
+            return;
+        };
+        let due = btcpay_due(&invoice);
+        let paid = (due * Decimal::from(percent) / Decimal::from(100))
+            .round_dp_with_strategy(8, RoundingStrategy::ToZero);
+        if let Ok(mut p) = self.ledger.btcpay_paid.lock() {
+            p.insert(id.to_string(), paid);
         }
     }
 
@@ -206,6 +257,68 @@ async fn btcpay_get(
     }
 }
 
+/// The invoice's price in bitcoin at [`BTCPAY_RATE`], rounded up to the satoshi.
+fn btcpay_due(invoice: &Value) -> Decimal {
+    let price: Decimal = invoice["amount"]
+        .as_str()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_default();
+    let rate: Decimal = BTCPAY_RATE.parse().unwrap_or(Decimal::ONE);
+    (price / rate).round_dp_with_strategy(8, RoundingStrategy::AwayFromZero)
+}
+
+/// `GET …/invoices/{id}/payment-methods`: on-chain, which took what was paid, and
+/// Lightning, which took nothing (Greenfield 2.x field names).
+async fn btcpay_methods(
+    State(ledger): State<Arc<Ledger>>,
+    headers: HeaderMap,
+    Path((_store, id)): Path<(String, String)>,
+) -> (StatusCode, Json<Value>) {
+    if !bearer_ok(&headers, &format!("token {BTCPAY_KEY}")) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "message": "unauthenticated" })),
+        );
+    }
+    let Some(invoice) = ledger
+        .invoices
+        .lock()
+        .ok()
+        .and_then(|s| s.get(&id).cloned())
+    else {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "message": "invoice not found" })),
+        );
+    };
+    let due = btcpay_due(&invoice);
+    let paid = ledger
+        .btcpay_paid
+        .lock()
+        .ok()
+        .and_then(|p| p.get(&id).copied())
+        .unwrap_or_default();
+    let method = |method: &str, own: Decimal| {
+        json!({
+            "paymentMethodId": method, "currency": "BTC", "destination": format!("bc1q{id}"),
+            "paymentLink": format!("bitcoin:bc1q{id}"), "rate": BTCPAY_RATE,
+            "paymentMethodPaid": own.to_string(), "totalPaid": paid.to_string(),
+            "due": (due - paid).to_string(), "amount": due.to_string(),
+            "paymentMethodFee": "0.0", "activated": true, "additionalData": {},
+            "payments": if own.is_zero() { json!([]) } else { json!([{
+                "id": format!("{id}-tx"), "receivedDate": now_s(), "value": own.to_string(),
+                "fee": "0.0", "status": "Settled", "destination": format!("bc1q{id}") }]) },
+        })
+    };
+    (
+        StatusCode::OK,
+        Json(json!([
+            method("BTC-CHAIN", paid),
+            method("BTC-LN", Decimal::ZERO)
+        ])),
+    )
+}
+
 fn hmac_hex(secret: &str, parts: &[&[u8]]) -> String {
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
         return String::new();
@@ -275,6 +388,8 @@ pub struct RelayServer {
     pub token: String,
     pub stripe_endpoint: String,
     pub btcpay_endpoint: String,
+    pub nowpayments_endpoint: String,
+    pub razorpay_endpoint: String,
 }
 
 fn admin(db_url: &str, args: &[&str], stdin: &str) -> anyhow::Result<Value> {
@@ -333,6 +448,8 @@ impl RelayServer {
         };
         let stripe_endpoint = endpoint("stripe", STRIPE_WHSEC)?;
         let btcpay_endpoint = endpoint("btcpay", BTCPAY_SECRET)?;
+        let nowpayments_endpoint = endpoint("nowpayments", nowpayments::IPN_SECRET)?;
+        let razorpay_endpoint = endpoint("razorpay", razorpay::WEBHOOK_SECRET)?;
         let mut server = RelayServer {
             child: None,
             _stdout: None,
@@ -341,6 +458,8 @@ impl RelayServer {
             token,
             stripe_endpoint,
             btcpay_endpoint,
+            nowpayments_endpoint,
+            razorpay_endpoint,
         };
         server.serve("127.0.0.1:0")?;
         Ok(server)
@@ -416,6 +535,43 @@ impl RelayServer {
             .post(format!("{}/in/{}", self.url(), self.btcpay_endpoint))
             .header("content-type", "application/json")
             .header("btcpay-sig", btcpay_signature(BTCPAY_SECRET, body))
+            .body(body.to_string())
+            .send()
+            .await?;
+        Ok(r.status().as_u16())
+    }
+
+    /// POSTs a NOWPayments IPN (`body` as [`nowpayments::ipn_body`] writes it).
+    pub async fn post_nowpayments(
+        &self,
+        http: &reqwest::Client,
+        body: &str,
+    ) -> anyhow::Result<u16> {
+        let r = http
+            .post(format!("{}/in/{}", self.url(), self.nowpayments_endpoint))
+            .header("content-type", "application/json")
+            .header("x-nowpayments-sig", nowpayments::signature(body)?)
+            .body(body.to_string())
+            .send()
+            .await?;
+        Ok(r.status().as_u16())
+    }
+
+    /// POSTs a Razorpay webhook with its event id header.
+    pub async fn post_razorpay(
+        &self,
+        http: &reqwest::Client,
+        event_id: &str,
+        body: &str,
+    ) -> anyhow::Result<u16> {
+        let r = http
+            .post(format!("{}/in/{}", self.url(), self.razorpay_endpoint))
+            .header("content-type", "application/json")
+            .header(
+                "x-razorpay-signature",
+                hmac_hex(razorpay::WEBHOOK_SECRET, &[body.as_bytes()]),
+            )
+            .header("x-razorpay-event-id", event_id)
             .body(body.to_string())
             .send()
             .await?;

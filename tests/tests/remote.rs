@@ -69,6 +69,11 @@ impl Shop {
             .env("CODETILL_BTCPAY_URL", &self.fakes.url)
             .env("CODETILL_BTCPAY_KEY", remote::BTCPAY_KEY)
             .env("CODETILL_BTCPAY_STORE", remote::BTCPAY_STORE)
+            .env("CODETILL_NOWPAYMENTS_API_URL", &self.fakes.url)
+            .env("CODETILL_NOWPAYMENTS_KEY", remote::nowpayments::API_KEY)
+            .env("CODETILL_RAZORPAY_API_URL", &self.fakes.url)
+            .env("CODETILL_RAZORPAY_KEY_ID", remote::razorpay::KEY_ID)
+            .env("CODETILL_RAZORPAY_KEY_SECRET", remote::razorpay::KEY_SECRET)
             .output()
             .unwrap();
         Run::from(out, started.elapsed())
@@ -107,6 +112,36 @@ impl Shop {
         assert_eq!(status, 200, "the relay refused the webhook");
     }
 
+    fn post_btcpay(&self, body: &str) {
+        let status = self
+            .rt
+            .block_on(self.relay.post_btcpay(&self.http, body))
+            .unwrap();
+        assert_eq!(status, 200, "the relay refused the webhook");
+    }
+
+    fn post_nowpayments(&self, body: &str) {
+        let status = self
+            .rt
+            .block_on(self.relay.post_nowpayments(&self.http, body))
+            .unwrap();
+        assert_eq!(status, 200, "the relay refused the IPN");
+    }
+
+    fn post_razorpay(&self, event_id: &str, body: &str) {
+        let status = self
+            .rt
+            .block_on(self.relay.post_razorpay(&self.http, event_id, body))
+            .unwrap();
+        assert_eq!(status, 200, "the relay refused the webhook");
+    }
+
+    /// The IPN for NOWPayments payment `id` as it stands now.
+    fn post_np_status(&self, id: &str) {
+        let payment = self.fakes.np_payment(id).unwrap();
+        self.post_nowpayments(&remote::nowpayments::ipn_body(&payment));
+    }
+
     /// The fake session of an order, as the buyer paid it (or not).
     fn pay_stripe(&self, order: &Value, payment_status: &str) -> Value {
         let id = session_id(order);
@@ -137,6 +172,27 @@ impl Shop {
     fn relay_status(&self) -> Value {
         self.rt.block_on(self.relay.status(&self.http)).unwrap()
     }
+}
+
+/// The held events of a pull's report: (event id, reason).
+fn held(report: &Value) -> Vec<(String, String)> {
+    report["held"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["event_id"].as_str().unwrap().to_string(),
+                h["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The order's price in minor units, as the CLI printed it.
+fn price_minor(order: &Value) -> i64 {
+    let price: rust_decimal::Decimal = order["price"].as_str().unwrap().parse().unwrap();
+    i64::try_from((price * rust_decimal::Decimal::from(100)).trunc()).unwrap()
 }
 
 fn session_id(order: &Value) -> String {
@@ -570,4 +626,305 @@ fn recovery_keeps_remote_quotes_that_counter_quotes_would_lose() {
     assert_eq!(run.json()["cancelled_quotes"], 1);
     assert_eq!(shop.order("ORD-000001")["status"], "quoted");
     assert_eq!(shop.order("ORD-000002")["status"], "cancelled");
+}
+
+/// The invoice id at the end of a NOWPayments invoice_url (`…/payment/?iid=ID`).
+fn np_invoice_id(order: &Value) -> String {
+    order["payment_url"]
+        .as_str()
+        .unwrap()
+        .rsplit("iid=")
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn a_finished_nowpayments_payment_delivers_the_code_once() {
+    let shop = Shop::new();
+    let order = shop.remote_new("nowpayments");
+    assert_eq!(order["provider"], "nowpayments");
+    assert_eq!(order["status"], "quoted");
+    let invoice_id = np_invoice_id(&order);
+    let invoice = shop.fakes.np_invoice(&invoice_id).unwrap();
+    assert_eq!(invoice["order_id"], "ORD-000001");
+    assert_eq!(invoice["price_amount"], order["price"]);
+    assert_eq!(
+        invoice["price_currency"],
+        order["currency"].as_str().unwrap().to_lowercase()
+    );
+
+    // Waiting, then confirming: not final, nothing bought.
+    let payment = shop.fakes.np_pay(&invoice_id, "waiting").unwrap();
+    shop.post_np_status(&payment);
+    shop.fakes
+        .np_set(&payment, |p| p["payment_status"] = json!("confirming"));
+    shop.post_np_status(&payment);
+    let pull = shop.pull();
+    assert_eq!(pull.code, 0, "{pull:?}");
+    let report = pull.json();
+    assert_eq!(report["received"], 2, "{report}");
+    assert_eq!(report["ignored"], 2, "{report}");
+    assert_eq!(report["paid"], json!([]));
+    assert_eq!(shop.orders_created(), 0);
+
+    shop.fakes
+        .np_set(&payment, |p| p["payment_status"] = json!("finished"));
+    shop.post_np_status(&payment);
+    let pull = shop.pull();
+    assert_eq!(pull.code, 0, "{pull:?}");
+    let report = pull.json();
+    assert_eq!(report["paid"], json!(["ORD-000001"]), "{report}");
+    assert_eq!(report["delivered"], json!(["ORD-000001"]));
+    let order = shop.order("ORD-000001");
+    assert_eq!(order["status"], "delivered");
+    assert_eq!(order["paid"]["method"], "nowpayments");
+    assert_eq!(order["paid"]["reference"], invoice_id);
+    assert_eq!(shop.orders_created(), 1);
+
+    // The same IPN again (NOWPayments retries): the relay keeps it once.
+    shop.post_np_status(&payment);
+    let pull = shop.pull();
+    assert_eq!(pull.code, 0, "{pull:?}");
+    assert_eq!(pull.json()["received"], 0, "{pull:?}");
+    // A second payment finished on the same invoice is held, never bought again.
+    let second = shop.fakes.np_pay(&invoice_id, "finished").unwrap();
+    shop.post_np_status(&second);
+    let report = shop.pull().json();
+    assert_eq!(report["paid"], json!([]), "{report}");
+    let held = held(&report);
+    assert!(
+        held.len() == 1 && held[0].1.contains("already delivered"),
+        "{held:?}"
+    );
+    assert_eq!(shop.orders_created(), 1);
+    assert_eq!(
+        shop.rows("SELECT count(*) FROM payments"),
+        vec![vec!["1".to_string()]]
+    );
+}
+
+#[test]
+fn doubtful_nowpayments_payments_are_held_and_nothing_is_bought() {
+    let shop = Shop::new();
+    let partial = np_invoice_id(&shop.remote_new("nowpayments")); // ORD-000001
+    let repriced = np_invoice_id(&shop.remote_new("nowpayments")); // ORD-000002
+    let stranger = np_invoice_id(&shop.remote_new("nowpayments")); // ORD-000003
+    let claimed = np_invoice_id(&shop.remote_new("nowpayments")); // ORD-000004
+
+    // The buyer sent too little: NOWPayments says partially_paid.
+    let p1 = shop.fakes.np_pay(&partial, "partially_paid").unwrap();
+    shop.post_np_status(&p1);
+    // Finished, but NOWPayments' own record prices it a cent under the order.
+    let p2 = shop.fakes.np_pay(&repriced, "finished").unwrap();
+    let ipn = remote::nowpayments::ipn_body(&shop.fakes.np_payment(&p2).unwrap());
+    shop.fakes.np_set(&p2, |p| {
+        let price = p["price_amount"].as_f64().unwrap();
+        p["price_amount"] = json!(((price * 100.0).round() - 1.0) / 100.0);
+    });
+    shop.post_nowpayments(&ipn);
+    // An IPN naming ORD-000003's invoice for a payment NOWPayments files under
+    // another invoice.
+    let p3 = shop.fakes.np_pay(&stranger, "finished").unwrap();
+    let ipn = remote::nowpayments::ipn_body(&shop.fakes.np_payment(&p3).unwrap());
+    shop.fakes
+        .np_set(&p3, |p| p["invoice_id"] = json!(4_000_000_001u64));
+    shop.post_nowpayments(&ipn);
+    // The IPN says finished; NOWPayments' API says still confirming.
+    let p4 = shop.fakes.np_pay(&claimed, "confirming").unwrap();
+    let mut ipn: Value = serde_json::from_str(&remote::nowpayments::ipn_body(
+        &shop.fakes.np_payment(&p4).unwrap(),
+    ))
+    .unwrap();
+    ipn["payment_status"] = json!("finished");
+    shop.post_nowpayments(&remote::nowpayments::ipn_body(&ipn));
+
+    let pull = shop.pull();
+    assert_eq!(pull.code, 0, "{pull:?}");
+    let report = pull.json();
+    assert_eq!(report["paid"], json!([]), "{report}");
+    let held = held(&report);
+    assert_eq!(held.len(), 4, "{report}");
+    assert_eq!(held[0].0, format!("{p1}:partially_paid"));
+    assert!(
+        held[0].1.contains("\"partially_paid\", not paid"),
+        "{held:?}"
+    );
+    assert!(held[1].1.contains("priced"), "{held:?}");
+    assert!(held[2].1.contains("belongs to \"4000000001\""), "{held:?}");
+    assert!(held[3].1.contains("\"confirming\", not paid"), "{held:?}");
+    assert_eq!(shop.orders_created(), 0);
+    for id in ["ORD-000001", "ORD-000002", "ORD-000003", "ORD-000004"] {
+        assert_eq!(shop.order(id)["status"], "quoted");
+    }
+    assert_eq!(
+        shop.rows("SELECT kind, order_ref FROM alerts ORDER BY id"),
+        ["ORD-000001", "ORD-000002", "ORD-000003", "ORD-000004"]
+            .iter()
+            .map(|o| vec!["payment_held".to_string(), o.to_string()])
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_paid_razorpay_link_delivers_the_code_once() {
+    let shop = Shop::new();
+    let order = shop.remote_new("razorpay");
+    assert_eq!(order["provider"], "razorpay");
+    let link_id = session_id(&order);
+    assert!(link_id.starts_with("plink_"), "{order}");
+    let link = shop.fakes.rzp_link(&link_id).unwrap();
+    assert_eq!(link["reference_id"], "ORD-000001");
+    assert_eq!(link["amount"], price_minor(&order));
+    assert_eq!(link["currency"], order["currency"]);
+    assert_eq!(link["accept_partial"], false);
+
+    // The payment's own event is not acted on; the link's is.
+    let amount = price_minor(&order);
+    let paid = shop.fakes.rzp_pay(&link_id, amount, "paid").unwrap();
+    shop.post_razorpay(
+        "evt_rzp_captured",
+        &remote::razorpay::link_event("payment.captured", &paid),
+    );
+    let body = remote::razorpay::link_event("payment_link.paid", &paid);
+    shop.post_razorpay("evt_rzp_paid", &body);
+    let pull = shop.pull();
+    assert_eq!(pull.code, 0, "{pull:?}");
+    let report = pull.json();
+    assert_eq!(report["ignored"], 1, "{report}");
+    assert_eq!(report["paid"], json!(["ORD-000001"]), "{report}");
+    assert_eq!(report["delivered"], json!(["ORD-000001"]));
+    let order = shop.order("ORD-000001");
+    assert_eq!(order["status"], "delivered");
+    assert_eq!(order["paid"]["method"], "razorpay");
+    assert_eq!(order["paid"]["reference"], link_id);
+    assert_eq!(shop.orders_created(), 1);
+
+    // Delivered again, under its id or another: taken once.
+    shop.post_razorpay("evt_rzp_paid", &body);
+    shop.post_razorpay("evt_rzp_paid_again", &body);
+    let pull = shop.pull();
+    assert_eq!(pull.code, 0, "{pull:?}");
+    assert_eq!(pull.json()["received"], 0, "{pull:?}");
+    assert_eq!(shop.orders_created(), 1);
+    assert_eq!(
+        shop.rows("SELECT count(*) FROM payments"),
+        vec![vec!["1".to_string()]]
+    );
+}
+
+#[test]
+fn doubtful_razorpay_payments_are_held_and_nothing_is_bought() {
+    let shop = Shop::new();
+    let a = shop.remote_new("razorpay"); // ORD-000001: the event's amount is short
+    let b = shop.remote_new("razorpay"); // ORD-000002: partially paid
+    let c = shop.remote_new("razorpay"); // ORD-000003: the event says paid, the API not
+    let d = shop.remote_new("razorpay"); // ORD-000004: paid short, the API says paid
+
+    let mut short = shop
+        .fakes
+        .rzp_pay(&session_id(&a), price_minor(&a), "paid")
+        .unwrap();
+    short["amount"] = json!(price_minor(&a) - 1);
+    short["amount_paid"] = json!(price_minor(&a) - 1);
+    shop.post_razorpay(
+        "evt_short",
+        &remote::razorpay::link_event("payment_link.paid", &short),
+    );
+    let partial = shop
+        .fakes
+        .rzp_pay(&session_id(&b), price_minor(&b) / 2, "partially_paid")
+        .unwrap();
+    shop.post_razorpay(
+        "evt_partial",
+        &remote::razorpay::link_event("payment_link.partially_paid", &partial),
+    );
+    let mut claimed = shop.fakes.rzp_link(&session_id(&c)).unwrap();
+    claimed["status"] = json!("paid");
+    claimed["amount_paid"] = claimed["amount"].clone();
+    shop.post_razorpay(
+        "evt_claimed",
+        &remote::razorpay::link_event("payment_link.paid", &claimed),
+    );
+    let full = shop
+        .fakes
+        .rzp_pay(&session_id(&d), price_minor(&d), "paid")
+        .unwrap();
+    shop.fakes
+        .rzp_pay(&session_id(&d), price_minor(&d) - 100, "paid");
+    shop.post_razorpay(
+        "evt_underpaid",
+        &remote::razorpay::link_event("payment_link.paid", &full),
+    );
+
+    let pull = shop.pull();
+    assert_eq!(pull.code, 0, "{pull:?}");
+    let report = pull.json();
+    assert_eq!(report["paid"], json!([]), "{report}");
+    let held = held(&report);
+    assert_eq!(held.len(), 4, "{report}");
+    assert!(
+        held[0].0 == "evt_short" && held[0].1.contains("minor units"),
+        "{held:?}"
+    );
+    assert!(
+        held[1].0 == "evt_partial" && held[1].1.contains("\"partially_paid\", not paid"),
+        "{held:?}"
+    );
+    assert!(
+        held[2].0 == "evt_claimed" && held[2].1.contains("\"created\", not paid"),
+        "{held:?}"
+    );
+    assert!(
+        held[3].0 == "evt_underpaid" && held[3].1.contains("not paid"),
+        "{held:?}"
+    );
+    assert_eq!(shop.orders_created(), 0);
+    for id in ["ORD-000001", "ORD-000002", "ORD-000003", "ORD-000004"] {
+        assert_eq!(shop.order(id)["status"], "quoted");
+    }
+}
+
+#[test]
+fn a_btcpay_invoice_settled_short_is_held_and_nothing_is_bought() {
+    let shop = Shop::new();
+    let flagged = session_id(&shop.remote_new("btcpay")); // ORD-000001
+    let unflagged = session_id(&shop.remote_new("btcpay")); // ORD-000002
+    let over = session_id(&shop.remote_new("btcpay")); // ORD-000003
+    // A store with a 2% payment tolerance settles an invoice paid 98%.
+    shop.fakes
+        .pay_btcpay(&flagged, 98, "Settled", "PaidPartial");
+    shop.post_btcpay(&remote::btcpay_settled(
+        "dlv_flagged",
+        &flagged,
+        "ORD-000001",
+    ));
+    // Settled without the flag, but its payments fall short at their rate.
+    shop.fakes.pay_btcpay(&unflagged, 98, "Settled", "None");
+    shop.post_btcpay(&remote::btcpay_settled(
+        "dlv_short",
+        &unflagged,
+        "ORD-000002",
+    ));
+    // Paid over: the price was received, the code is bought.
+    shop.fakes.pay_btcpay(&over, 101, "Settled", "PaidOver");
+    shop.post_btcpay(&remote::btcpay_settled("dlv_over", &over, "ORD-000003"));
+
+    let pull = shop.pull();
+    assert_eq!(pull.code, 0, "{pull:?}");
+    let report = pull.json();
+    assert_eq!(report["delivered"], json!(["ORD-000003"]), "{report}");
+    let held = held(&report);
+    assert_eq!(held.len(), 2, "{report}");
+    assert!(
+        held[0].0 == "dlv_flagged" && held[0].1.contains("Settled (PaidPartial)"),
+        "{held:?}"
+    );
+    assert!(
+        held[1].0 == "dlv_short" && held[1].1.contains("underpaid"),
+        "{held:?}"
+    );
+    assert_eq!(shop.orders_created(), 1);
+    assert_eq!(shop.order("ORD-000001")["status"], "quoted");
+    assert_eq!(shop.order("ORD-000002")["status"], "quoted");
 }

@@ -24,8 +24,10 @@ function shop() {
       till_id: null, language: 'en', data_dir: '/tmp/x', printer: null, smtp_url: null, smtp_password_set: false, secrets_error: null,
       relay_url: null, relay_url_from_env: false, relay_token_set: false, stripe_api_url: null, stripe_api_url_from_env: false,
       stripe_success_url: null, stripe_key_set: false, btcpay_url: null, btcpay_url_from_env: false, btcpay_store_id: null,
-      btcpay_store_id_from_env: false, btcpay_key_set: false,
-      remote: { relay: { ready: false, problem: null }, stripe: { ready: false, problem: null }, btcpay: { ready: false, problem: null } } }),
+      btcpay_store_id_from_env: false, btcpay_key_set: false, nowpayments_ipn_url: null, nowpayments_ipn_url_from_env: false,
+      nowpayments_key_set: false, razorpay_key_id: null, razorpay_key_id_from_env: false, razorpay_key_secret_set: false,
+      remote: { relay: { ready: false, problem: null }, stripe: { ready: false, problem: null }, btcpay: { ready: false, problem: null },
+        nowpayments: { ready: false, problem: null }, razorpay: { ready: false, problem: null } } }),
   });
 }
 

@@ -306,6 +306,8 @@ pub enum RelayCommand {
 pub enum ProviderArg {
     Stripe,
     Btcpay,
+    Nowpayments,
+    Razorpay,
 }
 
 #[derive(Subcommand, Debug)]

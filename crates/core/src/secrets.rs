@@ -28,6 +28,8 @@ pub mod names {
     pub const SMTP_PASSWORD: &str = "smtp-password";
     pub const STRIPE_KEY: &str = "stripe-key";
     pub const BTCPAY_KEY: &str = "btcpay-key";
+    pub const NOWPAYMENTS_KEY: &str = "nowpayments-key";
+    pub const RAZORPAY_KEY_SECRET: &str = "razorpay-key-secret";
 
     pub fn env_var(name: &str) -> Option<&'static str> {
         match name {
@@ -36,6 +38,8 @@ pub mod names {
             SMTP_PASSWORD => Some("CODETILL_SMTP_PASSWORD"),
             STRIPE_KEY => Some("CODETILL_STRIPE_KEY"),
             BTCPAY_KEY => Some("CODETILL_BTCPAY_KEY"),
+            NOWPAYMENTS_KEY => Some("CODETILL_NOWPAYMENTS_KEY"),
+            RAZORPAY_KEY_SECRET => Some("CODETILL_RAZORPAY_KEY_SECRET"),
             _ => None,
         }
     }

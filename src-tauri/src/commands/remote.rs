@@ -1,7 +1,8 @@
 //! Selling to a buyer who is not at the counter: a `quoted` order and a payment link
-//! (Stripe Checkout or a BTCPay invoice) with its QR code for the screen. The order is
-//! paid and fulfilled later, when the provider's payment event comes through the
-//! relay ([`crate::relay`]); the screen follows it with the `order` command.
+//! (Stripe Checkout, a BTCPay or NOWPayments invoice, a Razorpay payment link) with
+//! its QR code for the screen. The order is paid and fulfilled later, when the
+//! provider's payment event comes through the relay ([`crate::relay`]); the screen
+//! follows it with the `order` command.
 
 use codetill_core::payments::ProviderKind;
 use codetill_core::remote::{self, RemoteOrder};
@@ -26,8 +27,9 @@ pub struct RemoteSaleView {
 }
 
 /// Quotes `sku` live and opens a remote order for `email`, paid through `provider`
-/// (`stripe` or `btcpay`). Bad input, a refusal or a provider that is not set up
-/// creates nothing; a link the provider would not make cancels the quote.
+/// (`stripe`, `btcpay`, `nowpayments` or `razorpay`). Bad input, a refusal or a
+/// provider that is not set up creates nothing; a link the provider would not make
+/// cancels the quote.
 #[tauri::command]
 pub async fn sell_remotely(
     state: State<'_, AppState>,
@@ -237,7 +239,7 @@ mod tests {
             err["message"]
                 .as_str()
                 .unwrap()
-                .contains("stripe or btcpay"),
+                .contains("stripe, btcpay, nowpayments or razorpay"),
             "{err}"
         );
         assert!(orders(&app).is_empty(), "no order was opened");

@@ -1,7 +1,7 @@
 //! The settings screen: the supplier (URL in the settings, key in the OS keyring),
 //! the shop's name and address, this till's id, the language, receipt printer,
-//! outgoing mail, and remote sales (the relay, Stripe and BTCPay: addresses in the
-//! settings, token and API keys in the keyring). Secrets are write-only: the UI learns
+//! outgoing mail, and remote sales (the relay, Stripe, BTCPay, NOWPayments and
+//! Razorpay: addresses and ids in the settings, token and API keys in the keyring). Secrets are write-only: the UI learns
 //! only whether one is set. Settings are the shop's, whatever till (a demo) the
 //! counter shows.
 
@@ -55,6 +55,15 @@ pub struct SettingsView {
     /// `CODETILL_BTCPAY_STORE` is set and wins over the stored id.
     pub btcpay_store_id_from_env: bool,
     pub btcpay_key_set: bool,
+    /// Where NOWPayments sends its IPNs (empty: the dashboard's).
+    pub nowpayments_ipn_url: Option<String>,
+    /// `CODETILL_NOWPAYMENTS_IPN_URL` is set and wins over the stored address.
+    pub nowpayments_ipn_url_from_env: bool,
+    pub nowpayments_key_set: bool,
+    pub razorpay_key_id: Option<String>,
+    /// `CODETILL_RAZORPAY_KEY_ID` is set and wins over the stored id.
+    pub razorpay_key_id_from_env: bool,
+    pub razorpay_key_secret_set: bool,
     /// Can remote sales use each of them now (the environment counted)?
     pub remote: RemoteReadiness,
     /// Why the OS keyring could not be asked, if it could not.
@@ -66,6 +75,8 @@ pub struct RemoteReadiness {
     pub relay: Readiness,
     pub stripe: Readiness,
     pub btcpay: Readiness,
+    pub nowpayments: Readiness,
+    pub razorpay: Readiness,
 }
 
 /// Ready, or what is missing (core's words).
@@ -128,6 +139,9 @@ async fn view(state: &AppState) -> Result<SettingsView, AppError> {
     let relay_token_set = known(secret_is_set(shop.secrets(), names::RELAY_TOKEN).await);
     let stripe_key_set = known(secret_is_set(shop.secrets(), names::STRIPE_KEY).await);
     let btcpay_key_set = known(secret_is_set(shop.secrets(), names::BTCPAY_KEY).await);
+    let nowpayments_key_set = known(secret_is_set(shop.secrets(), names::NOWPAYMENTS_KEY).await);
+    let razorpay_key_secret_set =
+        known(secret_is_set(shop.secrets(), names::RAZORPAY_KEY_SECRET).await);
     // Building a client checks the whole configuration and calls no one.
     let remote = RemoteReadiness {
         relay: relay::configured(shop.db(), shop.secrets()).await.into(),
@@ -135,6 +149,12 @@ async fn view(state: &AppState) -> Result<SettingsView, AppError> {
             .await
             .into(),
         btcpay: payments::provider(shop.db(), shop.secrets(), ProviderKind::Btcpay)
+            .await
+            .into(),
+        nowpayments: payments::provider(shop.db(), shop.secrets(), ProviderKind::Nowpayments)
+            .await
+            .into(),
+        razorpay: payments::provider(shop.db(), shop.secrets(), ProviderKind::Razorpay)
             .await
             .into(),
     };
@@ -164,6 +184,12 @@ async fn view(state: &AppState) -> Result<SettingsView, AppError> {
         btcpay_store_id: get(payments::BTCPAY_STORE).await?,
         btcpay_store_id_from_env: from_env("CODETILL_BTCPAY_STORE"),
         btcpay_key_set,
+        nowpayments_ipn_url: get(payments::NOWPAYMENTS_IPN_URL).await?,
+        nowpayments_ipn_url_from_env: from_env("CODETILL_NOWPAYMENTS_IPN_URL"),
+        nowpayments_key_set,
+        razorpay_key_id: get(payments::RAZORPAY_KEY_ID).await?,
+        razorpay_key_id_from_env: from_env("CODETILL_RAZORPAY_KEY_ID"),
+        razorpay_key_secret_set,
         remote,
         secrets_error,
     })
@@ -190,7 +216,8 @@ pub async fn save_settings(
 }
 
 /// Stores a secret in the OS keyring (`supplier_key`, `smtp_password`, `relay_token`,
-/// `stripe_key` or `btcpay_key`); an empty value removes it. The value never comes
+/// `stripe_key`, `btcpay_key`, `nowpayments_key` or `razorpay_key_secret`); an empty
+/// value removes it. The value never comes
 /// back.
 #[tauri::command]
 pub async fn set_secret(
@@ -204,6 +231,8 @@ pub async fn set_secret(
         "relay_token" => names::RELAY_TOKEN,
         "stripe_key" => names::STRIPE_KEY,
         "btcpay_key" => names::BTCPAY_KEY,
+        "nowpayments_key" => names::NOWPAYMENTS_KEY,
+        "razorpay_key_secret" => names::RAZORPAY_KEY_SECRET,
         other => return Err(AppError::validation(format!("no secret called {other:?}"))),
     };
     let value = super::checked(&value, "secret", MAX_SETTING_CHARS)?
@@ -245,6 +274,8 @@ mod tests {
             "stripe_success_url": "https://shop.example/thanks",
             "btcpay_url": "https://pay.shop.example",
             "btcpay_store_id": "7Xg2kQ_store-1",
+            "nowpayments_ipn_url": "https://relay.shop.example/in/ep_np",
+            "razorpay_key_id": "rzp_test_1DP5mmOlF5G5ag",
         })
     }
 
@@ -326,6 +357,16 @@ mod tests {
                 "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
             ),
             ("btcpay_key", "btcpay_key_set", "btcpay-api-key-0123456789"),
+            (
+                "nowpayments_key",
+                "nowpayments_key_set",
+                "NP0123-4567-89AB-CDEF",
+            ),
+            (
+                "razorpay_key_secret",
+                "razorpay_key_secret_set",
+                "thisIsRazorpaySecret01",
+            ),
         ] {
             let before = app.invoke("settings", json!({})).unwrap();
             assert_eq!(before[flag], false, "{name}");
@@ -362,6 +403,8 @@ mod tests {
             ("stripe_api_url", "https://"),
             ("stripe_success_url", "javascript:alert(1)"),
             ("btcpay_store_id", "../../stores"),
+            ("nowpayments_ipn_url", "file:///etc/passwd"),
+            ("razorpay_key_id", "rzp_test/../x"),
         ] {
             let mut bad = input();
             bad["shop_name"] = json!("Renamed in the same save");
@@ -391,13 +434,15 @@ mod tests {
             "stripe_success_url",
             "btcpay_url",
             "btcpay_store_id",
+            "nowpayments_ipn_url",
+            "razorpay_key_id",
         ] {
             empty[field] = json!("");
         }
         let view = app
             .invoke("save_settings", json!({ "input": empty }))
             .unwrap();
-        for who in ["relay", "stripe", "btcpay"] {
+        for who in ["relay", "stripe", "btcpay", "nowpayments", "razorpay"] {
             assert_eq!(view["remote"][who]["ready"], false, "{who}: {view}");
             assert!(view["remote"][who]["problem"].is_string(), "{who}");
         }
@@ -438,5 +483,35 @@ mod tests {
             .invoke("set_secret", json!({ "name": "stripe_key", "value": "" }))
             .unwrap();
         assert_eq!(view["remote"]["stripe"]["ready"], false, "{view}");
+
+        // NOWPayments needs only its API key (the IPN address may be the
+        // dashboard's); Razorpay its key id and key secret.
+        let view = app
+            .invoke(
+                "set_secret",
+                json!({ "name": "nowpayments_key", "value": "np_1" }),
+            )
+            .unwrap();
+        assert_eq!(view["remote"]["nowpayments"]["ready"], true, "{view}");
+        let view = app
+            .invoke(
+                "set_secret",
+                json!({ "name": "razorpay_key_secret", "value": "rzs_1" }),
+            )
+            .unwrap();
+        assert_eq!(view["remote"]["razorpay"]["ready"], true, "{view}");
+        let mut no_key_id = input();
+        no_key_id["razorpay_key_id"] = json!("");
+        let view = app
+            .invoke("save_settings", json!({ "input": no_key_id }))
+            .unwrap();
+        assert_eq!(view["remote"]["razorpay"]["ready"], false, "{view}");
+        assert!(
+            view["remote"]["razorpay"]["problem"]
+                .as_str()
+                .unwrap()
+                .contains("key id"),
+            "{view}"
+        );
     }
 }

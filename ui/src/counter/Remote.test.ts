@@ -119,6 +119,9 @@ describe('selling remotely', () => {
     });
     render(Counter, { debounceMs: 0 });
     await goRemote();
+    // Every provider the till acts on is offered.
+    expect(screen.getByRole('radio', { name: 'NOWPayments — crypto' })).toBeTruthy();
+    expect(screen.getByRole('radio', { name: 'Razorpay — UPI, card' })).toBeTruthy();
     await fireEvent.click(screen.getByRole('radio', { name: 'BTCPay — bitcoin' }));
     expect(screen.getByRole('radio', { name: 'BTCPay — bitcoin' }).getAttribute('aria-checked')).toBe('true');
     // The email with the code can go out in Hindi from an English screen.

@@ -217,8 +217,8 @@ export type Payment = ({ method: 'cash'; tendered: DecimalString } | { method: '
   email: string | null;
 };
 
-export type ProviderKind = 'stripe' | 'btcpay';
-export const PROVIDERS: readonly ProviderKind[] = ['stripe', 'btcpay'];
+export type ProviderKind = 'stripe' | 'btcpay' | 'nowpayments' | 'razorpay';
+export const PROVIDERS: readonly ProviderKind[] = ['stripe', 'btcpay', 'nowpayments', 'razorpay'];
 
 /** A remote sale (src-tauri/src/commands/remote.rs): a quoted order and its payment link. */
 export interface RemoteSale {
@@ -393,6 +393,12 @@ export interface SettingsView {
   btcpay_store_id: string | null;
   btcpay_store_id_from_env: boolean;
   btcpay_key_set: boolean;
+  nowpayments_ipn_url: string | null;
+  nowpayments_ipn_url_from_env: boolean;
+  nowpayments_key_set: boolean;
+  razorpay_key_id: string | null;
+  razorpay_key_id_from_env: boolean;
+  razorpay_key_secret_set: boolean;
   remote: RemoteReadiness;
   secrets_error: string | null;
 }
@@ -407,10 +413,19 @@ export interface RemoteReadiness {
   relay: Readiness;
   stripe: Readiness;
   btcpay: Readiness;
+  nowpayments: Readiness;
+  razorpay: Readiness;
 }
 
 /** Secrets the settings screen can store ('' removes one); they never come back. */
-export type SecretName = 'supplier_key' | 'smtp_password' | 'relay_token' | 'stripe_key' | 'btcpay_key';
+export type SecretName =
+  | 'supplier_key'
+  | 'smtp_password'
+  | 'relay_token'
+  | 'stripe_key'
+  | 'btcpay_key'
+  | 'nowpayments_key'
+  | 'razorpay_key_secret';
 
 export interface SettingsInput {
   supplier_url: string;
@@ -425,4 +440,6 @@ export interface SettingsInput {
   stripe_success_url: string;
   btcpay_url: string;
   btcpay_store_id: string;
+  nowpayments_ipn_url: string;
+  razorpay_key_id: string;
 }

@@ -29,10 +29,18 @@ const VIEW: SettingsView = {
   btcpay_store_id: null,
   btcpay_store_id_from_env: false,
   btcpay_key_set: false,
+  nowpayments_ipn_url: null,
+  nowpayments_ipn_url_from_env: false,
+  nowpayments_key_set: false,
+  razorpay_key_id: null,
+  razorpay_key_id_from_env: false,
+  razorpay_key_secret_set: false,
   remote: {
     relay: { ready: false, problem: 'no relay configured' },
     stripe: { ready: false, problem: 'stripe is not configured: no API key' },
     btcpay: { ready: false, problem: 'btcpay is not configured: no server URL' },
+    nowpayments: { ready: false, problem: 'nowpayments is not configured: no API key' },
+    razorpay: { ready: false, problem: 'razorpay is not configured: no key id' },
   },
   secrets_error: null,
 };
@@ -75,6 +83,8 @@ describe('the settings screen', () => {
         stripe_success_url: '',
         btcpay_url: '',
         btcpay_store_id: '',
+        nowpayments_ipn_url: '',
+        razorpay_key_id: '',
       },
     });
     await waitFor(() => expect(locale()).toBe('hi'));
@@ -143,10 +153,17 @@ describe('the settings screen', () => {
     expect(screen.getByTestId('btcpay-ready').textContent?.trim()).toBe(
       'BTCPay: not set up — Missing: BTCPay server, Store id, BTCPay API key',
     );
+    expect(screen.getByTestId('nowpayments-ready').textContent?.trim()).toBe(
+      'NOWPayments: not set up — Missing: NOWPayments API key',
+    );
+    expect(screen.getByTestId('razorpay-ready').textContent?.trim()).toBe(
+      'Razorpay: not set up — Missing: Razorpay key id, Razorpay key secret',
+    );
     await fireEvent.input(relay, { target: { value: 'https://relay.shop.example' } });
     await fireEvent.input(screen.getByLabelText('BTCPay server'), { target: { value: 'https://pay.shop.example' } });
     await fireEvent.input(screen.getByLabelText('Store id'), { target: { value: 'Store7' } });
     await fireEvent.input(screen.getByLabelText('Page after paying'), { target: { value: 'https://shop.example/thanks' } });
+    await fireEvent.input(screen.getByLabelText('Razorpay key id'), { target: { value: 'rzp_test_1DP5mm' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
     await waitFor(() => expect(calls.of('save_settings')).toHaveLength(1));
     expect(calls.of('save_settings')[0]?.args).toMatchObject({
@@ -156,6 +173,8 @@ describe('the settings screen', () => {
         stripe_success_url: 'https://shop.example/thanks',
         btcpay_url: 'https://pay.shop.example',
         btcpay_store_id: 'Store7',
+        nowpayments_ipn_url: '',
+        razorpay_key_id: 'rzp_test_1DP5mm',
       },
     });
     await waitFor(() => expect(screen.getByTestId('btcpay-ready').textContent?.trim()).toBe('BTCPay: ready'));
@@ -206,6 +225,8 @@ describe('the settings screen', () => {
       ['stripe_key', 'Stripe API key', 'sk_test_4eC39Hq'],
       ['relay_token', 'Relay token', 'rt_secret_token'],
       ['btcpay_key', 'BTCPay API key', 'btcpay_secret_key'],
+      ['nowpayments_key', 'NOWPayments API key', 'np_secret_key'],
+      ['razorpay_key_secret', 'Razorpay key secret', 'rzp_secret_value'],
     ] as const) {
       const input = (await screen.findByLabelText(`${label}: New value`)) as HTMLInputElement;
       expect(input.type).toBe('password');
@@ -221,6 +242,8 @@ describe('the settings screen', () => {
       { name: 'stripe_key', value: 'sk_test_4eC39Hq' },
       { name: 'relay_token', value: 'rt_secret_token' },
       { name: 'btcpay_key', value: 'btcpay_secret_key' },
+      { name: 'nowpayments_key', value: 'np_secret_key' },
+      { name: 'razorpay_key_secret', value: 'rzp_secret_value' },
     ]);
     expect(screen.getByTestId('stripe-ready').textContent?.trim()).toBe('Stripe: ready');
   });

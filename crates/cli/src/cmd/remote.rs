@@ -40,6 +40,8 @@ async fn new(ctx: &Context, args: RemoteNewArgs) -> anyhow::Result<()> {
     let provider = match args.provider {
         ProviderArg::Stripe => ProviderKind::Stripe,
         ProviderArg::Btcpay => ProviderKind::Btcpay,
+        ProviderArg::Nowpayments => ProviderKind::Nowpayments,
+        ProviderArg::Razorpay => ProviderKind::Razorpay,
     };
     let language: codetill_core::delivery::Language = args
         .lang

@@ -387,6 +387,66 @@ mod tests {
         assert_eq!(applied as usize, MIGRATOR.iter().count());
     }
 
+    #[tokio::test]
+    async fn widening_the_payment_link_providers_keeps_the_links_made_before() {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .unwrap();
+        let (before, after): (Vec<_>, Vec<_>) = MIGRATOR.iter().partition(|m| m.version < 8);
+        for m in &before {
+            sqlx::raw_sql(&m.sql).execute(&pool).await.unwrap();
+        }
+        let insert = |provider: &'static str, id: i64| {
+            sqlx::query(
+                "INSERT INTO payment_links (order_id, provider, external_id, url, created_at)
+                 VALUES (?1, ?2, ?3, 'https://pay.example/x', '2026-12-04T10:00:00.000Z')",
+            )
+            .bind(id)
+            .bind(provider)
+            .bind(format!("{provider}-{id}"))
+        };
+        for id in 1..=4 {
+            sqlx::query(
+                "INSERT INTO orders (id, public_id, client_order_id, status, channel, sku, name,
+                   region, face_minor, face_currency, price_minor, currency, max_unit_minor,
+                   wholesale_currency, staff, created_at, updated_at)
+                 VALUES (?1, 'ORD-00000' || ?1, 'ct-' || ?1, 'quoted', 'remote', 'S', 'N', 'US',
+                   2000, 'USD', 2199, 'USD', 2000, 'USD', 'asha', 'x', 'x')",
+            )
+            .bind(id)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        insert("stripe", 1).execute(&pool).await.unwrap();
+        assert!(insert("razorpay", 2).execute(&pool).await.is_err());
+        for m in &after {
+            sqlx::raw_sql(&m.sql).execute(&pool).await.unwrap();
+        }
+        insert("nowpayments", 2).execute(&pool).await.unwrap();
+        insert("razorpay", 3).execute(&pool).await.unwrap();
+        assert!(insert("paypal", 4).execute(&pool).await.is_err());
+        assert!(
+            insert("stripe", 1).execute(&pool).await.is_err(),
+            "still one per order"
+        );
+        let rows: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT order_id, provider, external_id FROM payment_links ORDER BY 1")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                (1, "stripe".into(), "stripe-1".into()),
+                (2, "nowpayments".into(), "nowpayments-2".into()),
+                (3, "razorpay".into(), "razorpay-3".into()),
+            ]
+        );
+    }
+
     /// A database in a temporary folder (kept while the folder lives) with `table`.
     async fn with_table(table: &str) -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().unwrap();

@@ -1,9 +1,12 @@
 //! Payment providers for remote sales: a payment link for a quoted order, and the
 //! provider's own word on whether it was paid (re-read before any code is bought,
-//! whatever a webhook said). Stripe ([`stripe`]) and BTCPay Server ([`btcpay`]) over
-//! their HTTP APIs, behind [`PaymentProvider`].
+//! whatever a webhook said). Stripe ([`stripe`]), BTCPay Server ([`btcpay`]),
+//! NOWPayments ([`nowpayments`]) and Razorpay ([`razorpay`]) over their HTTP APIs,
+//! behind [`PaymentProvider`].
 
 pub mod btcpay;
+pub mod nowpayments;
+pub mod razorpay;
 pub mod stripe;
 
 use std::fmt;
@@ -12,15 +15,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::db::{Db, DbError};
 use crate::http_body::{self, BodyError};
-use crate::money::Money;
+use crate::money::{Money, parse_decimal};
 use crate::secrets::{Redacted, SecretError, SecretStore, names};
 use crate::settings;
 
 pub use btcpay::BtcpayClient;
+pub use nowpayments::NowpaymentsClient;
+pub use razorpay::RazorpayClient;
 pub use stripe::StripeClient;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -28,13 +34,24 @@ pub use stripe::StripeClient;
 pub enum ProviderKind {
     Stripe,
     Btcpay,
+    Nowpayments,
+    Razorpay,
 }
 
 impl ProviderKind {
+    pub const ALL: [ProviderKind; 4] = [
+        ProviderKind::Stripe,
+        ProviderKind::Btcpay,
+        ProviderKind::Nowpayments,
+        ProviderKind::Razorpay,
+    ];
+
     pub fn as_str(&self) -> &'static str {
         match self {
             ProviderKind::Stripe => "stripe",
             ProviderKind::Btcpay => "btcpay",
+            ProviderKind::Nowpayments => "nowpayments",
+            ProviderKind::Razorpay => "razorpay",
         }
     }
 }
@@ -48,13 +65,15 @@ impl fmt::Display for ProviderKind {
 impl FromStr for ProviderKind {
     type Err = PaymentError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "stripe" => Ok(ProviderKind::Stripe),
-            "btcpay" => Ok(ProviderKind::Btcpay),
-            other => Err(PaymentError::BadInput(format!(
-                "unknown payment provider {other:?} (expected stripe or btcpay)"
-            ))),
-        }
+        let wanted = s.trim().to_ascii_lowercase();
+        ProviderKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == wanted)
+            .ok_or_else(|| {
+                PaymentError::BadInput(format!(
+                    "unknown payment provider {wanted:?} (expected stripe, btcpay, nowpayments or razorpay)"
+                ))
+            })
     }
 }
 
@@ -113,12 +132,20 @@ pub struct PaymentLink {
 /// A payment as the provider's API reports it now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderPayment {
+    /// The payment link it belongs to, as the provider says (checkout session,
+    /// invoice, payment link id): it must be the order's own link.
     pub external_id: String,
-    /// Final: the money is the shop's (Stripe `paid`, BTCPay `Settled`).
+    /// Final: the money is the shop's (Stripe `paid`, BTCPay `Settled` in full,
+    /// NOWPayments `finished`, Razorpay `paid` in full).
     pub paid: bool,
     /// The provider's own word for the state, for the record.
     pub status: String,
+    /// The price asked, in the order's currency.
     pub amount: Option<Money>,
+    /// What was actually received, in the price's currency, where the provider
+    /// says so apart from the price (BTCPay's payments at their rates, Razorpay's
+    /// `amount_paid`); `None` where a final status means the whole price.
+    pub received: Option<Money>,
     /// The order the provider says it is for (our public id).
     pub order_ref: Option<String>,
 }
@@ -127,6 +154,9 @@ pub struct ProviderPayment {
 pub trait PaymentProvider: Send + Sync {
     fn kind(&self) -> ProviderKind;
     async fn create_link(&self, request: &LinkRequest) -> Result<PaymentLink, PaymentError>;
+    /// The payment as the provider's API says now, asked by the link's id (Stripe,
+    /// BTCPay, Razorpay) or by the payment's own id where the API reads payments so
+    /// (NOWPayments): the answer names the link either way.
     async fn payment(&self, external_id: &str) -> Result<ProviderPayment, PaymentError>;
 }
 
@@ -135,6 +165,13 @@ pub const STRIPE_API_URL: &str = "stripe.api_url";
 pub const STRIPE_SUCCESS_URL: &str = "stripe.success_url";
 pub const BTCPAY_URL: &str = "btcpay.url";
 pub const BTCPAY_STORE: &str = "btcpay.store_id";
+pub const NOWPAYMENTS_API_URL: &str = "nowpayments.api_url";
+/// Where NOWPayments sends its IPNs for our invoices (the relay's endpoint); empty:
+/// the one set in the NOWPayments dashboard.
+pub const NOWPAYMENTS_IPN_URL: &str = "nowpayments.ipn_url";
+pub const RAZORPAY_API_URL: &str = "razorpay.api_url";
+/// The public half of a Razorpay key pair; the secret half is in the keyring.
+pub const RAZORPAY_KEY_ID: &str = "razorpay.key_id";
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -191,6 +228,7 @@ pub(crate) async fn refusal(provider: ProviderKind, response: reqwest::Response)
         .ok()
         .and_then(|v| {
             v.pointer("/error/message")
+                .or_else(|| v.pointer("/error/description"))
                 .or_else(|| v.get("message"))
                 .and_then(|m| m.as_str())
                 .map(str::to_string)
@@ -257,6 +295,60 @@ pub async fn provider(
             })?;
             Ok(Arc::new(BtcpayClient::new(&url, &store, key)?))
         }
+        ProviderKind::Nowpayments => {
+            let url =
+                settings::env_or_setting(db, "CODETILL_NOWPAYMENTS_API_URL", NOWPAYMENTS_API_URL)
+                    .await?
+                    .unwrap_or_else(|| nowpayments::DEFAULT_API_URL.to_string());
+            let key = secret(secrets, names::NOWPAYMENTS_KEY)
+                .await?
+                .ok_or_else(|| PaymentError::NotConfigured {
+                    provider: kind,
+                    message: "no API key: set CODETILL_NOWPAYMENTS_KEY or put it in the keyring"
+                        .into(),
+                })?;
+            let ipn_url =
+                settings::env_or_setting(db, "CODETILL_NOWPAYMENTS_IPN_URL", NOWPAYMENTS_IPN_URL)
+                    .await?;
+            Ok(Arc::new(NowpaymentsClient::new(&url, key, ipn_url)?))
+        }
+        ProviderKind::Razorpay => {
+            let not = |message: &str| PaymentError::NotConfigured {
+                provider: kind,
+                message: message.to_string(),
+            };
+            let url = settings::env_or_setting(db, "CODETILL_RAZORPAY_API_URL", RAZORPAY_API_URL)
+                .await?
+                .unwrap_or_else(|| razorpay::DEFAULT_API_URL.to_string());
+            let key_id = settings::env_or_setting(db, "CODETILL_RAZORPAY_KEY_ID", RAZORPAY_KEY_ID)
+                .await?
+                .ok_or_else(|| not("no key id: set CODETILL_RAZORPAY_KEY_ID"))?;
+            let secret = secret(secrets, names::RAZORPAY_KEY_SECRET)
+                .await?
+                .ok_or_else(|| {
+                    not("no key secret: set CODETILL_RAZORPAY_KEY_SECRET or put it in the keyring")
+                })?;
+            Ok(Arc::new(RazorpayClient::new(&url, &key_id, secret)?))
+        }
+    }
+}
+
+/// A decimal amount as a provider's JSON writes it: a string, or a number read back
+/// as the shortest text that is that number (never through arithmetic on a float).
+pub(crate) fn json_decimal(value: Option<&serde_json::Value>) -> Option<Decimal> {
+    match value? {
+        serde_json::Value::String(s) => parse_decimal(s).ok(),
+        serde_json::Value::Number(n) => parse_decimal(&n.to_string()).ok(),
+        _ => None,
+    }
+}
+
+/// An id a provider writes as a string or as a number.
+pub(crate) fn json_id(value: Option<&serde_json::Value>) -> Option<String> {
+    match value? {
+        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
     }
 }
 

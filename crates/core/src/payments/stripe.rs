@@ -163,6 +163,8 @@ impl PaymentProvider for StripeClient {
             paid: status == "paid",
             status,
             amount,
+            // `paid` is for the session's whole amount_total.
+            received: None,
             order_ref: s.client_reference_id,
         })
     }

@@ -255,7 +255,9 @@ async fn judge(
         Ok(p) => p,
         Err(e) => return Ok(Verdict::Later(e.to_string())),
     };
-    let seen = match provider.payment(&claim.external_id).await {
+    // NOWPayments is asked about the payment itself; the others about the link.
+    let asked = claim.payment_id.as_deref().unwrap_or(&claim.external_id);
+    let seen = match provider.payment(asked).await {
         Ok(p) => p,
         Err(e @ PaymentError::Unavailable { .. }) => return Ok(Verdict::Later(e.to_string())),
         Err(e) => {
@@ -266,11 +268,24 @@ async fn judge(
         }
     };
     if !seen.paid {
+        let received = seen
+            .received
+            .map(|r| format!(" ({r} received)"))
+            .unwrap_or_default();
         return hold(
             Some(&order),
             format!(
-                "{} says {} is {:?}, not paid",
-                claim.provider, claim.external_id, seen.status
+                "{} says {asked} is {:?}, not paid{received}",
+                claim.provider, seen.status
+            ),
+        );
+    }
+    if seen.external_id != claim.external_id {
+        return hold(
+            Some(&order),
+            format!(
+                "{} says {asked} belongs to {:?}, not to {}'s payment link {}",
+                claim.provider, seen.external_id, order.public_id, claim.external_id
             ),
         );
     }
@@ -285,6 +300,19 @@ async fn judge(
                     .map_or_else(|| "no amount".to_string(), |a| a.to_string()),
                 order.public_id,
                 order.price
+            ),
+        );
+    }
+    // What came in, where the provider counts it apart from the price (a BTCPay
+    // invoice settled within its payment tolerance, a Razorpay link's amount_paid).
+    if let Some(received) = seen.received
+        && (received.currency != order.price.currency || received.amount < order.price.amount)
+    {
+        return hold(
+            Some(&order),
+            format!(
+                "{} reports {received} received for {} priced {}: underpaid",
+                claim.provider, order.public_id, order.price
             ),
         );
     }

@@ -18,6 +18,7 @@ pub const MAX_SETTING_CHARS: usize = 500;
 const MAX_SHOP_NAME_CHARS: usize = 100;
 const MAX_TILL_ID_CHARS: usize = 40;
 const MAX_STORE_ID_CHARS: usize = 100;
+const MAX_KEY_ID_CHARS: usize = 100;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -53,6 +54,11 @@ pub struct ShopSettings {
     pub stripe_success_url: String,
     pub btcpay_url: String,
     pub btcpay_store_id: String,
+    /// Absent from an older form: cleared like any empty field.
+    #[serde(default)]
+    pub nowpayments_ipn_url: String,
+    #[serde(default)]
+    pub razorpay_key_id: String,
 }
 
 /// The form as it is stored: each field trimmed and checked.
@@ -128,6 +134,17 @@ pub fn validate(input: &ShopSettings) -> Result<Checked, SettingsError> {
             "letters, digits, '-' and '_' only",
         ));
     }
+    let ipn_url = url_field(&input.nowpayments_ipn_url, "nowpayments_ipn_url", |u| {
+        payments::base_url(ProviderKind::Nowpayments, u)
+    })?;
+    let key_id = field(&input.razorpay_key_id, "razorpay_key_id", MAX_KEY_ID_CHARS)?;
+    // Razorpay key ids are `rzp_live_…` / `rzp_test_…`.
+    if !key_id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Err(invalid("razorpay_key_id", "letters, digits and '_' only"));
+    }
     let values = [
         (SUPPLIER_URL, url),
         (SHOP_NAME, name),
@@ -141,6 +158,8 @@ pub fn validate(input: &ShopSettings) -> Result<Checked, SettingsError> {
         (payments::STRIPE_SUCCESS_URL, stripe_success_url),
         (payments::BTCPAY_URL, btcpay_url),
         (payments::BTCPAY_STORE, store),
+        (payments::NOWPAYMENTS_IPN_URL, ipn_url),
+        (payments::RAZORPAY_KEY_ID, key_id),
     ]
     .into_iter()
     .map(|(k, v)| (k, v.to_string()))
@@ -180,7 +199,7 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        let cases: [Spoil; 8] = [
+        let cases: [Spoil; 10] = [
             ("supplier_url", |f| f.supplier_url = "ftp://x".into()),
             ("shop_name", |f| f.shop_name = "x".repeat(101)),
             ("language", |f| f.language = "fr".into()),
@@ -191,6 +210,10 @@ mod tests {
             ("relay_url", |f| f.relay_url = "not a url".into()),
             ("stripe_api_url", |f| f.stripe_api_url = "nope".into()),
             ("btcpay_store_id", |f| f.btcpay_store_id = "a/b".into()),
+            ("nowpayments_ipn_url", |f| {
+                f.nowpayments_ipn_url = "file:///etc/passwd".into()
+            }),
+            ("razorpay_key_id", |f| f.razorpay_key_id = "rzp key".into()),
         ];
         for (name, spoil) in cases {
             let mut f = form();
