@@ -303,6 +303,13 @@ impl From<TillError> for AppError {
             TillError::Sync(e) => e.into(),
             TillError::Remote(e) => e.into(),
             TillError::Delivery(e) => e.into(),
+            TillError::Fx(e) => {
+                let code = match &e {
+                    codetill_core::fx::FxError::Db(_) => ErrorCode::Database,
+                    _ => ErrorCode::Validation,
+                };
+                AppError::from_core(code, e.kind(), &e)
+            }
             TillError::Db(e) => e.into(),
         }
     }

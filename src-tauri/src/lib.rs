@@ -129,6 +129,8 @@ pub fn run() -> ExitCode {
             loop {
                 let state = health.state::<AppState>();
                 let (_, changed) = state.check_supplier().await;
+                // The daily rates, and an alert for a rate in use gone stale.
+                state.till().check_rates().await;
                 if changed
                     && let Err(e) = health.emit(events::SUPPLIER_STATUS, state.supplier_status())
                 {

@@ -58,10 +58,13 @@ pub enum AlertKind {
     /// Written by remote sales: a payment event held for review (unknown order,
     /// wrong amount, second payment, not paid at the provider).
     PaymentHeld,
+    /// An exchange rate the shop prices with is old (its daily source failed, or
+    /// the owner's rate was not renewed); the FX buffer still protects the margin.
+    FxStale,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 8] = [
+    pub const ALL: [AlertKind; 9] = [
         AlertKind::BalanceLow,
         AlertKind::SupplierUnreachable,
         AlertKind::PriceDrift,
@@ -70,6 +73,7 @@ impl AlertKind {
         AlertKind::EmailFailed,
         AlertKind::PrintFailed,
         AlertKind::PaymentHeld,
+        AlertKind::FxStale,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -82,6 +86,7 @@ impl AlertKind {
             AlertKind::EmailFailed => "email_failed",
             AlertKind::PrintFailed => "print_failed",
             AlertKind::PaymentHeld => "payment_held",
+            AlertKind::FxStale => "fx_stale",
         }
     }
 
@@ -110,6 +115,7 @@ impl AlertKind {
             AlertKind::EmailFailed => "Email not sent",
             AlertKind::PrintFailed => "Receipt not printed",
             AlertKind::PaymentHeld => "Payment held for review",
+            AlertKind::FxStale => "Exchange rate out of date",
         }
     }
 }

@@ -150,6 +150,7 @@ impl TillError {
             TillError::Setup(e) => e.kind(),
             TillError::Remote(e) => e.kind(),
             TillError::Delivery(e) => e.kind(),
+            TillError::Fx(e) => e.kind(),
             TillError::Sync(_) | TillError::Db(_) => ErrorKind::Fault,
         }
     }

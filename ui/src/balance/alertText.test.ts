@@ -59,6 +59,11 @@ describe('an alert in the shop’s language', () => {
         'Payment event evt_1 from stripe is held for review. Reason: the amount differs',
         'stripe का भुगतान इवेंट evt_1 जाँच के लिए रोका गया है। कारण: the amount differs',
       ],
+      [
+        alert('fx_stale', { from: 'USD', to: 'INR', days: 4, source: 'ecb' }),
+        'The USD→INR exchange rate is 4 days old. Prices still carry the FX buffer; set a new rate or check the daily source.',
+        'USD→INR विनिमय दर 4 दिन पुरानी है। कीमतों में FX बफ़र अब भी शामिल है; नई दर डालें या दैनिक स्रोत जाँचें।',
+      ],
     ];
     for (const [a, english, hindi] of cases) {
       setLocale('en');

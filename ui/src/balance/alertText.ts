@@ -64,6 +64,14 @@ function worded(a: Alert, f: Facts): [MessageKey, Record<string, string | number
       const p = all({ event: text(f, 'event'), provider: text(f, 'provider') });
       return p && ['alerts.text.payment_held', p];
     }
+    case 'fx_stale': {
+      const p = all({
+        from: text(f, 'from'),
+        to: text(f, 'to'),
+        days: typeof f.days === 'number' ? f.days : null,
+      });
+      return p && ['alerts.text.fx_stale', p];
+    }
     default:
       return null;
   }

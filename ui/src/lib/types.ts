@@ -354,7 +354,8 @@ export type AlertKind =
   | 'refund_due'
   | 'email_failed'
   | 'print_failed'
-  | 'payment_held';
+  | 'payment_held'
+  | 'fx_stale';
 
 export interface Alert {
   id: number;

@@ -149,3 +149,71 @@ fn rates_go_stale_by_their_source() {
     assert!(!typed.is_stale(at("2026-12-08")));
     assert!(typed.is_stale(at("2026-12-09")));
 }
+
+#[tokio::test]
+async fn a_stale_rate_in_use_raises_one_alert_and_a_failing_source_is_not_hammered() {
+    use crate::alerts::{self, AlertKind};
+    let dir = tempfile::tempdir().unwrap();
+    let till = crate::till::Till::open_shop(
+        dir.path(),
+        std::sync::Arc::new(crate::secrets::MemoryStore::default()),
+    )
+    .await
+    .unwrap();
+    let db = till.db().clone();
+    let now = now_text();
+    sqlx::query(
+        "INSERT INTO products (sku, name, brand, category, region, face_minor, face_currency,
+             wholesale_minor, retail_minor, currency, retail_currency, in_stock,
+             supplier_updated_at, updated_at)
+         VALUES ('S-1', 'Steam 20', 'Steam', 'gift_card', 'US', 2000, 'USD', 2010, 180000,
+             'USD', 'INR', 1, ?1, ?1)",
+    )
+    .bind(&now)
+    .execute(db.pool())
+    .await
+    .unwrap();
+    // No shop currency: nothing to check.
+    assert!(till.check_rates().await.is_empty());
+
+    settings::set(db.pool(), settings::SHOP_CURRENCY, "INR")
+        .await
+        .unwrap();
+    // A daily file from last week, whose source no longer answers.
+    sqlx::query(
+        "INSERT INTO fx_rates (base, quote, rate, source, as_of, updated_at) VALUES
+             ('EUR', 'USD', '1.25', 'ecb', '2026-01-05', ?1),
+             ('EUR', 'INR', '100', 'ecb', '2026-01-05', ?1)",
+    )
+    .bind(&now)
+    .execute(db.pool())
+    .await
+    .unwrap();
+    let down = source(503, "").await;
+    settings::set(db.pool(), SOURCE_URL, &down).await.unwrap();
+    let stale = till.check_rates().await;
+    assert_eq!(stale.len(), 1, "{stale:?}");
+    assert_eq!(
+        (stale[0].from.as_str(), stale[0].to.as_str()),
+        ("USD", "INR")
+    );
+    let open = |list: Vec<alerts::Alert>| {
+        list.into_iter()
+            .filter(|a| a.kind == AlertKind::FxStale)
+            .collect::<Vec<_>>()
+    };
+    let raised = open(alerts::list(&db, true, 50).await.unwrap());
+    assert_eq!(raised.len(), 1);
+    assert!(
+        raised[0].message.contains("USD→INR"),
+        "{}",
+        raised[0].message
+    );
+    // The next tick: still stale, still one alert.
+    assert_eq!(till.check_rates().await.len(), 1);
+    assert_eq!(open(alerts::list(&db, true, 50).await.unwrap()).len(), 1);
+
+    // A rate set today is not stale.
+    set(&db, "USD", "INR", "84").await.unwrap();
+    assert!(till.check_rates().await.is_empty());
+}

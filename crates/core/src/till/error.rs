@@ -24,5 +24,7 @@ pub enum TillError {
     #[error(transparent)]
     Delivery(#[from] DeliveryError),
     #[error(transparent)]
+    Fx(#[from] crate::fx::FxError),
+    #[error(transparent)]
     Db(#[from] DbError),
 }

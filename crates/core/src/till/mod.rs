@@ -81,6 +81,8 @@ pub struct Till {
     alerts: RwLock<Arc<dyn AlertSink>>,
     /// What the last supplier health check found.
     supplier_status: RwLock<SupplierStatus>,
+    /// When the daily rates source was last read (a failing one waits an hour).
+    rates_tried: RwLock<Option<std::time::Instant>>,
 }
 
 impl std::fmt::Debug for Till {
@@ -119,6 +121,7 @@ impl Till {
             secrets,
             alerts: RwLock::new(Arc::new(LogSink)),
             supplier_status: RwLock::new(SupplierStatus::default()),
+            rates_tried: RwLock::new(None),
         }
     }
 

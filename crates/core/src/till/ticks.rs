@@ -27,6 +27,8 @@ use super::{Till, TillError};
 pub const EVERY: Duration = Duration::from_secs(60);
 /// How often a running app works off queued receipts and emails.
 pub const OUTBOX_EVERY: Duration = Duration::from_secs(30);
+/// How long after a failed read the daily rates source is tried again.
+const RATES_RETRY: Duration = Duration::from_secs(3600);
 /// How long the email of a remote order gets right after delivery.
 const MAIL_BUDGET: Duration = Duration::from_secs(10);
 
@@ -155,6 +157,89 @@ impl Till {
         }
         super::shared::replace(&self.supplier_status, status);
         (check, changed)
+    }
+
+    /// The shop's exchange rates, once a tick: the daily source is read again when
+    /// its rates are from before today (and the catalog repriced), and a rate in use
+    /// that has gone stale raises an alert. Answers the stale rates.
+    pub async fn check_rates(&self) -> Vec<crate::fx::Rate> {
+        match self.rates_in_use().await {
+            Ok(stale) => stale,
+            Err(e) => {
+                tracing::warn!(error = %e, "exchange rates could not be checked");
+                Vec::new()
+            }
+        }
+    }
+
+    async fn rates_in_use(&self) -> Result<Vec<crate::fx::Rate>, TillError> {
+        use crate::alerts::{AlertKind, NewAlert};
+        use crate::fx;
+        let db = &self.db;
+        let now = chrono::Utc::now();
+        let rates = fx::all(db).await.map_err(TillError::from)?;
+        let file_is_old = rates
+            .iter()
+            .filter(|r| r.source == fx::RateSource::Ecb)
+            .all(|r| r.as_of < now.date_naive());
+        let due =
+            super::shared::read(&self.rates_tried).is_none_or(|at| at.elapsed() >= RATES_RETRY);
+        if file_is_old && due {
+            super::shared::replace(&self.rates_tried, Some(std::time::Instant::now()));
+            match fx::refresh(db).await {
+                Ok(Some(day)) => {
+                    tracing::info!(date = %day.date, "daily exchange rates read");
+                    if let Err(e) = crate::catalog::reprice_all(db).await {
+                        tracing::warn!(error = %e, "catalog not repriced at the new rates");
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "daily exchange rates not read"),
+            }
+        }
+        let Some(shop) = crate::settings::value(db, crate::settings::SHOP_CURRENCY).await? else {
+            return Ok(Vec::new());
+        };
+        let rates = fx::all(db).await.map_err(TillError::from)?;
+        let bought_in: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT currency FROM products WHERE discontinued_at IS NULL AND currency != ?1",
+        )
+        .bind(&shop)
+        .fetch_all(db.pool())
+        .await
+        .map_err(crate::db::DbError::from)?;
+        let stale: Vec<fx::Rate> = bought_in
+            .iter()
+            .filter_map(|from| fx::find(&rates, from, &shop))
+            .filter(|r| r.is_stale(now))
+            .collect();
+        for rate in &stale {
+            let alert = NewAlert {
+                kind: AlertKind::FxStale,
+                message: format!(
+                    "the {}→{} rate is {} days old ({}); prices still carry the FX buffer",
+                    rate.from,
+                    rate.to,
+                    rate.age_days(now),
+                    match rate.source {
+                        fx::RateSource::Owner => "set by hand: `codetill fx set`",
+                        fx::RateSource::Ecb => "the daily source did not answer",
+                    }
+                ),
+                facts: serde_json::json!({
+                    "from": rate.from, "to": rate.to, "days": rate.age_days(now),
+                    "source": rate.source,
+                }),
+                order_ref: None,
+            };
+            self.tell(
+                crate::alerts::raise(db, &alert)
+                    .await
+                    .map(|a| a.into_iter()),
+            )
+            .await;
+        }
+        Ok(stale)
     }
 
     /// What the last health check found.
