@@ -22,6 +22,7 @@ mod postgres;
 mod records;
 mod sql;
 mod sqlite;
+mod sqlite_writer;
 
 use sqlx::PgPool;
 

@@ -9,8 +9,11 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgQueryResult};
 
+use sha2::{Digest, Sha256};
+
 use super::dialect::Dialect;
-use super::sql::SqlStore;
+use super::records::{Inserted, NewEvent};
+use super::sql::{SqlStore, TWIN_EVENT};
 use crate::error::StoreError;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -26,6 +29,26 @@ macro_rules! channel {
 /// The LISTEN/NOTIFY channel; the payload is the shop id.
 pub(crate) const CHANNEL: &str = channel!();
 
+// Storing one event, in one round trip: bump the shop's head (taking its row lock until commit:
+// the shop's next event, from any instance, waits here), insert at that
+// cursor unless the event is already stored, and queue a NOTIFY (delivered
+// on commit; identical ones are folded). No shop: no row, nothing inserted.
+// Binds: shop id, provider, event id, event type, endpoint id, received at,
+// payload, the payload's SHA-256.
+const INSERT_AT_NEXT_CURSOR: &str = concat!(
+    "WITH bumped AS ( \
+       UPDATE shops SET head = head + 1 WHERE id = $1 RETURNING head), \
+     inserted AS ( \
+       INSERT INTO events \
+       (shop_id, cursor, provider, event_id, event_type, endpoint_id, received_at, payload, \
+        body_sha256) \
+       SELECT $1, head, $2, $3, $4, $5, $6, $7, $8 FROM bumped \
+       ON CONFLICT DO NOTHING RETURNING cursor) \
+     SELECT cursor, pg_notify('",
+    channel!(),
+    "', $1)::TEXT FROM inserted"
+);
+
 /// PostgreSQL's words for the store's statements.
 #[derive(Debug, Clone, Copy)]
 pub struct PgDialect;
@@ -36,25 +59,6 @@ impl Dialect for PgDialect {
     type Db = sqlx::Postgres;
 
     const BEGIN: &'static str = "BEGIN";
-    // The insert takes its cursor itself (below).
-    const TAKE_CURSOR: Option<&'static str> = None;
-    // One round trip: bump the shop's head (taking its row lock until commit:
-    // the shop's next event, from any instance, waits here), insert at that
-    // cursor unless the event is already stored, and queue a NOTIFY (delivered
-    // on commit; identical ones are folded). No shop: no row, nothing inserted.
-    const INSERT_AT_NEXT_CURSOR: &'static str = concat!(
-        "WITH bumped AS ( \
-           UPDATE shops SET head = head + 1 WHERE id = $1 RETURNING head), \
-         inserted AS ( \
-           INSERT INTO events \
-           (shop_id, cursor, provider, event_id, event_type, endpoint_id, received_at, payload, \
-            body_sha256) \
-           SELECT $1, head, $2, $3, $4, $5, $6, $7, $8 FROM bumped \
-           ON CONFLICT DO NOTHING RETURNING cursor) \
-         SELECT cursor, pg_notify('",
-        channel!(),
-        "', $1)::TEXT FROM inserted"
-    );
     const GREATEST: &'static str = "GREATEST";
     // No rowid: the primary key names the row.
     const EVENT_KEY: &'static str = "(shop_id, cursor)";
@@ -79,5 +83,57 @@ impl PgStore {
             .await?;
         MIGRATOR.run(&pool).await?;
         Ok(Self::new(pool))
+    }
+
+    /// Store `events` in one transaction, in order, each at its shop's next
+    /// cursor; one answer per event.
+    pub(super) async fn insert_events(
+        &self,
+        events: &[NewEvent],
+    ) -> Result<Vec<Inserted>, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let mut answers = Vec::with_capacity(events.len());
+        for event in events {
+            let body_sha256 = Sha256::digest(event.payload.as_bytes());
+            let stored: Option<i64> = sqlx::query_scalar(INSERT_AT_NEXT_CURSOR)
+                .bind(event.shop_id.as_str())
+                .bind(event.provider)
+                .bind(event.event_id.as_str())
+                .bind(event.event_type.as_deref())
+                .bind(event.endpoint_id.as_str())
+                .bind(event.received_at_ms)
+                .bind(event.payload.as_str())
+                .bind(body_sha256.as_slice())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(cursor) = stored {
+                answers.push(Inserted::Stored { cursor });
+                continue;
+            }
+            // A duplicate, or no such shop. Give the cursor back so none is skipped.
+            let head: Option<i64> =
+                sqlx::query_scalar("UPDATE shops SET head = head - 1 WHERE id = $1 RETURNING head")
+                    .bind(event.shop_id.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if head.is_none() {
+                return Err(StoreError::UnknownShop(event.shop_id.clone()));
+            }
+            // The insert skips any conflict; only a stored twin makes it a
+            // duplicate (never answer 200 for an event not stored).
+            let twin: Option<i32> = sqlx::query_scalar(TWIN_EVENT)
+                .bind(event.shop_id.as_str())
+                .bind(event.provider)
+                .bind(event.event_id.as_str())
+                .bind(body_sha256.as_slice())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if twin.is_none() {
+                return Err(StoreError::NotStored);
+            }
+            answers.push(Inserted::Duplicate);
+        }
+        tx.commit().await?;
+        Ok(answers)
     }
 }
