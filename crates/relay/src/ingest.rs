@@ -2,6 +2,8 @@
 //! the answer; the writer commits everything that has queued up in one
 //! transaction (group commit) and then answers each handler. One fsync then
 //! covers many events, and on SQLite writers never queue on the file lock.
+//! After a commit the writer waits a moment for the senders it just answered
+//! ([`Gather`]), so that under load each transaction carries all of them.
 //!
 //! A batch that fails is retried one event per transaction, so a single event
 //! that cannot be stored does not take the others down with it.
@@ -106,13 +108,11 @@ async fn write_loop(
         // instances' batches never deadlock. Stable: a shop's events keep their order.
         batch.sort_by(|a, b| a.event.shop_id.cmp(&b.event.shop_id));
         let events = batch.len();
-        let started = Instant::now();
-        commit(&store, &hub, &metrics, batch).await;
-        let ended = Instant::now();
+        let took = commit(&store, &hub, &metrics, batch).await;
         gather = Gather {
             in_flight: events + queue.len(),
-            budget: (ended - started).min(MAX_GATHER),
-            ended: ended.into(),
+            budget: took.min(MAX_GATHER),
+            ended: tokio::time::Instant::now(),
         };
     }
 }
@@ -143,7 +143,8 @@ impl Default for Gather {
     }
 }
 
-async fn commit(store: &Store, hub: &Hub, metrics: &Metrics, batch: Vec<Job>) {
+/// Commit `batch` and answer each of its handlers; how long the store took.
+async fn commit(store: &Store, hub: &Hub, metrics: &Metrics, batch: Vec<Job>) -> Duration {
     let events: Vec<NewEvent> = batch.iter().map(|job| job.event.clone()).collect();
     let started = Instant::now();
     let answers: Vec<Answer> = match store.insert_events(&events).await {
@@ -162,7 +163,8 @@ async fn commit(store: &Store, hub: &Hub, metrics: &Metrics, batch: Vec<Job>) {
         }
         Err(e) => vec![Err(e)],
     };
-    metrics.observe_commit(events.len(), started.elapsed());
+    let took = started.elapsed();
+    metrics.observe_commit(events.len(), took);
     let mut woken = std::collections::HashSet::new();
     for (job, answer) in batch.into_iter().zip(answers) {
         if matches!(answer, Ok(Inserted::Stored { .. })) && woken.insert(job.event.shop_id.clone())
@@ -173,4 +175,5 @@ async fn commit(store: &Store, hub: &Hub, metrics: &Metrics, batch: Vec<Job>) {
         // and the provider's retry will be answered as a duplicate.
         let _ = job.answer.send(answer);
     }
+    took
 }
