@@ -7,16 +7,17 @@
 //! inserts a batch of events; `records` is what goes in and comes out.
 //!
 //! Allocating a cursor: inside the inserting transaction, from the shop's
-//! `head`. On Postgres, `UPDATE shops SET head = head + 1 … RETURNING head`
-//! holds the shop's row lock until commit, so the next event of the shop, from
-//! any instance, waits, and cursors follow commit order. On SQLite `BEGIN
-//! IMMEDIATE` serialises writers: the batch reads each shop's head once and
-//! writes it back before commit (`sqlite_writer`, a native connection, since
-//! sqlx's per-statement hand-overs cost more than the statements). The insert
-//! at that cursor says `ON CONFLICT DO NOTHING` over two unique keys, (shop,
-//! provider, event id) and (shop, provider, SHA-256 of the body), the second
-//! because Razorpay's event id is not signed: a duplicate, earlier in the same
-//! batch or stored before, inserts nothing and takes no cursor.
+//! `head`, read once per batch and written back before commit. On Postgres
+//! the batch first takes its shops' row locks (`FOR UPDATE`, until commit), so
+//! the next events of a shop, from any instance, wait, and cursors follow
+//! commit order; it then finds which events are stored already and inserts the
+//! rest in one statement. On SQLite `BEGIN IMMEDIATE` serialises writers
+//! (`sqlite_writer`, a native connection, since sqlx's per-statement
+//! hand-overs cost more than the statements). Two unique keys, (shop,
+//! provider, event id) and (shop, provider, SHA-256 of the body), define a
+//! duplicate, the second because Razorpay's event id is not signed: a
+//! duplicate, earlier in the same batch or stored before, inserts nothing and
+//! takes no cursor.
 
 mod dialect;
 mod postgres;

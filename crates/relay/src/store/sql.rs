@@ -10,12 +10,6 @@ use super::dialect::Dialect;
 use super::records::{AckOutcome, Backlog, EndpointRecord, ShopStatus, StoredEvent};
 use crate::error::StoreError;
 
-/// Whether the shop already has an event of this provider with this event id
-/// (`$3`) or this very body (`$4`, its SHA-256): what makes an insert that
-/// changed nothing a duplicate. Binds: shop id, provider, event id, digest.
-pub(super) const TWIN_EVENT: &str = "SELECT 1 FROM events WHERE shop_id = $1 AND provider = $2 \
-     AND (event_id = $3 OR body_sha256 = $4) LIMIT 1";
-
 type EventRow = (i64, String, String, Option<String>, i64, String);
 type EndpointRow = (String, String, String, Vec<u8>);
 type StatusRow = (i64, i64, Option<i64>);

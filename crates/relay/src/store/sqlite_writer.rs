@@ -25,7 +25,6 @@ use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
 
 use super::records::{Inserted, NewEvent};
-use super::sql::TWIN_EVENT;
 use crate::error::StoreError;
 
 type Answer = Result<Vec<Inserted>, StoreError>;
@@ -110,7 +109,10 @@ fn insert_events(conn: &mut Connection, events: &[NewEvent]) -> Answer {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
              ON CONFLICT DO NOTHING",
         )?;
-        let mut twin = tx.prepare_cached(TWIN_EVENT)?;
+        let mut twin = tx.prepare_cached(
+            "SELECT 1 FROM events WHERE shop_id = ?1 AND provider = ?2 \
+             AND (event_id = ?3 OR body_sha256 = ?4) LIMIT 1",
+        )?;
         for event in events {
             let shop = event.shop_id.as_str();
             let head = match heads.get(shop) {
