@@ -63,7 +63,8 @@ started_addr=""
 start() {
   local log=$1
   shift
-  "$@" >"$log" 2>"$log.err" &
+  : >"$log"
+  "$@" >>"$log" 2>"$log.err" &
   pids+=($!)
   local pid=$!
   for _ in $(seq 1 300); do

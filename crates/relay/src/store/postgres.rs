@@ -96,12 +96,14 @@ impl PgStore {
                 .into_iter()
                 .collect();
         // Read committed: this statement sees every commit made before the locks.
+        // Two EXISTS, not one with OR: each is one probe of its unique index.
         let stored_twins: HashSet<i64> = sqlx::query_scalar(
             "SELECT i.ord FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::BYTEA[]) \
                WITH ORDINALITY AS i(shop_id, provider, event_id, body_sha256, ord) \
              WHERE EXISTS (SELECT 1 FROM events e WHERE e.shop_id = i.shop_id \
-               AND e.provider = i.provider \
-               AND (e.event_id = i.event_id OR e.body_sha256 = i.body_sha256))",
+                 AND e.provider = i.provider AND e.event_id = i.event_id) \
+               OR EXISTS (SELECT 1 FROM events e WHERE e.shop_id = i.shop_id \
+                 AND e.provider = i.provider AND e.body_sha256 = i.body_sha256)",
         )
         .bind(&shops)
         .bind(&providers)
