@@ -18,6 +18,12 @@ pub enum StoreError {
     NotStored,
     #[error("the ingest writer has stopped")]
     WriterGone,
+    #[error("database: {0}")]
+    Native(#[from] rusqlite::Error),
+    #[error("starting the SQLite event writer: {0}")]
+    WriterThread(std::io::Error),
+    #[error("an in-memory store takes no events: 2xx is answered only for events on disk")]
+    InMemory,
 }
 
 /// Sealing or opening a secret failed.

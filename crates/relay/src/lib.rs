@@ -8,11 +8,12 @@
 //! by the provider's scheme on the raw bytes (`verify`), only then counted
 //! against the endpoint's rate (`limit`), and handed to the single writer task
 //! (`ingest`), which commits whatever has queued up in one transaction (group
-//! commit: one fsync for many events) and only then lets the handlers answer 200. Inside that transaction
-//! each event bumps its shop's `head`, so cursors are allocated per shop in
-//! commit order, and unique keys on (shop, provider, event id) and on (shop,
-//! provider, body digest) turn a duplicate, or a signed body replayed under a
-//! new unsigned event id, into "already stored". After commit the writer wakes the shop's
+//! commit: one fsync for many events) and only then lets the handlers answer
+//! 200. Inside that transaction each stored event takes its shop's next cursor
+//! (`head`), so cursors are allocated per shop in commit order, and unique keys
+//! on (shop, provider, event id) and on (shop, provider, body digest) turn a
+//! duplicate, or a signed body replayed under a new unsigned event id, into
+//! "already stored". After commit the writer wakes the shop's
 //! waiting readers (`hub`; across instances through Postgres LISTEN/NOTIFY).
 //! The desktop pulls with its bearer token (`routes::auth`) by long-poll or SSE
 //! (`routes::events`, `routes::stream`) and acknowledges; the retention job
@@ -21,8 +22,10 @@
 //! The store (`store`) is SQLite by default and PostgreSQL for several
 //! instances. Both run one body (`store::sql`: the same statements in the same
 //! order) over a small dialect (`store::dialect`) that holds only what the two
-//! say differently: how a write transaction begins, how a cursor is taken,
-//! `MAX` or `GREATEST`, and what names an event's row.
+//! say differently: how a write transaction begins, `MAX` or `GREATEST`, and
+//! what names an event's row. Inserting a batch of events is each database's
+//! own (`store::sqlite_writer` on a native connection; `store::postgres` in a
+//! few statements per batch), as that is where the time goes.
 //!
 //! The modules form layers without import loops (`scripts/module-loops.py`
 //! checks): [`run`] (`server`) serves the router [`app`] on a listener until a

@@ -165,3 +165,74 @@ async fn store_promises_on_sqlite() {
 async fn store_promises_on_postgres() {
     store_promises(Backend::Postgres).await;
 }
+
+/// Inside one batch, an event is a duplicate only of what is stored: before
+/// the batch, or earlier in it. An event refused as a duplicate stores nothing,
+/// so a later event with its body but a new id is stored (and takes the next
+/// cursor), as if the events had come one by one.
+async fn batch_duplicates(backend: Backend) {
+    let Some((url, _dir)) = common::store_url(backend).await else {
+        return;
+    };
+    let store = Store::open(&url).await.unwrap();
+    store
+        .insert_shop("shop_a", "A", b"hash_a", 1)
+        .await
+        .unwrap();
+    let with_body = |event_id: &str, body: &str| NewEvent {
+        payload: format!("{{\"body\":\"{body}\"}}"),
+        ..event("shop_a", event_id, 1_000)
+    };
+    let before = store
+        .insert_events(&[with_body("evt_1", "one")])
+        .await
+        .unwrap();
+    assert_eq!(before, [Inserted::Stored { cursor: 1 }]);
+    let answers = store
+        .insert_events(&[
+            with_body("evt_1", "two"),   // its id is stored: nothing stored
+            with_body("evt_2", "two"),   // "two" was not stored above: stored
+            with_body("evt_3", "two"),   // now "two" is: a duplicate
+            with_body("evt_2", "three"), // evt_2 is, earlier in the batch
+            with_body("evt_4", "four"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        answers,
+        [
+            Inserted::Duplicate,
+            Inserted::Stored { cursor: 2 },
+            Inserted::Duplicate,
+            Inserted::Duplicate,
+            Inserted::Stored { cursor: 3 },
+        ]
+    );
+    let stored: Vec<(i64, String, String)> = store
+        .events_after("shop_a", 0, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.cursor, e.event_id, e.payload))
+        .collect();
+    assert_eq!(
+        stored,
+        [
+            (1, "evt_1".into(), "{\"body\":\"one\"}".into()),
+            (2, "evt_2".into(), "{\"body\":\"two\"}".into()),
+            (3, "evt_4".into(), "{\"body\":\"four\"}".into()),
+        ]
+    );
+    assert_eq!(store.status("shop_a").await.unwrap().unwrap().head, 3);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn batch_duplicates_on_sqlite() {
+    batch_duplicates(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn batch_duplicates_on_postgres() {
+    batch_duplicates(Backend::Postgres).await;
+}

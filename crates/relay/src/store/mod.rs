@@ -2,26 +2,29 @@
 //! PostgreSQL when one relay serves many shops or several instances share one
 //! database. Both run one body (`sql`: every statement, every step) over a
 //! dialect (`dialect`) that holds only what the two say differently: how a
-//! writing transaction begins, how a cursor is allocated, `MAX` or `GREATEST`,
-//! and what names an event's row. `sqlite` and `postgres` hold those words and
-//! how each opens; `records` is what goes in and comes out.
+//! writing transaction begins, `MAX` or `GREATEST`, and what names an event's
+//! row. `sqlite` and `postgres` hold those words, how each opens and how each
+//! inserts a batch of events; `records` is what goes in and comes out.
 //!
-//! Allocating a cursor: inside the inserting transaction, `UPDATE shops SET head
-//! = head + 1 … RETURNING head`. On Postgres that UPDATE holds the shop's row
-//! lock until commit, so the next event of the shop, from any instance, waits,
-//! and cursors follow commit order; on SQLite `BEGIN IMMEDIATE` serialises
-//! writers. The insert at that cursor says `ON CONFLICT DO NOTHING` over two
-//! unique keys, (shop, provider, event id) and (shop, provider, SHA-256 of the
-//! body), the second because Razorpay's event id is not signed: a duplicate
-//! inserts nothing and its `head` bump is undone in the same transaction.
-//! Postgres does bump and insert in one statement (a data-modifying CTE) to
-//! save round trips.
+//! Allocating a cursor: inside the inserting transaction, from the shop's
+//! `head`, read once per batch and written back before commit. On Postgres
+//! the batch first takes its shops' row locks (`FOR UPDATE`, until commit), so
+//! the next events of a shop, from any instance, wait, and cursors follow
+//! commit order; it then finds which events are stored already and inserts the
+//! rest in one statement. On SQLite `BEGIN IMMEDIATE` serialises writers
+//! (`sqlite_writer`, a native connection, since sqlx's per-statement
+//! hand-overs cost more than the statements). Two unique keys, (shop,
+//! provider, event id) and (shop, provider, SHA-256 of the body), define a
+//! duplicate, the second because Razorpay's event id is not signed: a
+//! duplicate, earlier in the same batch or stored before, inserts nothing and
+//! takes no cursor.
 
 mod dialect;
 mod postgres;
 mod records;
 mod sql;
 mod sqlite;
+mod sqlite_writer;
 
 use sqlx::PgPool;
 

@@ -4,13 +4,10 @@
 
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Type};
 
 use super::dialect::Dialect;
-use super::records::{
-    AckOutcome, Backlog, EndpointRecord, Inserted, NewEvent, ShopStatus, StoredEvent,
-};
+use super::records::{AckOutcome, Backlog, EndpointRecord, ShopStatus, StoredEvent};
 use crate::error::StoreError;
 
 type EventRow = (i64, String, String, Option<String>, i64, String);
@@ -191,71 +188,6 @@ where
                 .fetch_optional(&self.pool)
                 .await?,
         )
-    }
-
-    pub(super) async fn insert_events(
-        &self,
-        events: &[NewEvent],
-    ) -> Result<Vec<Inserted>, StoreError> {
-        let mut tx = self.pool.begin_with(D::BEGIN).await?;
-        let mut answers = Vec::with_capacity(events.len());
-        for event in events {
-            let body_sha256 = Sha256::digest(event.payload.as_bytes());
-            if let Some(take_cursor) = D::TAKE_CURSOR {
-                let head: Option<i64> = sqlx::query_scalar(take_cursor)
-                    .bind(event.shop_id.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if head.is_none() {
-                    return Err(StoreError::UnknownShop(event.shop_id.clone()));
-                }
-            }
-            let stored: Option<i64> = sqlx::query_scalar(D::INSERT_AT_NEXT_CURSOR)
-                .bind(event.shop_id.as_str())
-                .bind(event.provider)
-                .bind(event.event_id.as_str())
-                .bind(event.event_type.as_deref())
-                .bind(event.endpoint_id.as_str())
-                .bind(event.received_at_ms)
-                .bind(event.payload.as_str())
-                .bind(body_sha256.as_slice())
-                .fetch_optional(&mut *tx)
-                .await?;
-            match stored {
-                Some(cursor) => answers.push(Inserted::Stored { cursor }),
-                None => {
-                    // A duplicate, or no such shop. Give the cursor back (if one
-                    // was taken) so none is skipped.
-                    let head: Option<i64> = sqlx::query_scalar(
-                        "UPDATE shops SET head = head - 1 WHERE id = $1 RETURNING head",
-                    )
-                    .bind(event.shop_id.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    if head.is_none() {
-                        return Err(StoreError::UnknownShop(event.shop_id.clone()));
-                    }
-                    // The insert skips any conflict; only a stored twin makes
-                    // it a duplicate (never answer 200 for an event not stored).
-                    let twin: Option<i32> = sqlx::query_scalar(
-                        "SELECT 1 FROM events WHERE shop_id = $1 AND provider = $2 \
-                         AND (event_id = $3 OR body_sha256 = $4) LIMIT 1",
-                    )
-                    .bind(event.shop_id.as_str())
-                    .bind(event.provider)
-                    .bind(event.event_id.as_str())
-                    .bind(body_sha256.as_slice())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    if twin.is_none() {
-                        return Err(StoreError::NotStored);
-                    }
-                    answers.push(Inserted::Duplicate);
-                }
-            }
-        }
-        tx.commit().await?;
-        Ok(answers)
     }
 
     pub(super) async fn events_after(
