@@ -134,6 +134,7 @@ async fn run(sales: usize, concurrency: usize) -> anyhow::Result<()> {
     let engine = Arc::new(Engine::new(db.clone(), supplier, vault));
     let sale = CounterSale {
         sku: SKU.into(),
+        amount: None,
         tender: Tender::Cash {
             tendered: Money::parse("50", Currency::USD)?.amount,
         },

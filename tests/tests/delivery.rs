@@ -680,6 +680,7 @@ async fn the_delivering_transaction_queues_the_email_and_the_receipt() {
     let shop = Shop::open(50).await.unwrap();
     let sale = CounterSale {
         sku: SKU.into(),
+        amount: None,
         tender: Tender::Cash {
             tendered: Money::parse("50", Currency::USD).unwrap().amount,
         },

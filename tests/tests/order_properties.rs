@@ -83,6 +83,7 @@ fn crash() -> impl Strategy<Value = Option<u64>> {
 fn cash() -> CounterSale {
     CounterSale {
         sku: SKU.into(),
+        amount: None,
         tender: Tender::Cash {
             tendered: Money::parse("50", Currency::USD).unwrap().amount,
         },

@@ -29,6 +29,7 @@ async fn a_paid_order_is_not_taken_from_the_till_selling_it() {
     });
     let sale = CounterSale {
         sku: "STEAM-US-20".into(),
+        amount: None,
         tender: Tender::Cash {
             tendered: Money::parse("50", Currency::USD).unwrap().amount,
         },

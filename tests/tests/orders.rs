@@ -17,6 +17,7 @@ const SKU: &str = "STEAM-US-20";
 fn cash(sku: &str, amount: &str) -> CounterSale {
     CounterSale {
         sku: sku.to_string(),
+        amount: None,
         tender: Tender::Cash {
             tendered: Money::parse(amount, Currency::USD).unwrap().amount,
         },

@@ -121,6 +121,10 @@ pub enum PayMethod {
 #[derive(Args, Debug)]
 pub struct SellArgs {
     pub sku: String,
+    /// The face value to buy, for an open-amount product (in its face currency,
+    /// within the bounds `search` shows).
+    #[arg(long)]
+    pub amount: Option<String>,
     /// How the buyer pays.
     #[arg(long, value_enum)]
     pub pay: PayMethod,

@@ -57,11 +57,12 @@ impl fmt::Display for Category {
 /// An open-amount product (a supplier's RANGE product): the buyer picks the face value
 /// within `min..=max` (both in the face currency) and the supplier charges
 /// `face × cost_per_face + fee` in the account's currency.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OpenAmount {
     pub min: Money,
     pub max: Money,
     /// Account-currency cost of one unit of face value (after the supplier's discount).
+    #[serde(with = "rust_decimal::serde::str")]
     pub cost_per_face: rust_decimal::Decimal,
     /// A fixed fee per order, in the account's currency (zero when there is none).
     pub fee: Money,
@@ -105,6 +106,42 @@ pub struct Product {
     pub redeem_instructions: Option<String>,
     pub supplier_updated_at: String,
     pub discontinued: bool,
+    /// Set on an open-amount product; `face_value`, `wholesale` and `retail` then
+    /// describe its smallest amount.
+    pub open_amount: Option<OpenAmount>,
+}
+
+impl OpenAmount {
+    /// What the supplier charges for `face` (a face value within the bounds), rounded
+    /// up to the account currency's minor unit.
+    pub fn cost(&self, face: &Money) -> Result<Money, crate::money::MoneyError> {
+        let amount = face
+            .amount
+            .checked_mul(self.cost_per_face)
+            .and_then(|c| c.checked_add(self.fee.amount))
+            .ok_or(crate::money::MoneyError::Overflow(face.amount))?;
+        Ok(Money::new(amount, self.fee.currency).ceil_to_minor())
+    }
+
+    /// `face` if it is within the bounds, in the face currency.
+    pub fn check(&self, face: &Money) -> Result<(), String> {
+        if face.currency != self.min.currency {
+            return Err(format!(
+                "amount: this product takes {}, not {}",
+                self.min.currency, face.currency
+            ));
+        }
+        if face.amount < self.min.amount || face.amount > self.max.amount {
+            return Err(format!(
+                "amount: {} is outside {}–{} {}",
+                face.amount_string(),
+                self.min.amount_string(),
+                self.max.amount_string(),
+                self.min.currency
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The `products` row as stored; [`Product`] is its checked form.
@@ -127,13 +164,18 @@ pub(crate) struct ProductRow {
     pub redeem_instructions: Option<String>,
     pub supplier_updated_at: String,
     pub discontinued_at: Option<String>,
+    pub open_min_minor: Option<i64>,
+    pub open_max_minor: Option<i64>,
+    pub open_cost_per_face: Option<String>,
+    pub open_fee_minor: Option<i64>,
 }
 
 impl ProductRow {
     pub(crate) const COLUMNS: &'static str = "p.id, p.sku, p.name, p.brand, p.category, p.region, \
         p.face_minor, p.face_currency, p.wholesale_minor, p.retail_minor, p.currency, \
         coalesce(p.retail_currency, p.currency) AS retail_currency, p.in_stock, \
-        p.redeem_url, p.redeem_instructions, p.supplier_updated_at, p.discontinued_at";
+        p.redeem_url, p.redeem_instructions, p.supplier_updated_at, p.discontinued_at, \
+        p.open_min_minor, p.open_max_minor, p.open_cost_per_face, p.open_fee_minor";
 }
 
 impl TryFrom<ProductRow> for Product {
@@ -149,7 +191,23 @@ impl TryFrom<ProductRow> for Product {
             crate::money::Currency::parse(&r.face_currency).map_err(|e| corrupt(e.to_string()))?;
         let retail_currency = crate::money::Currency::parse(&r.retail_currency)
             .map_err(|e| corrupt(e.to_string()))?;
+        let open_amount = match (
+            r.open_min_minor,
+            r.open_max_minor,
+            r.open_cost_per_face,
+            r.open_fee_minor,
+        ) {
+            (Some(min), Some(max), Some(rate), Some(fee)) => Some(OpenAmount {
+                min: Money::from_minor(min, face_currency),
+                max: Money::from_minor(max, face_currency),
+                cost_per_face: crate::money::parse_decimal(&rate)
+                    .map_err(|e| corrupt(format!("open_cost_per_face: {e}")))?,
+                fee: Money::from_minor(fee, currency),
+            }),
+            _ => None,
+        };
         Ok(Product {
+            open_amount,
             id: r.id,
             category: r
                 .category

@@ -92,6 +92,11 @@ struct Hit<'a> {
     price: String,
     currency: &'a str,
     in_stock: bool,
+    /// For an open-amount product: the face values it can be sold at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_amount: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_amount: Option<String>,
 }
 
 impl<'a> From<&'a Product> for Hit<'a> {
@@ -107,6 +112,8 @@ impl<'a> From<&'a Product> for Hit<'a> {
             price: p.retail.amount_string(),
             currency: p.retail.currency.code(),
             in_stock: p.in_stock,
+            min_amount: p.open_amount.as_ref().map(|o| o.min.amount_string()),
+            max_amount: p.open_amount.as_ref().map(|o| o.max.amount_string()),
         }
     }
 }

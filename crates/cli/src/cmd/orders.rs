@@ -5,7 +5,7 @@ use codetill_core::money::parse_decimal;
 use codetill_core::orders::{
     self, Order, OrderFilter, OrderStatus, OrderView, Outcome, RevealedCode, Sale,
 };
-use codetill_core::till::{Handover, Print};
+use codetill_core::till::{Handover, Item, Print};
 use serde_json::Value;
 
 use crate::args::{OrderArgs, OrdersArgs, PayMethod, RefundArgs, SellArgs};
@@ -35,16 +35,24 @@ pub async fn sell(ctx: &Context, args: SellArgs) -> anyhow::Result<()> {
             Print::No
         },
     };
+    let item = Item {
+        sku: args.sku.clone(),
+        amount: match &args.amount {
+            Some(a) => {
+                Some(parse_decimal(a).map_err(|e| Failure::bad_input(format!("--amount: {e}")))?)
+            }
+            None => None,
+        },
+    };
     let clerk = ctx.clerk(args.staff.as_deref());
     let till = ctx.till().await?;
     let sale = match (args.pay, &args.tendered, &args.terminal_ref) {
         (PayMethod::Cash, Some(t), _) => {
             let tendered =
                 parse_decimal(t).map_err(|e| Failure::bad_input(format!("--tendered: {e}")))?;
-            till.sell_cash(&args.sku, tendered, &handover, &clerk)
-                .await?
+            till.sell_cash(item, tendered, &handover, &clerk).await?
         }
-        (PayMethod::Card, _, Some(r)) => till.sell_card(&args.sku, r, &handover, &clerk).await?,
+        (PayMethod::Card, _, Some(r)) => till.sell_card(item, r, &handover, &clerk).await?,
         _ => {
             return Err(Failure::bad_input(
                 "--pay cash needs --tendered; --pay card needs --terminal-ref",

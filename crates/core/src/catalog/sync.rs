@@ -122,7 +122,8 @@ const STAGE_DDL: &str = "CREATE TEMP TABLE IF NOT EXISTS sync_stage (
     region TEXT NOT NULL, face_minor INTEGER NOT NULL, face_currency TEXT NOT NULL,
     wholesale_minor INTEGER NOT NULL, retail_minor INTEGER NOT NULL, currency TEXT NOT NULL,
     retail_currency TEXT NOT NULL, in_stock INTEGER NOT NULL, redeem_url TEXT,
-    redeem_instructions TEXT, supplier_updated_at TEXT NOT NULL
+    redeem_instructions TEXT, supplier_updated_at TEXT NOT NULL, open_min_minor INTEGER,
+    open_max_minor INTEGER, open_cost_per_face TEXT, open_fee_minor INTEGER
 ) WITHOUT ROWID";
 /// Skus that came in rows we could not read: not imported, but not gone either.
 const BAD_DDL: &str =
@@ -130,7 +131,7 @@ const BAD_DDL: &str =
 
 /// Columns of the product that a sync may change; a row that differs in none of them
 /// is left alone (no write, no FTS update).
-const SYNCED_COLUMNS: [&str; 14] = [
+const SYNCED_COLUMNS: [&str; 18] = [
     "name",
     "brand",
     "category",
@@ -145,6 +146,10 @@ const SYNCED_COLUMNS: [&str; 14] = [
     "redeem_url",
     "redeem_instructions",
     "supplier_updated_at",
+    "open_min_minor",
+    "open_max_minor",
+    "open_cost_per_face",
+    "open_fee_minor",
 ];
 
 /// SQL that is true when the product row `old` differs from the staged row `new`.
@@ -391,6 +396,8 @@ struct StageRow {
     redeem_url: Option<String>,
     redeem_instructions: Option<String>,
     updated_at: String,
+    /// (min, max, cost per face unit, fee) of an open-amount product.
+    open: Option<(i64, i64, String, i64)>,
 }
 
 const STAGE_CHUNK: usize = 500;
@@ -445,9 +452,23 @@ async fn stage_page(
             minor(wholesale, "wholesale_price"),
             minor(retail, "retail price"),
         );
-        let (face, wholesale_minor, retail_minor) = match values {
-            (Ok(f), Ok(w), Ok(r)) => (f, w, r),
-            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+        let open = match &product.open_amount {
+            None => Ok(None),
+            Some(o) => match (
+                minor(o.min, "min_amount"),
+                minor(o.max, "max_amount"),
+                minor(o.fee, "fee"),
+            ) {
+                (Ok(lo), Ok(hi), Ok(fee)) if lo <= hi => {
+                    Ok(Some((lo, hi, o.cost_per_face.normalize().to_string(), fee)))
+                }
+                (Ok(_), Ok(_), Ok(_)) => Err("min_amount: above max_amount".to_string()),
+                (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Err(e),
+            },
+        };
+        let (face, wholesale_minor, retail_minor, open) = match (values, open) {
+            ((Ok(f), Ok(w), Ok(r)), Ok(open)) => (f, w, r, open),
+            ((Err(e), _, _), _) | ((_, Err(e), _), _) | ((_, _, Err(e)), _) | (_, Err(e)) => {
                 report.skipped += 1;
                 bad_skus.push(product.sku.clone());
                 report.skipped_rows.push(BadRow {
@@ -473,17 +494,19 @@ async fn stage_page(
             redeem_url: product.redeem_url,
             redeem_instructions: product.redeem_instructions,
             updated_at: time_text(product.updated_at),
+            open,
         });
     }
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    // Multi-row inserts: one statement per STAGE_CHUNK rows (14 parameters each,
+    // Multi-row inserts: one statement per STAGE_CHUNK rows (19 parameters each,
     // well under SQLite's limit of 32,766).
     while !rows.is_empty() {
         let chunk: Vec<StageRow> = rows.drain(..rows.len().min(STAGE_CHUNK)).collect();
         let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO temp.sync_stage (sku, name, brand, category, region, face_minor, face_currency,
                  wholesale_minor, retail_minor, currency, retail_currency, in_stock, redeem_url,
-                 redeem_instructions, supplier_updated_at) ",
+                 redeem_instructions, supplier_updated_at, open_min_minor, open_max_minor,
+                 open_cost_per_face, open_fee_minor) ",
         );
         insert.push_values(chunk, |mut b, r| {
             b.push_bind(r.sku)
@@ -500,7 +523,11 @@ async fn stage_page(
                 .push_bind(r.in_stock)
                 .push_bind(r.redeem_url)
                 .push_bind(r.redeem_instructions)
-                .push_bind(r.updated_at);
+                .push_bind(r.updated_at)
+                .push_bind(r.open.as_ref().map(|o| o.0))
+                .push_bind(r.open.as_ref().map(|o| o.1))
+                .push_bind(r.open.as_ref().map(|o| o.2.clone()))
+                .push_bind(r.open.as_ref().map(|o| o.3));
         });
         insert.build().persistent(false).execute(&mut *tx).await?;
     }
@@ -541,10 +568,12 @@ async fn apply(
     sqlx::query(&format!(
         "INSERT INTO products (sku, name, brand, category, region, face_minor, face_currency,
              wholesale_minor, retail_minor, currency, retail_currency, in_stock, redeem_url,
-             redeem_instructions, supplier_updated_at, updated_at)
+             redeem_instructions, supplier_updated_at, open_min_minor, open_max_minor,
+             open_cost_per_face, open_fee_minor, updated_at)
          SELECT sku, name, brand, category, region, face_minor, face_currency, wholesale_minor,
                 retail_minor, currency, retail_currency, in_stock, redeem_url, redeem_instructions,
-                supplier_updated_at, ?1
+                supplier_updated_at, open_min_minor, open_max_minor, open_cost_per_face,
+                open_fee_minor, ?1
          FROM temp.sync_stage s WHERE true
          ON CONFLICT (sku) DO UPDATE SET
              name = excluded.name, brand = excluded.brand, category = excluded.category,
@@ -554,6 +583,9 @@ async fn apply(
              retail_currency = excluded.retail_currency, in_stock = excluded.in_stock, redeem_url = excluded.redeem_url,
              redeem_instructions = excluded.redeem_instructions,
              supplier_updated_at = excluded.supplier_updated_at,
+             open_min_minor = excluded.open_min_minor, open_max_minor = excluded.open_max_minor,
+             open_cost_per_face = excluded.open_cost_per_face,
+             open_fee_minor = excluded.open_fee_minor,
              discontinued_at = NULL, updated_at = excluded.updated_at
          WHERE {}",
         changed("products", "excluded")

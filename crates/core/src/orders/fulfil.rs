@@ -130,7 +130,7 @@ impl Fulfiller<'_> {
             sku: order.sku.clone(),
             quantity: order.quantity,
             max_unit_price: order.max_unit_price,
-            face_value: None,
+            face_value: order.open_amount.then_some(order.face_value),
         };
         // `paid` was never sent; `ordering`/`unknown` may have reached the supplier.
         let step = match order.status {

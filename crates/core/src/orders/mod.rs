@@ -78,6 +78,8 @@ impl From<CatalogError> for OrderError {
 #[derive(Debug, Clone)]
 pub struct CounterSale {
     pub sku: String,
+    /// The face value for an open-amount product (in its face currency).
+    pub amount: Option<rust_decimal::Decimal>,
     pub tender: Tender,
     pub staff: String,
     pub till_id: Option<String>,
@@ -147,7 +149,17 @@ impl Engine {
     }
 
     pub async fn quote(&self, sku: &str) -> Result<Quote, OrderError> {
-        quote::quote(&self.db, self.supplier.as_ref(), sku).await
+        self.quote_amount(sku, None).await
+    }
+
+    /// A quote for an open-amount product at the face value `amount` (or a fixed one
+    /// with `None`).
+    pub async fn quote_amount(
+        &self,
+        sku: &str,
+        amount: Option<rust_decimal::Decimal>,
+    ) -> Result<Quote, OrderError> {
+        quote::quote(&self.db, self.supplier.as_ref(), sku, amount).await
     }
 
     /// Quote → payment → fulfilment. Refusals before payment create nothing.
@@ -172,7 +184,7 @@ impl Engine {
         if let Some(email) = &sale.email {
             check_email(email)?;
         }
-        let quote = self.quote(&sale.sku).await?;
+        let quote = self.quote_amount(&sale.sku, sale.amount).await?;
         let payment = payment_for(&sale.tender, quote.price, &sale.staff)?;
         let new = new_order(&quote, NewOrderFor::counter(sale, delivery));
         let request = OrderRequest {
@@ -180,7 +192,7 @@ impl Engine {
             sku: new.sku.clone(),
             quantity: new.quantity,
             max_unit_price: new.max_unit_price,
-            face_value: None,
+            face_value: quote.chosen_amount,
         };
         // One write before the supplier call and one after: the order, its payment
         // and the move to `ordering` commit together.
@@ -410,6 +422,7 @@ fn new_order(quote: &Quote, order: NewOrderFor) -> store::NewOrder {
         price: quote.price,
         max_unit_price: quote.wholesale,
         fx_rate: quote.fx_rate,
+        open_amount: quote.chosen_amount.is_some(),
         email: order.email,
         staff: order.staff,
         till_id: order.till_id,

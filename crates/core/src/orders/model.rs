@@ -81,6 +81,8 @@ pub struct Order {
     pub supplier_total: Option<Money>,
     /// Sale currency per unit of the wholesale currency, as quoted (1: the same).
     pub fx_rate: rust_decimal::Decimal,
+    /// The buyer chose `face_value` (an open-amount product): it goes with every send.
+    pub open_amount: bool,
     pub failure: Option<Failure>,
     pub attempts: u32,
     pub email: Option<String>,

@@ -44,6 +44,9 @@ pub struct Quote {
     /// Units of the sale currency per unit of the wholesale currency (1 when the same).
     #[serde(with = "rust_decimal::serde::str")]
     pub fx_rate: Decimal,
+    /// The face value the buyer chose, for an open-amount product (then also
+    /// `product.face_value`).
+    pub chosen_amount: Option<Money>,
 }
 
 /// How long a fetched supplier balance is trusted, and when it counts as low enough
@@ -51,10 +54,42 @@ pub struct Quote {
 const BALANCE_FRESH: Duration = Duration::from_secs(60);
 const BALANCE_LOW_MULTIPLE: i64 = 5;
 
-/// Quotes `sku` for one unit, live. Refusals are [`OrderError::Refused`].
-pub async fn quote(db: &Db, supplier: &dyn Supplier, sku: &str) -> Result<Quote, OrderError> {
+/// Quotes `sku` for one unit, live. Refusals are [`OrderError::Refused`]. An
+/// open-amount product needs `amount` (its face value, in the face currency, within
+/// its bounds); a fixed one refuses it.
+pub async fn quote(
+    db: &Db,
+    supplier: &dyn Supplier,
+    sku: &str,
+    amount: Option<Decimal>,
+) -> Result<Quote, OrderError> {
     let (product, pricing, cached) = read_inputs(db, sku).await?;
-    let product = product.ok_or_else(|| OrderError::UnknownSku(sku.trim().to_string()))?;
+    let mut product = product.ok_or_else(|| OrderError::UnknownSku(sku.trim().to_string()))?;
+    let chosen = match (&product.open_amount, amount) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            return Err(OrderError::BadInput(format!(
+                "amount: {} has a fixed face value of {}",
+                product.sku, product.face_value
+            )));
+        }
+        (Some(open), None) => {
+            return Err(OrderError::BadInput(format!(
+                "amount: {} is an open-amount product: give a face value from {} to {} {}",
+                product.sku,
+                open.min.amount_string(),
+                open.max.amount_string(),
+                open.min.currency
+            )));
+        }
+        (Some(open), Some(a)) => {
+            let face = Money::new(a, open.min.currency);
+            open.check(&face).map_err(OrderError::BadInput)?;
+            face.to_minor()
+                .map_err(|e| OrderError::BadInput(format!("amount: {e}")))?;
+            Some(face)
+        }
+    };
     if product.discontinued {
         return Err(OrderError::Refused(Refusal::Discontinued {
             sku: product.sku,
@@ -79,7 +114,16 @@ pub async fn quote(db: &Db, supplier: &dyn Supplier, sku: &str) -> Result<Quote,
             sku: product.sku,
         }));
     }
-    let wholesale = stock.wholesale.ceil_to_minor();
+    let wholesale = match (&product.open_amount, &chosen) {
+        // The supplier's live answer is for the smallest amount; the chosen one costs
+        // what the product's terms say.
+        (Some(open), Some(face)) => {
+            product.face_value = *face;
+            open.cost(face)
+                .map_err(|e| OrderError::BadInput(format!("amount: {e}")))?
+        }
+        _ => stock.wholesale.ceil_to_minor(),
+    };
     let rule = pricing.rules.rule_for(product.category).clone();
     // The live cost and today's rate decide the price; the catalog's price is only
     // what listings show.
@@ -104,6 +148,7 @@ pub async fn quote(db: &Db, supplier: &dyn Supplier, sku: &str) -> Result<Quote,
         available_quantity: stock.quantity,
         margin,
         fx_rate: priced.fx_rate,
+        chosen_amount: chosen,
     })
 }
 

@@ -519,6 +519,13 @@ impl Supplier for WholesaleClient {
     }
 
     async fn place_order(&self, request: &OrderRequest) -> Result<SupplierOrder, SupplierError> {
+        if let Some(face) = &request.face_value {
+            // Nothing is sent: Wholesale API v1 has no open amounts.
+            return Err(SupplierError::Rejected {
+                reason: RejectReason::InvalidRequest,
+                message: format!("Wholesale API v1 sells fixed face values only, not {face}"),
+            });
+        }
         let body = serde_json::json!({
             "client_order_id": request.client_order_id,
             "sku": request.sku,

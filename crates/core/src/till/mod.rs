@@ -41,7 +41,7 @@ pub use error::TillError;
 pub use home::{
     Clerk, DATA_DIR_ENV, DB_FILE, STAFF_ENV, TILL_ID_ENV, data_dir, data_dir_from, db_path,
 };
-pub use sale::{Handover, Print};
+pub use sale::{Handover, Item, Print};
 pub use ticks::SupplierStatus;
 
 /// The keyring service the shop's secrets live under.

@@ -28,6 +28,38 @@ pub struct Handover {
     pub print: Print,
 }
 
+/// What is sold: a sku, with the face value the buyer chose for an open-amount
+/// product (in its face currency).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Item {
+    pub sku: String,
+    pub amount: Option<Decimal>,
+}
+
+impl Item {
+    pub fn open(sku: &str, amount: Decimal) -> Item {
+        Item {
+            sku: sku.to_string(),
+            amount: Some(amount),
+        }
+    }
+}
+
+impl From<&str> for Item {
+    fn from(sku: &str) -> Item {
+        Item {
+            sku: sku.to_string(),
+            amount: None,
+        }
+    }
+}
+
+impl From<&String> for Item {
+    fn from(sku: &String) -> Item {
+        Item::from(sku.as_str())
+    }
+}
+
 /// Whether the sale's receipt is printed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Print {
@@ -46,19 +78,19 @@ impl Till {
     /// against the live quote (sign, the currency's decimals, enough to pay).
     pub async fn sell_cash(
         &self,
-        sku: &str,
+        item: impl Into<Item>,
         tendered: Decimal,
         handover: &Handover,
         clerk: &Clerk,
     ) -> Result<Sale, TillError> {
-        self.sell(sku, Tender::Cash { tendered }, handover, clerk)
+        self.sell(item.into(), Tender::Cash { tendered }, handover, clerk)
             .await
     }
 
     /// A card sale on the external terminal, with the terminal's reference.
     pub async fn sell_card(
         &self,
-        sku: &str,
+        item: impl Into<Item>,
         terminal_ref: &str,
         handover: &Handover,
         clerk: &Clerk,
@@ -66,7 +98,7 @@ impl Till {
         let tender = Tender::Card {
             terminal_ref: terminal_ref.trim().to_string(),
         };
-        self.sell(sku, tender, handover, clerk).await
+        self.sell(item.into(), tender, handover, clerk).await
     }
 
     /// Quote → payment → fulfilment, one sale at a time at this till. A sale that
@@ -74,7 +106,7 @@ impl Till {
     /// queued with the code; [`Till::send_soon`] or [`Till::send_now`] tries them.
     async fn sell(
         &self,
-        sku: &str,
+        item: Item,
         tender: Tender,
         handover: &Handover,
         clerk: &Clerk,
@@ -84,7 +116,8 @@ impl Till {
         };
         let engine = self.engine().await?;
         let sale = CounterSale {
-            sku: sku.trim().to_string(),
+            sku: item.sku.trim().to_string(),
+            amount: item.amount,
             tender,
             staff: clerk.staff.clone(),
             till_id: clerk.till_id.clone(),

@@ -177,6 +177,7 @@ mod tests {
             price: usd("21.99"),
             max_unit_price: usd("20.10"),
             fx_rate: rust_decimal::Decimal::ONE,
+            open_amount: false,
             email: None,
             staff: "asha".into(),
             till_id: Some("till-1".into()),

@@ -26,6 +26,8 @@ pub struct NewOrder {
     pub max_unit_price: Money,
     /// Sale currency per unit of the wholesale currency, as the quote used it.
     pub fx_rate: rust_decimal::Decimal,
+    /// The face value was chosen by the buyer (an open-amount product).
+    pub open_amount: bool,
     pub email: Option<String>,
     pub staff: String,
     pub till_id: Option<String>,
@@ -97,17 +99,18 @@ pub async fn insert_paid_sending(
 const ORDER_INSERT: &str = "INSERT INTO orders (public_id, client_order_id, status, channel, sku, name, region,
              face_minor, face_currency, redeem_url, redeem_instructions, quantity, price_minor,
              currency, max_unit_minor, wholesale_currency, email, staff, till_id, created_at, updated_at,
-             print_to, language, paid_at, lease_owner, lease_expires_at, attempts, fx_rate)
+             print_to, language, paid_at, lease_owner, lease_expires_at, attempts, fx_rate,
+             open_amount)
          VALUES ((SELECT printf('ORD-%06d', coalesce(max(id), 0) + 1) FROM orders), ?1, ?28, ?10,
              ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?2, ?2, ?26, ?27,
              CASE WHEN ?29 IS NULL THEN NULL ELSE ?2 END, ?29, ?30, CASE WHEN ?29 IS NULL THEN 0 ELSE 1 END,
-             ?31)";
+             ?31, ?32)";
 
 /// The id of the order [`ORDER_INSERT`] wrote, found by its `client_order_id`.
 const NEW_ID: &str = "(SELECT id FROM orders WHERE client_order_id = ?1)";
 
 /// Binds [`ORDER_INSERT`]'s parameters: ?1 `client_order_id`, ?2 `now`, ?3–?9 the
-/// payment (when paid), ?10–?31 the order — `quoted`, or with `sending` (lease owner
+/// payment (when paid), ?10–?32 the order — `quoted`, or with `sending` (lease owner
 /// and expiry) already paid and `ordering` its first send.
 fn bind_order(
     batch: Batch,
@@ -163,7 +166,8 @@ fn bind_order(
         .bind(status.as_str())
         .bind(owner)
         .bind(until)
-        .bind(new.fx_rate.normalize().to_string()))
+        .bind(new.fx_rate.normalize().to_string())
+        .bind(i64::from(new.open_amount)))
 }
 
 /// Runs an insert batch ending in `SELECT {NEW_ID}` and returns that id.
