@@ -73,7 +73,7 @@ impl FxError {
 impl SetupError {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            SetupError::BadTimeout { .. } => ErrorKind::Input,
+            SetupError::BadTimeout { .. } | SetupError::UnknownKind(_) => ErrorKind::Input,
             SetupError::NoSupplier | SetupError::NoKey => ErrorKind::Unconfigured,
             SetupError::Supplier(s) => s.kind(),
             _ => ErrorKind::Fault,

@@ -7,6 +7,7 @@
 //! same request again), *ambiguous* (outcome unknown: look the order up first) and
 //! *configuration* (bad key, wrong URL: a person must act).
 
+mod reloadly;
 mod wholesale;
 
 use std::time::Duration;
@@ -19,6 +20,7 @@ use crate::money::Money;
 use crate::product::SupplierProduct;
 use crate::secrets::Redacted;
 
+pub use reloadly::{ReloadlyClient, ReloadlyConfig};
 pub use wholesale::{WholesaleClient, WholesaleConfig, parse_base_url};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
