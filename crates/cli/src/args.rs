@@ -200,8 +200,42 @@ pub enum SupplierCommand {
         #[arg(long)]
         key_stdin: bool,
     },
-    /// Show the supplier in use (never the key).
-    Show,
+    /// Show the supplier in use, or the account NAME (never a key).
+    Show { name: Option<String> },
+    /// Add a supplier account (its key or client_id:client_secret from stdin, to the keyring).
+    Add(SupplierAddArgs),
+    /// The shop's supplier accounts.
+    List,
+    /// Take an account into routing.
+    Enable { name: String },
+    /// Take an account out of routing (its products stay, its orders keep their history).
+    Disable { name: String },
+    /// Remove an account and its key.
+    Remove { name: String },
+}
+
+#[derive(Args, Debug)]
+pub struct SupplierAddArgs {
+    /// The account's name in this shop (letters, digits, - and _).
+    pub name: String,
+    /// wholesale, reloadly, reloadly-airtime, bamboo or ding.
+    #[arg(long)]
+    pub kind: String,
+    /// The supplier API's base address (sandbox or live).
+    #[arg(long)]
+    pub url: String,
+    /// Reloadly's token host (default https://auth.reloadly.com).
+    #[arg(long)]
+    pub auth_url: Option<String>,
+    /// Bamboo's AccountId; Ding's shop phone number for PIN products.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// The currency the account is kept in.
+    #[arg(long)]
+    pub account_currency: Option<String>,
+    /// Read the key (Reloadly and Bamboo: client_id:client_secret) from stdin.
+    #[arg(long)]
+    pub key_stdin: bool,
 }
 
 #[derive(Args, Debug)]

@@ -16,6 +16,7 @@ use codetill_core::remote::RemoteError;
 use codetill_core::secrets::SecretError;
 use codetill_core::setup::SetupError;
 use codetill_core::supplier::SupplierError;
+use codetill_core::supplier::accounts::AccountError;
 use codetill_core::till::TillError;
 use codetill_core::till::settings::SettingsError;
 use codetill_core::vault::VaultError;
@@ -98,6 +99,7 @@ fn kind_of(e: &anyhow::Error) -> Option<ErrorKind> {
         SyncError,
         CatalogError,
         SupplierError,
+        AccountError,
         FxError,
         MoneyError,
         PricingError,

@@ -70,6 +70,18 @@ impl FxError {
     }
 }
 
+impl crate::supplier::accounts::AccountError {
+    pub fn kind(&self) -> ErrorKind {
+        use crate::supplier::accounts::AccountError;
+        match self {
+            AccountError::BadInput { .. } | AccountError::NotFound(_) | AccountError::Exists(_) => {
+                ErrorKind::Input
+            }
+            AccountError::Secret(_) | AccountError::Db(_) => ErrorKind::Fault,
+        }
+    }
+}
+
 impl SetupError {
     pub fn kind(&self) -> ErrorKind {
         match self {

@@ -26,7 +26,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             | Command::Alerts(_)
             | Command::Fx(_)
             | Command::Outbox(OutboxCommand::List(_))
-            | Command::Supplier(SupplierCommand::Show)
+            | Command::Supplier(SupplierCommand::Show { .. } | SupplierCommand::List)
     );
     let runs_its_own = matches!(
         cli.command,

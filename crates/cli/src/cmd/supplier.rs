@@ -1,10 +1,11 @@
 use std::io::Read;
 
-use codetill_core::secrets::names;
+use codetill_core::secrets::{Redacted, names};
 use codetill_core::settings;
+use codetill_core::supplier::accounts::{self, Account, NewAccount};
 use serde_json::json;
 
-use crate::args::SupplierCommand;
+use crate::args::{SupplierAddArgs, SupplierCommand};
 use crate::context::Context;
 use crate::failure::Failure;
 use crate::output::emit;
@@ -12,8 +13,86 @@ use crate::output::emit;
 pub async fn run(ctx: &Context, command: SupplierCommand) -> anyhow::Result<()> {
     match command {
         SupplierCommand::Set { url, key_stdin } => set(ctx, url, key_stdin).await,
-        SupplierCommand::Show => show(ctx).await,
+        SupplierCommand::Show { name: None } => show(ctx).await,
+        SupplierCommand::Show { name: Some(name) } => {
+            let till = ctx.till().await?;
+            let account = accounts::get(till.db(), &name).await?;
+            emit(ctx.json, &account, || line(&account))
+        }
+        SupplierCommand::Add(args) => add(ctx, args).await,
+        SupplierCommand::List => {
+            let till = ctx.till().await?;
+            let list = accounts::list(till.db()).await?;
+            emit(ctx.json, &list, || match list.is_empty() {
+                true => "no supplier accounts (`codetill supplier add`)".into(),
+                false => list.iter().map(line).collect::<Vec<_>>().join("\n"),
+            })
+        }
+        SupplierCommand::Enable { name } => switch(ctx, &name, true).await,
+        SupplierCommand::Disable { name } => switch(ctx, &name, false).await,
+        SupplierCommand::Remove { name } => {
+            let till = ctx.till().await?;
+            let gone = accounts::remove(till.db(), till.secrets(), &name).await?;
+            emit(ctx.json, &gone, || {
+                format!("removed {} and its key", gone.name)
+            })
+        }
     }
+}
+
+async fn add(ctx: &Context, a: SupplierAddArgs) -> anyhow::Result<()> {
+    let key = if a.key_stdin {
+        let mut key = String::new();
+        std::io::stdin().read_to_string(&mut key)?;
+        Some(Redacted::new(key))
+    } else {
+        None
+    };
+    let new = NewAccount {
+        name: a.name,
+        kind: a.kind,
+        url: a.url,
+        auth_url: a.auth_url,
+        account: a.account,
+        account_currency: a.account_currency,
+    };
+    let till = ctx.till().await?;
+    let account = accounts::add(till.db(), till.secrets(), &new, key).await?;
+    emit(ctx.json, &account, || {
+        format!(
+            "added {}{}",
+            line(&account),
+            if a.key_stdin {
+                " (key in the OS keyring)"
+            } else {
+                ""
+            }
+        )
+    })
+}
+
+async fn switch(ctx: &Context, name: &str, enabled: bool) -> anyhow::Result<()> {
+    let till = ctx.till().await?;
+    let account = accounts::set_enabled(till.db(), name, enabled).await?;
+    emit(ctx.json, &account, || line(&account))
+}
+
+fn line(a: &Account) -> String {
+    format!(
+        "{:<16} {:<16} {:<8} {}{}{}",
+        a.name,
+        a.kind.as_str(),
+        if a.enabled { "enabled" } else { "disabled" },
+        a.url,
+        a.account_currency
+            .as_deref()
+            .map(|c| format!("  ({c})"))
+            .unwrap_or_default(),
+        a.account
+            .as_deref()
+            .map(|c| format!("  account {c}"))
+            .unwrap_or_default()
+    )
 }
 
 async fn set(ctx: &Context, url: String, key_stdin: bool) -> anyhow::Result<()> {
