@@ -3,6 +3,7 @@
 //! database file, in the same minutes, runs interleaved.
 //!
 //!     cargo build --release -p codetill-cli   # the binary beside the bench
+//! (or `CODETILL_BENCH_BIN=path/to/codetill` to time that binary from a dev harness)
 //!     cargo bench -p codetill-e2e --bench cli_search [-- --runs N] [-- --products N]
 //!
 //! Prints the median and p90 of each, and codetill's median over sqlite3's.

@@ -188,6 +188,10 @@ pub async fn temp_db() -> anyhow::Result<(tempfile::TempDir, Db)> {
 
 /// The `codetill` binary built beside this test (run `cargo build` first; `./test.sh` does).
 pub fn codetill_bin() -> PathBuf {
+    // A bench may time another build of the binary (a release one) from a dev harness.
+    if let Some(bin) = std::env::var_os("CODETILL_BENCH_BIN") {
+        return PathBuf::from(bin);
+    }
     let mut dir = std::env::current_exe().unwrap_or_default();
     dir.pop();
     if dir.ends_with("deps") {
