@@ -15,7 +15,7 @@ use serde_json::json;
 
 use super::{
     LinkRequest, PaymentError, PaymentLink, PaymentProvider, ProviderKind, ProviderPayment,
-    base_url, http_client, json_decimal, read_body, refusal, transport,
+    base_url, endpoint, http_client, json_decimal, read_json, transport,
 };
 use crate::money::{Currency, Money};
 use crate::secrets::Redacted;
@@ -156,12 +156,11 @@ impl BtcpayClient {
     }
 
     fn url(&self, path: &str) -> Result<reqwest::Url, PaymentError> {
-        self.base
-            .join(&format!("api/v1/stores/{}/{path}", self.store))
-            .map_err(|e| PaymentError::NotConfigured {
-                provider: KIND,
-                message: format!("URL for {path}: {e}"),
-            })
+        endpoint(
+            KIND,
+            &self.base,
+            &format!("api/v1/stores/{}/{path}", self.store),
+        )
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str, what: &str) -> Result<T, PaymentError> {
@@ -180,11 +179,7 @@ impl BtcpayClient {
         response: reqwest::Response,
         what: &str,
     ) -> Result<T, PaymentError> {
-        if !response.status().is_success() {
-            return Err(refusal(KIND, response).await);
-        }
-        let bytes = read_body(KIND, response).await?;
-        serde_json::from_slice(&bytes).map_err(|e| unreadable(format!("{what}: {e}")))
+        read_json(KIND, response, what).await
     }
 }
 

@@ -204,6 +204,35 @@ pub(crate) fn transport(provider: ProviderKind, e: &reqwest::Error) -> PaymentEr
     }
 }
 
+/// `path` under a provider's API address.
+pub(crate) fn endpoint(
+    provider: ProviderKind,
+    base: &reqwest::Url,
+    path: &str,
+) -> Result<reqwest::Url, PaymentError> {
+    base.join(path).map_err(|e| PaymentError::NotConfigured {
+        provider,
+        message: format!("URL for {path}: {e}"),
+    })
+}
+
+/// A provider's answer read as `what`: a refusal when it is not a 2xx, unreadable
+/// when it does not parse, the body read to its cap.
+pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
+    provider: ProviderKind,
+    response: reqwest::Response,
+    what: &str,
+) -> Result<T, PaymentError> {
+    if !response.status().is_success() {
+        return Err(refusal(provider, response).await);
+    }
+    let bytes = read_body(provider, response).await?;
+    serde_json::from_slice(&bytes).map_err(|e| PaymentError::Unreadable {
+        provider,
+        message: format!("{what}: {e}"),
+    })
+}
+
 /// A body within [`http_body::PAYMENT_LIMIT`].
 pub(crate) async fn read_body(
     provider: ProviderKind,

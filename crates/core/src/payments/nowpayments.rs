@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::{
     LinkRequest, PaymentError, PaymentLink, PaymentProvider, ProviderKind, ProviderPayment,
-    base_url, http_client, json_decimal, json_id, read_body, refusal, transport,
+    base_url, endpoint, http_client, json_decimal, json_id, read_json, transport,
 };
 use crate::money::{Currency, Money};
 use crate::secrets::Redacted;
@@ -106,23 +106,11 @@ impl NowpaymentsClient {
     }
 
     fn url(&self, path: &str) -> Result<reqwest::Url, PaymentError> {
-        self.base
-            .join(path)
-            .map_err(|e| PaymentError::NotConfigured {
-                provider: KIND,
-                message: format!("URL for {path}: {e}"),
-            })
+        endpoint(KIND, &self.base, path)
     }
 
     async fn json(&self, response: reqwest::Response, what: &str) -> Result<Value, PaymentError> {
-        if !response.status().is_success() {
-            return Err(refusal(KIND, response).await);
-        }
-        let bytes = read_body(KIND, response).await?;
-        serde_json::from_slice(&bytes).map_err(|e| PaymentError::Unreadable {
-            provider: KIND,
-            message: format!("{what}: {e}"),
-        })
+        read_json(KIND, response, what).await
     }
 }
 

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::{
     LinkRequest, PaymentError, PaymentLink, PaymentProvider, ProviderKind, ProviderPayment,
-    base_url, http_client, read_body, refusal, transport,
+    base_url, endpoint, http_client, read_json, transport,
 };
 use crate::money::{Currency, Money};
 use crate::secrets::Redacted;
@@ -54,23 +54,11 @@ impl StripeClient {
     }
 
     fn url(&self, path: &str) -> Result<reqwest::Url, PaymentError> {
-        self.base
-            .join(path)
-            .map_err(|e| PaymentError::NotConfigured {
-                provider: KIND,
-                message: format!("URL for {path}: {e}"),
-            })
+        endpoint(KIND, &self.base, path)
     }
 
     async fn session(&self, response: reqwest::Response) -> Result<Session, PaymentError> {
-        if !response.status().is_success() {
-            return Err(refusal(KIND, response).await);
-        }
-        let bytes = read_body(KIND, response).await?;
-        serde_json::from_slice(&bytes).map_err(|e| PaymentError::Unreadable {
-            provider: KIND,
-            message: format!("checkout session: {e}"),
-        })
+        read_json(KIND, response, "checkout session").await
     }
 }
 
