@@ -7,6 +7,9 @@
 //! same request again), *ambiguous* (outcome unknown: look the order up first) and
 //! *configuration* (bad key, wrong URL: a person must act).
 
+pub mod bamboo;
+pub mod ding;
+mod number;
 mod wholesale;
 
 use std::time::Duration;
@@ -19,6 +22,8 @@ use crate::money::Money;
 use crate::product::SupplierProduct;
 use crate::secrets::Redacted;
 
+pub use bamboo::{BambooClient, BambooConfig};
+pub use ding::{DingClient, DingConfig};
 pub use wholesale::{WholesaleClient, WholesaleConfig, parse_base_url};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -52,7 +52,7 @@ pub fn parse_base_url(url: &str) -> Result<reqwest::Url, SupplierError> {
     crate::base_url::parse(url).map_err(|why| config_error(format!("supplier URL {url:?}: {why}")))
 }
 
-fn config_error(message: impl Into<String>) -> SupplierError {
+pub(super) fn config_error(message: impl Into<String>) -> SupplierError {
     SupplierError::Configuration {
         message: message.into(),
     }
@@ -122,7 +122,7 @@ fn fixed_path(e: SupplierError, path: &str) -> SupplierError {
 
 /// A body within [`http_body::SUPPLIER_LIMIT`]. One beyond it is ambiguous: the
 /// supplier did answer, so an order may exist.
-async fn read_body(response: Response) -> Result<Vec<u8>, SupplierError> {
+pub(super) async fn read_body(response: Response) -> Result<Vec<u8>, SupplierError> {
     http_body::read_capped(response, http_body::SUPPLIER_LIMIT)
         .await
         .map_err(|e| match e {
@@ -134,7 +134,7 @@ async fn read_body(response: Response) -> Result<Vec<u8>, SupplierError> {
 }
 
 /// A failure before any answer: was the request sent at all?
-fn transport_error(e: &reqwest::Error) -> SupplierError {
+pub(super) fn transport_error(e: &reqwest::Error) -> SupplierError {
     // Never include the URL's query or a body: they can carry keys or codes.
     let detail = std::error::Error::source(e)
         .map(|s| s.to_string())
@@ -369,7 +369,7 @@ struct FailureBody {
 /// What a JSON error says without the value it stopped at: serde quotes that value,
 /// and in an order's answer it can be a code, which must never reach an order's
 /// events, a log or a terminal in clear. The kind of error and where it is.
-fn json_error(e: &serde_json::Error) -> String {
+pub(super) fn json_error(e: &serde_json::Error) -> String {
     let what = match e.classify() {
         serde_json::error::Category::Io => "unreadable",
         serde_json::error::Category::Syntax => "malformed JSON",
@@ -379,7 +379,7 @@ fn json_error(e: &serde_json::Error) -> String {
     format!("{what} at line {} column {}", e.line(), e.column())
 }
 
-fn protocol_error(what: &str, detail: impl std::fmt::Display) -> SupplierError {
+pub(super) fn protocol_error(what: &str, detail: impl std::fmt::Display) -> SupplierError {
     SupplierError::Ambiguous {
         message: format!("the supplier sent an unreadable {what}: {detail}"),
     }
@@ -433,7 +433,7 @@ impl OrderBody {
 
 /// Path segments are escaped: a sku or key can never reach another endpoint.
 /// Dot segments are refused outright (URLs resolve them even when escaped).
-fn segment(s: &str) -> Result<String, SupplierError> {
+pub(super) fn segment(s: &str) -> Result<String, SupplierError> {
     if s.is_empty() || s == "." || s == ".." {
         return Err(SupplierError::Rejected {
             reason: RejectReason::InvalidRequest,
