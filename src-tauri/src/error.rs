@@ -200,7 +200,9 @@ impl From<SetupError> for AppError {
     fn from(e: SetupError) -> Self {
         let code = match &e {
             SetupError::NoSupplier | SetupError::NoKey => ErrorCode::NoSupplier,
-            SetupError::BadTimeout { .. } | SetupError::Supplier(_) => ErrorCode::Supplier,
+            SetupError::BadTimeout { .. }
+            | SetupError::UnknownKind(_)
+            | SetupError::Supplier(_) => ErrorCode::Supplier,
             SetupError::Db(_) => ErrorCode::Database,
             SetupError::Secret(_) | SetupError::Vault(_) | SetupError::Task(_) => {
                 ErrorCode::Secrets

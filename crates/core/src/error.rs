@@ -61,7 +61,7 @@ impl OrderError {
 impl SetupError {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            SetupError::BadTimeout { .. } => ErrorKind::Input,
+            SetupError::BadTimeout { .. } | SetupError::UnknownKind(_) => ErrorKind::Input,
             SetupError::NoSupplier | SetupError::NoKey => ErrorKind::Unconfigured,
             SetupError::Supplier(s) => s.kind(),
             _ => ErrorKind::Fault,

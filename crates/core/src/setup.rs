@@ -10,9 +10,12 @@ use std::time::Duration;
 
 use crate::db::{Db, DbError};
 use crate::orders::Engine;
+use crate::secrets::Redacted;
 use crate::secrets::{SecretError, SecretStore, names};
 use crate::settings;
-use crate::supplier::{SupplierError, WholesaleClient, WholesaleConfig};
+use crate::supplier::{
+    ReloadlyClient, ReloadlyConfig, Supplier, SupplierError, WholesaleClient, WholesaleConfig,
+};
 use crate::vault::{KeySource, Vault, VaultError};
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +28,10 @@ pub enum SetupError {
         "no supplier API key: run `codetill supplier set --url URL --key-stdin` or set CODETILL_SUPPLIER_KEY"
     )]
     NoKey,
+    #[error(
+        "CODETILL_SUPPLIER_KIND={0:?} is not a supplier kind (wholesale, reloadly or reloadly-airtime)"
+    )]
+    UnknownKind(String),
     #[error("{name}: {value:?} is not a whole number of milliseconds")]
     BadTimeout { name: &'static str, value: String },
     #[error(transparent)]
@@ -48,32 +55,60 @@ pub async fn supplier_url(db: &Db) -> Result<Option<String>, DbError> {
 pub async fn supplier(
     db: &Db,
     secrets: Arc<dyn SecretStore>,
-) -> Result<WholesaleClient, SetupError> {
+) -> Result<Arc<dyn Supplier>, SetupError> {
     let url = supplier_url(db).await?.ok_or(SetupError::NoSupplier)?;
     let key = tokio::task::spawn_blocking(move || secrets.get(names::SUPPLIER_KEY))
         .await
         .map_err(|e| SetupError::Task(e.to_string()))??
         .ok_or(SetupError::NoKey)?;
-    let mut config = WholesaleConfig::new(url, key);
-    if let Some(t) = timeout(
+    let connect = timeout(
         db,
         "CODETILL_SUPPLIER_CONNECT_TIMEOUT_MS",
         settings::SUPPLIER_CONNECT_TIMEOUT_MS,
     )
-    .await?
-    {
-        config.connect_timeout = t;
-    }
-    if let Some(t) = timeout(
+    .await?;
+    let request = timeout(
         db,
         "CODETILL_SUPPLIER_TIMEOUT_MS",
         settings::SUPPLIER_REQUEST_TIMEOUT_MS,
     )
-    .await?
-    {
-        config.request_timeout = t;
+    .await?;
+    let kind = std::env::var("CODETILL_SUPPLIER_KIND").unwrap_or_default();
+    build_supplier(kind.trim(), url, key, connect, request)
+}
+
+/// The default token host of Reloadly.
+const RELOADLY_AUTH_URL: &str = "https://auth.reloadly.com";
+
+/// The client for a supplier kind (`CODETILL_SUPPLIER_KIND`; empty = wholesale).
+/// Reloadly's key reads `client_id:client_secret`, its token host comes from
+/// `CODETILL_SUPPLIER_AUTH_URL`.
+fn build_supplier(
+    kind: &str,
+    url: String,
+    key: Redacted<String>,
+    connect: Option<Duration>,
+    request: Option<Duration>,
+) -> Result<Arc<dyn Supplier>, SetupError> {
+    match kind {
+        "" | "wholesale" => {
+            let mut config = WholesaleConfig::new(url, key);
+            config.connect_timeout = connect.unwrap_or(config.connect_timeout);
+            config.request_timeout = request.unwrap_or(config.request_timeout);
+            Ok(Arc::new(WholesaleClient::new(config)?))
+        }
+        "reloadly" | "reloadly-airtime" => {
+            let auth = std::env::var("CODETILL_SUPPLIER_AUTH_URL")
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+                .unwrap_or_else(|| RELOADLY_AUTH_URL.to_string());
+            let mut config = ReloadlyConfig::with_key(url, auth, &key, kind == "reloadly-airtime")?;
+            config.connect_timeout = connect.unwrap_or(config.connect_timeout);
+            config.request_timeout = request.unwrap_or(config.request_timeout);
+            Ok(Arc::new(ReloadlyClient::new(config)?))
+        }
+        other => Err(SetupError::UnknownKind(other.to_string())),
     }
-    Ok(WholesaleClient::new(config)?)
 }
 
 async fn timeout(db: &Db, env: &'static str, key: &str) -> Result<Option<Duration>, SetupError> {
@@ -112,10 +147,7 @@ pub async fn engine(
 ) -> Result<(Engine, KeySource), SetupError> {
     let supplier = supplier(db, secrets.clone()).await?;
     let (vault, source) = vault(db, data_dir, secrets).await?;
-    Ok((
-        Engine::new(db.clone(), Arc::new(supplier), Arc::new(vault)),
-        source,
-    ))
+    Ok((Engine::new(db.clone(), supplier, Arc::new(vault)), source))
 }
 
 #[cfg(test)]

@@ -17,6 +17,31 @@ pub struct SandboxConfig {
     pub currency: String,
     /// Starting account balance, in `currency`.
     pub initial_balance: Decimal,
+    /// Which supplier API the sandbox speaks.
+    pub flavor: Flavor,
+}
+
+/// The supplier API served over the same catalog, ledger and faults.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Flavor {
+    /// Wholesale API v1 (`shared/contracts/supplier-api.md`).
+    #[default]
+    Wholesale,
+    /// Reloadly Gift Cards: OAuth tokens, Spring pages, `customIdentifier`.
+    Reloadly,
+    /// Reloadly Airtime: top-ups with PINs.
+    #[value(name = "reloadly-airtime")]
+    ReloadlyAirtime,
+}
+
+impl Flavor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flavor::Wholesale => "wholesale",
+            Flavor::Reloadly => "reloadly",
+            Flavor::ReloadlyAirtime => "reloadly-airtime",
+        }
+    }
 }
 
 impl Default for SandboxConfig {
@@ -27,6 +52,7 @@ impl Default for SandboxConfig {
             api_key: "sandbox-key".to_owned(),
             currency: "USD".to_owned(),
             initial_balance: Decimal::new(10_000_000, 2),
+            flavor: Flavor::Wholesale,
         }
     }
 }
@@ -43,7 +69,11 @@ pub struct SandboxArgs {
     /// Catalog seed (the same seed gives the same catalog).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// API key clients must send as `Authorization: Bearer <key>`.
+    /// The supplier API to serve.
+    #[arg(long, value_enum, default_value_t = Flavor::Wholesale)]
+    pub flavor: Flavor,
+    /// API key clients must send as `Authorization: Bearer <key>` (Reloadly
+    /// flavors: the client secret, with client id `sandbox-client`).
     #[arg(long, env = "CODETILL_SANDBOX_KEY", default_value = "sandbox-key")]
     pub api_key: String,
     /// Account currency of wholesale prices and balance.
@@ -62,6 +92,7 @@ impl SandboxArgs {
             api_key: self.api_key,
             currency: self.currency.to_ascii_uppercase(),
             initial_balance: self.balance,
+            flavor: self.flavor,
         }
     }
 }

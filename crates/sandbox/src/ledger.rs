@@ -24,6 +24,8 @@ pub(crate) struct OrderRequest {
     pub sku: String,
     pub quantity: u32,
     pub max_unit_price: Decimal,
+    /// An open amount's face value (Reloadly RANGE products); the cost scales with it.
+    pub face: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -48,6 +50,9 @@ pub(crate) enum Settlement {
 
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Order {
+    /// 1-based position in the ledger (Reloadly's numeric `transactionId`).
+    #[serde(skip)]
+    pub seq: u64,
     pub order_id: String,
     pub client_order_id: String,
     pub status: OrderStatus,
@@ -97,6 +102,21 @@ impl Serialize for Settlement {
 pub(crate) enum Placed {
     Created(Order),
     Replayed(Order),
+    /// The key was used before and the flavor refuses repeats (Reloadly's
+    /// `CUSTOM_IDENTIFIER_ALREADY_USED`); the earlier order, unchanged.
+    Existing(Order),
+}
+
+/// What a second order under a known key does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Repeat {
+    /// Same body: the first order again; another body: a conflict (Wholesale API v1).
+    Replay,
+    /// Refused, whatever the body.
+    Refuse,
+    /// Executed as a new order: what a supplier does when two requests race past
+    /// its duplicate check.
+    Execute,
 }
 
 pub(crate) struct Ledger {
@@ -139,6 +159,11 @@ impl Ledger {
         &self.orders
     }
 
+    pub(crate) fn by_seq(&self, seq: u64) -> Option<&Order> {
+        let i = usize::try_from(seq).ok()?.checked_sub(1)?;
+        self.orders.get(i)
+    }
+
     pub(crate) fn get(&self, client_order_id: &str) -> Option<&Order> {
         self.by_key.get(client_order_id).map(|&i| &self.orders[i])
     }
@@ -153,13 +178,30 @@ impl Ledger {
 
     /// Create the order, replay it, or say why not. Nothing is charged unless an
     /// order is created.
+    #[cfg(test)]
     pub(crate) fn place(
         &mut self,
         catalog: &mut Catalog,
         req: &OrderRequest,
         now: DateTime<Utc>,
     ) -> Result<Placed, ApiError> {
-        if let Some(existing) = self.get(&req.client_order_id) {
+        self.place_with(catalog, req, now, Repeat::Replay)
+    }
+
+    pub(crate) fn place_with(
+        &mut self,
+        catalog: &mut Catalog,
+        req: &OrderRequest,
+        now: DateTime<Utc>,
+        repeat: Repeat,
+    ) -> Result<Placed, ApiError> {
+        if let Some(existing) = self
+            .get(&req.client_order_id)
+            .filter(|_| repeat != Repeat::Execute)
+        {
+            if repeat == Repeat::Refuse {
+                return Ok(Placed::Existing(existing.clone()));
+            }
             return if existing.request == *req {
                 Ok(Placed::Replayed(existing.clone()))
             } else {
@@ -187,7 +229,12 @@ impl Ledger {
                 format!("only {left} of {} left", req.sku),
             ));
         }
-        let unit_price = product.wholesale_price;
+        let unit_price = match req.face {
+            Some(face) if !product.face_value.is_zero() => {
+                money(face * product.wholesale_price / product.face_value)
+            }
+            _ => product.wholesale_price,
+        };
         if unit_price > req.max_unit_price {
             return Err(ApiError::new(
                 ErrorCode::PriceChanged,
@@ -236,6 +283,7 @@ impl Ledger {
             ),
         };
         let order = Order {
+            seq: self.orders.len() as u64 + 1,
             order_id: format!("SO-{:06}", self.orders.len() + 1),
             client_order_id: req.client_order_id.clone(),
             status,
@@ -271,7 +319,20 @@ impl Ledger {
         let Some(&i) = self.by_key.get(client_order_id) else {
             return;
         };
-        let order = &mut self.orders[i];
+        self.settle_at(catalog, i, now, force);
+    }
+
+    /// [`Ledger::settle`] for the order at index `i`.
+    pub(crate) fn settle_at(
+        &mut self,
+        catalog: &mut Catalog,
+        i: usize,
+        now: DateTime<Utc>,
+        force: bool,
+    ) {
+        let Some(order) = self.orders.get_mut(i) else {
+            return;
+        };
         let Some((at, how)) = order.settle else {
             return;
         };
@@ -325,6 +386,7 @@ mod tests {
             sku: "STEAM-US-20".into(),
             quantity: qty,
             max_unit_price: max.parse().unwrap(),
+            face: None,
         }
     }
 

@@ -24,6 +24,7 @@ mod config;
 mod cursor;
 mod error;
 mod faults;
+mod flavors;
 mod foreground;
 mod ledger;
 mod prng;
@@ -33,10 +34,9 @@ mod state;
 mod wire;
 
 use axum::Router;
-use axum::routing::{get, post};
 
 pub use catalog_gen::DEMO_SKU;
-pub use config::{SandboxArgs, SandboxConfig};
+pub use config::{Flavor, SandboxArgs, SandboxConfig};
 pub use foreground::run_foreground;
 pub use server::{ConnectionHandle, SandboxHandle, serve, spawn};
 pub use state::{Counters, SandboxState};
@@ -45,20 +45,17 @@ pub use state::{Counters, SandboxState};
 /// `tower::ServiceExt::oneshot` (faults that drop a connection answer 500
 /// there, having no connection to drop).
 pub fn app(state: SandboxState) -> Router {
-    use routes::{controls, gate, v1};
-    let contract = Router::new()
-        .route("/v1/catalog", get(v1::catalog))
-        .route("/v1/stock/{sku}", get(v1::stock))
-        .route("/v1/balance", get(v1::balance))
-        .route("/v1/orders", post(v1::create_order))
-        .route("/v1/orders/{client_order_id}", get(v1::get_order))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            gate::v1_gate,
-        ));
-    contract
-        .merge(controls::router())
-        .fallback(routes::not_found)
-        .method_not_allowed_fallback(routes::method_not_allowed)
-        .with_state(state)
+    use flavors::{reloadly, wholesale};
+    use routes::controls;
+    let app = match state.flavor() {
+        Flavor::Wholesale => wholesale::router(&state)
+            .merge(controls::router())
+            .fallback(routes::not_found)
+            .method_not_allowed_fallback(routes::method_not_allowed),
+        Flavor::Reloadly | Flavor::ReloadlyAirtime => reloadly::router(&state)
+            .merge(controls::router())
+            .fallback(reloadly::spring_not_found)
+            .method_not_allowed_fallback(reloadly::spring_method_not_allowed),
+    };
+    app.with_state(state)
 }

@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
 use crate::catalog_gen;
-use crate::config::SandboxConfig;
+use crate::config::{Flavor, SandboxConfig};
 use crate::error::{ApiError, ErrorCode};
 use crate::faults::{Endpoint, FaultBook, Latency};
-use crate::ledger::{Ledger, Order, OrderRequest, Placed};
+use crate::ledger::{Ledger, Order, OrderRequest, Placed, Repeat};
 use crate::wire::now;
 
 /// A snapshot of the request counters (`GET /_sandbox/counters`).
@@ -88,7 +88,10 @@ pub(crate) struct BadRow {
 }
 
 pub(crate) struct Inner {
+    pub flavor: Flavor,
     pub api_key: String,
+    /// The Reloadly flavors' own state (tokens, product ids, quirks).
+    pub reloadly: crate::flavors::reloadly::Extra,
     pub seed: u64,
     pub catalog: RwLock<Catalog>,
     pub ledger: Mutex<Ledger>,
@@ -122,6 +125,7 @@ impl SandboxState {
     /// Generate the catalog and open the account.
     pub fn new(config: SandboxConfig) -> Self {
         let products = catalog_gen::generate(&config);
+        let reloadly = crate::flavors::reloadly::Extra::new(config.flavor, &products);
         let ledger = Ledger::new(
             Arc::from(config.currency.as_str()),
             config.initial_balance,
@@ -129,6 +133,8 @@ impl SandboxState {
         );
         Self {
             inner: Arc::new(Inner {
+                flavor: config.flavor,
+                reloadly,
                 api_key: config.api_key,
                 seed: config.seed,
                 catalog: RwLock::new(Catalog::new(products)),
@@ -145,6 +151,24 @@ impl SandboxState {
 
     pub(crate) fn inner(&self) -> &Inner {
         &self.inner
+    }
+
+    /// The supplier API this sandbox serves.
+    pub fn flavor(&self) -> Flavor {
+        self.inner.flavor
+    }
+
+    /// The sku a client of this flavor sees for the sandbox product `sku`
+    /// (Reloadly: `RLD-<productId>-<face>`); `None` when there is no such product.
+    pub fn client_sku(&self, sku: &str) -> Option<String> {
+        let catalog = read(&self.inner.catalog);
+        let product = catalog.get(sku)?;
+        match self.inner.flavor {
+            Flavor::Wholesale => Some(product.sku.to_string()),
+            Flavor::Reloadly | Flavor::ReloadlyAirtime => {
+                self.inner.reloadly.client_sku(self.inner.flavor, product)
+            }
+        }
     }
 
     pub fn counters(&self) -> Counters {
@@ -221,14 +245,38 @@ impl SandboxState {
         req: OrderRequest,
         hold: Option<Duration>,
     ) -> Result<Placed, ApiError> {
+        self.create_order_with(req, hold, Repeat::Replay, None)
+            .await
+    }
+
+    /// [`SandboxState::create_order`] with a flavor's treatment of a repeated key.
+    /// `race`: no key lock; the duplicate check happens `race` before the order is
+    /// made, so two requests with one key arriving within it both execute.
+    pub(crate) async fn create_order_with(
+        &self,
+        req: OrderRequest,
+        hold: Option<Duration>,
+        repeat: Repeat,
+        race: Option<Duration>,
+    ) -> Result<Placed, ApiError> {
         let key_lock = self.key_lock(&req.client_order_id);
         let state = self.clone();
         let task = tokio::spawn(async move {
+            if let Some(window) = race {
+                if let Some(hold) = hold {
+                    tokio::time::sleep(hold).await;
+                }
+                if let Some(existing) = lock(&state.inner.ledger).get(&req.client_order_id) {
+                    return Ok(Placed::Existing(existing.clone()));
+                }
+                tokio::time::sleep(window).await;
+                return state.place_now(&req, Repeat::Execute);
+            }
             let _reserved = key_lock.lock_owned().await;
             if let Some(hold) = hold {
                 tokio::time::sleep(hold).await;
             }
-            state.place_now(&req)
+            state.place_now(&req, repeat)
         });
         task.await.map_err(|e| {
             tracing::error!(error = %e, "order task failed");
@@ -236,11 +284,11 @@ impl SandboxState {
         })?
     }
 
-    fn place_now(&self, req: &OrderRequest) -> Result<Placed, ApiError> {
+    fn place_now(&self, req: &OrderRequest, repeat: Repeat) -> Result<Placed, ApiError> {
         let placed = {
             let mut ledger = lock(&self.inner.ledger);
             let mut catalog = write(&self.inner.catalog);
-            ledger.place(&mut catalog, req, now())?
+            ledger.place_with(&mut catalog, req, now(), repeat)?
         };
         if let Placed::Created(order) = &placed {
             CounterCells::bump(&self.inner.counters.orders_created);
@@ -254,20 +302,45 @@ impl SandboxState {
             if let Some((at, _)) = order.settle {
                 let wait = (at - order.created_at).to_std().unwrap_or_default();
                 let state = self.clone();
-                let key = order.client_order_id.clone();
+                let seq = order.seq;
                 tokio::spawn(async move {
                     tokio::time::sleep(wait).await;
-                    state.settle(&key, true);
+                    state.settle_seq(seq, true);
                 });
             }
         }
         Ok(placed)
     }
 
-    fn settle(&self, key: &str, force: bool) {
+    fn settle_seq(&self, seq: u64, force: bool) {
+        let Some(i) = usize::try_from(seq).ok().and_then(|s| s.checked_sub(1)) else {
+            return;
+        };
         let mut ledger = lock(&self.inner.ledger);
         let mut catalog = write(&self.inner.catalog);
-        ledger.settle(&mut catalog, key, now(), force);
+        ledger.settle_at(&mut catalog, i, now(), force);
+    }
+
+    /// The order with ledger position `seq`, settled first like [`SandboxState::order`].
+    pub(crate) fn order_at(&self, seq: u64) -> Option<Order> {
+        let needs_settle = lock(&self.inner.ledger)
+            .by_seq(seq)
+            .is_some_and(|o| o.settle.is_some());
+        if needs_settle {
+            self.settle_seq(seq, false);
+        }
+        lock(&self.inner.ledger).by_seq(seq).cloned()
+    }
+
+    /// Orders matching `keep`, oldest first, each settled if its time has passed.
+    pub(crate) fn orders_where(&self, keep: impl Fn(&Order) -> bool) -> Vec<Order> {
+        let seqs: Vec<u64> = lock(&self.inner.ledger)
+            .orders()
+            .iter()
+            .filter(|o| keep(o))
+            .map(|o| o.seq)
+            .collect();
+        seqs.into_iter().filter_map(|s| self.order_at(s)).collect()
     }
 
     /// The order for a key, settling it first if its time has passed (so a

@@ -10,6 +10,7 @@
 pub mod bamboo;
 pub mod ding;
 mod number;
+mod reloadly;
 mod wholesale;
 
 use std::time::Duration;
@@ -24,6 +25,7 @@ use crate::secrets::Redacted;
 
 pub use bamboo::{BambooClient, BambooConfig};
 pub use ding::{DingClient, DingConfig};
+pub use reloadly::{ReloadlyClient, ReloadlyConfig};
 pub use wholesale::{WholesaleClient, WholesaleConfig, parse_base_url};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

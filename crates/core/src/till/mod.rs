@@ -211,7 +211,7 @@ impl Till {
 
     pub async fn supplier(&self) -> Result<Arc<dyn Supplier>, TillError> {
         Ok(match &self.source {
-            Source::Shop => Arc::new(setup::supplier(&self.db, self.secrets()).await?),
+            Source::Shop => setup::supplier(&self.db, self.secrets()).await?,
             Source::Fixed { supplier, .. } => supplier.clone(),
         })
     }

@@ -180,7 +180,9 @@ pub(crate) async fn create_order(State(state): State<SandboxState>, req: Request
         Some((FaultKind::CreateThenDrop, _)) => super::drop_connection(connection).await,
         _ => match outcome {
             Ok(Placed::Created(o)) => (StatusCode::CREATED, Json(o)).into_response(),
-            Ok(Placed::Replayed(o)) => (StatusCode::OK, Json(o)).into_response(),
+            Ok(Placed::Replayed(o) | Placed::Existing(o)) => {
+                (StatusCode::OK, Json(o)).into_response()
+            }
             Err(e) => e.into_response(),
         },
     }
@@ -241,5 +243,6 @@ fn parse_order(headers: &HeaderMap, body: &[u8]) -> Result<OrderRequest, ApiErro
         sku,
         quantity,
         max_unit_price,
+        face: None,
     })
 }
