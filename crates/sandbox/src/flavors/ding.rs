@@ -23,6 +23,9 @@
 //!   second transfer, charged again, listed under the same DistributorRef).
 //! - `/_sandbox/ding` (GET, POST): `submitted_ms` and `duplicate`.
 
+// Early answers are whole responses, made once per refused request.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 use std::sync::Arc;
 

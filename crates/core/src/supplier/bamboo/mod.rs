@@ -350,10 +350,10 @@ impl BambooClient {
 fn json_number(value: Decimal) -> Result<serde_json::Value, SupplierError> {
     use rust_decimal::prelude::ToPrimitive;
     let value = value.normalize();
-    if value.fract().is_zero() {
-        if let Some(i) = value.to_i64() {
-            return Ok(i.into());
-        }
+    if value.fract().is_zero()
+        && let Some(i) = value.to_i64()
+    {
+        return Ok(i.into());
     }
     value
         .to_f64()
