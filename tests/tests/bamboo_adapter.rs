@@ -148,7 +148,9 @@ async fn the_catalog_walks_in_pages_and_the_balance_is_the_accounts() {
         }
     }
     assert!(pages > 1, "{pages} pages");
-    assert_eq!(products.len(), fake.handle.state().product_count());
+    let (open, fixed): (Vec<_>, Vec<_>) = products.iter().partition(|p| p.open_amount.is_some());
+    assert_eq!(fixed.len(), fake.handle.state().product_count());
+    assert!(!open.is_empty(), "brand items carry open-amount products");
     let row = products.iter().find(|p| p.sku == steam).unwrap();
     assert_eq!(row.brand, "Steam");
     assert_eq!(row.face_value, usd("20"));
@@ -267,6 +269,68 @@ async fn an_order_still_processing_at_the_budget_is_pending_then_found() {
     let done = client.get_order("ct-b4").await.unwrap().unwrap();
     assert_eq!(done.status, SupplierOrderStatus::Completed);
     assert_eq!(done.codes.len(), 1);
+}
+
+/// An open-amount product: the face value asked for is what Bamboo issues and
+/// prices, within the product's bounds.
+#[tokio::test]
+async fn an_open_amount_card_is_bought_at_the_face_value_asked() {
+    let fake = Fake::start(300).await;
+    let client = fake.client();
+    let page = client
+        .catalog_page(&CatalogRequest {
+            cursor: None,
+            limit: 100,
+            updated_since: None,
+        })
+        .await
+        .unwrap();
+    let open = page
+        .products
+        .into_iter()
+        .map(Result::unwrap)
+        .find(|p| {
+            p.open_amount
+                .as_ref()
+                .is_some_and(|r| r.min.currency == Currency::USD)
+        })
+        .expect("a USD open-amount product");
+    let range = open.open_amount.clone().unwrap();
+    let face = (range.min.amount + range.max.amount) / rust_decimal::Decimal::TWO;
+    let face = face.round_dp(0);
+    let mut request = order("ct-o1", &open.sku, 1);
+    request.face_value = Some(Money::new(face, Currency::USD));
+    let bought = client.place_order(&request).await.unwrap();
+    assert_eq!(bought.status, SupplierOrderStatus::Completed);
+    assert_eq!(bought.codes.len(), 1);
+    let expected = (face * range.cost_per_face)
+        .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    assert_eq!(
+        bought.total.amount, expected,
+        "face {face} at {}",
+        range.cost_per_face
+    );
+    assert_eq!(fake.orders()[0]["total"], expected.to_string());
+    // Outside the bounds, or without a face value: refused before anything is sent.
+    let mut too_big = order("ct-o2", &open.sku, 1);
+    too_big.face_value = Some(Money::new(
+        range.max.amount + rust_decimal::Decimal::ONE,
+        Currency::USD,
+    ));
+    assert_eq!(
+        reason(client.place_order(&too_big).await.unwrap_err()),
+        RejectReason::InvalidRequest
+    );
+    assert_eq!(
+        reason(
+            client
+                .place_order(&order("ct-o3", &open.sku, 1))
+                .await
+                .unwrap_err()
+        ),
+        RejectReason::InvalidRequest
+    );
+    assert_eq!(fake.orders().len(), 1);
 }
 
 #[tokio::test]

@@ -5,7 +5,9 @@
 //!   ProductId, CountryCode): the catalog grouped into brand items (brand, region,
 //!   face currency) holding products; a product's id is its position in the catalog
 //!   as generated (from [`FIRST_PRODUCT_ID`]; `SandboxState::client_sku` tells it); `count` null = unlimited, 0 = out of stock;
-//!   `price` is the account-currency cost. All products are fixed face values.
+//!   `price` is the account-currency cost. Each item of two or more denominations
+//!   also has an open-amount product (from [`FIRST_RANGE_ID`]): any face value
+//!   between its smallest and largest, priced as the smallest one scaled.
 //! - `GET /api/integration/v1.0/accounts`: one account, [`ACCOUNT_ID`].
 //! - `POST /api/integration/v1.0/orders/checkout` answers the RequestId as a JSON
 //!   string; one product line per order (the sandbox's ledger keeps one sku per
@@ -91,7 +93,26 @@ struct Pace {
 pub(crate) struct Ids {
     sku_by_id: HashMap<i64, Arc<str>>,
     id_by_sku: HashMap<Arc<str>, i64>,
+    /// One open-amount product per brand item of two or more denominations.
+    ranges: BTreeMap<Group, Range>,
+    range_by_id: HashMap<i64, Group>,
 }
+
+/// A brand item: brand, region, face currency.
+type Group = (&'static str, &'static str, &'static str);
+
+/// An open-amount product: any face value from the item's smallest denomination to
+/// its largest, priced (and bought in the ledger) as its smallest one scaled.
+#[derive(Debug, Clone)]
+struct Range {
+    id: i64,
+    base: Arc<str>,
+    min: Decimal,
+    max: Decimal,
+}
+
+/// Open-amount products' ids start here.
+pub const FIRST_RANGE_ID: i64 = 900_001;
 
 impl Ids {
     pub(crate) fn new(products: &[Product]) -> Ids {
@@ -100,13 +121,56 @@ impl Ids {
         let mut ids = Ids {
             sku_by_id: HashMap::new(),
             id_by_sku: HashMap::new(),
+            ranges: BTreeMap::new(),
+            range_by_id: HashMap::new(),
         };
         for (i, sku) in skus.into_iter().enumerate() {
             let id = FIRST_PRODUCT_ID + i as i64;
             ids.sku_by_id.insert(id, Arc::clone(sku));
             ids.id_by_sku.insert(Arc::clone(sku), id);
         }
+        let mut groups: BTreeMap<Group, Vec<&Product>> = BTreeMap::new();
+        for p in products {
+            groups
+                .entry((p.brand, p.region, p.face_currency))
+                .or_default()
+                .push(p);
+        }
+        let mut next = FIRST_RANGE_ID;
+        for (group, members) in groups.into_iter().filter(|(_, m)| m.len() >= 2) {
+            let (Some(low), Some(high)) = (
+                members
+                    .iter()
+                    .min_by_key(|p| (p.face_value, Arc::clone(&p.sku))),
+                members.iter().map(|p| p.face_value).max(),
+            ) else {
+                continue;
+            };
+            if low.face_value.is_zero() || high <= low.face_value {
+                continue;
+            }
+            ids.ranges.insert(
+                group,
+                Range {
+                    id: next,
+                    base: Arc::clone(&low.sku),
+                    min: low.face_value,
+                    max: high,
+                },
+            );
+            ids.range_by_id.insert(next, group);
+            next += 1;
+        }
         ids
+    }
+
+    fn range(&self, id: i64) -> Option<&Range> {
+        self.ranges.get(self.range_by_id.get(&id)?)
+    }
+
+    /// The open-amount product bought through its base sku.
+    fn range_of_base(&self, sku: &str) -> Option<&Range> {
+        self.ranges.values().find(|r| &*r.base == sku)
     }
 
     pub(crate) fn id(&self, sku: &str) -> Option<i64> {
@@ -208,6 +272,24 @@ fn date(t: &DateTime<Utc>) -> String {
 }
 
 impl Ids {
+    /// The open-amount product of a brand item, priced from its base product now.
+    fn range_json(&self, range: &Range, base: &Product) -> Value {
+        let per_face = base.wholesale_price / base.face_value;
+        json!({
+            "id": range.id,
+            "name": format!("{} {}-{} {}", base.brand, range.min, range.max, base.face_currency),
+            "minFaceValue": num(range.min),
+            "maxFaceValue": num(range.max),
+            "count": if base.available() { Value::Null } else { json!(0) },
+            "price": {
+                "min": num(crate::wire::money(range.min * per_face)),
+                "max": num(crate::wire::money(range.max * per_face)),
+                "currencyCode": &*base.currency,
+            },
+            "modifiedDate": date(&base.updated_at),
+        })
+    }
+
     fn product_json(&self, p: &Product) -> Value {
         let count = if p.available() {
             p.quantity.map(u64::from)
@@ -263,7 +345,10 @@ async fn catalog_page(
     // Brand items: (brand, region, face currency) → products, in a stable order.
     let mut items: BTreeMap<(&str, &str, &str), Vec<&Product>> = BTreeMap::new();
     for p in catalog.iter() {
-        if only.is_some_and(|id| ids.id(&p.sku) != Some(id)) {
+        let group = (p.brand, p.region, p.face_currency);
+        if only.is_some_and(|id| {
+            ids.id(&p.sku) != Some(id) && ids.ranges.get(&group).is_none_or(|r| r.id != id)
+        }) {
             continue;
         }
         if q.country_code
@@ -299,12 +384,29 @@ async fn catalog_page(
                 "terms": null,
                 "logoUrl": null,
                 "modifiedDate": date(&modified),
-                "products": products.iter().map(|p| ids.product_json(p)).collect::<Vec<_>>(),
+                "products": item_products(ids, only, (brand, region, currency), products),
             })
         })
         .collect();
     Json(json!({ "pageIndex": index, "pageSize": size, "count": count, "items": page }))
         .into_response()
+}
+
+/// An item's products: its fixed ones, then its open-amount one (whose base product
+/// is in the item); `only` keeps the one asked for.
+fn item_products(ids: &Ids, only: Option<i64>, group: Group, products: &[&Product]) -> Vec<Value> {
+    let mut out: Vec<Value> = products
+        .iter()
+        .filter(|p| only.is_none_or(|id| ids.id(&p.sku) == Some(id)))
+        .map(|p| ids.product_json(p))
+        .collect();
+    if let Some(range) = ids.ranges.get(&group)
+        && only.is_none_or(|id| id == range.id)
+        && let Some(base) = products.iter().find(|p| p.sku == range.base)
+    {
+        out.push(ids.range_json(range, base));
+    }
+    out
 }
 
 async fn accounts(State(state): State<SandboxState>) -> Response {
@@ -334,6 +436,8 @@ struct Checkout {
     product_id: i64,
     sku: Arc<str>,
     quantity: u32,
+    /// The face value of an open-amount card.
+    face: Option<Decimal>,
 }
 
 fn parse_checkout(state: &SandboxState, body: &[u8]) -> Result<Checkout, Response> {
@@ -371,6 +475,24 @@ fn parse_checkout(state: &SandboxState, body: &[u8]) -> Result<Checkout, Respons
         .get("ProductId")
         .and_then(Value::as_i64)
         .ok_or_else(|| refuse("InvalidProductIds", "ProductId must be a number"))?;
+    let value = line.get("Value").and_then(decimal);
+    if let Some(range) = state.inner().bamboo.range(product_id) {
+        let face = value
+            .filter(|v| *v >= range.min && *v <= range.max)
+            .ok_or_else(|| {
+                refuse(
+                    "InvalidDenomination",
+                    format!("Value must be {} to {}", range.min, range.max),
+                )
+            })?;
+        return Ok(Checkout {
+            request_id,
+            product_id,
+            sku: Arc::clone(&range.base),
+            quantity: quantity as u32,
+            face: Some(face),
+        });
+    }
     let sku = state
         .inner()
         .bamboo
@@ -380,7 +502,7 @@ fn parse_checkout(state: &SandboxState, body: &[u8]) -> Result<Checkout, Respons
         .get(&sku)
         .map(|p| p.face_value)
         .ok_or_else(|| refuse("InvalidProductIds", format!("no product {product_id}")))?;
-    if line.get("Value").and_then(decimal) != Some(face) {
+    if value != Some(face) {
         return Err(refuse(
             "InvalidDenomination",
             format!("Value must be {face} for product {product_id}"),
@@ -391,6 +513,7 @@ fn parse_checkout(state: &SandboxState, body: &[u8]) -> Result<Checkout, Respons
         product_id,
         sku,
         quantity: quantity as u32,
+        face: None,
     })
 }
 
@@ -453,7 +576,7 @@ async fn checkout(
                 sku: order.sku.to_string(),
                 quantity: order.quantity,
                 max_unit_price: Decimal::MAX,
-                face: None,
+                face: order.face,
             },
             hold,
             Repeat::Refuse,
@@ -564,8 +687,12 @@ impl Bamboo {
             "orderType": "Order",
             "currency": o.currency,
             "items": [{
-                "productId": state.inner().bamboo.id(&o.sku).unwrap_or_default(),
-                "productFaceValue": product.as_ref().map(|p| num(p.face_value)),
+                "productId": match o.request.face {
+                    Some(_) => state.inner().bamboo.range_of_base(&o.sku).map(|r| r.id),
+                    None => state.inner().bamboo.id(&o.sku),
+                }
+                .unwrap_or_default(),
+                "productFaceValue": o.request.face.or(product.as_ref().map(|p| p.face_value)).map(num),
                 "quantity": o.quantity,
                 "countryCode": product.as_ref().map(|p| p.region),
                 "currencyCode": product.as_ref().map(|p| p.face_currency),
