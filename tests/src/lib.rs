@@ -6,15 +6,39 @@ pub mod cli;
 pub mod remote;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use codetill_core::db::Db;
 use codetill_core::secrets::Redacted;
-use codetill_core::supplier::{WholesaleClient, WholesaleConfig};
+use codetill_core::supplier::{
+    ReloadlyClient, ReloadlyConfig, Supplier, WholesaleClient, WholesaleConfig,
+};
+pub use codetill_sandbox::Flavor;
 use codetill_sandbox::{SandboxConfig, SandboxHandle};
 use serde_json::Value;
 
 pub const KEY: &str = "sandbox-key";
+/// The client id the sandbox's Reloadly flavors accept (the secret is [`KEY`]).
+pub const RELOADLY_CLIENT_ID: &str = "sandbox-client";
+
+/// Runs an `async fn NAME(flavor: Flavor)` test once per supplier API the sandbox
+/// speaks: `flavored!(NAME, …)` makes `NAME::wholesale` and `NAME::reloadly`.
+#[macro_export]
+macro_rules! flavored {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn wholesale() {
+                super::$name($crate::Flavor::Wholesale).await
+            }
+            #[tokio::test]
+            async fn reloadly() {
+                super::$name($crate::Flavor::Reloadly).await
+            }
+        }
+    )*};
+}
 
 /// A sandbox supplier serving on 127.0.0.1, stopped when dropped with the runtime.
 pub struct Sandbox {
@@ -24,9 +48,15 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub async fn start(products: usize) -> anyhow::Result<Sandbox> {
+        Sandbox::start_flavor(products, Flavor::Wholesale).await
+    }
+
+    /// A sandbox speaking `flavor`'s API.
+    pub async fn start_flavor(products: usize, flavor: Flavor) -> anyhow::Result<Sandbox> {
         let config = SandboxConfig {
             products,
             api_key: KEY.to_string(),
+            flavor,
             ..SandboxConfig::default()
         };
         let handle = codetill_sandbox::spawn(([127, 0, 0, 1], 0).into(), config).await?;
@@ -42,6 +72,54 @@ impl Sandbox {
 
     pub fn handle(&self) -> &SandboxHandle {
         &self.handle
+    }
+
+    pub fn flavor(&self) -> Flavor {
+        self.handle.state().flavor()
+    }
+
+    /// The sku a client of this flavor sees for the sandbox's `sku` (the same for
+    /// Wholesale API v1; `RLD-<productId>-<face>` for Reloadly). Unknown skus stay.
+    pub fn sku(&self, sku: &str) -> String {
+        self.handle
+            .state()
+            .client_sku(sku)
+            .unwrap_or_else(|| sku.to_string())
+    }
+
+    /// The client of this sandbox's flavor, as the till would build it.
+    pub fn supplier(&self) -> anyhow::Result<Arc<dyn Supplier>> {
+        self.supplier_with(Duration::from_secs(5))
+    }
+
+    pub fn supplier_with(&self, request_timeout: Duration) -> anyhow::Result<Arc<dyn Supplier>> {
+        Ok(match self.flavor() {
+            Flavor::Wholesale => Arc::new(self.client_with(KEY, request_timeout)?),
+            Flavor::Reloadly | Flavor::ReloadlyAirtime => {
+                Arc::new(self.reloadly_client(request_timeout)?)
+            }
+        })
+    }
+
+    /// A Reloadly client for this sandbox (its own token host), waiting briefly for
+    /// processing orders so that fault tests run in seconds.
+    pub fn reloadly_client(&self, request_timeout: Duration) -> anyhow::Result<ReloadlyClient> {
+        Ok(ReloadlyClient::new(self.reloadly_config(request_timeout))?)
+    }
+
+    pub fn reloadly_config(&self, request_timeout: Duration) -> ReloadlyConfig {
+        let mut config = ReloadlyConfig::new(
+            self.url(),
+            self.url(),
+            RELOADLY_CLIENT_ID,
+            Redacted::new(KEY.to_string()),
+            self.flavor() == Flavor::ReloadlyAirtime,
+        );
+        config.request_timeout = request_timeout;
+        config.connect_timeout = Duration::from_secs(2);
+        config.settle_budget = Duration::from_millis(300);
+        config.poll_interval = Duration::from_millis(50);
+        config
     }
 
     /// POST to a `/_sandbox/` control and return its JSON answer.
@@ -132,11 +210,16 @@ pub const VAULT_KEY: [u8; 32] = [7; 32];
 
 impl Shop {
     pub async fn open(products: usize) -> anyhow::Result<Shop> {
-        let sandbox = Sandbox::start(products).await?;
+        Shop::open_flavor(products, Flavor::Wholesale).await
+    }
+
+    /// A shop whose supplier speaks `flavor`'s API.
+    pub async fn open_flavor(products: usize, flavor: Flavor) -> anyhow::Result<Shop> {
+        let sandbox = Sandbox::start_flavor(products, flavor).await?;
         let (dir, db) = temp_db().await?;
         codetill_core::catalog::sync(
             &db,
-            &sandbox.client()?,
+            sandbox.supplier()?.as_ref(),
             &codetill_core::catalog::SyncOptions::default(),
             &codetill_core::progress::NoProgress,
         )
@@ -152,7 +235,7 @@ impl Shop {
 
     /// Another till on the same database (its own name on leases).
     pub fn engine_for(sandbox: &Sandbox, db: &Db) -> anyhow::Result<codetill_core::orders::Engine> {
-        let supplier = std::sync::Arc::new(sandbox.client_with(KEY, Duration::from_millis(600))?);
+        let supplier = sandbox.supplier_with(Duration::from_millis(600))?;
         let vault = std::sync::Arc::new(codetill_core::vault::Vault::from_key(&VAULT_KEY));
         let mut engine = codetill_core::orders::Engine::new(db.clone(), supplier, vault);
         engine.options.lease = Duration::from_millis(1500);
@@ -160,6 +243,11 @@ impl Shop {
         engine.options.backoff_start = Duration::from_millis(50);
         engine.options.backoff_max = Duration::from_millis(500);
         Ok(engine)
+    }
+
+    /// The sku the shop sells the sandbox's `sku` under.
+    pub fn sku(&self, sku: &str) -> String {
+        self.sandbox.sku(sku)
     }
 
     /// The sandbox's orders (as the supplier recorded them).

@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use codetill_e2e::Sandbox;
 use codetill_e2e::cli::{self, Run};
+use codetill_e2e::{Flavor, Sandbox};
 use serde_json::{Value, json};
 
 const SKU: &str = "STEAM-US-20";
@@ -29,13 +29,18 @@ struct Till {
 impl Till {
     /// A sandbox, a data folder, a vault key file, and a synced catalog.
     fn new() -> Till {
+        Till::with(Flavor::Wholesale)
+    }
+
+    /// The same with a supplier speaking `flavor`'s API, set up by environment.
+    fn with(flavor: Flavor) -> Till {
         let home = cli::till_home();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
-        let sandbox = rt.block_on(Sandbox::start(200)).unwrap();
+        let sandbox = rt.block_on(Sandbox::start_flavor(200, flavor)).unwrap();
         let till = Till { sandbox, home, rt };
         let sync = till.run(&["sync", "--json"]);
         assert_eq!(sync.code, 0, "{sync:?}");
@@ -49,6 +54,14 @@ impl Till {
     fn cmd(&self, args: &[&str]) -> Command {
         let mut cmd = cli::command(self.home.path(), &self.sandbox.url(), args);
         cmd.env("CODETILL_SUPPLIER_TIMEOUT_MS", "600");
+        if self.sandbox.flavor() != Flavor::Wholesale {
+            cmd.env("CODETILL_SUPPLIER_KIND", self.sandbox.flavor().as_str())
+                .env("CODETILL_SUPPLIER_AUTH_URL", self.sandbox.url())
+                .env(
+                    "CODETILL_SUPPLIER_KEY",
+                    format!("{}:{}", codetill_e2e::RELOADLY_CLIENT_ID, codetill_e2e::KEY),
+                );
+        }
         cmd
     }
 
@@ -301,6 +314,34 @@ fn bad_input_at_the_cli_changes_nothing() {
     assert_eq!(till.json(&["orders", "--json"]), json!([]));
     assert_eq!(till.counter("order_posts"), 0, "{}", till.counters());
     assert!(till.supplier_orders().is_empty());
+}
+
+/// `CODETILL_SUPPLIER_KIND=reloadly`: the same commands sync and sell through the
+/// Reloadly adapter, and the code printed is the one the supplier issued.
+#[test]
+fn a_reloadly_supplier_by_environment_syncs_and_sells() {
+    let till = Till::with(Flavor::Reloadly);
+    let sku = till.sandbox.sku(SKU);
+    assert!(sku.starts_with("RLD-"), "{sku}");
+    let sell = till.run(&["sell", &sku, "--pay", "cash", "--tendered", "50", "--json"]);
+    assert_eq!(sell.code, 0, "{sell:?}");
+    let order = sell.json();
+    assert_eq!(order["status"], "delivered", "{order}");
+    let bought = till.supplier_orders_for(order["client_order_id"].as_str().unwrap());
+    assert_eq!(bought.len(), 1);
+    let printed = serde_json::to_string(&order["codes"]).unwrap();
+    assert!(
+        printed.contains(bought[0]["codes"][0]["code"].as_str().unwrap()),
+        "{order}"
+    );
+    // A kind codetill does not know is refused before anything is sent.
+    let bad = till
+        .cmd(&["sync", "--json"])
+        .env("CODETILL_SUPPLIER_KIND", "acme")
+        .output()
+        .unwrap();
+    assert_ne!(bad.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("acme"));
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use codetill_core::money::{Currency, Money};
 use codetill_core::orders::{self, CounterSale, OrderStatus, Tender};
-use codetill_e2e::Shop;
+use codetill_e2e::{Flavor, Shop};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde_json::{Value, json};
@@ -80,9 +80,9 @@ fn crash() -> impl Strategy<Value = Option<u64>> {
     prop_oneof![Just(None), (0u64..=700).prop_map(Some)]
 }
 
-fn cash() -> CounterSale {
+fn cash(sku: &str) -> CounterSale {
     CounterSale {
-        sku: SKU.into(),
+        sku: sku.into(),
         tender: Tender::Cash {
             tendered: Money::parse("50", Currency::USD).unwrap().amount,
         },
@@ -99,8 +99,9 @@ async fn newest_order(db: &codetill_core::db::Db) -> Option<i64> {
         .unwrap()
 }
 
-async fn run_case(plan: Vec<(Fault, Option<u64>)>) -> Result<(), TestCaseError> {
-    let shop = Shop::open(200).await.unwrap();
+async fn run_case(plan: Vec<(Fault, Option<u64>)>, flavor: Flavor) -> Result<(), TestCaseError> {
+    let shop = Shop::open_flavor(200, flavor).await.unwrap();
+    let sku = shop.sku(SKU);
     let mut ids = Vec::new();
     let mut crashed = false;
     for (n, (fault, crash)) in plan.iter().enumerate() {
@@ -115,7 +116,7 @@ async fn run_case(plan: Vec<(Fault, Option<u64>)>) -> Result<(), TestCaseError> 
             let before = newest_order(&shop.db).await;
             match crash {
                 Some(ms) => {
-                    if tokio::time::timeout(Duration::from_millis(*ms), till.sell(&cash()))
+                    if tokio::time::timeout(Duration::from_millis(*ms), till.sell(&cash(&sku)))
                         .await
                         .is_err()
                     {
@@ -123,7 +124,7 @@ async fn run_case(plan: Vec<(Fault, Option<u64>)>) -> Result<(), TestCaseError> 
                     }
                 }
                 None => {
-                    till.sell(&cash()).await.unwrap();
+                    till.sell(&cash(&sku)).await.unwrap();
                 }
             }
             let after = newest_order(&shop.db).await;
@@ -131,9 +132,9 @@ async fn run_case(plan: Vec<(Fault, Option<u64>)>) -> Result<(), TestCaseError> 
                 ids.extend(after);
             }
         } else {
-            let quote = till.quote(SKU).await.unwrap();
-            let id = till.open(&quote, &cash()).await.unwrap();
-            till.pay(id, &cash().tender, "asha").await.unwrap();
+            let quote = till.quote(&sku).await.unwrap();
+            let id = till.open(&quote, &cash(&sku)).await.unwrap();
+            till.pay(id, &cash(&sku).tender, "asha").await.unwrap();
             ids.push(id);
             if let Some((path, body)) = fault.control() {
                 shop.sandbox.control(path, body).await.unwrap();
@@ -290,14 +291,29 @@ proptest! {
     fn faults_and_crashes_never_buy_twice_nor_lose_a_code(
         plan in prop::collection::vec((fault(), crash()), 3..=6)
     ) {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let started = Instant::now();
-        let result = rt.block_on(run_case(plan.clone()));
-        eprintln!("case of {} sales took {:?}: {plan:?}", plan.len(), started.elapsed());
-        result?;
+        run(plan, Flavor::Wholesale)?;
     }
+
+    #[test]
+    fn faults_and_crashes_never_buy_twice_nor_lose_a_code_reloadly(
+        plan in prop::collection::vec((fault(), crash()), 3..=6)
+    ) {
+        run(plan, Flavor::Reloadly)?;
+    }
+}
+
+fn run(plan: Vec<(Fault, Option<u64>)>, flavor: Flavor) -> Result<(), TestCaseError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let result = rt.block_on(run_case(plan.clone(), flavor));
+    eprintln!(
+        "{flavor:?}: case of {} sales took {:?}: {plan:?}",
+        plan.len(),
+        started.elapsed()
+    );
+    result
 }

@@ -8,11 +8,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use codetill_core::money::{Currency, Money};
 use codetill_core::orders::{CounterSale, Outcome, Tender};
-use codetill_e2e::Shop;
+use codetill_e2e::{Flavor, Shop};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paid_order_is_not_taken_from_the_till_selling_it() {
-    let shop = Shop::open(200).await.unwrap();
+    not_taken(Flavor::Wholesale).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paid_order_is_not_taken_from_the_till_selling_it_reloadly() {
+    not_taken(Flavor::Reloadly).await;
+}
+
+async fn not_taken(flavor: Flavor) {
+    let shop = Shop::open_flavor(200, flavor).await.unwrap();
     let other = Shop::engine_for(&shop.sandbox, &shop.db).unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     // Another till starting up, again and again: `codetill <anything>` recovers first.
@@ -28,7 +37,7 @@ async fn a_paid_order_is_not_taken_from_the_till_selling_it() {
         }
     });
     let sale = CounterSale {
-        sku: "STEAM-US-20".into(),
+        sku: shop.sku("STEAM-US-20"),
         tender: Tender::Cash {
             tendered: Money::parse("50", Currency::USD).unwrap().amount,
         },

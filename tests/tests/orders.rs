@@ -9,10 +9,25 @@ use codetill_core::money::{Currency, Money};
 use codetill_core::orders::{
     self, CounterSale, Engine, OrderError, OrderStatus, Outcome, Refusal, Tender,
 };
-use codetill_e2e::Shop;
+use codetill_e2e::{Flavor, Shop, flavored};
 use serde_json::{Value, json};
 
 const SKU: &str = "STEAM-US-20";
+
+flavored!(
+    plain_cash_sale_delivers_the_code_and_gives_change,
+    ambiguous_answers_are_resolved_by_lookup_without_a_second_order,
+    an_order_held_past_the_timeout_then_created_is_bought_once,
+    a_pending_order_is_polled_until_completed,
+    rate_limits_are_waited_out_as_the_supplier_asks,
+    a_500_that_created_nothing_is_looked_up_then_sent_again,
+    refusals_after_payment_end_in_refund_due_then_refunded,
+    guards_refuse_before_payment_and_create_nothing,
+    a_long_pending_order_is_left_open_and_finished_by_recovery,
+    a_driver_that_stops_mid_order_is_taken_over_after_its_lease,
+    two_tills_recovering_at_once_never_fight_over_an_order,
+    codes_are_revealed_only_with_an_audit_row
+);
 
 fn cash(sku: &str, amount: &str) -> CounterSale {
     CounterSale {
@@ -42,8 +57,12 @@ async fn supplier_orders_for(shop: &Shop, client_order_id: &str) -> Vec<Value> {
 
 /// Quotes and takes 50.00 in cash for one STEAM-US-20, without fulfilling it.
 async fn paid_order(shop: &Shop) -> i64 {
-    let quote = shop.engine.quote(SKU).await.unwrap();
-    let id = shop.engine.open(&quote, &cash(SKU, "50")).await.unwrap();
+    let quote = shop.engine.quote(&shop.sku(SKU)).await.unwrap();
+    let id = shop
+        .engine
+        .open(&quote, &cash(&shop.sku(SKU), "50"))
+        .await
+        .unwrap();
     let tender = Tender::Cash {
         tendered: Money::parse("50", Currency::USD).unwrap().amount,
     };
@@ -64,10 +83,13 @@ async fn assert_delivered_once(shop: &Shop, sale: &orders::Sale) {
     );
 }
 
-#[tokio::test]
-async fn plain_cash_sale_delivers_the_code_and_gives_change() {
-    let shop = Shop::open(200).await.unwrap();
-    let sale = shop.engine.sell(&cash(SKU, "100.00")).await.unwrap();
+async fn plain_cash_sale_delivers_the_code_and_gives_change(flavor: Flavor) {
+    let shop = Shop::open_flavor(200, flavor).await.unwrap();
+    let sale = shop
+        .engine
+        .sell(&cash(&shop.sku(SKU), "100.00"))
+        .await
+        .unwrap();
     assert_delivered_once(&shop, &sale).await;
     let payment = sale.order.payment.clone().unwrap();
     assert_eq!(payment.method, "cash");
@@ -93,7 +115,7 @@ async fn plain_cash_sale_delivers_the_code_and_gives_change() {
         tender: Tender::Card {
             terminal_ref: "T-4711".into(),
         },
-        ..cash(SKU, "0")
+        ..cash(&shop.sku(SKU), "0")
     };
     let sale = shop.engine.sell(&card).await.unwrap();
     assert_delivered_once(&shop, &sale).await;
@@ -103,41 +125,38 @@ async fn plain_cash_sale_delivers_the_code_and_gives_change() {
     );
 }
 
-#[tokio::test]
-async fn ambiguous_answers_are_resolved_by_lookup_without_a_second_order() {
-    let shop = Shop::open(200).await.unwrap();
+async fn ambiguous_answers_are_resolved_by_lookup_without_a_second_order(flavor: Flavor) {
+    let shop = Shop::open_flavor(200, flavor).await.unwrap();
     for kind in ["create_then_500", "create_then_drop"] {
         fault(
             &shop,
             json!({ "endpoint": "orders.create", "kind": kind, "times": 1 }),
         )
         .await;
-        let sale = shop.engine.sell(&cash(SKU, "50")).await.unwrap();
+        let sale = shop.engine.sell(&cash(&shop.sku(SKU), "50")).await.unwrap();
         assert_delivered_once(&shop, &sale).await;
         assert!(sale.order.attempts >= 1);
     }
 }
 
-#[tokio::test]
-async fn an_order_held_past_the_timeout_then_created_is_bought_once() {
-    let shop = Shop::open(200).await.unwrap();
+async fn an_order_held_past_the_timeout_then_created_is_bought_once(flavor: Flavor) {
+    let shop = Shop::open_flavor(200, flavor).await.unwrap();
     // The client gives up after 600 ms; the supplier creates the order at 1.5 s.
     fault(&shop, json!({ "endpoint": "orders.create", "kind": "hold_then_create", "hold_ms": 1500, "times": 1 })).await;
-    let sale = shop.engine.sell(&cash(SKU, "50")).await.unwrap();
+    let sale = shop.engine.sell(&cash(&shop.sku(SKU), "50")).await.unwrap();
     assert_delivered_once(&shop, &sale).await;
     let counters = shop.sandbox.counters().await.unwrap();
     assert_eq!(counters["orders_created"], 1, "{counters}");
 }
 
-#[tokio::test]
-async fn a_pending_order_is_polled_until_completed() {
-    let shop = Shop::open(200).await.unwrap();
+async fn a_pending_order_is_polled_until_completed(flavor: Flavor) {
+    let shop = Shop::open_flavor(200, flavor).await.unwrap();
     shop.sandbox
         .control("pending", json!({ "seconds": 2, "times": 1 }))
         .await
         .unwrap();
     let started = Instant::now();
-    let sale = shop.engine.sell(&cash(SKU, "50")).await.unwrap();
+    let sale = shop.engine.sell(&cash(&shop.sku(SKU), "50")).await.unwrap();
     assert!(started.elapsed() >= Duration::from_secs(2));
     assert_delivered_once(&shop, &sale).await;
     assert!(
@@ -148,12 +167,11 @@ async fn a_pending_order_is_polled_until_completed() {
     );
 }
 
-#[tokio::test]
-async fn rate_limits_are_waited_out_as_the_supplier_asks() {
-    let shop = Shop::open(200).await.unwrap();
+async fn rate_limits_are_waited_out_as_the_supplier_asks(flavor: Flavor) {
+    let shop = Shop::open_flavor(200, flavor).await.unwrap();
     fault(&shop, json!({ "endpoint": "orders.create", "kind": "rate_limit", "retry_after_s": 1, "times": 1 })).await;
     let started = Instant::now();
-    let sale = shop.engine.sell(&cash(SKU, "50")).await.unwrap();
+    let sale = shop.engine.sell(&cash(&shop.sku(SKU), "50")).await.unwrap();
     assert!(
         started.elapsed() >= Duration::from_secs(1),
         "Retry-After was not honoured"
@@ -162,15 +180,14 @@ async fn rate_limits_are_waited_out_as_the_supplier_asks() {
     assert_eq!(shop.sandbox.counters().await.unwrap()["order_posts"], 2);
 }
 
-#[tokio::test]
-async fn a_500_that_created_nothing_is_looked_up_then_sent_again() {
-    let shop = Shop::open(200).await.unwrap();
+async fn a_500_that_created_nothing_is_looked_up_then_sent_again(flavor: Flavor) {
+    let shop = Shop::open_flavor(200, flavor).await.unwrap();
     fault(
         &shop,
         json!({ "endpoint": "orders.create", "kind": "error_500", "times": 1 }),
     )
     .await;
-    let sale = shop.engine.sell(&cash(SKU, "50")).await.unwrap();
+    let sale = shop.engine.sell(&cash(&shop.sku(SKU), "50")).await.unwrap();
     assert_delivered_once(&shop, &sale).await;
     let c = shop.sandbox.counters().await.unwrap();
     assert_eq!(
@@ -217,9 +234,8 @@ async fn refused_after_payment(shop: &Shop, change: (&str, Value), code: &str) {
     );
 }
 
-#[tokio::test]
-async fn refusals_after_payment_end_in_refund_due_then_refunded() {
-    let shop = Shop::open(200).await.unwrap();
+async fn refusals_after_payment_end_in_refund_due_then_refunded(flavor: Flavor) {
+    let shop = Shop::open_flavor(200, flavor).await.unwrap();
     refused_after_payment(
         &shop,
         ("price", json!({ "sku": SKU, "wholesale_price": "25.00" })),
@@ -254,9 +270,8 @@ async fn refusals_after_payment_end_in_refund_due_then_refunded() {
     .await;
 }
 
-#[tokio::test]
-async fn guards_refuse_before_payment_and_create_nothing() {
-    let shop = Shop::open(200).await.unwrap();
+async fn guards_refuse_before_payment_and_create_nothing(flavor: Flavor) {
+    let shop = Shop::open_flavor(200, flavor).await.unwrap();
     let orders_now = |db: &codetill_core::db::Db| {
         let db = db.clone();
         async move { orders::list(&db, &Default::default()).await.unwrap().len() }
@@ -266,7 +281,7 @@ async fn guards_refuse_before_payment_and_create_nothing() {
         Err(OrderError::UnknownSku(_))
     ));
     assert!(matches!(
-        shop.engine.sell(&cash(SKU, "1.00")).await,
+        shop.engine.sell(&cash(&shop.sku(SKU), "1.00")).await,
         Err(OrderError::ShortTender { .. })
     ));
     shop.sandbox
@@ -277,7 +292,7 @@ async fn guards_refuse_before_payment_and_create_nothing() {
         .await
         .unwrap();
     assert!(matches!(
-        shop.engine.sell(&cash(SKU, "50")).await,
+        shop.engine.sell(&cash(&shop.sku(SKU), "50")).await,
         Err(OrderError::Refused(Refusal::OutOfStock { .. }))
     ));
     shop.sandbox
@@ -293,7 +308,7 @@ async fn guards_refuse_before_payment_and_create_nothing() {
         .unwrap();
     orders::forget_balance(&shop.db).await.unwrap();
     assert!(matches!(
-        shop.engine.sell(&cash(SKU, "50")).await,
+        shop.engine.sell(&cash(&shop.sku(SKU), "50")).await,
         Err(OrderError::Refused(Refusal::BalanceTooLow { .. }))
     ));
     shop.sandbox
@@ -312,7 +327,7 @@ async fn guards_refuse_before_payment_and_create_nothing() {
         .await
         .unwrap();
     assert!(matches!(
-        shop.engine.sell(&cash(SKU, "50")).await,
+        shop.engine.sell(&cash(&shop.sku(SKU), "50")).await,
         Err(OrderError::Refused(Refusal::BelowFloor { .. }))
     ));
     assert_eq!(
@@ -327,16 +342,15 @@ async fn guards_refuse_before_payment_and_create_nothing() {
     );
 }
 
-#[tokio::test]
-async fn a_long_pending_order_is_left_open_and_finished_by_recovery() {
-    let shop = Shop::open(200).await.unwrap();
+async fn a_long_pending_order_is_left_open_and_finished_by_recovery(flavor: Flavor) {
+    let shop = Shop::open_flavor(200, flavor).await.unwrap();
     shop.sandbox
         .control("pending", json!({ "seconds": 3, "times": 1 }))
         .await
         .unwrap();
     let mut engine = Shop::engine_for(&shop.sandbox, &shop.db).unwrap();
     engine.options.budget = Duration::from_millis(800);
-    let sale = engine.sell(&cash(SKU, "50")).await.unwrap();
+    let sale = engine.sell(&cash(&shop.sku(SKU), "50")).await.unwrap();
     assert!(
         matches!(sale.outcome, Outcome::Open { .. }),
         "{:?}",
@@ -361,9 +375,8 @@ async fn a_long_pending_order_is_left_open_and_finished_by_recovery() {
     );
 }
 
-#[tokio::test]
-async fn a_driver_that_stops_mid_order_is_taken_over_after_its_lease() {
-    let shop = Shop::open(200).await.unwrap();
+async fn a_driver_that_stops_mid_order_is_taken_over_after_its_lease(flavor: Flavor) {
+    let shop = Shop::open_flavor(200, flavor).await.unwrap();
     fault(&shop, json!({ "endpoint": "orders.create", "kind": "hold_then_create", "hold_ms": 1000, "times": 1 })).await;
     let id = paid_order(&shop).await;
     // The till dies while the supplier holds its request.
@@ -385,9 +398,8 @@ async fn a_driver_that_stops_mid_order_is_taken_over_after_its_lease() {
     );
 }
 
-#[tokio::test]
-async fn two_tills_recovering_at_once_never_fight_over_an_order() {
-    let shop = Shop::open(200).await.unwrap();
+async fn two_tills_recovering_at_once_never_fight_over_an_order(flavor: Flavor) {
+    let shop = Shop::open_flavor(200, flavor).await.unwrap();
     let mut ids = Vec::new();
     for _ in 0..6 {
         let id = paid_order(&shop).await;
@@ -423,10 +435,9 @@ async fn two_tills_recovering_at_once_never_fight_over_an_order() {
     assert_eq!(shop.sandbox.counters().await.unwrap()["orders_created"], 6);
 }
 
-#[tokio::test]
-async fn codes_are_revealed_only_with_an_audit_row() {
-    let shop = Shop::open(200).await.unwrap();
-    let sale = shop.engine.sell(&cash(SKU, "50")).await.unwrap();
+async fn codes_are_revealed_only_with_an_audit_row(flavor: Flavor) {
+    let shop = Shop::open_flavor(200, flavor).await.unwrap();
+    let sale = shop.engine.sell(&cash(&shop.sku(SKU), "50")).await.unwrap();
     let listed = orders::list(&shop.db, &Default::default()).await.unwrap();
     assert!(
         !serde_json::to_string(&listed)
