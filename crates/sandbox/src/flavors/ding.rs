@@ -74,6 +74,9 @@ struct Transfer {
     key: String,
     distributor_ref: String,
     account_number: String,
+    sku: String,
+    /// Refused while being made (nothing charged); listed as Failed.
+    failed: bool,
 }
 
 pub(crate) struct Ding {
@@ -214,12 +217,18 @@ async fn products(State(state): State<SandboxState>, req: Request) -> Json<Value
         .filter(|s| !s.is_empty())
         .collect();
     let catalog = read(&state.inner().catalog);
+    // Ding lists what it can sell now: a product out of stock is not listed.
     let items: Vec<Value> = if wanted.is_empty() {
-        catalog.iter().map(product_json).collect()
+        catalog
+            .iter()
+            .filter(|p| p.available())
+            .map(product_json)
+            .collect()
     } else {
         wanted
             .iter()
             .filter_map(|s| catalog.get(s))
+            .filter(|p| p.available())
             .map(product_json)
             .collect()
     };
@@ -346,14 +355,15 @@ async fn send_transfer(
     if let Some(r) = uat_error(&send.account_number) {
         return r;
     }
-    // The ledger key: the DistributorRef, or a numbered one for a duplicate.
+    // The ledger key: the DistributorRef, or a numbered one for a duplicate. The
+    // transfer is on record from now on, as Ding's would be while it is processed.
     let key = {
-        let transfers = lock(&fake.transfers);
+        let mut transfers = lock(&fake.transfers);
         let earlier = transfers
             .iter()
             .filter(|t| t.distributor_ref == send.distributor_ref)
             .count();
-        match (earlier, lock(&fake.settings).duplicate) {
+        let key = match (earlier, lock(&fake.settings).duplicate) {
             (0, _) => send.distributor_ref.clone(),
             (_, Duplicate::Reject) => {
                 return errors(
@@ -362,7 +372,15 @@ async fn send_transfer(
                 );
             }
             (n, Duplicate::Create) => format!("{}#{}", send.distributor_ref, n + 1),
-        }
+        };
+        transfers.push(Transfer {
+            key: key.clone(),
+            distributor_ref: send.distributor_ref.clone(),
+            account_number: send.account_number.clone(),
+            sku: send.sku.clone(),
+            failed: false,
+        });
+        key
     };
     let placed = state
         .create_order(
@@ -383,8 +401,9 @@ async fn send_transfer(
                 key,
                 distributor_ref: send.distributor_ref,
                 account_number: send.account_number,
+                sku: send.sku,
+                failed: false,
             };
-            lock(&fake.transfers).push(transfer.clone());
             let record = fake.record(&state, &transfer, &order, true);
             Json(json!({ "TransferRecord": record["TransferRecord"], "ResultCode": 1, "ErrorCodes": [] }))
                 .into_response()
@@ -393,13 +412,48 @@ async fn send_transfer(
         Ok(Placed::Replayed(_) | Placed::Existing(_)) => {
             errors(bad, &[("DuplicateDistributorRef", None)])
         }
-        Err(e) => match e.code {
-            ErrorCode::OutOfStock => errors(bad, &[("ProviderError", Some("ProductUnavailable"))]),
-            ErrorCode::InsufficientBalance => errors(bad, &[("InsufficientBalance", None)]),
-            _ => errors(bad, &[("ProviderError", Some("ProductUnavailable"))]),
-        },
+        Err(e) => {
+            if let Some(t) = lock(&fake.transfers).iter_mut().find(|t| t.key == key) {
+                t.failed = true;
+            }
+            match e.code {
+                ErrorCode::OutOfStock => {
+                    errors(bad, &[("ProviderError", Some("ProductUnavailable"))])
+                }
+                ErrorCode::InsufficientBalance => errors(bad, &[("InsufficientBalance", None)]),
+                _ => errors(bad, &[("ProviderError", Some("ProductUnavailable"))]),
+            }
+        }
     };
     after_fault(fault.as_ref(), connection, answer).await
+}
+
+/// A transfer on record whose order is not made yet (`Submitted`), or was refused
+/// while being made (`Failed`, nothing charged).
+fn unfinished(t: &Transfer) -> Value {
+    let (state, codes) = if t.failed {
+        (
+            "Failed",
+            json!([{ "Code": "ProviderError", "Context": "ProductUnavailable" }]),
+        )
+    } else {
+        ("Submitted", json!([]))
+    };
+    json!({
+        "TransferRecord": {
+            "TransferId": { "TransferRef": format!("DT-{}", t.key), "DistributorRef": t.distributor_ref },
+            "SkuCode": t.sku,
+            "Price": { "SendValue": 0, "SendCurrencyIso": "USD", "ReceiveValue": 0,
+                       "ReceiveCurrencyIso": "USD", "DistributorFee": 0 },
+            "CommissionApplied": 0,
+            "ProcessingState": state,
+            "ReceiptText": null,
+            "ReceiptParams": {},
+            "AccountNumber": t.account_number,
+        },
+        "ResultCode": 1,
+        "ErrorCodes": codes,
+    })
 }
 
 fn time(t: &DateTime<Utc>) -> String {
@@ -502,10 +556,11 @@ async fn list_transfers(
         {
             continue;
         }
-        let Some(order) = state.order(&t.key) else {
-            continue;
+        let record = match state.order(&t.key) {
+            Some(order) => fake.record(&state, t, &order, false),
+            // Still being made (or refused while being made).
+            None => unfinished(t),
         };
-        let record = fake.record(&state, t, &order, false);
         if q.transfer_ref
             .as_ref()
             .is_some_and(|r| record["TransferRecord"]["TransferId"]["TransferRef"] != json!(r))

@@ -10,7 +10,8 @@
 //!   second checkout with the same RequestId is refused `OrderAlreadyExists`: the
 //!   order is then fetched, never taken as failed.
 //! - Limits: Bamboo allows one order per 500 ms and 6 orders per product per minute;
-//!   the client waits for its turn (see `pace`) instead of being refused.
+//!   the client waits for its turn (see `pace`) instead of being refused; a wait
+//!   longer than [`BambooConfig::max_pace_wait`] is answered as retryable after it.
 //! - Money: `total` and the catalog's `price` are in the account's currency; face
 //!   values in the product's.
 //! - `PartialFailed` (some cards of an order failed, and were not charged): the order
@@ -84,6 +85,9 @@ pub struct BambooConfig {
     pub order_gap: Duration,
     pub per_product_limit: usize,
     pub per_product_window: Duration,
+    /// The longest wait for a limit taken inside `place_order`; a longer one is
+    /// answered as retryable after that time (nothing sent).
+    pub max_pace_wait: Duration,
 }
 
 impl BambooConfig {
@@ -105,6 +109,7 @@ impl BambooConfig {
             order_gap: Duration::from_millis(500),
             per_product_limit: 6,
             per_product_window: Duration::from_secs(60),
+            max_pace_wait: Duration::from_secs(2),
         }
     }
 
@@ -157,6 +162,7 @@ impl BambooClient {
             config.order_gap,
             config.per_product_limit,
             config.per_product_window,
+            config.max_pace_wait,
         );
         Ok(BambooClient {
             http,
@@ -563,7 +569,15 @@ impl Supplier for BambooClient {
                 "Value": json_number(value)?,
             }],
         });
-        self.pacer.wait_turn(&request.sku).await;
+        if let Err(wait) = self.pacer.wait_turn(&request.sku).await {
+            return Err(SupplierError::Retryable {
+                retry_after: Some(wait),
+                message: format!(
+                    "Bamboo allows {} orders of {} per {:?}; next in {wait:?}",
+                    self.config.per_product_limit, request.sku, self.config.per_product_window
+                ),
+            });
+        }
         let answer = self.checkout(&body).await;
         match answer {
             Ok(echo) if echo.eq_ignore_ascii_case(&rid) => {}

@@ -171,10 +171,11 @@ impl DingClient {
     ) -> Result<(Decimal, String), SupplierError> {
         let row = match self.product(&request.sku).await {
             Ok(Some(row)) => row,
+            // Ding lists what it can sell now.
             Ok(None) => {
                 return Err(SupplierError::Rejected {
-                    reason: RejectReason::NotFound,
-                    message: format!("Ding has no product {}", request.sku),
+                    reason: RejectReason::OutOfStock,
+                    message: format!("Ding does not offer {} now", request.sku),
                 });
             }
             Err(e @ (SupplierError::Rejected { .. } | SupplierError::Configuration { .. })) => {
@@ -394,6 +395,11 @@ fn documented_refusal(e: &SupplierError) -> bool {
     ) || matches!(e, SupplierError::Rejected { reason: RejectReason::Other(c), .. } if c == "provider_unavailable")
 }
 
+fn says_duplicate(e: &SupplierError) -> bool {
+    let text = e.to_string().to_ascii_lowercase();
+    text.contains("duplicate") || text.contains("distributorref")
+}
+
 #[async_trait]
 impl Supplier for DingClient {
     fn duplicate_mode(&self) -> DuplicateMode {
@@ -421,19 +427,21 @@ impl Supplier for DingClient {
     }
 
     async fn stock(&self, sku: &str) -> Result<Stock, SupplierError> {
-        let row = self
-            .product(sku)
-            .await?
-            .filter(|r| r.sold_here())
-            .ok_or_else(|| SupplierError::Rejected {
-                reason: RejectReason::NotFound,
-                message: format!("Ding has no PIN product {sku}"),
-            })?;
+        // Ding lists what it can sell now: a product it does not list is unavailable
+        // (the catalog walk decides whether it is gone for good).
+        let Some(row) = self.product(sku).await?.filter(|r| r.sold_here()) else {
+            return Ok(Stock {
+                sku: sku.to_string(),
+                available: false,
+                quantity: Some(0),
+                wholesale: Money::zero(Currency::USD),
+            });
+        };
         let currency = Currency::parse(&row.min.send_currency)
             .map_err(|e| protocol_error("product currency", e))?;
         Ok(Stock {
             sku: row.sku.clone(),
-            // Ding lists what it can sell now; there is no count.
+            // Listed: it can be sold; Ding gives no count.
             available: true,
             quantity: None,
             wholesale: Money::new(row.cost_of(row.min.send_value), currency),
@@ -481,6 +489,13 @@ impl Supplier for DingClient {
             // one): if a transfer exists under our key, that is the order.
             Err(e) => match self.lookup(&request.client_order_id).await {
                 Ok(Some(found)) => self.settle(&request.client_order_id, found).await,
+                // A refusal that speaks of the key says a transfer exists under it,
+                // even if the list does not show it yet: never taken as "nothing".
+                Ok(None) if says_duplicate(&e) => Err(SupplierError::Ambiguous {
+                    message: format!(
+                        "Ding refused a repeated DistributorRef ({e}) that it does not list"
+                    ),
+                }),
                 Ok(None) => Err(e),
                 Err(_) => Err(SupplierError::Ambiguous {
                     message: format!("Ding refused ({e}) and the look-up failed"),
