@@ -202,6 +202,7 @@ impl From<SetupError> for AppError {
             SetupError::NoSupplier | SetupError::NoKey => ErrorCode::NoSupplier,
             SetupError::BadTimeout { .. }
             | SetupError::UnknownKind(_)
+            | SetupError::NoAccount(..)
             | SetupError::Supplier(_) => ErrorCode::Supplier,
             SetupError::Db(_) => ErrorCode::Database,
             SetupError::Secret(_) | SetupError::Vault(_) | SetupError::Task(_) => {

@@ -12,7 +12,8 @@ use std::time::Duration;
 use codetill_core::db::Db;
 use codetill_core::secrets::Redacted;
 use codetill_core::supplier::{
-    ReloadlyClient, ReloadlyConfig, Supplier, WholesaleClient, WholesaleConfig,
+    BambooClient, BambooConfig, DingClient, DingConfig, ReloadlyClient, ReloadlyConfig, Supplier,
+    WholesaleClient, WholesaleConfig,
 };
 pub use codetill_sandbox::Flavor;
 use codetill_sandbox::{SandboxConfig, SandboxHandle};
@@ -22,8 +23,14 @@ pub const KEY: &str = "sandbox-key";
 /// The client id the sandbox's Reloadly flavors accept (the secret is [`KEY`]).
 pub const RELOADLY_CLIENT_ID: &str = "sandbox-client";
 
+/// The AccountId of the sandbox's Bamboo flavor.
+pub const BAMBOO_ACCOUNT: i64 = 1001;
+/// The shop's phone number Ding PIN products are sent to.
+pub const DING_SHOP_NUMBER: &str = "447700900123";
+
 /// Runs an `async fn NAME(flavor: Flavor)` test once per supplier API the sandbox
-/// speaks: `flavored!(NAME, …)` makes `NAME::wholesale` and `NAME::reloadly`.
+/// speaks: `flavored!(NAME, …)` makes `NAME::wholesale`, `NAME::reloadly`,
+/// `NAME::bamboo` and `NAME::ding`.
 #[macro_export]
 macro_rules! flavored {
     ($($name:ident),* $(,)?) => {$(
@@ -35,6 +42,14 @@ macro_rules! flavored {
             #[tokio::test]
             async fn reloadly() {
                 super::$name($crate::Flavor::Reloadly).await
+            }
+            #[tokio::test]
+            async fn bamboo() {
+                super::$name($crate::Flavor::Bamboo).await
+            }
+            #[tokio::test]
+            async fn ding() {
+                super::$name($crate::Flavor::Ding).await
             }
         }
     )*};
@@ -60,10 +75,18 @@ impl Sandbox {
             ..SandboxConfig::default()
         };
         let handle = codetill_sandbox::spawn(([127, 0, 0, 1], 0).into(), config).await?;
-        Ok(Sandbox {
+        let sandbox = Sandbox {
             handle,
             http: reqwest::Client::new(),
-        })
+        };
+        if flavor == Flavor::Bamboo {
+            // The suites sell one product many times a minute: Bamboo's 6 per product
+            // per minute has tests of its own (bamboo_adapter).
+            sandbox
+                .control("bamboo", serde_json::json!({ "per_product": 1_000_000 }))
+                .await?;
+        }
+        Ok(sandbox)
     }
 
     pub fn url(&self) -> String {
@@ -98,7 +121,40 @@ impl Sandbox {
             Flavor::Reloadly | Flavor::ReloadlyAirtime => {
                 Arc::new(self.reloadly_client(request_timeout)?)
             }
+            Flavor::Bamboo => Arc::new(BambooClient::new(self.bamboo_config(request_timeout))?),
+            Flavor::Ding => Arc::new(DingClient::new(self.ding_config(request_timeout))?),
         })
+    }
+
+    /// A Bamboo client for this sandbox, polling briefly (Bamboo's own 500 ms between
+    /// orders kept, as the sandbox enforces it).
+    pub fn bamboo_config(&self, request_timeout: Duration) -> BambooConfig {
+        let mut config = BambooConfig::new(
+            format!("{}/", self.url()),
+            Redacted::new(RELOADLY_CLIENT_ID.to_string()),
+            Redacted::new(KEY.to_string()),
+            BAMBOO_ACCOUNT,
+        );
+        config.request_timeout = request_timeout;
+        config.connect_timeout = Duration::from_secs(2);
+        config.poll_budget = Duration::from_millis(300);
+        config.poll_interval = Duration::from_millis(50);
+        config.per_product_limit = 1_000_000;
+        config
+    }
+
+    /// A Ding client for this sandbox, polling briefly.
+    pub fn ding_config(&self, request_timeout: Duration) -> DingConfig {
+        let mut config = DingConfig::new(
+            format!("{}/", self.url()),
+            Redacted::new(KEY.to_string()),
+            DING_SHOP_NUMBER,
+        );
+        config.request_timeout = request_timeout;
+        config.connect_timeout = Duration::from_secs(2);
+        config.poll_budget = Duration::from_millis(300);
+        config.poll_interval = Duration::from_millis(50);
+        config
     }
 
     /// A Reloadly client for this sandbox (its own token host), waiting briefly for
@@ -254,7 +310,9 @@ impl Shop {
         self.sandbox.sku(sku)
     }
 
-    /// The sandbox's orders (as the supplier recorded them).
+    /// The sandbox's orders (as the supplier recorded them), each under our
+    /// `client_order_id`: Bamboo keeps an order by the UUIDv5 of it, and the Ding
+    /// flavor numbers a transfer repeated under one DistributorRef (`KEY#2`).
     pub async fn supplier_orders(&self) -> anyhow::Result<Vec<Value>> {
         let v: Value = self
             .sandbox
@@ -264,6 +322,27 @@ impl Shop {
             .await?
             .json()
             .await?;
-        Ok(v.as_array().cloned().unwrap_or_default())
+        let mut orders = v.as_array().cloned().unwrap_or_default();
+        let ours: Vec<String> = sqlx::query_scalar("SELECT client_order_id FROM orders")
+            .fetch_all(self.db.pool())
+            .await?;
+        let by_request_id: std::collections::HashMap<String, String> = ours
+            .into_iter()
+            .map(|k| (codetill_core::supplier::bamboo::request_id(&k), k))
+            .collect();
+        for o in &mut orders {
+            let Some(key) = o["client_order_id"].as_str().map(str::to_string) else {
+                continue;
+            };
+            let ours = match self.sandbox.flavor() {
+                Flavor::Bamboo => by_request_id.get(&key).cloned(),
+                Flavor::Ding => key.split_once('#').map(|(k, _)| k.to_string()),
+                _ => None,
+            };
+            if let Some(ours) = ours {
+                o["client_order_id"] = Value::String(ours);
+            }
+        }
+        Ok(orders)
     }
 }

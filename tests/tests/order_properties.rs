@@ -301,6 +301,20 @@ proptest! {
     ) {
         run(plan, Flavor::Reloadly)?;
     }
+
+    #[test]
+    fn faults_and_crashes_never_buy_twice_nor_lose_a_code_bamboo(
+        plan in prop::collection::vec((fault(), crash()), 3..=6)
+    ) {
+        run(plan, Flavor::Bamboo)?;
+    }
+
+    #[test]
+    fn faults_and_crashes_never_buy_twice_nor_lose_a_code_ding(
+        plan in prop::collection::vec((fault(), crash()), 3..=6)
+    ) {
+        run(plan, Flavor::Ding)?;
+    }
 }
 
 fn run(plan: Vec<(Fault, Option<u64>)>, flavor: Flavor) -> Result<(), TestCaseError> {

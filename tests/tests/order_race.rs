@@ -20,6 +20,16 @@ async fn a_paid_order_is_not_taken_from_the_till_selling_it_reloadly() {
     not_taken(Flavor::Reloadly).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paid_order_is_not_taken_from_the_till_selling_it_bamboo() {
+    not_taken(Flavor::Bamboo).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paid_order_is_not_taken_from_the_till_selling_it_ding() {
+    not_taken(Flavor::Ding).await;
+}
+
 async fn not_taken(flavor: Flavor) {
     let shop = Shop::open_flavor(200, flavor).await.unwrap();
     let other = Shop::engine_for(&shop.sandbox, &shop.db).unwrap();

@@ -14,7 +14,8 @@ use crate::secrets::Redacted;
 use crate::secrets::{SecretError, SecretStore, names};
 use crate::settings;
 use crate::supplier::{
-    ReloadlyClient, ReloadlyConfig, Supplier, SupplierError, WholesaleClient, WholesaleConfig,
+    BambooClient, BambooConfig, DingClient, DingConfig, ReloadlyClient, ReloadlyConfig, Supplier,
+    SupplierError, WholesaleClient, WholesaleConfig,
 };
 use crate::vault::{KeySource, Vault, VaultError};
 
@@ -29,9 +30,11 @@ pub enum SetupError {
     )]
     NoKey,
     #[error(
-        "CODETILL_SUPPLIER_KIND={0:?} is not a supplier kind (wholesale, reloadly or reloadly-airtime)"
+        "CODETILL_SUPPLIER_KIND={0:?} is not a supplier kind (wholesale, reloadly, reloadly-airtime, bamboo or ding)"
     )]
     UnknownKind(String),
+    #[error("{0} needs CODETILL_SUPPLIER_ACCOUNT ({1})")]
+    NoAccount(&'static str, &'static str),
     #[error("{name}: {value:?} is not a whole number of milliseconds")]
     BadTimeout { name: &'static str, value: String },
     #[error(transparent)]
@@ -74,7 +77,10 @@ pub async fn supplier(
     )
     .await?;
     let kind = std::env::var("CODETILL_SUPPLIER_KIND").unwrap_or_default();
-    build_supplier(kind.trim(), url, key, connect, request)
+    let account = std::env::var("CODETILL_SUPPLIER_ACCOUNT")
+        .ok()
+        .filter(|a| !a.trim().is_empty());
+    build_supplier(kind.trim(), url, key, connect, request, account)
 }
 
 /// The default token host of Reloadly.
@@ -82,13 +88,16 @@ const RELOADLY_AUTH_URL: &str = "https://auth.reloadly.com";
 
 /// The client for a supplier kind (`CODETILL_SUPPLIER_KIND`; empty = wholesale).
 /// Reloadly's key reads `client_id:client_secret`, its token host comes from
-/// `CODETILL_SUPPLIER_AUTH_URL`.
+/// `CODETILL_SUPPLIER_AUTH_URL`. Bamboo's key is `client_id:client_secret` too and
+/// `account` (`CODETILL_SUPPLIER_ACCOUNT`) its AccountId; Ding's key is its api key and
+/// `account` the shop's phone number, which its PIN products are sent to.
 fn build_supplier(
     kind: &str,
     url: String,
     key: Redacted<String>,
     connect: Option<Duration>,
     request: Option<Duration>,
+    account: Option<String>,
 ) -> Result<Arc<dyn Supplier>, SetupError> {
     match kind {
         "" | "wholesale" => {
@@ -106,6 +115,24 @@ fn build_supplier(
             config.connect_timeout = connect.unwrap_or(config.connect_timeout);
             config.request_timeout = request.unwrap_or(config.request_timeout);
             Ok(Arc::new(ReloadlyClient::new(config)?))
+        }
+        "bamboo" => {
+            let account =
+                account.ok_or(SetupError::NoAccount("Bamboo", "its numeric AccountId"))?;
+            let mut config = BambooConfig::from_key(url, &key, &account)?;
+            config.connect_timeout = connect.unwrap_or(config.connect_timeout);
+            config.request_timeout = request.unwrap_or(config.request_timeout);
+            Ok(Arc::new(BambooClient::new(config)?))
+        }
+        "ding" => {
+            let account = account.ok_or(SetupError::NoAccount(
+                "Ding",
+                "the shop's phone number, which PIN products are sent to",
+            ))?;
+            let mut config = DingConfig::new(url, key, account.trim());
+            config.connect_timeout = connect.unwrap_or(config.connect_timeout);
+            config.request_timeout = request.unwrap_or(config.request_timeout);
+            Ok(Arc::new(DingClient::new(config)?))
         }
         other => Err(SetupError::UnknownKind(other.to_string())),
     }
@@ -183,5 +210,52 @@ mod tests {
             Some("https://api.wholesale.example")
         );
         assert!(supplier(&db, secrets).await.is_ok());
+    }
+
+    #[test]
+    fn bamboo_and_ding_need_their_account() {
+        use crate::supplier::DuplicateMode;
+        let url = || "https://api.example/".to_string();
+        let key = |k: &str| Redacted::new(k.to_string());
+        let bamboo = build_supplier(
+            "bamboo",
+            url(),
+            key("id:secret"),
+            None,
+            None,
+            Some("555".into()),
+        );
+        assert_eq!(
+            bamboo.unwrap().duplicate_mode(),
+            DuplicateMode::RejectDuplicate
+        );
+        assert!(matches!(
+            build_supplier("bamboo", url(), key("id:secret"), None, None, None),
+            Err(SetupError::NoAccount("Bamboo", _))
+        ));
+        assert!(matches!(
+            build_supplier(
+                "bamboo",
+                url(),
+                key("no-colon"),
+                None,
+                None,
+                Some("555".into())
+            ),
+            Err(SetupError::Supplier(SupplierError::Configuration { .. }))
+        ));
+        let ding = build_supplier(
+            "ding",
+            url(),
+            key("k"),
+            None,
+            None,
+            Some("447700900123".into()),
+        );
+        assert_eq!(ding.unwrap().duplicate_mode(), DuplicateMode::LookupOnly);
+        assert!(matches!(
+            build_supplier("ding", url(), key("k"), None, None, None),
+            Err(SetupError::NoAccount("Ding", _))
+        ));
     }
 }

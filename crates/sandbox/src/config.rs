@@ -29,6 +29,10 @@ pub enum Flavor {
     Wholesale,
     /// Reloadly Gift Cards: OAuth tokens, Spring pages, `customIdentifier`.
     Reloadly,
+    /// Bamboo Card Portal: Basic auth, catalog v2, checkout then `GET orders/{RequestId}`.
+    Bamboo,
+    /// Ding Connect: `api_key`, `SendTransfer`, `ListTransferRecords`, UAT numbers.
+    Ding,
     /// Reloadly Airtime: top-ups with PINs.
     #[value(name = "reloadly-airtime")]
     ReloadlyAirtime,
@@ -40,6 +44,8 @@ impl Flavor {
             Flavor::Wholesale => "wholesale",
             Flavor::Reloadly => "reloadly",
             Flavor::ReloadlyAirtime => "reloadly-airtime",
+            Flavor::Bamboo => "bamboo",
+            Flavor::Ding => "ding",
         }
     }
 }

@@ -45,7 +45,7 @@ pub use state::{Counters, SandboxState};
 /// `tower::ServiceExt::oneshot` (faults that drop a connection answer 500
 /// there, having no connection to drop).
 pub fn app(state: SandboxState) -> Router {
-    use flavors::{reloadly, wholesale};
+    use flavors::{bamboo, ding, reloadly, wholesale};
     use routes::controls;
     let app = match state.flavor() {
         Flavor::Wholesale => wholesale::router(&state)
@@ -56,6 +56,16 @@ pub fn app(state: SandboxState) -> Router {
             .merge(controls::router())
             .fallback(reloadly::spring_not_found)
             .method_not_allowed_fallback(reloadly::spring_method_not_allowed),
+        Flavor::Bamboo | Flavor::Ding => {
+            let api = if state.flavor() == Flavor::Bamboo {
+                bamboo::router(&state)
+            } else {
+                ding::router(&state)
+            };
+            api.merge(controls::router())
+                .fallback(routes::not_found)
+                .method_not_allowed_fallback(routes::method_not_allowed)
+        }
     };
     app.with_state(state)
 }

@@ -92,6 +92,8 @@ pub(crate) struct Inner {
     pub api_key: String,
     /// The Reloadly flavors' own state (tokens, product ids, quirks).
     pub reloadly: crate::flavors::reloadly::Extra,
+    /// Bamboo's numeric product ids.
+    pub bamboo: crate::flavors::bamboo::Ids,
     pub seed: u64,
     pub catalog: RwLock<Catalog>,
     pub ledger: Mutex<Ledger>,
@@ -126,6 +128,7 @@ impl SandboxState {
     pub fn new(config: SandboxConfig) -> Self {
         let products = catalog_gen::generate(&config);
         let reloadly = crate::flavors::reloadly::Extra::new(config.flavor, &products);
+        let bamboo = crate::flavors::bamboo::Ids::new(&products);
         let ledger = Ledger::new(
             Arc::from(config.currency.as_str()),
             config.initial_balance,
@@ -135,6 +138,7 @@ impl SandboxState {
             inner: Arc::new(Inner {
                 flavor: config.flavor,
                 reloadly,
+                bamboo,
                 api_key: config.api_key,
                 seed: config.seed,
                 catalog: RwLock::new(Catalog::new(products)),
@@ -159,7 +163,8 @@ impl SandboxState {
     }
 
     /// The sku a client of this flavor sees for the sandbox product `sku`
-    /// (Reloadly: `RLD-<productId>-<face>`); `None` when there is no such product.
+    /// (Reloadly: `RLD-<productId>-<face>`; Bamboo: its numeric product id); `None`
+    /// when there is no such product.
     pub fn client_sku(&self, sku: &str) -> Option<String> {
         let catalog = read(&self.inner.catalog);
         let product = catalog.get(sku)?;
@@ -168,6 +173,8 @@ impl SandboxState {
             Flavor::Reloadly | Flavor::ReloadlyAirtime => {
                 self.inner.reloadly.client_sku(self.inner.flavor, product)
             }
+            Flavor::Bamboo => self.inner.bamboo.id(&product.sku).map(|id| id.to_string()),
+            Flavor::Ding => Some(product.sku.to_string()),
         }
     }
 

@@ -8,6 +8,9 @@
 //! *configuration* (bad key, wrong URL: a person must act).
 
 pub mod accounts;
+pub mod bamboo;
+pub mod ding;
+mod number;
 mod reloadly;
 mod wholesale;
 
@@ -21,6 +24,8 @@ use crate::money::Money;
 use crate::product::SupplierProduct;
 use crate::secrets::Redacted;
 
+pub use bamboo::{BambooClient, BambooConfig};
+pub use ding::{DingClient, DingConfig};
 pub use reloadly::{ReloadlyClient, ReloadlyConfig};
 pub use wholesale::{WholesaleClient, WholesaleConfig, parse_base_url};
 

@@ -47,7 +47,7 @@ fn status(code: Option<u16>) -> Option<StatusCode> {
 
 pub(crate) async fn v1_gate(
     State(state): State<SandboxState>,
-    mut req: Request,
+    req: Request,
     next: Next,
 ) -> Response {
     let latency = *lock(&state.inner().latency);
@@ -61,6 +61,17 @@ pub(crate) async fn v1_gate(
     let Some(endpoint) = classify(req.method(), req.uri().path()) else {
         return next.run(req).await;
     };
+    with_faults(&state, endpoint, req, next).await
+}
+
+/// Counts the request and fires the first fault rule that matches `endpoint`: the
+/// part of the gate every flavor shares (each has its own auth and paths).
+pub(crate) async fn with_faults(
+    state: &SandboxState,
+    endpoint: Endpoint,
+    mut req: Request,
+    next: Next,
+) -> Response {
     state.count_request(endpoint);
     let fired = lock(&state.inner().faults).fire(endpoint);
     let Some(rule) = fired else {

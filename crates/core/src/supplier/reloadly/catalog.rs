@@ -274,6 +274,7 @@ fn pair(
         .collect()
 }
 
+#[allow(clippy::type_complexity)]
 fn range(
     kind: &str,
     min: Option<Amount>,

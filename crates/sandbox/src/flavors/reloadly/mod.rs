@@ -79,7 +79,7 @@ pub(crate) struct Extra {
 impl Extra {
     pub(crate) fn new(flavor: Flavor, products: &[Product]) -> Self {
         let index = match flavor {
-            Flavor::Wholesale => Index::default(),
+            Flavor::Wholesale | Flavor::Bamboo | Flavor::Ding => Index::default(),
             Flavor::Reloadly | Flavor::ReloadlyAirtime => Index::build(products),
         };
         Extra {
