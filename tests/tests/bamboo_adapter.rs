@@ -497,6 +497,7 @@ async fn the_engine_buys_once_per_sale_through_bamboo() {
     engine.options.backoff_max = Duration::from_millis(300);
     let sale = CounterSale {
         sku: sku.clone(),
+        amount: None,
         tender: Tender::Card {
             terminal_ref: "T-1".into(),
         },

@@ -282,6 +282,7 @@ async fn the_engine_buys_once_per_sale_through_ding() {
     engine.options.backoff_max = Duration::from_millis(300);
     let sale = CounterSale {
         sku: SKU.into(),
+        amount: None,
         tender: Tender::Card {
             terminal_ref: "T-1".into(),
         },
