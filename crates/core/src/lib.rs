@@ -54,6 +54,8 @@ pub mod catalog;
 pub mod db;
 pub mod delivery;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http_body;
 mod language;
 pub mod money;

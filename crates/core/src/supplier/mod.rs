@@ -7,7 +7,7 @@
 //! same request again), *ambiguous* (outcome unknown: look the order up first) and
 //! *configuration* (bad key, wrong URL: a person must act).
 
-mod wholesale;
+pub(crate) mod wholesale;
 
 use std::time::Duration;
 
