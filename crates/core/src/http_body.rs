@@ -112,14 +112,18 @@ mod tests {
     #[tokio::test]
     async fn a_declared_length_over_the_limit_is_refused_unread() {
         let url = serve(1 << 20, false).await;
-        let err = read_capped(get(&url).await, 1000).await.unwrap_err();
+        let err = read_capped(get(&url).await, 1000)
+            .await
+            .expect_err("over the cap");
         assert!(matches!(err, BodyError::TooLarge { limit: 1000 }), "{err}");
     }
 
     #[tokio::test]
     async fn an_endless_chunked_body_stops_at_the_limit() {
         let url = serve(8 << 20, true).await;
-        let err = read_capped(get(&url).await, 64 << 10).await.unwrap_err();
+        let err = read_capped(get(&url).await, 64 << 10)
+            .await
+            .expect_err("over the cap");
         assert!(matches!(err, BodyError::TooLarge { .. }), "{err}");
         assert_eq!(
             err.to_string(),

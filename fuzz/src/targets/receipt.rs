@@ -22,6 +22,11 @@ use serde::{Deserialize, Serialize};
 use crate::driver::Target;
 use crate::hostile::{short_text, text as hostile_text};
 
+/// (method, reference, tendered, change), amounts in minor units.
+pub type PaidByCase = (String, Option<String>, Option<i64>, Option<i64>);
+/// (code, pin, serial, expires)
+pub type CodeCase = (String, Option<String>, Option<String>, Option<String>);
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReceiptCase {
     pub hindi: bool,
@@ -38,9 +43,8 @@ pub struct ReceiptCase {
     /// (minor units, currency code)
     pub face: (i64, String),
     pub price: (i64, String),
-    pub paid_by: Option<(String, Option<String>, Option<i64>, Option<i64>)>,
-    /// (code, pin, serial, expires)
-    pub codes: Vec<(String, Option<String>, Option<String>, Option<String>)>,
+    pub paid_by: Option<PaidByCase>,
+    pub codes: Vec<CodeCase>,
     pub redeem_url: Option<String>,
     pub instructions: Option<String>,
     pub reprint: Option<(u32, String)>,

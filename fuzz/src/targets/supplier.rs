@@ -401,18 +401,23 @@ fn check_error(status: u16, retry_after: Option<&str>, body: &[u8]) -> Result<()
     if e.to_string().trim().is_empty() {
         return Err("an error without a message".into());
     }
-    let code = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
-        v.pointer("/error/code")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    });
-    // The body counts only when it is the API's error shape (code text).
-    let code = code.filter(|_| {
-        serde_json::from_slice::<Value>(body)
-            .ok()
-            .and_then(|v| v.get("error").cloned())
-            .is_some_and(|d| d.get("code").is_some_and(Value::is_string))
-    });
+    // The body counts only when it is the API's error shape, read as the adapter
+    // reads it (a `Value` would refuse numbers like 1e400 that it skips).
+    #[derive(Deserialize)]
+    struct Shape {
+        error: Detail,
+    }
+    #[derive(Deserialize)]
+    struct Detail {
+        code: String,
+        #[serde(default, rename = "message")]
+        _message: String,
+        #[serde(default, rename = "retry_after_s")]
+        _retry_after_s: Option<u64>,
+    }
+    let code = serde_json::from_slice::<Shape>(body)
+        .ok()
+        .map(|s| s.error.code);
     let special = matches!(code.as_deref(), Some("unauthorized" | "rate_limited"));
     let fine = match (status, &e) {
         (401, SupplierError::Configuration { .. }) => true,
