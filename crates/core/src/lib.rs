@@ -55,6 +55,8 @@ pub mod db;
 pub mod delivery;
 pub mod error;
 pub mod fx;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http_body;
 mod language;
 pub mod money;

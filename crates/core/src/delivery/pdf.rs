@@ -52,6 +52,7 @@ pub fn render(receipt: &Receipt, font: Option<&Font>) -> Result<Vec<u8>, PrintEr
         y: PAGE_H - MARGIN,
     };
     for row in rows(&receipt.blocks(), cols) {
+        let row = if font.is_none() { lossy_row(row) } else { row };
         let height = row_height(&row, font, col_w);
         if page.y - height < MARGIN {
             pages.push(std::mem::replace(
@@ -273,6 +274,41 @@ fn qr(ops: &mut Vec<Op>, data: &str, cx: f32, top: f32, size: f32) {
     }
 }
 
+/// Without a font for it, what WinAnsi cannot carry is marked once per run (`~`)
+/// rather than the row left out: no line, a code least of all, vanishes.
+fn lossy_row(row: Row) -> Row {
+    let lossy = |text: &str| {
+        let mut out = String::new();
+        let mut gap = false;
+        for c in text.chars() {
+            if win_ansi(c.encode_utf8(&mut [0; 4])) {
+                out.push(c);
+                gap = false;
+            } else if !gap {
+                out.push('~');
+                gap = true;
+            }
+        }
+        out
+    };
+    match row {
+        Row::Text {
+            text,
+            align,
+            emphasis,
+        } => Row::Text {
+            text: lossy(&text),
+            align,
+            emphasis,
+        },
+        Row::Pair { label, value } => Row::Pair {
+            label: lossy(&label),
+            value: lossy(&value),
+        },
+        other => other,
+    }
+}
+
 /// Can the standard fonts' WinAnsi encoding carry every character?
 fn win_ansi(text: &str) -> bool {
     const EXTRA: &str = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ";
@@ -307,6 +343,16 @@ mod tests {
         assert!(text.contains("REPRINT #1"));
         assert!(text.contains("ORD-000123"));
         assert!(text.contains("Digital codes are non-refundable once issued."));
+    }
+
+    #[test]
+    fn without_a_font_text_it_cannot_carry_is_marked_not_dropped() {
+        let mut receipt = sample(Language::En, None);
+        receipt.codes[0].code = "КОД-12345".into();
+        receipt.product = "Подарочная карта 500".into();
+        let text = text_of(&render(&receipt, None).unwrap());
+        assert!(text.contains("~-12345"), "the code's line: {text}");
+        assert!(text.contains("~ 500"), "the product's line: {text}");
     }
 
     #[test]

@@ -195,7 +195,7 @@ impl Receipt {
         if let Some(i) = &self.instructions {
             b.push(Block::text(i, Align::Left, Emphasis::Normal));
         }
-        if let Some(url) = &self.redeem_url {
+        if let Some(url) = self.redeem_url.as_ref().filter(|u| qr_fits(u)) {
             b.push(Block::Qr(url.clone()));
             b.push(Block::text(l.scan, Align::Center, Emphasis::Normal));
         }
@@ -218,6 +218,13 @@ impl Receipt {
         }
         b
     }
+}
+
+/// Whether `data` fits a QR code at the level the renderers draw (M). A longer
+/// redeem URL is printed as text only: refusing the QR code would refuse the
+/// whole receipt, code and all.
+pub fn qr_fits(data: &str) -> bool {
+    qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M).is_ok()
 }
 
 /// The words a receipt and an email use, per language.
@@ -400,7 +407,7 @@ impl Row {
     }
 }
 
-/// The blocks as rows of at most `cols` characters.
+/// The blocks as rows of at most `cols` characters, their text [`clean`]ed.
 pub fn rows(blocks: &[Block], cols: usize) -> Vec<Row> {
     let cols = cols.max(8);
     let mut out = Vec::new();
@@ -411,7 +418,7 @@ pub fn rows(blocks: &[Block], cols: usize) -> Vec<Row> {
                 align,
                 emphasis,
             } => {
-                for line in wrap(text, cols) {
+                for line in wrap(&clean(text), cols) {
                     out.push(Row::Text {
                         text: line,
                         align: *align,
@@ -420,7 +427,7 @@ pub fn rows(blocks: &[Block], cols: usize) -> Vec<Row> {
                 }
             }
             Block::Code(code) => {
-                for line in wrap_code(code, cols) {
+                for line in wrap_code(&clean(code), cols) {
                     out.push(Row::Text {
                         text: line,
                         align: Align::Center,
@@ -429,11 +436,12 @@ pub fn rows(blocks: &[Block], cols: usize) -> Vec<Row> {
                 }
             }
             Block::Pair { label, value } => {
-                let label_text = format!("{label}:");
+                let label_text = format!("{}:", clean(label));
+                let value = &clean(value);
                 if width(&label_text) + 1 + width(value) <= cols {
                     out.push(Row::Pair {
                         label: label_text,
-                        value: value.clone(),
+                        value: value.to_owned(),
                     });
                 } else {
                     // Too long for one line: the label, then the value under it.
@@ -457,6 +465,17 @@ pub fn rows(blocks: &[Block], cols: usize) -> Vec<Row> {
         }
     }
     out
+}
+
+/// Text from outside (a product name, a buyer's reference, a code) made safe to
+/// lay out: control characters become spaces, so none reaches a printer (where
+/// ESC, GS or DLE would start a command) or the preview; bidi overrides and
+/// isolates are dropped, so no text can reorder what prints after it.
+pub fn clean(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// Characters, the unit of the grid (combining marks make Devanagari look
@@ -598,6 +617,39 @@ pub(crate) mod tests {
             vec!["AAAAA-BBBBB-CCCCC-DDDDD-EEEEE-", "FFFFF-GGGGG"]
         );
         assert_eq!(wrap("x".repeat(40).as_str(), 16).len(), 3);
+    }
+
+    #[test]
+    fn outside_text_loses_control_characters_and_bidi_overrides() {
+        let blocks = vec![
+            Block::text("Steam\x1bp\x00\x19 card", Align::Left, Emphasis::Bold),
+            Block::pair("Ref", "a\u{202e}fed\u{202c}\r\nb"),
+            Block::Code("ABCD\x1dV\x00EF".into()),
+        ];
+        let rows = rows(&blocks, 32);
+        for r in &rows {
+            assert!(!r.text().chars().any(char::is_control), "{r:?}");
+            assert!(!r.text().contains('\u{202e}'), "{r:?}");
+        }
+        assert_eq!(rows[0].text(), "Steam p card");
+        assert_eq!(rows[1].text(), "Ref: afed  b");
+        assert_eq!(rows[2].text(), "ABCD V EF");
+    }
+
+    #[test]
+    fn a_redeem_url_too_long_for_a_qr_code_is_printed_as_text_only() {
+        let mut r = sample(Language::En, None);
+        let long = format!("https://store.example.com/{}", "x".repeat(3_000));
+        r.redeem_url = Some(long.clone());
+        let blocks = r.blocks();
+        assert!(!blocks.iter().any(|b| matches!(b, Block::Qr(_))));
+        assert!(blocks.contains(&Block::text(long, Align::Left, Emphasis::Normal)));
+        assert!(
+            sample(Language::En, None)
+                .blocks()
+                .iter()
+                .any(|b| matches!(b, Block::Qr(_)))
+        );
     }
 
     #[test]

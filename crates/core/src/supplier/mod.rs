@@ -12,7 +12,7 @@ pub mod bamboo;
 pub mod ding;
 mod number;
 mod reloadly;
-mod wholesale;
+pub(crate) mod wholesale;
 
 use std::time::Duration;
 

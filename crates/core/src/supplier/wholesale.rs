@@ -98,13 +98,18 @@ impl WholesaleClient {
             return Err(error_from_response(response).await);
         }
         let bytes = read_body(response).await?;
-        serde_json::from_slice(&bytes).map_err(|e| SupplierError::Ambiguous {
-            message: format!(
-                "unreadable {status} answer from the supplier: {}",
-                json_error(&e)
-            ),
-        })
+        parse_answer(status, &bytes)
     }
+}
+
+/// A successful answer's body read as `T`.
+fn parse_answer<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<T, SupplierError> {
+    serde_json::from_slice(bytes).map_err(|e| SupplierError::Ambiguous {
+        message: format!(
+            "unreadable {status} answer from the supplier: {}",
+            json_error(&e)
+        ),
+    })
 }
 
 /// For endpoints that always exist, "not found" means the base URL is wrong.
@@ -178,11 +183,25 @@ async fn error_from_response(response: Response) -> SupplierError {
         .headers()
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
+        .and_then(retry_after_seconds);
     let body = http_body::read_capped(response, http_body::ERROR_LIMIT)
         .await
         .unwrap_or_default();
-    let parsed: Option<ErrorBody> = serde_json::from_slice(&body).ok();
+    error_from_body(status, header_retry, &body)
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is not used by the API).
+pub(crate) fn retry_after_seconds(header: &str) -> Option<u64> {
+    header.trim().parse::<u64>().ok()
+}
+
+/// An error answer's meaning from its status, `Retry-After` and body.
+pub(crate) fn error_from_body(
+    status: StatusCode,
+    header_retry: Option<u64>,
+    body: &[u8],
+) -> SupplierError {
+    let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
     classify(status, header_retry, parsed.map(|b| b.error))
 }
 
@@ -431,6 +450,22 @@ impl OrderBody {
     }
 }
 
+/// A catalog page's body: the page, each row parsed on its own.
+pub(crate) fn catalog_page_from(bytes: &[u8]) -> Result<CatalogPage, SupplierError> {
+    let body: CatalogBody<'_> = serde_json::from_slice(bytes)
+        .map_err(|e| protocol_error("catalog page", json_error(&e)))?;
+    Ok(CatalogPage {
+        products: body.products.into_iter().map(parse_product).collect(),
+        next_cursor: body.next_cursor.filter(|c| !c.is_empty()),
+        total: body.total,
+    })
+}
+
+/// A successful answer to placing or looking up an order.
+pub(crate) fn order_from(status: StatusCode, bytes: &[u8]) -> Result<SupplierOrder, SupplierError> {
+    parse_answer::<OrderBody>(status, bytes)?.into_order()
+}
+
 /// Path segments are escaped: a sku or key can never reach another endpoint.
 /// Dot segments are refused outright (URLs resolve them even when escaped).
 pub(super) fn segment(s: &str) -> Result<String, SupplierError> {
@@ -479,13 +514,7 @@ impl Supplier for WholesaleClient {
             ));
         }
         let bytes = read_body(response).await?;
-        let body: CatalogBody<'_> = serde_json::from_slice(&bytes)
-            .map_err(|e| protocol_error("catalog page", json_error(&e)))?;
-        Ok(CatalogPage {
-            products: body.products.into_iter().map(parse_product).collect(),
-            next_cursor: body.next_cursor.filter(|c| !c.is_empty()),
-            total: body.total,
-        })
+        catalog_page_from(&bytes)
     }
 
     async fn stock(&self, sku: &str) -> Result<Stock, SupplierError> {
@@ -567,6 +596,7 @@ impl Supplier for WholesaleClient {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
     /// A code in an unexpected shape (a number, an object, a list) fails the answer
     /// without the code in the error's text.
     #[test]
