@@ -54,9 +54,9 @@ pub mod catalog;
 pub mod db;
 pub mod delivery;
 pub mod error;
-pub mod fx;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod fx;
 pub mod http_body;
 mod language;
 pub mod money;

@@ -1,8 +1,9 @@
 //! The desktop's reading of a relayed event (`remote::events::read`): the payload
 //! the relay passed on verbatim, with the provider and type the relay read.
 //!
-//! What must hold, beyond never panicking: only Stripe's two checkout events and
-//! BTCPay's `InvoiceSettled` are ever a payment claim; a claim's ids and amount
+//! What must hold, beyond never panicking: only Stripe's two checkout events,
+//! BTCPay's `InvoiceSettled`, NOWPayments' finished or partially paid payments and
+//! Razorpay's paid or partially paid links are ever a payment claim; a claim's ids and amount
 //! are exactly the payload's, read at the documented paths (an amount only when
 //! both it and the currency are there, and only if it is a whole number that
 //! fits); anything else is ignored or unreadable, with a reason.
@@ -32,6 +33,11 @@ const TYPES: &[&str] = &[
     "InvoiceSettled",
     "InvoiceCreated",
     "payment.captured",
+    "payment_link.paid",
+    "payment_link.partially_paid",
+    "finished",
+    "partially_paid",
+    "waiting",
     "",
 ];
 
@@ -120,6 +126,11 @@ impl Target for Events {
                 "stripe",
                 "checkout.session.completed" | "checkout.session.async_payment_succeeded"
             ) | ("btcpay", "InvoiceSettled")
+                | ("nowpayments", "finished" | "partially_paid")
+                | (
+                    "razorpay",
+                    "payment_link.paid" | "payment_link.partially_paid"
+                )
         );
         let json: Option<Value> = serde_json::from_str(&case.payload).ok();
         let at = |path: &str| -> Option<String> {
@@ -156,6 +167,25 @@ impl Target for Events {
                         }
                         if claim.payment_status != at("/data/object/payment_status") {
                             return Err("stripe: payment status differs from the payload".into());
+                        }
+                    }
+                    ProviderKind::Nowpayments => {
+                        // Ids may be numbers or strings; the price must be read exactly.
+                        if claim.payment_id.is_none() || claim.amount_minor.is_none() {
+                            return Err("nowpayments: a payment without its id or price".into());
+                        }
+                        if claim.order_ref != at("/order_id") {
+                            return Err("nowpayments: order ref not from the payload".into());
+                        }
+                    }
+                    ProviderKind::Razorpay => {
+                        let link = "/payload/payment_link/entity";
+                        if Some(&claim.external_id) != at(&format!("{link}/id")).as_ref()
+                            || claim.order_ref != at(&format!("{link}/reference_id"))
+                        {
+                            return Err(
+                                "razorpay: link id or reference not from the payload".into()
+                            );
                         }
                     }
                     ProviderKind::Btcpay => {
