@@ -413,7 +413,10 @@ async fn the_catalog_walks_one_based_pages_into_one_sku_per_denomination() {
     assert!(in_stock.len() > 150);
     let mut listed = in_stock.clone();
     listed.sort();
-    assert_eq!(unique, listed, "every sandbox product in stock is one fixed sku");
+    assert_eq!(
+        unique, listed,
+        "every sandbox product in stock is one fixed sku"
+    );
     assert!(skus.contains(&sandbox.sku(SKU)));
 }
 
