@@ -27,7 +27,7 @@ struct Group {
 /// Every fourth product with several denominations also takes any amount between
 /// its smallest and largest (FIXED_AND_RANGE), priced like its smallest.
 fn has_range(id: u64, group: &Group) -> bool {
-    id % 4 == 0 && group.skus.len() >= 2
+    id.is_multiple_of(4) && group.skus.len() >= 2
 }
 
 /// An open amount: (min face, max face, the sku it is bought as).
@@ -121,7 +121,7 @@ impl Index {
         let members: Vec<&Product> = group.skus.iter().filter_map(|s| catalog.get(s)).collect();
         let first = *members.first()?;
         let mut listed: Vec<&Product> = members.iter().copied().filter(|p| p.available()).collect();
-        listed.sort_by(|a, b| a.face_value.cmp(&b.face_value));
+        listed.sort_by_key(|a| a.face_value);
         let mut map = Map::new();
         for p in &listed {
             map.insert(key(p.face_value), number(p.wholesale_price));
