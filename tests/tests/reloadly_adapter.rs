@@ -511,3 +511,38 @@ async fn an_open_amount_outside_its_bounds_is_refused_before_any_call() {
     request.client_order_id = "ct-open-2".into();
     assert!(client.place_order(&request).await.is_err());
 }
+
+#[tokio::test]
+async fn airtime_top_ups_deliver_the_pin_and_are_found_by_key() {
+    let sandbox = Sandbox::start_flavor(200, Flavor::ReloadlyAirtime)
+        .await
+        .unwrap();
+    let client = sandbox.reloadly_client(Duration::from_secs(5)).unwrap();
+    let page = client
+        .catalog_page(&CatalogRequest {
+            cursor: None,
+            limit: 50,
+            updated_since: None,
+        })
+        .await
+        .unwrap();
+    let first = page.products.into_iter().flatten().next().unwrap();
+    assert!(first.sku.starts_with("RLA-"), "{}", first.sku);
+    let sku = sandbox.sku(SKU);
+    assert!(sku.starts_with("RLA-"), "{sku}");
+    let mut request = order(&sandbox, "ct-air-1");
+    request.sku = sku;
+    let placed = client.place_order(&request).await.unwrap();
+    assert_eq!(placed.status, SupplierOrderStatus::Completed);
+    let bought = supplier_orders(&sandbox, "ct-air-1").await;
+    assert_eq!(
+        placed.codes[0].code.expose(),
+        bought[0]["codes"][0]["code"].as_str().unwrap()
+    );
+    // Sent again: refused as used, then found.
+    let again = client.place_order(&request).await.unwrap();
+    assert_eq!(again.order_id, placed.order_id);
+    assert_eq!(sandbox.counters().await.unwrap()["orders_created"], 1);
+    let found = client.get_order("ct-air-1").await.unwrap().unwrap();
+    assert_eq!(found.codes, placed.codes);
+}

@@ -184,6 +184,9 @@ pub(super) struct RawOperator {
     country: Option<Country>,
 }
 
+/// An open amount: (min, max) face value, (min, max) sender amount.
+type Range = ((Decimal, Decimal), (Decimal, Decimal));
+
 /// The common form both map from.
 struct Offer {
     prefix: &'static str,
@@ -199,7 +202,7 @@ struct Offer {
     keep: Decimal,
     fee: Decimal,
     fixed: Vec<(Decimal, Decimal)>,
-    range: Option<((Decimal, Decimal), (Decimal, Decimal))>,
+    range: Option<Range>,
     instructions: Option<String>,
 }
 
@@ -281,7 +284,7 @@ fn range(
     max: Option<Amount>,
     min_sender: Option<Amount>,
     max_sender: Option<Amount>,
-) -> Result<Option<((Decimal, Decimal), (Decimal, Decimal))>, String> {
+) -> Result<Option<Range>, String> {
     if !kind.contains("RANGE") {
         return Ok(None);
     }

@@ -37,6 +37,9 @@ pub(crate) struct Range<'a> {
     pub base: &'a Product,
 }
 
+/// The most fixed denominations one product lists.
+const MAX_DENOMINATIONS: usize = 12;
+
 /// Reloadly product ids over the sandbox skus, fixed at start.
 #[derive(Default)]
 pub(crate) struct Index {
@@ -54,7 +57,13 @@ impl Index {
             let brand_id = *brands.entry(p.brand).or_insert(next_brand);
             let key = (p.brand, p.region, p.face_currency, p.category);
             let next = index.groups.len();
-            let at = *by_line.entry(key).or_insert(next);
+            let at = by_line.entry(key).or_insert(next);
+            // A large catalog has hundreds of amounts per line; a Reloadly product
+            // lists a handful, so a full one makes way for the next.
+            if *at != next && index.groups[*at].skus.len() >= MAX_DENOMINATIONS {
+                *at = next;
+            }
+            let at = *at;
             if at == next {
                 index.groups.push(Group {
                     brand_id,
