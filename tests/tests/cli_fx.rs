@@ -91,3 +91,95 @@ fn tiny_http_file(body: &'static str) -> std::net::SocketAddr {
     });
     addr
 }
+
+/// The running till's check: a stale rate in use raises one alert while it stays
+/// stale, a source that does not answer is not asked again at once, and a fresh
+/// rate clears it.
+#[tokio::test]
+async fn a_stale_rate_in_use_raises_one_alert_and_a_failing_source_is_not_hammered() {
+    use codetill_core::alerts::{self, AlertKind};
+    use codetill_core::db::now_text;
+    use codetill_core::fx::{SOURCE_URL, set};
+    use codetill_core::settings;
+    let dir = tempfile::tempdir().unwrap();
+    let till = codetill_core::till::Till::open_shop(
+        dir.path(),
+        std::sync::Arc::new(codetill_core::secrets::MemoryStore::default()),
+    )
+    .await
+    .unwrap();
+    let db = till.db().clone();
+    let now = now_text();
+    sqlx::query(
+        "INSERT INTO products (sku, name, brand, category, region, face_minor, face_currency,
+             wholesale_minor, retail_minor, currency, retail_currency, in_stock,
+             supplier_updated_at, updated_at)
+         VALUES ('S-1', 'Steam 20', 'Steam', 'gift_card', 'US', 2000, 'USD', 2010, 180000,
+             'USD', 'INR', 1, ?1, ?1)",
+    )
+    .bind(&now)
+    .execute(db.pool())
+    .await
+    .unwrap();
+    // No shop currency: nothing to check.
+    assert!(till.check_rates().await.is_empty());
+
+    settings::set(db.pool(), settings::SHOP_CURRENCY, "INR")
+        .await
+        .unwrap();
+    // A daily file from last week, whose source no longer answers.
+    sqlx::query(
+        "INSERT INTO fx_rates (base, quote, rate, source, as_of, updated_at) VALUES
+             ('EUR', 'USD', '1.25', 'ecb', '2026-01-05', ?1),
+             ('EUR', 'INR', '100', 'ecb', '2026-01-05', ?1)",
+    )
+    .bind(&now)
+    .execute(db.pool())
+    .await
+    .unwrap();
+    let down = format!("http://{}/daily.xml", tiny_http_status(503));
+    settings::set(db.pool(), SOURCE_URL, &down).await.unwrap();
+    let stale = till.check_rates().await;
+    assert_eq!(stale.len(), 1, "{stale:?}");
+    assert_eq!(
+        (stale[0].from.as_str(), stale[0].to.as_str()),
+        ("USD", "INR")
+    );
+    let open = |list: Vec<alerts::Alert>| {
+        list.into_iter()
+            .filter(|a| a.kind == AlertKind::FxStale)
+            .collect::<Vec<_>>()
+    };
+    let raised = open(alerts::list(&db, true, 50).await.unwrap());
+    assert_eq!(raised.len(), 1);
+    assert!(
+        raised[0].message.contains("USD→INR"),
+        "{}",
+        raised[0].message
+    );
+    // The next tick: still stale, still one alert.
+    assert_eq!(till.check_rates().await.len(), 1);
+    assert_eq!(open(alerts::list(&db, true, 50).await.unwrap()).len(), 1);
+
+    // A rate set today is not stale.
+    set(&db, "USD", "INR", "84").await.unwrap();
+    assert!(till.check_rates().await.is_empty());
+}
+
+/// An HTTP server on loopback answering every request with `status` and no body.
+fn tiny_http_status(status: u16) -> std::net::SocketAddr {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut socket in listener.incoming().flatten() {
+            let mut buf = [0u8; 2048];
+            let _ = socket.read(&mut buf);
+            let _ = write!(
+                socket,
+                "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            );
+        }
+    });
+    addr
+}
