@@ -306,7 +306,7 @@ fn from_row(r: Row) -> Result<Account, AccountError> {
 /// Every account, oldest first (the first enabled one is the shop's main supplier).
 pub async fn list(db: &Db) -> Result<Vec<Account>, AccountError> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM supplier_accounts ORDER BY created_at, name"
+        "SELECT {COLUMNS} FROM supplier_accounts ORDER BY created_at, rowid"
     ))
     .fetch_all(db.pool())
     .await?;

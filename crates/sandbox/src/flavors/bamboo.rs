@@ -48,7 +48,7 @@ use super::plumbing::{after_fault, base64, decimal, latency, num};
 use crate::catalog::Product;
 use crate::faults::{Endpoint, FaultKind};
 use crate::ledger::{Order, OrderRequest, OrderStatus, Placed, Repeat};
-use crate::routes::gate::{FiredFault, with_faults};
+use crate::routes::gate::{FiredFault, v1_fault, with_faults};
 use crate::server::ConnectionHandle;
 use crate::state::{SandboxState, lock, read};
 use crate::wire::now;
@@ -261,7 +261,7 @@ async fn gate(State(state): State<SandboxState>, req: Request, next: Next) -> Re
             .into_response();
     }
     match classify(req.method(), req.uri().path(), req.uri().query()) {
-        Some(endpoint) => with_faults(&state, endpoint, req, next).await,
+        Some(endpoint) => with_faults(&state, endpoint, req, next, v1_fault).await,
         None => next.run(req).await,
     }
 }

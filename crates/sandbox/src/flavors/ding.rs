@@ -47,7 +47,7 @@ use crate::catalog_data::Category;
 use crate::error::ErrorCode;
 use crate::faults::{Endpoint, FaultKind};
 use crate::ledger::{Order, OrderRequest, OrderStatus, Placed};
-use crate::routes::gate::{FiredFault, with_faults};
+use crate::routes::gate::{FiredFault, v1_fault, with_faults};
 use crate::server::ConnectionHandle;
 use crate::state::{SandboxState, lock, read};
 use crate::wire::now;
@@ -145,7 +145,7 @@ async fn gate(State(state): State<SandboxState>, req: Request, next: Next) -> Re
         return errors(StatusCode::UNAUTHORIZED, &[("AuthenticationFailed", None)]);
     }
     match classify(req.method(), req.uri().path(), req.uri().query()) {
-        Some(endpoint) => with_faults(&state, endpoint, req, next).await,
+        Some(endpoint) => with_faults(&state, endpoint, req, next, v1_fault).await,
         None => next.run(req).await,
     }
 }

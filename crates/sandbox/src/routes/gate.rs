@@ -61,7 +61,26 @@ pub(crate) async fn v1_gate(
     let Some(endpoint) = classify(req.method(), req.uri().path()) else {
         return next.run(req).await;
     };
-    with_faults(&state, endpoint, req, next).await
+    with_faults(&state, endpoint, req, next, v1_fault).await
+}
+
+/// How a flavor words a fault that answers with an error (500, 503 or 429): each
+/// supplier has its own error body.
+pub(crate) type FaultAnswer = fn(&FaultRule) -> Response;
+
+/// Wholesale API v1's error body for a fault (Bamboo and Ding answer the same way).
+pub(crate) fn v1_fault(rule: &FaultRule) -> Response {
+    match rule.kind {
+        FaultKind::Error500 => ApiError::new(ErrorCode::Internal, "fault: internal server error")
+            .with_status(status(rule.status))
+            .into_response(),
+        FaultKind::Error503 => ApiError::new(ErrorCode::Unavailable, "fault: service unavailable")
+            .with_status(status(rule.status))
+            .into_response(),
+        _ => ApiError::rate_limited(rule.retry_after_s)
+            .with_status(status(rule.status))
+            .into_response(),
+    }
 }
 
 /// Counts the request and fires the first fault rule that matches `endpoint`: the
@@ -71,6 +90,7 @@ pub(crate) async fn with_faults(
     endpoint: Endpoint,
     mut req: Request,
     next: Next,
+    answer: FaultAnswer,
 ) -> Response {
     state.count_request(endpoint);
     let fired = lock(&state.inner().faults).fire(endpoint);
@@ -80,15 +100,7 @@ pub(crate) async fn with_faults(
     CounterCells::bump(&state.inner().counters.faults_fired);
     tracing::info!(rule = rule.id, kind = ?rule.kind, ?endpoint, "fault fired");
     match rule.kind {
-        FaultKind::Error500 => ApiError::new(ErrorCode::Internal, "fault: internal server error")
-            .with_status(status(rule.status))
-            .into_response(),
-        FaultKind::Error503 => ApiError::new(ErrorCode::Unavailable, "fault: service unavailable")
-            .with_status(status(rule.status))
-            .into_response(),
-        FaultKind::RateLimit => ApiError::rate_limited(rule.retry_after_s)
-            .with_status(status(rule.status))
-            .into_response(),
+        FaultKind::Error500 | FaultKind::Error503 | FaultKind::RateLimit => answer(&rule),
         FaultKind::Drop => {
             let handle = req.extensions().get::<ConnectionHandle>().cloned();
             super::drop_connection(handle).await

@@ -12,10 +12,9 @@ use super::auth::TokenCheck;
 use super::envelope::RlError;
 use super::{GIFTCARDS_ACCEPT, TOPUPS_ACCEPT};
 use crate::config::Flavor;
-use crate::faults::{Endpoint, FaultKind};
-use crate::routes::gate::FiredFault;
-use crate::server::ConnectionHandle;
-use crate::state::{CounterCells, SandboxState, lock};
+use crate::faults::{Endpoint, FaultKind, FaultRule};
+use crate::routes::gate::with_faults;
+use crate::state::{SandboxState, lock};
 
 /// Which sandbox endpoint (for counters and fault rules) a Reloadly route is.
 pub(crate) fn classify(method: &Method, path: &str) -> Option<Endpoint> {
@@ -49,11 +48,7 @@ fn status(code: Option<u16>, default: StatusCode) -> StatusCode {
         .unwrap_or(default)
 }
 
-pub(crate) async fn gate(
-    State(state): State<SandboxState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+pub(crate) async fn gate(State(state): State<SandboxState>, req: Request, next: Next) -> Response {
     let latency = *lock(&state.inner().latency);
     if let Some(d) = latency.sample() {
         tokio::time::sleep(d).await;
@@ -102,13 +97,11 @@ pub(crate) async fn gate(
     let Some(endpoint) = classify(req.method(), req.uri().path()) else {
         return next.run(req).await;
     };
-    state.count_request(endpoint);
-    let fired = lock(&state.inner().faults).fire(endpoint);
-    let Some(rule) = fired else {
-        return next.run(req).await;
-    };
-    CounterCells::bump(&state.inner().counters.faults_fired);
-    tracing::info!(rule = rule.id, kind = ?rule.kind, ?endpoint, "fault fired");
+    with_faults(&state, endpoint, req, next, fault).await
+}
+
+/// Reloadly's error envelope for a fault, with its rate-limit headers on a 429.
+fn fault(rule: &FaultRule) -> Response {
     match rule.kind {
         FaultKind::Error500 => RlError::new(
             status(rule.status, StatusCode::INTERNAL_SERVER_ERROR),
@@ -122,7 +115,7 @@ pub(crate) async fn gate(
             "fault: service unavailable",
         )
         .into_response(),
-        FaultKind::RateLimit => RlError::new(
+        _ => RlError::new(
             status(rule.status, StatusCode::TOO_MANY_REQUESTS),
             Some("TOO_MANY_REQUESTS"),
             "Too many requests",
@@ -131,18 +124,6 @@ pub(crate) async fn gate(
         .with_header("x-ratelimit-remaining", 0u32)
         .with_header("x-ratelimit-reset", rule.retry_after_s)
         .into_response(),
-        FaultKind::Drop => {
-            let handle = req.extensions().get::<ConnectionHandle>().cloned();
-            crate::routes::drop_connection(handle).await
-        }
-        FaultKind::Delay => {
-            tokio::time::sleep(rule.hold()).await;
-            next.run(req).await
-        }
-        FaultKind::CreateThen500 | FaultKind::CreateThenDrop | FaultKind::HoldThenCreate => {
-            req.extensions_mut().insert(FiredFault(rule));
-            next.run(req).await
-        }
     }
 }
 
