@@ -212,6 +212,8 @@ pub enum SupplierCommand {
     Disable { name: String },
     /// Remove an account and its key.
     Remove { name: String },
+    /// Authenticate and read the balance; exit 0 when the supplier answers.
+    Test { name: String },
 }
 
 #[derive(Args, Debug)]

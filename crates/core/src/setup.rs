@@ -83,6 +83,39 @@ pub async fn supplier(
     build_supplier(kind.trim(), url, key, connect, request, account)
 }
 
+/// The client for one of the shop's supplier accounts, its key from `secrets`
+/// (`supplier-key/NAME`).
+pub async fn account_supplier(
+    secrets: Arc<dyn SecretStore>,
+    account: &crate::supplier::accounts::Account,
+) -> Result<Arc<dyn Supplier>, SetupError> {
+    use crate::supplier::accounts::{Kind, key_name};
+    let name = key_name(&account.name);
+    let key = tokio::task::spawn_blocking(move || secrets.get(&name))
+        .await
+        .map_err(|e| SetupError::Task(e.to_string()))??
+        .ok_or(SetupError::NoKey)?;
+    match account.kind {
+        Kind::Reloadly | Kind::ReloadlyAirtime => {
+            let auth = account
+                .auth_url
+                .clone()
+                .unwrap_or_else(|| RELOADLY_AUTH_URL.to_string());
+            let airtime = account.kind == Kind::ReloadlyAirtime;
+            let config = ReloadlyConfig::with_key(account.url.clone(), auth, &key, airtime)?;
+            Ok(Arc::new(ReloadlyClient::new(config)?))
+        }
+        other => build_supplier(
+            other.as_str(),
+            account.url.clone(),
+            key,
+            None,
+            None,
+            account.account.clone(),
+        ),
+    }
+}
+
 /// The default token host of Reloadly.
 const RELOADLY_AUTH_URL: &str = "https://auth.reloadly.com";
 

@@ -30,6 +30,22 @@ pub async fn run(ctx: &Context, command: SupplierCommand) -> anyhow::Result<()> 
         }
         SupplierCommand::Enable { name } => switch(ctx, &name, true).await,
         SupplierCommand::Disable { name } => switch(ctx, &name, false).await,
+        SupplierCommand::Test { name } => {
+            let till = ctx.till().await?;
+            let account = accounts::get(till.db(), &name).await?;
+            let supplier = codetill_core::setup::account_supplier(till.secrets(), &account).await?;
+            let balance = supplier.balance().await?;
+            emit(
+                ctx.json,
+                &json!({
+                    "name": account.name,
+                    "answers": true,
+                    "balance": balance.available.amount_string(),
+                    "currency": balance.available.currency.code(),
+                }),
+                || format!("{} answers: balance {}", account.name, balance.available),
+            )
+        }
         SupplierCommand::Remove { name } => {
             let till = ctx.till().await?;
             let gone = accounts::remove(till.db(), till.secrets(), &name).await?;
