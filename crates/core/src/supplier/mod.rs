@@ -48,6 +48,19 @@ pub enum SupplierError {
 }
 
 impl SupplierError {
+    /// A failure of a call made before the order is sent (reading the product to
+    /// check its price, say): nothing can have been bought, so anything but a
+    /// refusal or a set-up fault only means "try again".
+    pub fn before_sending(self, what: &str) -> SupplierError {
+        match self {
+            e @ (SupplierError::Rejected { .. } | SupplierError::Configuration { .. }) => e,
+            e => SupplierError::Retryable {
+                retry_after: None,
+                message: format!("{what}: {e}"),
+            },
+        }
+    }
+
     /// May the same request be sent again (after a lookup, for orders)?
     pub fn is_transient(&self) -> bool {
         matches!(

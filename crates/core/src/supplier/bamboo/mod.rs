@@ -224,15 +224,7 @@ impl BambooClient {
                 });
             }
             // Nothing was ordered yet: any failure here leaves the order unsent.
-            Err(e @ (SupplierError::Rejected { .. } | SupplierError::Configuration { .. })) => {
-                return Err(e);
-            }
-            Err(e) => {
-                return Err(SupplierError::Retryable {
-                    retry_after: None,
-                    message: format!("reading the product before ordering: {e}"),
-                });
-            }
+            Err(e) => return Err(e.before_sending("reading the product before ordering")),
         };
         let invalid = |message: String| SupplierError::Rejected {
             reason: RejectReason::InvalidRequest,

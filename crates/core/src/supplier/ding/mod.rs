@@ -178,16 +178,7 @@ impl DingClient {
                     message: format!("Ding does not offer {} now", request.sku),
                 });
             }
-            Err(e @ (SupplierError::Rejected { .. } | SupplierError::Configuration { .. })) => {
-                return Err(e);
-            }
-            // Nothing was sent yet.
-            Err(e) => {
-                return Err(SupplierError::Retryable {
-                    retry_after: None,
-                    message: format!("reading the product before ordering: {e}"),
-                });
-            }
+            Err(e) => return Err(e.before_sending("reading the product before ordering")),
         };
         let invalid = |message: String| SupplierError::Rejected {
             reason: RejectReason::InvalidRequest,
