@@ -203,6 +203,7 @@ impl From<SetupError> for AppError {
             SetupError::BadTimeout { .. }
             | SetupError::UnknownKind(_)
             | SetupError::NoAccount(..)
+            | SetupError::Accounts(_)
             | SetupError::Supplier(_) => ErrorCode::Supplier,
             SetupError::Db(_) => ErrorCode::Database,
             SetupError::Secret(_) | SetupError::Vault(_) | SetupError::Task(_) => {

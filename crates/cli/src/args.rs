@@ -214,6 +214,16 @@ pub enum SupplierCommand {
     Remove { name: String },
     /// Authenticate and read the balance; exit 0 when the supplier answers.
     Test { name: String },
+    /// The offers of one product from the enabled suppliers: price, cost, stock.
+    Offers { sku: String },
+    /// Make SKU an offer of the product TO (the same card from another supplier).
+    Link {
+        sku: String,
+        #[arg(long)]
+        to: String,
+    },
+    /// Make SKU a product of its own again (syncs leave it so).
+    Unlink { sku: String },
 }
 
 #[derive(Args, Debug)]

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use codetill_core::alerts::AlertError;
-use codetill_core::catalog::{CatalogError, SyncError};
+use codetill_core::catalog::{CatalogError, OfferError, SyncError};
 use codetill_core::db::DbError;
 use codetill_core::delivery::DeliveryError;
 use codetill_core::error::ErrorKind;
@@ -98,6 +98,7 @@ fn kind_of(e: &anyhow::Error) -> Option<ErrorKind> {
         SettingsError,
         SyncError,
         CatalogError,
+        OfferError,
         SupplierError,
         AccountError,
         FxError,

@@ -88,6 +88,7 @@ impl SetupError {
             SetupError::BadTimeout { .. } | SetupError::UnknownKind(_) => ErrorKind::Input,
             SetupError::NoSupplier | SetupError::NoKey => ErrorKind::Unconfigured,
             SetupError::Supplier(s) => s.kind(),
+            SetupError::Accounts(e) => e.kind(),
             _ => ErrorKind::Fault,
         }
     }
@@ -191,6 +192,15 @@ impl SyncError {
         match self {
             SyncError::Catalog(e) => e.kind(),
             SyncError::Supplier { .. } => ErrorKind::Fault,
+        }
+    }
+}
+
+impl crate::catalog::OfferError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::UnknownSku(_) | Self::Refused(_) => ErrorKind::Input,
+            Self::Catalog(e) => e.kind(),
         }
     }
 }

@@ -109,6 +109,28 @@ pub struct Product {
     /// Set on an open-amount product; `face_value`, `wholesale` and `retail` then
     /// describe its smallest amount.
     pub open_amount: Option<OpenAmount>,
+    /// The supplier account this offer is bought from (`None`: the shop's single
+    /// supplier from the environment or the settings).
+    pub supplier: Option<String>,
+    /// The sku at that supplier, when the counter's differs (`NAME:SKU`).
+    #[serde(skip)]
+    pub supplier_sku: Option<String>,
+    /// Offers of the same card from other suppliers share this group (`None`: the
+    /// product is its own group, keyed by its sku).
+    #[serde(skip)]
+    pub offer_group: Option<String>,
+}
+
+impl Product {
+    /// The sku the supplier sells this product under.
+    pub fn sku_at_supplier(&self) -> &str {
+        self.supplier_sku.as_deref().unwrap_or(&self.sku)
+    }
+
+    /// The key its offers share: the group's, or its own sku.
+    pub fn group_key(&self) -> &str {
+        self.offer_group.as_deref().unwrap_or(&self.sku)
+    }
 }
 
 impl OpenAmount {
@@ -168,6 +190,9 @@ pub(crate) struct ProductRow {
     pub open_max_minor: Option<i64>,
     pub open_cost_per_face: Option<String>,
     pub open_fee_minor: Option<i64>,
+    pub supplier: Option<String>,
+    pub supplier_sku: Option<String>,
+    pub offer_group: Option<String>,
 }
 
 impl ProductRow {
@@ -175,7 +200,8 @@ impl ProductRow {
         p.face_minor, p.face_currency, p.wholesale_minor, p.retail_minor, p.currency, \
         coalesce(p.retail_currency, p.currency) AS retail_currency, p.in_stock, \
         p.redeem_url, p.redeem_instructions, p.supplier_updated_at, p.discontinued_at, \
-        p.open_min_minor, p.open_max_minor, p.open_cost_per_face, p.open_fee_minor";
+        p.open_min_minor, p.open_max_minor, p.open_cost_per_face, p.open_fee_minor, \
+        p.supplier, p.supplier_sku, p.offer_group";
 }
 
 impl TryFrom<ProductRow> for Product {
@@ -225,6 +251,9 @@ impl TryFrom<ProductRow> for Product {
             redeem_instructions: r.redeem_instructions,
             supplier_updated_at: r.supplier_updated_at,
             discontinued: r.discontinued_at.is_some(),
+            supplier: r.supplier,
+            supplier_sku: r.supplier_sku,
+            offer_group: r.offer_group,
         })
     }
 }

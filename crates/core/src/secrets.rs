@@ -43,6 +43,23 @@ pub mod names {
             _ => None,
         }
     }
+
+    /// The environment variable of a secret named at run time: a supplier
+    /// account's key (`supplier-key/rl-main` → `CODETILL_SUPPLIER_KEY_RL_MAIN`).
+    pub fn account_env_var(name: &str) -> Option<String> {
+        let account = name.strip_prefix("supplier-key/")?;
+        let suffix: String = account
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        Some(format!("CODETILL_SUPPLIER_KEY_{suffix}"))
+    }
 }
 
 /// Where secrets are kept. Implementations may block (the keyring talks D-Bus):
@@ -175,7 +192,10 @@ impl<S: SecretStore> EnvFirst<S> {
 
 impl<S: SecretStore> SecretStore for EnvFirst<S> {
     fn get(&self, name: &str) -> Result<Option<Redacted<String>>, SecretError> {
-        if let Some(var) = names::env_var(name)
+        let var = names::env_var(name)
+            .map(str::to_string)
+            .or_else(|| names::account_env_var(name));
+        if let Some(var) = var
             && let Ok(v) = std::env::var(var)
             && !v.is_empty()
         {

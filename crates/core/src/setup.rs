@@ -15,7 +15,7 @@ use crate::secrets::{SecretError, SecretStore, names};
 use crate::settings;
 use crate::supplier::{
     BambooClient, BambooConfig, DingClient, DingConfig, ReloadlyClient, ReloadlyConfig, Supplier,
-    SupplierError, WholesaleClient, WholesaleConfig,
+    SupplierError, Suppliers, WholesaleClient, WholesaleConfig,
 };
 use crate::vault::{KeySource, Vault, VaultError};
 
@@ -45,6 +45,8 @@ pub enum SetupError {
     Secret(#[from] SecretError),
     #[error(transparent)]
     Vault(#[from] VaultError),
+    #[error(transparent)]
+    Accounts(#[from] crate::supplier::accounts::AccountError),
     #[error("a background task failed: {0}")]
     Task(String),
 }
@@ -117,6 +119,41 @@ pub async fn account_supplier(
 }
 
 /// The default token host of Reloadly.
+/// Every supplier the shop buys from: its single supplier when one is configured
+/// (environment or settings), then each supplier account in the order added, enabled
+/// or not (a disabled one still finishes its open orders). An account whose key
+/// cannot be read is left out, and said so in the log.
+pub async fn suppliers(db: &Db, secrets: Arc<dyn SecretStore>) -> Result<Suppliers, SetupError> {
+    let mut all = Suppliers::default();
+    if supplier_url(db).await?.is_some() {
+        all.add(None, supplier(db, secrets.clone()).await?, true);
+    }
+    for account in crate::supplier::accounts::list(db).await? {
+        match account_supplier(secrets.clone(), &account).await {
+            Ok(s) => all.add(Some(account.name.clone()), s, account.enabled),
+            Err(e) => {
+                tracing::warn!(supplier = %account.name, error = %e, "supplier account left out");
+            }
+        }
+    }
+    if all.is_empty() {
+        return Err(SetupError::NoSupplier);
+    }
+    Ok(all)
+}
+
+/// Does the shop have a supplier: a URL for its single one, or an account?
+pub async fn has_supplier(db: &Db) -> Result<bool, DbError> {
+    if supplier_url(db).await?.is_some() {
+        return Ok(true);
+    }
+    Ok(
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM supplier_accounts)")
+            .fetch_one(db.pool())
+            .await?,
+    )
+}
+
 const RELOADLY_AUTH_URL: &str = "https://auth.reloadly.com";
 
 /// The client for a supplier kind (`CODETILL_SUPPLIER_KIND`; empty = wholesale).
@@ -205,9 +242,12 @@ pub async fn engine(
     data_dir: &Path,
     secrets: Arc<dyn SecretStore>,
 ) -> Result<(Engine, KeySource), SetupError> {
-    let supplier = supplier(db, secrets.clone()).await?;
+    let suppliers = Arc::new(suppliers(db, secrets.clone()).await?);
     let (vault, source) = vault(db, data_dir, secrets).await?;
-    Ok((Engine::new(db.clone(), supplier, Arc::new(vault)), source))
+    Ok((
+        Engine::routed(db.clone(), suppliers, Arc::new(vault)),
+        source,
+    ))
 }
 
 #[cfg(test)]

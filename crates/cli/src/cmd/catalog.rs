@@ -92,6 +92,8 @@ struct Hit<'a> {
     price: String,
     currency: &'a str,
     in_stock: bool,
+    /// The supplier of the best offer ("default": the shop's single supplier).
+    supplier: &'a str,
     /// For an open-amount product: the face values it can be sold at.
     #[serde(skip_serializing_if = "Option::is_none")]
     min_amount: Option<String>,
@@ -112,6 +114,7 @@ impl<'a> From<&'a Product> for Hit<'a> {
             price: p.retail.amount_string(),
             currency: p.retail.currency.code(),
             in_stock: p.in_stock,
+            supplier: codetill_core::supplier::routing::display_name(p.supplier.as_deref()),
             min_amount: p.open_amount.as_ref().map(|o| o.min.amount_string()),
             max_amount: p.open_amount.as_ref().map(|o| o.max.amount_string()),
         }

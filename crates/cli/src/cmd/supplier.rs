@@ -28,6 +28,25 @@ pub async fn run(ctx: &Context, command: SupplierCommand) -> anyhow::Result<()> 
                 false => list.iter().map(line).collect::<Vec<_>>().join("\n"),
             })
         }
+        SupplierCommand::Offers { sku } => offers(ctx, &sku).await,
+        SupplierCommand::Link { sku, to } => {
+            let till = ctx.till().await?;
+            codetill_core::catalog::link(till.db(), &sku, &to).await?;
+            emit(
+                ctx.json,
+                &json!({"sku": sku.trim(), "linked_to": to.trim()}),
+                || format!("{} is now an offer of {}", sku.trim(), to.trim()),
+            )
+        }
+        SupplierCommand::Unlink { sku } => {
+            let till = ctx.till().await?;
+            codetill_core::catalog::unlink(till.db(), &sku).await?;
+            emit(
+                ctx.json,
+                &json!({"sku": sku.trim(), "linked_to": null}),
+                || format!("{} is a product of its own", sku.trim()),
+            )
+        }
         SupplierCommand::Enable { name } => switch(ctx, &name, true).await,
         SupplierCommand::Disable { name } => switch(ctx, &name, false).await,
         SupplierCommand::Test { name } => {
@@ -156,5 +175,52 @@ async fn show(ctx: &Context) -> anyhow::Result<()> {
     emit(ctx.json, &json!({ "url": url }), || match &url {
         Some(u) => format!("supplier: {u}"),
         None => "no supplier configured".into(),
+    })
+}
+
+/// The offers of one product from the enabled suppliers, cheapest first: who sells
+/// it, at what price and cost, in stock or not.
+async fn offers(ctx: &Context, sku: &str) -> anyhow::Result<()> {
+    use codetill_core::supplier::routing::display_name;
+    let till = ctx.till().await?;
+    let product = codetill_core::catalog::product_by_sku(till.db().pool(), sku)
+        .await?
+        .ok_or_else(|| Failure::bad_input(format!("no product with sku {:?}", sku.trim())))?;
+    let mut conn = till.db().pool().acquire().await?;
+    let offers = codetill_core::catalog::offers(&mut conn, &product).await?;
+    drop(conn);
+    let rows: Vec<_> = offers
+        .iter()
+        .map(|o| {
+            json!({
+                "sku": o.sku,
+                "supplier": display_name(o.supplier.as_deref()),
+                "price": o.retail.amount_string(),
+                "currency": o.retail.currency.code(),
+                "cost": o.wholesale.amount_string(),
+                "cost_currency": o.wholesale.currency.code(),
+                "in_stock": o.in_stock,
+            })
+        })
+        .collect();
+    emit(ctx.json, &rows, || {
+        offers
+            .iter()
+            .map(|o| {
+                format!(
+                    "{:<24} {:<12} {:>10} {}  {}",
+                    o.sku,
+                    display_name(o.supplier.as_deref()),
+                    o.retail.amount_string(),
+                    o.retail.currency,
+                    if o.in_stock {
+                        "in stock"
+                    } else {
+                        "out of stock"
+                    }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     })
 }

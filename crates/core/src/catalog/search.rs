@@ -183,7 +183,40 @@ pub async fn search(
         .map(|r| Product::try_from(r).map_err(CatalogError::from))
         .collect::<Result<Vec<_>, _>>()?;
     products.sort_by_key(|p| top.iter().position(|id| *id == p.id));
+    if super::offers::any_linked(&mut conn).await? {
+        products = one_row_per_card(&mut conn, products).await?;
+    }
     Ok(products)
+}
+
+/// Offers of one card show as one row, under the card's sku, with the best offer's
+/// price, stock and supplier: the cheapest in stock (the quote routes among them).
+async fn one_row_per_card(
+    conn: &mut sqlx::SqliteConnection,
+    products: Vec<Product>,
+) -> Result<Vec<Product>, CatalogError> {
+    let mut seen = std::collections::HashSet::new();
+    let mut cards = Vec::with_capacity(products.len());
+    for product in products {
+        if !seen.insert(product.group_key().to_string()) {
+            continue;
+        }
+        let offers = super::offers::offers(conn, &product).await?;
+        let best = offers
+            .iter()
+            .find(|o| o.in_stock)
+            .or(offers.first())
+            .cloned();
+        cards.push(match best {
+            Some(mut best) if offers.len() > 1 => {
+                best.supplier_sku = Some(best.sku_at_supplier().to_string());
+                best.sku = product.group_key().to_string();
+                best
+            }
+            _ => product,
+        });
+    }
+    Ok(cards)
 }
 
 /// A product from a row selected with `ProductRow::COLUMNS` (batched with others).

@@ -60,6 +60,9 @@ pub struct SyncOptions {
     /// A full walk is forced when the last one is older than this (to find
     /// discontinued products, which an incremental walk cannot see).
     pub full_every: Duration,
+    /// The supplier account walked (`None`: the shop's single supplier). Its rows are
+    /// its own: the walk discontinues only what it sold, and its watermark is its own.
+    pub account: Option<String>,
 }
 
 impl Default for SyncOptions {
@@ -69,6 +72,7 @@ impl Default for SyncOptions {
             page_size: 1000,
             attempts: 4,
             full_every: Duration::from_secs(24 * 3600),
+            account: None,
         }
     }
 }
@@ -90,6 +94,25 @@ pub struct SyncReport {
     /// Of which: walking the supplier's catalog, and applying it to the database.
     pub walk_ms: u64,
     pub apply_ms: u64,
+}
+
+impl SyncReport {
+    /// Adds another supplier's walk to this one (the till syncs each in turn).
+    pub fn add(&mut self, other: SyncReport) {
+        self.run_id = other.run_id;
+        self.pages += other.pages;
+        self.received += other.received;
+        self.inserted += other.inserted;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.discontinued += other.discontinued;
+        self.skipped += other.skipped;
+        self.price_changes += other.price_changes;
+        self.skipped_rows.extend(other.skipped_rows);
+        self.duration_ms += other.duration_ms;
+        self.walk_ms += other.walk_ms;
+        self.apply_ms += other.apply_ms;
+    }
 }
 
 /// The most recent sync run, as the owner's screen shows it.
@@ -118,7 +141,7 @@ pub async fn last_sync(db: &Db) -> Result<Option<LastSync>, CatalogError> {
 }
 
 const STAGE_DDL: &str = "CREATE TEMP TABLE IF NOT EXISTS sync_stage (
-    sku TEXT PRIMARY KEY, name TEXT NOT NULL, brand TEXT NOT NULL, category TEXT NOT NULL,
+    sku TEXT PRIMARY KEY, supplier_sku TEXT NOT NULL, name TEXT NOT NULL, brand TEXT NOT NULL, category TEXT NOT NULL,
     region TEXT NOT NULL, face_minor INTEGER NOT NULL, face_currency TEXT NOT NULL,
     wholesale_minor INTEGER NOT NULL, retail_minor INTEGER NOT NULL, currency TEXT NOT NULL,
     retail_currency TEXT NOT NULL, in_stock INTEGER NOT NULL, redeem_url TEXT,
@@ -180,8 +203,9 @@ pub async fn sync(
     sqlx::query(SYNC_CACHE).execute(&mut *conn).await?;
     // Without a rate to the shop's currency nothing is priced: refused before the walk.
     let pricing = super::load_pricing(&mut conn).await?;
+    let account = options.account.as_deref();
     let (full, since) = plan(&mut conn, options).await?;
-    let run_id = start_run(&mut conn, full, since).await?;
+    let run_id = start_run(&mut conn, full, since, account).await?;
 
     sqlx::query(STAGE_DDL).execute(&mut *conn).await?;
     sqlx::query(BAD_DDL).execute(&mut *conn).await?;
@@ -203,7 +227,7 @@ pub async fn sync(
             report.run_id = run_id;
             report.walk_ms = started.elapsed().as_millis() as u64;
             report.kind = if full { "full" } else { "incremental" }.into();
-            match apply(&mut conn, run_id, full, &mut report).await {
+            match apply(&mut conn, run_id, full, account, &mut report).await {
                 Ok(()) => {
                     report.duration_ms = started.elapsed().as_millis() as u64;
                     report.apply_ms = report.duration_ms - report.walk_ms;
@@ -246,14 +270,18 @@ async fn plan(
     .execute(&mut *conn)
     .await?;
     let last_full: Option<String> = sqlx::query_scalar(
-        "SELECT max(started_at) FROM sync_runs WHERE kind = 'full' AND status = 'ok'",
+        "SELECT max(started_at) FROM sync_runs
+         WHERE kind = 'full' AND status = 'ok' AND supplier IS ?1",
     )
+    .bind(&options.account)
     .fetch_one(&mut *conn)
     .await?;
-    let watermark: Option<String> =
-        sqlx::query_scalar("SELECT max(watermark) FROM sync_runs WHERE status = 'ok'")
-            .fetch_one(&mut *conn)
-            .await?;
+    let watermark: Option<String> = sqlx::query_scalar(
+        "SELECT max(watermark) FROM sync_runs WHERE status = 'ok' AND supplier IS ?1",
+    )
+    .bind(&options.account)
+    .fetch_one(&mut *conn)
+    .await?;
     let watermark = watermark
         .and_then(|w| DateTime::parse_from_rfc3339(&w).ok())
         .map(|w| w.with_timezone(&Utc));
@@ -275,13 +303,16 @@ async fn start_run(
     conn: &mut SqliteConnection,
     full: bool,
     since: Option<DateTime<Utc>>,
+    account: Option<&str>,
 ) -> Result<i64, SyncError> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO sync_runs (kind, started_at, status, updated_since) VALUES (?1, ?2, 'running', ?3) RETURNING id",
+        "INSERT INTO sync_runs (kind, started_at, status, updated_since, supplier)
+         VALUES (?1, ?2, 'running', ?3, ?4) RETURNING id",
     )
     .bind(if full { "full" } else { "incremental" })
     .bind(now_text())
     .bind(since.map(time_text))
+    .bind(account)
     .fetch_one(&mut *conn)
     .await?)
 }
@@ -498,18 +529,19 @@ async fn stage_page(
         });
     }
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    // Multi-row inserts: one statement per STAGE_CHUNK rows (19 parameters each,
+    // Multi-row inserts: one statement per STAGE_CHUNK rows (20 parameters each,
     // well under SQLite's limit of 32,766).
     while !rows.is_empty() {
         let chunk: Vec<StageRow> = rows.drain(..rows.len().min(STAGE_CHUNK)).collect();
         let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO temp.sync_stage (sku, name, brand, category, region, face_minor, face_currency,
+            "INSERT INTO temp.sync_stage (sku, supplier_sku, name, brand, category, region, face_minor, face_currency,
                  wholesale_minor, retail_minor, currency, retail_currency, in_stock, redeem_url,
                  redeem_instructions, supplier_updated_at, open_min_minor, open_max_minor,
                  open_cost_per_face, open_fee_minor) ",
         );
         insert.push_values(chunk, |mut b, r| {
-            b.push_bind(r.sku)
+            b.push_bind(r.sku.clone())
+                .push_bind(r.sku)
                 .push_bind(r.name)
                 .push_bind(r.brand)
                 .push_bind(r.category)
@@ -548,10 +580,24 @@ async fn apply(
     conn: &mut SqliteConnection,
     run_id: i64,
     full: bool,
+    account: Option<&str>,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
     let now = now_text();
     let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+    // Other suppliers' rows in the catalog: this walk's skus are mapped onto the
+    // counter's, and its new rows linked to the same cards sold by the others.
+    let shared: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM products WHERE supplier IS NOT ?1)")
+            .bind(account)
+            .fetch_one(&mut *tx)
+            .await?;
+    if shared {
+        super::offers::map_skus(&mut tx, account).await?;
+    }
+    let last_id: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM products")
+        .fetch_one(&mut *tx)
+        .await?;
     let staged: i64 = sqlx::query_scalar("SELECT count(*) FROM temp.sync_stage")
         .fetch_one(&mut *tx)
         .await?;
@@ -560,6 +606,7 @@ async fn apply(
     let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM products)")
         .fetch_one(&mut *tx)
         .await?;
+
     let (inserted, updated, price_changes) = if empty {
         (staged, 0, 0)
     } else {
@@ -569,11 +616,11 @@ async fn apply(
         "INSERT INTO products (sku, name, brand, category, region, face_minor, face_currency,
              wholesale_minor, retail_minor, currency, retail_currency, in_stock, redeem_url,
              redeem_instructions, supplier_updated_at, open_min_minor, open_max_minor,
-             open_cost_per_face, open_fee_minor, updated_at)
+             open_cost_per_face, open_fee_minor, updated_at, supplier, supplier_sku)
          SELECT sku, name, brand, category, region, face_minor, face_currency, wholesale_minor,
                 retail_minor, currency, retail_currency, in_stock, redeem_url, redeem_instructions,
                 supplier_updated_at, open_min_minor, open_max_minor, open_cost_per_face,
-                open_fee_minor, ?1
+                open_fee_minor, ?1, ?2, nullif(supplier_sku, sku)
          FROM temp.sync_stage s WHERE true
          ON CONFLICT (sku) DO UPDATE SET
              name = excluded.name, brand = excluded.brand, category = excluded.category,
@@ -591,16 +638,22 @@ async fn apply(
         changed("products", "excluded")
     ))
     .bind(&now)
+    .bind(account)
     .execute(&mut *tx)
     .await?;
+    if shared {
+        super::offers::link_new(&mut tx, account, last_id).await?;
+    }
     let discontinued = if full && !empty {
         sqlx::query(
             "UPDATE products SET discontinued_at = ?1, updated_at = ?1
-             WHERE discontinued_at IS NULL
+             WHERE discontinued_at IS NULL AND supplier IS ?2
                AND NOT EXISTS (SELECT 1 FROM temp.sync_stage s WHERE s.sku = products.sku)
-               AND NOT EXISTS (SELECT 1 FROM temp.sync_bad_skus b WHERE b.sku = products.sku)",
+               AND NOT EXISTS (SELECT 1 FROM temp.sync_bad_skus b
+                               WHERE b.sku = coalesce(products.supplier_sku, products.sku))",
         )
         .bind(&now)
+        .bind(account)
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -620,7 +673,8 @@ async fn apply(
         "UPDATE sync_runs SET status = 'ok', finished_at = ?1, pages = ?2, received = ?3,
              inserted = ?4, updated = ?5, unchanged = ?6, discontinued = ?7, skipped = ?8,
              price_changes = ?9,
-             watermark = coalesce(?10, (SELECT max(watermark) FROM sync_runs WHERE status = 'ok'))
+             watermark = coalesce(?10, (SELECT max(watermark) FROM sync_runs
+                                        WHERE status = 'ok' AND supplier IS ?12))
          WHERE id = ?11",
     )
     .bind(&now)
@@ -634,6 +688,7 @@ async fn apply(
     .bind(report.price_changes as i64)
     .bind(watermark)
     .bind(run_id)
+    .bind(account)
     .execute(&mut *tx)
     .await?;
     for bad in report.skipped_rows.iter().take(1000) {

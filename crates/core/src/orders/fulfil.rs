@@ -4,6 +4,7 @@
 //! is not known (timeout, dropped connection, 5xx) the order is looked up by that
 //! key before anything is sent again.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -16,7 +17,7 @@ use super::{Order, OrderError, RevealedCode};
 use crate::db::Db;
 use crate::supplier::{
     DuplicateMode, OrderRequest, RejectReason, Supplier, SupplierError, SupplierOrder,
-    SupplierOrderStatus,
+    SupplierOrderStatus, Suppliers,
 };
 use crate::vault::Vault;
 
@@ -72,7 +73,7 @@ enum Step {
 
 pub struct Fulfiller<'a> {
     pub db: &'a Db,
-    pub supplier: &'a dyn Supplier,
+    pub suppliers: &'a Suppliers,
     pub vault: &'a Vault,
     pub owner: &'a str,
     pub options: &'a FulfilOptions,
@@ -92,9 +93,13 @@ impl Fulfiller<'_> {
     pub async fn drive_sending(
         &self,
         id: i64,
+        supplier: Option<&str>,
         request: OrderRequest,
     ) -> Result<Driven, OrderError> {
-        let result = self.run(id, request, Step::Send, true).await;
+        let result = match self.suppliers.get(supplier) {
+            Some(at) => self.run(id, at, request, Step::Send, true).await,
+            None => Ok(not_configured(supplier).into()),
+        };
         self.release_unless_closed(id, result).await
     }
 
@@ -125,9 +130,12 @@ impl Fulfiller<'_> {
             .map_err(crate::db::DbError::from)?;
         let order = store::get(&mut conn, id).await?;
         drop(conn);
+        let Some(supplier) = self.suppliers.get(order.supplier.as_deref()) else {
+            return Ok(not_configured(order.supplier.as_deref()).into());
+        };
         let request = OrderRequest {
-            client_order_id: order.client_order_id.clone(),
-            sku: order.sku.clone(),
+            client_order_id: order.supplier_key().to_string(),
+            sku: order.sku_at_supplier().to_string(),
             quantity: order.quantity,
             max_unit_price: order.max_unit_price,
             face_value: order.open_amount.then_some(order.face_value),
@@ -138,7 +146,7 @@ impl Fulfiller<'_> {
             s if s.is_open() => Step::Lookup,
             _ => return Ok(Outcome::Busy.into()),
         };
-        self.run(id, request, step, false).await
+        self.run(id, supplier, request, step, false).await
     }
 
     /// The drive itself, holding the lease. `send_recorded`: the first send's move to
@@ -146,7 +154,8 @@ impl Fulfiller<'_> {
     async fn run(
         &self,
         id: i64,
-        request: OrderRequest,
+        mut supplier: Arc<dyn Supplier>,
+        mut request: OrderRequest,
         mut step: Step,
         send_recorded: bool,
     ) -> Result<Driven, OrderError> {
@@ -156,6 +165,8 @@ impl Fulfiller<'_> {
         let mut delay = self.options.backoff_start;
         let mut attempts = 0u32;
         let mut last_problem = String::from("not attempted");
+        // Failed over since the drive began: the new attempt's send is not recorded.
+        let mut switched = false;
         loop {
             if attempts >= self.options.max_attempts || started.elapsed() >= self.options.budget {
                 return Ok(Outcome::Open {
@@ -166,7 +177,7 @@ impl Fulfiller<'_> {
             if !first && !lease::acquire(self.db, id, self.owner, self.options.lease).await? {
                 return Ok(Outcome::Busy.into());
             }
-            let recorded = first && send_recorded;
+            let recorded = first && send_recorded && !switched;
             first = false;
             attempts += 1;
             let next = match step {
@@ -174,12 +185,16 @@ impl Fulfiller<'_> {
                     if !recorded && !store::mark_sending(self.db, id, self.owner).await? {
                         return Ok(Outcome::Busy.into());
                     }
-                    match self.supplier.place_order(&request).await {
+                    match supplier.place_order(&request).await {
                         Ok(found) => self.settle(id, &request, found).await?,
-                        Err(e) => self.after_send_error(id, e, &mut last_problem).await?,
+                        Err(e) => {
+                            let mode = supplier.duplicate_mode();
+                            self.after_send_error(id, mode, e, &mut last_problem)
+                                .await?
+                        }
                     }
                 }
-                Step::Lookup => match self.supplier.get_order(&request.client_order_id).await {
+                Step::Lookup => match supplier.get_order(&request.client_order_id).await {
                     Ok(Some(found)) => self.settle(id, &request, found).await?,
                     // Never created: sending the same request again is safe.
                     Ok(None) => Next::Go(Step::Send),
@@ -191,7 +206,7 @@ impl Fulfiller<'_> {
                         Next::Wait(Step::Lookup, retry_after(&e))
                     }
                 },
-                Step::Poll => match self.supplier.get_order(&request.client_order_id).await {
+                Step::Poll => match supplier.get_order(&request.client_order_id).await {
                     Ok(Some(found)) => self.settle(id, &request, found).await?,
                     Ok(None) => Next::Go(Step::Send),
                     Err(e) => {
@@ -211,6 +226,14 @@ impl Fulfiller<'_> {
                     });
                 }
                 Next::Go(s) => step = s,
+                Next::Switch(next) => {
+                    let next = *next;
+                    supplier = next.supplier;
+                    request = next.request;
+                    step = Step::Send;
+                    switched = true;
+                    first = false;
+                }
                 Next::Wait(s, after) => {
                     let wait = after.unwrap_or(delay).min(Duration::from_secs(30));
                     if started.elapsed() + wait > self.options.budget {
@@ -286,11 +309,16 @@ impl Fulfiller<'_> {
         }
     }
 
+    /// The supplier refused for good: the order fails over to the next offer when
+    /// there is one, else it is refused (refund due).
     async fn refuse(&self, id: i64, code: &str, message: &str) -> Result<Next, OrderError> {
+        if code == RejectReason::InsufficientBalance.code() {
+            super::quote::forget_balance(self.db).await?;
+        }
+        if let Some(next) = self.fail_over(id, code, message).await? {
+            return Ok(next);
+        }
         if store::refuse(self.db, id, self.owner, code, message).await? {
-            if code == RejectReason::InsufficientBalance.code() {
-                super::quote::forget_balance(self.db).await?;
-            }
             Ok(Next::Done(Outcome::RefundDue {
                 code: code.to_string(),
                 message: message.to_string(),
@@ -300,9 +328,66 @@ impl Fulfiller<'_> {
         }
     }
 
+    /// Moves the order to the next offer under a new key (committed before it is
+    /// sent), or `None` when no other supplier can deliver it.
+    async fn fail_over(
+        &self,
+        id: i64,
+        code: &str,
+        message: &str,
+    ) -> Result<Option<Next>, OrderError> {
+        if !self.suppliers.routes() {
+            return Ok(None);
+        }
+        let order = {
+            let mut conn = self
+                .db
+                .pool()
+                .acquire()
+                .await
+                .map_err(crate::db::DbError::from)?;
+            store::get(&mut conn, id).await?
+        };
+        let Some(next) = super::failover::next_offer(self.db, self.suppliers, &order).await? else {
+            return Ok(None);
+        };
+        let key = super::failover::attempt_key(&order, order.attempt + 1);
+        let moved = store::fail_over(
+            self.db,
+            id,
+            self.owner,
+            &store::FailOver {
+                code,
+                message,
+                supplier: next.product.supplier.as_deref(),
+                supplier_sku: next.product.sku_at_supplier(),
+                key: &key,
+                max_unit_price: &next.max_unit_price,
+                fx_rate: next.fx_rate,
+            },
+        )
+        .await?;
+        if !moved {
+            return Ok(Some(Next::Done(Outcome::Busy)));
+        }
+        tracing::info!(
+            order = %order.public_id,
+            from = ?order.supplier,
+            to = ?next.product.supplier,
+            reason = code,
+            "failed over to the next supplier"
+        );
+        let request = next.request(&order, &key);
+        Ok(Some(Next::Switch(Box::new(Switch {
+            supplier: next.supplier,
+            request,
+        }))))
+    }
+
     async fn after_send_error(
         &self,
         id: i64,
+        mode: DuplicateMode,
         error: SupplierError,
         last_problem: &mut String,
     ) -> Result<Next, OrderError> {
@@ -319,7 +404,7 @@ impl Fulfiller<'_> {
             SupplierError::Retryable { retry_after, .. } => {
                 // Known not processed. A supplier that replays may get the same
                 // request again; others are asked first.
-                let then = if self.supplier.duplicate_mode() == DuplicateMode::Replay {
+                let then = if mode == DuplicateMode::Replay {
                     Step::Send
                 } else {
                     Step::Lookup
@@ -361,6 +446,23 @@ enum Next {
     Delivered(Box<store::Delivered>),
     Go(Step),
     Wait(Step, Option<Duration>),
+    /// Failed over: send the new attempt to the next supplier.
+    Switch(Box<Switch>),
+}
+
+struct Switch {
+    supplier: Arc<dyn Supplier>,
+    request: OrderRequest,
+}
+
+/// An open order whose supplier is no longer configured waits for it.
+fn not_configured(name: Option<&str>) -> Outcome {
+    Outcome::Open {
+        reason: format!(
+            "supplier {} is not configured: the order waits for it",
+            crate::supplier::routing::display_name(name)
+        ),
+    }
 }
 
 fn retry_after(e: &SupplierError) -> Option<Duration> {

@@ -6,6 +6,7 @@
 //! one transaction; a process killed at any instant leaves an order that the next
 //! start ([`Engine::recover`]) finishes without a second supplier order.
 
+mod failover;
 mod fulfil;
 mod lease;
 mod model;
@@ -33,7 +34,7 @@ use crate::db::{Db, DbError, now_text};
 use crate::language::Language;
 use crate::money::Money;
 use crate::printer_spec::PrinterSpec;
-use crate::supplier::{OrderRequest, Supplier, SupplierError};
+use crate::supplier::{OrderRequest, Supplier, SupplierError, Suppliers};
 use crate::vault::{Vault, VaultError};
 
 #[derive(Debug, thiserror::Error)]
@@ -113,11 +114,11 @@ pub struct RecoveryReport {
     pub cancelled_quotes: u32,
 }
 
-/// The fulfilment engine of one process: its database, supplier and vault, and its
+/// The fulfilment engine of one process: its database, suppliers and vault, and its
 /// name on order leases.
 pub struct Engine {
     db: Db,
-    supplier: Arc<dyn Supplier>,
+    suppliers: Arc<Suppliers>,
     vault: Arc<Vault>,
     owner: String,
     pub options: FulfilOptions,
@@ -130,10 +131,17 @@ const STALE_QUOTE: Duration = Duration::from_secs(30 * 60);
 const STALE_REMOTE_QUOTE: Duration = Duration::from_secs(25 * 60 * 60);
 
 impl Engine {
+    /// An engine buying from the shop's single supplier.
     pub fn new(db: Db, supplier: Arc<dyn Supplier>, vault: Arc<Vault>) -> Engine {
+        Engine::routed(db, Arc::new(Suppliers::single(supplier)), vault)
+    }
+
+    /// An engine routing among `suppliers`: each sale goes to the cheapest offer a
+    /// healthy supplier has, and a refusal after payment fails over to the next.
+    pub fn routed(db: Db, suppliers: Arc<Suppliers>, vault: Arc<Vault>) -> Engine {
         Engine {
             db,
-            supplier,
+            suppliers,
             vault,
             owner: lease::owner_id(),
             options: FulfilOptions::default(),
@@ -148,6 +156,10 @@ impl Engine {
         &self.vault
     }
 
+    pub fn suppliers(&self) -> &Arc<Suppliers> {
+        &self.suppliers
+    }
+
     pub async fn quote(&self, sku: &str) -> Result<Quote, OrderError> {
         self.quote_amount(sku, None).await
     }
@@ -159,7 +171,7 @@ impl Engine {
         sku: &str,
         amount: Option<rust_decimal::Decimal>,
     ) -> Result<Quote, OrderError> {
-        quote::quote(&self.db, self.supplier.as_ref(), sku, amount).await
+        quote::quote(&self.db, &self.suppliers, sku, amount).await
     }
 
     /// Quote → payment → fulfilment. Refusals before payment create nothing.
@@ -189,7 +201,7 @@ impl Engine {
         let new = new_order(&quote, NewOrderFor::counter(sale, delivery));
         let request = OrderRequest {
             client_order_id: new.client_order_id.clone(),
-            sku: new.sku.clone(),
+            sku: quote.product.sku_at_supplier().to_string(),
             quantity: new.quantity,
             max_unit_price: new.max_unit_price,
             face_value: quote.chosen_amount,
@@ -199,7 +211,10 @@ impl Engine {
         let id =
             store::insert_paid_sending(&self.db, &new, &payment, (&self.owner, self.options.lease))
                 .await?;
-        let driven = self.fulfiller().drive_sending(id, request).await?;
+        let driven = self
+            .fulfiller()
+            .drive_sending(id, new.supplier.as_deref(), request)
+            .await?;
         self.sale(id, driven).await
     }
 
@@ -273,7 +288,7 @@ impl Engine {
     fn fulfiller(&self) -> fulfil::Fulfiller<'_> {
         fulfil::Fulfiller {
             db: &self.db,
-            supplier: self.supplier.as_ref(),
+            suppliers: &self.suppliers,
             vault: &self.vault,
             owner: &self.owner,
             options: &self.options,
@@ -413,6 +428,8 @@ fn new_order(quote: &Quote, order: NewOrderFor) -> store::NewOrder {
         client_order_id: format!("ct-{}", ulid::Ulid::new()),
         channel: order.channel,
         sku: p.sku.clone(),
+        supplier: p.supplier.clone(),
+        supplier_sku: p.supplier_sku.clone(),
         name: p.name.clone(),
         region: p.region.clone(),
         face_value: p.face_value,

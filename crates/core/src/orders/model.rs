@@ -85,6 +85,14 @@ pub struct Order {
     pub open_amount: bool,
     pub failure: Option<Failure>,
     pub attempts: u32,
+    /// The supplier account the order is bought from now (`None`: the shop's single
+    /// supplier), and the sku there when it differs from `sku`.
+    pub supplier: Option<String>,
+    pub supplier_sku: Option<String>,
+    /// Which supplier attempt this is: after a final refusal once paid, the order
+    /// fails over to the next offer under a key of its own (`attempt_key`).
+    pub attempt: u32,
+    pub attempt_key: Option<String>,
     pub email: Option<String>,
     pub staff: String,
     pub till_id: Option<String>,
@@ -93,6 +101,18 @@ pub struct Order {
     pub delivered_at: Option<String>,
     pub payment: Option<Payment>,
     pub refund: Option<Refund>,
+}
+
+impl Order {
+    /// The key the current attempt is sent and looked up under.
+    pub fn supplier_key(&self) -> &str {
+        self.attempt_key.as_deref().unwrap_or(&self.client_order_id)
+    }
+
+    /// The sku the current attempt buys at its supplier.
+    pub fn sku_at_supplier(&self) -> &str {
+        self.supplier_sku.as_deref().unwrap_or(&self.sku)
+    }
 }
 
 /// A delivered code in clear, for the delivery screen, a receipt or `--reveal`.

@@ -13,7 +13,7 @@ use crate::money::{Currency, Money};
 use crate::pricing::ShopPricing;
 use crate::product::{Product, ProductRow};
 use crate::settings;
-use crate::supplier::{Supplier, SupplierError};
+use crate::supplier::{Supplier, SupplierError, Suppliers};
 use sqlx::Row;
 
 /// Why a sale is refused before payment. Nothing has been charged.
@@ -57,14 +57,95 @@ const BALANCE_LOW_MULTIPLE: i64 = 5;
 /// Quotes `sku` for one unit, live. Refusals are [`OrderError::Refused`]. An
 /// open-amount product needs `amount` (its face value, in the face currency, within
 /// its bounds); a fixed one refuses it.
+///
+/// With several suppliers the card's offers are tried cheapest first, suppliers in
+/// routing before those out of it: a refusal (out of stock, balance, the floor, a
+/// supplier that does not answer) moves to the next offer, and the sale is refused
+/// only when every offer is. A supplier that does not answer leaves routing.
 pub async fn quote(
     db: &Db,
-    supplier: &dyn Supplier,
+    suppliers: &Suppliers,
     sku: &str,
     amount: Option<Decimal>,
 ) -> Result<Quote, OrderError> {
     let (product, pricing, cached) = read_inputs(db, sku).await?;
-    let mut product = product.ok_or_else(|| OrderError::UnknownSku(sku.trim().to_string()))?;
+    let product = product.ok_or_else(|| OrderError::UnknownSku(sku.trim().to_string()))?;
+    if !suppliers.routes() {
+        let Some(supplier) = suppliers.routable(product.supplier.as_deref()) else {
+            return Err(OrderError::Refused(unavailable(&product)));
+        };
+        return quote_offer(db, supplier.as_ref(), product, &pricing, cached, amount).await;
+    }
+    let mut conn = db.pool().acquire().await.map_err(DbError::from)?;
+    let mut offers = catalog::offers(&mut conn, &product).await?;
+    drop(conn);
+    if offers.is_empty() {
+        offers.push(product);
+    }
+    // Stable: cheapest first within each tier.
+    offers.sort_by_key(|o| {
+        let name = o.supplier.as_deref();
+        (
+            suppliers.routable(name).is_none(),
+            !suppliers.is_up(name),
+            !o.in_stock,
+        )
+    });
+    let mut first_refusal = None;
+    for offer in offers {
+        let name = offer.supplier.clone();
+        let Some(supplier) = suppliers.routable(name.as_deref()) else {
+            first_refusal.get_or_insert(unavailable(&offer));
+            continue;
+        };
+        let cached = match &name {
+            None => cached.clone(),
+            Some(n) => cached_balance(db, Some(n)).await?,
+        };
+        match quote_offer(db, supplier.as_ref(), offer, &pricing, cached, amount).await {
+            Ok(quote) => {
+                suppliers.mark_up(name.as_deref());
+                return Ok(quote);
+            }
+            Err(OrderError::Refused(refusal)) => {
+                if let Refusal::SupplierUnavailable { message, .. } = &refusal {
+                    suppliers.mark_down(name.as_deref(), message);
+                }
+                tracing::info!(supplier = ?name, %refusal, "offer refused, trying the next");
+                first_refusal.get_or_insert(refusal);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(OrderError::Refused(first_refusal.unwrap_or(
+        Refusal::SupplierUnavailable {
+            sku: sku.trim().to_string(),
+            message: "no supplier offers it".into(),
+        },
+    )))
+}
+
+/// The offer's supplier is not one this till may sell from (disabled, removed).
+fn unavailable(product: &Product) -> Refusal {
+    Refusal::SupplierUnavailable {
+        sku: product.sku.clone(),
+        message: format!(
+            "its supplier {} is not enabled",
+            crate::supplier::routing::display_name(product.supplier.as_deref())
+        ),
+    }
+}
+
+/// One offer, quoted live at its supplier.
+async fn quote_offer(
+    db: &Db,
+    supplier: &dyn Supplier,
+    mut product: Product,
+    pricing: &ShopPricing,
+    cached: Option<(Money, Duration)>,
+    amount: Option<Decimal>,
+) -> Result<Quote, OrderError> {
+    let account = product.supplier.clone();
     let chosen = match (&product.open_amount, amount) {
         (None, None) => None,
         (None, Some(_)) => {
@@ -95,7 +176,7 @@ pub async fn quote(
             sku: product.sku,
         }));
     }
-    let stock = match supplier.stock(&product.sku).await {
+    let stock = match supplier.stock(product.sku_at_supplier()).await {
         Ok(s) => s,
         Err(SupplierError::Rejected { .. }) => {
             return Err(OrderError::Refused(Refusal::Discontinued {
@@ -140,7 +221,7 @@ pub async fn quote(
             floor: floor.to_string(),
         }));
     }
-    check_balance(db, supplier, cached, &wholesale).await?;
+    check_balance(db, supplier, account.as_deref(), cached, &wholesale).await?;
     Ok(Quote {
         product,
         price,
@@ -157,6 +238,7 @@ pub async fn quote(
 async fn check_balance(
     db: &Db,
     supplier: &dyn Supplier,
+    account: Option<&str>,
     cached: Option<(Money, Duration)>,
     cost: &Money,
 ) -> Result<(), OrderError> {
@@ -167,7 +249,7 @@ async fn check_balance(
         Some((b, age)) if age < BALANCE_FRESH && plenty(&b) => b,
         _ => match supplier.balance().await {
             Ok(b) => {
-                store_balance(db, &b.available).await?;
+                store_balance(db, account, &b.available).await?;
                 b.available
             }
             Err(e) => {
@@ -188,6 +270,23 @@ async fn check_balance(
 }
 
 const BALANCE_KEY: &str = "supplier.balance";
+
+/// Where the balance of supplier account `account` is cached.
+fn balance_key(account: Option<&str>) -> String {
+    match account {
+        None => BALANCE_KEY.to_string(),
+        Some(name) => format!("{BALANCE_KEY}/{name}"),
+    }
+}
+
+async fn cached_balance(
+    db: &Db,
+    account: Option<&str>,
+) -> Result<Option<(Money, Duration)>, OrderError> {
+    Ok(settings::get(db.pool(), &balance_key(account))
+        .await?
+        .and_then(|v| parse_balance(&v)))
+}
 
 /// What a quote reads from the shop's database, in one round trip (it is on every
 /// sale's path): the product, the price rules and the cached supplier balance; the
@@ -260,10 +359,10 @@ fn parse_balance(text: &str) -> Option<(Money, Duration)> {
     Some((money, age))
 }
 
-async fn store_balance(db: &Db, balance: &Money) -> Result<(), DbError> {
+async fn store_balance(db: &Db, account: Option<&str>, balance: &Money) -> Result<(), DbError> {
     settings::set(
         db.pool(),
-        BALANCE_KEY,
+        &balance_key(account),
         &format!(
             "{} {} {}",
             balance.currency,
@@ -274,9 +373,9 @@ async fn store_balance(db: &Db, balance: &Money) -> Result<(), DbError> {
     .await
 }
 
-/// Forget the cached balance (after a top-up, or when an order was refused for it).
+/// Forget the cached balances (after a top-up, or when an order was refused for it).
 pub async fn forget_balance(db: &Db) -> Result<(), DbError> {
-    sqlx::query("DELETE FROM settings WHERE key = ?1")
+    sqlx::query("DELETE FROM settings WHERE key = ?1 OR key LIKE ?1 || '/%'")
         .bind(BALANCE_KEY)
         .execute(db.pool())
         .await?;

@@ -76,6 +76,10 @@ impl OrderStatus {
                 | (Unknown, Ordering)
                 | (Unknown, Delivered)
                 | (Unknown, Failed)
+                // Failover: the supplier refused for good (nothing charged there);
+                // the order is sent to the next supplier under a new key.
+                | (Ordering, Paid)
+                | (Unknown, Paid)
                 | (Failed, RefundDue)
                 | (RefundDue, Refunded)
         )

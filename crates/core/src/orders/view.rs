@@ -37,6 +37,10 @@ pub struct OrderView {
     /// Supplier attempts so far (sends and look-ups), for an open order's state.
     pub attempts: u32,
     pub supplier_status: Option<String>,
+    /// The supplier account the order is bought from ("default": the shop's single
+    /// supplier), and which attempt this is (2 and on: failed over after a refusal).
+    pub supplier: String,
+    pub supplier_attempt: u32,
     /// The supplier's own reference for the order, once it has one.
     pub supplier_ref: Option<String>,
     /// What the supplier charged (or, before it answered, the most it may charge),
@@ -136,6 +140,8 @@ impl OrderView {
             outcome: None,
             attempts: o.attempts,
             supplier_status: o.supplier_status.clone(),
+            supplier: crate::supplier::routing::display_name(o.supplier.as_deref()).to_string(),
+            supplier_attempt: o.attempt,
             supplier_ref: o.supplier_order_id.clone(),
             cost: o.supplier_total.unwrap_or(o.max_unit_price).amount_string(),
             cost_currency: o.max_unit_price.currency.code().to_string(),

@@ -12,6 +12,7 @@ pub mod bamboo;
 pub mod ding;
 mod number;
 mod reloadly;
+pub mod routing;
 pub(crate) mod wholesale;
 
 use std::time::Duration;
@@ -27,6 +28,7 @@ use crate::secrets::Redacted;
 pub use bamboo::{BambooClient, BambooConfig};
 pub use ding::{DingClient, DingConfig};
 pub use reloadly::{ReloadlyClient, ReloadlyConfig};
+pub use routing::{SHOP_SUPPLIER, Suppliers};
 pub use wholesale::{WholesaleClient, WholesaleConfig, parse_base_url};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

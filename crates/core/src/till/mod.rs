@@ -34,7 +34,7 @@ use crate::orders::Engine;
 use crate::progress::ProgressSink;
 use crate::secrets::{EnvFirst, KeyringStore, SecretStore};
 use crate::setup;
-use crate::supplier::Supplier;
+use crate::supplier::{Supplier, Suppliers};
 use crate::vault::{KeySource, Vault};
 
 pub use error::TillError;
@@ -67,6 +67,9 @@ pub struct Till {
     source: Source,
     /// Built on first use; a failure (no supplier yet) is not remembered.
     engine: Mutex<Option<Arc<Engine>>>,
+    /// The suppliers (and which are in routing), built on first use and kept: the
+    /// counter's engine and background recovery route the same way.
+    suppliers: Mutex<Option<Arc<Suppliers>>>,
     vault: Mutex<Option<Arc<Vault>>>,
     /// Built on first use from the settings; dropped when they change.
     outbox: Mutex<Option<Arc<Outbox>>>,
@@ -114,6 +117,7 @@ impl Till {
             data_dir: data_dir.to_path_buf(),
             source,
             engine: Mutex::new(None),
+            suppliers: Mutex::new(None),
             vault: Mutex::new(None),
             outbox: Mutex::new(None),
             selling: Mutex::new(()),
@@ -163,9 +167,11 @@ impl Till {
         &self.data_dir
     }
 
-    /// Syncs the catalog from this till's supplier, reporting progress; a second sync
-    /// while one runs is refused. A sync that moved wholesale prices by more than
-    /// [`crate::alerts::DRIFT_PCT`] raises price drift.
+    /// Syncs the catalog from each enabled supplier in turn, reporting progress; a
+    /// second sync while one runs is refused. A sync that moved wholesale prices by
+    /// more than [`crate::alerts::DRIFT_PCT`] raises price drift. With several
+    /// suppliers the report adds theirs up; one that fails does not stop the others,
+    /// and its error is answered once they have run.
     pub async fn sync_catalog(
         &self,
         options: &catalog::SyncOptions,
@@ -174,19 +180,45 @@ impl Till {
         let Ok(_syncing) = self.syncing.try_lock() else {
             return Err(TillError::Busy("a catalog sync is already running"));
         };
-        let supplier = self.supplier().await?;
+        let suppliers = self.suppliers().await?;
         tracing::info!("catalog sync asked for");
-        let report = catalog::sync(&self.db, supplier.as_ref(), options, progress).await?;
-        self.tell(crate::alerts::after_sync(&self.db, report.run_id).await)
-            .await;
-        Ok(report)
+        let mut total: Option<catalog::SyncReport> = None;
+        let mut failed = None;
+        for (name, supplier, enabled) in suppliers.all() {
+            if !enabled {
+                continue;
+            }
+            let options = catalog::SyncOptions {
+                account: name.map(str::to_string),
+                ..options.clone()
+            };
+            match catalog::sync(&self.db, supplier.as_ref(), &options, progress).await {
+                Ok(report) => {
+                    self.tell(crate::alerts::after_sync(&self.db, report.run_id).await)
+                        .await;
+                    match &mut total {
+                        None => total = Some(report),
+                        Some(t) => t.add(report),
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(supplier = ?name, error = %e, "catalog sync failed");
+                    failed.get_or_insert(e);
+                }
+            }
+        }
+        match (failed, total) {
+            (Some(e), _) => Err(e.into()),
+            (None, Some(report)) => Ok(report),
+            (None, None) => Err(crate::setup::SetupError::NoSupplier.into()),
+        }
     }
 
     /// Is a supplier configured (a URL in the environment or the settings)? The key
     /// is only checked when the supplier is first used.
     pub async fn has_supplier(&self) -> Result<bool, TillError> {
         Ok(match self.source {
-            Source::Shop => setup::supplier_url(&self.db).await?.is_some(),
+            Source::Shop => setup::has_supplier(&self.db).await?,
             Source::Fixed { .. } => true,
         })
     }
@@ -212,17 +244,33 @@ impl Till {
         Ok(vault)
     }
 
+    /// The shop's main supplier: its single one when configured, else the first
+    /// enabled account (the balance and the health check the counter shows).
     pub async fn supplier(&self) -> Result<Arc<dyn Supplier>, TillError> {
-        Ok(match &self.source {
-            Source::Shop => setup::supplier(&self.db, self.secrets()).await?,
-            Source::Fixed { supplier, .. } => supplier.clone(),
-        })
+        let suppliers = self.suppliers().await?;
+        let primary = suppliers.primary().map(|(_, s)| s);
+        Ok(primary.ok_or(setup::SetupError::NoSupplier)?)
     }
 
-    /// Drops the engine built from the old supplier settings: the next sale builds
-    /// one from the new URL and key.
+    /// Every supplier this till buys from, and which of them are in routing.
+    pub async fn suppliers(&self) -> Result<Arc<Suppliers>, TillError> {
+        let mut slot = self.suppliers.lock().await;
+        if let Some(s) = slot.as_ref() {
+            return Ok(s.clone());
+        }
+        let suppliers = Arc::new(match &self.source {
+            Source::Shop => setup::suppliers(&self.db, self.secrets()).await?,
+            Source::Fixed { supplier, .. } => Suppliers::single(supplier.clone()),
+        });
+        *slot = Some(suppliers.clone());
+        Ok(suppliers)
+    }
+
+    /// Drops the engine and suppliers built from the old supplier settings: the
+    /// next sale builds them from the new URLs, keys and accounts.
     pub async fn forget_supplier(&self) {
         *self.engine.lock().await = None;
+        *self.suppliers.lock().await = None;
     }
 
     /// The counter's order engine.
@@ -239,9 +287,9 @@ impl Till {
     /// An engine of its own (its own name on order leases), for background recovery:
     /// it never drives an order the counter's engine is driving.
     pub async fn new_engine(&self) -> Result<Engine, TillError> {
-        let supplier = self.supplier().await?;
+        let suppliers = self.suppliers().await?;
         let vault = self.vault().await?;
-        Ok(Engine::new(self.db.clone(), supplier, vault))
+        Ok(Engine::routed(self.db.clone(), suppliers, vault))
     }
 
     /// This till's outbox (receipts and emails): the printer and mail server from

@@ -156,7 +156,32 @@ impl Till {
             tracing::info!(reachable = ?status.reachable, "supplier reachability changed");
         }
         super::shared::replace(&self.supplier_status, status);
+        self.check_routes().await;
         (check, changed)
+    }
+
+    /// Asks each supplier out of routing for its balance: one that answers is back
+    /// in routing for the next sale.
+    pub async fn check_routes(&self) {
+        let Ok(suppliers) = self.suppliers().await else {
+            return;
+        };
+        for (name, why) in suppliers.down() {
+            let Some(supplier) = suppliers.get(name.as_deref()) else {
+                continue;
+            };
+            match supplier.balance().await {
+                Ok(_) => {
+                    suppliers.mark_up(name.as_deref());
+                }
+                Err(e) => tracing::info!(
+                    supplier = crate::supplier::routing::display_name(name.as_deref()),
+                    error = %e,
+                    was = %why,
+                    "supplier still out of routing"
+                ),
+            }
+        }
     }
 
     /// The shop's exchange rates, once a tick: the daily source is read again when

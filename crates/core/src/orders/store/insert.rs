@@ -16,6 +16,10 @@ pub struct NewOrder {
     pub client_order_id: String,
     pub channel: &'static str,
     pub sku: String,
+    /// The supplier account it is bought from (`None`: the shop's single supplier)
+    /// and the sku there when it differs from `sku`.
+    pub supplier: Option<String>,
+    pub supplier_sku: Option<String>,
     pub name: String,
     pub region: String,
     pub face_value: Money,
@@ -100,17 +104,17 @@ const ORDER_INSERT: &str = "INSERT INTO orders (public_id, client_order_id, stat
              face_minor, face_currency, redeem_url, redeem_instructions, quantity, price_minor,
              currency, max_unit_minor, wholesale_currency, email, staff, till_id, created_at, updated_at,
              print_to, language, paid_at, lease_owner, lease_expires_at, attempts, fx_rate,
-             open_amount)
+             open_amount, supplier, supplier_sku)
          VALUES ((SELECT printf('ORD-%06d', coalesce(max(id), 0) + 1) FROM orders), ?1, ?28, ?10,
              ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?2, ?2, ?26, ?27,
              CASE WHEN ?29 IS NULL THEN NULL ELSE ?2 END, ?29, ?30, CASE WHEN ?29 IS NULL THEN 0 ELSE 1 END,
-             ?31, ?32)";
+             ?31, ?32, ?33, ?34)";
 
 /// The id of the order [`ORDER_INSERT`] wrote, found by its `client_order_id`.
 const NEW_ID: &str = "(SELECT id FROM orders WHERE client_order_id = ?1)";
 
 /// Binds [`ORDER_INSERT`]'s parameters: ?1 `client_order_id`, ?2 `now`, ?3–?9 the
-/// payment (when paid), ?10–?32 the order — `quoted`, or with `sending` (lease owner
+/// payment (when paid), ?10–?34 the order — `quoted`, or with `sending` (lease owner
 /// and expiry) already paid and `ordering` its first send.
 fn bind_order(
     batch: Batch,
@@ -167,7 +171,9 @@ fn bind_order(
         .bind(owner)
         .bind(until)
         .bind(new.fx_rate.normalize().to_string())
-        .bind(i64::from(new.open_amount)))
+        .bind(i64::from(new.open_amount))
+        .bind(new.supplier.clone())
+        .bind(new.supplier_sku.clone()))
 }
 
 /// Runs an insert batch ending in `SELECT {NEW_ID}` and returns that id.

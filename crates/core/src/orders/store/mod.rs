@@ -26,4 +26,6 @@ pub use refund::record_refund;
 pub(crate) use reveal::read_codes;
 pub use reveal::reveal;
 pub use transition::cancel;
-pub(crate) use transition::{mark_pending, mark_sending, mark_unknown, refuse};
+pub(crate) use transition::{
+    FailOver, fail_over, mark_pending, mark_sending, mark_unknown, refuse,
+};

@@ -42,10 +42,22 @@ async fn pay_in(
     lease: (&str, std::time::Duration),
     now: &str,
 ) -> Result<(), OrderError> {
-    let Some(_) = transition(tx, id, OrderStatus::Paid, None, Some(&payment.method), now).await?
-    else {
-        return Err(wrong_state(tx, id, "take payment").await);
+    // Only a quote is paid: an order sent elsewhere comes back to `paid` only by
+    // failing over, never by a second payment.
+    let quoted: bool = sqlx::query_scalar("SELECT status = 'quoted' FROM orders WHERE id = ?1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(DbError::from)?
+        .unwrap_or(false);
+    let moved = if quoted {
+        transition(tx, id, OrderStatus::Paid, None, Some(&payment.method), now).await?
+    } else {
+        None
     };
+    if moved.is_none() {
+        return Err(wrong_state(tx, id, "take payment").await);
+    }
     insert_payment(tx, id, payment, now).await?;
     let until = crate::db::time_text(
         chrono::Utc::now() + chrono::Duration::from_std(lease.1).unwrap_or_default(),

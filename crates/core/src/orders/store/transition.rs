@@ -149,6 +149,84 @@ pub(crate) async fn refuse(
     Ok(true)
 }
 
+/// What a failed-over order is bought with next.
+pub(crate) struct FailOver<'a> {
+    /// Why the last attempt ended (the supplier's final refusal).
+    pub code: &'a str,
+    pub message: &'a str,
+    pub supplier: Option<&'a str>,
+    pub supplier_sku: &'a str,
+    pub key: &'a str,
+    pub max_unit_price: &'a crate::money::Money,
+    pub fx_rate: rust_decimal::Decimal,
+}
+
+/// The order's supplier refused it for good: the attempt is kept in
+/// `order_attempts` and the order, back to `paid`, is set to be sent to the next
+/// supplier under a new key, in one transaction. False when this process no longer
+/// holds the order or it is not open.
+pub(crate) async fn fail_over(
+    db: &Db,
+    id: i64,
+    owner: &str,
+    next: &FailOver<'_>,
+) -> Result<bool, OrderError> {
+    let now = now_text();
+    let mut tx = db.begin_write().await?;
+    let detail = format!(
+        "fail over to {} after {}: {}",
+        crate::supplier::routing::display_name(next.supplier),
+        next.code,
+        next.message
+    );
+    if transition(
+        &mut tx,
+        id,
+        OrderStatus::Paid,
+        Some(owner),
+        Some(&detail),
+        &now,
+    )
+    .await?
+    .is_none()
+    {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO order_attempts (order_id, seq, supplier, supplier_sku, client_order_id,
+             max_unit_minor, wholesale_currency, failure_code, failure_message, ended_at)
+         SELECT id, attempt, supplier, coalesce(supplier_sku, sku),
+                coalesce(attempt_key, client_order_id), max_unit_minor, wholesale_currency,
+                ?1, ?2, ?3
+         FROM orders WHERE id = ?4",
+    )
+    .bind(next.code)
+    .bind(next.message)
+    .bind(&now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(DbError::from)?;
+    sqlx::query(
+        "UPDATE orders SET attempt = attempt + 1, supplier = ?1, supplier_sku = ?2,
+             attempt_key = ?3, max_unit_minor = ?4, wholesale_currency = ?5, fx_rate = ?6,
+             supplier_order_id = NULL, supplier_status = NULL
+         WHERE id = ?7",
+    )
+    .bind(next.supplier)
+    .bind(next.supplier_sku)
+    .bind(next.key)
+    .bind(super::row::minor(next.max_unit_price)?)
+    .bind(next.max_unit_price.currency.code())
+    .bind(next.fx_rate.normalize().to_string())
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(DbError::from)?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(true)
+}
+
 /// Moves a leased order to `ordering` for a send to the supplier, counting the
 /// attempt. False when this process no longer holds the order, or the state machine
 /// does not allow a send from where it is.
