@@ -8,8 +8,8 @@ use super::{MAX_QUERY_CHARS, checked, non_empty};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::till::Handover;
-use codetill_core::orders::OrderView;
 use codetill_core::money::parse_decimal;
+use codetill_core::orders::OrderView;
 use codetill_core::till::{Item, Print};
 
 /// The live price and stock of one product (asks the supplier); `amount` is the face

@@ -7,10 +7,10 @@
 use codetill_core::catalog::{
     self, LastSync, PriceChange, PricePreview, RepriceReport, SyncReport,
 };
-use codetill_core::pricing::{PriceRule, PriceRules};
-use codetill_core::product::Category;
 use codetill_core::fx::{self, Rate};
 use codetill_core::money::Currency;
+use codetill_core::pricing::{PriceRule, PriceRules};
+use codetill_core::product::Category;
 use codetill_core::settings;
 use codetill_core::supplier::BadRow;
 use codetill_core::till::TillError;
@@ -226,14 +226,13 @@ pub async fn set_shop_currency(
     let shop = match currency.trim() {
         "" => None,
         c => Some(
-            Currency::parse(c)
-                .map_err(|e| AppError::validation(format!("shop_currency: {e}")))?,
+            Currency::parse(c).map_err(|e| AppError::validation(format!("shop_currency: {e}")))?,
         ),
     };
-    let db = state.till().db();
-    let report = catalog::set_shop_currency(db, shop).await?;
+    let till = state.till();
+    let report = catalog::set_shop_currency(till.db(), shop).await?;
     tracing::info!(currency = ?shop, changed = report.changed, "shop currency set");
-    rates_view(db).await
+    rates_view(till.db()).await
 }
 
 /// The hour the catalog syncs each day, and when it last did.
@@ -456,7 +455,12 @@ mod tests {
             .invoke("set_shop_currency", json!({ "currency": "rupees" }))
             .unwrap_err();
         assert_eq!(err["code"], "errors.validation");
-        assert!(err["message"].as_str().unwrap().starts_with("shop_currency:"));
+        assert!(
+            err["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("shop_currency:")
+        );
     }
 
     #[test]

@@ -115,11 +115,20 @@ mod tests {
     use crate::testing::TestApp;
 
     fn add(app: &TestApp, name: &str, url: &str) -> Result<serde_json::Value, serde_json::Value> {
+        add_keyed(app, name, url, "secret-key-1")
+    }
+
+    fn add_keyed(
+        app: &TestApp,
+        name: &str,
+        url: &str,
+        key: &str,
+    ) -> Result<serde_json::Value, serde_json::Value> {
         app.invoke(
             "add_supplier_account",
             json!({ "input": {
                 "name": name, "kind": "wholesale", "url": url, "auth_url": "",
-                "account": null, "account_currency": "USD", "key": "secret-key-1"
+                "account": null, "account_currency": "USD", "key": key
             } }),
         )
     }
@@ -156,8 +165,14 @@ mod tests {
         let app = TestApp::with_demo_catalog();
         let err = add(&app, "main", "not a url").unwrap_err();
         assert_eq!(err["code"], "errors.validation");
-        assert!(err["message"].as_str().unwrap().starts_with("url:"), "{err}");
-        assert_eq!(app.invoke("supplier_accounts", json!({})).unwrap(), json!([]));
+        assert!(
+            err["message"].as_str().unwrap().starts_with("url:"),
+            "{err}"
+        );
+        assert_eq!(
+            app.invoke("supplier_accounts", json!({})).unwrap(),
+            json!([])
+        );
         add(&app, "main", "https://api.example.com/").unwrap();
         let err = add(&app, "main", "https://api.example.com/").unwrap_err();
         assert_eq!(err["code"], "errors.validation");
@@ -176,11 +191,14 @@ mod tests {
             .demo()
             .expect("a demo session")
             .supplier_url();
-        add(&app, "sandbox", &url).unwrap();
+        add_keyed(&app, "sandbox", &url, crate::demo::SANDBOX_KEY).unwrap();
         let answer = app
             .invoke("test_supplier_account", json!({ "name": "sandbox" }))
             .unwrap();
         assert_eq!(answer["name"], "sandbox");
-        assert!(answer["balance"].as_str().unwrap().contains('.'), "{answer}");
+        assert!(
+            answer["balance"].as_str().unwrap().contains('.'),
+            "{answer}"
+        );
     }
 }

@@ -86,10 +86,7 @@ impl Till {
     /// The daily catalog sync, when it is due at `now` (see [`due`]): answers `None`
     /// when it is not (or no hour is set, or no supplier), else the sync's outcome. A
     /// failed sync raises a sync-failed alert.
-    pub async fn sync_if_due(
-        &self,
-        now: DateTime<Utc>,
-    ) -> Option<Result<SyncReport, TillError>> {
+    pub async fn sync_if_due(&self, now: DateTime<Utc>) -> Option<Result<SyncReport, TillError>> {
         let planned = match self.sync_planned(now).await {
             Ok(p) => p,
             Err(e) => {
@@ -207,7 +204,12 @@ mod tests {
         let now = Utc::now();
         // No hour set: never by itself.
         assert!(till.sync_if_due(now).await.is_none());
-        let hour = now.with_timezone(&Local).naive_local().time().format("%H").to_string();
+        let hour = now
+            .with_timezone(&Local)
+            .naive_local()
+            .time()
+            .format("%H")
+            .to_string();
         set_sync_hour(till.db(), &hour).await.unwrap();
 
         let outcome = till.sync_if_due(now).await.expect("due at its hour");
