@@ -368,7 +368,8 @@ function mockTauri(shop) {
         for (const [id, handler] of listeners) if (handler.event === 'catalog-sync-progress') {
           window[`_${handler.cb}`]?.({ event: 'catalog-sync-progress', id, payload: { stage: 'fetching', done, total: 1284 } });
         }
-        await new Promise((r) => setTimeout(r, 150));
+        // Long enough for a test on a busy machine to see the progress bar.
+        await new Promise((r) => setTimeout(r, 500));
       }
       return { run_id: 8, kind: 'incremental', received: 1284, inserted: 0, updated: 12, discontinued: 0, skipped: 0, duration_ms: 2300 };
     },
