@@ -319,6 +319,19 @@ impl From<TillError> for AppError {
     }
 }
 
+impl From<codetill_core::supplier::accounts::AccountError> for AppError {
+    fn from(e: codetill_core::supplier::accounts::AccountError) -> Self {
+        use codetill_core::supplier::accounts::AccountError;
+        let code = match &e {
+            AccountError::BadInput { .. } | AccountError::Exists(_) => ErrorCode::Validation,
+            AccountError::NotFound(_) => ErrorCode::NotFound,
+            AccountError::Secret(_) => ErrorCode::Secrets,
+            AccountError::Db(_) => ErrorCode::Database,
+        };
+        AppError::from_core(code, e.kind(), &e)
+    }
+}
+
 impl From<SettingsError> for AppError {
     fn from(e: SettingsError) -> Self {
         match e {

@@ -61,6 +61,15 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::pricing::sync_catalog,
             commands::pricing::sync_summary,
             commands::pricing::price_changes,
+            commands::pricing::exchange_rates,
+            commands::pricing::set_shop_currency,
+            commands::pricing::daily_sync,
+            commands::pricing::set_sync_hour,
+            commands::suppliers::supplier_accounts,
+            commands::suppliers::add_supplier_account,
+            commands::suppliers::test_supplier_account,
+            commands::suppliers::set_supplier_account_enabled,
+            commands::suppliers::remove_supplier_account,
             commands::balance::balance_overview,
             commands::balance::set_balance_threshold,
             commands::balance::alerts,
@@ -152,6 +161,20 @@ pub fn run() -> ExitCode {
                 for till in handle.state::<AppState>().tills() {
                     till.recover_open_orders(None).await;
                 }
+                tokio::time::sleep(ticks::EVERY).await;
+            }
+        });
+        // Every minute: the catalog's daily sync, once the owner's hour has come (a
+        // failure raises an alert and waits for the next day). A loop of its own: a
+        // long sync holds up no health check.
+        let daily = app.handle().clone();
+        tauri::async_runtime::spawn(async move {
+            loop {
+                daily
+                    .state::<AppState>()
+                    .shop()
+                    .sync_if_due(chrono::Utc::now())
+                    .await;
                 tokio::time::sleep(ticks::EVERY).await;
             }
         });

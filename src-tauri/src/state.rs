@@ -20,7 +20,7 @@ pub use codetill_core::till::{DATA_DIR_ENV, DB_FILE, SupplierStatus, data_dir};
 use crate::alerts::{Alerts, DesktopNotifier, Notifier};
 use crate::demo;
 use crate::error::AppError;
-use crate::till::{Clerk, Handover, Till};
+use crate::till::{Clerk, Handover, Item, Till};
 
 /// How long a sale's code counts as on the delivery screen, for a receipt preview
 /// without an audited reveal, if the counter never says it moved on.
@@ -108,14 +108,14 @@ impl AppState {
     /// currency (core checks it against the quote).
     pub async fn sell_cash(
         &self,
-        sku: &str,
+        item: impl Into<Item>,
         tendered: &str,
         handover: &Handover,
     ) -> Result<Sale, AppError> {
         let tendered = parse_decimal(tendered.trim())?;
         let till = self.till();
         let sale = till
-            .sell_cash(sku, tendered, handover, &self.clerk())
+            .sell_cash(item, tendered, handover, &self.clerk())
             .await?;
         self.after_sale(&till, &sale).await;
         Ok(sale)
@@ -124,13 +124,13 @@ impl AppState {
     /// A card sale at the counter's till.
     pub async fn sell_card(
         &self,
-        sku: &str,
+        item: impl Into<Item>,
         terminal_ref: &str,
         handover: &Handover,
     ) -> Result<Sale, AppError> {
         let till = self.till();
         let sale = till
-            .sell_card(sku, terminal_ref, handover, &self.clerk())
+            .sell_card(item, terminal_ref, handover, &self.clerk())
             .await?;
         self.after_sale(&till, &sale).await;
         Ok(sale)

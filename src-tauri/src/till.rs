@@ -5,7 +5,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-pub use codetill_core::till::{Clerk, Handover, Source};
+pub use codetill_core::till::{Clerk, Handover, Item, Source};
 
 use crate::demo::Demo;
 

@@ -6,7 +6,8 @@
 //! (or `CODETILL_BENCH_BIN=path/to/codetill` to time that binary from a dev harness)
 //!     cargo bench -p codetill-e2e --bench cli_search [-- --runs N] [-- --products N]
 //!
-//! Prints the median and p90 of each, and codetill's median over sqlite3's.
+//! Prints the median and p90 of each, and codetill's median over sqlite3's; beside them
+//! each binary's bare start (`--version`), the floor under its search.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -72,18 +73,41 @@ fn main() -> anyhow::Result<()> {
         }
         Ok(took)
     };
+    // Each binary starting and printing its version: what a process costs before it
+    // opens anything (the floor under each search).
+    let started = |program: &std::ffi::OsStr, arg: &str| -> anyhow::Result<Duration> {
+        let started = Instant::now();
+        let out = Command::new(program)
+            .arg(arg)
+            .stdin(Stdio::null())
+            .output()?;
+        let took = started.elapsed();
+        if !out.status.success() {
+            bail!("{program:?} {arg} failed");
+        }
+        Ok(took)
+    };
+    let bin = codetill_e2e::codetill_bin();
+    let ours_start = || started(bin.as_os_str(), "--version");
+    let floor_start = || started(std::ffi::OsStr::new("sqlite3"), "-version");
     // Warm the page cache and the binaries, then interleave.
     for _ in 0..5 {
         ours()?;
         floor()?;
+        ours_start()?;
+        floor_start()?;
     }
     let (mut a, mut b) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+    let (mut c, mut d) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
     for _ in 0..runs {
         a.push(ours()?);
         b.push(floor()?);
+        c.push(ours_start()?);
+        d.push(floor_start()?);
     }
-    a.sort();
-    b.sort();
+    for v in [&mut a, &mut b, &mut c, &mut d] {
+        v.sort();
+    }
     let at = |v: &[Duration], q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("search {QUERY:?} over {products} products, {runs} runs each, interleaved");
@@ -102,6 +126,20 @@ fn main() -> anyhow::Result<()> {
     println!(
         "| codetill / sqlite3 (target ≤ 1.5) | {:.2} | |",
         ms(at(&a, 0.5)) / ms(at(&b, 0.5))
+    );
+    println!(
+        "| codetill --version (process start) | {:.2} ms | {:.2} ms |",
+        ms(at(&c, 0.5)),
+        ms(at(&c, 0.9))
+    );
+    println!(
+        "| sqlite3 -version (process start) | {:.2} ms | {:.2} ms |",
+        ms(at(&d, 0.5)),
+        ms(at(&d, 0.9))
+    );
+    println!(
+        "| search beyond process start: codetill / sqlite3 | {:.2} | |",
+        (ms(at(&a, 0.5)) - ms(at(&c, 0.5))) / (ms(at(&b, 0.5)) - ms(at(&d, 0.5)))
     );
     drop(sandbox);
     Ok(())

@@ -79,7 +79,23 @@ function mockTauri(shop) {
     }),
     p('STEAM-US-50', 'Steam Wallet $50', 'Steam', 'gift_card', 'US', money('50.00', 'USD'), money('4699.00')),
     p('JIO-IN-239', 'जियो ₹239 अनलिमिटेड', 'Jio', 'mobile_topup', 'IN', money('239.00'), money('239.00')),
+    // Sold at the amount the buyer chooses (a Reloadly RANGE product), 95 INR a euro.
+    p('AMAZON-DE-OPEN', 'Amazon.de Gift Card', 'Amazon', 'gift_card', 'DE', money('10.00', 'EUR'), money('950.00'), {
+      open_amount: { min: money('10.00', 'EUR'), max: money('500.00', 'EUR') },
+    }),
   ];
+  /** The product as sold at `amount` (an open-amount product's face value). */
+  const atAmount = (x, amount) => (amount && x.open_amount
+    ? { ...x, face_value: money(amount, 'EUR'), retail: money((Number(amount) * 95).toFixed(2)) } : x);
+  shop.accounts = shop.accounts ?? [];
+  shop.rates = shop.rates ?? {
+    shop_currency: 'INR', source_url: 'https://rates.example/eurofxref-daily.xml',
+    rates: [
+      { from: 'USD', to: 'INR', rate: '83.2512', source: 'ecb', as_of: '2026-03-14', age_days: 0, stale: false },
+      { from: 'EUR', to: 'INR', rate: '95.00', source: 'owner', as_of: '2026-03-02', age_days: 12, stale: true },
+    ],
+  };
+  shop.daily = shop.daily ?? { hour: 3, last_run: '2026-03-14T03:00:04.000Z' };
   const words = (s) => s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
   const orders = [];
   /** The buyer's address of each remote order. */
@@ -210,19 +226,20 @@ function mockTauri(shop) {
       const q = words(query);
       return catalog.filter((x) => q.every((w) => words(`${x.sku} ${x.name} ${x.brand} ${x.region}`).some((f) => f.startsWith(w))));
     },
-    quote: ({ sku }) => {
-      const x = catalog.find((c) => c.sku === sku);
-      if (!x) throw { code: 'errors.unknown_sku', message: `unknown sku "${sku}"` };
+    quote: ({ sku, amount }) => {
+      const found = catalog.find((c) => c.sku === sku);
+      if (!found) throw { code: 'errors.unknown_sku', message: `unknown sku "${sku}"` };
+      const x = atAmount(found, amount);
       return { product: x, price: x.retail, wholesale: x.wholesale, available_quantity: null, margin: money('100.00') };
     },
-    sell_cash: async ({ sku, tendered, email }) => {
-      const x = catalog.find((c) => c.sku === sku);
+    sell_cash: async ({ sku, tendered, email, amount }) => {
+      const x = atAmount(catalog.find((c) => c.sku === sku), amount);
       await new Promise((r) => setTimeout(r, 300)); // the supplier takes a moment
       return sold(sale(x, { method: 'cash', amount: x.retail.amount, tendered, change: minus(tendered, x.retail.amount),
         reference: null, staff: 'asha', taken_at: new Date().toISOString() }), email);
     },
-    sell_card: async ({ sku, terminalRef, email }) => {
-      const x = catalog.find((c) => c.sku === sku);
+    sell_card: async ({ sku, terminalRef, email, amount }) => {
+      const x = atAmount(catalog.find((c) => c.sku === sku), amount);
       await new Promise((r) => setTimeout(r, 300));
       return sold(sale(x, { method: 'card', amount: x.retail.amount, tendered: null, change: null,
         reference: terminalRef, staff: 'asha', taken_at: new Date().toISOString() }), email);
@@ -351,7 +368,8 @@ function mockTauri(shop) {
         for (const [id, handler] of listeners) if (handler.event === 'catalog-sync-progress') {
           window[`_${handler.cb}`]?.({ event: 'catalog-sync-progress', id, payload: { stage: 'fetching', done, total: 1284 } });
         }
-        await new Promise((r) => setTimeout(r, 150));
+        // Long enough for a test on a busy machine to see the progress bar.
+        await new Promise((r) => setTimeout(r, 500));
       }
       return { run_id: 8, kind: 'incremental', received: 1284, inserted: 0, updated: 12, discontinued: 0, skipped: 0, duration_ms: 2300 };
     },
@@ -377,6 +395,40 @@ function mockTauri(shop) {
     set_secret: ({ name, value }) => {
       shop.settingsView[`${name}_set`] = value !== '';
       return withReadiness(shop.settingsView);
+    },
+    supplier_accounts: () => structuredClone(shop.accounts),
+    add_supplier_account: ({ input }) => {
+      if (!/^https?:\/\/[^/]/.test(input.url)) throw { code: 'errors.validation', message: `url: "${input.url}": relative URL without a base` };
+      if (shop.accounts.some((a) => a.name === input.name)) throw { code: 'errors.validation', message: `a supplier named "${input.name}" exists already` };
+      const { key, ...kept } = input;
+      const account = { ...kept, url: input.url.replace(/\/$/, ''), enabled: true, created_at: new Date().toISOString() };
+      shop.accounts.push(account);
+      return structuredClone(account);
+    },
+    test_supplier_account: async ({ name }) => {
+      await new Promise((r) => setTimeout(r, 300));
+      const a = shop.accounts.find((x) => x.name === name);
+      if (a.url.includes('down')) throw { code: 'errors.supplier', message: 'supplier unreachable: connection refused' };
+      return { name, balance: '1250.00', currency: a.account_currency ?? 'USD' };
+    },
+    set_supplier_account_enabled: ({ name, enabled }) => {
+      const a = shop.accounts.find((x) => x.name === name);
+      a.enabled = enabled;
+      return structuredClone(a);
+    },
+    remove_supplier_account: ({ name }) => {
+      const i = shop.accounts.findIndex((x) => x.name === name);
+      return shop.accounts.splice(i, 1)[0];
+    },
+    exchange_rates: () => structuredClone(shop.rates),
+    set_shop_currency: ({ currency }) => {
+      shop.rates.shop_currency = currency || null;
+      return structuredClone(shop.rates);
+    },
+    daily_sync: () => structuredClone(shop.daily),
+    set_sync_hour: ({ hour }) => {
+      shop.daily.hour = hour === '' ? null : Number(hour);
+      return structuredClone(shop.daily);
     },
     'plugin:event|listen': ({ event, handler }) => {
       const id = nextId++;

@@ -24,10 +24,16 @@ fn main() -> ExitCode {
         }
     };
     init_tracing(args.global.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // A command is one client of the database and the supplier at a time: one thread
+    // runs it (starting worker threads costs a search more than it gains). The
+    // sandbox serves many clients at once and gets the threads.
+    let runtime = match &args.command {
+        args::Command::Sandbox(_) => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    }
+    .enable_all()
+    .build();
+    let runtime = match runtime {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("codetill: error: cannot start the runtime: {e}");

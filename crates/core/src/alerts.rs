@@ -61,10 +61,13 @@ pub enum AlertKind {
     /// An exchange rate the shop prices with is old (its daily source failed, or
     /// the owner's rate was not renewed); the FX buffer still protects the margin.
     FxStale,
+    /// The catalog's daily sync failed: prices and stock stay as the last sync left
+    /// them.
+    SyncFailed,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 9] = [
+    pub const ALL: [AlertKind; 10] = [
         AlertKind::BalanceLow,
         AlertKind::SupplierUnreachable,
         AlertKind::PriceDrift,
@@ -74,6 +77,7 @@ impl AlertKind {
         AlertKind::PrintFailed,
         AlertKind::PaymentHeld,
         AlertKind::FxStale,
+        AlertKind::SyncFailed,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -87,6 +91,7 @@ impl AlertKind {
             AlertKind::PrintFailed => "print_failed",
             AlertKind::PaymentHeld => "payment_held",
             AlertKind::FxStale => "fx_stale",
+            AlertKind::SyncFailed => "sync_failed",
         }
     }
 
@@ -116,6 +121,7 @@ impl AlertKind {
             AlertKind::PrintFailed => "Receipt not printed",
             AlertKind::PaymentHeld => "Payment held for review",
             AlertKind::FxStale => "Exchange rate out of date",
+            AlertKind::SyncFailed => "Catalog sync failed",
         }
     }
 }

@@ -8,18 +8,42 @@ use super::{MAX_QUERY_CHARS, checked, non_empty};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::till::Handover;
+use codetill_core::money::parse_decimal;
 use codetill_core::orders::OrderView;
-use codetill_core::till::Print;
+use codetill_core::till::{Item, Print};
 
-/// The live price and stock of one product (asks the supplier). A refusal (out of
-/// stock, balance too low…) is an `errors.refused.*` error: nothing is charged.
+/// The live price and stock of one product (asks the supplier); `amount` is the face
+/// value chosen for an open-amount product (core refuses it outside the product's
+/// bounds, naming them). A refusal (out of stock, balance too low…) is an
+/// `errors.refused.*` error: nothing is charged.
 #[tauri::command]
-pub async fn quote(state: State<'_, AppState>, sku: String) -> Result<Quote, AppError> {
-    let sku = non_empty(checked(&sku, "sku", MAX_QUERY_CHARS)?, "sku")?;
-    Ok(state.till().engine().await?.quote(sku).await?)
+pub async fn quote(
+    state: State<'_, AppState>,
+    sku: String,
+    amount: Option<String>,
+) -> Result<Quote, AppError> {
+    let item = item(&sku, amount.as_deref())?;
+    Ok(state
+        .till()
+        .engine()
+        .await?
+        .quote_amount(&item.sku, item.amount)
+        .await?)
 }
 
-/// Sells `sku` for cash: `tendered` (a decimal string in the price's currency) must
+/// What is sold: the sku, and the face value typed for an open-amount product.
+fn item(sku: &str, amount: Option<&str>) -> Result<Item, AppError> {
+    let sku = non_empty(checked(sku, "sku", MAX_QUERY_CHARS)?, "sku")?.trim();
+    Ok(match amount.map(str::trim).filter(|a| !a.is_empty()) {
+        None => Item::from(sku),
+        Some(a) => Item::open(
+            sku,
+            parse_decimal(a).map_err(|e| AppError::validation(format!("amount: {e}")))?,
+        ),
+    })
+}
+
+/// Sells `sku` (at the face value `amount` for an open-amount product) for cash: `tendered` (a decimal string in the price's currency) must
 /// cover the live price; the change is computed by core and comes back in `paid`.
 /// `email` (optional) also sends the buyer the code; `language` (`en`/`hi`, default
 /// `en`) is the receipt's and the email's.
@@ -27,13 +51,14 @@ pub async fn quote(state: State<'_, AppState>, sku: String) -> Result<Quote, App
 pub async fn sell_cash(
     state: State<'_, AppState>,
     sku: String,
+    amount: Option<String>,
     tendered: String,
     email: Option<String>,
     language: Option<String>,
 ) -> Result<OrderView, AppError> {
-    let sku = non_empty(checked(&sku, "sku", MAX_QUERY_CHARS)?, "sku")?;
+    let item = item(&sku, amount.as_deref())?;
     let handover = handover(email, language)?;
-    let sale = state.sell_cash(sku, &tendered, &handover).await?;
+    let sale = state.sell_cash(item, &tendered, &handover).await?;
     Ok(OrderView::sale(&sale))
 }
 
@@ -42,14 +67,15 @@ pub async fn sell_cash(
 pub async fn sell_card(
     state: State<'_, AppState>,
     sku: String,
+    amount: Option<String>,
     terminal_ref: String,
     email: Option<String>,
     language: Option<String>,
 ) -> Result<OrderView, AppError> {
-    let sku = non_empty(checked(&sku, "sku", MAX_QUERY_CHARS)?, "sku")?;
+    let item = item(&sku, amount.as_deref())?;
     let terminal_ref = checked(&terminal_ref, "terminal reference", MAX_QUERY_CHARS)?;
     let handover = handover(email, language)?;
-    let sale = state.sell_card(sku, terminal_ref, &handover).await?;
+    let sale = state.sell_card(item, terminal_ref, &handover).await?;
     Ok(OrderView::sale(&sale))
 }
 

@@ -3,7 +3,8 @@
 //! status here, the counter's sale in [`counter`], its receipt and email in
 //! [`delivery`], a sale paid through a payment link in [`remote`], the order history
 //! in [`orders`], the first-run demo in [`session`], the owner's screens in
-//! [`pricing`], [`balance`] (and alerts) and [`settings`].
+//! [`pricing`], [`balance`] (and alerts), [`settings`] and its supplier accounts
+//! ([`suppliers`]).
 
 pub mod balance;
 pub mod counter;
@@ -13,6 +14,7 @@ pub mod pricing;
 pub mod remote;
 pub mod session;
 pub mod settings;
+pub mod suppliers;
 
 use codetill_core::catalog::{self, LastSync};
 use codetill_core::delivery::Language;

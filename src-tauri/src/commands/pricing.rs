@@ -7,9 +7,14 @@
 use codetill_core::catalog::{
     self, LastSync, PriceChange, PricePreview, RepriceReport, SyncReport,
 };
+use codetill_core::fx::{self, Rate};
+use codetill_core::money::Currency;
 use codetill_core::pricing::{PriceRule, PriceRules};
 use codetill_core::product::Category;
+use codetill_core::settings;
 use codetill_core::supplier::BadRow;
+use codetill_core::till::TillError;
+use codetill_core::till::daily_sync::{self, DailySync};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime, State};
 
@@ -169,12 +174,89 @@ pub async fn price_changes(
     Ok(catalog::price_changes(state.till().db(), limit).await?)
 }
 
+/// One exchange rate the shop prices with: where it came from and how old it is.
+#[derive(Debug, Clone, Serialize)]
+pub struct RateView {
+    #[serde(flatten)]
+    pub rate: Rate,
+    pub age_days: i64,
+    /// Older than its source allows (an alert is raised for it).
+    pub stale: bool,
+}
+
+/// The shop's currency and the rates from each supplier currency to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RatesView {
+    /// `null`: each product sells in its supplier's currency.
+    pub shop_currency: Option<String>,
+    /// The daily rates file, when one is set.
+    pub source_url: Option<String>,
+    pub rates: Vec<RateView>,
+}
+
+async fn rates_view(db: &codetill_core::db::Db) -> Result<RatesView, AppError> {
+    let now = chrono::Utc::now();
+    let rates = fx::all(db).await.map_err(TillError::from)?;
+    Ok(RatesView {
+        shop_currency: settings::value(db, settings::SHOP_CURRENCY).await?,
+        source_url: settings::value(db, fx::SOURCE_URL).await?,
+        rates: rates
+            .into_iter()
+            .map(|rate| RateView {
+                age_days: rate.age_days(now),
+                stale: rate.is_stale(now),
+                rate,
+            })
+            .collect(),
+    })
+}
+
+#[tauri::command]
+pub async fn exchange_rates(state: State<'_, AppState>) -> Result<RatesView, AppError> {
+    rates_view(state.till().db()).await
+}
+
+/// Sets the currency the shop sells in (blank: each supplier's) and reprices the
+/// catalog; refused, nothing changed, when a product has no rate to it.
+#[tauri::command]
+pub async fn set_shop_currency(
+    state: State<'_, AppState>,
+    currency: String,
+) -> Result<RatesView, AppError> {
+    let shop = match currency.trim() {
+        "" => None,
+        c => Some(
+            Currency::parse(c).map_err(|e| AppError::validation(format!("shop_currency: {e}")))?,
+        ),
+    };
+    let till = state.till();
+    let report = catalog::set_shop_currency(till.db(), shop).await?;
+    tracing::info!(currency = ?shop, changed = report.changed, "shop currency set");
+    rates_view(till.db()).await
+}
+
+/// The hour the catalog syncs each day, and when it last did.
+#[tauri::command]
+pub async fn daily_sync(state: State<'_, AppState>) -> Result<DailySync, AppError> {
+    Ok(daily_sync::daily_sync(state.shop().db()).await?)
+}
+
+/// Sets the hour (0–23, this computer's time) the catalog syncs each day; blank: only
+/// when asked.
+#[tauri::command]
+pub async fn set_sync_hour(
+    state: State<'_, AppState>,
+    hour: String,
+) -> Result<DailySync, AppError> {
+    Ok(daily_sync::set_sync_hour(state.shop().db(), &hour).await?)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use serde_json::json;
 
-    use crate::testing::TestApp;
+    use crate::testing::{TestApp, block_on};
 
     fn rule(margin: &str) -> serde_json::Value {
         json!({ "fee_pct": "3", "fx_pct": "2", "margin_pct": margin, "rounding": ".99", "floor": null, "floor_currency": null })
@@ -348,5 +430,51 @@ mod tests {
         let app = TestApp::with_demo_catalog();
         let err = app.invoke("sync_catalog", json!({})).unwrap_err();
         assert_eq!(err["code"], "errors.no_supplier");
+    }
+
+    #[test]
+    fn the_rates_show_their_source_and_age_and_the_shop_currency() {
+        let app = TestApp::with_demo_catalog();
+        let view = app.invoke("exchange_rates", json!({})).unwrap();
+        assert!(view["shop_currency"].is_null());
+        assert_eq!(view["rates"], json!([]));
+        let till = app.state().till();
+        block_on(codetill_core::fx::set(till.db(), "USD", "INR", "83.25")).unwrap();
+        let view = app
+            .invoke("set_shop_currency", json!({ "currency": "inr" }))
+            .unwrap();
+        assert_eq!(view["shop_currency"], "INR");
+        let rate = &view["rates"][0];
+        assert_eq!(rate["from"], "USD");
+        assert_eq!(rate["to"], "INR");
+        assert_eq!(rate["rate"], "83.25");
+        assert_eq!(rate["source"], "owner");
+        assert_eq!(rate["age_days"], 0);
+        assert_eq!(rate["stale"], false);
+        let err = app
+            .invoke("set_shop_currency", json!({ "currency": "rupees" }))
+            .unwrap_err();
+        assert_eq!(err["code"], "errors.validation");
+        assert!(
+            err["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("shop_currency:")
+        );
+    }
+
+    #[test]
+    fn the_sync_hour_is_kept_or_refused_naming_the_field() {
+        let app = TestApp::with_demo_catalog();
+        let view = app.invoke("daily_sync", json!({})).unwrap();
+        assert!(view["hour"].is_null());
+        let view = app.invoke("set_sync_hour", json!({ "hour": "3" })).unwrap();
+        assert_eq!(view["hour"], 3);
+        let err = app
+            .invoke("set_sync_hour", json!({ "hour": "24" }))
+            .unwrap_err();
+        assert_eq!(err["code"], "errors.validation");
+        assert!(err["message"].as_str().unwrap().starts_with("sync_hour:"));
+        assert_eq!(app.invoke("daily_sync", json!({})).unwrap()["hour"], 3);
     }
 }

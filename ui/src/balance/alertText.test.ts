@@ -64,6 +64,11 @@ describe('an alert in the shop’s language', () => {
         'The USD→INR exchange rate is 4 days old. Prices still carry the FX buffer; set a new rate or check the daily source.',
         'USD→INR विनिमय दर 4 दिन पुरानी है। कीमतों में FX बफ़र अब भी शामिल है; नई दर डालें या दैनिक स्रोत जाँचें।',
       ],
+      [
+        alert('sync_failed', { error: 'supplier unreachable' }),
+        'The daily catalog sync failed: prices and stock are as the last sync left them. Press Sync now on the Pricing screen when the supplier answers. Reason: supplier unreachable',
+        'रोज़ का कैटलॉग सिंक विफल रहा: कीमतें और स्टॉक पिछले सिंक जैसे ही हैं। सप्लायर जवाब दे तो कीमतें स्क्रीन पर "अभी सिंक करें" दबाएँ। कारण: supplier unreachable',
+      ],
     ];
     for (const [a, english, hindi] of cases) {
       setLocale('en');

@@ -72,6 +72,8 @@ function worded(a: Alert, f: Facts): [MessageKey, Record<string, string | number
       });
       return p && ['alerts.text.fx_stale', p];
     }
+    case 'sync_failed':
+      return ['alerts.text.sync_failed', {}];
     default:
       return null;
   }

@@ -34,6 +34,8 @@ const BEFORE_PAYMENT: readonly ErrorCode[] = [
 export class Sale {
   /** The product on the quote panel. */
   selected = $state<Product | null>(null);
+  /** The face value chosen for an open-amount product ("25.00"), once checked. */
+  amount = $state<string | null>(null);
   /** Its live quote, once the supplier answered. */
   quote = $state<Quote | null>(null);
   checking = $state(false);
@@ -54,7 +56,24 @@ export class Sale {
 
   choose(p: Product) {
     this.selected = p;
+    this.amount = null;
+    // An open-amount product is quoted once its amount is typed (`setAmount`).
+    if (p.open_amount) {
+      this.#generation++;
+      this.quote = null;
+      this.refusal = null;
+      this.payError = null;
+      this.checking = false;
+      return;
+    }
     void this.requote(p);
+  }
+
+  /** The buyer's face value for the open-amount product on the panel: quote it. */
+  setAmount(amount: string) {
+    if (!this.selected?.open_amount) return;
+    this.amount = amount;
+    void this.requote(this.selected);
   }
 
   /** Asks the supplier for the live price and stock of `p`. */
@@ -65,7 +84,7 @@ export class Sale {
     this.payError = null;
     this.checking = true;
     try {
-      const q = await api.quote(p.sku);
+      const q = await api.quote(p.sku, p.open_amount ? this.amount : null);
       if (mine !== this.#generation) return;
       this.quote = q;
     } catch (e) {
@@ -80,14 +99,15 @@ export class Sale {
   async pay(payment: Payment) {
     if (this.stage.kind !== 'shop' || !this.selected || !this.quote) return;
     const product = this.selected;
+    const amount = product.open_amount ? this.amount : null;
     this.payError = null;
     this.stage = { kind: 'ordering', product, payment };
     try {
       // The receipt and the email speak the language on the screen.
       const order =
         payment.method === 'cash'
-          ? await api.sellCash(product.sku, payment.tendered, payment.email, locale())
-          : await api.sellCard(product.sku, payment.terminalRef, payment.email, locale());
+          ? await api.sellCash(product.sku, payment.tendered, payment.email, locale(), amount)
+          : await api.sellCard(product.sku, payment.terminalRef, payment.email, locale(), amount);
       this.stage =
         order.status === 'delivered' && (order.codes?.length ?? 0) > 0
           ? { kind: 'delivered', order, email: payment.email }
@@ -143,6 +163,7 @@ export class Sale {
   close() {
     this.#generation++;
     this.selected = null;
+    this.amount = null;
     this.quote = null;
     this.refusal = null;
     this.checking = false;

@@ -1,5 +1,5 @@
 import { emit } from '@tauri-apps/api/event';
-import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import App from '../App.svelte';
 import { mockShop } from '../test/shop';
@@ -61,6 +61,16 @@ describe('the first run', () => {
     await waitFor(() => expect(screen.getByRole('combobox')).toBeTruthy());
     expect(screen.getByTestId('demo-chip').textContent).toBe('DEMO');
     expect(screen.getByRole('note').textContent).toContain('Codes are not real');
+  });
+
+  it('"Connect a supplier" opens Settings → Suppliers on the add form, its name field focused', async () => {
+    const shop = mockShop({ app_info: () => firstRunInfo });
+    render(App);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Connect a supplier' }));
+    const form = await screen.findByTestId('supplier-form');
+    await waitFor(() => expect(document.activeElement).toBe(within(form).getByLabelText('Name')));
+    expect(screen.getByRole('button', { name: /Settings/ }).getAttribute('aria-current')).toBe('page');
+    expect(shop.of('start_demo')).toHaveLength(0);
   });
 
   it('CODETILL_DEMO=1 starts the demo without a click', async () => {

@@ -5,7 +5,12 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { Locale } from './i18n/index.svelte';
 import {
   ERROR_CODES,
+  type AccountTest,
   type Alert,
+  type DailySync,
+  type RatesView,
+  type SupplierAccount,
+  type SupplierAccountInput,
   type AppInfo,
   type DeliveryStatus,
   type BalanceView,
@@ -68,6 +73,11 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 
 let readyOnce: Promise<void> | undefined;
 
+/** `args` with the face value chosen for an open-amount product, when there is one. */
+function withAmount(args: Record<string, unknown>, amount: string | null): Record<string, unknown> {
+  return amount === null ? args : { ...args, amount };
+}
+
 /** Listens to `event`; the returned unlisten never throws (a window already gone). */
 async function on<T>(event: string, handler: (payload: T) => void): Promise<UnlistenFn> {
   const unlisten = await listen<T>(event, (e) => handler(e.payload));
@@ -96,20 +106,35 @@ export const api = {
     return readyOnce;
   },
 
-  /** The live price and stock (asks the supplier); refusals are `errors.refused.*`. */
-  quote(sku: string): Promise<Quote> {
-    return call('quote', { sku });
+  /**
+   * The live price and stock (asks the supplier); refusals are `errors.refused.*`.
+   * `amount`: the face value chosen for an open-amount product.
+   */
+  quote(sku: string, amount: string | null = null): Promise<Quote> {
+    return call('quote', withAmount({ sku }, amount));
   },
   /**
    * Cash: `tendered` is a decimal string; core computes the change. `email` (or null)
    * also sends the buyer the code; `language` is the receipt's and the email's.
    */
-  sellCash(sku: string, tendered: string, email: string | null, language: Language): Promise<OrderView> {
-    return call('sell_cash', { sku, tendered, email, language });
+  sellCash(
+    sku: string,
+    tendered: string,
+    email: string | null,
+    language: Language,
+    amount: string | null = null,
+  ): Promise<OrderView> {
+    return call('sell_cash', withAmount({ sku, tendered, email, language }, amount));
   },
   /** Card on the external terminal, with its reference. */
-  sellCard(sku: string, terminalRef: string, email: string | null, language: Language): Promise<OrderView> {
-    return call('sell_card', { sku, terminalRef, email, language });
+  sellCard(
+    sku: string,
+    terminalRef: string,
+    email: string | null,
+    language: Language,
+    amount: string | null = null,
+  ): Promise<OrderView> {
+    return call('sell_card', withAmount({ sku, terminalRef, email, language }, amount));
   },
   /**
    * A remote sale: a quoted order for `email` and its payment link at `provider`.
@@ -239,5 +264,41 @@ export const api = {
   /** Stores a secret in the OS keyring ('' removes it); it never comes back. */
   setSecret(name: SecretName, value: string): Promise<SettingsView> {
     return call('set_secret', { name, value });
+  },
+
+  /** The shop's supplier accounts, oldest first (never their keys). */
+  supplierAccounts(): Promise<SupplierAccount[]> {
+    return call('supplier_accounts');
+  },
+  /** Adds an account; its key goes to the OS keyring. A wrong field is named. */
+  addSupplierAccount(input: SupplierAccountInput): Promise<SupplierAccount> {
+    return call('add_supplier_account', { input });
+  },
+  /** Asks the account's supplier for its balance. */
+  testSupplierAccount(name: string): Promise<AccountTest> {
+    return call('test_supplier_account', { name });
+  },
+  setSupplierAccountEnabled(name: string, enabled: boolean): Promise<SupplierAccount> {
+    return call('set_supplier_account_enabled', { name, enabled });
+  },
+  /** Removes the account and its key. */
+  removeSupplierAccount(name: string): Promise<SupplierAccount> {
+    return call('remove_supplier_account', { name });
+  },
+
+  /** The shop's currency and the exchange rates it prices with. */
+  exchangeRates(): Promise<RatesView> {
+    return call('exchange_rates');
+  },
+  /** Sells in `currency` from now on ('' : each supplier's); reprices the catalog. */
+  setShopCurrency(currency: string): Promise<RatesView> {
+    return call('set_shop_currency', { currency });
+  },
+  dailySync(): Promise<DailySync> {
+    return call('daily_sync');
+  },
+  /** The hour (0–23) the catalog syncs each day; '' : only when asked. */
+  setSyncHour(hour: string): Promise<DailySync> {
+    return call('set_sync_hour', { hour });
   },
 };

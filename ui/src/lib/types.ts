@@ -27,6 +27,14 @@ export interface Product {
   redeem_instructions: string | null;
   supplier_updated_at: string;
   discontinued: boolean;
+  /** Set on a product sold at an amount the buyer chooses, in its face currency;
+   * `face_value` and `retail` are then its smallest amount's. */
+  open_amount?: OpenAmount | null;
+}
+
+export interface OpenAmount {
+  min: Money;
+  max: Money;
 }
 
 export interface LastSync {
@@ -355,7 +363,8 @@ export type AlertKind =
   | 'email_failed'
   | 'print_failed'
   | 'payment_held'
-  | 'fx_stale';
+  | 'fx_stale'
+  | 'sync_failed';
 
 export interface Alert {
   id: number;
@@ -443,4 +452,65 @@ export interface SettingsInput {
   btcpay_store_id: string;
   nowpayments_ipn_url: string;
   razorpay_key_id: string;
+}
+
+/** The API a supplier account speaks. */
+export type SupplierKind = 'wholesale' | 'reloadly' | 'reloadly-airtime' | 'bamboo' | 'ding';
+
+/** One supplier account as kept (never its key). */
+export interface SupplierAccount {
+  name: string;
+  kind: SupplierKind;
+  url: string;
+  auth_url: string | null;
+  account: string | null;
+  account_currency: string | null;
+  enabled: boolean;
+  created_at: string;
+}
+
+/** A new account as the owner typed it; `key` goes to the OS keyring. */
+export interface SupplierAccountInput {
+  name: string;
+  kind: SupplierKind;
+  url: string;
+  auth_url: string | null;
+  account: string | null;
+  account_currency: string | null;
+  key: string | null;
+}
+
+/** What a supplier answered to the connection test. */
+export interface AccountTest {
+  name: string;
+  balance: string;
+  currency: string;
+}
+
+export type RateSource = 'owner' | 'ecb';
+
+/** One exchange rate the shop prices with. */
+export interface RateView {
+  from: string;
+  to: string;
+  rate: string;
+  source: RateSource;
+  /** The day the rate is for (YYYY-MM-DD). */
+  as_of: string;
+  age_days: number;
+  stale: boolean;
+}
+
+export interface RatesView {
+  /** null: each product sells in its supplier's currency. */
+  shop_currency: string | null;
+  source_url: string | null;
+  rates: RateView[];
+}
+
+/** The catalog's daily sync. */
+export interface DailySync {
+  /** 0–23 on this computer's clock; null: only when asked. */
+  hour: number | null;
+  last_run: string | null;
 }

@@ -135,6 +135,12 @@ export function mockShop(overrides: Partial<Record<string, Handler>> = {}, deliv
           return desk.receipt_preview();
         case 'sale_done':
           return null;
+        case 'supplier_accounts':
+          return [];
+        case 'exchange_rates':
+          return { shop_currency: null, source_url: null, rates: [] };
+        case 'daily_sync':
+          return { hour: null, last_run: null };
         default:
           throw { code: 'errors.validation', message: `unexpected command ${cmd}` };
       }

@@ -214,13 +214,24 @@ impl Db {
                 path: path.to_path_buf(),
                 source,
             })?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|source| DbError::Migrate {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let mut conn = pool.acquire().await.map_err(|source| DbError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let current = up_to_date(&mut conn).await;
+        // Back in the pool now rather than from a task spawned on drop: the command's
+        // next query (a search) takes this connection instead of opening a second.
+        conn.return_to_pool().await;
+        drop(conn);
+        if !current {
+            MIGRATOR
+                .run(&pool)
+                .await
+                .map_err(|source| DbError::Migrate {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+        }
         Ok(Db {
             turn: Arc::new(Mutex::new(())),
             writer: Arc::new(tokio::sync::OnceCell::new()),
@@ -306,6 +317,35 @@ pub(crate) const POOLED_CACHE: &str = "PRAGMA cache_size = -2000";
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 
+/// Whether the database already holds every migration of this build, each applied in
+/// full with the same checksum, and no other: then `MIGRATOR.run` would change nothing,
+/// and one read stands in for its several statements at every command's start. Any
+/// doubt (no table yet, a failed or unknown migration) answers no, and the migrator
+/// runs and reports as it always did.
+async fn up_to_date(conn: &mut SqliteConnection) -> bool {
+    let applied: Vec<(i64, bool, Vec<u8>)> = match sqlx::query_as(
+        "SELECT version, success, checksum FROM _sqlx_migrations ORDER BY version",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    {
+        Ok(rows) => rows,
+        Err(_) => return false,
+    };
+    let mut wanted = MIGRATOR
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration());
+    let mut applied = applied.iter();
+    loop {
+        match (wanted.next(), applied.next()) {
+            (None, None) => return true,
+            (Some(m), Some((version, true, checksum)))
+                if m.version == *version && *m.checksum == **checksum => {}
+            _ => return false,
+        }
+    }
+}
+
 /// Now, as stored in the database: RFC 3339 UTC with milliseconds, so text order is
 /// time order.
 pub fn now_text() -> String {
@@ -385,6 +425,96 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(applied as usize, MIGRATOR.iter().count());
+    }
+
+    /// A database an older build left (every migration but the last) is brought up
+    /// to date at open: the quick check must not take it for a migrated one.
+    #[tokio::test]
+    async fn a_database_missing_a_migration_still_migrates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("codetill.db");
+        let all = MIGRATOR.migrations.to_vec();
+        let older = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(all[..all.len() - 1].to_vec()),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        let pool = SqlitePool::connect_with(
+            SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(true),
+        )
+        .await
+        .unwrap();
+        older.run(&pool).await.unwrap();
+        assert!(!up_to_date(&mut *pool.acquire().await.unwrap()).await);
+        pool.close().await;
+
+        let db = Db::open(&path).await.unwrap();
+        assert!(up_to_date(&mut *db.pool().acquire().await.unwrap()).await);
+        let last: i64 = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(Some(last), all.last().map(|m| m.version));
+        db.close().await;
+    }
+
+    /// A command that only reads (a search) works on the one connection the open
+    /// made: a second would cost another open of the file and its pragmas.
+    #[tokio::test]
+    async fn a_read_after_open_reuses_the_opening_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("codetill.db");
+        Db::open(&path).await.unwrap().close().await;
+        let db = Db::open(&path).await.unwrap();
+        let one: i64 = sqlx::query_scalar("SELECT 1")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(one, 1);
+        assert_eq!(db.pool().size(), 1);
+        db.close().await;
+    }
+
+    /// Anything but the exact set of this build's migrations, each a success with the
+    /// same checksum, sends the open through the migrator (which refuses what it must).
+    #[tokio::test]
+    async fn the_quick_check_says_no_to_any_difference() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("codetill.db");
+        let db = Db::open(&path).await.unwrap();
+        let pool = db.pool();
+        let quick = || async { up_to_date(&mut *pool.acquire().await.unwrap()).await };
+        assert!(quick().await);
+        let run = |sql: &'static str| async move {
+            sqlx::query(sql).execute(pool).await.unwrap();
+        };
+        run("UPDATE _sqlx_migrations SET success = 0 WHERE version = 1").await;
+        assert!(!quick().await);
+        run("UPDATE _sqlx_migrations SET success = 1 WHERE version = 1").await;
+        run("UPDATE _sqlx_migrations SET checksum = X'00' WHERE version = 1").await;
+        assert!(!quick().await);
+        // A changed migration is refused at open, as before.
+        db.close().await;
+        assert!(matches!(
+            Db::open(&path).await,
+            Err(DbError::Migrate { .. })
+        ));
+
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("codetill.db")).await.unwrap();
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+             VALUES (99999, 'from a newer build', 1, X'00', 0)",
+        )
+        .execute(db.pool())
+        .await
+        .unwrap();
+        assert!(!up_to_date(&mut *db.pool().acquire().await.unwrap()).await);
+        db.close().await;
+
+        let empty = SqlitePool::connect("sqlite::memory:").await.unwrap();
+        assert!(!up_to_date(&mut *empty.acquire().await.unwrap()).await);
     }
 
     #[tokio::test]
