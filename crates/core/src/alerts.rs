@@ -61,10 +61,14 @@ pub enum AlertKind {
     /// An exchange rate the shop prices with is old (its daily source failed, or
     /// the owner's rate was not renewed); the FX buffer still protects the margin.
     FxStale,
+    /// Reconciliation found the supplier's history and our orders disagreeing (money
+    /// taken with no delivered order, an order the supplier does not show, another
+    /// amount charged, a balance the top-ups do not explain).
+    ReconcileDiscrepancy,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 9] = [
+    pub const ALL: [AlertKind; 10] = [
         AlertKind::BalanceLow,
         AlertKind::SupplierUnreachable,
         AlertKind::PriceDrift,
@@ -74,6 +78,7 @@ impl AlertKind {
         AlertKind::PrintFailed,
         AlertKind::PaymentHeld,
         AlertKind::FxStale,
+        AlertKind::ReconcileDiscrepancy,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -87,6 +92,7 @@ impl AlertKind {
             AlertKind::PrintFailed => "print_failed",
             AlertKind::PaymentHeld => "payment_held",
             AlertKind::FxStale => "fx_stale",
+            AlertKind::ReconcileDiscrepancy => "reconcile_discrepancy",
         }
     }
 
@@ -116,6 +122,7 @@ impl AlertKind {
             AlertKind::PrintFailed => "Receipt not printed",
             AlertKind::PaymentHeld => "Payment held for review",
             AlertKind::FxStale => "Exchange rate out of date",
+            AlertKind::ReconcileDiscrepancy => "Supplier records disagree",
         }
     }
 }
@@ -217,7 +224,7 @@ const SELECT: &str = "SELECT a.id, a.kind, a.message, a.facts, o.public_id AS or
         a.at AS created_at, a.acknowledged_at
     FROM alerts a LEFT JOIN orders o ON o.id = a.order_id";
 
-async fn by_id(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<Alert, AlertError> {
+pub(crate) async fn by_id(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<Alert, AlertError> {
     let row: AlertRow = sqlx::query_as(&format!("{SELECT} WHERE a.id = ?1"))
         .bind(id)
         .fetch_optional(&mut *conn)

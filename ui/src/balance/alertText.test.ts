@@ -64,6 +64,19 @@ describe('an alert in the shop’s language', () => {
         'The USD→INR exchange rate is 4 days old. Prices still carry the FX buffer; set a new rate or check the daily source.',
         'USD→INR विनिमय दर 4 दिन पुरानी है। कीमतों में FX बफ़र अब भी शामिल है; नई दर डालें या दैनिक स्रोत जाँचें।',
       ],
+      [
+        alert('reconcile_discrepancy', {
+          supplier: '',
+          count: 3,
+          charged_not_delivered: 1,
+          delivered_not_charged: 0,
+          amount_mismatch: 1,
+          balance_unexplained: 1,
+          deliverable: 1,
+        }),
+        "Reconciliation found 3 discrepancies with the supplier's records: 1 charge(s) with no delivered order, 0 delivered order(s) the supplier does not show, 1 amount(s) that differ, 1 unexplained balance movement(s).",
+        'मिलान में सप्लायर के रिकॉर्ड से 3 अंतर मिले: 1 शुल्क जिनका ऑर्डर डिलीवर नहीं हुआ, 0 डिलीवर ऑर्डर जो सप्लायर नहीं दिखाता, 1 राशियाँ जो अलग हैं, 1 बैलेंस बदलाव जिनका कारण नहीं मिला।',
+      ],
     ];
     for (const [a, english, hindi] of cases) {
       setLocale('en');

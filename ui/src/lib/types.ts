@@ -355,7 +355,8 @@ export type AlertKind =
   | 'email_failed'
   | 'print_failed'
   | 'payment_held'
-  | 'fx_stale';
+  | 'fx_stale'
+  | 'reconcile_discrepancy';
 
 export interface Alert {
   id: number;
