@@ -183,9 +183,16 @@ async fn a_clean_day_exits_0_and_a_charge_with_no_order_here_exits_1(flavor: Fla
     assert_eq!(finding["order"], Value::Null);
     assert_eq!(finding["key"], json!(supplier.key_for(&stranger)));
     assert_eq!(dec(&finding["charged"]), bought.total.amount);
-    assert_eq!(finding["action"], Value::Null, "no order here to deliver to");
+    assert_eq!(
+        finding["action"],
+        Value::Null,
+        "no order here to deliver to"
+    );
     // The balance moved by that charge: explained.
-    assert!(dec(&report["balance_check"]["unexplained"]).is_zero(), "{report:#}");
+    assert!(
+        dec(&report["balance_check"]["unexplained"]).is_zero(),
+        "{report:#}"
+    );
     let alerts = till.run(&["alerts", "--json"]).await;
     assert!(
         alert_kinds(&alerts).contains(&"reconcile_discrepancy".to_string()),
@@ -196,7 +203,10 @@ async fn a_clean_day_exits_0_and_a_charge_with_no_order_here_exits_1(flavor: Fla
 async fn a_refund_due_order_the_supplier_completed_is_found_and_delivered(flavor: Flavor) {
     let till = Till::new(flavor).await;
     till.sandbox
-        .control("pending", json!({ "seconds": 0.2, "times": 1, "then": "failed" }))
+        .control(
+            "pending",
+            json!({ "seconds": 0.2, "times": 1, "then": "failed" }),
+        )
         .await
         .unwrap();
     let sale = till.sell().await;
@@ -216,6 +226,8 @@ async fn a_refund_due_order_the_supplier_completed_is_found_and_delivered(flavor
         .control("complete", json!({ "client_order_id": ledger_key }))
         .await
         .unwrap();
+    // Bamboo and Ding show a fresh order in progress for a moment.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let (code, report) = till.reconcile().await;
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(kinds(&report), ["charged_not_delivered"], "{report:#}");
@@ -226,10 +238,7 @@ async fn a_refund_due_order_the_supplier_completed_is_found_and_delivered(flavor
 
     // Delivered to its buyer with the supplier's codes; nothing bought again.
     let before = till.sandbox.counters().await.unwrap()["orders_created"].clone();
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let deliver = till
-        .run(&["reconcile", "deliver", &public, "--json"])
-        .await;
+    let deliver = till.run(&["reconcile", "deliver", &public, "--json"]).await;
     assert_eq!(deliver.code, 0, "{deliver:?}");
     assert_eq!(deliver.json()["result"]["outcome"], json!("delivered"));
     assert_eq!(
@@ -238,7 +247,14 @@ async fn a_refund_due_order_the_supplier_completed_is_found_and_delivered(flavor
         "nothing was bought"
     );
     let shown = till
-        .run(&["order", &public, "--reveal", "--reason", "reconciled", "--json"])
+        .run(&[
+            "order",
+            &public,
+            "--reveal",
+            "--reason",
+            "reconciled",
+            "--json",
+        ])
         .await;
     assert_eq!(shown.code, 0, "{shown:?}");
     let shown = shown.json();
@@ -258,7 +274,9 @@ async fn a_refund_due_order_the_supplier_completed_is_found_and_delivered(flavor
     assert!(!ours.is_empty());
     assert!(
         ours.iter().all(|c| supplier_codes.contains(c)
-            || supplier_codes.iter().any(|s| c.as_str().unwrap().contains(s.as_str().unwrap()))),
+            || supplier_codes
+                .iter()
+                .any(|s| c.as_str().unwrap().contains(s.as_str().unwrap()))),
         "the delivered codes are the supplier's: {ours:?} vs {supplier_codes:?}"
     );
     // A delivered order is final: asking again is refused, nothing changed.
@@ -331,7 +349,15 @@ async fn top_ups_the_owner_records_explain_the_balance_movement(flavor: Flavor) 
     // Bad input names the field and records nothing.
     for bad in [
         vec!["supplier", "topup", "-5", "--currency", "USD"],
-        vec!["supplier", "topup", "100", "--currency", "USD", "--date", "someday"],
+        vec![
+            "supplier",
+            "topup",
+            "100",
+            "--currency",
+            "USD",
+            "--date",
+            "someday",
+        ],
         vec!["supplier", "topup", "100"],
     ] {
         let run = till.run(&bad).await;
@@ -339,8 +365,16 @@ async fn top_ups_the_owner_records_explain_the_balance_movement(flavor: Flavor) 
     }
     let recorded = till
         .run(&[
-            "supplier", "topup", "100.00", "--currency", "USD", "--date", &when, "--reference",
-            "BANK-7", "--json",
+            "supplier",
+            "topup",
+            "100.00",
+            "--currency",
+            "USD",
+            "--date",
+            &when,
+            "--reference",
+            "BANK-7",
+            "--json",
         ])
         .await;
     assert_eq!(recorded.code, 0, "{recorded:?}");
@@ -353,8 +387,16 @@ async fn top_ups_the_owner_records_explain_the_balance_movement(flavor: Flavor) 
     let (code, report) = till.reconcile().await;
     assert_eq!(code, 0, "{report:#}");
     let check = &report["balance_check"];
-    assert_eq!(dec(&check["topped_up"]), rust_decimal::Decimal::from(100), "{report:#}");
-    assert_eq!(dec(&check["charged"]), dec(&sale.json()["cost"]), "{report:#}");
+    assert_eq!(
+        dec(&check["topped_up"]),
+        rust_decimal::Decimal::from(100),
+        "{report:#}"
+    );
+    assert_eq!(
+        dec(&check["charged"]),
+        dec(&sale.json()["cost"]),
+        "{report:#}"
+    );
     assert!(dec(&check["unexplained"]).is_zero(), "{report:#}");
 }
 
@@ -374,4 +416,74 @@ async fn a_since_that_is_not_a_date_is_bad_input() {
     assert!(run.stderr.contains("--since"), "{run:?}");
     let run = till.run(&["reconcile", "deliver", "ORD-999999"]).await;
     assert_eq!(run.code, 2, "{run:?}");
+}
+
+/// Delivering a refund-due order only ever fetches: while the supplier shows it
+/// failed nothing changes (exit 4), and once a refund is recorded it is final.
+#[tokio::test]
+async fn delivery_only_fetches_and_a_refund_recorded_first_wins() {
+    let till = Till::new(Flavor::Wholesale).await;
+    for _ in 0..2 {
+        till.sandbox
+            .control(
+                "pending",
+                json!({ "seconds": 0.1, "times": 1, "then": "failed" }),
+            )
+            .await
+            .unwrap();
+        assert_eq!(till.sell().await.code, 3);
+    }
+    let due: Vec<String> = cli::rows(
+        till.home.path(),
+        "SELECT public_id FROM orders WHERE status = 'refund_due' ORDER BY id",
+    )
+    .await
+    .into_iter()
+    .map(|r| r[0].clone())
+    .collect();
+    assert_eq!(due.len(), 2);
+    let created = till.sandbox.counters().await.unwrap()["orders_created"].clone();
+
+    // The supplier still shows it failed: nothing to fetch, nothing sent.
+    let run = till.run(&["reconcile", "deliver", &due[0]]).await;
+    assert_eq!(run.code, 4, "{run:?}");
+    assert_eq!(
+        till.sandbox.counters().await.unwrap()["orders_created"],
+        created
+    );
+
+    // Refunded first, completed at the supplier later: the buyer has the money back.
+    let refund = till.run(&["refund", &due[1], "--method", "cash"]).await;
+    assert_eq!(refund.code, 0, "{refund:?}");
+    let key = cli::rows(
+        till.home.path(),
+        &format!(
+            "SELECT client_order_id FROM orders WHERE public_id = '{}'",
+            due[1]
+        ),
+    )
+    .await[0][0]
+        .clone();
+    till.sandbox
+        .control("complete", json!({ "client_order_id": key }))
+        .await
+        .unwrap();
+    let (code, report) = till.reconcile().await;
+    assert_eq!(code, 1, "{report:#}");
+    let f = &report["findings"][0];
+    assert_eq!(
+        (f["order_status"].clone(), f["action"].clone()),
+        (json!("refunded"), Value::Null)
+    );
+    let run = till.run(&["reconcile", "deliver", &due[1]]).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    let codes = cli::rows(
+        till.home.path(),
+        &format!(
+            "SELECT count(*) FROM order_codes c JOIN orders o ON o.id = c.order_id WHERE o.public_id = '{}'",
+            due[1]
+        ),
+    )
+    .await;
+    assert_eq!(codes[0][0], "0", "no code kept for a refunded order");
 }

@@ -63,7 +63,10 @@ async fn orders_of_a_window_are_listed_oldest_first_in_pages_without_codes() {
     );
     assert!(list(&client, &earlier).await.0.is_empty());
     let (status, bad) = client.get("/v1/orders?since=yesterday").await;
-    assert_eq!((status.as_u16(), bad["error"]["code"].clone()), (400, json!("invalid_request")));
+    assert_eq!(
+        (status.as_u16(), bad["error"]["code"].clone()),
+        (400, json!("invalid_request"))
+    );
     let (status, _) = client.get("/v1/orders?cursor=zzz").await;
     assert_eq!(status, 400);
 }
@@ -76,7 +79,10 @@ async fn a_charge_changed_after_the_fact_moves_the_balance_by_the_difference() {
         .order(&order_body("ct-a", "STEAM-US-20", 1, "18.40"))
         .await;
     let (status, changed) = client
-        .control("charge", json!({ "client_order_id": "ct-a", "total": "19.00" }))
+        .control(
+            "charge",
+            json!({ "client_order_id": "ct-a", "total": "19.00" }),
+        )
         .await;
     assert_eq!(status, 200, "{changed}");
     let (_, order) = client.get("/v1/orders/ct-a").await;
@@ -98,7 +104,10 @@ async fn a_failed_order_completes_after_all_charged_and_with_codes() {
     let sandbox = start(200).await;
     let client = Client::new(&sandbox);
     client
-        .control("pending", json!({ "seconds": 0, "times": 1, "then": "failed" }))
+        .control(
+            "pending",
+            json!({ "seconds": 0, "times": 1, "then": "failed" }),
+        )
         .await;
     client
         .order(&order_body("ct-f", "STEAM-US-20", 1, "18.40"))
@@ -106,7 +115,10 @@ async fn a_failed_order_completes_after_all_charged_and_with_codes() {
     let (_, failed) = client.get("/v1/orders/ct-f").await;
     assert_eq!(failed["status"], "failed");
     let (_, balance) = client.get("/v1/balance").await;
-    assert_eq!(balance["available"], "100000.00", "a failed order is refunded");
+    assert_eq!(
+        balance["available"], "100000.00",
+        "a failed order is refunded"
+    );
     let (status, done) = client
         .control("complete", json!({ "client_order_id": "ct-f" }))
         .await;

@@ -32,7 +32,11 @@ pub async fn run(ctx: &Context, args: ReconcileArgs) -> anyhow::Result<()> {
         Err(Failure::failed(format!(
             "{} discrepanc{} between the supplier's history and the orders",
             report.findings.len(),
-            if report.findings.len() == 1 { "y" } else { "ies" }
+            if report.findings.len() == 1 {
+                "y"
+            } else {
+                "ies"
+            }
         )))
     }
 }
@@ -86,23 +90,33 @@ fn line(f: &Finding) -> String {
 async fn deliver(ctx: &Context, order: &str) -> anyhow::Result<()> {
     let till = ctx.till().await?;
     let outcome = till.reconcile_deliver(order).await?;
-    emit(ctx.json, &json!({ "order": order, "result": outcome }), || {
-        match &outcome {
+    emit(
+        ctx.json,
+        &json!({ "order": order, "result": outcome }),
+        || match &outcome {
             Outcome::Delivered => {
-                format!("{order} delivered: its codes are in the order (`codetill order {order} --reveal`) and its email and receipt are queued")
+                format!(
+                    "{order} delivered: its codes are in the order (`codetill order {order} --reveal`) and its email and receipt are queued"
+                )
             }
             Outcome::Open { reason } => format!("{order} not delivered: {reason}"),
-            Outcome::Busy => format!("{order} not delivered: another till holds it, or it is no longer due"),
-            Outcome::RefundDue { message, .. } => format!("{order} refused by the supplier: {message}"),
-        }
-    })?;
+            Outcome::Busy => {
+                format!("{order} not delivered: another till holds it, or it is no longer due")
+            }
+            Outcome::RefundDue { message, .. } => {
+                format!("{order} refused by the supplier: {message}")
+            }
+        },
+    )?;
     match outcome {
         Outcome::Delivered => Ok(()),
         Outcome::Open { reason } => Err(anyhow::Error::new(Failure {
             code: OPEN,
             message: format!("{order} not delivered: {reason}"),
         })),
-        Outcome::Busy => Err(Failure::failed(format!("{order} not delivered: another till holds it, or it is no longer due"))),
+        Outcome::Busy => Err(Failure::failed(format!(
+            "{order} not delivered: another till holds it, or it is no longer due"
+        ))),
         Outcome::RefundDue { message, .. } => Err(anyhow::Error::new(Failure {
             code: crate::failure::REFUSED,
             message: format!("{order}: {message}"),
@@ -135,7 +149,9 @@ pub async fn topup(ctx: &Context, a: TopupArgs) -> anyhow::Result<()> {
         staff: ctx.clerk(a.staff.as_deref()).staff,
     };
     let topup = reconcile::topups::record(till.db(), &new).await?;
-    emit(ctx.json, &topup, || format!("recorded: {}", topup_line(&topup)))
+    emit(ctx.json, &topup, || {
+        format!("recorded: {}", topup_line(&topup))
+    })
 }
 
 pub async fn topups(ctx: &Context, supplier: Option<String>) -> anyhow::Result<()> {

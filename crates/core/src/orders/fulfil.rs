@@ -137,7 +137,8 @@ impl Fulfiller<'_> {
                 "the supplier shows the order {:?}, not completed",
                 found.status
             )),
-            Some(found) => match store::deliver(self.db, self.vault, id, self.owner, &found).await? {
+            Some(found) => match store::deliver(self.db, self.vault, id, self.owner, &found).await?
+            {
                 Some(_) => Ok(Outcome::Delivered),
                 None => Ok(Outcome::Busy),
             },

@@ -127,9 +127,10 @@ fn charge_against(tx: &SupplierTransaction, o: &OurOrder) -> Option<Finding> {
             Some(Action::Deliver),
             "is refund due here: its codes can be fetched and delivered instead",
         ),
-        OrderStatus::RefundDue | OrderStatus::Failed => {
-            (None, "is refund due here while the supplier still processes it")
-        }
+        OrderStatus::RefundDue | OrderStatus::Failed => (
+            None,
+            "is refund due here while the supplier still processes it",
+        ),
         OrderStatus::Refunded => (None, "was refunded to the buyer"),
         OrderStatus::Quoted | OrderStatus::Cancelled => (None, "was never paid"),
         // Every status is above; an open one went to the arms before.
@@ -222,7 +223,10 @@ pub fn balance_check(
     let currency = closing.currency;
     let mut skipped = Vec::new();
     let mut charged = Decimal::ZERO;
-    for tx in transactions.iter().filter(|t| t.is_charge() && t.at > since) {
+    for tx in transactions
+        .iter()
+        .filter(|t| t.is_charge() && t.at > since)
+    {
         if tx.charged.currency == currency {
             charged += tx.charged.amount;
         } else {
@@ -308,7 +312,12 @@ mod tests {
         }
     }
 
-    fn tx(key: &str, status: SupplierOrderStatus, charged: Decimal, at: &str) -> SupplierTransaction {
+    fn tx(
+        key: &str,
+        status: SupplierOrderStatus,
+        charged: Decimal,
+        at: &str,
+    ) -> SupplierTransaction {
         SupplierTransaction {
             key: key.into(),
             order_id: format!("SO-{key}"),
@@ -431,10 +440,17 @@ mod tests {
             tx("ct-2", S::Completed, dec!(3), "2026-12-04T10:00:00Z"),
         ];
         let m = match_window(&txs, &orders, &window());
-        assert_eq!(m.findings.len(), 1, "an order with no recorded cost is not judged");
+        assert_eq!(
+            m.findings.len(),
+            1,
+            "an order with no recorded cost is not judged"
+        );
         let f = &m.findings[0];
         assert_eq!(f.kind, FindingKind::AmountMismatch);
-        assert_eq!((f.charged, f.cost), (Some(usd(dec!(19))), Some(usd(dec!(18.40)))));
+        assert_eq!(
+            (f.charged, f.cost),
+            (Some(usd(dec!(19))), Some(usd(dec!(18.40))))
+        );
         // The same amount written with another scale is the same.
         let same = [tx("ct-1", S::Completed, dec!(18.4), "2026-12-04T10:00:00Z")];
         assert!(match_window(&same, &orders, &window()).findings.is_empty());
@@ -443,7 +459,12 @@ mod tests {
     #[test]
     fn charges_outside_the_window_only_count_towards_the_order() {
         let orders = [order(1, O::Delivered, Some(dec!(18.40)))];
-        let txs = [tx("stranger", S::Completed, dec!(7), "2026-12-03T23:59:59Z")];
+        let txs = [tx(
+            "stranger",
+            S::Completed,
+            dec!(7),
+            "2026-12-03T23:59:59Z",
+        )];
         assert!(match_window(&txs, &orders, &window()).findings.is_empty());
     }
 
@@ -456,9 +477,14 @@ mod tests {
             // Before the opening reading: already in it.
             tx("ct-0", S::Completed, dec!(50), "2026-12-03T10:00:00Z"),
         ];
-        let (f, skipped) =
-            balance_check(since, usd(dec!(100)), usd(dec!(181.60)), &txs, &[usd(dec!(100))])
-                .unwrap();
+        let (f, skipped) = balance_check(
+            since,
+            usd(dec!(100)),
+            usd(dec!(181.60)),
+            &txs,
+            &[usd(dec!(100))],
+        )
+        .unwrap();
         assert!(f.explained(), "{f:?}");
         assert!(skipped.is_empty());
         let (f, _) = balance_check(since, usd(dec!(100)), usd(dec!(181.60)), &txs, &[]).unwrap();

@@ -232,7 +232,10 @@ pub async fn run(
         .iter()
         .filter(|t| window.contains(t.at))
         .collect();
-    let charged = sum(in_window.iter().filter(|t| t.is_charge()).map(|t| t.charged));
+    let charged = sum(in_window
+        .iter()
+        .filter(|t| t.is_charge())
+        .map(|t| t.charged));
     let mut check = None;
     if let Some(opening) = &opening {
         let topups = topups::amounts_between(db, name, opening.at, now).await?;
@@ -283,7 +286,9 @@ fn sum(amounts: impl Iterator<Item = Money>) -> Option<Money> {
     for m in amounts {
         total = match total {
             None => Some(m),
-            Some(t) if t.currency == m.currency => Some(Money::new(t.amount + m.amount, m.currency)),
+            Some(t) if t.currency == m.currency => {
+                Some(Money::new(t.amount + m.amount, m.currency))
+            }
             Some(_) => return None,
         };
     }

@@ -58,7 +58,9 @@ pub(super) async fn orders_for(
                     None => None,
                 };
                 let delivered_at = match delivered {
-                    Some(t) => Some(parse(&t).ok_or_else(|| corrupt(format!("delivered_at {t:?}")))?),
+                    Some(t) => {
+                        Some(parse(&t).ok_or_else(|| corrupt(format!("delivered_at {t:?}")))?)
+                    }
                     None => None,
                 };
                 Ok(OurOrder {

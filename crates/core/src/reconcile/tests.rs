@@ -25,7 +25,10 @@ async fn a_top_up_is_recorded_and_listed() {
         .await
         .unwrap();
     assert_eq!(t.amount.amount_string(), "250.00");
-    assert_eq!(t.at, "2026-11-30T23:59:59.999Z", "a past day counts at its end");
+    assert_eq!(
+        t.at, "2026-11-30T23:59:59.999Z",
+        "a past day counts at its end"
+    );
     let listed = topups::list(&db, None).await.unwrap();
     assert_eq!(listed.len(), 1);
     let l = &listed[0];
@@ -70,12 +73,17 @@ fn since_reads_a_day_or_a_time() {
         "2026-12-01T00:00:00+00:00"
     );
     assert_eq!(
-        parse_since("2026-12-01T10:00:00+02:00").unwrap().to_rfc3339(),
+        parse_since("2026-12-01T10:00:00+02:00")
+            .unwrap()
+            .to_rfc3339(),
         "2026-12-01T08:00:00+00:00"
     );
     assert!(matches!(
         parse_since("last week"),
-        Err(ReconcileError::BadInput { field: "--since", .. })
+        Err(ReconcileError::BadInput {
+            field: "--since",
+            ..
+        })
     ));
 }
 

@@ -47,12 +47,11 @@ pub(crate) fn parse_time(
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
-    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-        ReconcileError::BadInput {
+    let day =
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| ReconcileError::BadInput {
             field,
             message: format!("{text:?} is not a date (YYYY-MM-DD) or an RFC 3339 time"),
-        }
-    })?;
+        })?;
     let start = day.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
     let time = if !end_of_day {
         start
@@ -87,7 +86,10 @@ pub async fn record(db: &Db, new: &NewTopup) -> Result<Topup, ReconcileError> {
         parse_time(&new.date, "--date", true)?
     };
     if at > Utc::now() + chrono::Duration::minutes(5) {
-        return Err(bad("--date", format!("{} is in the future", new.date.trim())));
+        return Err(bad(
+            "--date",
+            format!("{} is in the future", new.date.trim()),
+        ));
     }
     let reference = new
         .reference
@@ -131,7 +133,16 @@ pub async fn record(db: &Db, new: &NewTopup) -> Result<Topup, ReconcileError> {
 
 /// Top-ups of `supplier` (every supplier's with `None`), newest first.
 pub async fn list(db: &Db, supplier: Option<&str>) -> Result<Vec<Topup>, ReconcileError> {
-    type Row = (i64, String, i64, String, String, Option<String>, String, String);
+    type Row = (
+        i64,
+        String,
+        i64,
+        String,
+        String,
+        Option<String>,
+        String,
+        String,
+    );
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, supplier, amount_minor, currency, at, reference, staff, recorded_at
            FROM supplier_topups WHERE ?1 IS NULL OR supplier = ?1 ORDER BY at DESC, id DESC",
@@ -140,23 +151,25 @@ pub async fn list(db: &Db, supplier: Option<&str>) -> Result<Vec<Topup>, Reconci
     .fetch_all(db.pool())
     .await?;
     rows.into_iter()
-        .map(|(id, supplier, minor, currency, at, reference, staff, recorded_at)| {
-            let currency = Currency::parse(&currency).map_err(|e| {
-                ReconcileError::Db(DbError::Corrupt {
-                    what: "supplier_topups",
-                    detail: e.to_string(),
+        .map(
+            |(id, supplier, minor, currency, at, reference, staff, recorded_at)| {
+                let currency = Currency::parse(&currency).map_err(|e| {
+                    ReconcileError::Db(DbError::Corrupt {
+                        what: "supplier_topups",
+                        detail: e.to_string(),
+                    })
+                })?;
+                Ok(Topup {
+                    id,
+                    supplier: Some(supplier).filter(|s| s != SHOP_SUPPLIER),
+                    amount: Money::from_minor(minor, currency),
+                    at,
+                    reference,
+                    staff,
+                    recorded_at,
                 })
-            })?;
-            Ok(Topup {
-                id,
-                supplier: Some(supplier).filter(|s| s != SHOP_SUPPLIER),
-                amount: Money::from_minor(minor, currency),
-                at,
-                reference,
-                staff,
-                recorded_at,
-            })
-        })
+            },
+        )
         .collect()
 }
 

@@ -11,8 +11,8 @@ use serde_json::value::RawValue;
 
 use super::{
     BadRow, Balance, CatalogPage, CatalogRequest, DuplicateMode, IssuedCode, MAX_HISTORY_PAGES,
-    OrderRequest, RejectReason, Stock, Supplier, SupplierError, SupplierOrder,
-    SupplierOrderStatus, SupplierTransaction, Window, history_too_long,
+    OrderRequest, RejectReason, Stock, Supplier, SupplierError, SupplierOrder, SupplierOrderStatus,
+    SupplierTransaction, Window, history_too_long,
 };
 use crate::http_body::{self, BodyError};
 use crate::money::{Currency, Money};

@@ -261,7 +261,8 @@ impl Till {
                 return Vec::new();
             }
         }
-        if super::shared::read(&self.reconcile_failed).is_some_and(|at| at.elapsed() < RECONCILE_RETRY)
+        if super::shared::read(&self.reconcile_failed)
+            .is_some_and(|at| at.elapsed() < RECONCILE_RETRY)
         {
             return Vec::new();
         }

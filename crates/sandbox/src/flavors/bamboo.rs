@@ -656,7 +656,10 @@ async fn orders_report(
     };
     let (Some(start), Some(end)) = (day(q.start_date.as_deref()), day(q.end_date.as_deref()))
     else {
-        return refuse("InvalidRequest", "startDate and endDate (yyyy-MM-dd) are required");
+        return refuse(
+            "InvalidRequest",
+            "startDate and endDate (yyyy-MM-dd) are required",
+        );
     };
     let orders = state.orders_where(|o| {
         let d = o.created_at.date_naive();

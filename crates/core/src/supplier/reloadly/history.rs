@@ -122,7 +122,10 @@ pub(super) async fn transactions(
             && n + 1 != page
         {
             return Err(SupplierError::Ambiguous {
-                message: format!("asked for report page {page}, the supplier sent page {}", n + 1),
+                message: format!(
+                    "asked for report page {page}, the supplier sent page {}",
+                    n + 1
+                ),
             });
         }
         for raw in &body.content {
@@ -172,6 +175,9 @@ mod tests {
         .unwrap();
         let tx = topup.into_transaction().unwrap();
         assert_eq!(tx.status, SupplierOrderStatus::Failed);
-        assert!(tx.charged.amount.is_zero(), "a refunded top-up charged nothing");
+        assert!(
+            tx.charged.amount.is_zero(),
+            "a refunded top-up charged nothing"
+        );
     }
 }
