@@ -314,6 +314,18 @@ impl From<TillError> for AppError {
                 };
                 AppError::from_core(code, e.kind(), &e)
             }
+            TillError::Reconcile(e) => {
+                use codetill_core::reconcile::ReconcileError;
+                match e {
+                    ReconcileError::Order(e) => e.into(),
+                    ReconcileError::Supplier(e) => e.into(),
+                    ReconcileError::Alert(e) => e.into(),
+                    ReconcileError::Db(e) => e.into(),
+                    e @ ReconcileError::BadInput { .. } => {
+                        AppError::from_core(ErrorCode::Validation, e.kind(), &e)
+                    }
+                }
+            }
             TillError::Db(e) => e.into(),
         }
     }

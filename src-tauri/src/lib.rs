@@ -140,6 +140,8 @@ pub fn run() -> ExitCode {
                 let (_, changed) = state.check_supplier().await;
                 // The daily rates, and an alert for a rate in use gone stale.
                 state.till().check_rates().await;
+                // Yesterday's supplier history matched with the orders, once a day.
+                state.till().reconcile_if_due().await;
                 if changed
                     && let Err(e) = health.emit(events::SUPPLIER_STATUS, state.supplier_status())
                 {

@@ -71,8 +71,33 @@ pub enum Command {
     /// Alerts for the owner (refund due, order failed, balance low, supplier down,
     /// price drift, email or receipt not sent, payment held): list, acknowledge.
     Alerts(AlertsArgs),
+    /// Match the supplier's transactions with the orders; exit 1 on a discrepancy.
+    Reconcile(ReconcileArgs),
     /// Run the sandbox supplier in the foreground.
     Sandbox(codetill_sandbox::SandboxArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ReconcileArgs {
+    #[command(subcommand)]
+    pub command: Option<ReconcileCommand>,
+    /// From this day (YYYY-MM-DD, from midnight UTC) or time (RFC 3339) until now;
+    /// the last 24 hours by default.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// A supplier account by name (default: the shop's supplier).
+    #[arg(long)]
+    pub supplier: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReconcileCommand {
+    /// Fetch the codes of an order the supplier charged but that is not delivered
+    /// here (open, or refund due), and deliver them to its buyer; nothing is bought.
+    Deliver {
+        /// ORD-000123
+        order: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -224,6 +249,35 @@ pub enum SupplierCommand {
     },
     /// Make SKU a product of its own again (syncs leave it so).
     Unlink { sku: String },
+    /// Record money put into a supplier account (reconciliation counts it).
+    Topup(TopupArgs),
+    /// The top-ups recorded, newest first.
+    Topups {
+        /// Only this account's (the shop's single supplier: none).
+        #[arg(long)]
+        supplier: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct TopupArgs {
+    /// The amount put in, in the account's currency (e.g. 500.00).
+    #[arg(allow_hyphen_values = true)]
+    pub amount: String,
+    /// Its currency (default: the account's, when it was added with one).
+    #[arg(long)]
+    pub currency: Option<String>,
+    /// The supplier account (default: the shop's supplier).
+    #[arg(long)]
+    pub supplier: Option<String>,
+    /// When it reached the account: YYYY-MM-DD or RFC 3339 (default: now).
+    #[arg(long)]
+    pub date: Option<String>,
+    /// The bank's or the supplier's reference.
+    #[arg(long)]
+    pub reference: Option<String>,
+    #[arg(long, env = "CODETILL_STAFF")]
+    pub staff: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -12,6 +12,7 @@ use codetill_core::money::MoneyError;
 use codetill_core::orders::OrderError;
 use codetill_core::payments::PaymentError;
 use codetill_core::pricing::PricingError;
+use codetill_core::reconcile::ReconcileError;
 use codetill_core::remote::RemoteError;
 use codetill_core::secrets::SecretError;
 use codetill_core::setup::SetupError;
@@ -102,6 +103,7 @@ fn kind_of(e: &anyhow::Error) -> Option<ErrorKind> {
         SupplierError,
         AccountError,
         FxError,
+        ReconcileError,
         MoneyError,
         PricingError,
         VaultError,

@@ -64,6 +64,10 @@ pub enum AlertKind {
     /// The catalog's daily sync failed: prices and stock stay as the last sync left
     /// them.
     SyncFailed,
+    /// Reconciliation found the supplier's history and our orders disagreeing (money
+    /// taken with no delivered order, an order the supplier does not show, another
+    /// amount charged, a balance the top-ups do not explain).
+    ReconcileDiscrepancy,
 }
 
 impl AlertKind {
@@ -78,6 +82,7 @@ impl AlertKind {
         AlertKind::PaymentHeld,
         AlertKind::FxStale,
         AlertKind::SyncFailed,
+        AlertKind::ReconcileDiscrepancy,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -92,6 +97,7 @@ impl AlertKind {
             AlertKind::PaymentHeld => "payment_held",
             AlertKind::FxStale => "fx_stale",
             AlertKind::SyncFailed => "sync_failed",
+            AlertKind::ReconcileDiscrepancy => "reconcile_discrepancy",
         }
     }
 
@@ -122,6 +128,7 @@ impl AlertKind {
             AlertKind::PaymentHeld => "Payment held for review",
             AlertKind::FxStale => "Exchange rate out of date",
             AlertKind::SyncFailed => "Catalog sync failed",
+            AlertKind::ReconcileDiscrepancy => "Supplier records disagree",
         }
     }
 }
@@ -223,7 +230,7 @@ const SELECT: &str = "SELECT a.id, a.kind, a.message, a.facts, o.public_id AS or
         a.at AS created_at, a.acknowledged_at
     FROM alerts a LEFT JOIN orders o ON o.id = a.order_id";
 
-async fn by_id(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<Alert, AlertError> {
+pub(crate) async fn by_id(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<Alert, AlertError> {
     let row: AlertRow = sqlx::query_as(&format!("{SELECT} WHERE a.id = ?1"))
         .bind(id)
         .fetch_optional(&mut *conn)

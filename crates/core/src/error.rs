@@ -164,7 +164,21 @@ impl TillError {
             TillError::Remote(e) => e.kind(),
             TillError::Delivery(e) => e.kind(),
             TillError::Fx(e) => e.kind(),
+            TillError::Reconcile(e) => e.kind(),
             TillError::Sync(_) | TillError::Db(_) => ErrorKind::Fault,
+        }
+    }
+}
+
+impl crate::reconcile::ReconcileError {
+    pub fn kind(&self) -> ErrorKind {
+        use crate::reconcile::ReconcileError;
+        match self {
+            ReconcileError::BadInput { .. } => ErrorKind::Input,
+            ReconcileError::Order(e) => e.kind(),
+            ReconcileError::Supplier(e) => e.kind(),
+            ReconcileError::Alert(e) => e.kind(),
+            ReconcileError::Db(_) => ErrorKind::Fault,
         }
     }
 }

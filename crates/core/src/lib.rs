@@ -29,7 +29,8 @@
 //!   and what a payment event does to them; [`relay`] — the desktop's end of the
 //!   relay (cursor, inbox, follow loop).
 //! - [`alerts`] — rules over figures and events, kept in the database, told to an
-//!   [`alerts::AlertSink`].
+//!   [`alerts::AlertSink`]; [`reconcile`] — each supplier's own history matched with
+//!   our orders and its balance with the owner's top-ups.
 //! - [`vault`] — codes encrypted at rest, with the key bound to its database;
 //!   [`secrets`] — the OS keyring (environment first).
 //! - [`db`] — the pool, migrations and the sale path's write batches; [`settings`]
@@ -66,6 +67,7 @@ pub mod pricing;
 mod printer_spec;
 pub mod product;
 pub mod progress;
+pub mod reconcile;
 pub mod relay;
 pub mod remote;
 pub mod secrets;

@@ -307,6 +307,54 @@ impl Ledger {
         Ok(Placed::Created(order))
     }
 
+    /// The supplier charges an order `total` after all (a fee corrected, a price
+    /// applied late): the difference leaves or returns to the balance. `None` for an
+    /// unknown key or a failed order (it charged nothing).
+    pub(crate) fn adjust_charge(
+        &mut self,
+        client_order_id: &str,
+        total: Decimal,
+        now: DateTime<Utc>,
+    ) -> Option<Order> {
+        let &i = self.by_key.get(client_order_id)?;
+        let order = self.orders.get_mut(i)?;
+        if order.status == OrderStatus::Failed {
+            return None;
+        }
+        let total = money(total);
+        self.balance = money(self.balance - (total - order.total));
+        self.balance_updated_at = now;
+        order.total = total;
+        order.unit_price = money(total / Decimal::from(order.quantity.max(1)));
+        Some(order.clone())
+    }
+
+    /// A failed order completes after all (a supplier that reported a failure, then
+    /// fulfilled the order): charged again, its codes issued, booked now. `None` for
+    /// an unknown key or an order that did not fail.
+    pub(crate) fn complete_after_all(
+        &mut self,
+        client_order_id: &str,
+        now: DateTime<Utc>,
+    ) -> Option<Order> {
+        let &i = self.by_key.get(client_order_id)?;
+        let (quantity, with_pin) = match self.orders.get(i)? {
+            o if o.status == OrderStatus::Failed => (o.quantity, o.with_pin),
+            _ => return None,
+        };
+        let codes = self.mint.mint(quantity, with_pin);
+        let order = self.orders.get_mut(i)?;
+        order.status = OrderStatus::Completed;
+        order.failure = None;
+        order.codes = codes;
+        order.created_at = now;
+        order.completed_at = Some(now);
+        self.balance = money(self.balance - order.total);
+        self.balance_updated_at = now;
+        order.balance_after = self.balance;
+        Some(order.clone())
+    }
+
     /// End a pending order if its time has come (or `force`, for the timer that
     /// was set for exactly that time). Failing refunds the charge and the stock.
     pub(crate) fn settle(

@@ -74,6 +74,17 @@ function worded(a: Alert, f: Facts): [MessageKey, Record<string, string | number
     }
     case 'sync_failed':
       return ['alerts.text.sync_failed', {}];
+    case 'reconcile_discrepancy': {
+      const n = (name: string) => (typeof f[name] === 'number' ? (f[name] as number) : null);
+      const p = all({
+        count: n('count'),
+        charged: n('charged_not_delivered'),
+        missing: n('delivered_not_charged'),
+        amounts: n('amount_mismatch'),
+        balance: n('balance_unexplained'),
+      });
+      return p && ['alerts.text.reconcile_discrepancy', p];
+    }
     default:
       return null;
   }

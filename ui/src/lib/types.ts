@@ -364,7 +364,8 @@ export type AlertKind =
   | 'print_failed'
   | 'payment_held'
   | 'fx_stale'
-  | 'sync_failed';
+  | 'sync_failed'
+  | 'reconcile_discrepancy';
 
 export interface Alert {
   id: number;

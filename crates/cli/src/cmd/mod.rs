@@ -8,6 +8,7 @@ mod fx;
 mod init;
 mod orders;
 mod pricing;
+mod reconcile;
 mod remote;
 mod supplier;
 
@@ -26,7 +27,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             | Command::Alerts(_)
             | Command::Fx(_)
             | Command::Outbox(OutboxCommand::List(_))
-            | Command::Supplier(SupplierCommand::Show { .. } | SupplierCommand::List)
+            | Command::Supplier(
+                SupplierCommand::Show { .. }
+                    | SupplierCommand::List
+                    | SupplierCommand::Topup(_)
+                    | SupplierCommand::Topups { .. }
+            )
     );
     let runs_its_own = matches!(
         cli.command,
@@ -57,6 +63,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Relay(c) => remote::relay(&ctx, c).await,
         Command::Remote(c) => remote::remote(&ctx, c).await,
         Command::Alerts(a) => alerts::run(&ctx, a).await,
+        Command::Reconcile(a) => reconcile::run(&ctx, a).await,
         Command::Sandbox(a) => codetill_sandbox::run_foreground(a).await,
     }
 }

@@ -65,6 +65,8 @@ pub async fn run(ctx: &Context, command: SupplierCommand) -> anyhow::Result<()> 
                 || format!("{} answers: balance {}", account.name, balance.available),
             )
         }
+        SupplierCommand::Topup(args) => super::reconcile::topup(ctx, args).await,
+        SupplierCommand::Topups { supplier } => super::reconcile::topups(ctx, supplier).await,
         SupplierCommand::Remove { name } => {
             let till = ctx.till().await?;
             let gone = accounts::remove(till.db(), till.secrets(), &name).await?;

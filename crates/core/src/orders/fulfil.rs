@@ -103,6 +103,53 @@ impl Fulfiller<'_> {
         self.release_unless_closed(id, result).await
     }
 
+    /// A `refund_due` order the supplier did complete after all (reconciliation found
+    /// its charge): its codes are fetched by the order's key, nothing is ever sent,
+    /// and the order is delivered to its own buyer instead of refunded. A refund
+    /// recorded meanwhile wins: the delivering batch moves only an order still due.
+    pub async fn deliver_found(&self, id: i64) -> Result<Outcome, OrderError> {
+        if !lease::acquire_refund_due(self.db, id, self.owner, self.options.lease).await? {
+            return Ok(Outcome::Busy);
+        }
+        let result = self.fetch_and_deliver(id).await;
+        if !matches!(result, Ok(Outcome::Delivered)) {
+            lease::release(self.db, id, self.owner).await?;
+        }
+        result
+    }
+
+    async fn fetch_and_deliver(&self, id: i64) -> Result<Outcome, OrderError> {
+        let mut conn = self
+            .db
+            .pool()
+            .acquire()
+            .await
+            .map_err(crate::db::DbError::from)?;
+        let order = store::get(&mut conn, id).await?;
+        drop(conn);
+        let not_yet = |reason: String| Ok(Outcome::Open { reason });
+        match self.supplier.get_order(&order.client_order_id).await? {
+            None => not_yet("the supplier has no order under this key".into()),
+            Some(found) if found.client_order_id != order.client_order_id => {
+                Err(OrderError::Supplier(SupplierError::Ambiguous {
+                    message: format!(
+                        "the supplier answered for {} instead of {}",
+                        found.client_order_id, order.client_order_id
+                    ),
+                }))
+            }
+            Some(found) if found.status != SupplierOrderStatus::Completed => not_yet(format!(
+                "the supplier shows the order {:?}, not completed",
+                found.status
+            )),
+            Some(found) => match store::deliver(self.db, self.vault, id, self.owner, &found).await?
+            {
+                Some(_) => Ok(Outcome::Delivered),
+                None => Ok(Outcome::Busy),
+            },
+        }
+    }
+
     async fn release_unless_closed(
         &self,
         id: i64,

@@ -49,6 +49,28 @@ fn holder_is_dead(owner: &str) -> bool {
 /// Takes (or renews) the lease on an open order. False when another live driver
 /// holds it.
 pub async fn acquire(db: &Db, id: i64, owner: &str, ttl: Duration) -> Result<bool, DbError> {
+    acquire_when(db, id, owner, ttl, |s| s.is_open()).await
+}
+
+/// Takes the lease on a `refund_due` order whose codes reconciliation is to fetch,
+/// so that no two tills deliver it at once. False when it is not due (any more) or
+/// another live driver holds it.
+pub async fn acquire_refund_due(
+    db: &Db,
+    id: i64,
+    owner: &str,
+    ttl: Duration,
+) -> Result<bool, DbError> {
+    acquire_when(db, id, owner, ttl, |s| s == OrderStatus::RefundDue).await
+}
+
+async fn acquire_when(
+    db: &Db,
+    id: i64,
+    owner: &str,
+    ttl: Duration,
+    leasable: fn(OrderStatus) -> bool,
+) -> Result<bool, DbError> {
     let now = now_text();
     let until = time_text(chrono::Utc::now() + chrono::Duration::from_std(ttl).unwrap_or_default());
     let mut tx = db.begin_write().await?;
@@ -60,7 +82,7 @@ pub async fn acquire(db: &Db, id: i64, owner: &str, ttl: Duration) -> Result<boo
     let Some((status, holder, expires)) = current else {
         return Ok(false);
     };
-    if !status.parse::<OrderStatus>().is_ok_and(|s| s.is_open()) {
+    if !status.parse::<OrderStatus>().is_ok_and(leasable) {
         return Ok(false);
     }
     let free = match (&holder, &expires) {

@@ -285,6 +285,14 @@ impl Engine {
         self.fulfiller().drive(id).await
     }
 
+    /// Delivers a `refund_due` order whose supplier order reconciliation found
+    /// completed: its codes fetched by key (never bought again) and sealed, its email
+    /// and receipt queued, as for any delivery. `Open` when the supplier does not show
+    /// it completed; `Busy` when another till holds it or a refund was recorded.
+    pub async fn deliver_found(&self, id: i64) -> Result<Outcome, OrderError> {
+        self.fulfiller().deliver_found(id).await
+    }
+
     fn fulfiller(&self) -> fulfil::Fulfiller<'_> {
         fulfil::Fulfiller {
             db: &self.db,

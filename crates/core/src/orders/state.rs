@@ -6,10 +6,14 @@
 //!    └─cancel                 │  └── pending at supplier (poll)
 //!                             ├────► unknown ──lookup──► (ordering | delivered | failed)
 //!                             └────► failed ──► refund_due ──► refunded
+//!                                                   │
+//!                          the supplier did deliver └──► delivered
 //! ```
 //!
 //! Only `paid`, `ordering` and `unknown` ever reach the supplier; they are the
-//! "open" states that recovery drives to an end.
+//! "open" states that recovery drives to an end. A `refund_due` order becomes
+//! `delivered` only when reconciliation finds the supplier completed it after all
+//! and the owner has its codes fetched (never sent again) for its own buyer.
 
 use std::fmt;
 use std::str::FromStr;
@@ -82,6 +86,7 @@ impl OrderStatus {
                 | (Unknown, Paid)
                 | (Failed, RefundDue)
                 | (RefundDue, Refunded)
+                | (RefundDue, Delivered)
         )
     }
 
@@ -148,21 +153,28 @@ mod tests {
             OrderStatus::sources(Ordering),
             vec![Paid, Ordering, Unknown]
         );
-        assert_eq!(OrderStatus::sources(Delivered), vec![Ordering, Unknown]);
+        assert_eq!(
+            OrderStatus::sources(Delivered),
+            vec![Ordering, Unknown, RefundDue]
+        );
+        // Refunded is final: the buyer got the money back, never a code as well.
+        assert!(!Refunded.can_become(Delivered));
+        assert!(!Cancelled.can_become(Delivered));
     }
 
     #[test]
     fn status_lists_are_written_as_sql() {
         assert_eq!(
             sql_list(OrderStatus::sources(Delivered)),
-            "'ordering', 'unknown'"
+            "'ordering', 'unknown', 'refund_due'"
         );
         assert_eq!(sql_list([RefundDue]), "'refund_due'");
     }
 
     proptest! {
         /// Whatever is attempted, a walk obeying can_become never delivers an unpaid
-        /// order, never leaves a final state, and refunds only what was due.
+        /// order, never leaves a final state, refunds only what was due, and never
+        /// both refunds and delivers one order.
         #[test]
         fn random_walks_keep_the_invariants(steps in prop::collection::vec(0usize..9, 0..40)) {
             let mut state = Quoted;
@@ -180,6 +192,9 @@ mod tests {
                     }
                     if state == Refunded {
                         prop_assert!(was_due);
+                    }
+                    if state == Delivered || state == Refunded {
+                        prop_assert!(state.is_final());
                     }
                 }
             }

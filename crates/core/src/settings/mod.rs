@@ -29,6 +29,8 @@ pub const SMTP_URL: &str = "smtp.url";
 pub const RECEIPT_FONT: &str = "receipt.font";
 /// How long after a sale its receipt may be printed again, in hours.
 pub const REPRINT_WINDOW_HOURS: &str = "receipt.reprint_window_hours";
+/// The last day (`YYYY-MM-DD`, UTC) whose daily reconciliation ran.
+pub const RECONCILE_DAY: &str = "reconcile.last_day";
 
 pub async fn get<'e>(db: impl SqliteExecutor<'e>, key: &str) -> Result<Option<String>, DbError> {
     Ok(

@@ -207,6 +207,42 @@ pub struct SupplierOrder {
     pub balance_after: Option<Money>,
 }
 
+/// A stretch of time, `from` included and `to` not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Window {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+impl Window {
+    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+        self.from <= t && t < self.to
+    }
+}
+
+/// One order as the supplier's own history shows it, for reconciliation: what it
+/// charged, under which key, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SupplierTransaction {
+    /// Our key as the supplier carries it ([`Supplier::key_for`] of the order's
+    /// `client_order_id`).
+    pub key: String,
+    /// The supplier's own id for the order.
+    pub order_id: String,
+    pub status: SupplierOrderStatus,
+    /// What the supplier took from the account, in the account's currency; zero for
+    /// a failed (refunded) order.
+    pub charged: Money,
+    pub at: DateTime<Utc>,
+}
+
+impl SupplierTransaction {
+    /// Did this order take money from the account (now, or while it settles)?
+    pub fn is_charge(&self) -> bool {
+        self.status != SupplierOrderStatus::Failed
+    }
+}
+
 #[async_trait]
 pub trait Supplier: Send + Sync {
     fn duplicate_mode(&self) -> DuplicateMode;
@@ -220,4 +256,31 @@ pub trait Supplier: Send + Sync {
         &self,
         client_order_id: &str,
     ) -> Result<Option<SupplierOrder>, SupplierError>;
+    /// The key the supplier keeps the order `client_order_id` under in its history
+    /// (Bamboo: the RequestId derived from it).
+    fn key_for(&self, client_order_id: &str) -> String {
+        client_order_id.to_string()
+    }
+    /// Every order the supplier made for this account in `window`, oldest first,
+    /// every page read.
+    async fn transactions(
+        &self,
+        _window: &Window,
+    ) -> Result<Vec<SupplierTransaction>, SupplierError> {
+        Err(SupplierError::Configuration {
+            message: "this supplier's transaction history cannot be read".into(),
+        })
+    }
+}
+
+/// A long history is read to this many pages at most; a window that needs more is
+/// refused rather than read in part (a partial history would flag orders as missing).
+pub const MAX_HISTORY_PAGES: u32 = 500;
+
+pub(crate) fn history_too_long(what: &str) -> SupplierError {
+    SupplierError::Configuration {
+        message: format!(
+            "the supplier's {what} for this window runs past {MAX_HISTORY_PAGES} pages: reconcile a shorter window"
+        ),
+    }
 }

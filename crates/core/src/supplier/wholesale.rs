@@ -10,8 +10,9 @@ use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
 use super::{
-    BadRow, Balance, CatalogPage, CatalogRequest, DuplicateMode, IssuedCode, OrderRequest,
-    RejectReason, Stock, Supplier, SupplierError, SupplierOrder, SupplierOrderStatus,
+    BadRow, Balance, CatalogPage, CatalogRequest, DuplicateMode, IssuedCode, MAX_HISTORY_PAGES,
+    OrderRequest, RejectReason, Stock, Supplier, SupplierError, SupplierOrder, SupplierOrderStatus,
+    SupplierTransaction, Window, history_too_long,
 };
 use crate::http_body::{self, BodyError};
 use crate::money::{Currency, Money};
@@ -450,6 +451,54 @@ impl OrderBody {
     }
 }
 
+/// A page of `GET /v1/orders?since=&until=`: the orders of a window, without codes.
+#[derive(Deserialize)]
+struct OrdersPage {
+    orders: Vec<ListedOrder>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ListedOrder {
+    order_id: String,
+    client_order_id: String,
+    status: String,
+    total: String,
+    currency: String,
+    created_at: String,
+}
+
+impl ListedOrder {
+    fn into_transaction(self) -> Result<SupplierTransaction, SupplierError> {
+        let currency =
+            Currency::parse(&self.currency).map_err(|e| protocol_error("listed order", e))?;
+        let status = match self.status.as_str() {
+            "pending" => SupplierOrderStatus::Pending,
+            "completed" => SupplierOrderStatus::Completed,
+            "failed" => SupplierOrderStatus::Failed,
+            other => return Err(protocol_error("listed order status", other)),
+        };
+        // A failed order charged nothing, whatever its total says.
+        let charged = match status {
+            SupplierOrderStatus::Failed => Money::zero(currency),
+            _ => Money::parse(&self.total, currency)
+                .map_err(|e| protocol_error("listed order total", e))?,
+        };
+        Ok(SupplierTransaction {
+            key: self.client_order_id,
+            order_id: self.order_id,
+            status,
+            charged,
+            at: DateTime::parse_from_rfc3339(&self.created_at)
+                .map_err(|e| protocol_error("listed order time", e))?
+                .with_timezone(&Utc),
+        })
+    }
+}
+
+/// Orders listed per page.
+const ORDERS_PAGE: u32 = 500;
+
 /// A catalog page's body: the page, each row parsed on its own.
 pub(crate) fn catalog_page_from(bytes: &[u8]) -> Result<CatalogPage, SupplierError> {
     let body: CatalogBody<'_> = serde_json::from_slice(bytes)
@@ -589,6 +638,40 @@ impl Supplier for WholesaleClient {
         }
         let order: OrderBody = self.json(response).await?;
         order.into_order().map(Some)
+    }
+
+    async fn transactions(
+        &self,
+        window: &Window,
+    ) -> Result<Vec<SupplierTransaction>, SupplierError> {
+        let time = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let mut found = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_HISTORY_PAGES {
+            let mut query = vec![
+                ("since", time(window.from)),
+                ("until", time(window.to)),
+                ("limit", ORDERS_PAGE.to_string()),
+            ];
+            if let Some(c) = &cursor {
+                query.push(("cursor", c.clone()));
+            }
+            let response = self
+                .send(self.request(Method::GET, "v1/orders")?.query(&query))
+                .await?;
+            let page: OrdersPage = self
+                .json(response)
+                .await
+                .map_err(|e| fixed_path(e, "v1/orders"))?;
+            for row in page.orders {
+                found.push(row.into_transaction()?);
+            }
+            match page.next_cursor.filter(|c| !c.is_empty()) {
+                Some(next) => cursor = Some(next),
+                None => return Ok(found),
+            }
+        }
+        Err(history_too_long("order list"))
     }
 }
 

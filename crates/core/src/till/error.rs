@@ -26,5 +26,7 @@ pub enum TillError {
     #[error(transparent)]
     Fx(#[from] crate::fx::FxError),
     #[error(transparent)]
+    Reconcile(#[from] crate::reconcile::ReconcileError),
+    #[error(transparent)]
     Db(#[from] DbError),
 }

@@ -5,8 +5,8 @@
 //! and emails. It holds the counter's rules that are not the engine's (one sale at a
 //! time, one catalog sync at a time), raises the alerts its work calls for through
 //! an [`AlertSink`], and does the background work a running till owes the shop
-//! ([`ticks`]: finishing open orders, the outbox, the supplier health check, and
-//! following the relay). A front builds one and calls it: each Tauri command and
+//! ([`ticks`]: finishing open orders, the outbox, the supplier health check, the
+//! daily reconciliation, and following the relay). A front builds one and calls it: each Tauri command and
 //! each CLI command is a few lines over these methods.
 //!
 //! Two kinds of till are used the same way: the shop's own (supplier and key from the
@@ -16,6 +16,7 @@
 pub mod daily_sync;
 mod error;
 mod home;
+mod reconcile;
 mod sale;
 pub mod settings;
 pub mod shared;
@@ -87,6 +88,8 @@ pub struct Till {
     supplier_status: RwLock<SupplierStatus>,
     /// When the daily rates source was last read (a failing one waits an hour).
     rates_tried: RwLock<Option<std::time::Instant>>,
+    /// When a daily reconciliation last failed (it waits an hour before trying again).
+    reconcile_failed: RwLock<Option<std::time::Instant>>,
 }
 
 impl std::fmt::Debug for Till {
@@ -127,6 +130,7 @@ impl Till {
             alerts: RwLock::new(Arc::new(LogSink)),
             supplier_status: RwLock::new(SupplierStatus::default()),
             rates_tried: RwLock::new(None),
+            reconcile_failed: RwLock::new(None),
         }
     }
 

@@ -1,9 +1,9 @@
 //! What a running till does in the background, the same for the app and for a
 //! headless till: finish orders left open, work off queued receipts and emails,
-//! check the supplier, and follow the relay for remote payments. Each is one call a
-//! front schedules (the app every minute; the CLI on `recover`, `outbox send`,
-//! `relay pull`); none of them fails loudly — what cannot run now is logged and
-//! tried again at the next tick.
+//! check the supplier, reconcile yesterday once a day, and follow the relay for
+//! remote payments. Each is one call a front schedules (the app every minute; the
+//! CLI on `recover`, `outbox send`, `relay pull`, `reconcile`); none of them fails
+//! loudly — what cannot run now is logged and tried again at the next tick.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +29,8 @@ pub const EVERY: Duration = Duration::from_secs(60);
 pub const OUTBOX_EVERY: Duration = Duration::from_secs(30);
 /// How long after a failed read the daily rates source is tried again.
 const RATES_RETRY: Duration = Duration::from_secs(3600);
+/// How long after a failed daily reconciliation it is tried again.
+const RECONCILE_RETRY: Duration = Duration::from_secs(3600);
 /// How long the email of a remote order gets right after delivery.
 const MAIL_BUDGET: Duration = Duration::from_secs(10);
 
@@ -265,6 +267,59 @@ impl Till {
             .await;
         }
         Ok(stale)
+    }
+
+    /// Once a day: reconciles yesterday (UTC) for the shop's supplier and each
+    /// enabled supplier account, and remembers the day in the settings
+    /// ([`crate::settings::RECONCILE_DAY`]) once every run succeeded. A failed run
+    /// is tried again an hour later. Answers the reports of the runs made now.
+    pub async fn reconcile_if_due(&self) -> Vec<crate::reconcile::Report> {
+        use crate::settings;
+        let db = &self.db;
+        let now = chrono::Utc::now();
+        let today = now.date_naive().to_string();
+        match settings::value(db, settings::RECONCILE_DAY).await {
+            Ok(Some(day)) if day == today => return Vec::new(),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read when reconciliation last ran");
+                return Vec::new();
+            }
+        }
+        if super::shared::read(&self.reconcile_failed)
+            .is_some_and(|at| at.elapsed() < RECONCILE_RETRY)
+        {
+            return Vec::new();
+        }
+        let mut names: Vec<Option<String>> = Vec::new();
+        if self.has_supplier().await.unwrap_or(false) {
+            names.push(None);
+        }
+        match crate::supplier::accounts::list(db).await {
+            Ok(list) => names.extend(list.into_iter().filter(|a| a.enabled).map(|a| Some(a.name))),
+            Err(e) => tracing::warn!(error = %e, "supplier accounts not read for reconciliation"),
+        }
+        if names.is_empty() {
+            return Vec::new();
+        }
+        let window = crate::reconcile::yesterday(now);
+        let mut reports = Vec::new();
+        let mut failed = false;
+        for name in &names {
+            match self.reconcile(window, name.as_deref()).await {
+                Ok(report) => reports.push(report),
+                Err(e) => {
+                    failed = true;
+                    tracing::warn!(supplier = name.as_deref().unwrap_or("(the shop's)"), error = %e, "daily reconciliation failed");
+                }
+            }
+        }
+        if failed {
+            super::shared::replace(&self.reconcile_failed, Some(std::time::Instant::now()));
+        } else if let Err(e) = settings::set(db.pool(), settings::RECONCILE_DAY, &today).await {
+            tracing::warn!(error = %e, "cannot remember that reconciliation ran today");
+        }
+        reports
     }
 
     /// What the last health check found.

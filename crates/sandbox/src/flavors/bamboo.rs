@@ -211,6 +211,7 @@ pub(crate) fn router(state: &SandboxState) -> Router<SandboxState> {
         .route("/api/integration/v1.0/orders/checkout", post(checkout))
         .route("/api/integration/v1.0/orders/checkout/{id}", get(order))
         .route("/api/integration/v1.0/orders/{id}", get(order))
+        .route("/api/integration/v1/orders", get(orders_report))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), gate));
     Router::new()
         .route("/_sandbox/bamboo", get(show).post(change))
@@ -234,7 +235,10 @@ fn classify(method: &Method, path: &str, query: Option<&str>) -> Option<Endpoint
         }
         (&Method::GET, "/api/integration/v1.0/accounts") => Some(Endpoint::Balance),
         (&Method::POST, "/api/integration/v1.0/orders/checkout") => Some(Endpoint::OrdersCreate),
-        (&Method::GET, p) if p.starts_with("/api/integration/v1.0/orders/") => {
+        (&Method::GET, p)
+            if p.starts_with("/api/integration/v1.0/orders/")
+                || p == "/api/integration/v1/orders" =>
+        {
             Some(Endpoint::OrdersGet)
         }
         _ => None,
@@ -630,6 +634,60 @@ async fn order(
         return refuse("OrderNotFound", format!("no order {id}"));
     };
     Json(fake.order_json(&state, &order)).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportQuery {
+    start_date: Option<String>,
+    end_date: Option<String>,
+}
+
+/// `GET v1/orders?startDate=&endDate=`: Bamboo's orders report, one row per product
+/// line of each order made on those days (both included), in the order's status and
+/// total as `GET orders/{id}` shows them now.
+async fn orders_report(
+    State(state): State<SandboxState>,
+    Extension(fake): Extension<Arc<Bamboo>>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let day = |v: Option<&str>| {
+        v.and_then(|d| chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
+    };
+    let (Some(start), Some(end)) = (day(q.start_date.as_deref()), day(q.end_date.as_deref()))
+    else {
+        return refuse(
+            "InvalidRequest",
+            "startDate and endDate (yyyy-MM-dd) are required",
+        );
+    };
+    let orders = state.orders_where(|o| {
+        let d = o.created_at.date_naive();
+        start <= d && d <= end
+    });
+    let rows: Vec<Value> = orders
+        .iter()
+        .map(|o| {
+            let shown = fake.order_json(&state, o);
+            let product = read(&state.inner().catalog).get(&o.sku).cloned();
+            json!({
+                "clientName": "codetill sandbox",
+                "orderNumber": o.order_id,
+                "orderDate": date(&o.created_at),
+                "clientReferenceNumber": o.client_order_id,
+                "channel": "Sandbox",
+                "productName": product.as_ref().map(|p| p.name.to_string()),
+                "denomination": product.as_ref().map(|p| format!("{} {}", p.face_value, p.face_currency)),
+                "quantity": o.quantity,
+                "unitPrice": num(o.unit_price),
+                "subTotal": shown["total"],
+                "total": shown["total"],
+                "accountCurrency": o.currency,
+                "status": shown["status"],
+            })
+        })
+        .collect();
+    Json(rows).into_response()
 }
 
 impl Bamboo {

@@ -482,11 +482,13 @@ impl Ding {
         let complete = state_name == "Complete";
         let code = o.codes.first();
         let product = read(&state.inner().catalog).get(&o.sku).cloned();
-        let price = match &product {
+        let mut price = match &product {
             Some(p) => price(p),
             None => json!({ "SendValue": num(o.unit_price), "SendCurrencyIso": o.currency,
                             "ReceiveValue": 0, "ReceiveCurrencyIso": o.currency, "DistributorFee": 0 }),
         };
+        // What this transfer was charged, not what the product costs today.
+        price["SendValue"] = num(o.total);
         let receipt_params = match code.filter(|_| complete) {
             Some(c) => json!({ "pin": c.code, "providerRef": c.serial }),
             None => json!({}),

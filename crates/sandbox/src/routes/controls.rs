@@ -38,6 +38,8 @@ pub(crate) fn router() -> Router<SandboxState> {
             post(add_bad_rows).delete(clear_bad_rows),
         )
         .route("/_sandbox/balance", post(change_balance))
+        .route("/_sandbox/charge", post(adjust_charge))
+        .route("/_sandbox/complete", post(complete_after_all))
         .route("/_sandbox/counters", get(counters))
         .route("/_sandbox/orders", get(orders))
         .route("/_sandbox/reset", post(reset))
@@ -75,7 +77,7 @@ async fn index() -> Json<Value> {
             "POST /_sandbox/pending", "DELETE /_sandbox/pending", "POST /_sandbox/stock",
             "POST /_sandbox/price", "POST /_sandbox/reprice", "POST /_sandbox/discontinue",
             "POST /_sandbox/bad_rows", "DELETE /_sandbox/bad_rows", "POST /_sandbox/balance",
-            "GET /_sandbox/counters", "GET /_sandbox/orders", "POST /_sandbox/reset"
+            "POST /_sandbox/charge", "POST /_sandbox/complete", "GET /_sandbox/counters", "GET /_sandbox/orders", "POST /_sandbox/reset"
         ]
     }))
 }
@@ -346,6 +348,66 @@ async fn change_balance(
         "currency": ledger.currency(),
         "available": money(available).to_string(),
         "updated_at": timestamp(&updated_at),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChargeBody {
+    client_order_id: String,
+    total: Value,
+}
+
+/// The supplier charges an order another total after the fact (the balance moves by
+/// the difference), for reconciliation to find.
+async fn adjust_charge(
+    State(state): State<SandboxState>,
+    req: JsonBody<ChargeBody>,
+) -> Result<Json<Value>, ApiError> {
+    let req = body(req)?;
+    let total = decimal_field(&req.total, "total")?;
+    if total.is_sign_negative() {
+        return Err(ApiError::invalid("total cannot be negative"));
+    }
+    let order = lock(&state.inner().ledger)
+        .adjust_charge(&req.client_order_id, total, now())
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no charged order with client_order_id {}",
+                req.client_order_id
+            ))
+        })?;
+    Ok(Json(json!({
+        "client_order_id": order.client_order_id,
+        "total": money(order.total).to_string(),
+        "currency": order.currency,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompleteBody {
+    client_order_id: String,
+}
+
+/// A failed order completes after all: charged, its codes issued.
+async fn complete_after_all(
+    State(state): State<SandboxState>,
+    req: JsonBody<CompleteBody>,
+) -> Result<Json<Value>, ApiError> {
+    let req = body(req)?;
+    let order = lock(&state.inner().ledger)
+        .complete_after_all(&req.client_order_id, now())
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no failed order with client_order_id {}",
+                req.client_order_id
+            ))
+        })?;
+    Ok(Json(json!({
+        "client_order_id": order.client_order_id,
+        "status": order.status,
+        "total": money(order.total).to_string(),
     })))
 }
 

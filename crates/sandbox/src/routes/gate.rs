@@ -22,6 +22,7 @@ pub(crate) fn classify(method: &Method, path: &str) -> Option<Endpoint> {
         (&Method::GET, "/v1/catalog") => Some(Endpoint::Catalog),
         (&Method::GET, "/v1/balance") => Some(Endpoint::Balance),
         (&Method::POST, "/v1/orders") => Some(Endpoint::OrdersCreate),
+        (&Method::GET, "/v1/orders") => Some(Endpoint::OrdersGet),
         (&Method::GET, p) if p.starts_with("/v1/stock/") => Some(Endpoint::Stock),
         (&Method::GET, p) if p.starts_with("/v1/orders/") => Some(Endpoint::OrdersGet),
         _ => None,

@@ -151,6 +151,72 @@ pub(crate) async fn get_order(
     Ok(Json(order).into_response())
 }
 
+#[derive(Deserialize)]
+pub(crate) struct OrdersQuery {
+    since: Option<String>,
+    until: Option<String>,
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
+/// `GET /v1/orders?since=&until=&cursor=&limit=`: the orders created in
+/// `[since, until)`, oldest first, without their codes (for reconciliation; an
+/// order's codes come from `GET /v1/orders/{client_order_id}`). The cursor is the
+/// position after the last order of the page, so pages stay stable while new orders
+/// arrive.
+pub(crate) async fn list_orders(
+    State(state): State<SandboxState>,
+    query: Result<Query<OrdersQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::invalid(format!("bad query string: {e}")))?;
+    let instant = |field: &str, v: Option<&str>| {
+        v.map(|s| {
+            parse_instant(s)
+                .ok_or_else(|| ApiError::invalid(format!("{field} must be an RFC 3339 timestamp")))
+        })
+        .transpose()
+    };
+    let since = instant("since", q.since.as_deref())?;
+    let until = instant("until", q.until.as_deref())?;
+    let limit = match q.limit.as_deref() {
+        None => DEFAULT_LIMIT,
+        Some(s) => s
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                ApiError::invalid(format!("limit must be an integer from 1 to {MAX_LIMIT}"))
+            })?,
+    };
+    let after: u64 = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => 0,
+        Some(c) => c
+            .strip_prefix("o")
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| ApiError::invalid("cursor is not valid"))?,
+    };
+    let found = state.orders_where(|o| {
+        o.seq > after
+            && since.is_none_or(|s| o.created_at >= s)
+            && until.is_none_or(|u| o.created_at < u)
+    });
+    let more = found.len() > limit;
+    let orders: Vec<Value> = found
+        .iter()
+        .take(limit)
+        .map(|o| {
+            let mut v = serde_json::to_value(o).unwrap_or(Value::Null);
+            v["codes"] = json!([]);
+            v
+        })
+        .collect();
+    let next = more
+        .then(|| found.get(limit - 1).map(|o| format!("o{}", o.seq)))
+        .flatten();
+    Ok(Json(json!({ "orders": orders, "next_cursor": next })))
+}
+
 pub(crate) async fn create_order(State(state): State<SandboxState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let fault = parts.extensions.get::<FiredFault>().map(|f| f.0.clone());

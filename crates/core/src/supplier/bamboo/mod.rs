@@ -20,6 +20,7 @@
 //!   that ordered several refunds the difference. With one card there is nothing
 //!   issued and it is a failed order.
 
+mod history;
 mod pace;
 mod wire;
 
@@ -36,7 +37,7 @@ use super::wholesale::{
 };
 use super::{
     Balance, CatalogPage, CatalogRequest, DuplicateMode, OrderRequest, RejectReason, Stock,
-    Supplier, SupplierError, SupplierOrder, SupplierOrderStatus,
+    Supplier, SupplierError, SupplierOrder, SupplierOrderStatus, SupplierTransaction, Window,
 };
 use crate::http_body;
 use crate::money::{Currency, Money};
@@ -593,6 +594,25 @@ impl Supplier for BambooClient {
         client_order_id: &str,
     ) -> Result<Option<SupplierOrder>, SupplierError> {
         self.fetch(client_order_id).await
+    }
+
+    fn key_for(&self, client_order_id: &str) -> String {
+        request_id(client_order_id)
+    }
+
+    async fn transactions(
+        &self,
+        window: &Window,
+    ) -> Result<Vec<SupplierTransaction>, SupplierError> {
+        let (start, end) = history::days(&history::widened(window));
+        let rows: Vec<history::ReportRow> = self
+            .call(
+                self.request(Method::GET, history::REPORT)?
+                    .query(&[("startDate", start), ("endDate", end)]),
+            )
+            .await
+            .map_err(|e| fixed_path(e, history::REPORT))?;
+        history::transactions(rows, window)
     }
 }
 

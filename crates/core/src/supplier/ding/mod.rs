@@ -37,8 +37,9 @@ use super::wholesale::{
     config_error, json_error, parse_base_url, protocol_error, read_body, transport_error,
 };
 use super::{
-    Balance, CatalogPage, CatalogRequest, DuplicateMode, OrderRequest, RejectReason, Stock,
-    Supplier, SupplierError, SupplierOrder, SupplierOrderStatus,
+    Balance, CatalogPage, CatalogRequest, DuplicateMode, MAX_HISTORY_PAGES, OrderRequest,
+    RejectReason, Stock, Supplier, SupplierError, SupplierOrder, SupplierOrderStatus,
+    SupplierTransaction, Window, history_too_long,
 };
 use crate::http_body;
 use crate::money::{Currency, Money};
@@ -92,6 +93,10 @@ pub struct DingClient {
     base: reqwest::Url,
     config: DingConfig,
 }
+
+/// Records per page when the whole history is read (ListTransferRecords has no date
+/// filter; Ding keeps two months).
+const HISTORY_TAKE: u32 = 100;
 
 /// The most records one look-up asks for (the same DistributorRef twice would be a
 /// duplicate; more than a few is not expected).
@@ -500,6 +505,36 @@ impl Supplier for DingClient {
         client_order_id: &str,
     ) -> Result<Option<SupplierOrder>, SupplierError> {
         self.lookup(client_order_id).await
+    }
+
+    async fn transactions(
+        &self,
+        window: &Window,
+    ) -> Result<Vec<SupplierTransaction>, SupplierError> {
+        let now = Utc::now();
+        let mut found = Vec::new();
+        for page in 0..MAX_HISTORY_PAGES {
+            let body: ListBody = self
+                .call(self.request(Method::POST, LIST)?.json(&serde_json::json!({
+                    "Skip": page * HISTORY_TAKE,
+                    "Take": HISTORY_TAKE,
+                })))
+                .await?;
+            let more = body.there_are_more_items;
+            let records = body.into_records();
+            let full = records.len() == HISTORY_TAKE as usize;
+            for record in &records {
+                let tx = record.transaction(now)?;
+                if window.contains(tx.at) {
+                    found.push(tx);
+                }
+            }
+            if !more.unwrap_or(full) {
+                found.sort_by_key(|t| t.at);
+                return Ok(found);
+            }
+        }
+        Err(history_too_long("transfer records"))
     }
 }
 

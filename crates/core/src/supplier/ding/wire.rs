@@ -7,9 +7,11 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::super::number::Num;
+use super::super::number::{Num, timestamp};
 use super::super::wholesale::{json_error, protocol_error};
-use super::super::{BadRow, IssuedCode, SupplierError, SupplierOrder, SupplierOrderStatus};
+use super::super::{
+    BadRow, IssuedCode, SupplierError, SupplierOrder, SupplierOrderStatus, SupplierTransaction,
+};
 use crate::money::{Currency, Money};
 use crate::product::{Category, OpenAmount, SupplierProduct};
 use crate::secrets::Redacted;
@@ -289,6 +291,8 @@ pub(super) struct ListBody {
     #[serde(default)]
     items: Vec<ListItem>,
     #[serde(default)]
+    pub there_are_more_items: Option<bool>,
+    #[serde(default)]
     error_codes: Vec<DingError>,
 }
 envelope!(ListBody);
@@ -330,6 +334,8 @@ pub(super) struct TransferRecord {
     sku_code: String,
     price: RawPrice,
     processing_state: String,
+    #[serde(default)]
+    started_utc: Option<String>,
     receipt_text: Option<String>,
     #[serde(default)]
     receipt_params: Option<HashMap<String, serde_json::Value>>,
@@ -399,6 +405,37 @@ impl TransferRecord {
                     })
                     .filter(|s| !s.is_empty())
             })
+        })
+    }
+
+    /// The transfer as a charge on the account: SendValue plus the distributor's fee,
+    /// nothing when it failed. A record still being made has no start time yet: it is
+    /// dated `now`.
+    pub fn transaction(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<SupplierTransaction, SupplierError> {
+        let price: Price = self.price.clone().into();
+        let currency = Currency::parse(&price.send_currency)
+            .map_err(|e| protocol_error("transfer price", e))?;
+        let status = match self.state() {
+            State::Pending => SupplierOrderStatus::Pending,
+            State::Complete => SupplierOrderStatus::Completed,
+            State::Failed => SupplierOrderStatus::Failed,
+        };
+        let at = match self.started_utc.as_deref() {
+            Some(t) => timestamp(t).ok_or_else(|| protocol_error("transfer StartedUtc", t))?,
+            None => now,
+        };
+        Ok(SupplierTransaction {
+            key: self.distributor_ref().unwrap_or_default().to_string(),
+            order_id: self.transfer_id.transfer_ref.clone().unwrap_or_default(),
+            status,
+            charged: match status {
+                SupplierOrderStatus::Failed => Money::zero(currency),
+                _ => Money::new(price.send_value + price.distributor_fee, currency),
+            },
+            at,
         })
     }
 

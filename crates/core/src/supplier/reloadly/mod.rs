@@ -11,6 +11,7 @@
 mod airtime;
 mod catalog;
 mod giftcards;
+mod history;
 mod http;
 mod keys;
 mod token;
@@ -30,7 +31,7 @@ use self::token::{Auth, TokenCache};
 use super::wholesale::{config_error, parse_base_url, read_body};
 use super::{
     Balance, CatalogPage, CatalogRequest, DuplicateMode, OrderRequest, RejectReason, Stock,
-    Supplier, SupplierError, SupplierOrder,
+    Supplier, SupplierError, SupplierOrder, SupplierTransaction, Window,
 };
 use crate::money::{Currency, Money};
 use crate::product::SupplierProduct;
@@ -455,5 +456,12 @@ impl Supplier for ReloadlyClient {
         } else {
             giftcards::find(self, client_order_id).await
         }
+    }
+
+    async fn transactions(
+        &self,
+        window: &Window,
+    ) -> Result<Vec<SupplierTransaction>, SupplierError> {
+        history::transactions(self, window).await
     }
 }

@@ -1,0 +1,63 @@
+//! The till's reconciliation: a window of one supplier (the shop's own, or an
+//! account by name) matched with our orders, its alert told to the front, and the
+//! delivery of an order reconciliation found charged. The daily run is a tick
+//! ([`Till::reconcile_if_due`], in `ticks`).
+
+use std::sync::Arc;
+
+use crate::orders::Outcome;
+use crate::reconcile::{self, Report, SHOP_SUPPLIER};
+use crate::supplier::{Supplier, Window, accounts};
+
+use super::{Till, TillError};
+
+impl Till {
+    /// The supplier an account name stands for (`None`: the shop's own), with the
+    /// name runs and top-ups file it under.
+    pub async fn supplier_named(
+        &self,
+        account: Option<&str>,
+    ) -> Result<(Arc<dyn Supplier>, String), TillError> {
+        match account.map(str::trim).filter(|a| !a.is_empty()) {
+            None => Ok((self.supplier().await?, SHOP_SUPPLIER.to_string())),
+            Some(name) => {
+                let account = accounts::get(&self.db, name).await.map_err(|e| {
+                    reconcile::ReconcileError::BadInput {
+                        field: "--supplier",
+                        message: e.to_string(),
+                    }
+                })?;
+                let supplier = crate::setup::account_supplier(self.secrets(), &account).await?;
+                Ok((supplier, account.name))
+            }
+        }
+    }
+
+    /// Reconciles `window` of the shop's supplier or of the account `account`; a run
+    /// that found anything tells its alert.
+    pub async fn reconcile(
+        &self,
+        window: Window,
+        account: Option<&str>,
+    ) -> Result<Report, TillError> {
+        let (supplier, name) = self.supplier_named(account).await?;
+        let report = reconcile::run(&self.db, supplier.as_ref(), &name, window).await?;
+        tracing::info!(
+            supplier = %name,
+            transactions = report.transactions,
+            findings = report.findings.len(),
+            "reconciled"
+        );
+        self.tell(Ok::<_, crate::alerts::AlertError>(report.alert.clone()))
+            .await;
+        Ok(report)
+    }
+
+    /// Delivers an order reconciliation found charged but not delivered: its codes
+    /// fetched by key (never bought again) for its own buyer, with an engine of its
+    /// own so that it never drives an order the counter is driving.
+    pub async fn reconcile_deliver(&self, reference: &str) -> Result<Outcome, TillError> {
+        let engine = self.new_engine().await?;
+        Ok(reconcile::deliver(&engine, reference).await?)
+    }
+}
