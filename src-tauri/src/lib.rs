@@ -131,6 +131,8 @@ pub fn run() -> ExitCode {
                 let (_, changed) = state.check_supplier().await;
                 // The daily rates, and an alert for a rate in use gone stale.
                 state.till().check_rates().await;
+                // The shop's daily backup, when the owner chose a folder for it.
+                state.shop().daily_backup().await;
                 if changed
                     && let Err(e) = health.emit(events::SUPPLIER_STATUS, state.supplier_status())
                 {

@@ -1,6 +1,8 @@
 //! One module per command; each is parse → core → print.
 
 mod alerts;
+mod audit;
+mod backup;
 mod balance;
 mod catalog;
 mod delivery;
@@ -9,9 +11,10 @@ mod init;
 mod orders;
 mod pricing;
 mod remote;
+mod staff;
 mod supplier;
 
-use crate::args::{Cli, Command, OutboxCommand, SupplierCommand};
+use crate::args::{BackupCommand, Cli, Command, OutboxCommand, StaffCommand, SupplierCommand};
 use crate::context::Context;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -27,10 +30,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             | Command::Fx(_)
             | Command::Outbox(OutboxCommand::List(_))
             | Command::Supplier(SupplierCommand::Show { .. } | SupplierCommand::List)
+            | Command::Staff(_)
+            | Command::Audit(_)
+            | Command::Backup(BackupCommand::Create { .. })
     );
     let runs_its_own = matches!(
         cli.command,
-        Command::Sandbox(_) | Command::Recover | Command::Init
+        Command::Sandbox(_)
+            | Command::Recover
+            | Command::Init
+            // A restore must not open the database it replaces.
+            | Command::Backup(BackupCommand::Restore { .. })
     );
     if !looks_only
         && !runs_its_own
@@ -58,5 +68,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Remote(c) => remote::remote(&ctx, c).await,
         Command::Alerts(a) => alerts::run(&ctx, a).await,
         Command::Sandbox(a) => codetill_sandbox::run_foreground(a).await,
+        Command::Staff(c) => staff::run(&ctx, c).await,
+        Command::Audit(c) => audit::run(&ctx, c).await,
+        Command::Backup(c) => backup::run(&ctx, c).await,
     }
 }

@@ -29,6 +29,8 @@ pub const SMTP_URL: &str = "smtp.url";
 pub const RECEIPT_FONT: &str = "receipt.font";
 /// How long after a sale its receipt may be printed again, in hours.
 pub const REPRINT_WINDOW_HOURS: &str = "receipt.reprint_window_hours";
+/// The folder the app's daily backup goes to (the owner's choice); unset, none is made.
+pub const BACKUP_FOLDER: &str = "backup.folder";
 
 pub async fn get<'e>(db: impl SqliteExecutor<'e>, key: &str) -> Result<Option<String>, DbError> {
     Ok(

@@ -7,6 +7,11 @@ use crate::delivery::DeliveryError;
 use crate::orders::OrderError;
 use crate::remote::RemoteError;
 use crate::setup::SetupError;
+use crate::staff::StaffError;
+use crate::supplier::accounts::AccountError;
+use crate::catalog::CatalogError;
+
+use super::settings::SettingsError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TillError {
@@ -27,4 +32,13 @@ pub enum TillError {
     Fx(#[from] crate::fx::FxError),
     #[error(transparent)]
     Db(#[from] DbError),
+    /// Signing in, the staff list, or an action the clerk's role may not do.
+    #[error(transparent)]
+    Staff(#[from] StaffError),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
 }
