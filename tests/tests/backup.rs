@@ -77,7 +77,10 @@ async fn backups_taken_while_eight_tills_sell_restore_with_every_code() {
     let (sold, ()) = tokio::join!(tills_done, backups);
     assert_eq!(sold.len(), TILLS * SALES_EACH);
     let during: Vec<_> = taken.iter().filter(|(_, selling)| *selling).collect();
-    assert!(!during.is_empty(), "no backup was taken while the tills sold");
+    assert!(
+        !during.is_empty(),
+        "no backup was taken while the tills sold"
+    );
     // And one after, which must hold every sale.
     let last = backup::create(shop.db.path(), &out.path().join("after.db"))
         .await
@@ -103,17 +106,25 @@ async fn backups_taken_while_eight_tills_sell_restore_with_every_code() {
             if order.status != OrderStatus::Delivered {
                 // Caught mid-sale: paid and ordering, never half-delivered.
                 assert!(
-                    matches!(order.status, OrderStatus::Paid | OrderStatus::Ordering | OrderStatus::Quoted),
+                    matches!(
+                        order.status,
+                        OrderStatus::Paid | OrderStatus::Ordering | OrderStatus::Quoted
+                    ),
                     "{} {}",
                     order.public_id,
                     order.status
                 );
                 continue;
             }
-            let (_, codes): (_, Vec<RevealedCode>) =
-                orders::reveal(&db, &vault, &order.public_id, "owner", Some("restore check"))
-                    .await
-                    .unwrap();
+            let (_, codes): (_, Vec<RevealedCode>) = orders::reveal(
+                &db,
+                &vault,
+                &order.public_id,
+                "owner",
+                Some("restore check"),
+            )
+            .await
+            .unwrap();
             assert!(!codes.is_empty(), "{}", order.public_id);
             assert_eq!(&codes, &sold[&order.public_id], "{}", order.public_id);
             checked_orders += 1;

@@ -69,7 +69,15 @@ fn bytes(path: &Path) -> Vec<u8> {
 fn staff_are_added_listed_and_disabled_with_bad_input_named() {
     let till = Till::new();
     let owner = till.run_with(
-        &["staff", "add", "Meera", "--role", "owner", "--pin-stdin", "--json"],
+        &[
+            "staff",
+            "add",
+            "Meera",
+            "--role",
+            "owner",
+            "--pin-stdin",
+            "--json",
+        ],
         "1234\n",
     );
     assert_eq!(owner.code, 0, "{owner:?}");
@@ -77,12 +85,36 @@ fn staff_are_added_listed_and_disabled_with_bad_input_named() {
     assert!(!owner.stdout.contains("1234"));
 
     for (args, pin, field) in [
-        (&["staff", "add", "Asha", "--role", "cashier", "--pin-stdin"][..], "12\n", "pin:"),
-        (&["staff", "add", "Asha", "--role", "cashier", "--pin-stdin"][..], "12a4\n", "pin:"),
-        (&["staff", "add", "Asha", "--role", "cashier", "--pin-stdin"][..], "1234\n", "pin:"),
-        (&["staff", "add", "Asha", "--role", "chef", "--pin-stdin"][..], "5678\n", "role:"),
-        (&["staff", "add", "Asha", "--role", "cashier"][..], "5678\n", "pin:"),
-        (&["staff", "add", " ", "--role", "cashier", "--pin-stdin"][..], "5678\n", "name:"),
+        (
+            &["staff", "add", "Asha", "--role", "cashier", "--pin-stdin"][..],
+            "12\n",
+            "pin:",
+        ),
+        (
+            &["staff", "add", "Asha", "--role", "cashier", "--pin-stdin"][..],
+            "12a4\n",
+            "pin:",
+        ),
+        (
+            &["staff", "add", "Asha", "--role", "cashier", "--pin-stdin"][..],
+            "1234\n",
+            "pin:",
+        ),
+        (
+            &["staff", "add", "Asha", "--role", "chef", "--pin-stdin"][..],
+            "5678\n",
+            "role:",
+        ),
+        (
+            &["staff", "add", "Asha", "--role", "cashier"][..],
+            "5678\n",
+            "pin:",
+        ),
+        (
+            &["staff", "add", " ", "--role", "cashier", "--pin-stdin"][..],
+            "5678\n",
+            "name:",
+        ),
     ] {
         let run = till.run_with(args, pin);
         assert_eq!(run.code, 2, "{args:?}: {run:?}");
@@ -96,7 +128,10 @@ fn staff_are_added_listed_and_disabled_with_bad_input_named() {
 
     let last_owner = till.run(&["staff", "disable", "Meera"]);
     assert_eq!(last_owner.code, 2, "{last_owner:?}");
-    assert!(last_owner.stderr.contains("last enabled owner"), "{last_owner:?}");
+    assert!(
+        last_owner.stderr.contains("last enabled owner"),
+        "{last_owner:?}"
+    );
     let disabled = till.run(&["staff", "disable", "asha", "--json"]);
     assert_eq!(disabled.code, 0, "{disabled:?}");
     assert_eq!(disabled.json()["enabled"], false);
@@ -120,7 +155,8 @@ fn staff_are_added_listed_and_disabled_with_bad_input_named() {
     );
     assert!(!till.run(&["staff", "list"]).stdout.contains("argon2"));
     // The command line records itself as the owner of the data folder.
-    let actors = till.rows("SELECT actor, detail FROM audit_log WHERE action = 'staff' ORDER BY id");
+    let actors =
+        till.rows("SELECT actor, detail FROM audit_log WHERE action = 'staff' ORDER BY id");
     assert_eq!(actors[0], ["first run", "added Meera as owner"]);
     assert_eq!(actors[1], ["owner (command line)", "added Asha as cashier"]);
     assert_eq!(actors[2], ["owner (command line)", "disabled Asha"]);
@@ -151,7 +187,10 @@ fn audit_verify_holds_then_names_the_row_that_was_altered() {
 #[test]
 fn a_backup_restores_and_a_garbage_file_changes_nothing() {
     let till = Till::new();
-    let run = till.run_with(&["staff", "add", "Meera", "--role", "owner", "--pin-stdin"], "1111");
+    let run = till.run_with(
+        &["staff", "add", "Meera", "--role", "owner", "--pin-stdin"],
+        "1111",
+    );
     assert_eq!(run.code, 0, "{run:?}");
     let out = tempfile::tempdir().unwrap();
     let path = out.path().join("shop.db");
@@ -162,7 +201,10 @@ fn a_backup_restores_and_a_garbage_file_changes_nothing() {
     assert_eq!(again.code, 2, "a backup never overwrites: {again:?}");
 
     // After the backup, another member of staff.
-    let run = till.run_with(&["staff", "add", "Ravi", "--role", "manager", "--pin-stdin"], "2222");
+    let run = till.run_with(
+        &["staff", "add", "Ravi", "--role", "manager", "--pin-stdin"],
+        "2222",
+    );
     assert_eq!(run.code, 0, "{run:?}");
 
     let garbage = out.path().join("garbage.db");
@@ -170,14 +212,31 @@ fn a_backup_restores_and_a_garbage_file_changes_nothing() {
     let before = bytes(&till.db());
     let refused = till.run(&["backup", "restore", garbage.to_str().unwrap()]);
     assert_eq!(refused.code, 2, "{refused:?}");
-    assert!(refused.stderr.contains("not a codetill backup"), "{refused:?}");
+    assert!(
+        refused.stderr.contains("not a codetill backup"),
+        "{refused:?}"
+    );
     assert_eq!(bytes(&till.db()), before, "the database is as it was");
-    assert!(!till.db().with_file_name("codetill.db.before-restore").exists());
+    assert!(
+        !till
+            .db()
+            .with_file_name("codetill.db.before-restore")
+            .exists()
+    );
 
     let restored = till.run(&["backup", "restore", path.to_str().unwrap(), "--json"]);
     assert_eq!(restored.code, 0, "{restored:?}");
-    assert!(restored.json()["kept"].as_str().unwrap().ends_with("codetill.db.before-restore"));
+    assert!(
+        restored.json()["kept"]
+            .as_str()
+            .unwrap()
+            .ends_with("codetill.db.before-restore")
+    );
     let staff = till.run(&["staff", "list", "--json"]).json();
-    assert_eq!(staff.as_array().unwrap().len(), 1, "Ravi came after the backup");
+    assert_eq!(
+        staff.as_array().unwrap().len(),
+        1,
+        "Ravi came after the backup"
+    );
     assert_eq!(till.run(&["audit", "verify"]).code, 0);
 }

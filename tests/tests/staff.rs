@@ -87,19 +87,17 @@ impl Shop {
         };
         let sale = self
             .till
-            .sell_cash(
-                self.sandbox.sku(SKU).as_str(),
-                dec!(50),
-                &handover,
-                clerk,
-            )
+            .sell_cash(self.sandbox.sku(SKU).as_str(), dec!(50), &handover, clerk)
             .await
             .unwrap();
         sale.order
     }
 
     async fn exec(&self, sql: &str) {
-        sqlx::query(sql).execute(self.till.db().pool()).await.unwrap();
+        sqlx::query(sql)
+            .execute(self.till.db().pool())
+            .await
+            .unwrap();
     }
 
     /// Every table but the audit log, every row as text.
@@ -125,9 +123,15 @@ impl Shop {
                         .map(|i| {
                             r.try_get::<Option<i64>, _>(i)
                                 .map(|v| format!("{v:?}"))
-                                .or_else(|_| r.try_get::<Option<String>, _>(i).map(|v| format!("{v:?}")))
-                                .or_else(|_| r.try_get::<Option<f64>, _>(i).map(|v| format!("{v:?}")))
-                                .or_else(|_| r.try_get::<Option<Vec<u8>>, _>(i).map(|v| format!("{v:?}")))
+                                .or_else(|_| {
+                                    r.try_get::<Option<String>, _>(i).map(|v| format!("{v:?}"))
+                                })
+                                .or_else(|_| {
+                                    r.try_get::<Option<f64>, _>(i).map(|v| format!("{v:?}"))
+                                })
+                                .or_else(|_| {
+                                    r.try_get::<Option<Vec<u8>>, _>(i).map(|v| format!("{v:?}"))
+                                })
                                 .unwrap_or_else(|e| format!("<{e}>"))
                         })
                         .collect()
@@ -205,7 +209,10 @@ async fn attempt(shop: &Shop, orders: &Orders, clerk: &Clerk, case: Case) -> Res
                 .await
                 .map(drop)
         }
-        Case::ReprintRecent => till.reprint(clerk, &orders.recent.public_id).await.map(drop),
+        Case::ReprintRecent => till
+            .reprint(clerk, &orders.recent.public_id)
+            .await
+            .map(drop),
         Case::ReprintOld => till.reprint(clerk, &orders.old.public_id).await.map(drop),
         Case::Reveal => till
             .reveal(&orders.recent.public_id, "buyer lost it", clerk)
@@ -311,9 +318,15 @@ async fn each_role_does_what_it_may_and_a_refusal_changes_nothing_but_the_audit_
             let audit_after = shop.audit_rows().await;
             assert_eq!(audit_after.len(), audit_before.len() + 1, "{role} {case:?}");
             let (actor, action, detail) = audit_after.last().unwrap();
-            assert_eq!((actor.as_str(), action.as_str()), (clerk.staff.as_str(), "refused"));
+            assert_eq!(
+                (actor.as_str(), action.as_str()),
+                (clerk.staff.as_str(), "refused")
+            );
             assert!(
-                detail.as_deref().unwrap_or("").contains(&format!("a {role} may not")),
+                detail
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains(&format!("a {role} may not")),
                 "{detail:?}"
             );
         }

@@ -374,9 +374,7 @@ fn check_migrations(path: &Path) -> Result<Result<(), String>, BackupError> {
                 )));
             }
             Some(m) if m.checksum.as_ref() != checksum.as_slice() => {
-                return Ok(Err(format!(
-                    "its migration {version} is not codetill's"
-                )));
+                return Ok(Err(format!("its migration {version} is not codetill's")));
             }
             Some(_) => {}
         }

@@ -99,10 +99,7 @@ pub async fn print_receipt(
     order: String,
 ) -> Result<HandoverView, AppError> {
     let order = non_empty(checked(&order, "order", MAX_QUERY_CHARS)?, "order")?;
-    let (id, _) = state
-        .till()
-        .print_receipt(&state.clerk(), order)
-        .await?;
+    let (id, _) = state.till().print_receipt(&state.clerk(), order).await?;
     attempt(&state, id).await
 }
 

@@ -35,7 +35,10 @@ pub async fn run(ctx: &Context, command: BackupCommand) -> anyhow::Result<()> {
                     restored.database.codes
                 );
                 if let Some(kept) = &restored.kept {
-                    out.push_str(&format!("\nthe database it replaced is kept as {}", kept.display()));
+                    out.push_str(&format!(
+                        "\nthe database it replaced is kept as {}",
+                        kept.display()
+                    ));
                 }
                 out
             })

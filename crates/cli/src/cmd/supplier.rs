@@ -89,7 +89,9 @@ async fn add(ctx: &Context, a: SupplierAddArgs) -> anyhow::Result<()> {
 
 async fn switch(ctx: &Context, name: &str, enabled: bool) -> anyhow::Result<()> {
     let till = ctx.till().await?;
-    let account = till.enable_supplier(&ctx.clerk(None), name, enabled).await?;
+    let account = till
+        .enable_supplier(&ctx.clerk(None), name, enabled)
+        .await?;
     emit(ctx.json, &account, || line(&account))
 }
 

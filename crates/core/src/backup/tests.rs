@@ -92,10 +92,11 @@ async fn a_backup_is_a_whole_single_file_and_never_overwrites() {
 async fn restore_of_a_garbage_file_changes_nothing() {
     let (dir, secrets) = shop("Corner Shop").await;
     let before = snapshot(dir.path());
-    let junk = dir.path().parent().unwrap().join(format!(
-        "junk-{}.db",
-        std::process::id()
-    ));
+    let junk = dir
+        .path()
+        .parent()
+        .unwrap()
+        .join(format!("junk-{}.db", std::process::id()));
     let cases: [&[u8]; 3] = [
         b"",
         b"this is not a database at all, just some text",
@@ -167,7 +168,9 @@ async fn restore_puts_the_backup_in_place_and_keeps_the_old_database() {
             .unwrap();
         db.close().await;
     }
-    let restored = restore(dir.path(), &monday, secrets, "Meera").await.unwrap();
+    let restored = restore(dir.path(), &monday, secrets, "Meera")
+        .await
+        .unwrap();
     assert_eq!(restored.kept, Some(dir.path().join(BEFORE_RESTORE)));
     assert_eq!(shop_name(dir.path()).await.as_deref(), Some("Monday"));
     let kept = Connection::open(dir.path().join(BEFORE_RESTORE)).unwrap();
@@ -184,11 +187,10 @@ async fn restore_puts_the_backup_in_place_and_keeps_the_old_database() {
     let db = Db::open(&db_path(dir.path())).await.unwrap();
     let report = audit::verify(&db).await.unwrap();
     assert!(report.holds(), "{report:?}");
-    let actor: String =
-        sqlx::query_scalar("SELECT actor FROM audit_log WHERE action = 'restore'")
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+    let actor: String = sqlx::query_scalar("SELECT actor FROM audit_log WHERE action = 'restore'")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
     assert_eq!(actor, "Meera");
 }
 
@@ -223,7 +225,10 @@ async fn the_daily_backup_is_made_once_a_day_and_the_last_fourteen_are_kept() {
     for i in 0..20 {
         let day = day0 + chrono::Duration::days(i);
         assert!(daily(&db, folder.path(), day).await.unwrap().is_some());
-        assert!(daily(&db, folder.path(), day).await.unwrap().is_none(), "once a day");
+        assert!(
+            daily(&db, folder.path(), day).await.unwrap().is_none(),
+            "once a day"
+        );
     }
     let mut names: Vec<String> = std::fs::read_dir(folder.path())
         .unwrap()

@@ -144,12 +144,12 @@ pub async fn seal_backfill(db: &Db) -> Result<(), DbError> {
     }
     let mut tx = db.begin_write().await?;
     // Another till may have sealed them meanwhile.
-    let Some(upto) = sqlx::query_scalar::<_, Option<i64>>(
-        "SELECT backfill_upto FROM audit_chain WHERE id = 1",
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .flatten() else {
+    let Some(upto) =
+        sqlx::query_scalar::<_, Option<i64>>("SELECT backfill_upto FROM audit_chain WHERE id = 1")
+            .fetch_optional(&mut *tx)
+            .await?
+            .flatten()
+    else {
         return Ok(());
     };
     let rows: Vec<AuditRow> = sqlx::query_as(
@@ -251,7 +251,10 @@ async fn verify_in(conn: &mut SqliteConnection) -> Result<ChainReport, DbError> 
         let (Some(stored_prev), Some(stored)) = (&row.prev_hash, &row.hash) else {
             return Ok(report(Some(Break {
                 id: row.id,
-                why: format!("row {} carries no hash: written outside the log's chain, or its hash was cleared", row.id),
+                why: format!(
+                    "row {} carries no hash: written outside the log's chain, or its hash was cleared",
+                    row.id
+                ),
             })));
         };
         if *stored_prev != prev {
@@ -419,7 +422,11 @@ mod tests {
             .await
             .unwrap();
         }
-        exec(&db, "UPDATE audit_chain SET backfill_upto = 2, head_id = NULL, head_hash = NULL").await;
+        exec(
+            &db,
+            "UPDATE audit_chain SET backfill_upto = 2, head_id = NULL, head_hash = NULL",
+        )
+        .await;
         db.close().await;
         let db = Db::open(&path).await.unwrap();
         let mut tx = db.begin_write().await.unwrap();
@@ -437,11 +444,10 @@ mod tests {
         let report = verify(&db).await.unwrap();
         assert!(report.holds(), "{report:?}");
         assert_eq!((report.rows, report.head_id), (3, Some(3)));
-        let pending: Option<i64> =
-            sqlx::query_scalar("SELECT backfill_upto FROM audit_chain")
-                .fetch_one(db.pool())
-                .await
-                .unwrap();
+        let pending: Option<i64> = sqlx::query_scalar("SELECT backfill_upto FROM audit_chain")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
         assert_eq!(pending, None, "sealed once");
     }
 

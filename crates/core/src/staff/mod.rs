@@ -366,7 +366,9 @@ type Candidate = (i64, String, bool, Option<String>, String);
 
 /// Seconds left of a lock that runs until `until`, if it has not run out.
 fn locked_for(until: Option<&str>, now: DateTime<Utc>) -> Option<u64> {
-    let until = DateTime::parse_from_rfc3339(until?).ok()?.with_timezone(&Utc);
+    let until = DateTime::parse_from_rfc3339(until?)
+        .ok()?
+        .with_timezone(&Utc);
     let left = (until - now).num_milliseconds();
     (left > 0).then(|| (left as u64).div_ceil(1000))
 }

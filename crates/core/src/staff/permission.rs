@@ -22,7 +22,9 @@ pub enum Action {
     Sell,
     /// Printing a sold order's receipt again (or for the first time after the
     /// sale): it carries the code. `age` is the time since the sale.
-    Reprint { age: Duration },
+    Reprint {
+        age: Duration,
+    },
     Reveal,
     Refund,
     Resend,

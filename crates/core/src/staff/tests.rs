@@ -133,11 +133,10 @@ async fn five_wrong_pins_lock_that_member_for_a_minute_across_a_restart() {
         "Asha"
     );
     // The lock is in the audit log.
-    let locked: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'locked'")
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+    let locked: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'locked'")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
     assert_eq!(locked, 1);
 }
 

@@ -11,8 +11,8 @@ use crate::money::Currency;
 use crate::orders::{self, Order};
 use crate::pricing::PriceRule;
 use crate::product::Category;
-use crate::staff::{self, Action, Member, NewMember, StaffError, audit};
 use crate::secrets::Redacted;
+use crate::staff::{self, Action, Member, NewMember, StaffError, audit};
 use crate::supplier::accounts::{self, Account, NewAccount};
 
 use super::settings::{self as form, Checked, ShopSettings};
@@ -171,9 +171,7 @@ impl Till {
     ) -> Result<Checked, TillError> {
         form::validate(input)?;
         self.authorize(clerk, Action::ChangeSettings, None).await?;
-        let checked = form::save(&self.db, input, &clerk.staff)
-            .await
-            ?;
+        let checked = form::save(&self.db, input, &clerk.staff).await?;
         self.forget_outbox().await;
         Ok(checked)
     }
@@ -249,9 +247,7 @@ impl Till {
         key: Option<Redacted<String>>,
     ) -> Result<Account, TillError> {
         self.authorize(clerk, Action::ChangeSuppliers, None).await?;
-        let account = accounts::add(&self.db, self.secrets(), new, key)
-            .await
-            ?;
+        let account = accounts::add(&self.db, self.secrets(), new, key).await?;
         let detail = format!("added {} ({})", account.name, account.kind.as_str());
         self.audit_after(clerk, "suppliers", &detail).await?;
         Ok(account)
@@ -265,9 +261,7 @@ impl Till {
         enabled: bool,
     ) -> Result<Account, TillError> {
         self.authorize(clerk, Action::ChangeSuppliers, None).await?;
-        let account = accounts::set_enabled(&self.db, name, enabled)
-            .await
-            ?;
+        let account = accounts::set_enabled(&self.db, name, enabled).await?;
         let detail = format!(
             "{} {}",
             if enabled { "enabled" } else { "disabled" },
@@ -280,9 +274,7 @@ impl Till {
     /// Removes a supplier account and its key (the owner's); audited.
     pub async fn remove_supplier(&self, clerk: &Clerk, name: &str) -> Result<Account, TillError> {
         self.authorize(clerk, Action::ChangeSuppliers, None).await?;
-        let gone = accounts::remove(&self.db, self.secrets(), name)
-            .await
-            ?;
+        let gone = accounts::remove(&self.db, self.secrets(), name).await?;
         let detail = format!("removed {}", gone.name);
         self.audit_after(clerk, "suppliers", &detail).await?;
         Ok(gone)
@@ -312,9 +304,12 @@ fn reprint_of(order: &Order) -> Action {
     let sold = order.delivered_at.as_deref().unwrap_or(&order.created_at);
     let age = chrono::DateTime::parse_from_rfc3339(sold)
         .ok()
-        .and_then(|t| (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).to_std().ok())
+        .and_then(|t| {
+            (chrono::Utc::now() - t.with_timezone(&chrono::Utc))
+                .to_std()
+                .ok()
+        })
         // A time that cannot be read is treated as old: a manager's.
         .unwrap_or(Duration::MAX);
     Action::Reprint { age }
 }
-

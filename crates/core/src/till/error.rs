@@ -1,6 +1,7 @@
 //! What a till's work can fail with: each part's own error, and a till busy with
 //! another sale or sync.
 
+use crate::catalog::CatalogError;
 use crate::catalog::SyncError;
 use crate::db::DbError;
 use crate::delivery::DeliveryError;
@@ -9,7 +10,6 @@ use crate::remote::RemoteError;
 use crate::setup::SetupError;
 use crate::staff::StaffError;
 use crate::supplier::accounts::AccountError;
-use crate::catalog::CatalogError;
 
 use super::settings::SettingsError;
 

@@ -58,7 +58,9 @@ impl Clerk {
     /// "till"; `CODETILL_TILL_ID` if set; acting as the owner (a till nobody signed
     /// in at, until the PIN pad signs someone in: [`Clerk::signed_in`]).
     pub fn from_env(given: Option<&str>) -> Clerk {
-        Clerk::owner_named(given, |var| var("USER").unwrap_or_else(|| DEFAULT_STAFF.into()))
+        Clerk::owner_named(given, |var| {
+            var("USER").unwrap_or_else(|| DEFAULT_STAFF.into())
+        })
     }
 
     /// The command line: the owner of the data folder, recorded as `given` (a

@@ -273,6 +273,9 @@ mod tests {
                 .unwrap();
         assert_eq!(audit.len(), 1, "the refused form wrote nothing");
         assert_eq!(audit[0].0, "owner");
-        assert!(audit[0].1.contains(SHOP_NAME) && !audit[0].1.contains("Corner"), "{audit:?}");
+        assert!(
+            audit[0].1.contains(SHOP_NAME) && !audit[0].1.contains("Corner"),
+            "{audit:?}"
+        );
     }
 }

@@ -19,7 +19,17 @@ pub async fn reveal(
     let order = find(db, reference).await?;
     let codes = read_codes(db, vault, order.id).await?;
     let mut tx = db.begin_write().await?;
-    crate::staff::audit::record(&mut tx, &crate::staff::audit::Entry { actor, action: "reveal", order_id: Some(order.id), detail: reason, at: None }).await?;
+    crate::staff::audit::record(
+        &mut tx,
+        &crate::staff::audit::Entry {
+            actor,
+            action: "reveal",
+            order_id: Some(order.id),
+            detail: reason,
+            at: None,
+        },
+    )
+    .await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok((order, codes))
 }
