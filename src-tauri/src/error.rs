@@ -68,6 +68,13 @@ pub enum ErrorCode {
     /// Another sale is still being processed at this till.
     #[serde(rename = "errors.busy")]
     Busy,
+    /// The signed-in member of staff's role may not do this (or they were disabled):
+    /// nothing changed, and the attempt is in the audit log.
+    #[serde(rename = "errors.not_allowed")]
+    NotAllowed,
+    /// A wrong PIN, or too many of them (locked for a minute).
+    #[serde(rename = "errors.sign_in")]
+    SignIn,
     /// The sandbox supplier could not be started.
     #[serde(rename = "errors.sandbox")]
     Sandbox,
@@ -121,7 +128,7 @@ impl AppError {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::Database,
         ErrorCode::Validation,
         ErrorCode::UnknownSku,
@@ -137,6 +144,8 @@ impl ErrorCode {
         ErrorCode::Supplier,
         ErrorCode::Secrets,
         ErrorCode::Busy,
+        ErrorCode::NotAllowed,
+        ErrorCode::SignIn,
         ErrorCode::Sandbox,
         ErrorCode::NoPrinter,
         ErrorCode::Delivery,
@@ -327,6 +336,27 @@ impl From<TillError> for AppError {
                 }
             }
             TillError::Db(e) => e.into(),
+            TillError::Staff(e) => {
+                use codetill_core::staff::StaffError;
+                let code = match &e {
+                    StaffError::Refused(_) | StaffError::Disabled(_) => ErrorCode::NotAllowed,
+                    StaffError::WrongPin { .. } | StaffError::Locked { .. } => ErrorCode::SignIn,
+                    StaffError::NotFound(_) => ErrorCode::NotFound,
+                    StaffError::Hash(_) | StaffError::Db(_) => ErrorCode::Database,
+                    _ => ErrorCode::Validation,
+                };
+                AppError::from_core(code, e.kind(), &e)
+            }
+            TillError::Settings(e) => e.into(),
+            TillError::Account(e) => {
+                let kind = e.kind();
+                let code = match kind {
+                    codetill_core::error::ErrorKind::Input => ErrorCode::Validation,
+                    _ => ErrorCode::Database,
+                };
+                AppError::from_core(code, kind, &e)
+            }
+            TillError::Catalog(e) => e.into(),
         }
     }
 }

@@ -142,6 +142,8 @@ pub fn run() -> ExitCode {
                 state.till().check_rates().await;
                 // Yesterday's supplier history matched with the orders, once a day.
                 state.till().reconcile_if_due().await;
+                // The shop's daily backup, when the owner chose a folder for it.
+                state.shop().daily_backup().await;
                 if changed
                     && let Err(e) = health.emit(events::SUPPLIER_STATUS, state.supplier_status())
                 {

@@ -44,6 +44,8 @@ pub fn clerk() -> Clerk {
     Clerk {
         staff: "asha".into(),
         till_id: Some("till-1".into()),
+        role: codetill_core::staff::Role::Owner,
+        staff_id: None,
     }
 }
 

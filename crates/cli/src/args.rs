@@ -75,6 +75,53 @@ pub enum Command {
     Reconcile(ReconcileArgs),
     /// Run the sandbox supplier in the foreground.
     Sandbox(codetill_sandbox::SandboxArgs),
+    /// The shop's staff: who signs in at the till, with which role.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Copies of the database, and putting one back.
+    #[command(subcommand)]
+    Backup(BackupCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StaffCommand {
+    /// Add a member of staff; the PIN (4 to 8 digits, unique among the staff) is
+    /// read from stdin.
+    Add(StaffAddArgs),
+    /// Everyone on the staff (never a PIN).
+    List,
+    /// Disable a member of staff: they can no longer sign in.
+    Disable { name: String },
+}
+
+#[derive(Args, Debug)]
+pub struct StaffAddArgs {
+    pub name: String,
+    /// owner, manager or cashier.
+    #[arg(long)]
+    pub role: String,
+    /// Read the PIN from stdin (one line).
+    #[arg(long)]
+    pub pin_stdin: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Check the audit chain; exit 1, naming the row, where it breaks.
+    Verify,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BackupCommand {
+    /// A consistent copy of the database (taken while tills sell; codes stay
+    /// encrypted). PATH is a new file, or a folder to put a dated one in.
+    Create { path: PathBuf },
+    /// Replace the database with a backup, once it is checked (the current one is
+    /// kept as codetill.db.before-restore). Close the app first.
+    Restore { path: PathBuf },
 }
 
 #[derive(Args, Debug)]

@@ -45,10 +45,11 @@ impl Context {
             .await
     }
 
-    /// Who is at the till: `given` (--staff), CODETILL_STAFF, else the login name;
-    /// CODETILL_TILL_ID.
+    /// Who is at the till: the owner of the data folder (its user holds the file
+    /// and the key anyway), recorded as `given` (--staff), CODETILL_STAFF, else
+    /// "owner (command line)"; CODETILL_TILL_ID.
     pub fn clerk(&self, given: Option<&str>) -> Clerk {
-        Clerk::from_env(given)
+        Clerk::command_line(given)
     }
 }
 

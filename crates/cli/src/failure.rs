@@ -3,6 +3,7 @@
 use std::fmt;
 
 use codetill_core::alerts::AlertError;
+use codetill_core::backup::BackupError;
 use codetill_core::catalog::{CatalogError, OfferError, SyncError};
 use codetill_core::db::DbError;
 use codetill_core::delivery::DeliveryError;
@@ -16,6 +17,7 @@ use codetill_core::reconcile::ReconcileError;
 use codetill_core::remote::RemoteError;
 use codetill_core::secrets::SecretError;
 use codetill_core::setup::SetupError;
+use codetill_core::staff::StaffError;
 use codetill_core::supplier::SupplierError;
 use codetill_core::supplier::accounts::AccountError;
 use codetill_core::till::TillError;
@@ -90,6 +92,8 @@ fn kind_of(e: &anyhow::Error) -> Option<ErrorKind> {
     }
     kinds!(
         TillError,
+        StaffError,
+        BackupError,
         OrderError,
         SetupError,
         DeliveryError,

@@ -166,6 +166,44 @@ impl TillError {
             TillError::Fx(e) => e.kind(),
             TillError::Reconcile(e) => e.kind(),
             TillError::Sync(_) | TillError::Db(_) => ErrorKind::Fault,
+            TillError::Staff(e) => e.kind(),
+            TillError::Settings(e) => e.kind(),
+            TillError::Account(e) => e.kind(),
+            TillError::Catalog(e) => e.kind(),
+        }
+    }
+}
+
+impl crate::staff::StaffError {
+    pub fn kind(&self) -> ErrorKind {
+        use crate::staff::StaffError;
+        match self {
+            StaffError::BadInput { .. }
+            | StaffError::NotFound(_)
+            | StaffError::Exists(_)
+            | StaffError::HasOwner
+            | StaffError::LastOwner(_) => ErrorKind::Input,
+            // A wrong PIN, a lock, a disabled member or a role that may not: the
+            // till's rules said no, nothing changed.
+            StaffError::WrongPin { .. }
+            | StaffError::Locked { .. }
+            | StaffError::Disabled(_)
+            | StaffError::Refused(_) => ErrorKind::Refused,
+            StaffError::Hash(_) | StaffError::Db(_) => ErrorKind::Fault,
+        }
+    }
+}
+
+impl crate::backup::BackupError {
+    pub fn kind(&self) -> ErrorKind {
+        use crate::backup::BackupError;
+        match self {
+            // Nothing was changed: another file, another path, the right key.
+            BackupError::NotABackup { .. }
+            | BackupError::BadPath { .. }
+            | BackupError::NoDatabase(_)
+            | BackupError::Vault(_) => ErrorKind::Input,
+            BackupError::InUse | BackupError::Io(_) | BackupError::Db(_) => ErrorKind::Fault,
         }
     }
 }

@@ -33,6 +33,9 @@
 //!   our orders and its balance with the owner's top-ups.
 //! - [`vault`] — codes encrypted at rest, with the key bound to its database;
 //!   [`secrets`] — the OS keyring (environment first).
+//! - [`staff`] — staff, roles and PIN sign-in, the one table of who may do what,
+//!   and the tamper-evident audit log; [`backup`] — online backups of the
+//!   database, their checked restore, and the daily copies.
 //! - [`db`] — the pool, migrations and the sale path's write batches; [`settings`]
 //!   — the shop's settings and the owner's settings form; [`error`] — the kind of
 //!   each core error (input, refused, not set up, fault) for the fronts.
@@ -49,6 +52,7 @@
 //! ([`till::Till::send_soon`] in the background, [`till::Till::send_now`] waited for).
 
 pub mod alerts;
+pub mod backup;
 pub mod balance;
 mod base_url;
 pub mod catalog;
@@ -73,6 +77,7 @@ pub mod remote;
 pub mod secrets;
 pub mod settings;
 pub mod setup;
+pub mod staff;
 pub mod stock;
 pub mod supplier;
 pub mod till;

@@ -99,8 +99,7 @@ pub async fn print_receipt(
     order: String,
 ) -> Result<HandoverView, AppError> {
     let order = non_empty(checked(&order, "order", MAX_QUERY_CHARS)?, "order")?;
-    let outbox = state.till().outbox().await?;
-    let (id, _) = outbox.print_receipt(order, &state.clerk().staff).await?;
+    let (id, _) = state.till().print_receipt(&state.clerk(), order).await?;
     attempt(&state, id).await
 }
 
@@ -116,8 +115,7 @@ pub async fn email_code(
         Some(t) => Some(checked(t, "email", 254)?),
         None => None,
     };
-    let outbox = state.till().outbox().await?;
-    let id = outbox.resend(order, to, &state.clerk().staff).await?;
+    let id = state.till().resend(&state.clerk(), order, to).await?;
     attempt(&state, id).await
 }
 

@@ -112,14 +112,15 @@ pub async fn record_refund(
     reference: Option<String>,
 ) -> Result<OrderView, AppError> {
     let method = refund_method(&method)?;
-    let order = orders::record_refund(
-        state.till().db(),
-        &id,
-        method,
-        reference.as_deref().filter(|r| !r.trim().is_empty()),
-        &state.clerk().staff,
-    )
-    .await?;
+    let order = state
+        .till()
+        .refund(
+            &state.clerk(),
+            &id,
+            method,
+            reference.as_deref().filter(|r| !r.trim().is_empty()),
+        )
+        .await?;
     Ok(OrderView::of(&order))
 }
 

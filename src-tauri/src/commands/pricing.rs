@@ -115,7 +115,10 @@ pub async fn save_price_rule(
 ) -> Result<RepriceReport, AppError> {
     let category = self::category(category.as_deref())?;
     let rule = rule.rule()?;
-    let report = catalog::save_rule(state.till().db(), category, &rule).await?;
+    let report = state
+        .till()
+        .save_price_rule(&state.clerk(), category, &rule)
+        .await?;
     tracing::info!(category = ?category, changed = report.changed, "price rule saved");
     Ok(report)
 }
@@ -128,7 +131,10 @@ pub async fn remove_price_rule(
     category: String,
 ) -> Result<RepriceReport, AppError> {
     let category = one_category(&category)?;
-    let report = catalog::remove_rule(state.till().db(), category).await?;
+    let report = state
+        .till()
+        .remove_price_rule(&state.clerk(), category)
+        .await?;
     tracing::info!(
         ?category,
         changed = report.changed,

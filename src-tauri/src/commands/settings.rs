@@ -207,7 +207,7 @@ pub async fn save_settings(
     state: State<'_, AppState>,
     input: ShopSettings,
 ) -> Result<SettingsView, AppError> {
-    let saved = form::save(state.shop().db(), &input).await?;
+    let saved = state.shop().save_settings(&state.clerk(), &input).await?;
     if std::env::var(TILL_ID_ENV).is_err() {
         state.set_till_id((!saved.till_id.is_empty()).then_some(saved.till_id));
     }

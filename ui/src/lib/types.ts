@@ -93,6 +93,8 @@ export const ERROR_CODES = [
   'errors.supplier',
   'errors.secrets',
   'errors.busy',
+  'errors.not_allowed',
+  'errors.sign_in',
   'errors.sandbox',
   'errors.no_printer',
   'errors.delivery',

@@ -98,19 +98,19 @@ fn report(ctx: &Context, results: &[AttemptResult]) -> anyhow::Result<()> {
 }
 
 pub async fn resend(ctx: &Context, args: ResendArgs) -> anyhow::Result<()> {
-    let outbox = ctx.till().await?.outbox().await?;
-    let staff = ctx.clerk(args.staff.as_deref()).staff;
-    let id = outbox
-        .resend(&args.id, args.email.as_deref(), &staff)
-        .await?;
+    let till = ctx.till().await?;
+    let clerk = ctx.clerk(args.staff.as_deref());
+    let id = till.resend(&clerk, &args.id, args.email.as_deref()).await?;
+    let outbox = till.outbox().await?;
     let results = outbox.attempt(&[id], RIGHT_AWAY).await?;
     single(ctx, &results)
 }
 
 pub async fn reprint(ctx: &Context, args: ReprintArgs) -> anyhow::Result<()> {
-    let outbox = ctx.till().await?.outbox().await?;
-    let staff = ctx.clerk(args.staff.as_deref()).staff;
-    let (id, n) = outbox.reprint(&args.id, &staff).await?;
+    let till = ctx.till().await?;
+    let clerk = ctx.clerk(args.staff.as_deref());
+    let (id, n) = till.reprint(&clerk, &args.id).await?;
+    let outbox = till.outbox().await?;
     let results = outbox.attempt(&[id], RIGHT_AWAY).await?;
     if !ctx.json {
         eprintln!(

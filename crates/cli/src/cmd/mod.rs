@@ -1,6 +1,8 @@
 //! One module per command; each is parse → core → print.
 
 mod alerts;
+mod audit;
+mod backup;
 mod balance;
 mod catalog;
 mod delivery;
@@ -10,9 +12,10 @@ mod orders;
 mod pricing;
 mod reconcile;
 mod remote;
+mod staff;
 mod supplier;
 
-use crate::args::{Cli, Command, OutboxCommand, SupplierCommand};
+use crate::args::{BackupCommand, Cli, Command, OutboxCommand, StaffCommand, SupplierCommand};
 use crate::context::Context;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -33,10 +36,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     | SupplierCommand::Topup(_)
                     | SupplierCommand::Topups { .. }
             )
+            | Command::Staff(_)
+            | Command::Audit(_)
+            | Command::Backup(BackupCommand::Create { .. })
     );
     let runs_its_own = matches!(
         cli.command,
-        Command::Sandbox(_) | Command::Recover | Command::Init
+        Command::Sandbox(_)
+            | Command::Recover
+            | Command::Init
+            // A restore must not open the database it replaces.
+            | Command::Backup(BackupCommand::Restore { .. })
     );
     if !looks_only
         && !runs_its_own
@@ -65,5 +75,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Alerts(a) => alerts::run(&ctx, a).await,
         Command::Reconcile(a) => reconcile::run(&ctx, a).await,
         Command::Sandbox(a) => codetill_sandbox::run_foreground(a).await,
+        Command::Staff(c) => staff::run(&ctx, c).await,
+        Command::Audit(c) => audit::run(&ctx, c).await,
+        Command::Backup(c) => backup::run(&ctx, c).await,
     }
 }

@@ -289,15 +289,10 @@ pub async fn refund(ctx: &Context, args: RefundArgs) -> anyhow::Result<()> {
         PayMethod::Cash => "cash",
         PayMethod::Card => "card",
     };
-    let staff = ctx.clerk(args.staff.as_deref()).staff;
-    let order = orders::record_refund(
-        till.db(),
-        &args.id,
-        method,
-        args.reference.as_deref(),
-        &staff,
-    )
-    .await?;
+    let clerk = ctx.clerk(args.staff.as_deref());
+    let order = till
+        .refund(&clerk, &args.id, method, args.reference.as_deref())
+        .await?;
     emit(ctx.json, &order_json(&order, None)?, || {
         format!("{} refunded {} by {method}", order.public_id, order.price)
     })

@@ -42,12 +42,13 @@ async fn set(ctx: &Context, a: PricingSetArgs) -> anyhow::Result<()> {
             })?))
         }
     };
-    let db = ctx.till().await?.db().clone();
+    let till = ctx.till().await?;
+    let clerk = ctx.clerk(None);
     let mut lines = Vec::new();
     let mut doc = serde_json::Map::new();
     if let Some(shop) = shop {
         // Refused, with nothing changed, when a product has no rate to it.
-        let report = catalog::set_shop_currency(&db, shop).await?;
+        let report = till.set_shop_currency(&clerk, shop).await?;
         let name = shop.map(|c| c.code().to_string());
         lines.push(format!(
             "the shop sells in {}\n{} of {} products repriced",
@@ -59,7 +60,7 @@ async fn set(ctx: &Context, a: PricingSetArgs) -> anyhow::Result<()> {
         doc.insert("repriced".into(), json!(report));
     }
     if let Some(rule) = rule {
-        let report = catalog::save_rule(&db, category, &rule).await?;
+        let report = till.save_price_rule(&clerk, category, &rule).await?;
         let scope = category.map(|c| c.as_str()).unwrap_or("all categories");
         lines.push(format!(
             "pricing for {scope}: fee {}%, fx {}%, margin {}%, rounding {}{}\n{} of {} products repriced",

@@ -69,7 +69,7 @@ pub async fn run(ctx: &Context, command: SupplierCommand) -> anyhow::Result<()> 
         SupplierCommand::Topups { supplier } => super::reconcile::topups(ctx, supplier).await,
         SupplierCommand::Remove { name } => {
             let till = ctx.till().await?;
-            let gone = accounts::remove(till.db(), till.secrets(), &name).await?;
+            let gone = till.remove_supplier(&ctx.clerk(None), &name).await?;
             emit(ctx.json, &gone, || {
                 format!("removed {} and its key", gone.name)
             })
@@ -94,7 +94,7 @@ async fn add(ctx: &Context, a: SupplierAddArgs) -> anyhow::Result<()> {
         account_currency: a.account_currency,
     };
     let till = ctx.till().await?;
-    let account = accounts::add(till.db(), till.secrets(), &new, key).await?;
+    let account = till.add_supplier(&ctx.clerk(None), &new, key).await?;
     emit(ctx.json, &account, || {
         format!(
             "added {}{}",
@@ -110,7 +110,9 @@ async fn add(ctx: &Context, a: SupplierAddArgs) -> anyhow::Result<()> {
 
 async fn switch(ctx: &Context, name: &str, enabled: bool) -> anyhow::Result<()> {
     let till = ctx.till().await?;
-    let account = accounts::set_enabled(till.db(), name, enabled).await?;
+    let account = till
+        .enable_supplier(&ctx.clerk(None), name, enabled)
+        .await?;
     emit(ctx.json, &account, || line(&account))
 }
 

@@ -232,7 +232,7 @@ impl Db {
                     source,
                 })?;
         }
-        Ok(Db {
+        let db = Db {
             turn: Arc::new(Mutex::new(())),
             writer: Arc::new(tokio::sync::OnceCell::new()),
             closed: Arc::new(AtomicBool::new(false)),
@@ -242,7 +242,10 @@ impl Db {
             },
             pool,
             path: path.to_path_buf(),
-        })
+        };
+        // Audit rows from before the chain existed are sealed once.
+        crate::staff::audit::seal_backfill(&db).await?;
+        Ok(db)
     }
 
     pub fn pool(&self) -> &SqlitePool {

@@ -31,6 +31,8 @@ pub const RECEIPT_FONT: &str = "receipt.font";
 pub const REPRINT_WINDOW_HOURS: &str = "receipt.reprint_window_hours";
 /// The last day (`YYYY-MM-DD`, UTC) whose daily reconciliation ran.
 pub const RECONCILE_DAY: &str = "reconcile.last_day";
+/// The folder the app's daily backup goes to (the owner's choice); unset, none is made.
+pub const BACKUP_FOLDER: &str = "backup.folder";
 
 pub async fn get<'e>(db: impl SqliteExecutor<'e>, key: &str) -> Result<Option<String>, DbError> {
     Ok(

@@ -1,12 +1,17 @@
 //! What a till's work can fail with: each part's own error, and a till busy with
 //! another sale or sync.
 
+use crate::catalog::CatalogError;
 use crate::catalog::SyncError;
 use crate::db::DbError;
 use crate::delivery::DeliveryError;
 use crate::orders::OrderError;
 use crate::remote::RemoteError;
 use crate::setup::SetupError;
+use crate::staff::StaffError;
+use crate::supplier::accounts::AccountError;
+
+use super::settings::SettingsError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TillError {
@@ -29,4 +34,13 @@ pub enum TillError {
     Reconcile(#[from] crate::reconcile::ReconcileError),
     #[error(transparent)]
     Db(#[from] DbError),
+    /// Signing in, the staff list, or an action the clerk's role may not do.
+    #[error(transparent)]
+    Staff(#[from] StaffError),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
 }

@@ -14,6 +14,7 @@
 //! and vault (the app's demo on the sandbox).
 
 pub mod daily_sync;
+mod access;
 mod error;
 mod home;
 mod reconcile;
@@ -41,7 +42,8 @@ use crate::vault::{KeySource, Vault};
 
 pub use error::TillError;
 pub use home::{
-    Clerk, DATA_DIR_ENV, DB_FILE, STAFF_ENV, TILL_ID_ENV, data_dir, data_dir_from, db_path,
+    COMMAND_LINE_STAFF, Clerk, DATA_DIR_ENV, DB_FILE, STAFF_ENV, TILL_ID_ENV, data_dir,
+    data_dir_from, db_path,
 };
 pub use sale::{Handover, Item, Print};
 pub use ticks::SupplierStatus;

@@ -10,6 +10,7 @@ use crate::orders::{
 };
 use crate::payments::{ProviderKind, Providers};
 use crate::remote::{Desk, RemoteOrder};
+use crate::staff::Action;
 
 use super::{Clerk, Till, TillError};
 
@@ -114,6 +115,7 @@ impl Till {
         let Ok(_selling) = self.selling.try_lock() else {
             return Err(TillError::Busy(SELLING));
         };
+        self.authorize(clerk, Action::Sell, None).await?;
         let engine = self.engine().await?;
         let sale = CounterSale {
             sku: item.sku.trim().to_string(),
@@ -162,6 +164,7 @@ impl Till {
         let Ok(_selling) = self.selling.try_lock() else {
             return Err(TillError::Busy(SELLING));
         };
+        self.authorize(clerk, Action::Sell, None).await?;
         let desk = Desk::new(
             self.engine().await?,
             Providers::configured(&self.db, self.secrets()),
@@ -227,6 +230,7 @@ impl Till {
             return Err(OrderError::BadInput("say why the code is shown again".into()).into());
         }
         let found = orders::find(&self.db, order).await?;
+        self.authorize(clerk, Action::Reveal, Some(&found)).await?;
         if found.status != OrderStatus::Delivered {
             return Err(OrderError::WrongState {
                 order: found.public_id,

@@ -170,13 +170,34 @@ pub fn validate(input: &ShopSettings) -> Result<Checked, SettingsError> {
     })
 }
 
-/// Checks the whole form, then saves every field in one transaction.
-pub async fn save(db: &Db, input: &ShopSettings) -> Result<Checked, SettingsError> {
+/// Checks the whole form, then saves every field that changed, with the audit row
+/// naming them and `actor`, in one transaction ([`crate::till::Till::save_settings`]
+/// checks first that `actor` may).
+pub async fn save(db: &Db, input: &ShopSettings, actor: &str) -> Result<Checked, SettingsError> {
     let checked = validate(input)?;
     let mut tx = db.begin_write().await?;
+    let mut changed = Vec::new();
     for (key, value) in &checked.values {
+        if store::get(&mut *tx, key).await?.as_deref().unwrap_or("") != value.as_str() {
+            changed.push(*key);
+        }
         store::set(&mut *tx, key, value).await?;
     }
+    // The keys, not the values: an address may hold what the log should not.
+    let detail = match changed.is_empty() {
+        true => "saved, nothing changed".to_string(),
+        false => format!("changed {}", changed.join(", ")),
+    };
+    crate::staff::audit::record(
+        &mut tx,
+        &crate::staff::audit::Entry {
+            actor,
+            action: "settings",
+            detail: Some(&detail),
+            ..Default::default()
+        },
+    )
+    .await?;
     tx.commit().await.map_err(DbError::from)?;
     tracing::info!("settings saved");
     Ok(checked)
@@ -235,15 +256,26 @@ mod tests {
         let mut f = form();
         f.shop_name = " Corner Shop ".into();
         f.btcpay_store_id = "a b".into();
-        assert!(save(&db, &f).await.is_err());
+        assert!(save(&db, &f, "owner").await.is_err());
         assert_eq!(store::get(db.pool(), SHOP_NAME).await.unwrap(), None);
         f.btcpay_store_id = "store_1".into();
         f.till_id = "till-2".into();
-        let saved = save(&db, &f).await.unwrap();
+        let saved = save(&db, &f, "owner").await.unwrap();
         assert_eq!(saved.till_id, "till-2");
         assert_eq!(
             store::get(db.pool(), SHOP_NAME).await.unwrap().as_deref(),
             Some("Corner Shop")
+        );
+        let audit: Vec<(String, String)> =
+            sqlx::query_as("SELECT actor, detail FROM audit_log WHERE action = 'settings'")
+                .fetch_all(db.pool())
+                .await
+                .unwrap();
+        assert_eq!(audit.len(), 1, "the refused form wrote nothing");
+        assert_eq!(audit[0].0, "owner");
+        assert!(
+            audit[0].1.contains(SHOP_NAME) && !audit[0].1.contains("Corner"),
+            "{audit:?}"
         );
     }
 }

@@ -320,6 +320,27 @@ impl Till {
             tracing::warn!(error = %e, "cannot remember that reconciliation ran today");
         }
         reports
+    /// The daily backup, once a tick: into the owner's folder (setting
+    /// [`crate::settings::BACKUP_FOLDER`]) when today's is not there yet, keeping the
+    /// last [`crate::backup::KEEP_DAILY`]. Answers the backup made, if one was; a
+    /// failure is logged and tried again next tick.
+    pub async fn daily_backup(&self) -> Option<crate::backup::Contents> {
+        let today = chrono::Local::now().date_naive();
+        let folder = match crate::settings::value(&self.db, crate::settings::BACKUP_FOLDER).await {
+            Ok(Some(folder)) => std::path::PathBuf::from(folder),
+            Ok(None) => return None,
+            Err(e) => {
+                tracing::warn!(error = %e, "daily backup: the settings cannot be read");
+                return None;
+            }
+        };
+        match crate::backup::daily(&self.db, &folder, today).await {
+            Ok(made) => made,
+            Err(e) => {
+                tracing::warn!(error = %e, folder = %folder.display(), "daily backup failed");
+                None
+            }
+        }
     }
 
     /// What the last health check found.

@@ -259,6 +259,8 @@ export const en = {
   'errors.supplier': 'The supplier did not answer as expected.',
   'errors.secrets': 'The key that protects codes could not be used.',
   'errors.busy': 'A sale is already being processed at this till.',
+  'errors.not_allowed': 'Your role does not allow this. Nothing was changed — ask a manager or the owner.',
+  'errors.sign_in': 'Wrong PIN. After five wrong PINs the PIN pad waits a minute.',
   'errors.sandbox': 'The sandbox supplier could not start.',
   'errors.no_printer': 'No receipt printer is set up.',
   'errors.delivery': 'The printer or the mail server could not be used.',

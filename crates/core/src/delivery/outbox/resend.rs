@@ -183,15 +183,13 @@ async fn audit(
     detail: &str,
     now: &str,
 ) -> Result<(), DbError> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor, action, order_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )
-    .bind(now)
-    .bind(actor)
-    .bind(action)
-    .bind(order_id)
-    .bind(detail)
-    .execute(&mut *conn)
-    .await?;
+    let entry = crate::staff::audit::Entry {
+        actor,
+        action,
+        order_id: Some(order_id),
+        detail: Some(detail),
+        at: Some(now),
+    };
+    crate::staff::audit::record(conn, &entry).await?;
     Ok(())
 }

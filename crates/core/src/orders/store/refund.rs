@@ -56,6 +56,17 @@ pub async fn record_refund(
         .execute(&mut *tx)
         .await
         .map_err(DbError::from)?;
+    crate::staff::audit::record(
+        &mut tx,
+        &crate::staff::audit::Entry {
+            actor: staff,
+            action: "refund",
+            order_id: Some(order.id),
+            detail: Some(&format!("{amount} by {method}")),
+            at: Some(&now),
+        },
+    )
+    .await?;
     tx.commit().await.map_err(DbError::from)?;
     find(db, &order.public_id).await
 }

@@ -3,7 +3,7 @@
 //! order and place, so a sealed code copied to another row does not open.
 
 use super::list::find;
-use crate::db::{Db, DbError, now_text};
+use crate::db::{Db, DbError};
 use crate::orders::OrderError;
 use crate::orders::model::{Order, RevealedCode};
 use crate::vault::Vault;
@@ -19,14 +19,17 @@ pub async fn reveal(
     let order = find(db, reference).await?;
     let codes = read_codes(db, vault, order.id).await?;
     let mut tx = db.begin_write().await?;
-    sqlx::query("INSERT INTO audit_log (at, actor, action, order_id, detail) VALUES (?1, ?2, 'reveal', ?3, ?4)")
-        .bind(now_text())
-        .bind(actor)
-        .bind(order.id)
-        .bind(reason)
-        .execute(&mut *tx)
-        .await
-        .map_err(DbError::from)?;
+    crate::staff::audit::record(
+        &mut tx,
+        &crate::staff::audit::Entry {
+            actor,
+            action: "reveal",
+            order_id: Some(order.id),
+            detail: reason,
+            at: None,
+        },
+    )
+    .await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok((order, codes))
 }
