@@ -131,6 +131,8 @@ pub fn run() -> ExitCode {
                 let (_, changed) = state.check_supplier().await;
                 // The daily rates, and an alert for a rate in use gone stale.
                 state.till().check_rates().await;
+                // More than 1% of the week's sales refunded.
+                state.till().check_refund_rate().await;
                 if changed
                     && let Err(e) = health.emit(events::SUPPLIER_STATUS, state.supplier_status())
                 {

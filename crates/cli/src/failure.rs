@@ -3,7 +3,7 @@
 use std::fmt;
 
 use codetill_core::alerts::AlertError;
-use codetill_core::catalog::{CatalogError, SyncError};
+use codetill_core::catalog::{CatalogError, ProposalError, SyncError};
 use codetill_core::db::DbError;
 use codetill_core::delivery::DeliveryError;
 use codetill_core::error::ErrorKind;
@@ -13,8 +13,10 @@ use codetill_core::orders::OrderError;
 use codetill_core::payments::PaymentError;
 use codetill_core::pricing::PricingError;
 use codetill_core::remote::RemoteError;
+use codetill_core::reports::ReportError;
 use codetill_core::secrets::SecretError;
 use codetill_core::setup::SetupError;
+use codetill_core::shifts::ShiftError;
 use codetill_core::supplier::SupplierError;
 use codetill_core::supplier::accounts::AccountError;
 use codetill_core::till::TillError;
@@ -90,6 +92,9 @@ fn kind_of(e: &anyhow::Error) -> Option<ErrorKind> {
     kinds!(
         TillError,
         OrderError,
+        ShiftError,
+        ReportError,
+        ProposalError,
         SetupError,
         DeliveryError,
         PaymentError,

@@ -30,6 +30,8 @@
 //!   relay (cursor, inbox, follow loop).
 //! - [`alerts`] — rules over figures and events, kept in the database, told to an
 //!   [`alerts::AlertSink`].
+//! - [`shifts`] — a till's shifts and cash drawer, and their X- and Z-reports;
+//!   [`reports`] — sales, cost and margin over a period, by time or by what sold.
 //! - [`vault`] — codes encrypted at rest, with the key bound to its database;
 //!   [`secrets`] — the OS keyring (environment first).
 //! - [`db`] — the pool, migrations and the sale path's write batches; [`settings`]
@@ -68,9 +70,11 @@ pub mod product;
 pub mod progress;
 pub mod relay;
 pub mod remote;
+pub mod reports;
 pub mod secrets;
 pub mod settings;
 pub mod setup;
+pub mod shifts;
 pub mod stock;
 pub mod supplier;
 pub mod till;

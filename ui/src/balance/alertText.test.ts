@@ -64,6 +64,11 @@ describe('an alert in the shop’s language', () => {
         'The USD→INR exchange rate is 4 days old. Prices still carry the FX buffer; set a new rate or check the daily source.',
         'USD→INR विनिमय दर 4 दिन पुरानी है। कीमतों में FX बफ़र अब भी शामिल है; नई दर डालें या दैनिक स्रोत जाँचें।',
       ],
+      [
+        alert('refund_rate', { refunded: 2, paid: 102, days: 7, pct: '2.0' }),
+        "2 of the 102 orders paid in the last 7 days were refunded or are due a refund (2.0%). Check the supplier's failures and the orders list.",
+        'पिछले 7 दिनों में भुगतान हुए 102 ऑर्डर में से 2 की धनवापसी हुई या बाकी है (2.0%)। सप्लायर की विफलताएँ और ऑर्डर सूची जाँचें।',
+      ],
     ];
     for (const [a, english, hindi] of cases) {
       setLocale('en');

@@ -72,6 +72,17 @@ function worded(a: Alert, f: Facts): [MessageKey, Record<string, string | number
       });
       return p && ['alerts.text.fx_stale', p];
     }
+    case 'refund_rate': {
+      const num = (name: string) => (typeof f[name] === 'number' ? (f[name] as number) : null);
+      const pct = text(f, 'pct');
+      const p = all({
+        refunded: num('refunded'),
+        paid: num('paid'),
+        days: num('days'),
+        pct: pct && formatPercent(pct, false),
+      });
+      return p && ['alerts.text.refund_rate', p];
+    }
     default:
       return null;
   }

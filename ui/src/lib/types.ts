@@ -355,7 +355,8 @@ export type AlertKind =
   | 'email_failed'
   | 'print_failed'
   | 'payment_held'
-  | 'fx_stale';
+  | 'fx_stale'
+  | 'refund_rate';
 
 export interface Alert {
   id: number;

@@ -9,9 +9,11 @@ mod init;
 mod orders;
 mod pricing;
 mod remote;
+mod reports;
+mod shifts;
 mod supplier;
 
-use crate::args::{Cli, Command, OutboxCommand, SupplierCommand};
+use crate::args::{Cli, Command, OutboxCommand, PricingCommand, SupplierCommand};
 use crate::context::Context;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -26,6 +28,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             | Command::Alerts(_)
             | Command::Fx(_)
             | Command::Outbox(OutboxCommand::List(_))
+            | Command::Report(_)
+            | Command::Pricing(PricingCommand::Proposals)
             | Command::Supplier(SupplierCommand::Show { .. } | SupplierCommand::List)
     );
     let runs_its_own = matches!(
@@ -57,6 +61,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Relay(c) => remote::relay(&ctx, c).await,
         Command::Remote(c) => remote::remote(&ctx, c).await,
         Command::Alerts(a) => alerts::run(&ctx, a).await,
+        Command::Shift(c) => shifts::run(&ctx, c).await,
+        Command::Report(c) => reports::run(&ctx, c).await,
         Command::Sandbox(a) => codetill_sandbox::run_foreground(a).await,
     }
 }

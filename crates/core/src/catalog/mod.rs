@@ -1,11 +1,13 @@
 //! The local copy of the supplier's catalog: the sync job that keeps it current, the
 //! pricing rules that turn wholesale into retail, and search as staff type.
 
+mod proposals;
 mod review;
 mod rules;
 mod search;
 mod sync;
 
+pub use proposals::{Applied, Proposal, ProposalError, apply as apply_proposals, proposals};
 pub use review::{
     MAX_PREVIEW, PriceChange, PricePreview, main_currency, preview, price_changes, skipped_rows,
 };

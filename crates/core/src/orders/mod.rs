@@ -26,6 +26,8 @@ pub use quote::{Quote, Refusal, forget_balance, quote};
 pub use state::OrderStatus;
 pub use store::{OrderFilter, find, list, open_order_ids, record_refund, reveal};
 pub(crate) use store::{read_codes, record_payment_in};
+#[cfg(test)]
+pub(crate) use store::{NewOrder, insert_paid_sending, insert_quoted, record_payment};
 pub use view::{CodeView, OrderView, PaidView, RefundView};
 
 use crate::catalog::CatalogError;

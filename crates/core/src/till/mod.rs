@@ -16,6 +16,7 @@
 mod error;
 mod home;
 mod sale;
+mod shift;
 pub mod settings;
 pub mod shared;
 pub mod ticks;
