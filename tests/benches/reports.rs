@@ -56,7 +56,8 @@ fn main() -> anyhow::Result<()> {
         let counted = report.totals.iter().map(|t| t.orders).sum();
         Ok((took, report.rows.len(), counted))
     };
-    let floor_sql = "SELECT substr(paid_at, 1, 10), count(*), sum(price_minor), sum(supplier_total_minor)
+    let floor_sql =
+        "SELECT substr(paid_at, 1, 10), count(*), sum(price_minor), sum(supplier_total_minor)
          FROM orders WHERE status = 'delivered'
            AND paid_at >= '2026-03-01T00:00:00.000Z' AND paid_at < '2026-04-01T00:00:00.000Z'
          GROUP BY 1;";

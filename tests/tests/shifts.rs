@@ -78,9 +78,7 @@ impl Shop {
     }
 
     fn control(&self, fault: &str, body: Value) {
-        self.rt
-            .block_on(self.sandbox.control(fault, body))
-            .unwrap();
+        self.rt.block_on(self.sandbox.control(fault, body)).unwrap();
     }
 
     /// A remote sale paid through Stripe and delivered by `relay pull`.
@@ -215,7 +213,15 @@ fn a_shifts_z_report_adds_up_to_its_orders() {
         let sale = shop.json(&["sell", SKU, "--pay", "cash", "--tendered", "50", "--json"]);
         in_shift.push(sale["order_id"].as_str().unwrap().to_string());
     }
-    let card = shop.json(&["sell", SKU, "--pay", "card", "--terminal-ref", "T-1", "--json"]);
+    let card = shop.json(&[
+        "sell",
+        SKU,
+        "--pay",
+        "card",
+        "--terminal-ref",
+        "T-1",
+        "--json",
+    ]);
     in_shift.push(card["order_id"].as_str().unwrap().to_string());
     let remote = shop.remote_sale(1);
     in_shift.push(remote["order_id"].as_str().unwrap().to_string());
@@ -230,7 +236,14 @@ fn a_shifts_z_report_adds_up_to_its_orders() {
     in_shift.push(refused_id.clone());
     let refund = shop.run(&["refund", &refused_id, "--method", "cash", "--json"]);
     assert_eq!(refund.code, 0, "{refund:?}");
-    shop.json(&["shift", "cash-in", "20", "--reason", "change from the bank", "--json"]);
+    shop.json(&[
+        "shift",
+        "cash-in",
+        "20",
+        "--reason",
+        "change from the bank",
+        "--json",
+    ]);
     let out = shop.json(&["shift", "cash-out", "5.50", "--reason", "milk", "--json"]);
     assert_eq!(out["amount"]["amount"], "5.50");
 
@@ -255,8 +268,8 @@ fn a_shifts_z_report_adds_up_to_its_orders() {
     );
     let cash_sales = expected.sales["cash"].1;
     let cash_refunds = expected.refunds["cash"].1;
-    let drawer = Decimal::from(100) + cash_sales - cash_refunds + Decimal::from(20)
-        - Decimal::new(550, 2);
+    let drawer =
+        Decimal::from(100) + cash_sales - cash_refunds + Decimal::from(20) - Decimal::new(550, 2);
     assert_eq!(report_sums(&x), expected, "X-report: {x}");
     assert_eq!(amount(&x["cash"]["expected"]), drawer);
 
@@ -272,7 +285,10 @@ fn a_shifts_z_report_adds_up_to_its_orders() {
     assert_eq!(z["kind"], "z");
     assert_eq!(z["z_number"], 1);
     assert_eq!(report_sums(&z), expected, "Z-report: {z}");
-    assert_eq!(amount(&z["sales_total"]), expected.sales.values().map(|v| v.1).sum());
+    assert_eq!(
+        amount(&z["sales_total"]),
+        expected.sales.values().map(|v| v.1).sum()
+    );
     assert_eq!(
         amount(&z["net"]),
         amount(&z["sales_total"]) - amount(&z["refunds_total"])
@@ -295,7 +311,15 @@ fn a_shifts_z_report_adds_up_to_its_orders() {
     assert_eq!(z["closed_by"], "asha");
 
     // After the close: a sale belongs to no shift, and the Z-report stays as it was.
-    shop.json(&["sell", SKU, "--pay", "card", "--terminal-ref", "T-2", "--json"]);
+    shop.json(&[
+        "sell",
+        SKU,
+        "--pay",
+        "card",
+        "--terminal-ref",
+        "T-2",
+        "--json",
+    ]);
     assert_eq!(shop.json(&["shift", "report", "--json"]), z);
     assert_eq!(shop.run(&["shift", "report", "--x"]).code, 2);
     let reopened = shop.json(&["shift", "open", "--float", "0", "--json"]);
@@ -314,7 +338,15 @@ fn a_sales_report_and_its_csv_add_up_to_the_orders() {
     for _ in 0..3 {
         shop.json(&["sell", SKU, "--pay", "cash", "--tendered", "50", "--json"]);
     }
-    shop.json(&["sell", SKU, "--pay", "card", "--terminal-ref", "T-1", "--json"]);
+    shop.json(&[
+        "sell",
+        SKU,
+        "--pay",
+        "card",
+        "--terminal-ref",
+        "T-1",
+        "--json",
+    ]);
     let today = chrono::Local::now().date_naive().to_string();
     let report = shop.json(&[
         "report", "sales", "--from", &today, "--to", &today, "--by", "payment", "--json",
@@ -331,12 +363,13 @@ fn a_sales_report_and_its_csv_add_up_to_the_orders() {
     let total = &report["totals"][0];
     assert_eq!(amount(&total["sales"]), expected.delivered);
     assert_eq!(amount(&total["cost"]), expected.cost);
-    let csv = shop.run(&[
-        "report", "sales", "--from", &today, "--to", &today, "--csv",
-    ]);
+    let csv = shop.run(&["report", "sales", "--from", &today, "--to", &today, "--csv"]);
     assert_eq!(csv.code, 0, "{csv:?}");
     let lines: Vec<&str> = csv.stdout.lines().collect();
-    assert_eq!(lines[0], "key,name,currency,orders,codes,sales,cost,margin,margin_pct");
+    assert_eq!(
+        lines[0],
+        "key,name,currency,orders,codes,sales,cost,margin,margin_pct"
+    );
     assert!(lines[1].starts_with(&format!("{today},,")), "{csv:?}");
     assert!(lines[2].starts_with("total,,"), "{csv:?}");
     let bad = shop.run(&["report", "sales", "--from", "yesterday", "--to", &today]);

@@ -125,12 +125,18 @@ fn proposal_line(p: &catalog::Proposal) -> String {
         p.sku,
         p.old_cost,
         p.new_cost,
-        if p.drift_pct.is_sign_positive() { "+" } else { "" },
+        if p.drift_pct.is_sign_positive() {
+            "+"
+        } else {
+            ""
+        },
         p.drift_pct,
         p.listed,
         p.proposed,
         p.margin,
-        p.margin_pct.map(|m| m.to_string()).unwrap_or_else(|| "-".into()),
+        p.margin_pct
+            .map(|m| m.to_string())
+            .unwrap_or_else(|| "-".into()),
         p.margin_at_old_retail
     )
 }
@@ -145,7 +151,11 @@ async fn apply(ctx: &Context, skus: &[String], staff: Option<&str>) -> anyhow::R
             .iter()
             .map(|p| format!("{}: {} → {}", p.sku, p.listed, p.proposed))
             .collect();
-        lines.push(format!("{} applied, {} proposals left", done.applied.len(), done.left));
+        lines.push(format!(
+            "{} applied, {} proposals left",
+            done.applied.len(),
+            done.left
+        ));
         lines.join("\n")
     })
 }

@@ -13,7 +13,9 @@ pub async fn run(ctx: &Context, command: ShiftCommand) -> anyhow::Result<()> {
     let till = ctx.till().await?;
     match command {
         ShiftCommand::Open { float, staff } => {
-            let shift = till.open_shift(&float, &ctx.clerk(staff.as_deref())).await?;
+            let shift = till
+                .open_shift(&float, &ctx.clerk(staff.as_deref()))
+                .await?;
             emit(ctx.json, &shift, || {
                 format!(
                     "shift opened at {} by {} with a float of {}",

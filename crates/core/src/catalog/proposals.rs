@@ -87,7 +87,17 @@ async fn find(
     conn: &mut SqliteConnection,
     pricing: &ShopPricing,
 ) -> Result<Vec<Proposal>, ProposalError> {
-    type Row = (String, String, String, String, i64, i64, i64, i64, Option<String>);
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        i64,
+        i64,
+        i64,
+        i64,
+        Option<String>,
+    );
     // The first unreviewed sync change of each product: the cost and price before it.
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT p.sku, p.name, p.category, p.currency, h.old_wholesale_minor, p.wholesale_minor,
@@ -119,7 +129,9 @@ async fn find(
             None => cost_ccy,
         };
         let new_cost = Money::from_minor(new_minor, cost_ccy);
-        let priced = pricing.retail(category, new_cost).map_err(CatalogError::from)?;
+        let priced = pricing
+            .retail(category, new_cost)
+            .map_err(CatalogError::from)?;
         let rule = pricing.rules.rule_for(category);
         let cost_here = Money::new(new_cost.amount * priced.fx_rate, priced.retail.currency);
         let keep = |retail: Money| {
@@ -183,7 +195,9 @@ pub async fn apply(db: &Db, skus: &[String], staff: &str) -> Result<Applied, Pro
             None => {
                 return Err(ProposalError::BadInput {
                     field: "sku",
-                    message: format!("{sku} has no re-price proposal (`codetill pricing proposals`)"),
+                    message: format!(
+                        "{sku} has no re-price proposal (`codetill pricing proposals`)"
+                    ),
                 });
             }
         }
@@ -373,16 +387,20 @@ mod tests {
 
         // One unknown sku refuses the lot.
         let refused = apply(&db, &["GC-20".into(), "GC-50".into()], "owner").await;
-        assert!(matches!(refused, Err(ProposalError::BadInput { field: "sku", .. })));
+        assert!(matches!(
+            refused,
+            Err(ProposalError::BadInput { field: "sku", .. })
+        ));
         assert_eq!(proposals(&db).await.unwrap().len(), 2, "nothing changed");
 
         let done = apply(&db, &["GC-20".into()], "owner").await.unwrap();
         assert_eq!(done.applied.len(), 1);
         assert_eq!(done.left, 1);
-        let listed: i64 = sqlx::query_scalar("SELECT retail_minor FROM products WHERE sku = 'GC-20'")
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+        let listed: i64 =
+            sqlx::query_scalar("SELECT retail_minor FROM products WHERE sku = 'GC-20'")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
         assert_eq!(listed, 2299);
         assert_eq!(
             proposals(&db)
@@ -409,6 +427,9 @@ mod tests {
         assert_eq!(audited, 2);
         // A later move is measured from the reviewed cost.
         sync_moves(&db, "GC-20", 1950).await;
-        assert!(proposals(&db).await.unwrap().is_empty(), "1.9% since review");
+        assert!(
+            proposals(&db).await.unwrap().is_empty(),
+            "1.9% since review"
+        );
     }
 }

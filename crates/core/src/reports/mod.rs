@@ -317,9 +317,7 @@ pub async fn sales(db: &Db, query: &SalesQuery) -> Result<SalesReport, ReportErr
 
 /// The report as CSV: a header, one line per row, then the totals.
 pub fn csv(report: &SalesReport) -> String {
-    let mut out = String::from(
-        "key,name,currency,orders,codes,sales,cost,margin,margin_pct\n",
-    );
+    let mut out = String::from("key,name,currency,orders,codes,sales,cost,margin,margin_pct\n");
     for r in report.rows.iter().chain(&report.totals) {
         let name = r.name.as_deref().unwrap_or("");
         out.push_str(&format!(

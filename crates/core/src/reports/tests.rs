@@ -166,9 +166,17 @@ async fn sales_cost_and_margin_by_time_with_each_sales_own_rate() {
     assert_eq!(
         keys(&by_day),
         [
-            ("2026-03-02", "43.98 USD".to_string(), "7.18 USD".to_string()),
+            (
+                "2026-03-02",
+                "43.98 USD".to_string(),
+                "7.18 USD".to_string()
+            ),
             // 1840 × 84.10 = 1547.44; 1850 − 1547.44 = 302.56; and at 90.5: 1665.20.
-            ("2026-03-03", "3700.00 INR".to_string(), "487.36 INR".to_string()),
+            (
+                "2026-03-03",
+                "3700.00 INR".to_string(),
+                "487.36 INR".to_string()
+            ),
         ]
     );
     let inr = &by_day.rows[1];
@@ -273,17 +281,29 @@ async fn sales_by_product_category_staff_payment_and_supplier() {
         [
             ("gift_card", "21.99 USD".to_string(), "3.59 USD".to_string()),
             ("other", "21.99 USD".to_string(), "3.59 USD".to_string()),
-            ("mobile_topup", "10.99 USD".to_string(), "1.19 USD".to_string()),
+            (
+                "mobile_topup",
+                "10.99 USD".to_string(),
+                "1.19 USD".to_string()
+            ),
         ]
     );
     let staff = by("staff").await;
     assert_eq!(
-        staff.rows.iter().map(|r| (r.key.as_str(), r.orders)).collect::<Vec<_>>(),
+        staff
+            .rows
+            .iter()
+            .map(|r| (r.key.as_str(), r.orders))
+            .collect::<Vec<_>>(),
         [("asha", 2), ("ravi", 1)]
     );
     let payment = by("payment").await;
     assert_eq!(
-        payment.rows.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
+        payment
+            .rows
+            .iter()
+            .map(|r| r.key.as_str())
+            .collect::<Vec<_>>(),
         ["cash", "stripe", "card"]
     );
     let supplier = by("supplier").await;
@@ -299,10 +319,22 @@ fn bad_input_names_the_field() {
         Err(ReportError::BadInput { field, .. }) => field,
         other => panic!("{other:?}"),
     };
-    assert_eq!(field(SalesQuery::parse("2026-13-01", "2026-03-01", "day")), "from");
-    assert_eq!(field(SalesQuery::parse("2026-03-01", "tomorrow", "day")), "to");
-    assert_eq!(field(SalesQuery::parse("2026-03-02", "2026-03-01", "day")), "to");
-    assert_eq!(field(SalesQuery::parse("2026-03-01", "2026-03-01", "hour")), "by");
+    assert_eq!(
+        field(SalesQuery::parse("2026-13-01", "2026-03-01", "day")),
+        "from"
+    );
+    assert_eq!(
+        field(SalesQuery::parse("2026-03-01", "tomorrow", "day")),
+        "to"
+    );
+    assert_eq!(
+        field(SalesQuery::parse("2026-03-02", "2026-03-01", "day")),
+        "to"
+    );
+    assert_eq!(
+        field(SalesQuery::parse("2026-03-01", "2026-03-01", "hour")),
+        "by"
+    );
     assert!(SalesQuery::parse("2026-03-01", "2026-03-01", " Day ").is_ok());
 }
 

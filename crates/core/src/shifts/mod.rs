@@ -32,7 +32,11 @@ pub enum ShiftError {
         message: String,
     },
     #[error("a shift is already open at {till} (opened by {by} at {at}): close it first")]
-    AlreadyOpen { till: String, by: String, at: String },
+    AlreadyOpen {
+        till: String,
+        by: String,
+        at: String,
+    },
     #[error("no shift is open at {0}: open one with `codetill shift open --float AMOUNT`")]
     NoneOpen(String),
     #[error("no closed shift at {0} yet")]
@@ -192,10 +196,9 @@ fn amount(field: &'static str, text: &str, currency: Currency) -> Result<Money, 
     }
     let money = Money::new(d, currency);
     money.to_minor().map_err(|e| match e {
-        MoneyError::TooPrecise { .. } => bad(format!(
-            "{currency} has {} decimals",
-            currency.exponent()
-        )),
+        MoneyError::TooPrecise { .. } => {
+            bad(format!("{currency} has {} decimals", currency.exponent()))
+        }
         other => bad(other.to_string()),
     })?;
     Ok(money)
@@ -341,17 +344,19 @@ pub async fn close(
     .bind(json)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("INSERT INTO audit_log (at, actor, action, detail) VALUES (?1, ?2, 'shift_close', ?3)")
-        .bind(&now)
-        .bind(staff)
-        .bind(format!(
-            "Z #{z}, {}: expected {}, counted {}",
-            till_name(till_id),
-            report.cash.expected,
-            counted
-        ))
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor, action, detail) VALUES (?1, ?2, 'shift_close', ?3)",
+    )
+    .bind(&now)
+    .bind(staff)
+    .bind(format!(
+        "Z #{z}, {}: expected {}, counted {}",
+        till_name(till_id),
+        report.cash.expected,
+        counted
+    ))
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await.map_err(DbError::from)?;
     tracing::info!(z, till = ?till_id, %staff, "shift closed");
     Ok(report)

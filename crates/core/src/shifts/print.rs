@@ -223,7 +223,11 @@ impl ReportSheet {
             b.push(Block::text(l.none, Align::Left, Emphasis::Normal));
         }
         for line in &r.sales {
-            b.push(counted_pair(&method(l, &line.method), line.count, &line.amount));
+            b.push(counted_pair(
+                &method(l, &line.method),
+                line.count,
+                &line.amount,
+            ));
         }
         b.push(counted_pair(l.total_sales, r.sales_count, &r.sales_total));
         b.push(Block::text(l.refunds, Align::Left, Emphasis::Bold));
@@ -246,7 +250,10 @@ impl ReportSheet {
         b.push(Block::pair(l.codes_issued, r.codes_issued.to_string()));
 
         b.push(Block::Rule);
-        b.push(Block::pair(l.delivered_sales, r.delivered_sales.to_string()));
+        b.push(Block::pair(
+            l.delivered_sales,
+            r.delivered_sales.to_string(),
+        ));
         b.push(Block::pair(l.cost, r.cost.to_string()));
         b.push(Block::pair(l.margin, r.margin.to_string()));
         b.push(Block::pair(l.margin_pct, pct(r.margin_pct)));
@@ -284,7 +291,10 @@ impl ReportSheet {
                 CashMoveKind::In => (l.cash_in, m.amount),
                 CashMoveKind::Out => (l.cash_out, negative(&m.amount)),
             };
-            b.push(Block::pair(&format!("{label} ({})", m.reason), amount.to_string()));
+            b.push(Block::pair(
+                &format!("{label} ({})", m.reason),
+                amount.to_string(),
+            ));
         }
         b.push(Block::pair(l.expected, d.expected.to_string()));
         if let (Some(counted), Some(diff)) = (&d.counted, &d.over_short) {

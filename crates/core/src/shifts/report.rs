@@ -125,7 +125,12 @@ pub(crate) struct CostSum(Decimal);
 impl CostSum {
     /// `minor` units of `cost_currency`, turned at `rate` (units of the sale currency
     /// per unit of the cost currency).
-    pub(crate) fn add(&mut self, minor: i64, cost_currency: &str, rate: &str) -> Result<(), DbError> {
+    pub(crate) fn add(
+        &mut self,
+        minor: i64,
+        cost_currency: &str,
+        rate: &str,
+    ) -> Result<(), DbError> {
         let c = currency_of(cost_currency, "orders")?;
         let rate = if rate.is_empty() {
             Decimal::ONE
@@ -319,10 +324,7 @@ pub(crate) async fn figures(
         opened_at: shift.opened_at.clone(),
         closed_by: shift.closed_by.clone(),
         closed_at: shift.closed_at.clone(),
-        at: shift
-            .closed_at
-            .clone()
-            .unwrap_or_else(crate::db::now_text),
+        at: shift.closed_at.clone().unwrap_or_else(crate::db::now_text),
         sales_count: sales.iter().map(|l| l.count).sum(),
         sales_total: m(sales_total),
         refunds_count: refunds.iter().map(|l| l.count).sum(),

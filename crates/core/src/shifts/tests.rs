@@ -97,14 +97,28 @@ async fn one_shift_opens_per_till_and_bad_input_changes_nothing() {
 
     assert!(matches!(
         move_cash(&db, TILL, CashMoveKind::Out, "10", "  ", "asha").await,
-        Err(ShiftError::BadInput { field: "reason", .. })
+        Err(ShiftError::BadInput {
+            field: "reason",
+            ..
+        })
     ));
     assert!(matches!(
         move_cash(&db, TILL, CashMoveKind::Out, "0", "bank", "asha").await,
-        Err(ShiftError::BadInput { field: "amount", .. })
+        Err(ShiftError::BadInput {
+            field: "amount",
+            ..
+        })
     ));
     assert!(matches!(
-        move_cash(&db, Some("till-9"), CashMoveKind::In, "10", "change", "asha").await,
+        move_cash(
+            &db,
+            Some("till-9"),
+            CashMoveKind::In,
+            "10",
+            "change",
+            "asha"
+        )
+        .await,
         Err(ShiftError::NoneOpen(_))
     ));
     assert!(matches!(
@@ -116,7 +130,11 @@ async fn one_shift_opens_per_till_and_bad_input_changes_nothing() {
     ));
     assert_eq!(count(&db, "SELECT count(*) FROM shift_cash_moves").await, 0);
     assert_eq!(
-        count(&db, "SELECT count(*) FROM shifts WHERE closed_at IS NOT NULL").await,
+        count(
+            &db,
+            "SELECT count(*) FROM shifts WHERE closed_at IS NOT NULL"
+        )
+        .await,
         0
     );
 }
@@ -125,15 +143,25 @@ async fn one_shift_opens_per_till_and_bad_input_changes_nothing() {
 async fn orders_and_refunds_belong_to_the_shift_open_at_their_till() {
     let (db, _dir) = shop().await;
     // Paid before any shift: in none.
-    insert_paid_sending(&db, &new_order(1, TILL, "10.00"), &paid("cash", "10.00"), LEASE)
-        .await
-        .unwrap();
+    insert_paid_sending(
+        &db,
+        &new_order(1, TILL, "10.00"),
+        &paid("cash", "10.00"),
+        LEASE,
+    )
+    .await
+    .unwrap();
     assert_eq!(shift_of(&db, "ct-shift-1").await, None);
 
     let shift = open(&db, TILL, "100", "asha").await.unwrap();
-    insert_paid_sending(&db, &new_order(2, TILL, "10.00"), &paid("card", "10.00"), LEASE)
-        .await
-        .unwrap();
+    insert_paid_sending(
+        &db,
+        &new_order(2, TILL, "10.00"),
+        &paid("card", "10.00"),
+        LEASE,
+    )
+    .await
+    .unwrap();
     assert_eq!(shift_of(&db, "ct-shift-2").await, Some(shift.id));
     // Another till's sale is not this shift's.
     insert_paid_sending(
@@ -146,7 +174,9 @@ async fn orders_and_refunds_belong_to_the_shift_open_at_their_till() {
     .unwrap();
     assert_eq!(shift_of(&db, "ct-shift-3").await, None);
     // A quote belongs to no shift until it is paid (a remote payment, later).
-    let quoted = insert_quoted(&db, &new_order(4, TILL, "10.00")).await.unwrap();
+    let quoted = insert_quoted(&db, &new_order(4, TILL, "10.00"))
+        .await
+        .unwrap();
     assert_eq!(shift_of(&db, "ct-shift-4").await, None);
     record_payment(&db, quoted, &paid("stripe", "10.00"), LEASE)
         .await
@@ -154,9 +184,10 @@ async fn orders_and_refunds_belong_to_the_shift_open_at_their_till() {
     assert_eq!(shift_of(&db, "ct-shift-4").await, Some(shift.id));
 
     // An order keeps its shift.
-    let moved = sqlx::query("UPDATE orders SET shift_id = NULL WHERE client_order_id = 'ct-shift-2'")
-        .execute(db.pool())
-        .await;
+    let moved =
+        sqlx::query("UPDATE orders SET shift_id = NULL WHERE client_order_id = 'ct-shift-2'")
+            .execute(db.pool())
+            .await;
     assert!(moved.is_err(), "an order stays in its shift");
 
     // A refund given now belongs to the open shift, whenever its order was paid.
@@ -178,9 +209,16 @@ async fn orders_and_refunds_belong_to_the_shift_open_at_their_till() {
 async fn z_numbers_follow_each_other_and_a_closed_shift_never_changes() {
     let (db, _dir) = shop().await;
     open(&db, TILL, "100", "asha").await.unwrap();
-    move_cash(&db, TILL, CashMoveKind::In, "20", "change from the bank", "asha")
-        .await
-        .unwrap();
+    move_cash(
+        &db,
+        TILL,
+        CashMoveKind::In,
+        "20",
+        "change from the bank",
+        "asha",
+    )
+    .await
+    .unwrap();
     move_cash(&db, TILL, CashMoveKind::Out, "5.50", "milk", "asha")
         .await
         .unwrap();
@@ -245,7 +283,11 @@ async fn z_numbers_follow_each_other_and_a_closed_shift_never_changes() {
     assert_eq!(z_report(&db, TILL, Some(1)).await.unwrap(), z1);
     assert_eq!(count(&db, "SELECT count(*) FROM shift_cash_moves").await, 2);
     assert_eq!(
-        count(&db, "SELECT count(*) FROM audit_log WHERE action = 'shift_close'").await,
+        count(
+            &db,
+            "SELECT count(*) FROM audit_log WHERE action = 'shift_close'"
+        )
+        .await,
         3
     );
 }
@@ -380,17 +422,26 @@ fn golden(name: &str, actual: &str) {
 
 #[test]
 fn golden_z_report_80mm_english() {
-    golden("z-report-80mm-en.txt", &sample(Language::En).text(Paper::Mm80));
+    golden(
+        "z-report-80mm-en.txt",
+        &sample(Language::En).text(Paper::Mm80),
+    );
 }
 
 #[test]
 fn golden_z_report_80mm_hindi() {
-    golden("z-report-80mm-hi.txt", &sample(Language::Hi).text(Paper::Mm80));
+    golden(
+        "z-report-80mm-hi.txt",
+        &sample(Language::Hi).text(Paper::Mm80),
+    );
 }
 
 #[test]
 fn golden_z_report_58mm_english() {
-    golden("z-report-58mm-en.txt", &sample(Language::En).text(Paper::Mm58));
+    golden(
+        "z-report-58mm-en.txt",
+        &sample(Language::En).text(Paper::Mm58),
+    );
 }
 
 #[test]
@@ -409,7 +460,9 @@ fn a_report_prints_as_escpos_and_pdf_in_both_languages() {
         assert!(pdf.starts_with(b"%PDF"));
     }
     if let Some(font) = crate::delivery::raster::Font::find(None) {
-        let bytes = sample(Language::Hi).escpos(Paper::Mm80, Some(&font)).unwrap();
+        let bytes = sample(Language::Hi)
+            .escpos(Paper::Mm80, Some(&font))
+            .unwrap();
         // Devanagari goes as raster images (GS v 0).
         assert!(bytes.windows(3).any(|w| w == b"\x1dv0"));
     }

@@ -16,9 +16,9 @@
 mod error;
 mod home;
 mod sale;
-mod shift;
 pub mod settings;
 pub mod shared;
+mod shift;
 pub mod ticks;
 
 use std::path::{Path, PathBuf};

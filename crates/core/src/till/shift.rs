@@ -35,7 +35,11 @@ impl Till {
     }
 
     /// Closes this till's shift with the cash counted; answers the Z-report.
-    pub async fn close_shift(&self, counted: &str, clerk: &Clerk) -> Result<ShiftReport, ShiftError> {
+    pub async fn close_shift(
+        &self,
+        counted: &str,
+        clerk: &Clerk,
+    ) -> Result<ShiftReport, ShiftError> {
         shifts::close(&self.db, clerk.till_id.as_deref(), counted, &clerk.staff).await
     }
 
