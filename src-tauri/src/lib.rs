@@ -144,6 +144,8 @@ pub fn run() -> ExitCode {
                 state.till().reconcile_if_due().await;
                 // The shop's daily backup, when the owner chose a folder for it.
                 state.shop().daily_backup().await;
+                // More than 1% of the week's sales refunded.
+                state.till().check_refund_rate().await;
                 if changed
                     && let Err(e) = health.emit(events::SUPPLIER_STATUS, state.supplier_status())
                 {

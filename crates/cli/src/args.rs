@@ -73,6 +73,13 @@ pub enum Command {
     Alerts(AlertsArgs),
     /// Match the supplier's transactions with the orders; exit 1 on a discrepancy.
     Reconcile(ReconcileArgs),
+    /// This till's shift and cash drawer: open with a float, cash in and out, close
+    /// with the counted cash (the Z-report), the X-report of the open shift.
+    #[command(subcommand)]
+    Shift(ShiftCommand),
+    /// Reports for the owner: sales, cost and margin over a period.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Run the sandbox supplier in the foreground.
     Sandbox(codetill_sandbox::SandboxArgs),
     /// The shop's staff: who signs in at the till, with which role.
@@ -145,6 +152,80 @@ pub enum ReconcileCommand {
         /// ORD-000123
         order: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ShiftCommand {
+    /// Open this till's shift (CODETILL_TILL_ID) with the float in the drawer.
+    Open {
+        /// The cash in the drawer at the start, in the shop's currency.
+        #[arg(long, allow_hyphen_values = true)]
+        float: String,
+        #[arg(long, env = "CODETILL_STAFF")]
+        staff: Option<String>,
+    },
+    /// Cash put into the drawer, with the reason.
+    CashIn(CashMoveArgs),
+    /// Cash taken out of the drawer, with the reason.
+    CashOut(CashMoveArgs),
+    /// Close the shift with the cash counted in the drawer; prints the Z-report.
+    Close {
+        #[arg(long, allow_hyphen_values = true)]
+        counted: String,
+        /// Also print the Z-report on the receipt printer (CODETILL_PRINTER).
+        #[arg(long)]
+        print: bool,
+        /// en or hi (default: the shop's language).
+        #[arg(long)]
+        lang: Option<String>,
+        #[arg(long, env = "CODETILL_STAFF")]
+        staff: Option<String>,
+    },
+    /// The last Z-report of this till; with --x, the X-report of the open shift.
+    Report {
+        #[arg(long)]
+        x: bool,
+        /// Also print it on the receipt printer.
+        #[arg(long)]
+        print: bool,
+        /// en or hi (default: the shop's language).
+        #[arg(long)]
+        lang: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct CashMoveArgs {
+    /// The amount, in the shop's currency.
+    #[arg(allow_hyphen_values = true)]
+    pub amount: String,
+    /// Why the cash goes in or out (kept with the shift).
+    #[arg(long)]
+    pub reason: String,
+    #[arg(long, env = "CODETILL_STAFF")]
+    pub staff: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCommand {
+    /// Sales, cost, margin and margin % of the delivered orders paid in the period.
+    Sales(ReportSalesArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ReportSalesArgs {
+    /// First day, YYYY-MM-DD (the shop's local days).
+    #[arg(long)]
+    pub from: String,
+    /// Last day, included.
+    #[arg(long)]
+    pub to: String,
+    /// day, week, month, product, category, supplier, staff or payment.
+    #[arg(long, default_value = "day")]
+    pub by: String,
+    /// The table as CSV on stdout (instead of text or JSON).
+    #[arg(long)]
+    pub csv: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -375,6 +456,16 @@ pub enum PricingCommand {
     Set(PricingSetArgs),
     /// Show the rules in force.
     Show,
+    /// Products whose wholesale cost moved more than 3% since their price was last
+    /// reviewed: the new retail their rule gives and the margin it keeps.
+    Proposals,
+    /// Apply the re-price proposals of these products, in one transaction.
+    Apply {
+        #[arg(required = true)]
+        skus: Vec<String>,
+        #[arg(long, env = "CODETILL_STAFF")]
+        staff: Option<String>,
+    },
 }
 
 #[derive(Args, Debug)]

@@ -5,6 +5,7 @@ use std::fmt;
 use codetill_core::alerts::AlertError;
 use codetill_core::backup::BackupError;
 use codetill_core::catalog::{CatalogError, OfferError, SyncError};
+use codetill_core::catalog::{CatalogError, ProposalError, SyncError};
 use codetill_core::db::DbError;
 use codetill_core::delivery::DeliveryError;
 use codetill_core::error::ErrorKind;
@@ -15,9 +16,11 @@ use codetill_core::payments::PaymentError;
 use codetill_core::pricing::PricingError;
 use codetill_core::reconcile::ReconcileError;
 use codetill_core::remote::RemoteError;
+use codetill_core::reports::ReportError;
 use codetill_core::secrets::SecretError;
 use codetill_core::setup::SetupError;
 use codetill_core::staff::StaffError;
+use codetill_core::shifts::ShiftError;
 use codetill_core::supplier::SupplierError;
 use codetill_core::supplier::accounts::AccountError;
 use codetill_core::till::TillError;
@@ -95,6 +98,9 @@ fn kind_of(e: &anyhow::Error) -> Option<ErrorKind> {
         StaffError,
         BackupError,
         OrderError,
+        ShiftError,
+        ReportError,
+        ProposalError,
         SetupError,
         DeliveryError,
         PaymentError,

@@ -24,6 +24,10 @@ use crate::supplier::{Balance, Supplier};
 
 /// A sync that moves a wholesale price by more than this (percent) raises price drift.
 pub const DRIFT_PCT: Decimal = Decimal::from_parts(3, 0, 0, false, 0);
+/// More than this share (percent) of a week's paid orders refunded raises refund rate.
+pub const REFUND_RATE_PCT: Decimal = Decimal::from_parts(1, 0, 0, false, 0);
+/// The days the refund rate is taken over.
+pub const REFUND_RATE_DAYS: i64 = 7;
 /// Without the owner's threshold, the balance is low below this many days of spend.
 pub const LOW_BALANCE_DAYS: Decimal = Decimal::from_parts(2, 0, 0, false, 0);
 
@@ -68,6 +72,9 @@ pub enum AlertKind {
     /// taken with no delivered order, an order the supplier does not show, another
     /// amount charged, a balance the top-ups do not explain).
     ReconcileDiscrepancy,
+    /// More than [`REFUND_RATE_PCT`] of the last 7 days' paid orders were refunded
+    /// or are due a refund.
+    RefundRate,
 }
 
 impl AlertKind {
@@ -83,6 +90,7 @@ impl AlertKind {
         AlertKind::FxStale,
         AlertKind::SyncFailed,
         AlertKind::ReconcileDiscrepancy,
+        AlertKind::RefundRate,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -98,6 +106,7 @@ impl AlertKind {
             AlertKind::FxStale => "fx_stale",
             AlertKind::SyncFailed => "sync_failed",
             AlertKind::ReconcileDiscrepancy => "reconcile_discrepancy",
+            AlertKind::RefundRate => "refund_rate",
         }
     }
 
@@ -129,6 +138,7 @@ impl AlertKind {
             AlertKind::FxStale => "Exchange rate out of date",
             AlertKind::SyncFailed => "Catalog sync failed",
             AlertKind::ReconcileDiscrepancy => "Supplier records disagree",
+            AlertKind::RefundRate => "Refund rate high",
         }
     }
 }
@@ -509,6 +519,44 @@ pub async fn check_supplier(db: &Db, supplier: &dyn Supplier) -> Result<Supplier
     }
 }
 
+/// Refund rate: of the orders paid in the last [`REFUND_RATE_DAYS`] days, the share
+/// that ended refunded or due a refund (the supplier refused after payment), when it
+/// is above [`REFUND_RATE_PCT`].
+pub async fn refund_rate(db: &Db) -> Result<Option<NewAlert>, AlertError> {
+    let since = crate::db::time_text(chrono::Utc::now() - chrono::Duration::days(REFUND_RATE_DAYS));
+    let (paid, refunded): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), coalesce(sum(status IN ('refund_due', 'refunded')), 0)
+         FROM orders WHERE paid_at >= ?1",
+    )
+    .bind(since)
+    .fetch_one(db.pool())
+    .await?;
+    if paid == 0 {
+        return Ok(None);
+    }
+    let pct = Decimal::from(refunded) * Decimal::ONE_HUNDRED / Decimal::from(paid);
+    Ok((pct > REFUND_RATE_PCT).then(|| NewAlert {
+        kind: AlertKind::RefundRate,
+        message: format!(
+            "{refunded} of the {paid} orders paid in the last {REFUND_RATE_DAYS} days were refunded or are due a refund ({}%, above {REFUND_RATE_PCT}%). Check the supplier's failures and the orders list.",
+            pct.round_dp(1)
+        ),
+        facts: json!({
+            "refunded": refunded, "paid": paid, "days": REFUND_RATE_DAYS,
+            "pct": pct.round_dp(1).to_string(),
+        }),
+        order_ref: None,
+    }))
+}
+
+/// The refund-rate rule, raised when it fires (once while open).
+pub async fn check_refund_rate(db: &Db) -> Result<Option<Alert>, AlertError> {
+    match refund_rate(db).await? {
+        Some(new) => raise(db, &new).await,
+        None => Ok(None),
+    }
+}
+
 /// Price drift after the sync `run_id`.
 pub async fn after_sync(db: &Db, run_id: i64) -> Result<Option<Alert>, AlertError> {
     match price_drift(db, run_id).await? {
@@ -780,6 +828,55 @@ mod tests {
         assert!(
             after_sync(&db, next).await.unwrap().is_none(),
             "one open drift alert is enough"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refund_rate_above_one_percent_over_seven_days_is_raised_once() {
+        let (db, _dir) = db().await;
+        let day = |days_ago: i64| {
+            crate::db::time_text(chrono::Utc::now() - chrono::Duration::days(days_ago))
+        };
+        let mut n = 0;
+        let mut order = |status: &'static str, paid_at: String| {
+            n += 1;
+            let (db, n) = (db.clone(), n);
+            async move {
+                sqlx::query(
+                    "INSERT INTO orders (public_id, client_order_id, status, sku, name, region,
+                         face_minor, face_currency, price_minor, currency, max_unit_minor,
+                         wholesale_currency, staff, created_at, paid_at, updated_at)
+                     VALUES ('ORD-' || ?1, 'ct-' || ?1, ?2, 'S', 'S', 'US', 1, 'USD', 1, 'USD', 1,
+                         'USD', 'asha', ?3, ?3, ?3)",
+                )
+                .bind(n)
+                .bind(status)
+                .bind(paid_at)
+                .execute(db.pool())
+                .await
+                .unwrap();
+            }
+        };
+        assert!(check_refund_rate(&db).await.unwrap().is_none(), "no sales");
+        for _ in 0..100 {
+            order("delivered", day(1)).await;
+        }
+        order("refunded", day(2)).await;
+        // 1 of 101: under 1%. A refund 8 days ago does not count.
+        order("refund_due", day(8)).await;
+        assert!(check_refund_rate(&db).await.unwrap().is_none());
+        order("refund_due", day(0)).await;
+        // 2 of 102: 1.96%.
+        let alert = check_refund_rate(&db).await.unwrap().unwrap();
+        assert_eq!(alert.kind, AlertKind::RefundRate);
+        assert_eq!(
+            alert.facts,
+            Some(json!({ "refunded": 2, "paid": 102, "days": 7, "pct": "2.0" }))
+        );
+        assert!(alert.message.contains("2 of the 102"), "{}", alert.message);
+        assert!(
+            check_refund_rate(&db).await.unwrap().is_none(),
+            "raised once while open"
         );
     }
 

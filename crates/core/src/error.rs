@@ -257,6 +257,41 @@ impl crate::catalog::OfferError {
     }
 }
 
+impl crate::shifts::ShiftError {
+    pub fn kind(&self) -> ErrorKind {
+        use crate::shifts::ShiftError;
+        match self {
+            ShiftError::BadInput { .. }
+            | ShiftError::AlreadyOpen { .. }
+            | ShiftError::NoneOpen(_)
+            | ShiftError::NoneClosed(_) => ErrorKind::Input,
+            ShiftError::NoCurrency => ErrorKind::Unconfigured,
+            ShiftError::Print(_) | ShiftError::Db(_) => ErrorKind::Fault,
+        }
+    }
+}
+
+impl crate::reports::ReportError {
+    pub fn kind(&self) -> ErrorKind {
+        use crate::reports::ReportError;
+        match self {
+            ReportError::BadInput { .. } => ErrorKind::Input,
+            ReportError::Db(_) => ErrorKind::Fault,
+        }
+    }
+}
+
+impl crate::catalog::ProposalError {
+    pub fn kind(&self) -> ErrorKind {
+        use crate::catalog::ProposalError;
+        match self {
+            ProposalError::BadInput { .. } => ErrorKind::Input,
+            ProposalError::Catalog(e) => e.kind(),
+            ProposalError::Db(_) => ErrorKind::Fault,
+        }
+    }
+}
+
 /// Errors that are always one kind.
 macro_rules! one_kind {
     ($($error:ty => $kind:expr),* $(,)?) => {

@@ -31,6 +31,9 @@
 //! - [`alerts`] — rules over figures and events, kept in the database, told to an
 //!   [`alerts::AlertSink`]; [`reconcile`] — each supplier's own history matched with
 //!   our orders and its balance with the owner's top-ups.
+//!   [`alerts::AlertSink`].
+//! - [`shifts`] — a till's shifts and cash drawer, and their X- and Z-reports;
+//!   [`reports`] — sales, cost and margin over a period, by time or by what sold.
 //! - [`vault`] — codes encrypted at rest, with the key bound to its database;
 //!   [`secrets`] — the OS keyring (environment first).
 //! - [`staff`] — staff, roles and PIN sign-in, the one table of who may do what,
@@ -74,10 +77,12 @@ pub mod progress;
 pub mod reconcile;
 pub mod relay;
 pub mod remote;
+pub mod reports;
 pub mod secrets;
 pub mod settings;
 pub mod setup;
 pub mod staff;
+pub mod shifts;
 pub mod stock;
 pub mod supplier;
 pub mod till;

@@ -367,7 +367,8 @@ export type AlertKind =
   | 'payment_held'
   | 'fx_stale'
   | 'sync_failed'
-  | 'reconcile_discrepancy';
+  | 'reconcile_discrepancy'
+  | 'refund_rate';
 
 export interface Alert {
   id: number;

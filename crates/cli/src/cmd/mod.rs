@@ -12,10 +12,14 @@ mod orders;
 mod pricing;
 mod reconcile;
 mod remote;
+mod reports;
+mod shifts;
 mod staff;
 mod supplier;
 
-use crate::args::{BackupCommand, Cli, Command, OutboxCommand, StaffCommand, SupplierCommand};
+use crate::args::{
+    BackupCommand, Cli, Command, OutboxCommand, PricingCommand, StaffCommand, SupplierCommand,
+};
 use crate::context::Context;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -39,6 +43,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             | Command::Staff(_)
             | Command::Audit(_)
             | Command::Backup(BackupCommand::Create { .. })
+            | Command::Report(_)
+            | Command::Pricing(PricingCommand::Proposals)
     );
     let runs_its_own = matches!(
         cli.command,
@@ -74,6 +80,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Remote(c) => remote::remote(&ctx, c).await,
         Command::Alerts(a) => alerts::run(&ctx, a).await,
         Command::Reconcile(a) => reconcile::run(&ctx, a).await,
+        Command::Shift(c) => shifts::run(&ctx, c).await,
+        Command::Report(c) => reports::run(&ctx, c).await,
         Command::Sandbox(a) => codetill_sandbox::run_foreground(a).await,
         Command::Staff(c) => staff::run(&ctx, c).await,
         Command::Audit(c) => audit::run(&ctx, c).await,

@@ -13,6 +13,8 @@ pub async fn run(ctx: &Context, command: PricingCommand) -> anyhow::Result<()> {
     match command {
         PricingCommand::Set(args) => set(ctx, args).await,
         PricingCommand::Show => show(ctx).await,
+        PricingCommand::Proposals => proposals(ctx).await,
+        PricingCommand::Apply { skus, staff } => apply(ctx, &skus, staff.as_deref()).await,
     }
 }
 
@@ -102,5 +104,59 @@ async fn show(ctx: &Context) -> anyhow::Result<()> {
             out.push_str(&line(c.as_str(), r));
         }
         out
+    })
+}
+
+/// `pricing proposals`: the products whose cost drifted, each on a line.
+async fn proposals(ctx: &Context) -> anyhow::Result<()> {
+    let found = catalog::proposals(ctx.till().await?.db()).await?;
+    emit(ctx.json, &found, || {
+        if found.is_empty() {
+            return "no re-price proposals".into();
+        }
+        let mut lines: Vec<String> = found.iter().map(proposal_line).collect();
+        lines.push("apply with: codetill pricing apply SKU…".into());
+        lines.join("\n")
+    })
+}
+
+fn proposal_line(p: &catalog::Proposal) -> String {
+    format!(
+        "{}  cost {} → {} ({}{}%)  retail {} → {}  margin {} ({}%; {} at the old price)",
+        p.sku,
+        p.old_cost,
+        p.new_cost,
+        if p.drift_pct.is_sign_positive() {
+            "+"
+        } else {
+            ""
+        },
+        p.drift_pct,
+        p.listed,
+        p.proposed,
+        p.margin,
+        p.margin_pct
+            .map(|m| m.to_string())
+            .unwrap_or_else(|| "-".into()),
+        p.margin_at_old_retail
+    )
+}
+
+/// `pricing apply SKU…`: the ticked proposals, in one transaction.
+async fn apply(ctx: &Context, skus: &[String], staff: Option<&str>) -> anyhow::Result<()> {
+    let staff = ctx.clerk(staff).staff;
+    let done = catalog::apply_proposals(ctx.till().await?.db(), skus, &staff).await?;
+    emit(ctx.json, &done, || {
+        let mut lines: Vec<String> = done
+            .applied
+            .iter()
+            .map(|p| format!("{}: {} → {}", p.sku, p.listed, p.proposed))
+            .collect();
+        lines.push(format!(
+            "{} applied, {} proposals left",
+            done.applied.len(),
+            done.left
+        ));
+        lines.join("\n")
     })
 }

@@ -2,12 +2,14 @@
 //! pricing rules that turn wholesale into retail, and search as staff type.
 
 mod offers;
+mod proposals;
 mod review;
 mod rules;
 mod search;
 mod sync;
 
 pub use offers::{OfferError, link, offers, unlink};
+pub use proposals::{Applied, Proposal, ProposalError, apply as apply_proposals, proposals};
 pub use review::{
     MAX_PREVIEW, PriceChange, PricePreview, main_currency, preview, price_changes, skipped_rows,
 };

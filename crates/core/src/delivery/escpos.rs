@@ -21,7 +21,7 @@ use escpos::utils::{
 use super::Language;
 use super::printer::{Paper, PrintError};
 use super::raster::{self, Font};
-use super::receipt::{Align, Emphasis, Receipt, Row, rows};
+use super::receipt::{Align, Block, Emphasis, Receipt, Row, rows};
 
 /// Bytes collected in memory instead of going to a device.
 #[derive(Clone, Default)]
@@ -63,11 +63,22 @@ pub fn render(receipt: &Receipt, paper: Paper, font: Option<&Font>) -> Result<Ve
     } else {
         receipt
     };
-    build(receipt, paper, font).map_err(|e| PrintError::Permanent(format!("ESC/POS: {e}")))
+    render_blocks(&receipt.blocks(), paper, font)
+}
+
+/// Renders any layout of [`Block`]s (a receipt, a shift report) for `paper`; text
+/// the code page cannot carry is drawn with `font`, or printed lossily without one
+/// (callers choose English when there is no font).
+pub fn render_blocks(
+    blocks: &[Block],
+    paper: Paper,
+    font: Option<&Font>,
+) -> Result<Vec<u8>, PrintError> {
+    build(blocks, paper, font).map_err(|e| PrintError::Permanent(format!("ESC/POS: {e}")))
 }
 
 fn build(
-    receipt: &Receipt,
+    blocks: &[Block],
     paper: Paper,
     font: Option<&Font>,
 ) -> Result<Vec<u8>, escpos::errors::PrinterError> {
@@ -76,7 +87,7 @@ fn build(
     let options = PrinterOptions::new(Some(PageCode::PC858), None, cols as u8);
     let mut p = Printer::new(sink.clone(), Protocol::default(), Some(options));
     p.init()?;
-    for row in rows(&receipt.blocks(), cols) {
+    for row in rows(blocks, cols) {
         match &row {
             Row::Rule => {
                 line(&mut p, &"-".repeat(cols))?;

@@ -13,7 +13,7 @@ use printpdf::{
 use super::Language;
 use super::printer::{Paper, PrintError};
 use super::raster::{self, Font};
-use super::receipt::{Align, Emphasis, Receipt, Row, rows};
+use super::receipt::{Align, Block, Emphasis, Receipt, Row, rows};
 
 const PAGE_W: f32 = 595.28; // A4, points
 const PAGE_H: f32 = 841.89;
@@ -42,16 +42,31 @@ pub fn render(receipt: &Receipt, font: Option<&Font>) -> Result<Vec<u8>, PrintEr
     } else {
         receipt
     };
+    render_blocks(
+        &format!("Receipt {}", receipt.order_id),
+        &receipt.blocks(),
+        font,
+    )
+}
+
+/// Renders any layout of [`Block`]s (a receipt, a shift report) as a PDF titled
+/// `title`; lines the standard fonts cannot carry are drawn with `font`, and left
+/// out without one (callers choose English when there is no font).
+pub fn render_blocks(
+    title: &str,
+    blocks: &[Block],
+    font: Option<&Font>,
+) -> Result<Vec<u8>, PrintError> {
     let cols = Paper::Mm80.columns();
     let col_w = cols as f32 * ADVANCE * SIZE;
     let x0 = (PAGE_W - col_w) / 2.0;
-    let mut doc = PdfDocument::new(&format!("Receipt {}", receipt.order_id));
+    let mut doc = PdfDocument::new(title);
     let mut pages: Vec<Page> = Vec::new();
     let mut page = Page {
         ops: Vec::new(),
         y: PAGE_H - MARGIN,
     };
-    for row in rows(&receipt.blocks(), cols) {
+    for row in rows(blocks, cols) {
         let row = if font.is_none() { lossy_row(row) } else { row };
         let height = row_height(&row, font, col_w);
         if page.y - height < MARGIN {

@@ -345,7 +345,7 @@ pub enum Block {
 }
 
 impl Block {
-    fn text(text: impl Into<String>, align: Align, emphasis: Emphasis) -> Block {
+    pub fn text(text: impl Into<String>, align: Align, emphasis: Emphasis) -> Block {
         Block::Text {
             text: text.into(),
             align,
@@ -353,7 +353,7 @@ impl Block {
         }
     }
 
-    fn pair(label: &str, value: impl Into<String>) -> Block {
+    pub fn pair(label: &str, value: impl Into<String>) -> Block {
         Block::Pair {
             label: label.to_string(),
             value: value.into(),
@@ -544,7 +544,7 @@ fn wrap_code(code: &str, cols: usize) -> Vec<String> {
     lines
 }
 
-fn local_time(stored: &str) -> String {
+pub(crate) fn local_time(stored: &str) -> String {
     match chrono::DateTime::parse_from_rfc3339(stored) {
         Ok(t) => t
             .with_timezone(&chrono::Local)

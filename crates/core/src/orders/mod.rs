@@ -25,6 +25,8 @@ pub use fulfil::{FulfilOptions, Outcome};
 pub use model::{Failure, Order, Payment, PaymentMethod, Refund, RevealedCode, Tender};
 pub use quote::{Quote, Refusal, forget_balance, quote};
 pub use state::OrderStatus;
+#[cfg(test)]
+pub(crate) use store::{NewOrder, insert_paid_sending, insert_quoted, record_payment};
 pub use store::{OrderFilter, find, list, open_order_ids, record_refund, reveal};
 pub(crate) use store::{read_codes, record_payment_in};
 pub use view::{CodeView, OrderView, PaidView, RefundView};

@@ -21,6 +21,7 @@ mod reconcile;
 mod sale;
 pub mod settings;
 pub mod shared;
+mod shift;
 pub mod ticks;
 
 use std::path::{Path, PathBuf};

@@ -146,6 +146,9 @@ impl Till {
         // What the finished order must tell the owner (refund due, failed).
         self.tell(crate::orders::problem::after_order(&self.db, &sale.order).await)
             .await;
+        if sale.order.status == OrderStatus::RefundDue {
+            self.check_refund_rate().await;
+        }
         Ok(sale)
     }
 

@@ -57,7 +57,15 @@ impl Till {
         let report = engine.recover().await?;
         self.tell(crate::orders::problem::after_recovery(&self.db, &report.refund_due).await)
             .await;
+        self.check_refund_rate().await;
         Ok(report)
+    }
+
+    /// The refund-rate rule over the last week's paid orders (once a tick, and after
+    /// work that can leave a refund due); what cannot be checked now is logged.
+    pub async fn check_refund_rate(&self) {
+        self.tell(crate::alerts::check_refund_rate(&self.db).await)
+            .await;
     }
 
     /// [`Till::recover`] as a background tick: nothing to do when no order is open,

@@ -99,16 +99,18 @@ pub async fn insert_paid_sending(
 }
 
 /// The order row; its parameters are bound by [`bind_order`]. Public ids follow the
-/// row ids: ORD-000001, ORD-000002…
+/// row ids: ORD-000001, ORD-000002… A paid order belongs to the shift open at its
+/// till (`crate::shifts`).
 const ORDER_INSERT: &str = "INSERT INTO orders (public_id, client_order_id, status, channel, sku, name, region,
              face_minor, face_currency, redeem_url, redeem_instructions, quantity, price_minor,
              currency, max_unit_minor, wholesale_currency, email, staff, till_id, created_at, updated_at,
              print_to, language, paid_at, lease_owner, lease_expires_at, attempts, fx_rate,
-             open_amount, supplier, supplier_sku)
+             open_amount, supplier, supplier_sku, shift_id)
          VALUES ((SELECT printf('ORD-%06d', coalesce(max(id), 0) + 1) FROM orders), ?1, ?28, ?10,
              ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?2, ?2, ?26, ?27,
              CASE WHEN ?29 IS NULL THEN NULL ELSE ?2 END, ?29, ?30, CASE WHEN ?29 IS NULL THEN 0 ELSE 1 END,
-             ?31, ?32, ?33, ?34)";
+             ?31, ?32, ?33, ?34, CASE WHEN ?29 IS NULL THEN NULL ELSE (SELECT id FROM shifts
+                 WHERE closed_at IS NULL AND coalesce(till_id, '') = coalesce(?25, '')) END)";
 
 /// The id of the order [`ORDER_INSERT`] wrote, found by its `client_order_id`.
 const NEW_ID: &str = "(SELECT id FROM orders WHERE client_order_id = ?1)";

@@ -1,4 +1,5 @@
-//! Recording a payment: the order moves to `paid` and the paying till takes its lease.
+//! Recording a payment: the order moves to `paid` and the paying till takes its lease;
+//! the order belongs to the shift open at its till (`crate::shifts`).
 
 use sqlx::SqliteConnection;
 
@@ -63,7 +64,10 @@ async fn pay_in(
         chrono::Utc::now() + chrono::Duration::from_std(lease.1).unwrap_or_default(),
     );
     sqlx::query(
-        "UPDATE orders SET paid_at = ?1, lease_owner = ?2, lease_expires_at = ?3 WHERE id = ?4",
+        "UPDATE orders SET paid_at = ?1, lease_owner = ?2, lease_expires_at = ?3,
+             shift_id = (SELECT s.id FROM shifts s WHERE s.closed_at IS NULL
+                 AND coalesce(s.till_id, '') = coalesce(orders.till_id, ''))
+         WHERE id = ?4",
     )
     .bind(now)
     .bind(lease.0)

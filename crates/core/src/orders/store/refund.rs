@@ -1,4 +1,5 @@
-//! Recording that a refund due was given back.
+//! Recording that a refund due was given back (in the shift open at the order's till,
+//! `crate::shifts`).
 
 use super::list::find;
 use super::row::minor;
@@ -38,7 +39,9 @@ pub async fn record_refund(
         .map(|p| p.amount)
         .unwrap_or(order.price);
     sqlx::query(
-        "INSERT INTO refunds (order_id, amount_minor, currency, method, reference, staff, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO refunds (order_id, amount_minor, currency, method, reference, staff, at, shift_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT s.id FROM shifts s, orders o WHERE o.id = ?1
+             AND s.closed_at IS NULL AND coalesce(s.till_id, '') = coalesce(o.till_id, '')))",
     )
     .bind(order.id)
     .bind(minor(&amount)?)

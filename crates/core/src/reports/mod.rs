@@ -1,0 +1,354 @@
+//! Reports for the owner: sales, cost, margin and margin % over a period, by day,
+//! week or month, or by product, category, supplier, staff or payment method.
+//!
+//! A sale is an order delivered (a code issued), dated by when it was paid, in the
+//! shop's local days. Its cost is what the supplier charged (`supplier_total_minor`,
+//! in the supplier account's currency), turned into the sale's currency at the rate
+//! that sale used (`orders.fx_rate`), so margins stay true when rates move. SQLite
+//! sums the integer minor units exactly, grouped by (key, sale currency, cost
+//! currency, rate) — few groups, however many orders — and the conversion is done
+//! here in `Decimal`, rounded up once per row (a margin is never over-stated).
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate, NaiveTime};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::db::{Db, DbError};
+use crate::money::{Currency, Money};
+use crate::orders::OrderStatus;
+use crate::orders::state::sql_list;
+use crate::shifts::report::{CostSum, margin_pct};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// A field typed wrong; nothing was read.
+    #[error("{field}: {message}")]
+    BadInput {
+        field: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<sqlx::Error> for ReportError {
+    fn from(e: sqlx::Error) -> Self {
+        ReportError::Db(DbError::Sql(e))
+    }
+}
+
+/// What a report's rows are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    Day,
+    /// Weeks from Monday, keyed by their Monday.
+    Week,
+    Month,
+    Product,
+    Category,
+    Supplier,
+    Staff,
+    Payment,
+}
+
+impl GroupBy {
+    pub const ALL: [GroupBy; 8] = [
+        GroupBy::Day,
+        GroupBy::Week,
+        GroupBy::Month,
+        GroupBy::Product,
+        GroupBy::Category,
+        GroupBy::Supplier,
+        GroupBy::Staff,
+        GroupBy::Payment,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            GroupBy::Day => "day",
+            GroupBy::Week => "week",
+            GroupBy::Month => "month",
+            GroupBy::Product => "product",
+            GroupBy::Category => "category",
+            GroupBy::Supplier => "supplier",
+            GroupBy::Staff => "staff",
+            GroupBy::Payment => "payment",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<GroupBy, ReportError> {
+        let t = text.trim().to_ascii_lowercase();
+        GroupBy::ALL
+            .into_iter()
+            .find(|g| g.as_str() == t)
+            .ok_or_else(|| ReportError::BadInput {
+                field: "by",
+                message: format!(
+                    "{t:?}: use day, week, month, product, category, supplier, staff or payment"
+                ),
+            })
+    }
+
+    fn is_time(&self) -> bool {
+        matches!(self, GroupBy::Day | GroupBy::Week | GroupBy::Month)
+    }
+
+    /// The row's key as SQL over `orders o`. `?3` is the local time's offset as a
+    /// date modifier (`+330 minutes`), `?4` the supplier's name.
+    fn key_sql(&self, utc: bool) -> &'static str {
+        match (self, utc) {
+            (GroupBy::Day, true) => "substr(o.paid_at, 1, 10)",
+            (GroupBy::Day, false) => "date(o.paid_at, ?3)",
+            (GroupBy::Week, _) => "date(o.paid_at, ?3, 'weekday 0', '-6 days')",
+            (GroupBy::Month, true) => "substr(o.paid_at, 1, 7)",
+            (GroupBy::Month, false) => "substr(date(o.paid_at, ?3), 1, 7)",
+            (GroupBy::Product, _) => "o.sku",
+            (GroupBy::Category, _) => {
+                "coalesce((SELECT p.category FROM products p WHERE p.sku = o.sku), 'other')"
+            }
+            // One supplier per shop until orders name theirs: when `orders.supplier`
+            // exists (migration 0013), this becomes `coalesce(o.supplier, ?4)`.
+            (GroupBy::Supplier, _) => "?4",
+            (GroupBy::Staff, _) => "o.staff",
+            (GroupBy::Payment, _) => {
+                "coalesce((SELECT p.method FROM payments p WHERE p.order_id = o.id), 'none')"
+            }
+        }
+    }
+}
+
+/// The period and the grouping of a sales report. Dates are the shop's local days,
+/// both included.
+#[derive(Debug, Clone)]
+pub struct SalesQuery {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub by: GroupBy,
+    /// The shop's local time against UTC, in minutes (India: 330).
+    pub utc_offset_minutes: i32,
+}
+
+impl SalesQuery {
+    /// A query from dates as typed (`YYYY-MM-DD`), in this machine's time zone.
+    pub fn parse(from: &str, to: &str, by: &str) -> Result<SalesQuery, ReportError> {
+        let date = |field: &'static str, text: &str| {
+            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| ReportError::BadInput {
+                field,
+                message: format!("{:?} is not a date (YYYY-MM-DD)", text.trim()),
+            })
+        };
+        let (from, to) = (date("from", from)?, date("to", to)?);
+        if to < from {
+            return Err(ReportError::BadInput {
+                field: "to",
+                message: format!("{to} is before {from}"),
+            });
+        }
+        Ok(SalesQuery {
+            from,
+            to,
+            by: GroupBy::parse(by)?,
+            utc_offset_minutes: chrono::Local::now().offset().local_minus_utc() / 60,
+        })
+    }
+}
+
+/// One row: sales, cost and margin of one key in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SalesRow {
+    pub key: String,
+    /// The product's name, on a report by product.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub currency: Currency,
+    pub orders: i64,
+    pub codes: i64,
+    pub sales: Money,
+    pub cost: Money,
+    pub margin: Money,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub margin_pct: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SalesReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub by: GroupBy,
+    /// By key (time keys in time order; others by sales, largest first).
+    pub rows: Vec<SalesRow>,
+    /// One per currency sold in.
+    pub totals: Vec<SalesRow>,
+}
+
+/// A group's sums as SQLite gives them, before the costs are converted.
+#[derive(Default)]
+struct Sums {
+    name: Option<String>,
+    orders: i64,
+    codes: i64,
+    sales_minor: i64,
+    cost: CostSum,
+}
+
+impl Sums {
+    fn row(self, key: String, currency: Currency) -> SalesRow {
+        let sales = Money::from_minor(self.sales_minor, currency);
+        let cost = self.cost.total(currency);
+        let margin = sales.amount - cost.amount;
+        SalesRow {
+            key,
+            name: self.name,
+            currency,
+            orders: self.orders,
+            codes: self.codes,
+            sales,
+            cost,
+            margin: Money::new(margin, currency),
+            margin_pct: margin_pct(margin, sales.amount),
+        }
+    }
+}
+
+/// The UTC instant (as stored) at which the local day `d` starts.
+fn day_start(d: NaiveDate, offset_minutes: i32) -> String {
+    let local = d.and_time(NaiveTime::MIN);
+    let utc = local - Duration::minutes(i64::from(offset_minutes));
+    crate::db::time_text(utc.and_utc())
+}
+
+/// The name of the shop's one supplier, for a report by supplier: the host of its
+/// address.
+async fn supplier_name(db: &Db) -> Result<String, DbError> {
+    let url = crate::setup::supplier_url(db).await?;
+    Ok(url
+        .as_deref()
+        .and_then(|u| reqwest::Url::parse(u).ok())
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| "supplier".to_string()))
+}
+
+/// The sales report `query` asks for.
+pub async fn sales(db: &Db, query: &SalesQuery) -> Result<SalesReport, ReportError> {
+    let utc = query.utc_offset_minutes == 0;
+    let name = if query.by == GroupBy::Product {
+        "max(o.name)"
+    } else {
+        "NULL"
+    };
+    let sql = format!(
+        "SELECT {key} AS k, {name}, o.currency, o.wholesale_currency, coalesce(o.fx_rate, ''),
+                count(*), sum(o.quantity), sum(o.price_minor),
+                sum(coalesce(o.supplier_total_minor, o.max_unit_minor * o.quantity))
+         FROM orders o
+         WHERE o.status = {delivered} AND o.paid_at >= ?1 AND o.paid_at < ?2
+         GROUP BY 1, 3, 4, 5",
+        key = query.by.key_sql(utc),
+        delivered = sql_list([OrderStatus::Delivered]),
+    );
+    let supplier = if query.by == GroupBy::Supplier {
+        supplier_name(db).await?
+    } else {
+        String::new()
+    };
+    type Row = (
+        String,
+        Option<String>,
+        String,
+        String,
+        String,
+        i64,
+        i64,
+        i64,
+        i64,
+    );
+    let rows: Vec<Row> = sqlx::query_as(&sql)
+        .bind(day_start(query.from, query.utc_offset_minutes))
+        .bind(day_start(
+            query.to + Duration::days(1),
+            query.utc_offset_minutes,
+        ))
+        .bind(format!("{:+} minutes", query.utc_offset_minutes))
+        .bind(supplier)
+        .fetch_all(db.pool())
+        .await?;
+
+    let mut groups: BTreeMap<(String, Currency), Sums> = BTreeMap::new();
+    let mut totals: BTreeMap<Currency, Sums> = BTreeMap::new();
+    for (key, name, currency, cost_currency, rate, orders, codes, sales, cost) in rows {
+        let currency = crate::shifts::currency_of(&currency, "orders")?;
+        let group = groups.entry((key, currency)).or_default();
+        if group.name.is_none() {
+            group.name = name;
+        }
+        for sums in [group, totals.entry(currency).or_default()] {
+            sums.orders += orders;
+            sums.codes += codes;
+            sums.sales_minor += sales;
+            sums.cost.add(cost, &cost_currency, &rate)?;
+        }
+    }
+    let mut out: Vec<SalesRow> = groups
+        .into_iter()
+        .map(|((key, currency), sums)| sums.row(key, currency))
+        .collect();
+    if !query.by.is_time() {
+        out.sort_by(|a, b| {
+            b.sales
+                .amount
+                .cmp(&a.sales.amount)
+                .then_with(|| a.key.cmp(&b.key))
+        });
+    }
+    Ok(SalesReport {
+        from: query.from,
+        to: query.to,
+        by: query.by,
+        rows: out,
+        totals: totals
+            .into_iter()
+            .map(|(currency, sums)| sums.row("total".into(), currency))
+            .collect(),
+    })
+}
+
+/// The report as CSV: a header, one line per row, then the totals.
+pub fn csv(report: &SalesReport) -> String {
+    let mut out = String::from("key,name,currency,orders,codes,sales,cost,margin,margin_pct\n");
+    for r in report.rows.iter().chain(&report.totals) {
+        let name = r.name.as_deref().unwrap_or("");
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{}\n",
+            csv_field(&r.key),
+            csv_field(name),
+            r.currency,
+            r.orders,
+            r.codes,
+            r.sales.amount_string(),
+            r.cost.amount_string(),
+            r.margin.amount_string(),
+            r.margin_pct.map(|p| p.to_string()).unwrap_or_default()
+        ));
+    }
+    out
+}
+
+/// A CSV field, quoted when it must be; a leading `=`, `+`, `-` or `@` is defused
+/// so that a spreadsheet never runs a product name as a formula.
+fn csv_field(text: &str) -> String {
+    let text = match text.chars().next() {
+        Some('=' | '+' | '-' | '@') => format!("'{text}"),
+        _ => text.to_string(),
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests;
