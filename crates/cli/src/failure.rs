@@ -4,8 +4,7 @@ use std::fmt;
 
 use codetill_core::alerts::AlertError;
 use codetill_core::backup::BackupError;
-use codetill_core::catalog::{CatalogError, OfferError, SyncError};
-use codetill_core::catalog::{CatalogError, ProposalError, SyncError};
+use codetill_core::catalog::{CatalogError, OfferError, ProposalError, SyncError};
 use codetill_core::db::DbError;
 use codetill_core::delivery::DeliveryError;
 use codetill_core::error::ErrorKind;

@@ -10,7 +10,7 @@ use codetill_core::relay;
 use codetill_core::secrets::{SecretStore, names};
 use codetill_core::settings;
 use codetill_core::till::TILL_ID_ENV;
-use codetill_core::till::settings::{self as form, MAX_SETTING_CHARS, ShopSettings};
+use codetill_core::till::settings::{MAX_SETTING_CHARS, ShopSettings};
 use serde::Serialize;
 use tauri::State;
 

@@ -68,6 +68,8 @@ describe('an alert in the shop’s language', () => {
         alert('sync_failed', { error: 'supplier unreachable' }),
         'The daily catalog sync failed: prices and stock are as the last sync left them. Press Sync now on the Pricing screen when the supplier answers. Reason: supplier unreachable',
         'रोज़ का कैटलॉग सिंक विफल रहा: कीमतें और स्टॉक पिछले सिंक जैसे ही हैं। सप्लायर जवाब दे तो कीमतें स्क्रीन पर "अभी सिंक करें" दबाएँ। कारण: supplier unreachable',
+      ],
+      [
         alert('reconcile_discrepancy', {
           supplier: '',
           count: 3,
@@ -79,6 +81,8 @@ describe('an alert in the shop’s language', () => {
         }),
         "Reconciliation found 3 discrepancies with the supplier's records: 1 charge(s) with no delivered order, 0 delivered order(s) the supplier does not show, 1 amount(s) that differ, 1 unexplained balance movement(s).",
         'मिलान में सप्लायर के रिकॉर्ड से 3 अंतर मिले: 1 शुल्क जिनका ऑर्डर डिलीवर नहीं हुआ, 0 डिलीवर ऑर्डर जो सप्लायर नहीं दिखाता, 1 राशियाँ जो अलग हैं, 1 बैलेंस बदलाव जिनका कारण नहीं मिला।',
+      ],
+      [
         alert('refund_rate', { refunded: 2, paid: 102, days: 7, pct: '2.0' }),
         "2 of the 102 orders paid in the last 7 days were refunded or are due a refund (2.0%). Check the supplier's failures and the orders list.",
         'पिछले 7 दिनों में भुगतान हुए 102 ऑर्डर में से 2 की धनवापसी हुई या बाकी है (2.0%)। सप्लायर की विफलताएँ और ऑर्डर सूची जाँचें।',

@@ -84,6 +84,7 @@ function worded(a: Alert, f: Facts): [MessageKey, Record<string, string | number
         balance: n('balance_unexplained'),
       });
       return p && ['alerts.text.reconcile_discrepancy', p];
+    }
     case 'refund_rate': {
       const num = (name: string) => (typeof f[name] === 'number' ? (f[name] as number) : null);
       const pct = text(f, 'pct');

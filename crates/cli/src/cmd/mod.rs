@@ -18,7 +18,7 @@ mod staff;
 mod supplier;
 
 use crate::args::{
-    BackupCommand, Cli, Command, OutboxCommand, PricingCommand, StaffCommand, SupplierCommand,
+    BackupCommand, Cli, Command, OutboxCommand, PricingCommand, SupplierCommand,
 };
 use crate::context::Context;
 

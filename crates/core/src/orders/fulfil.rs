@@ -128,13 +128,19 @@ impl Fulfiller<'_> {
         let order = store::get(&mut conn, id).await?;
         drop(conn);
         let not_yet = |reason: String| Ok(Outcome::Open { reason });
-        match self.supplier.get_order(&order.client_order_id).await? {
+        // Attempts that ended before this one were refused (nothing charged): only
+        // the last attempt's key can hold a charge.
+        let Some(supplier) = self.suppliers.get(order.supplier.as_deref()) else {
+            return Ok(not_configured(order.supplier.as_deref()));
+        };
+        let key = order.supplier_key();
+        match supplier.get_order(key).await? {
             None => not_yet("the supplier has no order under this key".into()),
-            Some(found) if found.client_order_id != order.client_order_id => {
+            Some(found) if found.client_order_id != key => {
                 Err(OrderError::Supplier(SupplierError::Ambiguous {
                     message: format!(
-                        "the supplier answered for {} instead of {}",
-                        found.client_order_id, order.client_order_id
+                        "the supplier answered for {} instead of {key}",
+                        found.client_order_id
                     ),
                 }))
             }

@@ -328,6 +328,8 @@ impl Till {
             tracing::warn!(error = %e, "cannot remember that reconciliation ran today");
         }
         reports
+    }
+
     /// The daily backup, once a tick: into the owner's folder (setting
     /// [`crate::settings::BACKUP_FOLDER`]) when today's is not there yet, keeping the
     /// last [`crate::backup::KEEP_DAILY`]. Answers the backup made, if one was; a
