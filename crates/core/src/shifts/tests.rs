@@ -26,6 +26,8 @@ fn new_order(n: u32, till: Option<&str>, price: &str) -> NewOrder {
         client_order_id: format!("ct-shift-{n}"),
         channel: "counter",
         sku: "STEAM-US-20".into(),
+        supplier: None,
+        supplier_sku: None,
         name: "Steam 20".into(),
         region: "US".into(),
         face_value: usd("20"),

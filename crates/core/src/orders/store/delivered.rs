@@ -168,6 +168,8 @@ mod tests {
             client_order_id: format!("ct-test-{n}"),
             channel: "counter",
             sku: "STEAM-US-20".into(),
+            supplier: None,
+            supplier_sku: None,
             name: "Steam 20".into(),
             region: "US".into(),
             face_value: usd("20"),
