@@ -37,6 +37,15 @@ fn cash(sku: &str) -> orders::CounterSale {
 async fn backups_taken_while_eight_tills_sell_restore_with_every_code() {
     let shop = Shop::open(100).await.unwrap();
     let sku = shop.sku(SKU);
+    // Each supplier call takes a while, as a real one does: the sales last long
+    // enough for backups to be taken while they run.
+    shop.sandbox
+        .control(
+            "latency",
+            serde_json::json!({"fixed_ms": 40, "jitter_ms": 0}),
+        )
+        .await
+        .unwrap();
     let selling = Arc::new(AtomicBool::new(true));
     let mut tills = Vec::new();
     for _ in 0..TILLS {

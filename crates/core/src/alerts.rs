@@ -28,6 +28,9 @@ pub const DRIFT_PCT: Decimal = Decimal::from_parts(3, 0, 0, false, 0);
 pub const REFUND_RATE_PCT: Decimal = Decimal::from_parts(1, 0, 0, false, 0);
 /// The days the refund rate is taken over.
 pub const REFUND_RATE_DAYS: i64 = 7;
+/// Fewer paid orders than this in those days say nothing about a rate: one refund in
+/// the first sale of the week is not "100% refunded".
+pub const REFUND_RATE_MIN_ORDERS: i64 = 20;
 /// Without the owner's threshold, the balance is low below this many days of spend.
 pub const LOW_BALANCE_DAYS: Decimal = Decimal::from_parts(2, 0, 0, false, 0);
 
@@ -535,7 +538,7 @@ pub async fn refund_rate(db: &Db) -> Result<Option<NewAlert>, AlertError> {
         return Ok(None);
     }
     let pct = Decimal::from(refunded) * Decimal::ONE_HUNDRED / Decimal::from(paid);
-    Ok((pct > REFUND_RATE_PCT).then(|| NewAlert {
+    Ok((paid >= REFUND_RATE_MIN_ORDERS && pct > REFUND_RATE_PCT).then(|| NewAlert {
         kind: AlertKind::RefundRate,
         message: format!(
             "{refunded} of the {paid} orders paid in the last {REFUND_RATE_DAYS} days were refunded or are due a refund ({}%, above {REFUND_RATE_PCT}%). Check the supplier's failures and the orders list.",

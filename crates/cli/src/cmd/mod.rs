@@ -17,9 +17,7 @@ mod shifts;
 mod staff;
 mod supplier;
 
-use crate::args::{
-    BackupCommand, Cli, Command, OutboxCommand, PricingCommand, SupplierCommand,
-};
+use crate::args::{BackupCommand, Cli, Command, OutboxCommand, PricingCommand, SupplierCommand};
 use crate::context::Context;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {

@@ -219,6 +219,16 @@ impl Db {
             source,
         })?;
         let current = up_to_date(&mut conn).await;
+        // Old audit rows still to be chained (once, after the migration that added the
+        // chain): asked on this connection, so a read-only command opens no second.
+        let unsealed = !current
+            || sqlx::query_scalar::<_, Option<i64>>(
+                "SELECT backfill_upto FROM audit_chain WHERE id = 1",
+            )
+            .fetch_optional(&mut *conn)
+            .await
+            .map(|v| v.flatten().is_some())
+            .unwrap_or(true);
         // Back in the pool now rather than from a task spawned on drop: the command's
         // next query (a search) takes this connection instead of opening a second.
         conn.return_to_pool().await;
@@ -244,7 +254,9 @@ impl Db {
             path: path.to_path_buf(),
         };
         // Audit rows from before the chain existed are sealed once.
-        crate::staff::audit::seal_backfill(&db).await?;
+        if unsealed {
+            crate::staff::audit::seal_backfill(&db).await?;
+        }
         Ok(db)
     }
 

@@ -13,8 +13,8 @@
 //! settings and the secret store, [`crate::setup`]) and one with a fixed supplier
 //! and vault (the app's demo on the sandbox).
 
-pub mod daily_sync;
 mod access;
+pub mod daily_sync;
 mod error;
 mod home;
 mod reconcile;
