@@ -255,7 +255,7 @@ pub async fn restore(
         remove_db_files(&staged);
         return Err(e);
     }
-    let current = crate::till::db_path(data_dir);
+    let current = crate::db::db_path(data_dir);
     let kept_path = data_dir.join(BEFORE_RESTORE);
     let (cur, staged2, kept2) = (current.clone(), staged.clone(), kept_path.clone());
     let swapped = blocking(move || swap(&cur, &staged2, &kept2)).await;

@@ -507,3 +507,11 @@ mod tests {
         }
     }
 }
+
+/// Margin as a percentage of `sales`, one decimal.
+pub fn margin_pct(
+    margin: rust_decimal::Decimal,
+    sales: rust_decimal::Decimal,
+) -> Option<rust_decimal::Decimal> {
+    (!sales.is_zero()).then(|| (margin / sales * rust_decimal::Decimal::ONE_HUNDRED).round_dp(1))
+}

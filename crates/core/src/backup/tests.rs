@@ -1,8 +1,8 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
+use crate::db::db_path;
 use crate::secrets::MemoryStore;
-use crate::till::db_path;
 
 /// A data folder with a database bound to a key kept in its own secret store, and
 /// an audit row and a setting to tell it by.

@@ -153,7 +153,7 @@ async fn find(
             old_retail,
             listed: Money::from_minor(listed, retail_ccy),
             proposed: priced.retail,
-            margin_pct: crate::shifts::report::margin_pct(margin.amount, priced.retail.amount),
+            margin_pct: crate::pricing::margin_pct(margin.amount, priced.retail.amount),
             margin,
             margin_at_old_retail: if old_retail.currency == cost_here.currency {
                 keep(old_retail)

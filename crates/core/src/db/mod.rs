@@ -371,6 +371,14 @@ pub fn time_text(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// The shop's database file, in its data folder.
+pub const DB_FILE: &str = "codetill.db";
+
+/// The shop's database in its data folder.
+pub fn db_path(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join(DB_FILE)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

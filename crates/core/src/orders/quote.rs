@@ -99,7 +99,7 @@ pub async fn quote(
             continue;
         };
         let cached = match &name {
-            None => cached.clone(),
+            None => cached,
             Some(n) => cached_balance(db, Some(n)).await?,
         };
         match quote_offer(db, supplier.as_ref(), offer, &pricing, cached, amount).await {

@@ -113,10 +113,7 @@ fn corrupt(detail: impl ToString) -> DbError {
     }
 }
 
-/// Margin as a percentage of `sales`, one decimal.
-pub fn margin_pct(margin: Decimal, sales: Decimal) -> Option<Decimal> {
-    (!sales.is_zero()).then(|| (margin / sales * Decimal::ONE_HUNDRED).round_dp(1))
-}
+pub use crate::pricing::margin_pct;
 
 /// Costs in several currencies at several rates, summed exactly in one currency.
 #[derive(Debug, Default)]

@@ -8,8 +8,7 @@ use crate::staff::{Member, Role};
 /// Overrides where the shop's data lives (headless machines, tests, a second till on
 /// one machine).
 pub const DATA_DIR_ENV: &str = "CODETILL_DATA_DIR";
-/// The database file inside the data folder.
-pub const DB_FILE: &str = "codetill.db";
+pub use crate::db::DB_FILE;
 /// Who is recorded on sales when nobody else is named.
 pub const STAFF_ENV: &str = "CODETILL_STAFF";
 /// This till's name on orders and receipts; beats the `till.id` setting.
@@ -33,7 +32,7 @@ pub fn data_dir() -> Option<PathBuf> {
 
 /// The database of the till whose data lives in `data_dir`.
 pub fn db_path(data_dir: &Path) -> PathBuf {
-    data_dir.join(DB_FILE)
+    crate::db::db_path(data_dir)
 }
 
 /// The name the command line records when nobody is named: it acts as the owner
