@@ -18,7 +18,7 @@ use codetill_core::till::{Clerk, Handover, Print, Source, Till, TillError, db_pa
 use codetill_core::vault::Vault;
 use codetill_e2e::{Sandbox, VAULT_KEY};
 use rust_decimal_macros::dec;
-use sqlx::{Column, Row};
+use sqlx::Row;
 
 const SKU: &str = "STEAM-US-20";
 

@@ -332,6 +332,14 @@ pub fn drift_pct(old: Decimal, new: Decimal) -> Option<Decimal> {
     Some((new - old) / old * Decimal::ONE_HUNDRED)
 }
 
+/// Margin as a percentage of `sales`, one decimal.
+pub fn margin_pct(
+    margin: rust_decimal::Decimal,
+    sales: rust_decimal::Decimal,
+) -> Option<rust_decimal::Decimal> {
+    (!sales.is_zero()).then(|| (margin / sales * rust_decimal::Decimal::ONE_HUNDRED).round_dp(1))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -506,12 +514,4 @@ mod tests {
             assert!(err.to_string().starts_with("rate:"), "{err}");
         }
     }
-}
-
-/// Margin as a percentage of `sales`, one decimal.
-pub fn margin_pct(
-    margin: rust_decimal::Decimal,
-    sales: rust_decimal::Decimal,
-) -> Option<rust_decimal::Decimal> {
-    (!sales.is_zero()).then(|| (margin / sales * rust_decimal::Decimal::ONE_HUNDRED).round_dp(1))
 }

@@ -469,11 +469,11 @@ mod tests {
         .await
         .unwrap();
         older.run(&pool).await.unwrap();
-        assert!(!up_to_date(&mut *pool.acquire().await.unwrap()).await);
+        assert!(!up_to_date(&mut pool.acquire().await.unwrap()).await);
         pool.close().await;
 
         let db = Db::open(&path).await.unwrap();
-        assert!(up_to_date(&mut *db.pool().acquire().await.unwrap()).await);
+        assert!(up_to_date(&mut db.pool().acquire().await.unwrap()).await);
         let last: i64 = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
             .fetch_one(db.pool())
             .await
@@ -507,7 +507,7 @@ mod tests {
         let path = dir.path().join("codetill.db");
         let db = Db::open(&path).await.unwrap();
         let pool = db.pool();
-        let quick = || async { up_to_date(&mut *pool.acquire().await.unwrap()).await };
+        let quick = || async { up_to_date(&mut pool.acquire().await.unwrap()).await };
         assert!(quick().await);
         let run = |sql: &'static str| async move {
             sqlx::query(sql).execute(pool).await.unwrap();
@@ -533,11 +533,11 @@ mod tests {
         .execute(db.pool())
         .await
         .unwrap();
-        assert!(!up_to_date(&mut *db.pool().acquire().await.unwrap()).await);
+        assert!(!up_to_date(&mut db.pool().acquire().await.unwrap()).await);
         db.close().await;
 
         let empty = SqlitePool::connect("sqlite::memory:").await.unwrap();
-        assert!(!up_to_date(&mut *empty.acquire().await.unwrap()).await);
+        assert!(!up_to_date(&mut empty.acquire().await.unwrap()).await);
     }
 
     #[tokio::test]

@@ -126,6 +126,7 @@ pub fn authorize(role: Role, action: Action) -> Result<(), Refused> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

@@ -33,10 +33,7 @@ fn hasher() -> Argon2<'static> {
     #[cfg(not(test))]
     let params = Params::default();
     #[cfg(test)]
-    let params = match Params::new(1024, 1, 1, None) {
-        Ok(p) => p,
-        Err(_) => Params::default(),
-    };
+    let params = Params::new(1024, 1, 1, None).unwrap_or_default();
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
