@@ -210,6 +210,8 @@ fn sync_folder(file: &Path) {
 /// What the database file at `path` holds.
 fn contents(path: &Path) -> Result<Contents, BackupError> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    // A connection closing a moment ago may still be folding its log into the file.
+    conn.busy_timeout(BUSY)?;
     let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0));
     let (head_id, head_hash) = conn
         .query_row(
@@ -331,7 +333,21 @@ async fn stage(
     let path = staged.to_path_buf();
     blocking(move || {
         let conn = Connection::open(&path)?;
-        let mode: String = conn.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
+        conn.busy_timeout(BUSY)?;
+        // Leaving WAL needs the file to itself, and SQLite answers "locked" at once
+        // (no busy wait) while the pool just closed still lets go of its last
+        // connection: asked again for a moment before that counts.
+        let started = std::time::Instant::now();
+        let mode: String = loop {
+            match conn.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0)) {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy && started.elapsed() < BUSY =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                other => break other?,
+            }
+        };
         if !mode.eq_ignore_ascii_case("delete") {
             return Err(BackupError::Io(std::io::Error::other(format!(
                 "the restored copy stayed in {mode} mode"
@@ -348,6 +364,7 @@ async fn stage(
 /// reason it is not, if not).
 fn check_migrations(path: &Path) -> Result<Result<(), String>, BackupError> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(BUSY)?;
     let check: String = match conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)) {
         Ok(c) => c,
         Err(e) => return Ok(Err(format!("it cannot be read ({e})"))),

@@ -28,7 +28,21 @@ async fn shop(label: &str) -> (tempfile::TempDir, Arc<MemoryStore>) {
     .unwrap();
     tx.commit().await.unwrap();
     db.close().await;
+    settle(dir.path()).await;
     (dir, secrets)
+}
+
+/// Waits until the last connection's close has folded the write-ahead log into the
+/// database file (SQLite does it as the connection's thread closes it, a moment
+/// after the pool says it closed), so that a snapshot of the folder is stable.
+async fn settle(dir: &Path) {
+    let wal = dir.join(format!("{}-wal", crate::db::DB_FILE));
+    for _ in 0..100 {
+        if !wal.exists() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 async fn shop_name(dir: &Path) -> Option<String> {
@@ -40,8 +54,9 @@ async fn shop_name(dir: &Path) -> Option<String> {
     name
 }
 
-/// The data folder's files and their bytes.
-fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+/// The data folder's files and their bytes (shown as a length and a hash when they
+/// differ).
+fn snapshot(dir: &Path) -> Vec<(String, FileBytes)> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -49,12 +64,24 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .map(|p| {
             (
                 p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&p).unwrap(),
+                FileBytes(std::fs::read(&p).unwrap()),
             )
         })
         .collect();
     files.sort();
     files
+}
+
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct FileBytes(Vec<u8>);
+
+impl std::fmt::Debug for FileBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.0.hash(&mut h);
+        write!(f, "{} bytes, hash {:016x}", self.0.len(), h.finish())
+    }
 }
 
 #[tokio::test]
