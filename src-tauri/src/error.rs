@@ -195,6 +195,10 @@ impl From<OrderError> for AppError {
             },
             OrderError::ShortTender { .. } => ErrorCode::ShortTender,
             OrderError::BadInput(_) | OrderError::Pricing(_) => ErrorCode::Validation,
+            OrderError::Tax(t) => match t {
+                codetill_core::tax::TaxError::BadInput { .. } => ErrorCode::Validation,
+                codetill_core::tax::TaxError::Db(_) => ErrorCode::Database,
+            },
             OrderError::NotFound(_) => ErrorCode::NotFound,
             OrderError::WrongState { .. } => ErrorCode::WrongState,
             OrderError::Supplier(_) => ErrorCode::Supplier,
@@ -357,6 +361,22 @@ impl From<TillError> for AppError {
                 AppError::from_core(code, kind, &e)
             }
             TillError::Catalog(e) => e.into(),
+            TillError::Tax(e) => {
+                let kind = e.kind();
+                let code = match kind {
+                    codetill_core::error::ErrorKind::Input => ErrorCode::Validation,
+                    _ => ErrorCode::Database,
+                };
+                AppError::from_core(code, kind, &e)
+            }
+            TillError::Buyer(e) => {
+                let kind = e.kind();
+                let code = match kind {
+                    codetill_core::error::ErrorKind::Input => ErrorCode::Validation,
+                    _ => ErrorCode::Database,
+                };
+                AppError::from_core(code, kind, &e)
+            }
         }
     }
 }

@@ -89,6 +89,26 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
         ])
 }
 
+/// The counter is one page that never navigates: WebKit's smallest cache model
+/// (a document viewer: no page cache, a small memory cache) is all it needs, and it
+/// keeps the web process lean at idle.
+fn lean_webview(app: &tauri::App) {
+    #[cfg(target_os = "linux")]
+    if let Some(window) = app.get_webview_window("main") {
+        let set = window.with_webview(|webview| {
+            use webkit2gtk::{WebContextExt, WebViewExt};
+            if let Some(context) = webview.inner().context() {
+                context.set_cache_model(webkit2gtk::CacheModel::DocumentViewer);
+            }
+        });
+        if let Err(e) = set {
+            tracing::debug!(error = %e, "the webview's cache model was left as it was");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = app;
+}
+
 /// When `run` began (the start-up figure counts from here).
 static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
@@ -121,6 +141,7 @@ pub fn run() -> ExitCode {
     };
     tracing::info!(db = %state.shop().db().path().display(), "database open");
     let builder = configure(Builder::default(), state).setup(|app| {
+        lean_webview(app);
         let handle = app.handle().clone();
         let emitter = handle.clone();
         handle
@@ -144,6 +165,8 @@ pub fn run() -> ExitCode {
                 state.till().reconcile_if_due().await;
                 // The shop's daily backup, when the owner chose a folder for it.
                 state.shop().daily_backup().await;
+                // Buyers' contact data past the owner's retention period.
+                state.shop().purge_buyers().await;
                 // More than 1% of the week's sales refunded.
                 state.till().check_refund_rate().await;
                 if changed

@@ -87,6 +87,7 @@ async fn run(events: usize, gap: Duration) -> anyhow::Result<()> {
             let o = desk
                 .open(
                     SKU,
+                    None,
                     "buyer@example.com",
                     codetill_core::delivery::Language::En,
                     ProviderKind::Stripe,

@@ -691,6 +691,7 @@ async fn the_delivering_transaction_queues_the_email_and_the_receipt() {
     let wanted = DeliveryRequest {
         print_to: Some("tcp://127.0.0.1:9".parse::<PrinterSpec>().unwrap()),
         language: Language::Hi,
+        ..DeliveryRequest::default()
     };
     let done = shop.engine.sell_with(&sale, &wanted).await.unwrap();
     assert_eq!(done.outcome, Outcome::Delivered);

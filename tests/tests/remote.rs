@@ -14,9 +14,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use codetill_e2e::Sandbox;
 use codetill_e2e::cli::{self, Run};
 use codetill_e2e::remote::{self, FakeProviders, RelayServer};
+use codetill_e2e::{Flavor, Sandbox};
 use serde_json::{Value, json};
 
 const SKU: &str = "STEAM-US-20";
@@ -36,13 +36,18 @@ struct Shop {
 
 impl Shop {
     fn new() -> Shop {
+        Shop::with_flavor(Flavor::Wholesale)
+    }
+
+    /// A shop whose supplier speaks `flavor`'s contract (the sandbox serving it).
+    fn with_flavor(flavor: Flavor) -> Shop {
         let home = cli::till_home();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
-        let sandbox = rt.block_on(Sandbox::start(50)).unwrap();
+        let sandbox = rt.block_on(Sandbox::start_flavor(50, flavor)).unwrap();
         let fakes = rt.block_on(FakeProviders::start()).unwrap();
         let relay = RelayServer::start().unwrap();
         let shop = Shop {
@@ -61,7 +66,16 @@ impl Shop {
 
     fn run(&self, args: &[&str]) -> Run {
         let started = Instant::now();
-        let out = cli::command(self.home.path(), &self.sandbox.url(), args)
+        let mut cmd = cli::command(self.home.path(), &self.sandbox.url(), args);
+        if self.sandbox.flavor() != Flavor::Wholesale {
+            cmd.env("CODETILL_SUPPLIER_KIND", self.sandbox.flavor().as_str())
+                .env("CODETILL_SUPPLIER_AUTH_URL", self.sandbox.url())
+                .env(
+                    "CODETILL_SUPPLIER_KEY",
+                    format!("{}:{}", codetill_e2e::RELOADLY_CLIENT_ID, codetill_e2e::KEY),
+                );
+        }
+        let out = cmd
             .env("CODETILL_RELAY_URL", &self.relay_url)
             .env("CODETILL_RELAY_TOKEN", &self.relay.token)
             .env("CODETILL_STRIPE_API_URL", &self.fakes.url)
@@ -555,6 +569,70 @@ fn a_relay_that_is_down_fails_the_pull_and_changes_nothing() {
     assert_eq!(pull.json()["delivered"], json!(["ORD-000001"]));
 }
 
+/// An open-amount card sold remotely is quoted, linked and bought at the face value
+/// the buyer chose; one outside its bounds is refused before any link is made.
+#[test]
+fn an_open_amount_card_is_sold_remotely_at_the_amount_chosen() {
+    let shop = Shop::with_flavor(Flavor::Reloadly);
+    let open = shop.rows(
+        "SELECT sku, open_min_minor, open_max_minor, face_currency FROM products
+          WHERE open_min_minor IS NOT NULL ORDER BY sku LIMIT 1",
+    );
+    let [sku, min, max, _currency] = &open[0][..] else {
+        panic!("no open-amount product in the reloadly catalog: {open:?}");
+    };
+    let (min, max): (i64, i64) = (min.parse().unwrap(), max.parse().unwrap());
+    let over = format!("{}", max / 100 + 1);
+    let refused = shop.run(&[
+        "remote",
+        "new",
+        sku,
+        "--amount",
+        &over,
+        "--email",
+        BUYER,
+        "--provider",
+        "stripe",
+    ]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert_eq!(
+        shop.fakes.created(),
+        0,
+        "no link for an amount out of bounds"
+    );
+
+    let chosen = (min / 100).max(1) + 1;
+    let run = shop.run(&[
+        "remote",
+        "new",
+        sku,
+        "--amount",
+        &chosen.to_string(),
+        "--email",
+        BUYER,
+        "--provider",
+        "stripe",
+        "--json",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let order = run.json();
+    let face = shop.rows(&format!(
+        "SELECT face_minor, open_amount FROM orders WHERE public_id = '{}'",
+        order["order_id"].as_str().unwrap()
+    ));
+    assert_eq!(
+        face,
+        vec![vec![(chosen * 100).to_string(), "1".to_string()]]
+    );
+
+    let session = shop.pay_stripe(&order, "paid");
+    shop.post_stripe(&remote::stripe_completed("evt_open_1", &session));
+    let pull = shop.pull();
+    assert_eq!(pull.code, 0, "{pull:?}");
+    let done = shop.order(order["order_id"].as_str().unwrap());
+    assert_eq!(done["status"], "delivered", "{done}");
+}
+
 #[test]
 fn bad_input_to_remote_new_exits_2_and_changes_nothing() {
     let shop = Shop::new();
@@ -598,6 +676,20 @@ fn bad_input_to_remote_new_exits_2_and_changes_nothing() {
         (
             vec!["remote", "new", SKU, "--provider", "stripe"],
             "--email",
+        ),
+        (
+            vec![
+                "remote",
+                "new",
+                SKU,
+                "--amount",
+                "twenty",
+                "--email",
+                BUYER,
+                "--provider",
+                "stripe",
+            ],
+            "--amount",
         ),
     ] {
         let run = shop.run(&args);

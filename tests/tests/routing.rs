@@ -307,6 +307,36 @@ async fn out_of_stock_at_a_after_payment_fails_over_to_b() {
     assert!(events.contains(&"ordering>paid".to_string()), "{events:?}");
 }
 
+/// Reconciliation knows a failed-over order at both accounts: at b under its new
+/// key (delivered, charged once), at a under the refused attempt's key (nothing
+/// charged). Both histories agree with the orders.
+#[tokio::test]
+async fn reconciliation_follows_an_order_that_failed_over() {
+    let shop = two_suppliers(Flavor::Wholesale).await;
+    shop.a
+        .control("pending", json!({"seconds": 0.2, "then": "failed"}))
+        .await
+        .unwrap();
+    let sale = shop.engine.sell(&cash(SKU)).await.unwrap();
+    assert_eq!(sale.order.supplier.as_deref(), Some("b"));
+    let now = chrono::Utc::now();
+    let window = codetill_core::supplier::Window {
+        from: now - chrono::Duration::hours(1),
+        to: now + chrono::Duration::seconds(1),
+    };
+    for (name, sandbox) in [("a", &shop.a), ("b", &shop.b)] {
+        let supplier = sandbox.supplier().unwrap();
+        let report = codetill_core::reconcile::run(&shop.db, supplier.as_ref(), name, window)
+            .await
+            .unwrap();
+        assert!(
+            report.clean,
+            "{name}: {:?} {:?}",
+            report.findings, report.notes
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_supplier_that_does_not_answer_leaves_routing_and_b_sells() {
     let shop = two_suppliers(Flavor::Wholesale).await;

@@ -368,7 +368,7 @@ fn a_sales_report_and_its_csv_add_up_to_the_orders() {
     let lines: Vec<&str> = csv.stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "key,name,currency,orders,codes,sales,cost,margin,margin_pct"
+        "key,name,currency,orders,codes,sales,cost,margin,margin_pct,tax"
     );
     assert!(lines[1].starts_with(&format!("{today},,")), "{csv:?}");
     assert!(lines[2].starts_with("total,,"), "{csv:?}");

@@ -91,6 +91,55 @@ pub enum Command {
     /// Copies of the database, and putting one back.
     #[command(subcommand)]
     Backup(BackupCommand),
+    /// Tax invoices: the shop's tax id, invoice numbering, each category's rate.
+    #[command(subcommand)]
+    Tax(TaxCommand),
+    /// The cash drawer on the receipt printer's kick-out port.
+    #[command(subcommand)]
+    Drawer(DrawerCommand),
+    /// Buyers on record: find one, and purge contact data after the retention period.
+    #[command(subcommand)]
+    Buyers(BuyersCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BuyersCommand {
+    /// Buyers whose phone or email holds TEXT.
+    Find { text: String },
+    /// Keep buyers' contact data MONTHS after their last purchase (`none`: keep it).
+    Retention { months: String },
+    /// Purge now the contact data past the retention period (also done daily).
+    Purge,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DrawerCommand {
+    /// Open the drawer with no sale (audited).
+    Open,
+    /// Whether the receipt printer has a drawer: on or off. With one, every cash
+    /// sale opens it.
+    Set { state: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TaxCommand {
+    /// The tax id, invoice prefix, financial year and the categories' rates.
+    Show,
+    /// Change the tax id (GSTIN, VAT number; `none` stops tax invoices), the invoice
+    /// prefix, or the month the financial year starts (4: April).
+    Set(TaxSetArgs),
+    /// A category's tax rate in percent, inside its prices (`none` clears it).
+    Rate { category: String, rate: String },
+}
+
+#[derive(Args, Debug)]
+pub struct TaxSetArgs {
+    #[arg(long)]
+    pub tax_id: Option<String>,
+    #[arg(long)]
+    pub prefix: Option<String>,
+    #[arg(long)]
+    pub fy_start_month: Option<u32>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -273,7 +322,10 @@ pub enum PayMethod {
 
 #[derive(Args, Debug)]
 pub struct SellArgs {
-    pub sku: String,
+    /// What is sold: one sku, or a basket of lines SKU[:QTY] (quantity 1 to 10),
+    /// paid once.
+    #[arg(required = true, num_args = 1.., value_name = "SKU[:QTY]")]
+    pub skus: Vec<String>,
     /// The face value to buy, for an open-amount product (in its face currency,
     /// within the bounds `search` shows).
     #[arg(long)]
@@ -296,6 +348,15 @@ pub struct SellArgs {
     /// The buyer's language for the receipt and the email: en or hi.
     #[arg(long, default_value = "en")]
     pub lang: String,
+    /// The buyer's tax id (GSTIN, VAT number) for the tax invoice.
+    #[arg(long)]
+    pub buyer_tax_id: Option<String>,
+    /// The buyer's phone: the sale is kept under the buyer (with --email too).
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// The buyer's name, kept with their phone or email.
+    #[arg(long)]
+    pub buyer_name: Option<String>,
     /// Who takes the payment (default: CODETILL_STAFF, else the login name).
     #[arg(long, env = "CODETILL_STAFF")]
     pub staff: Option<String>,
@@ -311,6 +372,9 @@ pub struct OrdersArgs {
     pub since: Option<String>,
     #[arg(long)]
     pub sku: Option<String>,
+    /// A buyer's phone or email: their orders.
+    #[arg(long)]
+    pub buyer: Option<String>,
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub limit: u32,
 }
@@ -561,6 +625,10 @@ pub enum RemoteCommand {
 #[derive(Args, Debug)]
 pub struct RemoteNewArgs {
     pub sku: String,
+    /// The face value to buy, for an open-amount product (in its face currency,
+    /// within the product's bounds).
+    #[arg(long)]
+    pub amount: Option<String>,
     /// The buyer's email: the code is sent there once paid.
     #[arg(long)]
     pub email: String,

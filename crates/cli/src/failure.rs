@@ -4,6 +4,7 @@ use std::fmt;
 
 use codetill_core::alerts::AlertError;
 use codetill_core::backup::BackupError;
+use codetill_core::buyers::BuyerError;
 use codetill_core::catalog::{CatalogError, OfferError, ProposalError, SyncError};
 use codetill_core::db::DbError;
 use codetill_core::delivery::DeliveryError;
@@ -22,6 +23,7 @@ use codetill_core::shifts::ShiftError;
 use codetill_core::staff::StaffError;
 use codetill_core::supplier::SupplierError;
 use codetill_core::supplier::accounts::AccountError;
+use codetill_core::tax::TaxError;
 use codetill_core::till::TillError;
 use codetill_core::till::settings::SettingsError;
 use codetill_core::vault::VaultError;
@@ -115,6 +117,8 @@ fn kind_of(e: &anyhow::Error) -> Option<ErrorKind> {
         ReconcileError,
         MoneyError,
         PricingError,
+        TaxError,
+        BuyerError,
         VaultError,
         SecretError,
         DbError,

@@ -55,7 +55,26 @@ impl OrderError {
             | OrderError::WrongState { .. } => ErrorKind::Input,
             OrderError::Refused(_) => ErrorKind::Refused,
             OrderError::Pricing(e) => e.kind(),
+            OrderError::Tax(e) => e.kind(),
             OrderError::Supplier(_) | OrderError::Db(_) | OrderError::Vault(_) => ErrorKind::Fault,
+        }
+    }
+}
+
+impl crate::buyers::BuyerError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            crate::buyers::BuyerError::BadInput { .. } => ErrorKind::Input,
+            crate::buyers::BuyerError::Db(_) => ErrorKind::Fault,
+        }
+    }
+}
+
+impl crate::tax::TaxError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            crate::tax::TaxError::BadInput { .. } => ErrorKind::Input,
+            crate::tax::TaxError::Db(_) => ErrorKind::Fault,
         }
     }
 }
@@ -170,6 +189,8 @@ impl TillError {
             TillError::Settings(e) => e.kind(),
             TillError::Account(e) => e.kind(),
             TillError::Catalog(e) => e.kind(),
+            TillError::Tax(e) => e.kind(),
+            TillError::Buyer(e) => e.kind(),
         }
     }
 }

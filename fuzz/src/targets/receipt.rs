@@ -11,7 +11,7 @@
 use std::sync::OnceLock;
 
 use codetill_core::delivery::raster::Font;
-use codetill_core::delivery::receipt::PaidBy;
+use codetill_core::delivery::receipt::{PaidBy, ReceiptTax};
 use codetill_core::delivery::{Language, Paper, Receipt, Shop, escpos, pdf, text};
 use codetill_core::money::{Currency, Money};
 use codetill_core::orders::RevealedCode;
@@ -26,6 +26,8 @@ use crate::hostile::{short_text, text as hostile_text};
 pub type PaidByCase = (String, Option<String>, Option<i64>, Option<i64>);
 /// (code, pin, serial, expires)
 pub type CodeCase = (String, Option<String>, Option<String>, Option<String>);
+/// A tax invoice: (rate in basis points, invoice number, shop's tax id, buyer's).
+pub type InvoiceCase = (u16, String, String, Option<String>);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReceiptCase {
@@ -48,6 +50,9 @@ pub struct ReceiptCase {
     pub redeem_url: Option<String>,
     pub instructions: Option<String>,
     pub reprint: Option<(u32, String)>,
+    /// Cases kept from before tax invoices have none.
+    #[serde(default)]
+    pub invoice: Option<InvoiceCase>,
 }
 
 fn money((minor, code): &(i64, String)) -> Money {
@@ -97,6 +102,20 @@ impl ReceiptCase {
             redeem_url: self.redeem_url.clone(),
             instructions: self.instructions.clone(),
             reprint: self.reprint.clone(),
+            tax: self.invoice.as_ref().map(|(bp, number, shop, buyer)| {
+                let rate = rust_decimal::Decimal::new(i64::from(*bp % 10_001), 2);
+                let split = codetill_core::tax::split_inclusive(money(&self.price), rate);
+                ReceiptTax {
+                    rate,
+                    tax: split.tax,
+                    net: split.net,
+                    invoice: Some(codetill_core::orders::Invoice {
+                        number: number.clone(),
+                        shop_tax_id: shop.clone(),
+                        buyer_tax_id: buyer.clone(),
+                    }),
+                }
+            }),
         }
     }
 
@@ -176,6 +195,12 @@ pub fn inputs() -> BoxedStrategy<ReceiptCase> {
             opt(),
             opt(),
             proptest::option::of((any::<u32>(), short_text())),
+            proptest::option::of((
+                any::<u16>(),
+                hostile_text(),
+                short_text(),
+                proptest::option::of(hostile_text()),
+            )),
         ),
     )
         .prop_map(
@@ -185,7 +210,7 @@ pub fn inputs() -> BoxedStrategy<ReceiptCase> {
                 (product, region, face, price),
                 paid_by,
                 codes,
-                (redeem_url, instructions, reprint),
+                (redeem_url, instructions, reprint, invoice),
             )| {
                 ReceiptCase {
                     hindi,
@@ -206,6 +231,7 @@ pub fn inputs() -> BoxedStrategy<ReceiptCase> {
                     redeem_url,
                     instructions,
                     reprint,
+                    invoice,
                 }
             },
         )

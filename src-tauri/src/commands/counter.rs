@@ -90,6 +90,7 @@ fn handover(email: Option<String>, language: Option<String>) -> Result<Handover,
         email,
         language,
         print: Print::IfSetUp,
+        ..Handover::default()
     })
 }
 

@@ -54,6 +54,7 @@ impl OrdersQuery {
             status,
             since,
             sku,
+            buyer: None,
             limit: Some(self.limit.unwrap_or(200).clamp(1, 1000)),
         })
     }

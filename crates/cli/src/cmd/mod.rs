@@ -4,8 +4,10 @@ mod alerts;
 mod audit;
 mod backup;
 mod balance;
+mod buyers;
 mod catalog;
 mod delivery;
+mod drawer;
 mod fx;
 mod init;
 mod orders;
@@ -16,6 +18,7 @@ mod reports;
 mod shifts;
 mod staff;
 mod supplier;
+mod tax;
 
 use crate::args::{BackupCommand, Cli, Command, OutboxCommand, PricingCommand, SupplierCommand};
 use crate::context::Context;
@@ -43,6 +46,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             | Command::Backup(BackupCommand::Create { .. })
             | Command::Report(_)
             | Command::Pricing(PricingCommand::Proposals)
+            | Command::Tax(_)
+            | Command::Drawer(_)
+            | Command::Buyers(_)
     );
     let runs_its_own = matches!(
         cli.command,
@@ -60,6 +66,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     match cli.command {
         Command::Init => init::run(&ctx).await,
+        Command::Tax(c) => tax::run(&ctx, c).await,
+        Command::Drawer(c) => drawer::run(&ctx, c).await,
+        Command::Buyers(c) => buyers::run(&ctx, c).await,
         Command::Supplier(c) => supplier::run(&ctx, c).await,
         Command::Sync(a) => catalog::sync(&ctx, a).await,
         Command::Search(a) => catalog::search(&ctx, a).await,

@@ -3,7 +3,8 @@
 use codetill_core::delivery::Language;
 use codetill_core::money::parse_decimal;
 use codetill_core::orders::{
-    self, Order, OrderFilter, OrderStatus, OrderView, Outcome, RevealedCode, Sale,
+    self, BasketLine, BasketView, MAX_QUANTITY, Order, OrderFilter, OrderStatus, OrderView,
+    Outcome, RevealedCode, Sale, Tender,
 };
 use codetill_core::till::{Handover, Item, Print};
 use serde_json::Value;
@@ -27,25 +28,36 @@ pub async fn sell(ctx: &Context, args: SellArgs) -> anyhow::Result<()> {
     // Check what was typed before anything else happens.
     let language: Language = args.lang.parse()?;
     let handover = Handover {
-        email: args.email,
+        email: args.email.clone(),
         language,
         print: if args.print {
             Print::Required
         } else {
             Print::No
         },
+        buyer_tax_id: args.buyer_tax_id.clone(),
+        phone: args.phone.clone(),
+        buyer_name: args.buyer_name.clone(),
     };
-    let item = Item {
-        sku: args.sku.clone(),
-        amount: match &args.amount {
-            Some(a) => {
-                Some(parse_decimal(a).map_err(|e| Failure::bad_input(format!("--amount: {e}")))?)
-            }
-            None => None,
-        },
+    let amount = match &args.amount {
+        Some(a) => {
+            Some(parse_decimal(a).map_err(|e| Failure::bad_input(format!("--amount: {e}")))?)
+        }
+        None => None,
     };
     let clerk = ctx.clerk(args.staff.as_deref());
     let till = ctx.till().await?;
+    let lines = basket_lines(till.db(), &args.skus, amount).await?;
+    let [line] = &lines[..] else {
+        return sell_basket(ctx, till, &args, lines, &handover, &clerk).await;
+    };
+    if line.quantity != 1 {
+        return sell_basket(ctx, till, &args, lines, &handover, &clerk).await;
+    }
+    let item = Item {
+        sku: line.sku.clone(),
+        amount: line.amount,
+    };
     let sale = match (args.pay, &args.tendered, &args.terminal_ref) {
         (PayMethod::Cash, Some(t), _) => {
             let tendered =
@@ -62,6 +74,139 @@ pub async fn sell(ctx: &Context, args: SellArgs) -> anyhow::Result<()> {
     // One quick attempt at the email and the receipt; the sale stands whatever happens.
     let delivered = super::delivery::after_sale(till, &sale.order).await;
     report_sale(ctx, &sale, &delivered)
+}
+
+/// The lines typed as `SKU[:QTY]`. A sku that itself holds a colon (another
+/// supplier's offer, `NAME:SKU`) is taken whole when the catalog has it; otherwise
+/// digits after the last colon are the quantity. `--amount` is for one line only.
+async fn basket_lines(
+    db: &codetill_core::db::Db,
+    typed: &[String],
+    amount: Option<rust_decimal::Decimal>,
+) -> anyhow::Result<Vec<BasketLine>> {
+    if amount.is_some() && typed.len() > 1 {
+        return Err(Failure::bad_input(
+            "--amount: an open amount is sold one line at a time",
+        ));
+    }
+    let mut lines = Vec::with_capacity(typed.len());
+    for text in typed {
+        let text = text.trim();
+        let split = match text.rsplit_once(':') {
+            Some((sku, qty))
+                if !qty.is_empty()
+                    && qty.chars().all(|c| c.is_ascii_digit())
+                    && codetill_core::catalog::product_by_sku(db.pool(), text)
+                        .await?
+                        .is_none() =>
+            {
+                let quantity = qty
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|q| (1..=MAX_QUANTITY).contains(q));
+                let Some(quantity) = quantity else {
+                    return Err(Failure::bad_input(format!(
+                        "{text}: the quantity is 1 to {MAX_QUANTITY}"
+                    )));
+                };
+                (sku.to_string(), quantity)
+            }
+            _ => (text.to_string(), 1),
+        };
+        lines.push(BasketLine {
+            sku: split.0,
+            amount,
+            quantity: split.1,
+        });
+    }
+    Ok(lines)
+}
+
+/// `sell SKU:QTY …`: a basket, paid once. Exits as a sale does, by its worst unit:
+/// 3 when one was refused after payment (refund due), 4 when one is still open.
+async fn sell_basket(
+    ctx: &Context,
+    till: &codetill_core::till::Till,
+    args: &SellArgs,
+    lines: Vec<BasketLine>,
+    handover: &Handover,
+    clerk: &codetill_core::till::Clerk,
+) -> anyhow::Result<()> {
+    let tender = match (args.pay, &args.tendered, &args.terminal_ref) {
+        (PayMethod::Cash, Some(t), _) => Tender::Cash {
+            tendered: parse_decimal(t)
+                .map_err(|e| Failure::bad_input(format!("--tendered: {e}")))?,
+        },
+        (PayMethod::Card, _, Some(r)) => Tender::Card {
+            terminal_ref: r.trim().to_string(),
+        },
+        _ => {
+            return Err(Failure::bad_input(
+                "--pay cash needs --tendered; --pay card needs --terminal-ref",
+            ));
+        }
+    };
+    let basket = till.sell_basket(lines, tender, handover, clerk).await?;
+    let mut delivered = Vec::new();
+    for sale in basket.sales() {
+        delivered.extend(super::delivery::after_sale(till, &sale.order).await);
+    }
+    let mut doc = serde_json::to_value(BasketView::of(&basket))?;
+    if !delivered.is_empty() {
+        doc["delivery"] = serde_json::to_value(&delivered)?;
+    }
+    emit(ctx.json, &doc, || {
+        let mut out = format!("{}  total {}", basket.basket, basket.total);
+        if let Some(change) = basket.change {
+            out.push_str(&format!("\nchange: {change}"));
+        }
+        for line in &basket.lines {
+            out.push_str(&format!(
+                "\nline {}: {} × {}  {}",
+                line.line, line.quantity, line.sku, line.total
+            ));
+            for sale in &line.sales {
+                let o = &sale.order;
+                out.push_str(&format!("\n  {}  {}", o.public_id, o.status));
+                for c in &sale.codes {
+                    out.push_str(&format!("\n  CODE: {}", c.code));
+                    if let Some(pin) = &c.pin {
+                        out.push_str(&format!("  PIN: {pin}"));
+                    }
+                }
+            }
+        }
+        if !basket.refund_due.amount.is_zero() {
+            out.push_str(&format!("\nREFUND DUE {}", basket.refund_due));
+        }
+        for d in &delivered {
+            out.push_str(&format!("\n{}", super::delivery::describe(d)));
+        }
+        out
+    })?;
+    let sales: Vec<&Sale> = basket.sales().collect();
+    if sales
+        .iter()
+        .any(|s| matches!(s.outcome, Outcome::Open { .. } | Outcome::Busy))
+    {
+        return Err(anyhow::Error::new(Failure {
+            code: OPEN,
+            message: format!(
+                "{}: payment taken, some codes are not issued yet; they finish on `codetill recover` or the next start",
+                basket.basket
+            ),
+        }));
+    }
+    if !basket.refund_due.amount.is_zero() {
+        return Err(anyhow::Error::new(Failure {
+            code: REFUSED,
+            message: format!(
+                "{}: PAYMENT TAKEN — SOME CODES NOT ISSUED — REFUND DUE {}",
+                basket.basket, basket.refund_due
+            ),
+        }));
+    }
+    Ok(())
 }
 
 fn report_sale(
@@ -139,6 +284,7 @@ pub async fn list(ctx: &Context, args: OrdersArgs) -> anyhow::Result<()> {
         status,
         since,
         sku: args.sku,
+        buyer: args.buyer,
         limit: Some(args.limit),
     };
     let orders = orders::list(till.db(), &filter).await?;

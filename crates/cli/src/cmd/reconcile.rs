@@ -140,8 +140,11 @@ pub async fn topup(ctx: &Context, a: TopupArgs) -> anyhow::Result<()> {
             "--currency: the currency of the amount is needed (the account has none set)",
         ));
     }
+    // A top-up with no --supplier is the primary's, the account `reconcile` with no
+    // --supplier checks.
+    let supplier = till.supplier_name(a.supplier.as_deref()).await?;
     let new = NewTopup {
-        supplier: a.supplier.unwrap_or_default(),
+        supplier,
         amount: a.amount,
         currency,
         date: a.date.unwrap_or_default(),

@@ -47,10 +47,21 @@ async fn new(ctx: &Context, args: RemoteNewArgs) -> anyhow::Result<()> {
         .lang
         .parse()
         .map_err(|e| Failure::bad_input(format!("--lang: {e}")))?;
+    let amount = match &args.amount {
+        Some(a) => Some(
+            codetill_core::money::parse_decimal(a)
+                .map_err(|e| Failure::bad_input(format!("--amount: {e}")))?,
+        ),
+        None => None,
+    };
     let till = ctx.till().await?;
     let clerk = ctx.clerk(args.staff.as_deref());
+    let item = codetill_core::till::Item {
+        sku: args.sku.clone(),
+        amount,
+    };
     let order = till
-        .sell_remotely(&args.sku, &args.email, language, provider, &clerk)
+        .sell_remotely(item, &args.email, language, provider, &clerk)
         .await?;
     emit(ctx.json, &order, || {
         let mut out = format!(

@@ -73,6 +73,9 @@ pub struct Batch {
     sql: Cow<'static, str>,
     values: Vec<Value>,
     named: Vec<(&'static str, Value)>,
+    /// Batches run after this one, each with its own parameters, in the same
+    /// all-or-nothing savepoint ([`Batch::then`]).
+    then: Vec<Batch>,
 }
 
 impl Batch {
@@ -81,7 +84,18 @@ impl Batch {
             sql: sql.into(),
             values: Vec::new(),
             named: Vec::new(),
+            then: Vec::new(),
         }
+    }
+
+    /// `next` runs after this batch, with its own parameters, and commits or fails
+    /// with it: several writes whose SQL is shared (one per order of a basket) made
+    /// one. Rows come back in order, this batch's first.
+    pub fn then(mut self, mut next: Batch) -> Batch {
+        let more = std::mem::take(&mut next.then);
+        self.then.push(next);
+        self.then.extend(more);
+        self
     }
 
     pub fn bind(mut self, value: impl Into<Value>) -> Batch {
@@ -390,6 +404,15 @@ fn roll_back(conn: &rusqlite::Connection) {
 }
 
 fn statements(conn: &rusqlite::Connection, batch: &Batch) -> Result<Vec<Row>, DbError> {
+    let mut rows = statements_of(conn, batch)?;
+    for next in &batch.then {
+        rows.extend(statements_of(conn, next)?);
+    }
+    Ok(rows)
+}
+
+/// One batch's own statements (not those chained after it).
+fn statements_of(conn: &rusqlite::Connection, batch: &Batch) -> Result<Vec<Row>, DbError> {
     let mut rows = Vec::new();
     for sql in batch.statements() {
         let mut statement = conn.prepare_cached(sql)?;

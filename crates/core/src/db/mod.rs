@@ -646,6 +646,26 @@ mod tests {
         assert!(failed.is_err());
         assert_eq!(count().await, 2);
 
+        // Chained batches, each with its own parameters, commit together…
+        let insert = |n: i64| Batch::new("INSERT INTO t (n) VALUES (?1); SELECT ?1").bind(n);
+        let rows = db
+            .write_batch(insert(4).then(insert(5)).then(insert(6)))
+            .await
+            .unwrap();
+        let read: Vec<_> = rows.iter().map(|r| r.get(0).cloned()).collect();
+        assert_eq!(read, [4, 5, 6].map(|n| Some(Value::Int(n))));
+        assert_eq!(count().await, 5);
+        // …or not at all: the last one fails, the first two are undone.
+        let failed = db
+            .write_batch(
+                insert(7)
+                    .then(insert(8))
+                    .then(Batch::new("INSERT INTO t (n) VALUES (?1)").bind(None::<i64>)),
+            )
+            .await;
+        assert!(failed.is_err());
+        assert_eq!(count().await, 5);
+
         // Every pooled connection still writes: none was left inside a transaction.
         for n in 10..20_i64 {
             db.write_batch(Batch::new("INSERT INTO t (n) VALUES (?1)").bind(n))
@@ -659,7 +679,7 @@ mod tests {
                 .unwrap();
             tx.commit().await.unwrap();
         }
-        assert_eq!(count().await, 22);
+        assert_eq!(count().await, 25);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -241,6 +241,30 @@ const HI: Words = Words {
     keep_safe: "यह कोड किसी को न बताएँ: जिसके पास यह कोड है, वही इसे रिडीम कर सकता है।",
 };
 
+/// The tax invoice's lines, when the receipt is one (label, value), in the
+/// receipt's language; the price's tax part when it only has a rate.
+fn tax_lines(r: &Receipt) -> Vec<(String, String)> {
+    let Some(t) = &r.tax else {
+        return Vec::new();
+    };
+    let l = labels(r.language);
+    let mut lines = Vec::new();
+    if let Some(i) = &t.invoice {
+        lines.push((l.invoice.to_string(), i.number.clone()));
+        lines.push((l.tax_id.to_string(), i.shop_tax_id.clone()));
+        if let Some(b) = &i.buyer_tax_id {
+            lines.push((l.buyer_tax_id.to_string(), b.clone()));
+        }
+    }
+    lines.push((l.price.to_string(), r.price.to_string()));
+    lines.push((l.net.to_string(), t.net.to_string()));
+    lines.push((
+        l.tax.replace("{rate}", &t.rate.normalize().to_string()),
+        t.tax.to_string(),
+    ));
+    lines
+}
+
 pub fn compose(r: &Receipt) -> Composed {
     let w = match r.language {
         Language::En => &EN,
@@ -256,6 +280,14 @@ pub fn compose(r: &Receipt) -> Composed {
         "{}: {}\n{}: {}\n{}: {}\n\n",
         l.order, r.order_id, l.region, r.region, l.face_value, r.face_value
     ));
+    let invoice = tax_lines(r);
+    if !invoice.is_empty() {
+        text.push_str(&format!("{}\n", l.tax_invoice));
+        for (label, value) in &invoice {
+            text.push_str(&format!("{label}: {value}\n"));
+        }
+        text.push('\n');
+    }
     for c in &r.codes {
         text.push_str(&format!("{}: {}\n", w.your_code, c.code));
         if let Some(pin) = &c.pin {
@@ -297,6 +329,17 @@ pub fn compose(r: &Receipt) -> Composed {
         face_l = e(l.face_value),
         face = e(&r.face_value.to_string()),
     );
+    if !invoice.is_empty() {
+        html.push_str(&format!("<h3>{}</h3>\n<table>\n", e(l.tax_invoice)));
+        for (label, value) in &invoice {
+            html.push_str(&format!(
+                "<tr><td>{}</td><td style=\"text-align:right\">{}</td></tr>\n",
+                e(label),
+                e(value)
+            ));
+        }
+        html.push_str("</table>\n");
+    }
     for c in &r.codes {
         html.push_str(&format!(
             "<p>{}:<br><code style=\"font-size:1.5em;font-weight:bold;letter-spacing:0.05em\">{}</code></p>\n",
@@ -498,6 +541,33 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!e.contains("secret"), "{e}");
+    }
+
+    #[test]
+    fn an_emailed_receipt_becomes_a_tax_invoice() {
+        let m = compose(&crate::delivery::receipt::tests::sample_invoice(
+            Language::En,
+        ));
+        for line in [
+            "TAX INVOICE",
+            "Invoice: INV/2024-25/000042",
+            "Tax id: 29ABCDE1234F1Z5",
+            "Buyer tax id: 27PQRSX9876K1Z2",
+            "Net: 18.64 USD",
+            "Tax 18% (incl.): 3.35 USD",
+        ] {
+            assert!(m.text.contains(line), "{line}: {}", m.text);
+        }
+        assert!(m.html.contains("INV/2024-25/000042"));
+        let hi = compose(&crate::delivery::receipt::tests::sample_invoice(
+            Language::Hi,
+        ));
+        assert!(hi.text.contains("कर बीजक"), "{}", hi.text);
+        assert!(
+            !compose(&sample(Language::En, None))
+                .text
+                .contains("TAX INVOICE")
+        );
     }
 
     #[test]

@@ -47,6 +47,10 @@ impl Driver for Collect {
 const RASTER_PX: f32 = 24.0;
 const RASTER_PX_LARGE: f32 = 30.0;
 
+/// ESC p 0 25 250: a pulse on the drawer kick-out (pin 2), 50 ms on and 500 ms
+/// off, which printers with a cash drawer answer by opening it.
+pub const DRAWER_PULSE: [u8; 5] = [0x1B, 0x70, 0x00, 0x19, 0xFA];
+
 /// Renders `receipt` for `paper`. `font` draws what the code page cannot carry;
 /// without one a Hindi receipt is printed in English (and logged).
 pub fn render(receipt: &Receipt, paper: Paper, font: Option<&Font>) -> Result<Vec<u8>, PrintError> {

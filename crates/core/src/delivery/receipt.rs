@@ -47,6 +47,19 @@ pub struct Receipt {
     pub instructions: Option<String>,
     /// `Some((n, printed_at))` on the n-th reprint.
     pub reprint: Option<(u32, String)>,
+    /// The tax inside the price, and the invoice when the sale was given one: the
+    /// receipt is then a tax invoice.
+    pub tax: Option<ReceiptTax>,
+}
+
+/// What makes a receipt a tax invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptTax {
+    /// Percent.
+    pub rate: rust_decimal::Decimal,
+    pub tax: Money,
+    pub net: Money,
+    pub invoice: Option<crate::orders::Invoice>,
 }
 
 impl Receipt {
@@ -91,6 +104,12 @@ impl Receipt {
                 .clone()
                 .filter(|i| !i.trim().is_empty()),
             reprint: reprint.map(|n| (n, local_time(&crate::db::now_text()))),
+            tax: order.tax.map(|t| ReceiptTax {
+                rate: t.rate,
+                tax: t.tax,
+                net: Money::new(order.price.amount - t.tax.amount, order.price.currency),
+                invoice: order.invoice.clone(),
+            }),
         }
     }
 
@@ -134,7 +153,19 @@ impl Receipt {
                 b.push(Block::text(line, Align::Center, Emphasis::Normal));
             }
         }
+        let invoice = self.tax.as_ref().and_then(|t| t.invoice.as_ref());
+        if let Some(i) = invoice {
+            b.push(Block::pair(l.tax_id, &i.shop_tax_id));
+            b.push(Block::Rule);
+            b.push(Block::text(l.tax_invoice, Align::Center, Emphasis::Bold));
+        }
         b.push(Block::Rule);
+        if let Some(i) = invoice {
+            b.push(Block::pair(l.invoice, &i.number));
+            if let Some(buyer) = &i.buyer_tax_id {
+                b.push(Block::pair(l.buyer_tax_id, buyer));
+            }
+        }
         if let Some(till) = &self.till_id {
             b.push(Block::pair(l.till, till));
         }
@@ -147,6 +178,13 @@ impl Receipt {
         b.push(Block::pair(l.face_value, self.face_value.to_string()));
         b.push(Block::Rule);
         b.push(Block::pair(l.price, self.price.to_string()));
+        if let Some(t) = &self.tax {
+            b.push(Block::pair(l.net, t.net.to_string()));
+            b.push(Block::pair(
+                &l.tax.replace("{rate}", &t.rate.normalize().to_string()),
+                t.tax.to_string(),
+            ));
+        }
         if let Some(p) = &self.paid_by {
             let method = match p.method.as_str() {
                 "cash" => l.cash.to_string(),
@@ -253,6 +291,13 @@ pub struct Labels {
     pub notice: &'static str,
     pub product: &'static str,
     pub how_to_redeem: &'static str,
+    pub tax_invoice: &'static str,
+    pub tax_id: &'static str,
+    pub invoice: &'static str,
+    pub buyer_tax_id: &'static str,
+    pub net: &'static str,
+    /// `{rate}` is the percent.
+    pub tax: &'static str,
 }
 
 const EN: Labels = Labels {
@@ -278,6 +323,12 @@ const EN: Labels = Labels {
     notice: "",
     product: "Product",
     how_to_redeem: "How to redeem",
+    tax_invoice: "TAX INVOICE",
+    tax_id: "Tax id",
+    invoice: "Invoice",
+    buyer_tax_id: "Buyer tax id",
+    net: "Net",
+    tax: "Tax {rate}% (incl.)",
 };
 
 const HI: Labels = Labels {
@@ -303,6 +354,12 @@ const HI: Labels = Labels {
     notice: "डिजिटल कोड जारी होने के बाद वापस नहीं होते। क्षेत्र: {region} — जाँच लें कि यह आपके खाते से मेल खाता है।",
     product: "उत्पाद",
     how_to_redeem: "रिडीम कैसे करें",
+    tax_invoice: "कर बीजक",
+    tax_id: "कर पहचान सं.",
+    invoice: "बीजक सं.",
+    buyer_tax_id: "क्रेता कर पहचान सं.",
+    net: "शुद्ध मूल्य",
+    tax: "कर {rate}% (शामिल)",
 };
 
 pub fn labels(language: Language) -> &'static Labels {
@@ -598,6 +655,26 @@ pub(crate) mod tests {
                 "Sign in to your account, open Redeem a code and type the code above.".into(),
             ),
             reprint: reprint.map(|n| (n, "2025-03-04 15:30".into())),
+            tax: None,
+        }
+    }
+
+    /// The sample as a tax invoice: GST 18% inside the price, the shop's GSTIN and
+    /// a business buyer's.
+    pub(crate) fn sample_invoice(language: Language) -> Receipt {
+        let usd = |a: &str| Money::parse(a, Currency::USD).unwrap();
+        Receipt {
+            tax: Some(ReceiptTax {
+                rate: rust_decimal::Decimal::from(18),
+                tax: usd("3.35"),
+                net: usd("18.64"),
+                invoice: Some(crate::orders::Invoice {
+                    number: "INV/2024-25/000042".into(),
+                    shop_tax_id: "29ABCDE1234F1Z5".into(),
+                    buyer_tax_id: Some("27PQRSX9876K1Z2".into()),
+                }),
+            }),
+            ..sample(language, None)
         }
     }
 

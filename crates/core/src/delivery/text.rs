@@ -20,7 +20,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::delivery::Language;
-    use crate::delivery::receipt::tests::sample;
+    use crate::delivery::receipt::tests::{sample, sample_invoice};
 
     /// Compares with the file in `golden/`; `UPDATE_GOLDEN=1` rewrites it instead.
     fn golden(name: &str, actual: &str) {
@@ -59,6 +59,22 @@ mod tests {
         golden(
             "receipt-80mm-hi.txt",
             &render(&sample(Language::Hi, None), Paper::Mm80),
+        );
+    }
+
+    #[test]
+    fn golden_tax_invoice_80mm_english_and_hindi() {
+        golden(
+            "invoice-80mm-en.txt",
+            &render(&sample_invoice(Language::En), Paper::Mm80),
+        );
+        golden(
+            "invoice-80mm-hi.txt",
+            &render(&sample_invoice(Language::Hi), Paper::Mm80),
+        );
+        golden(
+            "invoice-58mm-en.txt",
+            &render(&sample_invoice(Language::En), Paper::Mm58),
         );
     }
 }

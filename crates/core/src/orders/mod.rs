@@ -6,6 +6,7 @@
 //! one transaction; a process killed at any instant leaves an order that the next
 //! start ([`Engine::recover`]) finishes without a second supplier order.
 
+mod basket;
 mod failover;
 mod fulfil;
 mod lease;
@@ -21,15 +22,18 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+pub use basket::{BasketLine, BasketResult, BasketSale, LineResult, MAX_LINES, MAX_QUANTITY};
 pub use fulfil::{FulfilOptions, Outcome};
-pub use model::{Failure, Order, Payment, PaymentMethod, Refund, RevealedCode, Tender};
+pub use model::{
+    Failure, Invoice, Order, Payment, PaymentMethod, Refund, RevealedCode, TaxPart, Tender,
+};
 pub use quote::{Quote, Refusal, forget_balance, quote};
 pub use state::OrderStatus;
 #[cfg(test)]
 pub(crate) use store::{NewOrder, insert_paid_sending, insert_quoted, record_payment};
 pub use store::{OrderFilter, find, list, open_order_ids, record_refund, reveal};
 pub(crate) use store::{read_codes, record_payment_in};
-pub use view::{CodeView, OrderView, PaidView, RefundView};
+pub use view::{BasketView, CodeView, LineView, OrderView, PaidView, RefundView};
 
 use crate::catalog::CatalogError;
 use crate::db::{Db, DbError, now_text};
@@ -66,6 +70,8 @@ pub enum OrderError {
     /// The product cannot be priced in the shop's currency (no rate): nothing charged.
     #[error(transparent)]
     Pricing(#[from] crate::pricing::PricingError),
+    #[error(transparent)]
+    Tax(#[from] crate::tax::TaxError),
 }
 
 impl From<CatalogError> for OrderError {
@@ -95,6 +101,10 @@ pub struct CounterSale {
 pub struct DeliveryRequest {
     pub print_to: Option<PrinterSpec>,
     pub language: Language,
+    /// The buyer's tax id for the tax invoice (a business buying), when given.
+    pub buyer_tax_id: Option<String>,
+    /// The buyer to keep the sale under, when one was typed at the counter.
+    pub buyer: Option<crate::buyers::Contact>,
 }
 
 /// The result of a sale: the order, how fulfilment ended and, once delivered, the
@@ -198,9 +208,15 @@ impl Engine {
         if let Some(email) = &sale.email {
             check_email(email)?;
         }
+        let buyer_tax_id = buyer_tax_id(delivery)?;
         let quote = self.quote_amount(&sale.sku, sale.amount).await?;
         let payment = payment_for(&sale.tender, quote.price, &sale.staff)?;
-        let new = new_order(&quote, NewOrderFor::counter(sale, delivery));
+        let mut new = new_order(&quote, NewOrderFor::counter(sale, delivery));
+        let (rate, invoice) = crate::tax::for_sale(&self.db, quote.product.category).await?;
+        new.tax = rate.map(|r| crate::tax::split_inclusive(quote.price, r));
+        new.invoice = invoice;
+        new.buyer_tax_id = buyer_tax_id;
+        new.buyer = delivery.buyer.clone();
         let request = OrderRequest {
             client_order_id: new.client_order_id.clone(),
             sku: quote.product.sku_at_supplier().to_string(),
@@ -232,11 +248,9 @@ impl Engine {
         sale: &CounterSale,
         delivery: &DeliveryRequest,
     ) -> Result<i64, OrderError> {
-        store::insert_quoted(
-            &self.db,
-            &new_order(quote, NewOrderFor::counter(sale, delivery)),
-        )
-        .await
+        let mut new = new_order(quote, NewOrderFor::counter(sale, delivery));
+        new.tax = self.tax_of(quote).await?;
+        store::insert_quoted(&self.db, &new).await
     }
 
     /// Opens a `quoted` remote order for `quote`: the buyer pays later through a
@@ -259,7 +273,20 @@ impl Engine {
             print_to: None,
             language,
         };
-        store::insert_quoted(&self.db, &new_order(quote, order)).await
+        let mut new = new_order(quote, order);
+        new.tax = self.tax_of(quote).await?;
+        // The buyer who will pay from the link is known by the address it goes to.
+        new.buyer = crate::buyers::Contact::parse(None, None, Some(email))
+            .ok()
+            .flatten();
+        store::insert_quoted(&self.db, &new).await
+    }
+
+    /// The tax inside a quote's price, when its category has a rate (its invoice, if
+    /// any, is taken when it is paid).
+    async fn tax_of(&self, quote: &Quote) -> Result<Option<crate::tax::Split>, OrderError> {
+        let (rate, _) = crate::tax::for_sale(&self.db, quote.product.category).await?;
+        Ok(rate.map(|r| crate::tax::split_inclusive(quote.price, r)))
     }
 
     /// This engine's name on leases and how long one lasts (a payment recorded
@@ -455,6 +482,18 @@ fn new_order(quote: &Quote, order: NewOrderFor) -> store::NewOrder {
         till_id: order.till_id,
         print_to: order.print_to,
         language: order.language,
+        tax: None,
+        invoice: None,
+        buyer_tax_id: None,
+        buyer: None,
+    }
+}
+
+/// The buyer's tax id as typed, checked (empty: none).
+fn buyer_tax_id(delivery: &DeliveryRequest) -> Result<Option<String>, OrderError> {
+    match delivery.buyer_tax_id.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(id) => Ok(Some(crate::tax::parse_tax_id("buyer tax id", id)?)),
     }
 }
 

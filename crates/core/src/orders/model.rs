@@ -43,6 +43,22 @@ pub struct Payment {
     pub taken_at: String,
 }
 
+/// The tax part of an order's price (prices are inclusive of tax).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TaxPart {
+    /// Percent.
+    pub rate: rust_decimal::Decimal,
+    pub tax: Money,
+}
+
+/// A sale's tax invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Invoice {
+    pub number: String,
+    pub shop_tax_id: String,
+    pub buyer_tax_id: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Failure {
     pub code: String,
@@ -99,6 +115,16 @@ pub struct Order {
     pub created_at: String,
     pub paid_at: Option<String>,
     pub delivered_at: Option<String>,
+    /// The basket this order is one unit of (`BSK-000001`), and its line there.
+    pub basket: Option<String>,
+    pub basket_line: Option<u32>,
+    /// The tax inside the price, fixed at the sale (its category had a rate).
+    pub tax: Option<TaxPart>,
+    /// The tax invoice the sale (this order, or its basket) was given.
+    pub invoice: Option<Invoice>,
+    /// The buyer the sale is kept under (until their contact data is purged).
+    pub buyer_name: Option<String>,
+    pub buyer_phone: Option<String>,
     pub payment: Option<Payment>,
     pub refund: Option<Refund>,
 }

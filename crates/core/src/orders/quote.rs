@@ -269,6 +269,24 @@ async fn check_balance(
     Ok(())
 }
 
+/// A basket's whole cost at the supplier account `account` against its balance, as
+/// a single sale's cost is checked.
+pub(super) async fn check_total_balance(
+    db: &Db,
+    suppliers: &Suppliers,
+    account: Option<&str>,
+    cost: &Money,
+) -> Result<(), OrderError> {
+    let Some(supplier) = suppliers.get(account) else {
+        return Err(OrderError::Refused(Refusal::SupplierUnavailable {
+            sku: String::new(),
+            message: format!("no supplier account {:?}", account.unwrap_or_default()),
+        }));
+    };
+    let cached = cached_balance(db, account).await?;
+    check_balance(db, supplier.as_ref(), account, cached, cost).await
+}
+
 const BALANCE_KEY: &str = "supplier.balance";
 
 /// Where the balance of supplier account `account` is cached.

@@ -7,6 +7,8 @@
 use super::{Failure, Order, OrderStatus, Outcome, RevealedCode, Sale};
 use serde::Serialize;
 
+use crate::money::Money;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OrderView {
     pub order_id: String,
@@ -49,6 +51,79 @@ pub struct OrderView {
     pub cost_currency: String,
     /// Cost currency → sale currency, as used for this sale.
     pub fx_rate: String,
+    /// The basket the order is a unit of (`BSK-000001`), and its line there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basket: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basket_line: Option<u32>,
+    /// The tax inside the price, when its category has a rate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax: Option<TaxView>,
+    /// The sale's tax invoice, when the shop has a tax id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice: Option<super::Invoice>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buyer_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buyer_phone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaxView {
+    /// Percent.
+    pub rate: String,
+    pub amount: String,
+    /// The price without the tax.
+    pub net: String,
+}
+
+/// The answer to a basket sale: the payment as a whole, and each line with the
+/// orders of its units (codes on those delivered).
+#[derive(Debug, Clone, Serialize)]
+pub struct BasketView {
+    pub basket: String,
+    pub total: String,
+    pub currency: String,
+    pub tendered: Option<String>,
+    pub change: Option<String>,
+    /// Owed back for units refused after payment ("0.00" when none).
+    pub refund_due: String,
+    pub lines: Vec<LineView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LineView {
+    pub line: u32,
+    pub sku: String,
+    pub quantity: u32,
+    pub unit_price: String,
+    pub total: String,
+    pub orders: Vec<OrderView>,
+}
+
+impl BasketView {
+    pub fn of(r: &super::BasketResult) -> BasketView {
+        BasketView {
+            basket: r.basket.clone(),
+            total: r.total.amount_string(),
+            currency: r.total.currency.code().to_string(),
+            tendered: r.tendered.map(|t| t.amount_string()),
+            change: r.change.map(|c| c.amount_string()),
+            refund_due: r.refund_due.amount_string(),
+            lines: r
+                .lines
+                .iter()
+                .map(|l| LineView {
+                    line: l.line,
+                    sku: l.sku.clone(),
+                    quantity: l.quantity,
+                    unit_price: l.unit_price.amount_string(),
+                    total: l.total.amount_string(),
+                    orders: l.sales.iter().map(OrderView::sale).collect(),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -146,6 +221,16 @@ impl OrderView {
             cost: o.supplier_total.unwrap_or(o.max_unit_price).amount_string(),
             cost_currency: o.max_unit_price.currency.code().to_string(),
             fx_rate: o.fx_rate.normalize().to_string(),
+            basket: o.basket.clone(),
+            basket_line: o.basket_line,
+            tax: o.tax.map(|t| TaxView {
+                rate: t.rate.normalize().to_string(),
+                amount: t.tax.amount_string(),
+                net: Money::new(o.price.amount - t.tax.amount, o.price.currency).amount_string(),
+            }),
+            invoice: o.invoice.clone(),
+            buyer_name: o.buyer_name.clone(),
+            buyer_phone: o.buyer_phone.clone(),
         }
     }
 

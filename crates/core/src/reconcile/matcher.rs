@@ -18,9 +18,12 @@ use crate::supplier::{SupplierOrderStatus, SupplierTransaction, Window};
 pub struct OurOrder {
     pub id: i64,
     pub public_id: String,
-    pub client_order_id: String,
+    /// The key it is bought under at this account now (`None`: it failed over from
+    /// this account to another).
+    pub client_order_id: Option<String>,
     /// The keys the supplier may know this order by ([`crate::supplier::Supplier::key_for`]
-    /// of each key it was sent under).
+    /// of each key it was sent under): the current one first, if any, then those of
+    /// attempts that ended here in a refusal.
     pub keys: Vec<String>,
     pub status: OrderStatus,
     /// What the supplier charged for it as we recorded it (account currency).
@@ -46,9 +49,16 @@ pub fn match_window(
     window: &Window,
 ) -> Matched {
     let mut by_key: HashMap<&str, usize> = HashMap::new();
+    // Keys of attempts that ended in a refusal: nothing may be charged under them.
+    let mut refused: HashMap<&str, usize> = HashMap::new();
     for (i, o) in orders.iter().enumerate() {
-        for k in &o.keys {
-            by_key.insert(k.as_str(), i);
+        let current = usize::from(o.client_order_id.is_some());
+        for (n, k) in o.keys.iter().enumerate() {
+            if n < current {
+                by_key.insert(k.as_str(), i);
+            } else {
+                refused.insert(k.as_str(), i);
+            }
         }
     }
     let mut out = Matched::default();
@@ -62,6 +72,20 @@ pub fn match_window(
             *n
         });
         if !window.contains(tx.at) {
+            continue;
+        }
+        if let Some(&i) = refused.get(tx.key.as_str()) {
+            let o = &orders[i];
+            out.findings.push(Finding::of_charge(
+                FindingKind::ChargedNotDelivered,
+                tx,
+                Some(o),
+                None,
+                format!(
+                    "the supplier charged {} for {} under key {}, an attempt it had refused (its order {})",
+                    tx.charged, o.public_id, tx.key, tx.order_id
+                ),
+            ));
             continue;
         }
         let Some(i) = order else {
@@ -102,7 +126,8 @@ pub fn match_window(
         }
     }
     for (i, o) in orders.iter().enumerate() {
-        let delivered_in_window = o.status == OrderStatus::Delivered
+        let delivered_in_window = o.client_order_id.is_some()
+            && o.status == OrderStatus::Delivered
             && o.delivered_at.is_some_and(|t| window.contains(t));
         if delivered_in_window && !charged.contains_key(&i) {
             out.unlisted.push(i);
@@ -335,7 +360,7 @@ mod tests {
         OurOrder {
             id,
             public_id: format!("ORD-{id:06}"),
-            client_order_id: format!("ct-{id}"),
+            client_order_id: Some(format!("ct-{id}")),
             keys: vec![format!("ct-{id}")],
             status,
             cost: cost.map(usd),
@@ -361,6 +386,35 @@ mod tests {
         let m = match_window(&txs, &orders, &window());
         assert!(m.findings.is_empty(), "{:?}", m.findings);
         assert!(m.unlisted.is_empty());
+    }
+
+    #[test]
+    fn an_order_that_failed_over_from_here_is_judged_only_by_its_refused_key() {
+        // Delivered at another account; here it was refused under ct-7.
+        let moved = OurOrder {
+            client_order_id: None,
+            ..order(7, O::Delivered, Some(dec!(18.40)))
+        };
+        let refused = [tx("ct-7", S::Failed, dec!(18.40), "2026-12-04T10:00:00Z")];
+        let m = match_window(&refused, std::slice::from_ref(&moved), &window());
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+        assert!(m.unlisted.is_empty(), "its delivery is the other account's");
+
+        let charged = [tx(
+            "ct-7",
+            S::Completed,
+            dec!(18.40),
+            "2026-12-04T10:00:00Z",
+        )];
+        let m = match_window(&charged, &[moved], &window());
+        assert_eq!(m.findings.len(), 1, "{:?}", m.findings);
+        assert_eq!(m.findings[0].kind, FindingKind::ChargedNotDelivered);
+        assert_eq!(m.findings[0].order.as_deref(), Some("ORD-000007"));
+        assert!(
+            m.findings[0].message.contains("refused"),
+            "{}",
+            m.findings[0].message
+        );
     }
 
     #[test]

@@ -196,28 +196,23 @@ pub async fn run(
             to: window.to,
         })
         .await?;
-    let orders = store::orders_for(db, supplier, window.from - Duration::days(31)).await?;
+    let orders = store::orders_for(db, supplier, name, window.from - Duration::days(31)).await?;
     let Matched {
         mut findings,
-        mut unlisted,
+        unlisted,
     } = match_window(&transactions, &orders, &window);
     let mut notes = Vec::new();
-    if !name.is_empty() && !unlisted.is_empty() {
-        // Orders do not say yet which account bought them: one bought elsewhere
-        // would read as missing here.
-        notes.push(format!(
-            "{} delivered order(s) not in this account's history were not judged: orders name no supplier account yet",
-            unlisted.len()
-        ));
-        unlisted.clear();
-    }
     // Not in the list: asked for one by one before being called missing.
     for i in unlisted {
         let order = &orders[i];
-        match supplier.get_order(&order.client_order_id).await? {
+        // Only orders bought at this account now are unlisted.
+        let Some(key) = order.client_order_id.as_deref() else {
+            continue;
+        };
+        match supplier.get_order(key).await? {
             Some(found) if found.status != SupplierOrderStatus::Failed => {
                 let tx = SupplierTransaction {
-                    key: supplier.key_for(&order.client_order_id),
+                    key: supplier.key_for(key),
                     order_id: found.order_id,
                     status: found.status,
                     charged: found.total,

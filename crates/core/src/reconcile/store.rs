@@ -12,43 +12,61 @@ use crate::money::{Currency, Money};
 use crate::orders::OrderStatus;
 use crate::supplier::{Supplier, Window};
 
-/// Our orders created since `created_since`, or delivered since then, with the keys
-/// `supplier` knows them by.
-///
-/// An order is known by its `client_order_id` today. Orders sent to several
-/// suppliers under one key per attempt add those keys here: one query, whose rows
-/// (order, key) are grouped into [`OurOrder::keys`].
+/// Our orders at the account `name` ([`super::SHOP_SUPPLIER`]: the shop's single
+/// supplier) created since `created_since`, or delivered since then, with every key
+/// that account knows them by: the order's key while it was bought there, and the
+/// key of each attempt that failed over from it (refused, so nothing should have
+/// been charged under it; if something was, the charge names the order).
 pub(super) async fn orders_for(
     db: &Db,
     supplier: &dyn Supplier,
+    name: &str,
     created_since: DateTime<Utc>,
 ) -> Result<Vec<OurOrder>, ReconcileError> {
     type Row = (
         i64,
         String,
-        String,
+        Option<String>,
         String,
         Option<i64>,
         String,
         Option<String>,
+        Option<String>,
     );
+    // One row per (order, key): the order's own key when its current supplier is
+    // this account, else NULL; then one row per attempt it made at this account.
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, public_id, client_order_id, status, supplier_total_minor,
-                wholesale_currency, delivered_at
-           FROM orders WHERE created_at >= ?1 OR delivered_at >= ?1 ORDER BY id",
+        "WITH recent AS (
+             SELECT * FROM orders WHERE created_at >= ?1 OR delivered_at >= ?1
+         )
+         SELECT id, public_id,
+                CASE WHEN coalesce(supplier, '') = ?2
+                     THEN coalesce(attempt_key, client_order_id) END,
+                status, supplier_total_minor, wholesale_currency, delivered_at, NULL
+           FROM recent
+          WHERE coalesce(supplier, '') = ?2
+         UNION ALL
+         SELECT r.id, r.public_id, NULL, r.status, r.supplier_total_minor,
+                r.wholesale_currency, r.delivered_at, a.client_order_id
+           FROM recent r JOIN order_attempts a ON a.order_id = r.id
+          WHERE coalesce(a.supplier, '') = ?2
+         ORDER BY 1",
     )
     .bind(time_text(created_since))
+    .bind(name)
     .fetch_all(db.pool())
     .await?;
-    rows.into_iter()
-        .map(
-            |(id, public_id, client_order_id, status, total, currency, delivered)| {
-                let corrupt = |detail: String| {
-                    ReconcileError::Db(DbError::Corrupt {
-                        what: "orders",
-                        detail: format!("{public_id}: {detail}"),
-                    })
-                };
+    let mut orders: Vec<OurOrder> = Vec::new();
+    for (id, public_id, current, status, total, currency, delivered, attempt) in rows {
+        let corrupt = |detail: String| {
+            ReconcileError::Db(DbError::Corrupt {
+                what: "orders",
+                detail: format!("{public_id}: {detail}"),
+            })
+        };
+        let order = match orders.last_mut() {
+            Some(o) if o.id == id => o,
+            _ => {
                 let status: OrderStatus = status.parse().map_err(|e| corrupt(format!("{e}")))?;
                 let cost = match total {
                     Some(minor) => Some(Money::from_minor(
@@ -63,18 +81,29 @@ pub(super) async fn orders_for(
                     }
                     None => None,
                 };
-                Ok(OurOrder {
+                orders.push(OurOrder {
                     id,
-                    keys: vec![supplier.key_for(&client_order_id)],
-                    public_id,
-                    client_order_id,
+                    keys: Vec::new(),
+                    public_id: public_id.clone(),
+                    client_order_id: None,
                     status,
                     cost,
                     delivered_at,
-                })
-            },
-        )
-        .collect()
+                });
+                orders
+                    .last_mut()
+                    .ok_or_else(|| corrupt("vanished".into()))?
+            }
+        };
+        if let Some(key) = current {
+            order.keys.insert(0, supplier.key_for(&key));
+            order.client_order_id = Some(key);
+        }
+        if let Some(key) = attempt {
+            order.keys.push(supplier.key_for(&key));
+        }
+    }
+    Ok(orders)
 }
 
 fn parse(t: &str) -> Option<DateTime<Utc>> {

@@ -73,6 +73,7 @@ impl Desk {
     pub async fn open(
         &self,
         sku: &str,
+        amount: Option<rust_decimal::Decimal>,
         email: &str,
         language: Language,
         provider: ProviderKind,
@@ -81,7 +82,7 @@ impl Desk {
     ) -> Result<RemoteOrder, RemoteError> {
         check_email(email)?;
         let client = self.providers.get(provider).await?;
-        let quote = self.engine.quote(sku).await?;
+        let quote = self.engine.quote_amount(sku, amount).await?;
         let id = self
             .engine
             .open_remote(&quote, email, language, staff, till_id)

@@ -109,9 +109,9 @@ impl GroupBy {
             (GroupBy::Category, _) => {
                 "coalesce((SELECT p.category FROM products p WHERE p.sku = o.sku), 'other')"
             }
-            // One supplier per shop until orders name theirs: when `orders.supplier`
-            // exists (migration 0013), this becomes `coalesce(o.supplier, ?4)`.
-            (GroupBy::Supplier, _) => "?4",
+            // The account the order was bought from; NULL is the shop's single
+            // supplier, named by its host.
+            (GroupBy::Supplier, _) => "coalesce(o.supplier, ?4)",
             (GroupBy::Staff, _) => "o.staff",
             (GroupBy::Payment, _) => {
                 "coalesce((SELECT p.method FROM payments p WHERE p.order_id = o.id), 'none')"
@@ -167,7 +167,10 @@ pub struct SalesRow {
     pub orders: i64,
     pub codes: i64,
     pub sales: Money,
+    /// The tax inside the sales (prices are inclusive of it); not the shop's.
+    pub tax: Money,
     pub cost: Money,
+    /// Sales less their tax, less cost.
     pub margin: Money,
     #[serde(with = "rust_decimal::serde::str_option")]
     pub margin_pct: Option<Decimal>,
@@ -191,14 +194,16 @@ struct Sums {
     orders: i64,
     codes: i64,
     sales_minor: i64,
+    tax_minor: i64,
     cost: CostSum,
 }
 
 impl Sums {
     fn row(self, key: String, currency: Currency) -> SalesRow {
         let sales = Money::from_minor(self.sales_minor, currency);
+        let tax = Money::from_minor(self.tax_minor, currency);
         let cost = self.cost.total(currency);
-        let margin = sales.amount - cost.amount;
+        let margin = sales.amount - tax.amount - cost.amount;
         SalesRow {
             key,
             name: self.name,
@@ -206,9 +211,10 @@ impl Sums {
             orders: self.orders,
             codes: self.codes,
             sales,
+            tax,
             cost,
             margin: Money::new(margin, currency),
-            margin_pct: margin_pct(margin, sales.amount),
+            margin_pct: margin_pct(margin, sales.amount - tax.amount),
         }
     }
 }
@@ -242,7 +248,8 @@ pub async fn sales(db: &Db, query: &SalesQuery) -> Result<SalesReport, ReportErr
     let sql = format!(
         "SELECT {key} AS k, {name}, o.currency, o.wholesale_currency, coalesce(o.fx_rate, ''),
                 count(*), sum(o.quantity), sum(o.price_minor),
-                sum(coalesce(o.supplier_total_minor, o.max_unit_minor * o.quantity))
+                sum(coalesce(o.supplier_total_minor, o.max_unit_minor * o.quantity)),
+                sum(coalesce(o.tax_minor, 0))
          FROM orders o
          WHERE o.status = {delivered} AND o.paid_at >= ?1 AND o.paid_at < ?2
          GROUP BY 1, 3, 4, 5",
@@ -264,6 +271,7 @@ pub async fn sales(db: &Db, query: &SalesQuery) -> Result<SalesReport, ReportErr
         i64,
         i64,
         i64,
+        i64,
     );
     let rows: Vec<Row> = sqlx::query_as(&sql)
         .bind(day_start(query.from, query.utc_offset_minutes))
@@ -278,7 +286,7 @@ pub async fn sales(db: &Db, query: &SalesQuery) -> Result<SalesReport, ReportErr
 
     let mut groups: BTreeMap<(String, Currency), Sums> = BTreeMap::new();
     let mut totals: BTreeMap<Currency, Sums> = BTreeMap::new();
-    for (key, name, currency, cost_currency, rate, orders, codes, sales, cost) in rows {
+    for (key, name, currency, cost_currency, rate, orders, codes, sales, cost, tax) in rows {
         let currency = crate::shifts::currency_of(&currency, "orders")?;
         let group = groups.entry((key, currency)).or_default();
         if group.name.is_none() {
@@ -288,6 +296,7 @@ pub async fn sales(db: &Db, query: &SalesQuery) -> Result<SalesReport, ReportErr
             sums.orders += orders;
             sums.codes += codes;
             sums.sales_minor += sales;
+            sums.tax_minor += tax;
             sums.cost.add(cost, &cost_currency, &rate)?;
         }
     }
@@ -317,11 +326,11 @@ pub async fn sales(db: &Db, query: &SalesQuery) -> Result<SalesReport, ReportErr
 
 /// The report as CSV: a header, one line per row, then the totals.
 pub fn csv(report: &SalesReport) -> String {
-    let mut out = String::from("key,name,currency,orders,codes,sales,cost,margin,margin_pct\n");
+    let mut out = String::from("key,name,currency,orders,codes,sales,cost,margin,margin_pct,tax\n");
     for r in report.rows.iter().chain(&report.totals) {
         let name = r.name.as_deref().unwrap_or("");
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{}\n",
             csv_field(&r.key),
             csv_field(name),
             r.currency,
@@ -330,7 +339,8 @@ pub fn csv(report: &SalesReport) -> String {
             r.sales.amount_string(),
             r.cost.amount_string(),
             r.margin.amount_string(),
-            r.margin_pct.map(|p| p.to_string()).unwrap_or_default()
+            r.margin_pct.map(|p| p.to_string()).unwrap_or_default(),
+            r.tax.amount_string()
         ));
     }
     out

@@ -311,6 +311,20 @@ async fn sales_by_product_category_staff_payment_and_supplier() {
     assert_eq!(supplier.rows[0].orders, 3);
     assert_eq!(supplier.totals[0].sales.to_string(), "54.97 USD");
     assert_eq!(supplier.totals[0].margin.to_string(), "8.37 USD");
+    // An order bought from a named account is that account's.
+    sqlx::query("UPDATE orders SET supplier = 'bamboo-in' WHERE client_order_id = 'ct-2'")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let supplier = by("supplier").await;
+    assert_eq!(
+        supplier
+            .rows
+            .iter()
+            .map(|r| (r.key.as_str(), r.orders))
+            .collect::<Vec<_>>(),
+        [("supplier", 2), ("bamboo-in", 1)]
+    );
 }
 
 #[test]
@@ -348,6 +362,7 @@ fn csv_quotes_and_defuses_what_it_must() {
         orders: 1,
         codes: 1,
         sales: usd(2199),
+        tax: usd(0),
         cost: usd(1840),
         margin: usd(359),
         margin_pct: Some(dec!(16.3)),
@@ -361,8 +376,8 @@ fn csv_quotes_and_defuses_what_it_must() {
     };
     assert_eq!(
         csv(&report),
-        "key,name,currency,orders,codes,sales,cost,margin,margin_pct\n\
-         GC-20,\"'=HYPERLINK(\"\"x\"\"), card\",USD,1,1,21.99,18.40,3.59,16.3\n\
-         total,\"'=HYPERLINK(\"\"x\"\"), card\",USD,1,1,21.99,18.40,3.59,16.3\n"
+        "key,name,currency,orders,codes,sales,cost,margin,margin_pct,tax\n\
+         GC-20,\"'=HYPERLINK(\"\"x\"\"), card\",USD,1,1,21.99,18.40,3.59,16.3,0.00\n\
+         total,\"'=HYPERLINK(\"\"x\"\"), card\",USD,1,1,21.99,18.40,3.59,16.3,0.00\n"
     );
 }

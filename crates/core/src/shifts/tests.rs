@@ -43,6 +43,10 @@ fn new_order(n: u32, till: Option<&str>, price: &str) -> NewOrder {
         till_id: till.map(str::to_string),
         print_to: None,
         language: Language::En,
+        tax: None,
+        invoice: None,
+        buyer_tax_id: None,
+        buyer: None,
     }
 }
 

@@ -43,4 +43,8 @@ pub enum TillError {
     Account(#[from] AccountError),
     #[error(transparent)]
     Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Tax(#[from] crate::tax::TaxError),
+    #[error(transparent)]
+    Buyer(#[from] crate::buyers::BuyerError),
 }

@@ -15,6 +15,7 @@
 
 mod access;
 pub mod daily_sync;
+pub mod drawer;
 mod error;
 mod home;
 mod reconcile;
@@ -22,6 +23,7 @@ mod sale;
 pub mod settings;
 pub mod shared;
 mod shift;
+pub mod tax;
 pub mod ticks;
 
 use std::path::{Path, PathBuf};

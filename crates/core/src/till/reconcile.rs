@@ -12,14 +12,21 @@ use crate::supplier::{Supplier, Window, accounts};
 use super::{Till, TillError};
 
 impl Till {
-    /// The supplier an account name stands for (`None`: the shop's own), with the
-    /// name runs and top-ups file it under.
+    /// The supplier an account name stands for (`None`: the shop's primary, the one
+    /// a sale tries first when offers cost the same), with the name runs, orders and
+    /// top-ups file it under.
     pub async fn supplier_named(
         &self,
         account: Option<&str>,
     ) -> Result<(Arc<dyn Supplier>, String), TillError> {
         match account.map(str::trim).filter(|a| !a.is_empty()) {
-            None => Ok((self.supplier().await?, SHOP_SUPPLIER.to_string())),
+            None => {
+                let suppliers = self.suppliers().await?;
+                let (name, supplier) = suppliers
+                    .primary()
+                    .ok_or(crate::setup::SetupError::NoSupplier)?;
+                Ok((supplier, name.unwrap_or(SHOP_SUPPLIER).to_string()))
+            }
             Some(name) => {
                 let account = accounts::get(&self.db, name).await.map_err(|e| {
                     reconcile::ReconcileError::BadInput {
@@ -31,6 +38,12 @@ impl Till {
                 Ok((supplier, account.name))
             }
         }
+    }
+
+    /// The name top-ups and runs are filed under for `account` (`None`: the
+    /// shop's primary supplier).
+    pub async fn supplier_name(&self, account: Option<&str>) -> Result<String, TillError> {
+        Ok(self.supplier_named(account).await?.1)
     }
 
     /// Reconciles `window` of the shop's supplier or of the account `account`; a run

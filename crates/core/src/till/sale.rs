@@ -27,6 +27,22 @@ pub struct Handover {
     pub email: Option<String>,
     pub language: Language,
     pub print: Print,
+    /// The buyer's tax id for the tax invoice, when a business buys.
+    pub buyer_tax_id: Option<String>,
+    /// The buyer's phone and name, to keep the sale under them (with `email`).
+    pub phone: Option<String>,
+    pub buyer_name: Option<String>,
+}
+
+impl Handover {
+    /// The buyer typed at the counter, checked (`None`: no phone, no email).
+    fn buyer(&self) -> Result<Option<crate::buyers::Contact>, crate::buyers::BuyerError> {
+        crate::buyers::Contact::parse(
+            self.buyer_name.as_deref(),
+            self.phone.as_deref(),
+            self.email.as_deref(),
+        )
+    }
 }
 
 /// What is sold: a sku, with the face value the buyer chose for an open-amount
@@ -139,10 +155,16 @@ impl Till {
                 Print::No => None,
             },
             language: handover.language,
+            buyer_tax_id: handover.buyer_tax_id.clone(),
+            buyer: handover.buyer()?,
         };
         tracing::info!(sku = %sale.sku, "sale confirmed at the counter");
+        let cash = matches!(sale.tender, Tender::Cash { .. });
         let sale = engine.sell_with(&sale, &delivery).await?;
         tracing::info!(order = %sale.order.public_id, status = %sale.order.status, "sale finished");
+        if cash {
+            self.drawer_for_sale(clerk, &sale.order.public_id).await;
+        }
         // What the finished order must tell the owner (refund due, failed).
         self.tell(crate::orders::problem::after_order(&self.db, &sale.order).await)
             .await;
@@ -152,13 +174,69 @@ impl Till {
         Ok(sale)
     }
 
+    /// A basket: several lines quoted together, paid once with `tender`, each unit
+    /// bought under its own key. One sale at a time at this till, as a single sale;
+    /// each unit left refund due raises its alert.
+    pub async fn sell_basket(
+        &self,
+        lines: Vec<orders::BasketLine>,
+        tender: Tender,
+        handover: &Handover,
+        clerk: &Clerk,
+    ) -> Result<orders::BasketResult, TillError> {
+        let Ok(_selling) = self.selling.try_lock() else {
+            return Err(TillError::Busy(SELLING));
+        };
+        self.authorize(clerk, Action::Sell, None).await?;
+        let engine = self.engine().await?;
+        let sale = orders::BasketSale {
+            lines,
+            tender,
+            staff: clerk.staff.clone(),
+            till_id: clerk.till_id.clone(),
+            email: handover
+                .email
+                .as_deref()
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .map(str::to_string),
+        };
+        let delivery = DeliveryRequest {
+            print_to: match handover.print {
+                Print::IfSetUp => self.printer().await,
+                Print::Required => Some(self.outbox().await?.config().printer()?.clone()),
+                Print::No => None,
+            },
+            language: handover.language,
+            buyer_tax_id: handover.buyer_tax_id.clone(),
+            buyer: handover.buyer()?,
+        };
+        tracing::info!(lines = sale.lines.len(), "basket confirmed at the counter");
+        let cash = matches!(sale.tender, Tender::Cash { .. });
+        let basket = engine.sell_basket(&sale, &delivery).await?;
+        if cash {
+            self.drawer_for_sale(clerk, &basket.basket).await;
+        }
+        tracing::info!(basket = %basket.basket, refund_due = %basket.refund_due, "basket finished");
+        let mut refused = false;
+        for sale in basket.sales() {
+            self.tell(crate::orders::problem::after_order(&self.db, &sale.order).await)
+                .await;
+            refused |= sale.order.status == OrderStatus::RefundDue;
+        }
+        if refused {
+            self.check_refund_rate().await;
+        }
+        Ok(basket)
+    }
+
     /// A remote sale: quotes `sku` live, opens a `quoted` order for `email` and makes
     /// its payment link with `provider` (addresses from the settings, keys from this
     /// till's secrets). Shares the counter's one-at-a-time guard: a double Enter must
     /// not make two links.
     pub async fn sell_remotely(
         &self,
-        sku: &str,
+        item: impl Into<Item>,
         email: &str,
         language: Language,
         provider: ProviderKind,
@@ -168,6 +246,8 @@ impl Till {
             return Err(TillError::Busy(SELLING));
         };
         self.authorize(clerk, Action::Sell, None).await?;
+        let item = item.into();
+        let sku = item.sku.as_str();
         let desk = Desk::new(
             self.engine().await?,
             Providers::configured(&self.db, self.secrets()),
@@ -176,6 +256,7 @@ impl Till {
         Ok(desk
             .open(
                 sku.trim(),
+                item.amount,
                 email,
                 language,
                 provider,

@@ -353,6 +353,14 @@ impl Till {
         }
     }
 
+    /// Buyers' contact data past the owner's retention period goes (the orders
+    /// stay); a failure is logged and tried again next tick.
+    pub async fn purge_buyers(&self) {
+        if let Err(e) = crate::buyers::purge_due(&self.db).await {
+            tracing::warn!(error = %e, "buyer contact data not purged");
+        }
+    }
+
     /// What the last health check found.
     pub fn supplier_status(&self) -> SupplierStatus {
         super::shared::read(&self.supplier_status)

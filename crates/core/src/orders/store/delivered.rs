@@ -185,6 +185,10 @@ mod tests {
             till_id: Some("till-1".into()),
             print_to: None,
             language: crate::language::Language::En,
+            tax: None,
+            invoice: None,
+            buyer_tax_id: None,
+            buyer: None,
         }
     }
 

@@ -38,6 +38,26 @@ pub struct NewOrder {
     /// The printer for the receipt, when one was asked for.
     pub print_to: Option<String>,
     pub language: Language,
+    /// The tax inside the price, when the product's category has a rate.
+    pub tax: Option<crate::tax::Split>,
+    /// Invoiced when paid (the shop has a tax id): the terms, and the buyer's tax id.
+    pub invoice: Option<crate::tax::InvoiceTerms>,
+    pub buyer_tax_id: Option<String>,
+    /// The buyer attached at the counter (or a remote sale's email).
+    pub buyer: Option<crate::buyers::Contact>,
+}
+
+/// The order's tax part, written with it, when it has one.
+fn with_tax(batch: Batch, new: &NewOrder) -> Result<Batch, OrderError> {
+    let Some(tax) = &new.tax else {
+        return Ok(batch);
+    };
+    Ok(batch.then(
+        Batch::new("UPDATE orders SET tax_rate = ?2, tax_minor = ?3 WHERE client_order_id = ?1")
+            .bind(new.client_order_id.clone())
+            .bind(tax.rate.normalize().to_string())
+            .bind(minor(&tax.tax)?),
+    ))
 }
 
 /// Opens a `quoted` order; its `client_order_id` is fixed here, for good.
@@ -51,11 +71,17 @@ pub async fn insert_quoted(db: &Db, new: &NewOrder) -> Result<i64, OrderError> {
             quoted = sql_list([OrderStatus::Quoted]),
         )
     });
-    new_id(
-        db,
+    let mut batch = with_tax(
         bind_order(Batch::new(SQL.as_str()), new, now_text(), None, None)?,
-    )
-    .await
+        new,
+    )?;
+    if let Some(buyer) = &new.buyer {
+        batch = batch.then(crate::buyers::attach_batch(
+            buyer,
+            crate::buyers::SaleKey::Order(&new.client_order_id),
+        ));
+    }
+    new_id(db, batch).await
 }
 
 /// A counter sale paid on the spot, in one transaction: the order (its
@@ -68,6 +94,29 @@ pub async fn insert_paid_sending(
     payment: &Payment,
     lease: (&str, std::time::Duration),
 ) -> Result<i64, OrderError> {
+    let mut batch = paid_sending(new, payment, lease)?;
+    if let Some(terms) = &new.invoice {
+        batch = batch.then(crate::tax::invoice_batch(
+            terms,
+            new.buyer_tax_id.as_deref(),
+            crate::tax::InvoiceOf::Order(&new.client_order_id),
+        ));
+    }
+    if let Some(buyer) = &new.buyer {
+        batch = batch.then(crate::buyers::attach_batch(
+            buyer,
+            crate::buyers::SaleKey::Order(&new.client_order_id),
+        ));
+    }
+    new_id(db, batch).await
+}
+
+/// The batch [`insert_paid_sending`] writes.
+fn paid_sending(
+    new: &NewOrder,
+    payment: &Payment,
+    lease: (&str, std::time::Duration),
+) -> Result<Batch, OrderError> {
     let until = crate::db::time_text(
         chrono::Utc::now() + chrono::Duration::from_std(lease.1).unwrap_or_default(),
     );
@@ -95,7 +144,109 @@ pub async fn insert_paid_sending(
         Some(payment),
         Some((lease.0.to_string(), until)),
     )?;
-    new_id(db, batch).await
+    with_tax(batch, new)
+}
+
+/// A basket's payment as a whole: what the buyer handed over for all its lines.
+pub struct NewBasket {
+    /// Fixed by the till before the write; the basket's orders find it by this.
+    pub key: String,
+    /// One invoice for the whole basket, when the shop has a tax id.
+    pub invoice: Option<crate::tax::InvoiceTerms>,
+    pub buyer_tax_id: Option<String>,
+    pub buyer: Option<crate::buyers::Contact>,
+    pub total: Money,
+    pub method: String,
+    pub tendered: Option<Money>,
+    pub change: Option<Money>,
+    pub reference: Option<String>,
+    pub staff: String,
+    pub till_id: Option<String>,
+}
+
+/// One unit of a basket's line: its order and its share of the payment.
+pub struct BasketUnit {
+    pub line: u32,
+    pub order: NewOrder,
+    pub payment: Payment,
+}
+
+/// A basket paid at the counter, in one transaction: the basket row, and each unit's
+/// order as [`insert_paid_sending`] writes one (paid, leased to this till, `ordering`
+/// for its first send), with its line. Answers the basket's public id and the order
+/// ids, in the order of `units`.
+pub async fn insert_basket_paid_sending(
+    db: &Db,
+    basket: &NewBasket,
+    units: &[BasketUnit],
+    lease: (&str, std::time::Duration),
+) -> Result<(String, Vec<i64>), OrderError> {
+    let mut batch = Batch::new(
+        "INSERT INTO baskets (public_id, basket_key, currency, total_minor, method,
+             tendered_minor, change_minor, reference, staff, till_id, created_at)
+         VALUES ((SELECT printf('BSK-%06d', coalesce(max(id), 0) + 1) FROM baskets),
+             ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10);
+         SELECT public_id FROM baskets WHERE basket_key = ?1",
+    )
+    .bind(basket.key.clone())
+    .bind(basket.total.currency.code().to_string())
+    .bind(minor(&basket.total)?)
+    .bind(basket.method.clone())
+    .bind(basket.tendered.as_ref().map(minor).transpose()?)
+    .bind(basket.change.as_ref().map(minor).transpose()?)
+    .bind(basket.reference.clone())
+    .bind(basket.staff.clone())
+    .bind(basket.till_id.clone())
+    .bind(now_text());
+    for unit in units {
+        batch = batch
+            .then(paid_sending(&unit.order, &unit.payment, lease)?)
+            .then(
+                Batch::new(
+                    "UPDATE orders SET basket_id = (SELECT id FROM baskets WHERE basket_key = ?1),
+                     basket_line = ?2
+                 WHERE client_order_id = ?3",
+                )
+                .bind(basket.key.clone())
+                .bind(i64::from(unit.line))
+                .bind(unit.order.client_order_id.clone()),
+            );
+    }
+    if let Some(terms) = &basket.invoice {
+        batch = batch.then(crate::tax::invoice_batch(
+            terms,
+            basket.buyer_tax_id.as_deref(),
+            crate::tax::InvoiceOf::Basket(&basket.key),
+        ));
+    }
+    if let Some(buyer) = &basket.buyer {
+        batch = batch.then(crate::buyers::attach_batch(
+            buyer,
+            crate::buyers::SaleKey::Basket(&basket.key),
+        ));
+    }
+    let rows = db.write_batch(batch).await?;
+    let corrupt = |detail: &str| {
+        OrderError::from(DbError::Corrupt {
+            what: "baskets",
+            detail: detail.into(),
+        })
+    };
+    let mut rows = rows.iter();
+    let public_id = match rows.next().and_then(|r| r.get(0)) {
+        Some(crate::db::Value::Text(id)) => id.clone(),
+        _ => return Err(corrupt("the new basket's number was not read back")),
+    };
+    let ids = rows
+        .map(|r| match r.get(0) {
+            Some(crate::db::Value::Int(id)) => Ok(*id),
+            _ => Err(corrupt("a basket order's id was not read back")),
+        })
+        .collect::<Result<Vec<i64>, OrderError>>()?;
+    if ids.len() != units.len() {
+        return Err(corrupt("not every basket order's id was read back"));
+    }
+    Ok((public_id, ids))
 }
 
 /// The order row; its parameters are bound by [`bind_order`]. Public ids follow the

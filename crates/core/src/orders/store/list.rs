@@ -45,19 +45,32 @@ pub struct OrderFilter {
     /// RFC 3339 or a date (YYYY-MM-DD): orders created at or after it.
     pub since: Option<String>,
     pub sku: Option<String>,
+    /// A buyer's phone or email: their orders (by the buyer attached, or the
+    /// address the code was sent to).
+    pub buyer: Option<String>,
     pub limit: Option<u32>,
 }
 
 pub async fn list(db: &Db, filter: &OrderFilter) -> Result<Vec<Order>, OrderError> {
+    let buyer = filter
+        .buyer
+        .as_deref()
+        .map(str::trim)
+        .filter(|b| !b.is_empty());
+    let phone = buyer.and_then(|b| crate::buyers::parse_phone(b).ok());
     let rows: Vec<OrderRow> = sqlx::query_as(&format!(
         "{SELECT} WHERE (?1 IS NULL OR o.status = ?1) AND (?2 IS NULL OR o.created_at >= ?2)
            AND (?3 IS NULL OR o.sku = ?3)
+           AND (?5 IS NULL OR o.email = ?5 COLLATE NOCASE OR o.buyer_id IN (SELECT id FROM buyers
+                WHERE phone = ?6 OR email = ?5 COLLATE NOCASE))
          ORDER BY o.id DESC LIMIT ?4"
     ))
     .bind(filter.status.map(|s| s.as_str()))
     .bind(filter.since.as_deref())
     .bind(filter.sku.as_deref())
     .bind(i64::from(filter.limit.unwrap_or(500).clamp(1, 10_000)))
+    .bind(buyer)
+    .bind(phone)
     .fetch_all(db.pool())
     .await
     .map_err(DbError::from)?;

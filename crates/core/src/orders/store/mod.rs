@@ -17,7 +17,9 @@ mod row;
 mod transition;
 
 pub(crate) use delivered::{Delivered, deliver};
-pub use insert::{NewOrder, insert_paid_sending, insert_quoted};
+pub use insert::{
+    BasketUnit, NewBasket, NewOrder, insert_basket_paid_sending, insert_paid_sending, insert_quoted,
+};
 pub(crate) use list::stale_quote_ids;
 pub use list::{OrderFilter, find, get, list, open_order_ids};
 pub use payment::record_payment;

@@ -60,6 +60,13 @@ async fn pay_in(
         return Err(wrong_state(tx, id, "take payment").await);
     }
     insert_payment(tx, id, payment, now).await?;
+    // A tax invoice, when the shop has a tax id: numbered in this same write.
+    let key: String = sqlx::query_scalar("SELECT client_order_id FROM orders WHERE id = ?1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(DbError::from)?;
+    crate::tax::invoice_in(tx, &key).await?;
     let until = crate::db::time_text(
         chrono::Utc::now() + chrono::Duration::from_std(lease.1).unwrap_or_default(),
     );

@@ -44,6 +44,15 @@ pub(super) struct OrderRow {
     created_at: String,
     paid_at: Option<String>,
     delivered_at: Option<String>,
+    basket: Option<String>,
+    basket_line: Option<i64>,
+    tax_rate: Option<String>,
+    tax_minor: Option<i64>,
+    invoice_number: Option<String>,
+    invoice_shop_tax_id: Option<String>,
+    invoice_buyer_tax_id: Option<String>,
+    buyer_name: Option<String>,
+    buyer_phone: Option<String>,
     // payment
     pay_method: Option<String>,
     pay_amount_minor: Option<i64>,
@@ -65,12 +74,17 @@ pub(super) const SELECT: &str = "SELECT o.id, o.public_id, o.client_order_id, o.
     o.price_minor, o.currency, o.max_unit_minor, o.wholesale_currency, o.supplier_order_id,
     o.supplier_status, o.supplier_total_minor, o.fx_rate, o.open_amount, o.failure_code, o.failure_message, o.attempts,
     o.supplier, o.supplier_sku, o.attempt, o.attempt_key, o.email, o.staff, o.till_id, o.created_at, o.paid_at, o.delivered_at,
+    b.public_id AS basket, o.basket_line, o.tax_rate, o.tax_minor,
+    i.number AS invoice_number, i.shop_tax_id AS invoice_shop_tax_id,
+    i.buyer_tax_id AS invoice_buyer_tax_id, u.name AS buyer_name, u.phone AS buyer_phone,
     p.method AS pay_method, p.amount_minor AS pay_amount_minor, p.tendered_minor AS pay_tendered_minor,
     p.change_minor AS pay_change_minor, p.reference AS pay_reference, p.staff AS pay_staff,
     p.taken_at AS pay_taken_at,
     r.amount_minor AS ref_amount_minor, r.method AS ref_method, r.reference AS ref_reference,
     r.staff AS ref_staff, r.at AS ref_at
-    FROM orders o LEFT JOIN payments p ON p.order_id = o.id LEFT JOIN refunds r ON r.order_id = o.id";
+    FROM orders o LEFT JOIN payments p ON p.order_id = o.id LEFT JOIN refunds r ON r.order_id = o.id
+    LEFT JOIN baskets b ON b.id = o.basket_id LEFT JOIN buyers u ON u.id = o.buyer_id
+    LEFT JOIN invoices i ON i.order_id = o.id OR (o.basket_id IS NOT NULL AND i.basket_id = o.basket_id)";
 
 pub(super) fn corrupt(detail: impl std::fmt::Display) -> DbError {
     DbError::Corrupt {
@@ -148,6 +162,29 @@ impl TryFrom<OrderRow> for Order {
             created_at: r.created_at,
             paid_at: r.paid_at,
             delivered_at: r.delivered_at,
+            basket: r.basket,
+            basket_line: r
+                .basket_line
+                .map(u32::try_from)
+                .transpose()
+                .map_err(corrupt)?,
+            tax: match (r.tax_rate, r.tax_minor) {
+                (Some(rate), Some(minor)) => Some(crate::orders::model::TaxPart {
+                    rate: crate::money::parse_decimal(&rate).map_err(corrupt)?,
+                    tax: Money::from_minor(minor, cur),
+                }),
+                _ => None,
+            },
+            buyer_name: r.buyer_name,
+            buyer_phone: r.buyer_phone,
+            invoice: match (r.invoice_number, r.invoice_shop_tax_id) {
+                (Some(number), Some(shop_tax_id)) => Some(crate::orders::model::Invoice {
+                    number,
+                    shop_tax_id,
+                    buyer_tax_id: r.invoice_buyer_tax_id,
+                }),
+                _ => None,
+            },
             payment,
             refund,
         })

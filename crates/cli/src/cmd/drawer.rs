@@ -1,0 +1,47 @@
+//! drawer open, drawer set on|off: the cash drawer on the receipt printer.
+
+use codetill_core::settings;
+use codetill_core::till::drawer::{DRAWER_ENABLED, Opening};
+use serde_json::json;
+
+use crate::args::DrawerCommand;
+use crate::context::Context;
+use crate::failure::Failure;
+use crate::output::emit;
+
+pub async fn run(ctx: &Context, command: DrawerCommand) -> anyhow::Result<()> {
+    match command {
+        DrawerCommand::Set { state } => {
+            let on = match state.trim() {
+                "on" => true,
+                "off" => false,
+                other => {
+                    return Err(Failure::bad_input(format!(
+                        "STATE: {other:?} is not on or off"
+                    )));
+                }
+            };
+            let till = ctx.till().await?;
+            settings::set(till.db().pool(), DRAWER_ENABLED, if on { "1" } else { "0" }).await?;
+            emit(ctx.json, &json!({ "drawer": on }), || {
+                if on {
+                    "the receipt printer has a cash drawer: cash sales open it".into()
+                } else {
+                    "no cash drawer".into()
+                }
+            })
+        }
+        DrawerCommand::Open => {
+            let till = ctx.till().await?;
+            let opened = till.open_drawer(&ctx.clerk(None), Opening::NoSale).await?;
+            if !opened {
+                return Err(Failure::bad_input(
+                    "no cash drawer set up (`codetill drawer set on`, and a tcp:// or file: printer)",
+                ));
+            }
+            emit(ctx.json, &json!({ "opened": true }), || {
+                "drawer opened".into()
+            })
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! The grown-up counter from the command line, as a process against the sandbox
+//! supplier: a basket `sell SKU:QTY SKU`, the tax invoice it prints, the buyer it
+//! is kept under and found by, and the buyer's contact data purged while the orders
+//! stay.
+//!
+//! Needs the binary: `cargo build -p codetill-cli` first (`./test.sh` does).
+#![cfg(unix)]
+#![allow(clippy::unwrap_used)]
+
+use std::time::Instant;
+
+use codetill_e2e::Sandbox;
+use codetill_e2e::cli::{self, Run};
+use serde_json::Value;
+
+const SKU: &str = "STEAM-US-20";
+
+struct Till {
+    sandbox: Sandbox,
+    home: tempfile::TempDir,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Till {
+    fn new() -> Till {
+        let home = cli::till_home();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sandbox = rt.block_on(Sandbox::start(200)).unwrap();
+        let till = Till {
+            sandbox,
+            home,
+            _rt: rt,
+        };
+        assert_eq!(till.run(&["sync"]).code, 0);
+        till
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let started = Instant::now();
+        let out = cli::command(self.home.path(), &self.sandbox.url(), args)
+            .output()
+            .unwrap();
+        Run::from(out, started.elapsed())
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let run = self.run(&all);
+        assert_eq!(run.code, 0, "codetill {args:?}: {run:?}");
+        run.json()
+    }
+
+    fn other_sku(&self) -> String {
+        let found = self.json(&["search", "gift card", "--limit", "20"]);
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["sku"].as_str().unwrap().to_string())
+            .find(|s| s != SKU && !s.contains(':'))
+            .unwrap()
+    }
+}
+
+#[test]
+fn a_basket_is_one_payment_one_invoice_and_one_buyer() {
+    let till = Till::new();
+    assert_eq!(
+        till.run(&[
+            "tax",
+            "set",
+            "--tax-id",
+            "29ABCDE1234F1Z5",
+            "--prefix",
+            "CT"
+        ])
+        .code,
+        0
+    );
+    assert_eq!(till.run(&["tax", "rate", "gift_card", "18"]).code, 0);
+    let other = till.other_sku();
+    let two = format!("{SKU}:2");
+    let basket = till.json(&[
+        "sell",
+        &two,
+        &other,
+        "--pay",
+        "cash",
+        "--tendered",
+        "500",
+        "--phone",
+        "+91 98765 43210",
+        "--buyer-name",
+        "Priya",
+    ]);
+    assert!(basket["basket"].as_str().unwrap().starts_with("BSK-"));
+    let lines = basket["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["quantity"], 2);
+    assert_eq!(lines[0]["orders"].as_array().unwrap().len(), 2);
+    let orders: Vec<&Value> = lines
+        .iter()
+        .flat_map(|l| l["orders"].as_array().unwrap())
+        .collect();
+    assert_eq!(orders.len(), 3);
+    let invoice = orders[0]["invoice"]["number"].as_str().unwrap();
+    assert!(
+        invoice.starts_with("CT/") && invoice.ends_with("/000001"),
+        "{invoice}"
+    );
+    for o in &orders {
+        assert_eq!(o["status"], "delivered");
+        assert_eq!(
+            o["invoice"]["number"], invoice,
+            "one invoice for the basket"
+        );
+        assert_eq!(o["tax"]["rate"], "18");
+        assert!(o["codes"][0]["code"].as_str().is_some());
+        assert_eq!(o["buyer_phone"], "+919876543210");
+    }
+
+    // The buyer's orders, by phone (typed any way) and by name search.
+    let mine = till.json(&["orders", "--buyer", "+919876543210"]);
+    assert_eq!(mine.as_array().unwrap().len(), 3);
+    let found = till.json(&["buyers", "find", "98765"]);
+    assert_eq!(found[0]["name"], "Priya");
+    assert_eq!(found[0]["orders"], 3);
+
+    // One sku alone is a sale as before.
+    let single = till.json(&["sell", SKU, "--pay", "card", "--terminal-ref", "T-1"]);
+    assert!(single["order_id"].as_str().unwrap().starts_with("ORD-"));
+    assert_eq!(
+        single["invoice"]["number"].as_str().unwrap(),
+        invoice.replace("000001", "000002")
+    );
+
+    // Bad lines change nothing.
+    for (args, needle) in [
+        (
+            vec![
+                "sell",
+                "STEAM-US-20:11",
+                "--pay",
+                "card",
+                "--terminal-ref",
+                "T",
+            ],
+            "1 to 10",
+        ),
+        (
+            vec![
+                "sell",
+                "STEAM-US-20:0",
+                "--pay",
+                "card",
+                "--terminal-ref",
+                "T",
+            ],
+            "1 to 10",
+        ),
+        (
+            vec![
+                "sell",
+                SKU,
+                "--pay",
+                "card",
+                "--terminal-ref",
+                "T",
+                "--phone",
+                "12",
+            ],
+            "phone",
+        ),
+    ] {
+        let run = till.run(&args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stderr.contains(needle), "{args:?}: {run:?}");
+    }
+    assert_eq!(till.json(&["orders"]).as_array().unwrap().len(), 4);
+
+    // Retention: contact data goes, the orders stay.
+    assert_eq!(till.run(&["buyers", "retention", "1"]).code, 0);
+    let past = "2000-01-01T00:00:00.000Z";
+    let home = till.home.path().to_path_buf();
+    for statement in [
+        format!("UPDATE buyers SET last_seen_at = '{past}'"),
+        format!("UPDATE orders SET created_at = '{past}'"),
+    ] {
+        till._rt.block_on(cli::sql(&home, &statement));
+    }
+    assert_eq!(till.json(&["buyers", "purge"])["purged"], 1);
+    assert!(
+        till.json(&["orders", "--buyer", "+919876543210"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let all = till.json(&["orders"]);
+    assert_eq!(all.as_array().unwrap().len(), 4, "the orders stay");
+    assert!(
+        all.as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o.get("buyer_phone").is_none())
+    );
+}
