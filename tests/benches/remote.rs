@@ -86,8 +86,10 @@ async fn run(events: usize, gap: Duration) -> anyhow::Result<()> {
         for _ in 0..events {
             let o = desk
                 .open(
-                    SKU,
-                    None,
+                    codetill_core::remote::Wanted {
+                        sku: SKU,
+                        amount: None,
+                    },
                     "buyer@example.com",
                     codetill_core::delivery::Language::En,
                     ProviderKind::Stripe,

@@ -57,6 +57,14 @@ pub struct Desk {
     providers: Providers,
 }
 
+/// What a remote buyer is sold: a sku, and the face value chosen for an open-amount
+/// product (in its face currency).
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted<'a> {
+    pub sku: &'a str,
+    pub amount: Option<rust_decimal::Decimal>,
+}
+
 impl Desk {
     pub fn new(engine: Arc<Engine>, providers: Providers) -> Desk {
         Desk { engine, providers }
@@ -72,8 +80,7 @@ impl Desk {
     /// it was for.
     pub async fn open(
         &self,
-        sku: &str,
-        amount: Option<rust_decimal::Decimal>,
+        wanted: Wanted<'_>,
         email: &str,
         language: Language,
         provider: ProviderKind,
@@ -82,7 +89,7 @@ impl Desk {
     ) -> Result<RemoteOrder, RemoteError> {
         check_email(email)?;
         let client = self.providers.get(provider).await?;
-        let quote = self.engine.quote_amount(sku, amount).await?;
+        let quote = self.engine.quote_amount(wanted.sku, wanted.amount).await?;
         let id = self
             .engine
             .open_remote(&quote, email, language, staff, till_id)

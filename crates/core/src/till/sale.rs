@@ -255,8 +255,10 @@ impl Till {
         tracing::info!(sku = %sku.trim(), %provider, "remote sale asked for");
         Ok(desk
             .open(
-                sku.trim(),
-                item.amount,
+                crate::remote::Wanted {
+                    sku: sku.trim(),
+                    amount: item.amount,
+                },
                 email,
                 language,
                 provider,
