@@ -146,7 +146,7 @@ describe('the shell', () => {
     await fireEvent.input(screen.getByTestId('owner-pin-again'), { target: { value: '1234' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Save and sign in' }));
     await screen.findByRole('combobox');
-    expect(mock.of('create_owner')[0].args).toEqual({ name: 'Meera', pin: '1234' });
+    expect(mock.of('create_owner')[0]?.args).toEqual({ name: 'Meera', pin: '1234' });
     expect(screen.getByTestId('signed-in').textContent).toContain('Meera');
   });
 });

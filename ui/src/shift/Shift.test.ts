@@ -64,7 +64,7 @@ describe('the shift screen', () => {
     await fireEvent.input(screen.getByTestId('move-reason'), { target: { value: 'banked' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Record cash out' }));
     await waitFor(() => expect(mock.of('move_cash')).toHaveLength(1));
-    expect(mock.of('move_cash')[0].args).toEqual({ kind: 'out', amount: '200', reason: 'banked' });
+    expect(mock.of('move_cash')[0]?.args).toEqual({ kind: 'out', amount: '200', reason: 'banked' });
   });
 
   it('closes with the cash counted and shows the Z-report: short, printed and kept as a PDF', async () => {
@@ -79,7 +79,7 @@ describe('the shift screen', () => {
     expect(screen.getByTestId('over-short').textContent).toContain('38.00');
     expect(screen.getByTestId('report-text').textContent).toContain('Z-REPORT #7');
     expect(z.textContent).toContain('/shop/reports/z-report-000007-en.pdf');
-    expect(mock.of('close_shift')[0].args).toEqual({ counted: '2400', language: 'en' });
+    expect(mock.of('close_shift')[0]?.args).toEqual({ counted: '2400', language: 'en' });
     // The shift is closed: the screen offers to open the next one.
     await screen.findByTestId('float');
   });

@@ -43,10 +43,10 @@ describe('the staff screen', () => {
 
     await fireEvent.click(screen.getByTestId('toggle-Asha'));
     await waitFor(() => expect(within(row('Asha')).getByText('Disabled')).toBeTruthy());
-    expect(mock.of('set_staff_enabled')[0].args).toEqual({ name: 'Asha', enabled: false });
+    expect(mock.of('set_staff_enabled')[0]?.args).toEqual({ name: 'Asha', enabled: false });
     await fireEvent.click(screen.getByTestId('toggle-Asha'));
     await waitFor(() => expect(within(row('Asha')).getByText('May sign in')).toBeTruthy());
-    expect(mock.of('set_staff_enabled')[1].args).toEqual({ name: 'Asha', enabled: true });
+    expect(mock.of('set_staff_enabled')[1]?.args).toEqual({ name: 'Asha', enabled: true });
   });
 
   it('shows what core refused (the last owner stays)', async () => {
@@ -72,7 +72,7 @@ describe('the staff screen', () => {
     await fireEvent.input(screen.getByTestId('staff-pin-again'), { target: { value: '2468' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Add' }));
     await screen.findByRole('cell', { name: 'Ravi' });
-    expect(mock.of('add_staff')[0].args).toEqual({ name: 'Ravi', role: 'manager', pin: '2468' });
+    expect(mock.of('add_staff')[0]?.args).toEqual({ name: 'Ravi', role: 'manager', pin: '2468' });
     expect(within(row('Ravi')).getByText('Manager')).toBeTruthy();
     expect((screen.getByTestId('staff-pin') as HTMLInputElement).value).toBe('');
   });
