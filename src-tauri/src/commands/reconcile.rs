@@ -1,0 +1,82 @@
+//! Balance & alerts → Reconciliation (the owner's): the supplier's history for a
+//! window matched with our orders, its findings, and the delivery of an order the
+//! supplier filled that never reached its buyer here. Core does the matching and
+//! the delivery (by key: nothing is bought again).
+
+use codetill_core::orders::Outcome;
+use codetill_core::reconcile::{self, Report};
+use codetill_core::staff::Action;
+use codetill_core::supplier::Window;
+use tauri::State;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Reconciles from `since` (`YYYY-MM-DD`, or RFC 3339) until now, for the shop's
+/// supplier or the account `supplier`.
+#[tauri::command]
+pub async fn reconcile_run(
+    state: State<'_, AppState>,
+    since: String,
+    supplier: Option<String>,
+) -> Result<Report, AppError> {
+    let till = state.till();
+    let clerk = state.clerk_at(&till).await?;
+    till.authorize(&clerk, Action::ChangeSuppliers, None)
+        .await?;
+    let from = reconcile::parse_since(&since).map_err(codetill_core::till::TillError::from)?;
+    let to = chrono::Utc::now();
+    if from >= to {
+        return Err(AppError::validation(format!(
+            "since: {since:?} is not before now"
+        )));
+    }
+    Ok(till
+        .reconcile(Window { from, to }, supplier.as_deref())
+        .await?)
+}
+
+/// Delivers an order reconciliation found charged but not delivered: its codes
+/// fetched by key for its own buyer.
+#[tauri::command]
+pub async fn reconcile_deliver(
+    state: State<'_, AppState>,
+    order: String,
+) -> Result<Outcome, AppError> {
+    let order = super::non_empty(super::checked(&order, "order", 40)?, "order")?;
+    let till = state.till();
+    let clerk = state.clerk_at(&till).await?;
+    till.authorize(&clerk, Action::ChangeSuppliers, None)
+        .await?;
+    Ok(till.reconcile_deliver(order.trim()).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use serde_json::json;
+
+    use crate::testing::TestApp;
+
+    #[test]
+    fn the_demo_supplier_history_matches_its_sales() {
+        let app = TestApp::demo();
+        app.sell_cash("STEAM-US-20", "100").unwrap();
+        let since = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+        let report = app
+            .invoke("reconcile_run", json!({ "since": since }))
+            .unwrap();
+        assert_eq!(report["transactions"], 1, "{report}");
+        assert_eq!(report["findings"], json!([]), "{report}");
+        assert_eq!(report["clean"], true);
+
+        let err = app
+            .invoke("reconcile_run", json!({ "since": "yesterday" }))
+            .unwrap_err();
+        assert_eq!(err["code"], "errors.validation");
+        let err = app
+            .invoke("reconcile_deliver", json!({ "order": "ORD-999999" }))
+            .unwrap_err();
+        assert_eq!(err["code"], "errors.not_found", "{err}");
+    }
+}
