@@ -177,7 +177,10 @@ def main():
         app.screenshot("pinpad-webdriver.png")
         app.click(app.wait("//div[@role='group']//button[@aria-label='Enter']", using="xpath"))
         search = app.wait("#counter-search", what="the counter after signing in")
-        app.wait_text("[data-testid=signed-in]", OWNER)
+        app.wait("[data-testid=signed-in]", what="who is signed in")
+        # textContent: WebKit's visible-text atom skips the name's clipped box.
+        who = app.script("return document.querySelector('[data-testid=signed-in]').textContent")
+        assert OWNER in who, f"signed in as {who!r}"
         print("signed in with the PIN")
 
         app.type(search, "steam 20")
