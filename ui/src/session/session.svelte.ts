@@ -45,6 +45,7 @@ export async function loadSession(): Promise<void> {
   who = s.session;
   idleMinutes = s.idle_lock_minutes;
   lastUse = Date.now();
+  lastTouch = 0;
 }
 
 export function signedIn(view: SessionView | null): void {
@@ -57,6 +58,7 @@ export function signedIn(view: SessionView | null): void {
 /** Locks the till now (the lock key, or the idle time). */
 export async function lockNow(): Promise<void> {
   who = null;
+  lastTouch = 0;
   try {
     await api.lock();
   } catch (e) {
