@@ -12,23 +12,31 @@ use tauri::State;
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// Reconciles from `since` (`YYYY-MM-DD`, or RFC 3339) until now, for the shop's
-/// supplier or the account `supplier`.
+/// Reconciles from `since` (`YYYY-MM-DD`, or RFC 3339) to the end of the day
+/// `until` (or now), for the shop's supplier or the account `supplier`.
 #[tauri::command]
 pub async fn reconcile_run(
     state: State<'_, AppState>,
     since: String,
+    until: Option<String>,
     supplier: Option<String>,
 ) -> Result<Report, AppError> {
     let till = state.till();
     let clerk = state.clerk_at(&till).await?;
     till.authorize(&clerk, Action::ChangeSuppliers, None)
         .await?;
-    let from = reconcile::parse_since(&since).map_err(codetill_core::till::TillError::from)?;
-    let to = chrono::Utc::now();
+    let parse = |t: &str| reconcile::parse_since(t).map_err(codetill_core::till::TillError::from);
+    let from = parse(&since)?;
+    let now = chrono::Utc::now();
+    let to = match until.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        // A day given alone runs to its end; never past now.
+        Some(u) if u.len() == 10 => (parse(u)? + chrono::Duration::days(1)).min(now),
+        Some(u) => parse(u)?.min(now),
+        None => now,
+    };
     if from >= to {
         return Err(AppError::validation(format!(
-            "since: {since:?} is not before now"
+            "since: {since:?} is not before the end of the window"
         )));
     }
     Ok(till
@@ -72,6 +80,21 @@ mod tests {
 
         let err = app
             .invoke("reconcile_run", json!({ "since": "yesterday" }))
+            .unwrap_err();
+        assert_eq!(err["code"], "errors.validation");
+        // A window that ended before the sale finds no transaction.
+        let before = app
+            .invoke(
+                "reconcile_run",
+                json!({ "since": "2026-01-01", "until": "2026-01-02" }),
+            )
+            .unwrap();
+        assert_eq!(before["transactions"], 0, "{before}");
+        let err = app
+            .invoke(
+                "reconcile_run",
+                json!({ "since": "2026-01-03", "until": "2026-01-01" }),
+            )
             .unwrap_err();
         assert_eq!(err["code"], "errors.validation");
         let err = app

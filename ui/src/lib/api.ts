@@ -386,8 +386,9 @@ export const api = {
   exportSalesCsv(from: string, to: string, by: GroupBy): Promise<Exported> {
     return call('export_sales_csv', { from, to, by });
   },
-  reconcile(since: string): Promise<ReconcileReport> {
-    return call('reconcile_run', { since });
+  /** The supplier's history from `since` to the end of the day `until` ('' : now). */
+  reconcile(since: string, until = ''): Promise<ReconcileReport> {
+    return call('reconcile_run', until ? { since, until } : { since });
   },
   reconcileDeliver(order: string): Promise<unknown> {
     return call('reconcile_deliver', { order });
