@@ -137,7 +137,7 @@ describe('running the store', () => {
 
     await page.keyboard.press('F8');
     await page.getByTestId('reconcile').scrollIntoViewIfNeeded();
-    await page.getByRole('button', { name: 'Reconcile until now' }).click();
+    await page.getByRole('button', { name: 'Reconcile', exact: true }).click();
     await page.getByTestId('findings').waitFor();
     await page.getByTestId('deliver-ORD-000043').click();
     await page.getByTestId('findings').getByText('Delivered', { exact: true }).waitFor();

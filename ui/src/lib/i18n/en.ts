@@ -616,7 +616,7 @@ export const en = {
   'reconcile.title': 'Reconciliation',
   'reconcile.since': 'From',
   'reconcile.until': 'To (empty: now)',
-  'reconcile.run': 'Reconcile until now',
+  'reconcile.run': 'Reconcile',
   'reconcile.running': 'Reading the supplier’s history…',
   'reconcile.hint': 'The supplier’s own records for the period, matched order by order with the sales here.',
   'reconcile.clean': 'All {count} supplier transactions match the orders here.',

@@ -617,7 +617,7 @@ export const hi: Record<MessageKey, string> = {
   'reconcile.title': 'मिलान',
   'reconcile.since': 'से',
   'reconcile.until': 'तक (खाली: अभी तक)',
-  'reconcile.run': 'अब तक का मिलान करें',
+  'reconcile.run': 'मिलान करें',
   'reconcile.running': 'सप्लायर का इतिहास पढ़ा जा रहा है…',
   'reconcile.hint': 'अवधि के लिए सप्लायर के अपने रिकॉर्ड, यहाँ की बिक्री से ऑर्डर-दर-ऑर्डर मिलाए गए।',
   'reconcile.clean': 'सप्लायर के सभी {count} लेन-देन यहाँ के ऑर्डर से मेल खाते हैं।',
