@@ -22,6 +22,8 @@ let idleMinutes = $state(5);
 let lastUse = Date.now();
 let lastTouch = 0;
 let timer: ReturnType<typeof setInterval> | null = null;
+/** Sales under way: the till does not lock itself in the middle of one. */
+let holds = 0;
 
 export const session = {
   get who(): SessionView | null {
@@ -77,13 +79,25 @@ export function used(): void {
   }
 }
 
+/** `work` (a sale waiting on the supplier) keeps the till unlocked until it ends;
+ * the idle time counts from then. */
+export async function holdLock<T>(work: Promise<T>): Promise<T> {
+  holds += 1;
+  try {
+    return await work;
+  } finally {
+    holds -= 1;
+    lastUse = Date.now();
+  }
+}
+
 /** Checks the idle time every few seconds; the backend went locked → the PIN pad. */
 export function watchIdle(checkEveryMs = 5_000): () => void {
   onLocked(() => {
     who = null;
   });
   timer = setInterval(() => {
-    if (who && Date.now() - lastUse >= idleMinutes * 60_000) void lockNow();
+    if (who && holds === 0 && Date.now() - lastUse >= idleMinutes * 60_000) void lockNow();
   }, checkEveryMs);
   return () => {
     if (timer) clearInterval(timer);
