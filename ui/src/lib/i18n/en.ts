@@ -633,6 +633,8 @@ export const en = {
   'reconcile.deliver': 'Deliver the code',
   'reconcile.delivering': 'Delivering…',
   'reconcile.delivered': 'Delivered',
+  'orders.reveal.ask_manager': 'A manager or the owner can show this code again.',
+  'orders.refund.ask_manager': 'Ask a manager or the owner to give the money back and record it.',
   'settings.till': 'This till',
   'settings.idle_minutes': 'Lock after (minutes unused)',
   'settings.backup_folder': 'Daily backup folder',

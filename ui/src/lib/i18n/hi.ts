@@ -634,6 +634,8 @@ export const hi: Record<MessageKey, string> = {
   'reconcile.deliver': 'कोड डिलीवर करें',
   'reconcile.delivering': 'डिलीवर हो रहा है…',
   'reconcile.delivered': 'डिलीवर हुआ',
+  'orders.reveal.ask_manager': 'यह कोड दोबारा मैनेजर या मालिक ही दिखा सकते हैं।',
+  'orders.refund.ask_manager': 'पैसे लौटाने और दर्ज करने के लिए मैनेजर या मालिक से कहें।',
   'settings.till': 'यह टिल',
   'settings.idle_minutes': 'लॉक होने का समय (बिना उपयोग के मिनट)',
   'settings.backup_folder': 'दैनिक बैकअप फ़ोल्डर',
