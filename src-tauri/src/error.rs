@@ -92,6 +92,14 @@ pub enum ErrorCode {
     /// asked for a payment link. The quote was cancelled; nothing was charged.
     #[serde(rename = "errors.payment_link")]
     PaymentLink,
+    /// Nobody is signed in (the app opened, was locked, or sat idle): sign in at the
+    /// PIN pad first. Nothing was done.
+    #[serde(rename = "errors.locked")]
+    Locked,
+    /// A file (a CSV export, a report's PDF) could not be written; the message says
+    /// where and why.
+    #[serde(rename = "errors.file")]
+    File,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -113,6 +121,11 @@ impl AppError {
         AppError::new(ErrorCode::Validation, message)
     }
 
+    /// Nobody is signed in at the till: `why` says since when.
+    pub fn locked(why: impl Into<String>) -> Self {
+        AppError::new(ErrorCode::Locked, why)
+    }
+
     /// An error from core, with its whole `source()` chain in one line, logged once
     /// here so every failed command leaves a trace (a refusal or a typing mistake is
     /// part of a day at the till: info; a fault: error, as core classes it).
@@ -128,7 +141,7 @@ impl AppError {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 24] = [
         ErrorCode::Database,
         ErrorCode::Validation,
         ErrorCode::UnknownSku,
@@ -151,6 +164,8 @@ impl ErrorCode {
         ErrorCode::Delivery,
         ErrorCode::PaymentProvider,
         ErrorCode::PaymentLink,
+        ErrorCode::Locked,
+        ErrorCode::File,
     ];
 }
 
@@ -340,26 +355,9 @@ impl From<TillError> for AppError {
                 }
             }
             TillError::Db(e) => e.into(),
-            TillError::Staff(e) => {
-                use codetill_core::staff::StaffError;
-                let code = match &e {
-                    StaffError::Refused(_) | StaffError::Disabled(_) => ErrorCode::NotAllowed,
-                    StaffError::WrongPin { .. } | StaffError::Locked { .. } => ErrorCode::SignIn,
-                    StaffError::NotFound(_) => ErrorCode::NotFound,
-                    StaffError::Hash(_) | StaffError::Db(_) => ErrorCode::Database,
-                    _ => ErrorCode::Validation,
-                };
-                AppError::from_core(code, e.kind(), &e)
-            }
+            TillError::Staff(e) => e.into(),
             TillError::Settings(e) => e.into(),
-            TillError::Account(e) => {
-                let kind = e.kind();
-                let code = match kind {
-                    codetill_core::error::ErrorKind::Input => ErrorCode::Validation,
-                    _ => ErrorCode::Database,
-                };
-                AppError::from_core(code, kind, &e)
-            }
+            TillError::Account(e) => e.into(),
             TillError::Catalog(e) => e.into(),
             TillError::Tax(e) => {
                 let kind = e.kind();
@@ -378,6 +376,45 @@ impl From<TillError> for AppError {
                 AppError::from_core(code, kind, &e)
             }
         }
+    }
+}
+
+impl From<codetill_core::staff::StaffError> for AppError {
+    fn from(e: codetill_core::staff::StaffError) -> Self {
+        use codetill_core::staff::StaffError;
+        let code = match &e {
+            StaffError::Refused(_) | StaffError::Disabled(_) => ErrorCode::NotAllowed,
+            StaffError::WrongPin { .. } | StaffError::Locked { .. } => ErrorCode::SignIn,
+            StaffError::NotFound(_) => ErrorCode::NotFound,
+            StaffError::Hash(_) | StaffError::Db(_) => ErrorCode::Database,
+            _ => ErrorCode::Validation,
+        };
+        AppError::from_core(code, e.kind(), &e)
+    }
+}
+
+impl From<codetill_core::shifts::ShiftError> for AppError {
+    fn from(e: codetill_core::shifts::ShiftError) -> Self {
+        use codetill_core::shifts::ShiftError;
+        let code = match &e {
+            ShiftError::BadInput { .. } | ShiftError::NoCurrency => ErrorCode::Validation,
+            ShiftError::AlreadyOpen { .. } | ShiftError::NoneOpen(_) => ErrorCode::WrongState,
+            ShiftError::NoneClosed(_) => ErrorCode::NotFound,
+            ShiftError::Print(_) => ErrorCode::Delivery,
+            ShiftError::Db(_) => ErrorCode::Database,
+        };
+        AppError::from_core(code, e.kind(), &e)
+    }
+}
+
+impl From<codetill_core::reports::ReportError> for AppError {
+    fn from(e: codetill_core::reports::ReportError) -> Self {
+        use codetill_core::reports::ReportError;
+        let code = match &e {
+            ReportError::BadInput { .. } => ErrorCode::Validation,
+            ReportError::Db(_) => ErrorCode::Database,
+        };
+        AppError::from_core(code, e.kind(), &e)
     }
 }
 

@@ -21,6 +21,7 @@ pub mod error;
 pub mod events;
 #[cfg(test)]
 mod relay;
+pub mod session;
 pub mod state;
 #[cfg(test)]
 mod testing;
@@ -54,6 +55,27 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::delivery::receipt_preview,
             commands::delivery::sale_done,
             commands::session::start_demo,
+            commands::session::session_state,
+            commands::session::sign_in,
+            commands::session::create_owner,
+            commands::session::lock,
+            commands::session::touch_session,
+            commands::staff::staff_list,
+            commands::staff::add_staff,
+            commands::staff::set_staff_enabled,
+            commands::staff::audit_log,
+            commands::staff::verify_audit,
+            commands::shifts::shift_status,
+            commands::shifts::open_shift,
+            commands::shifts::move_cash,
+            commands::shifts::close_shift,
+            commands::shifts::shift_report,
+            commands::reports::sales_report,
+            commands::reports::export_sales_csv,
+            commands::reconcile::reconcile_run,
+            commands::reconcile::reconcile_deliver,
+            commands::settings::store_settings,
+            commands::settings::save_store_settings,
             commands::pricing::price_rules,
             commands::pricing::price_preview,
             commands::pricing::save_price_rule,

@@ -1,6 +1,7 @@
 //! What the app holds while it runs: the shop's till (its database and where it
-//! lives), the till the counter works on now (the shop's, or a demo's), and who is at
-//! the till.
+//! lives), the till the counter works on now (the shop's, or a demo's), and who is
+//! signed in at the till ([`session`](crate::session)): nobody until someone types
+//! their PIN, and nobody again after a lock or the idle time.
 
 use std::path::Path;
 use std::sync::{Arc, RwLock};
@@ -20,6 +21,7 @@ pub use codetill_core::till::{DATA_DIR_ENV, DB_FILE, SupplierStatus, data_dir};
 use crate::alerts::{Alerts, DesktopNotifier, Notifier};
 use crate::demo;
 use crate::error::AppError;
+use crate::session::{Session, SignIn};
 use crate::till::{Clerk, Handover, Item, Till};
 
 /// How long a sale's code counts as on the delivery screen, for a receipt preview
@@ -31,7 +33,10 @@ pub const CODE_ON_SCREEN: Duration = Duration::from_secs(10 * 60);
 pub struct AppState {
     shop: Arc<Till>,
     active: RwLock<Arc<Till>>,
-    clerk: RwLock<Clerk>,
+    /// Who is signed in (none: the app is locked).
+    session: Session,
+    /// This till's id, stamped on whoever signs in here.
+    till_id: RwLock<Option<String>>,
     demo_requested: bool,
     /// One demo start at a time (a double click starts one sandbox).
     demo_starting: tokio::sync::Mutex<()>,
@@ -56,17 +61,19 @@ impl AppState {
         secrets: Arc<dyn SecretStore>,
     ) -> Result<AppState, DbError> {
         let core = codetill_core::till::Till::open_shop(data_dir, secrets).await?;
-        let mut clerk = Clerk::from_env(None);
-        if clerk.till_id.is_none() {
-            clerk.till_id = settings::value(core.db(), settings::TILL_ID).await?;
+        let mut till_id = Clerk::from_env(None).till_id;
+        if till_id.is_none() {
+            till_id = settings::value(core.db(), settings::TILL_ID).await?;
         }
+        let idle = crate::session::idle_lock(core.db()).await?;
         let shop = Arc::new(Till::shop(core));
         let alerts = Arc::new(Alerts::new(Arc::new(DesktopNotifier)));
         shop.set_alert_sink(alerts.clone());
         Ok(AppState {
             active: RwLock::new(shop.clone()),
             shop,
-            clerk: RwLock::new(clerk),
+            session: Session::new(idle),
+            till_id: RwLock::new(till_id),
             demo_requested: demo::requested(),
             demo_starting: tokio::sync::Mutex::new(()),
             alerts,
@@ -115,7 +122,7 @@ impl AppState {
         let tendered = parse_decimal(tendered.trim())?;
         let till = self.till();
         let sale = till
-            .sell_cash(item, tendered, handover, &self.clerk())
+            .sell_cash(item, tendered, handover, &self.clerk_at(&till).await?)
             .await?;
         self.after_sale(&till, &sale).await;
         Ok(sale)
@@ -130,7 +137,7 @@ impl AppState {
     ) -> Result<Sale, AppError> {
         let till = self.till();
         let sale = till
-            .sell_card(item, terminal_ref, handover, &self.clerk())
+            .sell_card(item, terminal_ref, handover, &self.clerk_at(&till).await?)
             .await?;
         self.after_sale(&till, &sale).await;
         Ok(sale)
@@ -174,17 +181,104 @@ impl AppState {
         self.till().supplier_status()
     }
 
-    /// Who is recorded on sales, refunds and reveals.
+    /// Signs `clerk` in straight away (tests, and a shop's own tooling): no PIN.
     pub fn with_clerk(self, clerk: Clerk) -> AppState {
-        write(&self.clerk, clerk);
+        self.session.begin(clerk);
         self
     }
 
-    /// The till id recorded on sales from now on (`None`: no id).
+    /// The till id recorded on sales from now on (`None`: no id), for whoever is
+    /// signed in now and whoever signs in next.
     pub fn set_till_id(&self, till_id: Option<String>) {
-        let mut clerk = self.clerk();
-        clerk.till_id = till_id;
-        write(&self.clerk, clerk);
+        write(&self.till_id, till_id.clone());
+        self.session.set_till_id(till_id);
+    }
+
+    pub fn till_id(&self) -> Option<String> {
+        read(&self.till_id)
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// Who is signed in, as `till` should see them; refused with `errors.locked`
+    /// when nobody is (or the idle time ran out: that signs them out). Every
+    /// command that acts starts here, and core checks the role.
+    ///
+    /// The staff live in the shop's database; a demo's till has a database of its
+    /// own, so there the member's role, read again from the shop's list now, is
+    /// given as is.
+    pub async fn clerk_at(&self, till: &Till) -> Result<Clerk, AppError> {
+        let clerk = self.session.clerk()?;
+        if till.demo().is_none() {
+            return Ok(clerk);
+        }
+        let Some(id) = clerk.staff_id else {
+            return Ok(clerk);
+        };
+        match codetill_core::staff::get(self.shop.db(), id).await? {
+            Some(m) if m.enabled => Ok(Clerk {
+                role: m.role,
+                staff_id: None,
+                ..clerk
+            }),
+            _ => {
+                self.session.end();
+                Err(AppError::locked(format!(
+                    "{} can no longer sign in: sign in again",
+                    clerk.staff
+                )))
+            }
+        }
+    }
+
+    /// [`AppState::clerk_at`] the counter's till.
+    pub async fn clerk(&self) -> Result<Clerk, AppError> {
+        self.clerk_at(&self.till()).await
+    }
+
+    /// [`AppState::clerk_at`] the shop's own till (settings, staff, suppliers).
+    pub async fn shop_clerk(&self) -> Result<Clerk, AppError> {
+        self.clerk_at(&self.shop).await
+    }
+
+    /// Signs in at the PIN pad (against the shop's staff, whatever till the counter
+    /// shows): a wrong PIN and a lock are answers, not errors.
+    pub async fn sign_in(&self, name: Option<&str>, pin: &str) -> Result<SignIn, AppError> {
+        use codetill_core::staff::StaffError;
+        use codetill_core::till::TillError;
+        match self.shop.sign_in(name, pin, self.till_id()).await {
+            Ok(clerk) => {
+                // Whatever code the last person left on the screen is not this one's.
+                self.sale_done().await;
+                self.session.begin(clerk);
+                Ok(SignIn::SignedIn {
+                    session: self.session.view(),
+                })
+            }
+            Err(TillError::Staff(StaffError::WrongPin { left })) => Ok(SignIn::WrongPin { left }),
+            Err(TillError::Staff(StaffError::Locked { who, seconds })) => {
+                Ok(SignIn::Locked { who, seconds })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The lock key: nobody is signed in, and the last sale's code counts as off
+    /// the screen.
+    pub async fn lock(&self) {
+        self.session.end();
+        self.sale_done().await;
+    }
+
+    /// The first run's owner, signed in at once.
+    pub async fn create_owner(&self, name: &str, pin: &str) -> Result<SignIn, AppError> {
+        let owner = self.shop.first_owner(name, pin).await?;
+        self.session.begin(Clerk::signed_in(&owner, self.till_id()));
+        Ok(SignIn::SignedIn {
+            session: self.session.view(),
+        })
     }
 
     pub fn with_demo_requested(mut self, requested: bool) -> AppState {
@@ -207,10 +301,6 @@ impl AppState {
     /// The shop's own till, whatever the counter shows.
     pub fn shop(&self) -> &Arc<Till> {
         &self.shop
-    }
-
-    pub fn clerk(&self) -> Clerk {
-        read(&self.clerk)
     }
 
     pub fn demo_requested(&self) -> bool {

@@ -160,6 +160,23 @@ fn staff_are_added_listed_and_disabled_with_bad_input_named() {
     assert_eq!(actors[0], ["first run", "added Meera as owner"]);
     assert_eq!(actors[1], ["owner (command line)", "added Asha as cashier"]);
     assert_eq!(actors[2], ["owner (command line)", "disabled Asha"]);
+
+    // Enabled again: listed as enabled, audited as the command line.
+    let enabled = till.run(&["staff", "enable", "asha", "--json"]);
+    assert_eq!(enabled.code, 0, "{enabled:?}");
+    assert_eq!(enabled.json()["enabled"], true);
+    assert!(
+        till.run(&["staff", "enable", "Asha"])
+            .stdout
+            .contains("enabled")
+    );
+    let unknown = till.run(&["staff", "enable", "Nobody"]);
+    assert_ne!(unknown.code, 0, "{unknown:?}");
+    assert!(unknown.stderr.contains("Nobody"), "{unknown:?}");
+    let actors =
+        till.rows("SELECT actor, detail FROM audit_log WHERE action = 'staff' ORDER BY id");
+    assert_eq!(actors[3], ["owner (command line)", "enabled Asha"]);
+    assert_eq!(actors.len(), 4, "enabling someone enabled writes nothing");
 }
 
 #[test]

@@ -30,7 +30,10 @@ export async function launch() {
 }
 
 /**
- * A page on the built UI with the mocked shop. `shop` tunes it:
+ * A page on the built UI with the mocked shop, signed in at the PIN pad as the owner
+ * (PIN 1234) unless `shop.signIn` is false or names another PIN (Asha the cashier has
+ * 3333, Ravi the manager 2222). `shop.noStaff`: a first run, asking for the owner.
+ * `shop` tunes the rest:
  * `{ demo, supplier, sale: 'delivered' | 'refund_due' | 'open', printer: string | null,
  *    printerOff, emailReady, remoteQr, noProvider }` (printer defaults to a PDF folder;
  * printerOff: the receipt waits with "printer is off" until printed again; remoteQr:
@@ -53,7 +56,16 @@ export async function openApp(browser, shop = {}, viewport = { width: 1200, heig
   });
   await page.addInitScript(mockTauri, shop);
   await page.goto(`${ORIGIN}/`);
+  if (shop.signIn !== false && !shop.noStaff) await signIn(page, shop.signIn ?? '1234');
   return { page, errors, calls: () => page.evaluate(() => window.__calls) };
+}
+
+/** Types `pin` on the PIN pad's keys (the keyboard) and Enter, and waits for the pad to go. */
+export async function signIn(page, pin = '1234') {
+  await page.getByTestId('pin-pad').waitFor();
+  await page.keyboard.type(pin);
+  await page.keyboard.press('Enter');
+  await page.getByTestId('pin-pad').waitFor({ state: 'detached' });
 }
 
 export async function screenshot(page, name) {
@@ -147,6 +159,113 @@ function mockTauri(shop) {
   const listeners = new Map();
   let nextId = 1;
 
+  // The staff and who is signed in; the backend refuses everything else while nobody is.
+  shop.staff = shop.noStaff ? [] : [
+    { id: 1, name: 'Meera', role: 'owner', enabled: true, locked_until: null, created_at: '2026-03-01T08:00:00.000Z', pin: '1234' },
+    { id: 2, name: 'Ravi', role: 'manager', enabled: true, locked_until: null, created_at: '2026-03-02T08:00:00.000Z', pin: '2222' },
+    { id: 3, name: 'Asha', role: 'cashier', enabled: true, locked_until: null, created_at: '2026-03-03T08:00:00.000Z', pin: '3333' },
+  ];
+  shop.session = null;
+  shop.wrongPins = 0;
+  const OPEN = new Set(['session_state', 'sign_in', 'create_owner', 'lock', 'app_info', 'counter_ready',
+    'plugin:event|listen', 'plugin:event|unlisten', 'take_alert_notifications', 'notify_desktop', 'supplier_status']);
+  const member = ({ pin, ...m }) => m;
+  const audit = [
+    { id: 1, at: '2026-03-01T08:00:00.000Z', actor: 'first run', action: 'staff', order_id: null, detail: 'added Meera as owner' },
+    { id: 2, at: '2026-03-02T08:00:00.000Z', actor: 'Meera', action: 'staff', order_id: null, detail: 'added Ravi as manager' },
+    { id: 3, at: '2026-03-03T08:00:00.000Z', actor: 'Meera', action: 'staff', order_id: null, detail: 'added Asha as cashier' },
+    { id: 4, at: '2026-03-13T12:11:00.000Z', actor: 'Asha', action: 'refused', order_id: 43, detail: 'reveal: a cashier may not show a code again: ask a manager (ORD-000043)' },
+    { id: 5, at: '2026-03-13T12:20:00.000Z', actor: 'Ravi', action: 'refund', order_id: 43, detail: 'cash 239.00 INR' },
+    { id: 6, at: '2026-03-14T09:05:00.000Z', actor: 'Meera', action: 'prices', order_id: null, detail: 'rule for gift_card: fee 3%, fx 2%, margin 8%, rounding .99; 311 of 1284 products repriced' },
+  ].map((r, i) => ({ ...r, prev_hash: String(i).repeat(64), hash: String(i + 1).repeat(64) }));
+
+  // A month of sales: every day's figures from a fixed pattern, so screenshots are stable.
+  const PRODUCTS = [
+    ['STEAM-US-20', 'Steam Wallet $20', 'gift_card', 1899, 0.11], ['STEAM-US-50', 'Steam Wallet $50', 'gift_card', 4699, 0.1],
+    ['JIO-IN-239', 'जियो ₹239 अनलिमिटेड', 'mobile_topup', 239, 0.03], ['PSN-IN-1000', 'PlayStation ₹1000', 'game_topup', 1000, 0.08],
+    ['WIN11-PRO', 'Windows 11 Pro', 'software_key', 8999, 0.22], ['AMAZON-DE-OPEN', 'Amazon.de Gift Card', 'gift_card', 2850, 0.06],
+  ];
+  function salesOf(day) {
+    const d = new Date(`${day}T12:00:00`);
+    const n = d.getDate();
+    return PRODUCTS.map(([sku, name, category, price, margin], i) => {
+      const count = (n * (i + 3) + d.getDay() * 2) % (i === 2 ? 9 : 5);
+      return { sku, name, category, count, sales: count * price, cost: Math.round(count * price * (1 - margin)), staff: n % 3 ? 'Asha' : 'Ravi', payment: (n + i) % 3 ? 'cash' : 'card' };
+    });
+  }
+  const cents = (x) => `${Math.round(x)}.00`;
+  function salesRow(key, rows, name) {
+    const sales = rows.reduce((a, r) => a + r.sales, 0);
+    const cost = rows.reduce((a, r) => a + r.cost, 0);
+    const orders = rows.reduce((a, r) => a + r.count, 0);
+    return { key, ...(name ? { name } : {}), currency: 'INR', orders, codes: orders, sales: money(cents(sales)), cost: money(cents(cost)),
+      margin: money(cents(sales - cost)), margin_pct: sales > 0 ? (((sales - cost) / sales) * 100).toFixed(2) : null };
+  }
+  function salesReport({ from, to, by }) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(from) || !/^\d{4}-\d{2}-\d{2}$/.test(to)) throw { code: 'errors.validation', message: 'from: not a date (YYYY-MM-DD)' };
+    if (to < from) throw { code: 'errors.validation', message: `to: ${to} is before ${from}` };
+    const days = [];
+    for (let d = new Date(`${from}T12:00:00`); d <= new Date(`${to}T12:00:00`); d.setDate(d.getDate() + 1)) {
+      const p = (x) => String(x).padStart(2, '0');
+      days.push(`${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`);
+    }
+    const all = days.flatMap((day) => salesOf(day).map((r) => ({ ...r, day, month: day.slice(0, 7), week: (() => {
+      const d = new Date(`${day}T12:00:00`);
+      d.setDate(d.getDate() - ((d.getDay() + 6) % 7));
+      const p = (x) => String(x).padStart(2, '0');
+      return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+    })(), product: r.sku, supplier: 'api.wholesale.example' })));
+    const groups = new Map();
+    for (const r of all) {
+      if (r.count === 0) continue;
+      const k = r[by];
+      if (!groups.has(k)) groups.set(k, []);
+      groups.get(k).push(r);
+    }
+    let rows = [...groups].map(([k, rs]) => salesRow(k, rs, by === 'product' ? rs[0].name : undefined));
+    if (['day', 'week', 'month'].includes(by)) rows.sort((a, b) => a.key.localeCompare(b.key));
+    else rows.sort((a, b) => Number(b.sales.amount) - Number(a.sales.amount));
+    const sold = all.filter((r) => r.count > 0);
+    return { from, to, by, rows, totals: sold.length ? [salesRow('total', sold)] : [] };
+  }
+
+  // This till's shift: none open until one is opened.
+  const inr = (n) => money(Number(n).toFixed(2));
+  shop.shift = null;
+  shop.moves = [];
+  shop.z = 6;
+  function xReport(kind = 'x', counted = null) {
+    const s = shop.shift;
+    const cashSales = 6835;
+    const moved = (k) => shop.moves.filter((m) => m.kind === k).reduce((a, m) => a + Number(m.amount.amount), 0);
+    const expected = Number(s.float.amount) + cashSales - 239 + moved('in') - moved('out');
+    return {
+      kind, z_number: kind === 'z' ? shop.z : null, till_id: 'till-1', currency: 'INR', opened_by: s.opened_by, opened_at: s.opened_at,
+      closed_by: kind === 'z' ? (shop.session?.name ?? null) : null, closed_at: kind === 'z' ? new Date().toISOString() : null, at: new Date().toISOString(),
+      sales: [{ method: 'cash', count: 4, amount: inr(cashSales) }, { method: 'card', count: 2, amount: inr(9398) }], sales_count: 6, sales_total: inr(16233),
+      refunds: [{ method: 'cash', count: 1, amount: inr(239) }], refunds_count: 1, refunds_total: inr(239), net: inr(15994), codes_issued: 5,
+      cost: inr(14508.6), margin: inr(1485.4), margin_pct: '9.29',
+      cash: { float: s.float, cash_sales: inr(cashSales), cash_refunds: inr(239), cash_in: inr(moved('in')), cash_out: inr(moved('out')),
+        expected: inr(expected), counted: counted === null ? null : inr(counted), over_short: counted === null ? null : inr(Number(counted) - expected) },
+      cash_moves: structuredClone(shop.moves),
+    };
+  }
+  function reportText(r, language) {
+    const hi = language === 'hi';
+    const line = (a, b) => `${a}${' '.repeat(Math.max(1, 42 - a.length - b.length))}${b}`;
+    return [
+      '           ASHA MOBILE & GIFTS',
+      r.kind === 'z' ? `              ${hi ? 'Z-रिपोर्ट' : 'Z-REPORT'} #${r.z_number}` : `               ${hi ? 'X-रिपोर्ट' : 'X-REPORT'}`,
+      '------------------------------------------',
+      line(hi ? 'बिक्री' : 'Sales', `₹${r.sales_total.amount}`),
+      line(hi ? 'रिफ़ंड' : 'Refunds', `₹${r.refunds_total.amount}`),
+      line(hi ? 'मार्जिन' : 'Margin', `₹${r.margin.amount} (${r.margin_pct}%)`),
+      '------------------------------------------',
+      line(hi ? 'अपेक्षित नकद' : 'Expected cash', `₹${r.cash.expected.amount}`),
+      ...(r.cash.counted ? [line(hi ? 'गिना गया' : 'Counted', `₹${r.cash.counted.amount}`), line(hi ? 'अधिक/कम' : 'Over/short', `₹${r.cash.over_short.amount}`)] : []),
+    ].join('\n');
+  }
+
   function sale(product, paid) {
     const n = orders.length + 42;
     const base = {
@@ -213,6 +332,109 @@ function mockTauri(shop) {
   }
 
   const commands = {
+    session_state: () => ({ needs_owner: shop.staff.length === 0, session: shop.session, idle_lock_minutes: shop.idleMinutes ?? 5 }),
+    sign_in: ({ pin, name }) => {
+      if (shop.padLockedUntil && Date.now() < shop.padLockedUntil) {
+        return { outcome: 'locked', who: 'the PIN pad', seconds: Math.ceil((shop.padLockedUntil - Date.now()) / 1000) };
+      }
+      const m = shop.staff.find((x) => x.enabled && x.pin === pin && (!name || x.name === name));
+      if (!m) {
+        shop.wrongPins += 1;
+        if (shop.wrongPins >= 5) {
+          shop.wrongPins = 0;
+          shop.padLockedUntil = Date.now() + 60_000;
+          return { outcome: 'locked', who: 'the PIN pad', seconds: 60 };
+        }
+        return { outcome: 'wrong_pin', left: 5 - shop.wrongPins };
+      }
+      shop.wrongPins = 0;
+      shop.session = { name: m.name, role: m.role };
+      return { outcome: 'signed_in', session: shop.session };
+    },
+    create_owner: ({ name, pin }) => {
+      if (shop.staff.length > 0) throw { code: 'errors.validation', message: 'the staff already has an owner' };
+      shop.staff.push({ id: 1, name, role: 'owner', enabled: true, locked_until: null, created_at: new Date().toISOString(), pin });
+      shop.session = { name, role: 'owner' };
+      return { outcome: 'signed_in', session: shop.session };
+    },
+    lock: () => {
+      shop.session = null;
+      return null;
+    },
+    touch_session: () => null,
+    staff_list: () => shop.staff.map(member),
+    add_staff: ({ name, role, pin }) => {
+      if (shop.staff.some((m) => m.enabled && m.pin === pin)) throw { code: 'errors.validation', message: 'pin: another member of staff has this PIN; choose another' };
+      const m = { id: shop.staff.length + 1, name, role, enabled: true, locked_until: null, created_at: new Date().toISOString(), pin };
+      shop.staff.push(m);
+      return member(m);
+    },
+    set_staff_enabled: ({ name, enabled }) => {
+      const m = shop.staff.find((x) => x.name === name);
+      if (!enabled && m.role === 'owner' && shop.staff.filter((x) => x.role === 'owner' && x.enabled).length === 1) {
+        throw { code: 'errors.validation', message: `${name} is the last enabled owner: make another owner first` };
+      }
+      m.enabled = enabled;
+      return member(m);
+    },
+    audit_log: () => [...audit].reverse(),
+    verify_audit: () => ({ rows: audit.length, head_id: audit.length, head_hash: audit.at(-1).hash, broken: null }),
+    shift_status: () => (shop.shift ? { open: shop.shift, x: xReport() } : { open: null, x: null }),
+    open_shift: ({ float }) => {
+      if (!/^\d+(\.\d{1,2})?$/.test(float)) throw { code: 'errors.validation', message: `float: "${float}" is not an amount` };
+      shop.shift = { id: 7, till_id: 'till-1', float: inr(float), opened_by: shop.session.name, opened_at: new Date().toISOString(),
+        z_number: null, closed_by: null, closed_at: null, counted: null };
+      shop.moves = [];
+      return shop.shift;
+    },
+    move_cash: ({ kind, amount, reason }) => {
+      if (!reason.trim()) throw { code: 'errors.validation', message: 'reason: say why the cash moved' };
+      const m = { kind, amount: inr(amount), reason, staff: shop.session.name, at: new Date().toISOString() };
+      shop.moves.push(m);
+      return m;
+    },
+    close_shift: async ({ counted, language }) => {
+      await new Promise((r) => setTimeout(r, 300)); // printing takes a moment
+      shop.z += 1;
+      const report = xReport('z', counted);
+      shop.shift = null;
+      return { report, text: reportText(report, language), printed: 'sent to tcp://192.168.1.50:9100',
+        print_error: null, pdf: `/home/asha/.local/share/codetill/reports/z-report-${String(shop.z).padStart(6, '0')}-${language}.pdf` };
+    },
+    shift_report: ({ x, language }) => {
+      const report = xReport();
+      return { report, text: reportText(report, language), printed: null, print_error: null, pdf: null };
+    },
+    sales_report: async (args) => {
+      await new Promise((r) => setTimeout(r, 150));
+      return salesReport(args);
+    },
+    export_sales_csv: ({ from, to, by }) => ({ path: `/home/asha/.local/share/codetill/exports/sales-by-${by}-${from}-${to}.csv`, rows: salesReport({ from, to, by }).rows.length }),
+    reconcile_run: async ({ since }) => {
+      await new Promise((r) => setTimeout(r, 400));
+      return { run_id: 3, supplier: null, window: { from: `${since}T00:00:00Z`, to: new Date().toISOString() }, transactions: 42,
+        charged: money('61884.20'), balance: money('18250.00'), notes: [], clean: false, findings: [
+          { kind: 'charged_not_delivered', order: 'ORD-000043', order_status: 'refund_due', key: 'ct-43', supplier_order_id: 'SUP-9912',
+            supplier_status: 'completed', charged: money('232.00'), cost: money('232.00'), action: 'deliver',
+            message: 'ORD-000043 is refund due here but the supplier completed it: deliver its codes' },
+          { kind: 'amount_mismatch', order: 'ORD-000040', order_status: 'delivered', key: 'ct-40', supplier_order_id: 'SUP-9907',
+            supplier_status: 'completed', charged: money('1712.00'), cost: money('1685.00'), action: null,
+            message: 'the supplier charged 1712.00 INR, 27.00 INR more than the recorded cost' },
+        ] };
+    },
+    reconcile_deliver: async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      return { outcome: 'delivered' };
+    },
+    store_settings: () => ({ idle_lock_minutes: shop.idleMinutes ?? 5, backup_folder: shop.backupFolder ?? null }),
+    save_store_settings: ({ idleLockMinutes, backupFolder }) => {
+      if (!/^\d+$/.test(idleLockMinutes) || Number(idleLockMinutes) < 1 || Number(idleLockMinutes) > 60) {
+        throw { code: 'errors.validation', message: `idle_lock_minutes: "${idleLockMinutes}" is not a whole number of minutes from 1 to 60` };
+      }
+      shop.idleMinutes = Number(idleLockMinutes);
+      shop.backupFolder = backupFolder || null;
+      return { idle_lock_minutes: shop.idleMinutes, backup_folder: shop.backupFolder };
+    },
     app_info: () => ({
       version: '0.1.0', data_dir: '/demo', db_path: '/demo/codetill.db',
       product_count: shop.supplier === false ? 0 : 1284,
@@ -457,6 +679,7 @@ function mockTauri(shop) {
       calls.push({ cmd, args: JSON.parse(JSON.stringify(args)) });
       const run = commands[cmd];
       if (!run) throw { code: 'errors.validation', message: `no mock for ${cmd}` };
+      if (!shop.session && !OPEN.has(cmd)) throw { code: 'errors.locked', message: 'the till is locked: sign in with your PIN' };
       return run(args);
     },
   };

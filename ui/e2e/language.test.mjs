@@ -2,7 +2,7 @@
 // screen in Hindi (Devanagari from the bundled Noto font), and back to English.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { launch, openApp, screenshot } from './harness.mjs';
+import { launch, openApp, screenshot, signIn } from './harness.mjs';
 
 let browser;
 before(async () => (browser = await launch()));
@@ -68,6 +68,9 @@ describe('the language switch', () => {
     const { page } = await openApp(browser);
     await page.getByRole('button', { name: 'हिन्दी' }).click();
     await page.reload();
+    // A new start opens on the PIN pad, already in Hindi.
+    await page.getByRole('heading', { name: 'साइन इन करें' }).waitFor();
+    await signIn(page);
     await page.getByRole('combobox').waitFor();
     assert.equal(await page.getByRole('combobox').getAttribute('placeholder'), 'नाम, ब्रांड या SKU लिखें');
     await page.close();

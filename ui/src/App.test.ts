@@ -32,12 +32,14 @@ function shop() {
 }
 
 describe('the shell', () => {
-  it('lists every screen with its key; F6–F9 open them and Esc comes back to the counter', async () => {
+  it('lists every screen with its key for the owner; F6–F9 open them and Esc comes back to the counter', async () => {
     shop();
     render(App);
     const nav = await screen.findByRole('navigation', { name: 'Screens' });
     const labels = [...nav.querySelectorAll('button')].map((b) => b.textContent?.replace(/\s+/g, ' ').trim());
-    expect(labels).toEqual(['F2 Counter', 'F6 Orders', 'F7 Pricing', 'F8 Balance & alerts', 'F9 Settings']);
+    expect(labels).toEqual([
+      'F2 Counter', 'F6 Orders', 'F7 Pricing', 'F8 Balance & alerts', 'F9 Settings', 'F10 Reports', 'F11 Shift', 'F12 Staff',
+    ]);
     await screen.findByRole('combobox');
 
     await fireEvent.keyDown(window, { key: 'F7' });
@@ -76,5 +78,75 @@ describe('the shell', () => {
     await fireEvent.click(chip);
     await screen.findByText('Supplier balance');
     setSupplierReachable(null);
+  });
+
+  it('opens locked on the PIN pad; a cashier signs in to the cashier screens; Ctrl+L locks again', async () => {
+    let who: { name: string; role: string } | null = null;
+    const mock = mockShop({
+      app_info: () => INFO,
+      session_state: () => ({ needs_owner: false, session: who, idle_lock_minutes: 5 }),
+      sign_in: (a) => {
+        if (a.pin !== '3333') return { outcome: 'wrong_pin', left: 4 };
+        who = { name: 'Asha', role: 'cashier' };
+        return { outcome: 'signed_in', session: who };
+      },
+      lock: () => {
+        who = null;
+        return null;
+      },
+    });
+    render(App);
+    await screen.findByTestId('pin-pad');
+    expect(screen.queryByRole('navigation')).toBeNull();
+    expect(screen.queryByRole('combobox')).toBeNull();
+    for (const k of ['3', '3', '3', '3', 'Enter']) await fireEvent.keyDown(window, { key: k });
+    const nav = await screen.findByRole('navigation', { name: 'Screens' });
+    const labels = [...nav.querySelectorAll('button')].map((b) => b.textContent?.replace(/\s+/g, ' ').trim());
+    expect(labels).toEqual(['F2 Counter', 'F6 Orders', 'F11 Shift']);
+    expect(screen.getByTestId('signed-in').textContent).toContain('Asha');
+    expect(screen.getByTestId('lock').textContent).toContain('Ctrl+L');
+    await screen.findByRole('combobox');
+    // An owner's key does nothing for a cashier.
+    await fireEvent.keyDown(window, { key: 'F9' });
+    expect(screen.queryByText('Data folder')).toBeNull();
+
+    await fireEvent.keyDown(window, { key: 'l', ctrlKey: true });
+    await screen.findByTestId('pin-pad');
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('The till is locked');
+    expect(mock.of('lock')).toHaveLength(1);
+    expect(screen.queryByRole('combobox')).toBeNull();
+  });
+
+  it('goes back to the PIN pad when the backend answers that the till is locked', async () => {
+    mockShop({
+      app_info: () => INFO,
+      search_products: () => {
+        throw { code: 'errors.locked', message: 'the till locked itself after 5 minutes unused: sign in with your PIN' };
+      },
+    });
+    render(App);
+    await fireEvent.input(await screen.findByRole('combobox'), { target: { value: 'steam' } });
+    await screen.findByTestId('pin-pad');
+  });
+
+  it('asks a shop with no staff for its owner first: the name, and the PIN twice', async () => {
+    const mock = mockShop({
+      app_info: () => INFO,
+      session_state: () => ({ needs_owner: true, session: null, idle_lock_minutes: 5 }),
+      create_owner: (a) => ({ outcome: 'signed_in', session: { name: a.name, role: 'owner' } }),
+    });
+    render(App);
+    await screen.findByTestId('owner-setup');
+    await fireEvent.input(screen.getByTestId('owner-name'), { target: { value: 'Meera' } });
+    await fireEvent.input(screen.getByTestId('owner-pin'), { target: { value: '1234' } });
+    await fireEvent.input(screen.getByTestId('owner-pin-again'), { target: { value: '1243' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save and sign in' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('The two PINs differ');
+    expect(mock.of('create_owner')).toHaveLength(0);
+    await fireEvent.input(screen.getByTestId('owner-pin-again'), { target: { value: '1234' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save and sign in' }));
+    await screen.findByRole('combobox');
+    expect(mock.of('create_owner')[0]?.args).toEqual({ name: 'Meera', pin: '1234' });
+    expect(screen.getByTestId('signed-in').textContent).toContain('Meera');
   });
 });

@@ -151,6 +151,8 @@ pub enum StaffCommand {
     List,
     /// Disable a member of staff: they can no longer sign in.
     Disable { name: String },
+    /// Enable a disabled member of staff again: they sign in with their old PIN.
+    Enable { name: String },
 }
 
 #[derive(Args, Debug)]

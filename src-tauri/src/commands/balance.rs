@@ -6,6 +6,7 @@ use codetill_core::alerts::{self, Alert};
 use codetill_core::balance::{self, DaySpend};
 use codetill_core::catalog;
 use codetill_core::money::Money;
+use codetill_core::staff::Action;
 use serde::Serialize;
 use tauri::State;
 
@@ -38,6 +39,7 @@ pub async fn balance_overview(
     utc_offset_minutes: i32,
 ) -> Result<BalanceView, AppError> {
     let till = state.till();
+    state.clerk_at(&till).await?;
     let (check, _) = state.check_supplier().await;
     let balance = check.as_ref().and_then(|c| c.balance.clone());
     let runway = check.as_ref().and_then(|c| c.runway.clone());
@@ -74,18 +76,23 @@ pub async fn set_balance_threshold(
     state: State<'_, AppState>,
     amount: Option<String>,
 ) -> Result<(), AppError> {
-    Ok(alerts::set_balance_threshold(state.till().db(), amount.as_deref()).await?)
+    let till = state.till();
+    till.authorize(&state.clerk_at(&till).await?, Action::ChangeSettings, None)
+        .await?;
+    Ok(alerts::set_balance_threshold(till.db(), amount.as_deref()).await?)
 }
 
 /// The alert list, newest first: open ones only, or all (at most 200).
 #[tauri::command]
 pub async fn alerts(state: State<'_, AppState>, open_only: bool) -> Result<Vec<Alert>, AppError> {
+    state.clerk().await?;
     Ok(alerts::list(state.till().db(), open_only, 200).await?)
 }
 
 /// The owner has seen alert `id`.
 #[tauri::command]
 pub async fn acknowledge_alert(state: State<'_, AppState>, id: i64) -> Result<Alert, AppError> {
+    state.clerk().await?;
     Ok(alerts::acknowledge(state.till().db(), id).await?)
 }
 

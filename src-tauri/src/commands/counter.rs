@@ -23,6 +23,7 @@ pub async fn quote(
     amount: Option<String>,
 ) -> Result<Quote, AppError> {
     let item = item(&sku, amount.as_deref())?;
+    state.clerk().await?;
     Ok(state
         .till()
         .engine()

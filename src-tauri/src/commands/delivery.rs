@@ -68,6 +68,7 @@ pub async fn delivery_status(
 ) -> Result<DeliveryStatus, AppError> {
     let order = non_empty(checked(&order, "order", MAX_QUERY_CHARS)?, "order")?;
     let till = state.till();
+    state.clerk_at(&till).await?;
     let found = orders::find(till.db(), order).await?;
     let outbox = till.outbox().await?;
     let config = outbox.config();
@@ -99,7 +100,10 @@ pub async fn print_receipt(
     order: String,
 ) -> Result<HandoverView, AppError> {
     let order = non_empty(checked(&order, "order", MAX_QUERY_CHARS)?, "order")?;
-    let (id, _) = state.till().print_receipt(&state.clerk(), order).await?;
+    let till = state.till();
+    let (id, _) = till
+        .print_receipt(&state.clerk_at(&till).await?, order)
+        .await?;
     attempt(&state, id).await
 }
 
@@ -115,7 +119,10 @@ pub async fn email_code(
         Some(t) => Some(checked(t, "email", 254)?),
         None => None,
     };
-    let id = state.till().resend(&state.clerk(), order, to).await?;
+    let till = state.till();
+    let id = till
+        .resend(&state.clerk_at(&till).await?, order, to)
+        .await?;
     attempt(&state, id).await
 }
 
@@ -128,6 +135,7 @@ pub async fn receipt_preview(
     language: Option<String>,
 ) -> Result<String, AppError> {
     let order = non_empty(checked(&order, "order", MAX_QUERY_CHARS)?, "order")?;
+    state.clerk().await?;
     if !state.is_last_sale(order).await {
         return Err(AppError::new(
             ErrorCode::WrongState,

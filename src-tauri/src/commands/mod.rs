@@ -2,18 +2,25 @@
 //! and returns; no rules live here. Grouped by screen: the catalog and the app's
 //! status here, the counter's sale in [`counter`], its receipt and email in
 //! [`delivery`], a sale paid through a payment link in [`remote`], the order history
-//! in [`orders`], the first-run demo in [`session`], the owner's screens in
-//! [`pricing`], [`balance`] (and alerts), [`settings`] and its supplier accounts
-//! ([`suppliers`]).
+//! in [`orders`], sign-in, lock and the first-run demo in [`session`], the shift
+//! and its Z-report in [`shifts`], the owner's screens in [`pricing`], [`balance`]
+//! (and alerts, and [`reconcile`]), [`settings`] and its supplier accounts
+//! ([`suppliers`]), [`staff`] (and the audit log) and [`reports`]. Every command
+//! that acts asks who is signed in first ([`crate::state::AppState::clerk`]):
+//! nobody, and it is refused with `errors.locked`.
 
 pub mod balance;
 pub mod counter;
 pub mod delivery;
 pub mod orders;
 pub mod pricing;
+pub mod reconcile;
 pub mod remote;
+pub mod reports;
 pub mod session;
 pub mod settings;
+pub mod shifts;
+pub mod staff;
 pub mod suppliers;
 
 use codetill_core::catalog::{self, LastSync};
@@ -37,6 +44,7 @@ pub async fn search_products(
     limit: u32,
 ) -> Result<Vec<Product>, AppError> {
     let query = checked(&query, "query", MAX_QUERY_CHARS)?;
+    state.clerk().await?;
     Ok(catalog::search(state.till().db().pool(), query, limit).await?)
 }
 
@@ -44,6 +52,7 @@ pub async fn search_products(
 #[tauri::command]
 pub async fn product(state: State<'_, AppState>, sku: String) -> Result<Option<Product>, AppError> {
     let sku = non_empty(checked(&sku, "sku", MAX_QUERY_CHARS)?, "sku")?;
+    state.clerk().await?;
     Ok(catalog::product_by_sku(state.till().db().pool(), sku).await?)
 }
 

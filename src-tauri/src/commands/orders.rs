@@ -66,7 +66,9 @@ pub async fn list_orders(
     state: State<'_, AppState>,
     query: OrdersQuery,
 ) -> Result<Vec<OrderView>, AppError> {
-    let found = orders::list(state.till().db(), &query.filter()?).await?;
+    let filter = query.filter()?;
+    state.clerk().await?;
+    let found = orders::list(state.till().db(), &filter).await?;
     Ok(found.iter().map(OrderView::of).collect())
 }
 
@@ -74,6 +76,7 @@ pub async fn list_orders(
 #[tauri::command]
 pub async fn open_orders(state: State<'_, AppState>) -> Result<Vec<OrderView>, AppError> {
     let till = state.till();
+    state.clerk_at(&till).await?;
     let mut open = Vec::new();
     for id in orders::open_order_ids(till.db()).await? {
         open.push(OrderView::of(
@@ -87,6 +90,7 @@ pub async fn open_orders(state: State<'_, AppState>) -> Result<Vec<OrderView>, A
 #[tauri::command]
 pub async fn order(state: State<'_, AppState>, id: String) -> Result<OrderView, AppError> {
     let id = non_empty(checked(&id, "order", MAX_QUERY_CHARS)?, "order")?;
+    state.clerk().await?;
     Ok(OrderView::of(&orders::find(state.till().db(), id).await?))
 }
 
@@ -99,8 +103,10 @@ pub async fn reveal_code(
     reason: String,
 ) -> Result<OrderView, AppError> {
     let reason = checked(&reason, "reason", 500)?;
+    let till = state.till();
+    let clerk = state.clerk_at(&till).await?;
     Ok(OrderView::revealed(
-        &state.till().reveal(&id, reason, &state.clerk()).await?,
+        &till.reveal(&id, reason, &clerk).await?,
     ))
 }
 
@@ -113,10 +119,11 @@ pub async fn record_refund(
     reference: Option<String>,
 ) -> Result<OrderView, AppError> {
     let method = refund_method(&method)?;
-    let order = state
-        .till()
+    let till = state.till();
+    let clerk = state.clerk_at(&till).await?;
+    let order = till
         .refund(
-            &state.clerk(),
+            &clerk,
             &id,
             method,
             reference.as_deref().filter(|r| !r.trim().is_empty()),
@@ -129,6 +136,7 @@ pub async fn record_refund(
 /// start), with an engine of its own so it never races the counter's sale.
 #[tauri::command]
 pub async fn finish_open_orders(state: State<'_, AppState>) -> Result<RecoveryReport, AppError> {
+    state.clerk().await?;
     Ok(state.till().recover(None).await?)
 }
 

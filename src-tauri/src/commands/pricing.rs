@@ -12,6 +12,7 @@ use codetill_core::money::Currency;
 use codetill_core::pricing::{PriceRule, PriceRules};
 use codetill_core::product::Category;
 use codetill_core::settings;
+use codetill_core::staff::Action;
 use codetill_core::supplier::BadRow;
 use codetill_core::till::TillError;
 use codetill_core::till::daily_sync::{self, DailySync};
@@ -77,6 +78,7 @@ pub struct PricingView {
 #[tauri::command]
 pub async fn price_rules(state: State<'_, AppState>) -> Result<PricingView, AppError> {
     let till = state.till();
+    state.clerk_at(&till).await?;
     let mut conn = till
         .db()
         .pool()
@@ -103,6 +105,7 @@ pub async fn price_preview(
 ) -> Result<Vec<PricePreview>, AppError> {
     let category = self::category(category.as_deref())?;
     let rule = rule.rule()?;
+    state.clerk().await?;
     Ok(catalog::preview(state.till().db(), category, &rule, limit).await?)
 }
 
@@ -115,9 +118,9 @@ pub async fn save_price_rule(
 ) -> Result<RepriceReport, AppError> {
     let category = self::category(category.as_deref())?;
     let rule = rule.rule()?;
-    let report = state
-        .till()
-        .save_price_rule(&state.clerk(), category, &rule)
+    let till = state.till();
+    let report = till
+        .save_price_rule(&state.clerk_at(&till).await?, category, &rule)
         .await?;
     tracing::info!(category = ?category, changed = report.changed, "price rule saved");
     Ok(report)
@@ -131,9 +134,9 @@ pub async fn remove_price_rule(
     category: String,
 ) -> Result<RepriceReport, AppError> {
     let category = one_category(&category)?;
-    let report = state
-        .till()
-        .remove_price_rule(&state.clerk(), category)
+    let till = state.till();
+    let report = till
+        .remove_price_rule(&state.clerk_at(&till).await?, category)
         .await?;
     tracing::info!(
         ?category,
@@ -150,6 +153,10 @@ pub async fn sync_catalog<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
 ) -> Result<SyncReport, AppError> {
+    // A sync reprices the catalog: the owner's, as a price change is.
+    let till = state.till();
+    till.authorize(&state.clerk_at(&till).await?, Action::ChangePrices, None)
+        .await?;
     state.sync_catalog(&EventProgress::new(app)).await
 }
 
@@ -163,6 +170,7 @@ pub struct SyncSummary {
 #[tauri::command]
 pub async fn sync_summary(state: State<'_, AppState>) -> Result<SyncSummary, AppError> {
     let till = state.till();
+    state.clerk_at(&till).await?;
     let last = catalog::last_sync(till.db()).await?;
     let skipped = match &last {
         Some(l) if l.skipped > 0 => catalog::skipped_rows(till.db(), l.id, 100).await?,
@@ -177,6 +185,7 @@ pub async fn price_changes(
     state: State<'_, AppState>,
     limit: u32,
 ) -> Result<Vec<PriceChange>, AppError> {
+    state.clerk().await?;
     Ok(catalog::price_changes(state.till().db(), limit).await?)
 }
 
@@ -219,6 +228,7 @@ async fn rates_view(db: &codetill_core::db::Db) -> Result<RatesView, AppError> {
 
 #[tauri::command]
 pub async fn exchange_rates(state: State<'_, AppState>) -> Result<RatesView, AppError> {
+    state.clerk().await?;
     rates_view(state.till().db()).await
 }
 
@@ -236,7 +246,9 @@ pub async fn set_shop_currency(
         ),
     };
     let till = state.till();
-    let report = catalog::set_shop_currency(till.db(), shop).await?;
+    let report = till
+        .set_shop_currency(&state.clerk_at(&till).await?, shop)
+        .await?;
     tracing::info!(currency = ?shop, changed = report.changed, "shop currency set");
     rates_view(till.db()).await
 }
@@ -244,6 +256,7 @@ pub async fn set_shop_currency(
 /// The hour the catalog syncs each day, and when it last did.
 #[tauri::command]
 pub async fn daily_sync(state: State<'_, AppState>) -> Result<DailySync, AppError> {
+    state.shop_clerk().await?;
     Ok(daily_sync::daily_sync(state.shop().db()).await?)
 }
 
@@ -254,7 +267,10 @@ pub async fn set_sync_hour(
     state: State<'_, AppState>,
     hour: String,
 ) -> Result<DailySync, AppError> {
-    Ok(daily_sync::set_sync_hour(state.shop().db(), &hour).await?)
+    let shop = state.shop();
+    shop.authorize(&state.shop_clerk().await?, Action::ChangeSettings, None)
+        .await?;
+    Ok(daily_sync::set_sync_hour(shop.db(), &hour).await?)
 }
 
 #[cfg(test)]

@@ -42,9 +42,10 @@ pub async fn sell_remotely(
     let email = non_empty(checked(&email, "email", MAX_EMAIL_CHARS)?, "email")?;
     let provider: ProviderKind = checked(&provider, "provider", MAX_QUERY_CHARS)?.parse()?;
     let language = super::language(language.as_deref())?;
-    let order = state
-        .till()
-        .sell_remotely(sku, email, language, provider, &state.clerk())
+    let till = state.till();
+    let clerk = state.clerk_at(&till).await?;
+    let order = till
+        .sell_remotely(sku, email, language, provider, &clerk)
         .await?;
     let qr_svg = remote::svg_qr(&order.payment_url);
     Ok(RemoteSaleView { order, qr_svg })

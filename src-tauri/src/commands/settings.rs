@@ -164,7 +164,7 @@ async fn view(state: &AppState) -> Result<SettingsView, AppError> {
         supplier_key_set,
         shop_name: get(settings::SHOP_NAME).await?,
         shop_address: get(settings::SHOP_ADDRESS).await?,
-        till_id: state.clerk().till_id,
+        till_id: state.till_id(),
         language: get(settings::LANGUAGE)
             .await?
             .unwrap_or_else(|| "en".to_string()),
@@ -197,6 +197,7 @@ async fn view(state: &AppState) -> Result<SettingsView, AppError> {
 
 #[tauri::command]
 pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView, AppError> {
+    state.shop_clerk().await?;
     view(&state).await
 }
 
@@ -207,12 +208,83 @@ pub async fn save_settings(
     state: State<'_, AppState>,
     input: ShopSettings,
 ) -> Result<SettingsView, AppError> {
-    let saved = state.shop().save_settings(&state.clerk(), &input).await?;
+    let clerk = state.shop_clerk().await?;
+    let saved = state.shop().save_settings(&clerk, &input).await?;
     if std::env::var(TILL_ID_ENV).is_err() {
         state.set_till_id((!saved.till_id.is_empty()).then_some(saved.till_id));
     }
     state.settings_saved().await;
     view(&state).await
+}
+
+/// The till's own settings beside the shop's form: minutes unused before it locks
+/// itself, and the folder the daily backup goes to (none: no daily backup).
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreSettings {
+    pub idle_lock_minutes: u32,
+    pub backup_folder: Option<String>,
+}
+
+async fn store_view(state: &AppState) -> Result<StoreSettings, AppError> {
+    let db = state.shop().db();
+    Ok(StoreSettings {
+        idle_lock_minutes: u32::try_from(crate::session::idle_lock(db).await?.as_secs() / 60)
+            .unwrap_or(crate::session::DEFAULT_IDLE_MINUTES),
+        backup_folder: settings::value(db, settings::BACKUP_FOLDER).await?,
+    })
+}
+
+#[tauri::command]
+pub async fn store_settings(state: State<'_, AppState>) -> Result<StoreSettings, AppError> {
+    state.shop_clerk().await?;
+    store_view(&state).await
+}
+
+/// Saves the idle time (1–60 minutes) and the backup folder (an absolute path, or
+/// blank for none): the owner's, audited; the idle time applies at once.
+#[tauri::command]
+pub async fn save_store_settings(
+    state: State<'_, AppState>,
+    idle_lock_minutes: String,
+    backup_folder: String,
+) -> Result<StoreSettings, AppError> {
+    let minutes = crate::session::parse_minutes(&idle_lock_minutes)?;
+    let folder = super::checked(&backup_folder, "backup_folder", MAX_SETTING_CHARS)?.trim();
+    if !folder.is_empty() && !std::path::Path::new(folder).is_absolute() {
+        return Err(AppError::validation(format!(
+            "backup_folder: {folder:?} is not a full path (it starts with /)"
+        )));
+    }
+    let shop = state.shop();
+    let clerk = state.shop_clerk().await?;
+    shop.authorize(&clerk, codetill_core::staff::Action::ChangeSettings, None)
+        .await?;
+    let mut tx = shop.db().begin_write().await?;
+    let minutes_text = minutes.to_string();
+    for (key, value) in [
+        (crate::session::IDLE_LOCK_MINUTES, minutes_text.as_str()),
+        (settings::BACKUP_FOLDER, folder),
+    ] {
+        settings::set(&mut *tx, key, value).await?;
+    }
+    // The keys, not the values, as the settings form's own audit row has them.
+    codetill_core::staff::audit::record(
+        &mut tx,
+        &codetill_core::staff::audit::Entry {
+            actor: &clerk.staff,
+            action: "settings",
+            detail: Some("changed app.idle_lock_minutes, backup.folder"),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit()
+        .await
+        .map_err(codetill_core::db::DbError::from)?;
+    state
+        .session()
+        .set_idle(std::time::Duration::from_secs(u64::from(minutes) * 60));
+    store_view(&state).await
 }
 
 /// Stores a secret in the OS keyring (`supplier_key`, `smtp_password`, `relay_token`,
@@ -238,6 +310,14 @@ pub async fn set_secret(
     let value = super::checked(&value, "secret", MAX_SETTING_CHARS)?
         .trim()
         .to_string();
+    state
+        .shop()
+        .authorize(
+            &state.shop_clerk().await?,
+            codetill_core::staff::Action::ChangeSettings,
+            None,
+        )
+        .await?;
     let secrets = state.shop().secrets();
     tauri::async_runtime::spawn_blocking(move || {
         if value.is_empty() {
@@ -294,7 +374,9 @@ mod tests {
         assert_eq!(saved["till_id"], "till-2");
         assert_eq!(saved["language"], "hi");
         assert_eq!(saved["printer"], "tcp://192.168.1.50:9100");
-        assert_eq!(app.state().clerk().till_id.as_deref(), Some("till-2"));
+        let clerk = crate::testing::block_on(app.state().clerk()).unwrap();
+        assert_eq!(clerk.till_id.as_deref(), Some("till-2"));
+        assert_eq!(app.state().till_id().as_deref(), Some("till-2"));
 
         let after = app
             .invoke(

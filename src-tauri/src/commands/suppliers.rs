@@ -31,6 +31,7 @@ fn given(text: Option<String>) -> Option<String> {
 /// Every supplier account, oldest first (the first enabled one is the main one).
 #[tauri::command]
 pub async fn supplier_accounts(state: State<'_, AppState>) -> Result<Vec<Account>, AppError> {
+    state.shop_clerk().await?;
     Ok(accounts::list(state.shop().db()).await?)
 }
 
@@ -51,7 +52,9 @@ pub async fn add_supplier_account(
         account_currency: given(input.account_currency),
     };
     let key = given(input.key).map(Redacted::new);
-    let account = accounts::add(shop.db(), shop.secrets(), &new, key).await?;
+    let account = shop
+        .add_supplier(&state.shop_clerk().await?, &new, key)
+        .await?;
     tracing::info!(name = %account.name, kind = %account.kind, "supplier account added");
     state.settings_saved().await;
     Ok(account)
@@ -72,6 +75,7 @@ pub async fn test_supplier_account(
     name: String,
 ) -> Result<AccountTest, AppError> {
     let shop = state.shop();
+    state.shop_clerk().await?;
     let account = accounts::get(shop.db(), &name).await?;
     let supplier = codetill_core::setup::account_supplier(shop.secrets(), &account).await?;
     let balance = supplier.balance().await?;
@@ -89,7 +93,10 @@ pub async fn set_supplier_account_enabled(
     name: String,
     enabled: bool,
 ) -> Result<Account, AppError> {
-    let account = accounts::set_enabled(state.shop().db(), &name, enabled).await?;
+    let account = state
+        .shop()
+        .enable_supplier(&state.shop_clerk().await?, &name, enabled)
+        .await?;
     state.settings_saved().await;
     Ok(account)
 }
@@ -101,7 +108,9 @@ pub async fn remove_supplier_account(
     name: String,
 ) -> Result<Account, AppError> {
     let shop = state.shop();
-    let account = accounts::remove(shop.db(), shop.secrets(), &name).await?;
+    let account = shop
+        .remove_supplier(&state.shop_clerk().await?, &name)
+        .await?;
     tracing::info!(name = %account.name, "supplier account removed");
     state.settings_saved().await;
     Ok(account)

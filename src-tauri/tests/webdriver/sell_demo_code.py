@@ -3,7 +3,9 @@
 
 Drives the built codetill-app through tauri-driver (W3C WebDriver, backed by
 WebKitWebDriver) with nothing but the standard library: starts the app with
-CODETILL_DEMO=1 (the first-run demo syncs the sandbox catalog), searches "steam 20",
+CODETILL_DEMO=1 on an empty data folder, makes the shop's owner (name, PIN twice) on
+the first screen (the first-run demo then syncs the sandbox catalog), locks the till
+and signs in again with the PIN on the PIN pad, searches "steam 20",
 picks the first result, pays 100 in cash, waits for the delivery screen, checks that a
 code in the sandbox's XXXXX-XXXXX-XXXXX form is shown with the change, and saves a
 screenshot of the delivery screen.
@@ -25,6 +27,7 @@ import urllib.error
 import urllib.request
 
 DRIVER = os.environ.get("WEBDRIVER_URL", "http://127.0.0.1:4444")
+OWNER, PIN = "Meera", "2580"
 APP = os.environ["CODETILL_APP_BIN"]
 ARTIFACTS = os.environ.get("ARTIFACTS", "artifacts")
 ELEMENT = "element-6066-11e4-a021-4a0c-bd7a8f52dd5c"  # the W3C web element identifier
@@ -146,10 +149,39 @@ class Session:
 def main():
     started = time.monotonic()
     with Session() as app:
+        # An empty data folder: the first screen makes the owner, before anything else.
+        app.wait("[data-testid=owner-setup]", timeout=60, what="the owner's first-run form")
+        app.type(app.wait("[data-testid=owner-name]"), OWNER)
+        app.type(app.wait("[data-testid=owner-pin]"), PIN)
+        app.type(app.wait("[data-testid=owner-pin-again]"), PIN)
+        app.script("return document.fonts.ready.then(() => true)")
+        app.screenshot("owner-webdriver.png")
+        app.type(app.wait("[data-testid=owner-pin-again]"), ENTER)
+
         # CODETILL_DEMO=1: the sandbox starts and syncs, then the counter opens.
-        search = app.wait("#counter-search", timeout=120, what="the counter (demo sync)")
+        app.wait("#counter-search", timeout=120, what="the counter (demo sync)")
         assert app.find("[data-testid=demo-chip]"), "the session is not marked DEMO"
         print(f"counter ready after {time.monotonic() - started:.1f}s")
+
+        # Lock the till; the PIN pad takes the owner's PIN (its keys clicked, then Enter).
+        app.click(app.wait("[data-testid=lock]", what="the lock button"))
+        app.wait("[data-testid=pin-pad]", what="the PIN pad")
+        assert app.find("#counter-search") is None, "the counter shows while locked"
+        for digit in "9999":
+            app.click(app.wait(f"//div[@role='group']//button[normalize-space()='{digit}']", using="xpath"))
+        app.click(app.wait("//div[@role='group']//button[@aria-label='Enter']", using="xpath"))
+        app.wait_text("[data-testid=pin-wrong]", "4 more tries")
+        for digit in PIN:
+            app.click(app.wait(f"//div[@role='group']//button[normalize-space()='{digit}']", using="xpath"))
+        app.script("return document.fonts.ready.then(() => true)")
+        app.screenshot("pinpad-webdriver.png")
+        app.click(app.wait("//div[@role='group']//button[@aria-label='Enter']", using="xpath"))
+        search = app.wait("#counter-search", what="the counter after signing in")
+        app.wait("[data-testid=signed-in]", what="who is signed in")
+        # textContent: WebKit's visible-text atom skips the name's clipped box.
+        who = app.script("return document.querySelector('[data-testid=signed-in]').textContent")
+        assert OWNER in who, f"signed in as {who!r}"
+        print("signed in with the PIN")
 
         app.type(search, "steam 20")
         app.wait_text("#result-0", "STEAM-US-20")

@@ -1,9 +1,12 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Alert, BalanceView } from '../lib/types';
 import { mockShop } from '../test/shop';
 import { setLocale } from '../lib/i18n/index.svelte';
 import Balance from './Balance.svelte';
+import { signedIn } from '../session/session.svelte';
+
+beforeEach(() => signedIn({ name: 'Meera', role: 'owner' }));
 
 const usd = (amount: string) => ({ amount, currency: 'USD' });
 

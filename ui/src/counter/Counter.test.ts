@@ -23,6 +23,8 @@ function mockShop(overrides: Partial<Record<string, (args: Record<string, unknow
         return searchCatalog(String(args.query));
       case 'app_info':
         return { version: '0.1.0', data_dir: '/tmp/x', db_path: '/tmp/x/codetill.db', product_count: 3, last_sync: null };
+      case 'session_state':
+        return { needs_owner: false, session: { name: 'Asha', role: 'cashier' }, idle_lock_minutes: 5 };
       default:
         throw { code: 'errors.validation', message: `unexpected command ${cmd}` };
     }

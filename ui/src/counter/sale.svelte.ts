@@ -2,6 +2,7 @@
 // how the buyer pays, and where the sale is (`Stage`). Counter.svelte shows it; its
 // keys and the payment form move it on through these methods.
 
+import { holdLock } from '../session/session.svelte';
 import { api, ApiError } from '../lib/api';
 import { locale, type Locale } from '../lib/i18n/index.svelte';
 import type { ErrorCode, OrderView, Payment, Product, ProviderKind, Quote, RemoteSale } from '../lib/types';
@@ -104,10 +105,11 @@ export class Sale {
     this.stage = { kind: 'ordering', product, payment };
     try {
       // The receipt and the email speak the language on the screen.
-      const order =
+      const order = await holdLock(
         payment.method === 'cash'
-          ? await api.sellCash(product.sku, payment.tendered, payment.email, locale(), amount)
-          : await api.sellCard(product.sku, payment.terminalRef, payment.email, locale(), amount);
+          ? api.sellCash(product.sku, payment.tendered, payment.email, locale(), amount)
+          : api.sellCard(product.sku, payment.terminalRef, payment.email, locale(), amount),
+      );
       this.stage =
         order.status === 'delivered' && (order.codes?.length ?? 0) > 0
           ? { kind: 'delivered', order, email: payment.email }

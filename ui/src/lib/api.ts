@@ -37,6 +37,21 @@ import {
   type RemoteSale,
   type SyncProgress,
   type SyncReport,
+  type AuditRow,
+  type ChainReport,
+  type CashMove,
+  type Exported,
+  type GroupBy,
+  type Member,
+  type ReconcileReport,
+  type Role,
+  type SalesReport,
+  type SessionState,
+  type Shift,
+  type ShiftStatus,
+  type ShownReport,
+  type SignIn,
+  type StoreSettings,
 } from './types';
 
 const KNOWN_CODES: readonly ErrorCode[] = ERROR_CODES;
@@ -63,11 +78,20 @@ export class ApiError extends Error {
   }
 }
 
+/** Told when the backend says nobody is signed in (locked, or the idle time ran out). */
+let lockedHandler: (() => void) | null = null;
+
+export function onLocked(handler: (() => void) | null): void {
+  lockedHandler = handler;
+}
+
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(cmd, args);
   } catch (e) {
-    throw ApiError.from(e);
+    const err = ApiError.from(e);
+    if (err.code === 'errors.locked') lockedHandler?.();
+    throw err;
   }
 }
 
@@ -300,5 +324,79 @@ export const api = {
   /** The hour (0–23) the catalog syncs each day; '' : only when asked. */
   setSyncHour(hour: string): Promise<DailySync> {
     return call('set_sync_hour', { hour });
+  },
+
+  // The session: the PIN pad, the first run's owner, the lock.
+  sessionState(): Promise<SessionState> {
+    return call('session_state');
+  },
+  signIn(pin: string, name: string | null = null): Promise<SignIn> {
+    return call('sign_in', name ? { pin, name } : { pin });
+  },
+  createOwner(name: string, pin: string): Promise<SignIn> {
+    return call('create_owner', { name, pin });
+  },
+  lock(): Promise<void> {
+    return call('lock');
+  },
+  /** Someone is working: the backend's idle time starts again. */
+  touchSession(): Promise<void> {
+    return call('touch_session');
+  },
+
+  // Staff and the audit log.
+  staffList(): Promise<Member[]> {
+    return call('staff_list');
+  },
+  addStaff(name: string, role: Role, pin: string): Promise<Member> {
+    return call('add_staff', { name, role, pin });
+  },
+  setStaffEnabled(name: string, enabled: boolean): Promise<Member> {
+    return call('set_staff_enabled', { name, enabled });
+  },
+  auditLog(limit: number): Promise<AuditRow[]> {
+    return call('audit_log', { limit });
+  },
+  verifyAudit(): Promise<ChainReport> {
+    return call('verify_audit');
+  },
+
+  // The shift and its reports.
+  shiftStatus(): Promise<ShiftStatus> {
+    return call('shift_status');
+  },
+  openShift(float: string): Promise<Shift> {
+    return call('open_shift', { float });
+  },
+  moveCash(kind: 'in' | 'out', amount: string, reason: string): Promise<CashMove> {
+    return call('move_cash', { kind, amount, reason });
+  },
+  closeShift(counted: string, language: Language): Promise<ShownReport> {
+    return call('close_shift', { counted, language });
+  },
+  /** The X-report of the open shift (`x`), or the last Z-report; `print` prints it too. */
+  shiftReport(x: boolean, language: Language, print: boolean): Promise<ShownReport> {
+    return call('shift_report', { x, language, print });
+  },
+
+  // Reports and reconciliation.
+  salesReport(from: string, to: string, by: GroupBy): Promise<SalesReport> {
+    return call('sales_report', { from, to, by });
+  },
+  exportSalesCsv(from: string, to: string, by: GroupBy): Promise<Exported> {
+    return call('export_sales_csv', { from, to, by });
+  },
+  /** The supplier's history from `since` to the end of the day `until` ('' : now). */
+  reconcile(since: string, until = ''): Promise<ReconcileReport> {
+    return call('reconcile_run', until ? { since, until } : { since });
+  },
+  reconcileDeliver(order: string): Promise<unknown> {
+    return call('reconcile_deliver', { order });
+  },
+  storeSettings(): Promise<StoreSettings> {
+    return call('store_settings');
+  },
+  saveStoreSettings(idleLockMinutes: string, backupFolder: string): Promise<StoreSettings> {
+    return call('save_store_settings', { idleLockMinutes, backupFolder });
   },
 };

@@ -100,6 +100,8 @@ export const ERROR_CODES = [
   'errors.delivery',
   'errors.payment_provider',
   'errors.payment_link',
+  'errors.locked',
+  'errors.file',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number] | 'errors.unknown';
@@ -517,4 +519,191 @@ export interface DailySync {
   /** 0–23 on this computer's clock; null: only when asked. */
   hour: number | null;
   last_run: string | null;
+}
+
+// Staff, the session, shifts, reports, the audit log and reconciliation.
+
+export type Role = 'owner' | 'manager' | 'cashier';
+export const ROLES: readonly Role[] = ['cashier', 'manager', 'owner'];
+
+/** Who is signed in at the till. */
+export interface SessionView {
+  name: string;
+  role: Role;
+}
+
+export interface SessionState {
+  /** No staff yet: the first screen makes the owner. */
+  needs_owner: boolean;
+  session: SessionView | null;
+  idle_lock_minutes: number;
+}
+
+/** The PIN pad's answer (a wrong PIN and a lock are answers, not errors). */
+export type SignIn =
+  | { outcome: 'signed_in'; session: SessionView | null }
+  | { outcome: 'wrong_pin'; left: number }
+  | { outcome: 'locked'; who: string; seconds: number };
+
+export interface Member {
+  id: number;
+  name: string;
+  role: Role;
+  enabled: boolean;
+  locked_until: string | null;
+  created_at: string;
+}
+
+export interface StoreSettings {
+  idle_lock_minutes: number;
+  backup_folder: string | null;
+}
+
+export interface AuditRow {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  order_id: number | null;
+  detail: string | null;
+  prev_hash: string | null;
+  hash: string | null;
+}
+
+export interface ChainReport {
+  rows: number;
+  head_id: number | null;
+  head_hash: string | null;
+  broken: { id: number; why: string } | null;
+}
+
+export interface Shift {
+  id: number;
+  till_id: string | null;
+  float: Money;
+  opened_by: string;
+  opened_at: string;
+  z_number: number | null;
+  closed_by: string | null;
+  closed_at: string | null;
+  counted: Money | null;
+}
+
+export interface CashMove {
+  kind: 'in' | 'out';
+  amount: Money;
+  reason: string;
+  staff: string;
+  at: string;
+}
+
+export interface MethodLine {
+  method: string;
+  count: number;
+  amount: Money;
+}
+
+export interface CashDrawer {
+  float: Money;
+  cash_sales: Money;
+  cash_refunds: Money;
+  cash_in: Money;
+  cash_out: Money;
+  expected: Money;
+  counted: Money | null;
+  over_short: Money | null;
+}
+
+export interface ShiftReport {
+  kind: 'x' | 'z';
+  z_number: number | null;
+  till_id: string | null;
+  currency: string;
+  opened_by: string;
+  opened_at: string;
+  closed_by: string | null;
+  closed_at: string | null;
+  at: string;
+  sales: MethodLine[];
+  sales_count: number;
+  sales_total: Money;
+  refunds: MethodLine[];
+  refunds_count: number;
+  refunds_total: Money;
+  net: Money;
+  codes_issued: number;
+  cost: Money;
+  margin: Money;
+  margin_pct: DecimalString | null;
+  cash: CashDrawer;
+  cash_moves: CashMove[];
+}
+
+export interface ShiftStatus {
+  open: Shift | null;
+  x: ShiftReport | null;
+}
+
+/** A shift report as figures and as the receipt printer's text. */
+export interface ShownReport {
+  report: ShiftReport;
+  text: string;
+  printed: string | null;
+  print_error: string | null;
+  pdf: string | null;
+}
+
+export type GroupBy = 'day' | 'week' | 'month' | 'product' | 'category' | 'supplier' | 'staff' | 'payment';
+export const GROUP_BY: readonly GroupBy[] = ['day', 'week', 'month', 'product', 'category', 'supplier', 'staff', 'payment'];
+
+export interface SalesRow {
+  key: string;
+  name?: string;
+  currency: string;
+  orders: number;
+  codes: number;
+  sales: Money;
+  cost: Money;
+  margin: Money;
+  margin_pct: DecimalString | null;
+}
+
+export interface SalesReport {
+  from: string;
+  to: string;
+  by: GroupBy;
+  rows: SalesRow[];
+  totals: SalesRow[];
+}
+
+export interface Exported {
+  path: string;
+  rows: number;
+}
+
+export type FindingKind = 'charged_not_delivered' | 'delivered_not_charged' | 'amount_mismatch' | 'balance_unexplained';
+
+export interface Finding {
+  kind: FindingKind;
+  order: string | null;
+  order_status: OrderStatus | null;
+  key: string | null;
+  supplier_order_id: string | null;
+  supplier_status: string | null;
+  charged: Money | null;
+  cost: Money | null;
+  action: 'deliver' | null;
+  message: string;
+}
+
+export interface ReconcileReport {
+  run_id: number;
+  supplier: string | null;
+  window: { from: string; to: string };
+  transactions: number;
+  charged: Money | null;
+  balance: Money | null;
+  notes: string[];
+  findings: Finding[];
+  clean: boolean;
 }

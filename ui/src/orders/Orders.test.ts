@@ -1,9 +1,13 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { OrderView } from '../lib/types';
 import { JIO_239, STEAM_20 } from '../test/catalog';
 import { deliveredOrder, mockShop } from '../test/shop';
 import Orders from './Orders.svelte';
+import { signedIn } from '../session/session.svelte';
+
+// A manager: may show codes again and record refunds (a cashier's test says otherwise).
+beforeEach(() => signedIn({ name: 'Ravi', role: 'manager' }));
 
 /** An order as a list sends it: never with codes. */
 function listed(o: OrderView): OrderView {
@@ -73,6 +77,17 @@ describe('the orders screen', () => {
     await fireEvent.click(show);
     await waitFor(() => expect(within(detail).getByTestId('revealed-code').textContent).toBe('ABCDE-FGHJK-LMNPQ'));
     expect(shop.of('reveal_code')).toEqual([{ cmd: 'reveal_code', args: { id: 'ORD-000042', reason: 'customer lost the slip' } }]);
+  });
+
+  it('offers a cashier neither the reveal nor the refund: a manager is asked for', async () => {
+    signedIn({ name: 'Asha', role: 'cashier' });
+    const shop = mockShop({ list_orders: () => [DELIVERED, DUE], open_orders: () => [] });
+    render(Orders);
+    await fireEvent.click(await screen.findByRole('button', { name: 'ORD-000042' }));
+    const detail = screen.getByTestId('order-detail');
+    expect(within(detail).queryByRole('button', { name: 'Show code' })).toBeNull();
+    expect(within(detail).getByTestId('ask-manager').textContent).toContain('A manager or the owner');
+    expect(shop.of('reveal_code')).toHaveLength(0);
   });
 
   it('records the refund of an order that is due one', async () => {

@@ -141,6 +141,14 @@ export function mockShop(overrides: Partial<Record<string, Handler>> = {}, deliv
           return { shop_currency: null, source_url: null, rates: [] };
         case 'daily_sync':
           return { hour: null, last_run: null };
+        // The owner is signed in, unless a test says otherwise.
+        case 'session_state':
+          return { needs_owner: false, session: { name: 'Meera', role: 'owner' }, idle_lock_minutes: 5 };
+        case 'touch_session':
+        case 'lock':
+          return null;
+        case 'store_settings':
+          return { idle_lock_minutes: 5, backup_folder: null };
         default:
           throw { code: 'errors.validation', message: `unexpected command ${cmd}` };
       }

@@ -1,4 +1,4 @@
-//! staff add | list | disable.
+//! staff add | list | disable | enable.
 
 use std::io::BufRead;
 
@@ -17,6 +17,11 @@ pub async fn run(ctx: &Context, command: StaffCommand) -> anyhow::Result<()> {
             let till = ctx.till().await?;
             let member = till.disable_staff(&ctx.clerk(None), &name).await?;
             emit(ctx.json, &member, || format!("disabled {}", line(&member)))
+        }
+        StaffCommand::Enable { name } => {
+            let till = ctx.till().await?;
+            let member = till.enable_staff(&ctx.clerk(None), &name).await?;
+            emit(ctx.json, &member, || format!("enabled {}", line(&member)))
         }
     }
 }

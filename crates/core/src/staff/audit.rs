@@ -191,6 +191,17 @@ pub async fn seal_backfill(db: &Db) -> Result<(), DbError> {
     Ok(())
 }
 
+/// The last `limit` rows, newest first (the app's audit view; 1–1000).
+pub async fn recent(db: &Db, limit: u32) -> Result<Vec<AuditRow>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT id, at, actor, action, order_id, detail, prev_hash, hash FROM audit_log
+         ORDER BY id DESC LIMIT ?1",
+    )
+    .bind(limit.clamp(1, 1000))
+    .fetch_all(db.pool())
+    .await?)
+}
+
 /// Where the chain breaks: the first row that does not check out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Break {
@@ -344,6 +355,15 @@ mod tests {
 
     async fn exec(db: &Db, sql: &str) {
         sqlx::query(sql).execute(db.pool()).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn recent_rows_come_newest_first_up_to_the_limit() {
+        let (_dir, db) = log_of(5).await;
+        let rows = recent(&db, 3).await.unwrap();
+        let details: Vec<_> = rows.iter().map(|r| r.detail.clone().unwrap()).collect();
+        assert_eq!(details, ["detail 4", "detail 3", "detail 2"]);
+        assert_eq!(recent(&db, 0).await.unwrap().len(), 1, "at least one row");
     }
 
     #[tokio::test]

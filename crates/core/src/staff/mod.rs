@@ -342,6 +342,40 @@ pub async fn disable(db: &Db, name: &str, actor: &str) -> Result<Member, StaffEr
         .ok_or_else(|| StaffError::NotFound(name.to_string()))
 }
 
+/// Enables `name` again (the caller has checked that `actor` may); audited. Their
+/// PIN is kept: if someone since took the same PIN, a PIN alone names nobody and the
+/// pad asks for the name (see [`login`]), so nobody signs in as someone else.
+pub async fn enable(db: &Db, name: &str, actor: &str) -> Result<Member, StaffError> {
+    let member = find(db, name).await?;
+    if member.enabled {
+        return Ok(member);
+    }
+    let now = now_text();
+    let mut tx = db.begin_write().await?;
+    sqlx::query("UPDATE staff SET enabled = 1, updated_at = ?1 WHERE id = ?2")
+        .bind(&now)
+        .bind(member.id)
+        .execute(&mut *tx)
+        .await?;
+    let detail = format!("enabled {}", member.name);
+    audit::record(
+        &mut tx,
+        &audit::Entry {
+            actor,
+            action: "staff",
+            detail: Some(&detail),
+            at: Some(&now),
+            ..audit::Entry::default()
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(DbError::from)?;
+    tracing::info!(staff = %member.name, "member of staff enabled");
+    get(db, member.id)
+        .await?
+        .ok_or_else(|| StaffError::NotFound(name.to_string()))
+}
+
 /// Signs in with `pin`, as `name` when given, else as whoever the PIN belongs to.
 pub async fn login(db: &Db, name: Option<&str>, pin: &str) -> Result<Member, StaffError> {
     login_at(db, name, pin, Utc::now()).await

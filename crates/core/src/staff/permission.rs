@@ -7,6 +7,7 @@
 //! | reprint within 10 min of the sale   | yes     | yes     | yes   |
 //! | reprint an older receipt            |         | yes     | yes   |
 //! | reveal a code, refund, resend       |         | yes     | yes   |
+//! | see reports and the audit log       |         | yes     | yes   |
 //! | prices, suppliers, settings, staff  |         |         | yes   |
 
 use std::time::Duration;
@@ -28,6 +29,8 @@ pub enum Action {
     Reveal,
     Refund,
     Resend,
+    /// Reading the shop's figures: sales reports, margins, the audit log.
+    ViewReports,
     ChangePrices,
     ChangeSuppliers,
     ChangeSettings,
@@ -37,7 +40,7 @@ pub enum Action {
 impl Action {
     /// Every kind of action, for tests and the app's permission screen (a reprint
     /// of a sale just made, and of one made an hour ago).
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Action::Sell,
         Action::Reprint {
             age: Duration::from_secs(60),
@@ -48,6 +51,7 @@ impl Action {
         Action::Reveal,
         Action::Refund,
         Action::Resend,
+        Action::ViewReports,
         Action::ChangePrices,
         Action::ChangeSuppliers,
         Action::ChangeSettings,
@@ -62,6 +66,7 @@ impl Action {
             Action::Reveal => "reveal",
             Action::Refund => "refund",
             Action::Resend => "resend",
+            Action::ViewReports => "reports",
             Action::ChangePrices => "prices",
             Action::ChangeSuppliers => "suppliers",
             Action::ChangeSettings => "settings",
@@ -77,6 +82,7 @@ impl Action {
             Action::Reveal => "show a code again",
             Action::Refund => "record a refund",
             Action::Resend => "email a code again",
+            Action::ViewReports => "see reports or the audit log",
             Action::ChangePrices => "change prices",
             Action::ChangeSuppliers => "change suppliers",
             Action::ChangeSettings => "change settings",
@@ -89,9 +95,11 @@ impl Action {
         match self {
             Action::Sell => Role::Cashier,
             Action::Reprint { age } if age <= CASHIER_REPRINT_WINDOW => Role::Cashier,
-            Action::Reprint { .. } | Action::Reveal | Action::Refund | Action::Resend => {
-                Role::Manager
-            }
+            Action::Reprint { .. }
+            | Action::Reveal
+            | Action::Refund
+            | Action::Resend
+            | Action::ViewReports => Role::Manager,
             Action::ChangePrices
             | Action::ChangeSuppliers
             | Action::ChangeSettings
@@ -139,7 +147,7 @@ mod tests {
             age: Duration::from_secs(11 * 60),
         };
         let cashier = [Sell, young];
-        let manager = [Sell, young, old, Reveal, Refund, Resend];
+        let manager = [Sell, young, old, Reveal, Refund, Resend, ViewReports];
         for action in [
             Sell,
             young,
@@ -147,6 +155,7 @@ mod tests {
             Reveal,
             Refund,
             Resend,
+            ViewReports,
             ChangePrices,
             ChangeSuppliers,
             ChangeSettings,

@@ -240,3 +240,54 @@ async fn the_hash_is_stored_never_the_pin() {
     let listed = serde_json::to_string(&list(&db).await.unwrap()).unwrap();
     assert!(!listed.contains("argon2"), "{listed}");
 }
+
+#[tokio::test]
+async fn a_disabled_member_is_enabled_again_and_signs_in_audited() {
+    let (_dir, db) = with_staff().await;
+    disable(&db, "Asha", "Meera").await.unwrap();
+    let asha = enable(&db, "asha", "Meera").await.unwrap();
+    assert!(asha.enabled);
+    assert_eq!(login(&db, None, "3333").await.unwrap().name, "Asha");
+    // Enabling someone enabled changes nothing and writes nothing.
+    enable(&db, "Asha", "Meera").await.unwrap();
+    assert!(matches!(
+        enable(&db, "nobody", "Meera").await,
+        Err(StaffError::NotFound(_))
+    ));
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT actor, detail FROM audit_log WHERE action = 'staff' ORDER BY id DESC LIMIT 2",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        [
+            ("Meera".to_string(), "enabled Asha".to_string()),
+            ("Meera".to_string(), "disabled Asha".to_string())
+        ]
+    );
+    assert!(audit::verify(&db).await.unwrap().holds());
+}
+
+#[tokio::test]
+async fn enabling_a_member_whose_pin_was_given_away_leaves_the_pad_asking_for_a_name() {
+    let (_dir, db) = with_staff().await;
+    disable(&db, "Asha", "Meera").await.unwrap();
+    let new = NewMember {
+        name: "Kiran",
+        role: Role::Cashier,
+        pin: "3333",
+    };
+    add(&db, &new, "Meera").await.unwrap();
+    enable(&db, "Asha", "Meera").await.unwrap();
+    assert!(matches!(
+        login(&db, None, "3333").await,
+        Err(StaffError::BadInput { field: "pin", .. })
+    ));
+    assert_eq!(login(&db, Some("Asha"), "3333").await.unwrap().name, "Asha");
+    assert_eq!(
+        login(&db, Some("Kiran"), "3333").await.unwrap().name,
+        "Kiran"
+    );
+}

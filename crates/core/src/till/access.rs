@@ -111,6 +111,12 @@ impl Till {
         Ok(staff::disable(&self.db, name, &clerk.staff).await?)
     }
 
+    /// Enables a disabled member of staff again (the owner's).
+    pub async fn enable_staff(&self, clerk: &Clerk, name: &str) -> Result<Member, TillError> {
+        self.authorize(clerk, Action::ManageStaff, None).await?;
+        Ok(staff::enable(&self.db, name, &clerk.staff).await?)
+    }
+
     /// Records that a refund due was given back (a manager's); audited.
     pub async fn refund(
         &self,
