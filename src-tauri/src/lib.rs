@@ -74,6 +74,8 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::reports::export_sales_csv,
             commands::reconcile::reconcile_run,
             commands::reconcile::reconcile_deliver,
+            commands::reconcile::supplier_topups,
+            commands::reconcile::record_topup,
             commands::settings::store_settings,
             commands::settings::save_store_settings,
             commands::pricing::price_rules,

@@ -422,6 +422,15 @@ function mockTauri(shop) {
             message: 'the supplier charged 1712.00 INR, 27.00 INR more than the recorded cost' },
         ] };
     },
+    supplier_topups: () => structuredClone(shop.topups ?? []),
+    record_topup: ({ amount, currency, date, reference }) => {
+      if (!/^\d+(\.\d+)?$/.test(amount)) throw { code: 'errors.validation', message: `AMOUNT: "${amount}" is not an amount` };
+      shop.topups = shop.topups ?? [];
+      const made = { id: shop.topups.length + 1, supplier: null, amount: { amount, currency: currency.toUpperCase() },
+        at: `${date || '2026-12-04'}T00:00:00.000Z`, reference: reference || null, staff: 'Meera', recorded_at: new Date().toISOString() };
+      shop.topups.unshift(made);
+      return made;
+    },
     reconcile_deliver: async () => {
       await new Promise((r) => setTimeout(r, 300));
       return { outcome: 'delivered' };

@@ -4,7 +4,7 @@
 //! the delivery (by key: nothing is bought again).
 
 use codetill_core::orders::Outcome;
-use codetill_core::reconcile::{self, Report};
+use codetill_core::reconcile::{self, NewTopup, Report, Topup};
 use codetill_core::staff::Action;
 use codetill_core::supplier::Window;
 use tauri::State;
@@ -59,6 +59,45 @@ pub async fn reconcile_deliver(
     Ok(till.reconcile_deliver(order.trim()).await?)
 }
 
+/// The top-ups recorded for the supplier accounts, newest first.
+#[tauri::command]
+pub async fn supplier_topups(state: State<'_, AppState>) -> Result<Vec<Topup>, AppError> {
+    let till = state.till();
+    let clerk = state.clerk_at(&till).await?;
+    till.authorize(&clerk, Action::ChangeSuppliers, None)
+        .await?;
+    Ok(till.topups(None).await?)
+}
+
+/// Records money the owner paid into a supplier account (`supplier`: an account's
+/// name; none, the primary one), on `date` (`YYYY-MM-DD`; none, now).
+#[tauri::command]
+pub async fn record_topup(
+    state: State<'_, AppState>,
+    amount: String,
+    currency: String,
+    date: Option<String>,
+    reference: Option<String>,
+    supplier: Option<String>,
+) -> Result<Topup, AppError> {
+    let amount = super::non_empty(super::checked(&amount, "amount", 40)?, "amount")?;
+    let currency = super::non_empty(super::checked(&currency, "currency", 3)?, "currency")?;
+    let date = super::checked(date.as_deref().unwrap_or(""), "date", 40)?;
+    let reference = super::checked(reference.as_deref().unwrap_or(""), "reference", 120)?;
+    let supplier = super::checked(supplier.as_deref().unwrap_or(""), "supplier", 80)?;
+    let till = state.till();
+    let clerk = state.clerk_at(&till).await?;
+    let new = NewTopup {
+        supplier: supplier.trim().to_string(),
+        amount: amount.trim().to_string(),
+        currency: currency.trim().to_ascii_uppercase(),
+        date: date.trim().to_string(),
+        reference: Some(reference.trim().to_string()).filter(|r| !r.is_empty()),
+        staff: clerk.staff.clone(),
+    };
+    Ok(till.record_topup(&clerk, &new).await?)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -101,5 +140,38 @@ mod tests {
             .invoke("reconcile_deliver", json!({ "order": "ORD-999999" }))
             .unwrap_err();
         assert_eq!(err["code"], "errors.not_found", "{err}");
+    }
+
+    #[test]
+    fn the_owner_records_a_top_up_and_bad_input_records_nothing() {
+        let app = TestApp::demo();
+        assert_eq!(app.invoke("supplier_topups", json!({})).unwrap(), json!([]));
+        for (args, field) in [
+            (json!({ "amount": "lots", "currency": "USD" }), "AMOUNT"),
+            (json!({ "amount": "-5", "currency": "USD" }), "AMOUNT"),
+            (json!({ "amount": "500", "currency": "XXQ" }), "currency"),
+            (
+                json!({ "amount": "500", "currency": "USD", "date": "soon" }),
+                "date",
+            ),
+        ] {
+            let err = app.invoke("record_topup", args.clone()).unwrap_err();
+            assert_eq!(err["code"], "errors.validation", "{args}: {err}");
+            assert!(
+                err["message"].as_str().unwrap().contains(field),
+                "{args}: {err}"
+            );
+        }
+        assert_eq!(app.invoke("supplier_topups", json!({})).unwrap(), json!([]));
+        let made = app
+            .invoke(
+                "record_topup",
+                json!({ "amount": "500", "currency": "usd", "date": "2026-12-01", "reference": "NEFT-7731" }),
+            )
+            .unwrap();
+        assert_eq!(made["reference"], "NEFT-7731");
+        let listed = app.invoke("supplier_topups", json!({})).unwrap();
+        assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+        assert_eq!(listed[0]["id"], made["id"]);
     }
 }

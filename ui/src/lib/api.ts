@@ -52,6 +52,7 @@ import {
   type ShownReport,
   type SignIn,
   type StoreSettings,
+  type Topup,
 } from './types';
 
 const KNOWN_CODES: readonly ErrorCode[] = ERROR_CODES;
@@ -392,6 +393,13 @@ export const api = {
   },
   reconcileDeliver(order: string): Promise<unknown> {
     return call('reconcile_deliver', { order });
+  },
+  supplierTopups(): Promise<Topup[]> {
+    return call('supplier_topups');
+  },
+  /** `date`: YYYY-MM-DD ('' : now). */
+  recordTopup(amount: string, currency: string, date: string, reference: string): Promise<Topup> {
+    return call('record_topup', { amount, currency, date, reference });
   },
   storeSettings(): Promise<StoreSettings> {
     return call('store_settings');

@@ -696,6 +696,18 @@ export interface Finding {
   message: string;
 }
 
+/** Money the owner paid into a supplier account. */
+export interface Topup {
+  id: number;
+  /** Null: the shop's single supplier. */
+  supplier: string | null;
+  amount: Money;
+  at: string;
+  reference: string | null;
+  staff: string;
+  recorded_at: string;
+}
+
 export interface ReconcileReport {
   run_id: number;
   supplier: string | null;

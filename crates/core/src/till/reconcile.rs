@@ -6,7 +6,8 @@
 use std::sync::Arc;
 
 use crate::orders::Outcome;
-use crate::reconcile::{self, Report, SHOP_SUPPLIER};
+use crate::reconcile::{self, NewTopup, Report, SHOP_SUPPLIER, Topup};
+use crate::staff::Action;
 use crate::supplier::{Supplier, Window, accounts};
 
 use super::{Till, TillError};
@@ -64,6 +65,32 @@ impl Till {
         self.tell(Ok::<_, crate::alerts::AlertError>(report.alert.clone()))
             .await;
         Ok(report)
+    }
+
+    /// Records a top-up the owner made to a supplier account (the owner's, as the
+    /// suppliers are): with it, the balance's movement explains itself. No supplier
+    /// named: the primary one.
+    pub async fn record_topup(
+        &self,
+        clerk: &super::Clerk,
+        new: &NewTopup,
+    ) -> Result<Topup, TillError> {
+        self.authorize(clerk, Action::ChangeSuppliers, None).await?;
+        let supplier = match new.supplier.trim() {
+            "" => self.supplier_name(None).await?,
+            named => self.supplier_name(Some(named)).await?,
+        };
+        let new = NewTopup {
+            supplier,
+            staff: clerk.staff.clone(),
+            ..new.clone()
+        };
+        Ok(reconcile::topups::record(&self.db, &new).await?)
+    }
+
+    /// The top-ups recorded, newest first (all accounts, or `supplier`'s).
+    pub async fn topups(&self, supplier: Option<&str>) -> Result<Vec<Topup>, TillError> {
+        Ok(reconcile::topups::list(&self.db, supplier).await?)
     }
 
     /// Delivers an order reconciliation found charged but not delivered: its codes
