@@ -131,7 +131,9 @@ mod tests {
             path.display()
         );
         let csv = std::fs::read_to_string(&path).unwrap();
-        assert!(csv.starts_with("key,name,currency,orders,codes,sales,cost,margin,margin_pct\n"));
+        assert!(
+            csv.starts_with("key,name,currency,orders,codes,sales,cost,margin,margin_pct,tax\n")
+        );
         assert!(csv.contains("STEAM-US-20,"), "{csv}");
         assert!(csv.lines().last().unwrap().starts_with("total,"), "{csv}");
     }
