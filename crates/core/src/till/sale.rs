@@ -35,6 +35,15 @@ pub struct Handover {
 }
 
 impl Handover {
+    /// The buyer's email, when one was typed.
+    fn email(&self) -> Option<String> {
+        self.email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_string)
+    }
+
     /// The buyer typed at the counter, checked (`None`: no phone, no email).
     fn buyer(&self) -> Result<Option<crate::buyers::Contact>, crate::buyers::BuyerError> {
         crate::buyers::Contact::parse(
@@ -139,25 +148,9 @@ impl Till {
             tender,
             staff: clerk.staff.clone(),
             till_id: clerk.till_id.clone(),
-            email: handover
-                .email
-                .as_deref()
-                .map(str::trim)
-                .filter(|e| !e.is_empty())
-                .map(str::to_string),
+            email: handover.email(),
         };
-        // The receipt is queued with the code; a printer the sale needs and does not
-        // have refuses it before any money is taken.
-        let delivery = DeliveryRequest {
-            print_to: match handover.print {
-                Print::IfSetUp => self.printer().await,
-                Print::Required => Some(self.outbox().await?.config().printer()?.clone()),
-                Print::No => None,
-            },
-            language: handover.language,
-            buyer_tax_id: handover.buyer_tax_id.clone(),
-            buyer: handover.buyer()?,
-        };
+        let delivery = self.delivery_for(handover).await?;
         tracing::info!(sku = %sale.sku, "sale confirmed at the counter");
         let cash = matches!(sale.tender, Tender::Cash { .. });
         let sale = engine.sell_with(&sale, &delivery).await?;
@@ -194,23 +187,9 @@ impl Till {
             tender,
             staff: clerk.staff.clone(),
             till_id: clerk.till_id.clone(),
-            email: handover
-                .email
-                .as_deref()
-                .map(str::trim)
-                .filter(|e| !e.is_empty())
-                .map(str::to_string),
+            email: handover.email(),
         };
-        let delivery = DeliveryRequest {
-            print_to: match handover.print {
-                Print::IfSetUp => self.printer().await,
-                Print::Required => Some(self.outbox().await?.config().printer()?.clone()),
-                Print::No => None,
-            },
-            language: handover.language,
-            buyer_tax_id: handover.buyer_tax_id.clone(),
-            buyer: handover.buyer()?,
-        };
+        let delivery = self.delivery_for(handover).await?;
         tracing::info!(lines = sale.lines.len(), "basket confirmed at the counter");
         let cash = matches!(sale.tender, Tender::Cash { .. });
         let basket = engine.sell_basket(&sale, &delivery).await?;
@@ -228,6 +207,22 @@ impl Till {
             self.check_refund_rate().await;
         }
         Ok(basket)
+    }
+
+    /// How a sale's code leaves the shop besides the screen. The receipt is queued
+    /// with the code; a printer the sale needs and does not have refuses it before
+    /// any money is taken.
+    async fn delivery_for(&self, handover: &Handover) -> Result<DeliveryRequest, TillError> {
+        Ok(DeliveryRequest {
+            print_to: match handover.print {
+                Print::IfSetUp => self.printer().await,
+                Print::Required => Some(self.outbox().await?.config().printer()?.clone()),
+                Print::No => None,
+            },
+            language: handover.language,
+            buyer_tax_id: handover.buyer_tax_id.clone(),
+            buyer: handover.buyer()?,
+        })
     }
 
     /// A remote sale: quotes `sku` live, opens a `quoted` order for `email` and makes

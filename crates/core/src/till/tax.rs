@@ -88,18 +88,7 @@ impl Till {
             said.push(format!("financial year from month {m}"));
         }
         if !said.is_empty() {
-            let detail = said.join(", ");
-            audit::record(
-                &mut tx,
-                &audit::Entry {
-                    actor: &clerk.staff,
-                    action: "tax_settings",
-                    order_id: None,
-                    detail: Some(&detail),
-                    at: None,
-                },
-            )
-            .await?;
+            audited(&mut tx, clerk, "tax_settings", &said.join(", ")).await?;
         }
         tx.commit().await.map_err(DbError::from)?;
         self.tax().await
@@ -120,20 +109,31 @@ impl Till {
             category.as_str(),
             rate.map_or("none".to_string(), |r| format!("{}%", r.normalize()))
         );
-        audit::record(
-            &mut tx,
-            &audit::Entry {
-                actor: &clerk.staff,
-                action: "tax_rate",
-                order_id: None,
-                detail: Some(&detail),
-                at: None,
-            },
-        )
-        .await?;
+        audited(&mut tx, clerk, "tax_rate", &detail).await?;
         tx.commit().await.map_err(DbError::from)?;
         self.tax().await
     }
+}
+
+/// The audit row of a tax change, in the change's own transaction.
+async fn audited(
+    tx: &mut sqlx::SqliteConnection,
+    clerk: &Clerk,
+    action: &str,
+    detail: &str,
+) -> Result<(), TillError> {
+    audit::record(
+        tx,
+        &audit::Entry {
+            actor: &clerk.staff,
+            action,
+            order_id: None,
+            detail: Some(detail),
+            at: None,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// An invoice prefix: 1 to 16 letters, digits, `-` or `/`.
