@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The desktop app's figures on a 100,000-product catalog (run through figures.sh).
 
-1. Cold start to a usable counter: the app is launched directly, N times; the UI
-   calls `counter_ready` when the search box first takes input and the app logs the
+1. Cold start to a usable till: the app is launched directly, N times; the UI
+   calls `counter_ready` when its first screen (the PIN pad) first takes input and the app logs the
    wall-clock time, so the figure runs from just before the launch (exec, dynamic
    linking, WebKit's processes, the database, the first paint) to that moment.
 2. Idle memory: 5 s after the counter is ready, the RSS and the PSS (shared pages
@@ -32,6 +32,8 @@ APP = os.environ["CODETILL_APP_BIN"]
 RUNS = int(os.environ.get("RUNS", "5"))
 READY = re.compile(r"counter ready.*since_start_ms=(\d+).*epoch_ms=(\d+)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# The owner figures.sh adds to the data folder: the app opens on the PIN pad.
+FIGURES_PIN = "2468"
 QUERIES = ["steam 20", "google play 10", "jio 239", "xbox", "netflix", "pubg uc", "amazon us 50"]
 
 
@@ -142,8 +144,13 @@ def webkit_floor():
 
 
 def keystrokes():
-    """Milliseconds from each keystroke to its results on screen."""
+    """Milliseconds from each keystroke to its results on screen (signed in at the
+    PIN pad first, as the owner figures.sh made)."""
     with Session() as app:
+        app.wait("[data-testid=pin-pad]", timeout=120, what="the PIN pad")
+        for digit in FIGURES_PIN:
+            app.click(app.wait(f"//div[@role='group']//button[normalize-space()='{digit}']", using="xpath"))
+        app.click(app.wait("//div[@role='group']//button[@aria-label='Enter']", using="xpath"))
         search = app.wait("#counter-search", timeout=120, what="the counter")
         app.script("window.__codetillSearchMs = []; return true")
         for q in QUERIES:
@@ -183,7 +190,7 @@ def main():
     print("| measure | figure | target |")
     print("|---|---|---|")
     print(
-        f"| cold start to a usable counter (launch → search box takes input), median / max | "
+        f"| cold start to a usable till (launch → the PIN pad takes input), median / max | "
         f"{statistics.median(starts):.0f} ms / {max(starts):.0f} ms | ≤ 1 s |"
     )
     print(f"| of which from `main` to ready, median | {statistics.median(mains):.0f} ms | |")

@@ -51,6 +51,8 @@ export CODETILL_DATA_DIR="$work/data" CODETILL_SUPPLIER_URL="http://127.0.0.1:$p
   RUST_LOG=info
 "$codetill" init >/dev/null
 "$codetill" sync >/dev/null
+# An owner, so that the app opens on the PIN pad (figures.py signs in with this PIN).
+echo 2468 | "$codetill" staff add figures --role owner --pin-stdin >/dev/null
 echo "synced $PRODUCTS products from the sandbox" >&2
 
 export CODETILL_APP_BIN="${CARGO_TARGET_DIR:-$root/target}/release/codetill-app" ARTIFACTS="$work/artifacts"
