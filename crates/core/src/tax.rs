@@ -233,15 +233,23 @@ pub async fn for_sale(
         })?),
         None => None,
     };
-    let terms = tax_id.filter(|t| !t.is_empty()).map(|shop_tax_id| {
-        let month = month.and_then(|m| m.parse().ok()).unwrap_or(4);
-        InvoiceTerms {
-            shop_tax_id,
-            prefix: prefix.unwrap_or_else(|| DEFAULT_PREFIX.into()),
-            fy: financial_year(chrono::Local::now().date_naive(), month),
-        }
-    });
-    Ok((rate, terms))
+    Ok((rate, terms(tax_id, prefix, month)))
+}
+
+/// The invoice terms from the settings as stored (none without a tax id), in the
+/// financial year of today.
+fn terms(
+    tax_id: Option<String>,
+    prefix: Option<String>,
+    month: Option<String>,
+) -> Option<InvoiceTerms> {
+    let shop_tax_id = tax_id.filter(|t| !t.is_empty())?;
+    let month = month.and_then(|m| m.parse().ok()).unwrap_or(4);
+    Some(InvoiceTerms {
+        shop_tax_id,
+        prefix: prefix.unwrap_or_else(|| DEFAULT_PREFIX.into()),
+        fy: financial_year(chrono::Local::now().date_naive(), month),
+    })
 }
 
 pub const DEFAULT_PREFIX: &str = "INV";
@@ -298,17 +306,13 @@ pub async fn invoice_in(
     .bind(FY_START_MONTH)
     .fetch_one(&mut *tx)
     .await?;
-    let Some(shop_tax_id) = tax_id.filter(|t| !t.is_empty()) else {
+    let Some(terms) = terms(tax_id, prefix, month) else {
         return Ok(None);
     };
-    let fy = financial_year(
-        chrono::Local::now().date_naive(),
-        month.and_then(|m| m.parse().ok()).unwrap_or(4),
-    );
     sqlx::query(INVOICE_INSERT)
-        .bind(&fy)
-        .bind(prefix.unwrap_or_else(|| DEFAULT_PREFIX.into()))
-        .bind(shop_tax_id)
+        .bind(&terms.fy)
+        .bind(&terms.prefix)
+        .bind(&terms.shop_tax_id)
         .bind(None::<String>)
         .bind(crate::db::now_text())
         .bind(client_order_id)
