@@ -53,6 +53,7 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::delivery::print_receipt,
             commands::delivery::email_code,
             commands::delivery::receipt_preview,
+            commands::delivery::code_qr,
             commands::delivery::sale_done,
             commands::session::start_demo,
             commands::session::session_state,

@@ -504,6 +504,7 @@ function mockTauri(shop) {
       return structuredClone(attempt(item));
     },
     sale_done: () => null,
+    code_qr: () => ['<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 29 29"><path d="M4 4h7v7h-7zM18 4h7v7h-7zM4 18h7v7h-7z"/></svg>'],
     receipt_preview: ({ order, language }) => {
       const o = orders.find((x) => x.order_id === order);
       const hi = language === 'hi';

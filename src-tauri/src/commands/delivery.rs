@@ -159,6 +159,28 @@ pub async fn receipt_preview(
     Ok(delivery::text::render(&receipt, paper))
 }
 
+/// The codes of the sale on the delivery screen now, each as a QR code (SVG) the
+/// buyer scans with a phone. Made here on each call and never stored; any other
+/// order is refused, as its receipt preview is.
+#[tauri::command]
+pub async fn code_qr(state: State<'_, AppState>, order: String) -> Result<Vec<String>, AppError> {
+    let order = non_empty(checked(&order, "order", MAX_QUERY_CHARS)?, "order")?;
+    state.clerk().await?;
+    if !state.is_last_sale(order).await {
+        return Err(AppError::new(
+            ErrorCode::WrongState,
+            format!("{order} is not the sale on the screen: its code is not shown as a QR code"),
+        ));
+    }
+    let till = state.till();
+    let found = orders::find(till.db(), order).await?;
+    let codes = till.engine().await?.delivered_codes(found.id).await?;
+    Ok(codes
+        .iter()
+        .filter_map(|c| codetill_core::remote::svg_qr(&c.code))
+        .collect())
+}
+
 /// The counter moved on from the delivery screen: the sale's code is no longer on
 /// it, and its receipt preview now takes an audited reveal.
 #[tauri::command]
@@ -333,6 +355,33 @@ mod tests {
         till.invoke("sale_done", json!({})).unwrap();
         let err = till
             .invoke("receipt_preview", json!({ "order": second["order_id"] }))
+            .unwrap_err();
+        assert_eq!(err["code"], "errors.wrong_state", "{err}");
+    }
+
+    #[test]
+    fn a_code_shows_as_a_qr_code_only_while_its_sale_is_on_the_screen() {
+        let till = TestApp::demo();
+        let first = till.sell_cash(SKU, "100").unwrap();
+        let second = till.sell_cash(SKU, "100").unwrap();
+        let qr = till
+            .invoke("code_qr", json!({ "order": second["order_id"] }))
+            .unwrap();
+        let svgs = qr.as_array().unwrap();
+        assert_eq!(svgs.len(), 1, "{qr}");
+        assert!(svgs[0].as_str().unwrap().starts_with("<svg"), "{qr}");
+        let code = second["codes"][0]["code"].as_str().unwrap();
+        assert!(
+            !svgs[0].as_str().unwrap().contains(code),
+            "drawn, not written"
+        );
+        let err = till
+            .invoke("code_qr", json!({ "order": first["order_id"] }))
+            .unwrap_err();
+        assert_eq!(err["code"], "errors.wrong_state", "{err}");
+        till.invoke("sale_done", json!({})).unwrap();
+        let err = till
+            .invoke("code_qr", json!({ "order": second["order_id"] }))
             .unwrap_err();
         assert_eq!(err["code"], "errors.wrong_state", "{err}");
     }

@@ -81,6 +81,22 @@ describe('selling at the counter', () => {
     expect(screen.queryByTestId('ordering')).toBeNull();
   });
 
+  it('Q shows the code as a QR code for the buyer\'s phone, asked for this sale only', async () => {
+    const shop = mockShop({ sell_cash: () => deliveredOrder(STEAM_20, '1899.00', '0.00') });
+    render(Counter, { debounceMs: 0 });
+    await pick('steam 20');
+    await typeCash('1899');
+    await fireEvent.click(confirmButton());
+    await screen.findByTestId('delivery');
+    expect(screen.queryByTestId('code-qr')).toBeNull();
+    await fireEvent.keyDown(window, { key: 'q' });
+    const qr = await screen.findByTestId('code-qr');
+    expect(qr.querySelector('svg')).toBeTruthy();
+    expect(shop.of('code_qr')).toEqual([{ cmd: 'code_qr', args: { order: 'ORD-000042' } }]);
+    await fireEvent.click(screen.getByTestId('show-qr'));
+    await waitFor(() => expect(screen.queryByTestId('code-qr')).toBeNull());
+  });
+
   it('the next sale forgets the code', async () => {
     mockShop({ sell_cash: () => deliveredOrder(STEAM_20, '1899.00', '0.00') });
     render(Counter, { debounceMs: 0 });

@@ -182,6 +182,10 @@ export const api = {
     return call('email_code', to === undefined ? { order } : { order, to });
   },
   /** The plain-text receipt of the sale on the screen. */
+  /** The sale on the delivery screen: its codes as QR codes (SVG). */
+  codeQr(order: string): Promise<string[]> {
+    return call('code_qr', { order });
+  },
   receiptPreview(order: string, language: Language): Promise<string> {
     return call('receipt_preview', { order, language });
   },

@@ -133,6 +133,8 @@ export function mockShop(overrides: Partial<Record<string, Handler>> = {}, deliv
           return desk.email_code(args);
         case 'receipt_preview':
           return desk.receipt_preview();
+        case 'code_qr':
+          return ['<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 29 29"><path d="M4 4h7v7h-7z"/></svg>'];
         case 'sale_done':
           return null;
         case 'supplier_accounts':
