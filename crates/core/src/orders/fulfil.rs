@@ -119,14 +119,7 @@ impl Fulfiller<'_> {
     }
 
     async fn fetch_and_deliver(&self, id: i64) -> Result<Outcome, OrderError> {
-        let mut conn = self
-            .db
-            .pool()
-            .acquire()
-            .await
-            .map_err(crate::db::DbError::from)?;
-        let order = store::get(&mut conn, id).await?;
-        drop(conn);
+        let order = self.order(id).await?;
         let not_yet = |reason: String| Ok(Outcome::Open { reason });
         // Attempts that ended before this one were refused (nothing charged): only
         // the last attempt's key can hold a charge.
@@ -156,6 +149,17 @@ impl Fulfiller<'_> {
         }
     }
 
+    /// The order as it stands now.
+    async fn order(&self, id: i64) -> Result<Order, OrderError> {
+        let mut conn = self
+            .db
+            .pool()
+            .acquire()
+            .await
+            .map_err(crate::db::DbError::from)?;
+        store::get(&mut conn, id).await
+    }
+
     async fn release_unless_closed(
         &self,
         id: i64,
@@ -175,14 +179,7 @@ impl Fulfiller<'_> {
     }
 
     async fn drive_leased(&self, id: i64) -> Result<Driven, OrderError> {
-        let mut conn = self
-            .db
-            .pool()
-            .acquire()
-            .await
-            .map_err(crate::db::DbError::from)?;
-        let order = store::get(&mut conn, id).await?;
-        drop(conn);
+        let order = self.order(id).await?;
         let Some(supplier) = self.suppliers.get(order.supplier.as_deref()) else {
             return Ok(not_configured(order.supplier.as_deref()).into());
         };

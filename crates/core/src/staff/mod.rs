@@ -318,28 +318,7 @@ pub async fn disable(db: &Db, name: &str, actor: &str) -> Result<Member, StaffEr
             return Err(StaffError::LastOwner(member.name));
         }
     }
-    sqlx::query("UPDATE staff SET enabled = 0, updated_at = ?1 WHERE id = ?2")
-        .bind(&now)
-        .bind(member.id)
-        .execute(&mut *tx)
-        .await?;
-    let detail = format!("disabled {}", member.name);
-    audit::record(
-        &mut tx,
-        &audit::Entry {
-            actor,
-            action: "staff",
-            detail: Some(&detail),
-            at: Some(&now),
-            ..audit::Entry::default()
-        },
-    )
-    .await?;
-    tx.commit().await.map_err(DbError::from)?;
-    tracing::info!(staff = %member.name, "member of staff disabled");
-    get(db, member.id)
-        .await?
-        .ok_or_else(|| StaffError::NotFound(name.to_string()))
+    set_enabled(db, tx, &member, false, actor, &now).await
 }
 
 /// Enables `name` again (the caller has checked that `actor` may); audited. Their
@@ -350,30 +329,44 @@ pub async fn enable(db: &Db, name: &str, actor: &str) -> Result<Member, StaffErr
     if member.enabled {
         return Ok(member);
     }
-    let now = now_text();
-    let mut tx = db.begin_write().await?;
-    sqlx::query("UPDATE staff SET enabled = 1, updated_at = ?1 WHERE id = ?2")
-        .bind(&now)
+    let tx = db.begin_write().await?;
+    set_enabled(db, tx, &member, true, actor, &now_text()).await
+}
+
+/// Enables or disables `member` in `tx` with its audit row, commits, and reads the
+/// member back.
+async fn set_enabled(
+    db: &Db,
+    mut tx: crate::db::WriteTx,
+    member: &Member,
+    enabled: bool,
+    actor: &str,
+    now: &str,
+) -> Result<Member, StaffError> {
+    sqlx::query("UPDATE staff SET enabled = ?1, updated_at = ?2 WHERE id = ?3")
+        .bind(enabled)
+        .bind(now)
         .bind(member.id)
         .execute(&mut *tx)
         .await?;
-    let detail = format!("enabled {}", member.name);
+    let done = if enabled { "enabled" } else { "disabled" };
+    let detail = format!("{done} {}", member.name);
     audit::record(
         &mut tx,
         &audit::Entry {
             actor,
             action: "staff",
             detail: Some(&detail),
-            at: Some(&now),
+            at: Some(now),
             ..audit::Entry::default()
         },
     )
     .await?;
     tx.commit().await.map_err(DbError::from)?;
-    tracing::info!(staff = %member.name, "member of staff enabled");
+    tracing::info!(staff = %member.name, "member of staff {done}");
     get(db, member.id)
         .await?
-        .ok_or_else(|| StaffError::NotFound(name.to_string()))
+        .ok_or_else(|| StaffError::NotFound(member.name.clone()))
 }
 
 /// Signs in with `pin`, as `name` when given, else as whoever the PIN belongs to.
