@@ -11,7 +11,7 @@ use codetill_core::alerts::SupplierCheck;
 use codetill_core::catalog::SyncReport;
 use codetill_core::db::DbError;
 use codetill_core::money::parse_decimal;
-use codetill_core::orders::Sale;
+use codetill_core::orders::{BasketLine, BasketResult, Sale, Tender};
 use codetill_core::progress::ProgressSink;
 use codetill_core::secrets::SecretStore;
 use codetill_core::settings;
@@ -41,8 +41,9 @@ pub struct AppState {
     /// One demo start at a time (a double click starts one sandbox).
     demo_starting: tokio::sync::Mutex<()>,
     alerts: Arc<Alerts>,
-    /// The sale on the delivery screen, and since when: its code is on the screen.
-    last_sale: tokio::sync::Mutex<Option<(String, Instant)>>,
+    /// The orders on the delivery screen (one sale, or a basket's units), and since
+    /// when: their codes are on the screen.
+    last_sale: tokio::sync::Mutex<Option<(Vec<String>, Instant)>>,
     /// Ticks when the settings or secrets change; the relay loop
     /// ([`codetill_core::till::ticks::follow_relay`]) reads its config again on each.
     settings_changed: tokio::sync::watch::Sender<()>,
@@ -146,17 +147,43 @@ impl AppState {
     /// The sale is on the delivery screen now; its receipt and email go in the
     /// background.
     async fn after_sale(&self, till: &Till, sale: &Sale) {
-        *self.last_sale.lock().await = Some((sale.order.public_id.clone(), Instant::now()));
+        *self.last_sale.lock().await = Some((vec![sale.order.public_id.clone()], Instant::now()));
         till.send_soon(&sale.order).await;
+    }
+
+    /// A basket at the counter's till, paid once with `tender`.
+    pub async fn sell_basket(
+        &self,
+        lines: Vec<BasketLine>,
+        tender: Tender,
+        handover: &Handover,
+    ) -> Result<BasketResult, AppError> {
+        let till = self.till();
+        let basket = till
+            .sell_basket(lines, tender, handover, &self.clerk_at(&till).await?)
+            .await?;
+        // Every unit is on the delivery screen; each delivered one's receipt and
+        // email go in the background, as a single sale's do.
+        let on_screen = basket.sales().map(|s| s.order.public_id.clone()).collect();
+        *self.last_sale.lock().await = Some((on_screen, Instant::now()));
+        for sale in basket.sales() {
+            till.send_soon(&sale.order).await;
+        }
+        Ok(basket)
     }
 
     /// The order of the sale on the delivery screen now: its code is on the screen
     /// already, so its receipt preview needs no audited reveal. Once the counter
     /// moved on ([`AppState::sale_done`]), or after [`CODE_ON_SCREEN`], it needs one.
     pub async fn is_last_sale(&self, order: &str) -> bool {
-        self.last_sale.lock().await.as_ref().is_some_and(|(o, at)| {
-            o.eq_ignore_ascii_case(order.trim()) && at.elapsed() < CODE_ON_SCREEN
-        })
+        self.last_sale
+            .lock()
+            .await
+            .as_ref()
+            .is_some_and(|(shown, at)| {
+                at.elapsed() < CODE_ON_SCREEN
+                    && shown.iter().any(|o| o.eq_ignore_ascii_case(order.trim()))
+            })
     }
 
     /// The counter moved on to the next sale: the last sale's code is no longer on

@@ -2,6 +2,7 @@
 //! outcome for the delivery screen. Amounts travel as decimal strings.
 
 use codetill_core::orders::Quote;
+use serde::Deserialize;
 use tauri::State;
 
 use super::{MAX_QUERY_CHARS, checked, non_empty};
@@ -33,7 +34,7 @@ pub async fn quote(
 }
 
 /// What is sold: the sku, and the face value typed for an open-amount product.
-fn item(sku: &str, amount: Option<&str>) -> Result<Item, AppError> {
+pub(super) fn item(sku: &str, amount: Option<&str>) -> Result<Item, AppError> {
     let sku = non_empty(checked(sku, "sku", MAX_QUERY_CHARS)?, "sku")?.trim();
     Ok(match amount.map(str::trim).filter(|a| !a.is_empty()) {
         None => Item::from(sku),
@@ -56,9 +57,10 @@ pub async fn sell_cash(
     tendered: String,
     email: Option<String>,
     language: Option<String>,
+    buyer: Option<BuyerInput>,
 ) -> Result<OrderView, AppError> {
     let item = item(&sku, amount.as_deref())?;
-    let handover = handover(email, language)?;
+    let handover = handover(email, language, buyer)?;
     let sale = state.sell_cash(item, &tendered, &handover).await?;
     Ok(OrderView::sale(&sale))
 }
@@ -72,26 +74,52 @@ pub async fn sell_card(
     terminal_ref: String,
     email: Option<String>,
     language: Option<String>,
+    buyer: Option<BuyerInput>,
 ) -> Result<OrderView, AppError> {
     let item = item(&sku, amount.as_deref())?;
     let terminal_ref = checked(&terminal_ref, "terminal reference", MAX_QUERY_CHARS)?;
-    let handover = handover(email, language)?;
+    let handover = handover(email, language, buyer)?;
     let sale = state.sell_card(item, terminal_ref, &handover).await?;
     Ok(OrderView::sale(&sale))
 }
 
-/// The buyer's email (checked by core before any payment) and the language.
-fn handover(email: Option<String>, language: Option<String>) -> Result<Handover, AppError> {
+/// Who buys, as typed at the counter (every field optional): a phone (or the
+/// sale's email) keeps the sale under a buyer; a tax id goes on the tax invoice.
+/// Core checks each before any payment.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct BuyerInput {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub tax_id: Option<String>,
+}
+
+/// The buyer's email (checked by core before any payment), the language, and the
+/// buyer's name, phone and tax id.
+pub(super) fn handover(
+    email: Option<String>,
+    language: Option<String>,
+    buyer: Option<BuyerInput>,
+) -> Result<Handover, AppError> {
     let email = match email {
         Some(e) => Some(checked(&e, "email", MAX_EMAIL_CHARS)?.trim().to_string()),
         None => None,
     };
     let language = super::language(language.as_deref())?;
+    let buyer = buyer.unwrap_or_default();
+    // Blank fields are no answer: the counter sends what it has.
+    let given = |v: Option<String>, what: &str, max: usize| -> Result<Option<String>, AppError> {
+        match v.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) => Ok(Some(checked(t, what, max)?.to_string())),
+            None => Ok(None),
+        }
+    };
     Ok(Handover {
         email,
         language,
         print: Print::IfSetUp,
-        ..Handover::default()
+        buyer_name: given(buyer.name, "buyer name", 80)?,
+        phone: given(buyer.phone, "phone", 40)?,
+        buyer_tax_id: given(buyer.tax_id, "buyer tax id", 40)?,
     })
 }
 

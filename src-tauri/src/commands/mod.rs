@@ -1,15 +1,16 @@
 //! The commands the UI invokes. Each takes the state, checks its arguments, calls core
 //! and returns; no rules live here. Grouped by screen: the catalog and the app's
-//! status here, the counter's sale in [`counter`], its receipt and email in
+//! status here, the counter's sale in [`counter`] (a basket of several lines in [`basket`]), its receipt and email in
 //! [`delivery`], a sale paid through a payment link in [`remote`], the order history
 //! in [`orders`], sign-in, lock and the first-run demo in [`session`], the shift
 //! and its Z-report in [`shifts`], the owner's screens in [`pricing`], [`balance`]
-//! (and alerts, and [`reconcile`]), [`settings`] and its supplier accounts
+//! (and alerts, and [`reconcile`]), [`settings`] (tax invoicing, buyer retention and the cash drawer in [`tax`]) and its supplier accounts
 //! ([`suppliers`]), [`staff`] (and the audit log) and [`reports`]. Every command
 //! that acts asks who is signed in first ([`crate::state::AppState::clerk`]):
 //! nobody, and it is refused with `errors.locked`.
 
 pub mod balance;
+pub mod basket;
 pub mod counter;
 pub mod delivery;
 pub mod orders;
@@ -22,6 +23,7 @@ pub mod settings;
 pub mod shifts;
 pub mod staff;
 pub mod suppliers;
+pub mod tax;
 
 use codetill_core::catalog::{self, LastSync};
 use codetill_core::delivery::Language;

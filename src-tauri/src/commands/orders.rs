@@ -18,6 +18,8 @@ pub struct OrdersQuery {
     /// Orders created at or after this RFC 3339 instant (the UI sends local midnight).
     pub since: Option<String>,
     pub sku: Option<String>,
+    /// A buyer's phone or email: their orders.
+    pub buyer: Option<String>,
     pub limit: Option<u32>,
 }
 
@@ -50,11 +52,15 @@ impl OrdersQuery {
         if let Some(sku) = &sku {
             checked(sku, "sku", MAX_QUERY_CHARS)?;
         }
+        let buyer = blank(&self.buyer);
+        if let Some(buyer) = &buyer {
+            checked(buyer, "buyer", MAX_QUERY_CHARS)?;
+        }
         Ok(OrderFilter {
             status,
             since,
             sku,
-            buyer: None,
+            buyer,
             limit: Some(self.limit.unwrap_or(200).clamp(1, 1000)),
         })
     }
@@ -70,6 +76,20 @@ pub async fn list_orders(
     state.clerk().await?;
     let found = orders::list(state.till().db(), &filter).await?;
     Ok(found.iter().map(OrderView::of).collect())
+}
+
+/// Buyers on record whose phone or email holds `text` (3 characters at least),
+/// most recent first, each with how many orders they have.
+#[tauri::command]
+pub async fn find_buyers(
+    state: State<'_, AppState>,
+    text: String,
+) -> Result<Vec<codetill_core::buyers::Buyer>, AppError> {
+    let text = checked(&text, "buyer", MAX_QUERY_CHARS)?;
+    state.clerk().await?;
+    codetill_core::buyers::find(state.till().db(), text)
+        .await
+        .map_err(|e| codetill_core::till::TillError::from(e).into())
 }
 
 /// Orders paid and not yet delivered or refused (the supplier has not answered).
