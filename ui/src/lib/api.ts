@@ -6,6 +6,11 @@ import type { Locale } from './i18n/index.svelte';
 import {
   ERROR_CODES,
   type AccountTest,
+  type BasketLineInput,
+  type BasketView,
+  type Buyer,
+  type BuyerInput,
+  type TaxView,
   type Alert,
   type DailySync,
   type RatesView,
@@ -103,6 +108,11 @@ function withAmount(args: Record<string, unknown>, amount: string | null): Recor
   return amount === null ? args : { ...args, amount };
 }
 
+/** `args` with the buyer, when anything about them was typed. */
+function withBuyer(args: Record<string, unknown>, buyer: BuyerInput | undefined): Record<string, unknown> {
+  return buyer && (buyer.name || buyer.phone || buyer.tax_id) ? { ...args, buyer } : args;
+}
+
 /** Listens to `event`; the returned unlisten never throws (a window already gone). */
 async function on<T>(event: string, handler: (payload: T) => void): Promise<UnlistenFn> {
   const unlisten = await listen<T>(event, (e) => handler(e.payload));
@@ -148,8 +158,9 @@ export const api = {
     email: string | null,
     language: Language,
     amount: string | null = null,
+    buyer?: BuyerInput,
   ): Promise<OrderView> {
-    return call('sell_cash', withAmount({ sku, tendered, email, language }, amount));
+    return call('sell_cash', withBuyer(withAmount({ sku, tendered, email, language }, amount), buyer));
   },
   /** Card on the external terminal, with its reference. */
   sellCard(
@@ -158,8 +169,58 @@ export const api = {
     email: string | null,
     language: Language,
     amount: string | null = null,
+    buyer?: BuyerInput,
   ): Promise<OrderView> {
-    return call('sell_card', withAmount({ sku, terminalRef, email, language }, amount));
+    return call('sell_card', withBuyer(withAmount({ sku, terminalRef, email, language }, amount), buyer));
+  },
+  /** A basket of several lines paid once in cash; each unit is bought on its own. */
+  sellBasketCash(
+    lines: BasketLineInput[],
+    tendered: string,
+    email: string | null,
+    language: Language,
+    buyer?: BuyerInput,
+  ): Promise<BasketView> {
+    return call('sell_basket_cash', withBuyer({ lines, tendered, email, language }, buyer));
+  },
+  /** A basket paid once by card on the external terminal. */
+  sellBasketCard(
+    lines: BasketLineInput[],
+    terminalRef: string,
+    email: string | null,
+    language: Language,
+    buyer?: BuyerInput,
+  ): Promise<BasketView> {
+    return call('sell_basket_card', withBuyer({ lines, terminalRef, email, language }, buyer));
+  },
+  /** Whether this till opens a cash drawer (its key shows only then). */
+  hasDrawer(): Promise<boolean> {
+    return call('has_drawer');
+  },
+  /** Opens the cash drawer with no sale (audited); false when there is none to open. */
+  openDrawer(): Promise<boolean> {
+    return call('open_drawer');
+  },
+  /** Buyers whose phone or email holds `text` (3 characters at least). */
+  findBuyers(text: string): Promise<Buyer[]> {
+    return call('find_buyers', { text });
+  },
+  taxSettings(): Promise<TaxView> {
+    return call('tax_settings');
+  },
+  /** A blank tax id removes it: receipts stop being tax invoices. */
+  saveTaxSettings(taxId: string, prefix: string, fyStartMonth: number): Promise<TaxView> {
+    return call('save_tax_settings', { input: { tax_id: taxId, prefix, fy_start_month: fyStartMonth } });
+  },
+  /** A category's rate in percent, or null to clear it. */
+  setTaxRate(category: Category, rate: string | null): Promise<TaxView> {
+    return call('set_tax_rate', { category, rate });
+  },
+  buyerRetention(): Promise<{ months: number | null }> {
+    return call('buyer_retention');
+  },
+  setBuyerRetention(months: number | null): Promise<{ months: number | null }> {
+    return call('set_buyer_retention', { months });
   },
   /**
    * A remote sale: a quoted order for `email` and its payment link at `provider`.

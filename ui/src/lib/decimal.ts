@@ -63,3 +63,14 @@ export function scaleOf(text: string): number {
   const dot = text.indexOf('.');
   return dot < 0 ? 0 : text.length - dot - 1;
 }
+
+/** a + b, exactly, at the larger of their scales. */
+export function add(a: Decimal, b: Decimal): Decimal {
+  const scale = Math.max(a.scale, b.scale);
+  return { units: rescale(a, scale) + rescale(b, scale), scale };
+}
+
+/** d × n for a whole number n ≥ 0 (a line's quantity). */
+export function times(d: Decimal, n: number): Decimal {
+  return { units: d.units * BigInt(n), scale: d.scale };
+}

@@ -188,12 +188,94 @@ export interface OrderView {
   outcome?: Outcome;
   attempts: number;
   supplier_status: string | null;
+  /** The basket the order is a unit of (`BSK-000001`), and its line there. */
+  basket?: string;
+  basket_line?: number;
+  /** The tax inside the price, when its category has a rate. */
+  tax?: TaxPart;
+  /** The sale's tax invoice, when the shop has a tax id. */
+  invoice?: Invoice;
+  buyer_name?: string;
+  buyer_phone?: string;
+  /** Where the code was (or will be) emailed. */
+  email?: string | null;
+}
+
+export interface TaxPart {
+  /** Percent ("18"). */
+  rate: DecimalString;
+  amount: DecimalString;
+  /** The price without the tax. */
+  net: DecimalString;
+}
+
+export interface Invoice {
+  number: string;
+  shop_tax_id: string;
+  buyer_tax_id: string | null;
+}
+
+/** One basket line as the counter sends it (src-tauri/src/commands/basket.rs). */
+export interface BasketLineInput {
+  sku: string;
+  /** The face value of an open-amount product. */
+  amount?: DecimalString;
+  quantity: number;
+}
+
+/** The answer to a basket sale: each line with its units' orders. */
+export interface BasketView {
+  basket: string;
+  total: DecimalString;
+  currency: string;
+  tendered: DecimalString | null;
+  change: DecimalString | null;
+  /** Owed back for units refused after payment ("0.00" when none). */
+  refund_due: DecimalString;
+  lines: BasketLineView[];
+}
+
+export interface BasketLineView {
+  line: number;
+  sku: string;
+  quantity: number;
+  unit_price: DecimalString;
+  total: DecimalString;
+  orders: OrderView[];
+}
+
+/** Who buys, as typed at the counter; every field optional. */
+export interface BuyerInput {
+  name?: string;
+  phone?: string;
+  tax_id?: string;
+}
+
+/** A buyer on record (core's buyers::Buyer). */
+export interface Buyer {
+  id: number;
+  name: string | null;
+  phone: string | null;
+  email: string | null;
+  created_at: string;
+  last_seen_at: string;
+  orders: number;
+}
+
+/** The tax invoicing settings and each category's rate (core's till::tax::TaxView). */
+export interface TaxView {
+  tax_id: string | null;
+  prefix: string;
+  fy_start_month: number;
+  rates: { category: Category; rate: DecimalString }[];
 }
 
 export interface OrdersQuery {
   status?: OrderStatus | null;
   since?: string | null;
   sku?: string | null;
+  /** A buyer's phone or email: their orders. */
+  buyer?: string | null;
   limit?: number;
 }
 
@@ -227,6 +309,8 @@ export interface SyncProgress {
 /** What the cashier confirms at the counter; `email` also sends the buyer the code. */
 export type Payment = ({ method: 'cash'; tendered: DecimalString } | { method: 'card'; terminalRef: string }) & {
   email: string | null;
+  /** The buyer's name, phone and tax id, when any was typed. */
+  buyer?: BuyerInput;
 };
 
 export type ProviderKind = 'stripe' | 'btcpay' | 'nowpayments' | 'razorpay';

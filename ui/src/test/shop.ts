@@ -1,7 +1,7 @@
 // A mocked Rust side for UI tests: the test catalog, live quotes, sales and orders,
 // the receipt and email of a sale, with every invoke recorded.
 import { mockIPC } from '@tauri-apps/api/mocks';
-import type { DeliveryStatus, Handover, OrderView, Product, Quote } from '../lib/types';
+import type { BasketView, DeliveryStatus, Handover, OrderView, Product, Quote } from '../lib/types';
 import { CATALOG, searchCatalog } from './catalog';
 
 export interface Call {
@@ -97,6 +97,37 @@ function deliveryDesk(delivery: Partial<DeliveryStatus> = {}) {
   };
 }
 
+/** A basket every unit of which was delivered, each with a code of its own. */
+export function basketSold(args: Record<string, unknown>): BasketView {
+  const lines = (args.lines ?? []) as { sku: string; quantity: number }[];
+  let n = 0;
+  let total = 0n;
+  const view = lines.map((l, i) => {
+    const p = CATALOG.find((x) => x.sku === l.sku) ?? CATALOG[0]!;
+    const cents = BigInt(p.retail.amount.replace('.', ''));
+    total += cents * BigInt(l.quantity);
+    const orders = Array.from({ length: l.quantity }, () => {
+      n += 1;
+      return deliveredOrder(p, '', '', {
+        order_id: `ORD-00010${n}`,
+        codes: [{ code: `BSKT${n}-FGHJK-LMNPQ`, pin: null, serial: `SN-10${n}`, expires_at: null }],
+        paid: { method: 'cash', amount: p.retail.amount, tendered: null, change: null, reference: null, staff: 'asha', taken_at: '2026-03-01T09:00:00.000Z' },
+        basket: 'BSK-000007',
+        basket_line: i + 1,
+      });
+    });
+    return { line: i + 1, sku: p.sku, quantity: l.quantity, unit_price: p.retail.amount, total: cents2(cents * BigInt(l.quantity)), orders };
+  });
+  const tendered = typeof args.tendered === 'string' ? args.tendered : null;
+  const change = tendered ? cents2(BigInt(tendered.replace('.', '')) - total) : null;
+  return { basket: 'BSK-000007', total: cents2(total), currency: 'INR', tendered, change, refund_due: '0.00', lines: view };
+}
+
+function cents2(c: bigint): string {
+  const s = c.toString().padStart(3, '0');
+  return `${s.slice(0, -2)}.${s.slice(-2)}`;
+}
+
 export function mockShop(overrides: Partial<Record<string, Handler>> = {}, delivery: Partial<DeliveryStatus> = {}) {
   const calls: Call[] = [];
   const desk = deliveryDesk(delivery);
@@ -137,6 +168,16 @@ export function mockShop(overrides: Partial<Record<string, Handler>> = {}, deliv
           return ['<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 29 29"><path d="M4 4h7v7h-7z"/></svg>'];
         case 'sale_done':
           return null;
+        // No cash drawer, no tax id, buyers' data kept: unless a test says otherwise.
+        case 'has_drawer':
+          return false;
+        case 'tax_settings':
+          return { tax_id: null, prefix: 'INV', fy_start_month: 4, rates: [] };
+        case 'buyer_retention':
+          return { months: null };
+        case 'sell_basket_cash':
+        case 'sell_basket_card':
+          return basketSold(args);
         case 'supplier_accounts':
           return [];
         case 'exchange_rates':
