@@ -4,6 +4,8 @@
 #[cfg(unix)]
 pub mod cli;
 pub mod remote;
+#[cfg(unix)]
+pub mod smtp;
 
 use std::path::PathBuf;
 use std::sync::Arc;

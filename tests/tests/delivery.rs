@@ -10,16 +10,16 @@
 #![allow(clippy::unwrap_used)]
 
 use std::io::Read;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::path::PathBuf;
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use codetill_e2e::Sandbox;
 use codetill_e2e::cli::{self, Run};
+use codetill_e2e::smtp::{SmtpServer, free_addr};
 use serde_json::Value;
 
 const SKU: &str = "STEAM-US-20";
@@ -92,150 +92,6 @@ impl Till {
 /// A free port on a loopback address of this test's own (127.0.0.2 to .250), so a
 /// port given up here to be taken later is not grabbed in between as the source port
 /// of some other connection to 127.0.0.1.
-fn free_addr() -> SocketAddr {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let n = std::process::id().wrapping_mul(7) + NEXT.fetch_add(1, Ordering::Relaxed);
-    let ip = Ipv4Addr::new(127, 0, 0, 2 + (n % 249) as u8);
-    TcpListener::bind((ip, 0)).unwrap().local_addr().unwrap()
-}
-
-/// A handler that takes every message into a Maildir, except for `nobody@…`,
-/// which it refuses as a real server refuses an unknown user.
-const PICKY: &str = r#"
-from aiosmtpd.handlers import Mailbox
-
-class Picky(Mailbox):
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.startswith("nobody@"):
-            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-"#;
-
-/// `python3 -m aiosmtpd` on loopback, delivering into a Maildir.
-struct SmtpServer {
-    child: Child,
-    dir: tempfile::TempDir,
-}
-
-impl SmtpServer {
-    fn start(addr: SocketAddr) -> SmtpServer {
-        let dir = tempfile::tempdir().unwrap();
-        for sub in ["cur", "new", "tmp"] {
-            std::fs::create_dir_all(dir.path().join("mail").join(sub)).unwrap();
-        }
-        std::fs::write(dir.path().join("picky.py"), PICKY).unwrap();
-        let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(addr.to_string())
-            .args(["-c", "picky.Picky"])
-            .arg(dir.path().join("mail"))
-            .env("PYTHONPATH", dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("python3 is needed for the SMTP tests");
-        let mut server = SmtpServer { child, dir };
-        let started = Instant::now();
-        while TcpStream::connect(addr).is_err() {
-            if let Some(status) = server.child.try_wait().unwrap() {
-                let mut err = String::new();
-                if let Some(e) = server.child.stderr.as_mut() {
-                    let _ = e.read_to_string(&mut err);
-                }
-                panic!(
-                    "aiosmtpd exited ({status}); is it installed (pip install aiosmtpd)?\n{err}"
-                );
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(15),
-                "aiosmtpd did not start listening"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        server
-    }
-
-    fn url(addr: SocketAddr) -> String {
-        format!("smtp://{addr}?from=shop@corner.example")
-    }
-
-    fn messages(&self) -> Vec<PathBuf> {
-        let mut found: Vec<PathBuf> = std::fs::read_dir(self.dir.path().join("mail").join("new"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        found.sort();
-        found
-    }
-
-    /// Waits until `n` messages have arrived and returns them parsed.
-    fn wait_for(&self, n: usize) -> Vec<Value> {
-        let started = Instant::now();
-        while self.messages().len() < n {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "{} message(s) arrived, expected {n}",
-                self.messages().len()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        self.messages().iter().map(|p| parse_mail(p)).collect()
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Parses a message with Python's own email package (an independent reader of what
-/// lettre wrote): decoded and raw headers, the bodies, the attachments.
-fn parse_mail(path: &Path) -> Value {
-    const SCRIPT: &str = r#"
-import email, json, sys
-from email import policy
-raw = open(sys.argv[1], 'rb').read()
-m = email.message_from_bytes(raw, policy=policy.default)
-compat = email.message_from_bytes(raw)
-out = {
-  'subject': str(m['subject']),
-  'raw_subject': compat['Subject'],
-  'from': str(m['from']), 'to': str(m['to']),
-  'message_id': str(m['message-id']), 'date': str(m['date']),
-  'mime_version': str(m['mime-version']),
-  'content_type': m.get_content_type(),
-  'text': None, 'html': None, 'attachments': [],
-}
-for part in m.walk():
-    if part.is_multipart():
-        continue
-    if part.get_filename():
-        out['attachments'].append({'filename': part.get_filename(),
-            'content_type': part.get_content_type(),
-            'size': len(part.get_payload(decode=True) or b'')})
-    elif part.get_content_type() == 'text/plain':
-        out['text'] = part.get_content()
-    elif part.get_content_type() == 'text/html':
-        out['html'] = part.get_content()
-print(json.dumps(out))
-"#;
-    let out = Command::new("python3")
-        .args(["-c", SCRIPT])
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 /// A receipt printer on loopback: each connection's bytes, captured.
 struct Printer {
     jobs: Arc<Mutex<Vec<Vec<u8>>>>,

@@ -100,6 +100,22 @@ pub enum Command {
     /// Buyers on record: find one, and purge contact data after the retention period.
     #[command(subcommand)]
     Buyers(BuyersCommand),
+    /// Claims: sales taken while the supplier was down, bought when it answers.
+    #[command(subcommand)]
+    Claims(ClaimsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClaimsCommand {
+    /// The claim settings and the claims still waiting for the supplier.
+    List,
+    /// Take claims when the supplier is down (`on`) or refuse the sale (`off`, the
+    /// default); `--limit-hours`: how long a claim waits before it is refunded.
+    Set {
+        state: String,
+        #[arg(long)]
+        limit_hours: Option<u32>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -70,8 +70,11 @@ impl StockCache {
                 Ok(stock)
             }
             Err(e) => {
-                // A product the supplier no longer knows must not linger as available.
-                self.forget(sku);
+                // A product the supplier no longer knows must not linger as available;
+                // an outage says nothing about the product.
+                if !e.is_transient() {
+                    self.forget(sku);
+                }
                 Err(e)
             }
         }
@@ -81,6 +84,13 @@ impl StockCache {
         let map = self.entries.lock().ok()?;
         let (at, stock) = map.get(sku)?;
         (now.saturating_duration_since(*at) < self.ttl).then(|| stock.clone())
+    }
+
+    /// The supplier's last answer about `sku`, however old (for a claim, when it
+    /// cannot be asked).
+    pub fn last_known(&self, sku: &str) -> Option<Stock> {
+        let map = self.entries.lock().ok()?;
+        map.get(sku).map(|(_, stock)| stock.clone())
     }
 
     pub fn forget(&self, sku: &str) {

@@ -53,6 +53,9 @@ pub struct ReceiptCase {
     /// Cases kept from before tax invoices have none.
     #[serde(default)]
     pub invoice: Option<InvoiceCase>,
+    /// A claim slip: (claim number, refund-after time). Older cases have none.
+    #[serde(default)]
+    pub claim: Option<(String, String)>,
 }
 
 fn money((minor, code): &(i64, String)) -> Money {
@@ -114,6 +117,12 @@ impl ReceiptCase {
                         shop_tax_id: shop.clone(),
                         buyer_tax_id: buyer.clone(),
                     }),
+                }
+            }),
+            claim: self.claim.as_ref().map(|(number, refund_after)| {
+                codetill_core::delivery::receipt::ClaimSlip {
+                    number: number.clone(),
+                    refund_after: refund_after.clone(),
                 }
             }),
         }
@@ -201,6 +210,7 @@ pub fn inputs() -> BoxedStrategy<ReceiptCase> {
                 short_text(),
                 proptest::option::of(hostile_text()),
             )),
+            proptest::option::of((hostile_text(), short_text())),
         ),
     )
         .prop_map(
@@ -210,7 +220,7 @@ pub fn inputs() -> BoxedStrategy<ReceiptCase> {
                 (product, region, face, price),
                 paid_by,
                 codes,
-                (redeem_url, instructions, reprint, invoice),
+                (redeem_url, instructions, reprint, invoice, claim),
             )| {
                 ReceiptCase {
                     hindi,
@@ -232,6 +242,7 @@ pub fn inputs() -> BoxedStrategy<ReceiptCase> {
                     instructions,
                     reprint,
                     invoice,
+                    claim,
                 }
             },
         )

@@ -6,6 +6,7 @@ mod backup;
 mod balance;
 mod buyers;
 mod catalog;
+mod claims;
 mod delivery;
 mod drawer;
 mod fx;
@@ -49,6 +50,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             | Command::Tax(_)
             | Command::Drawer(_)
             | Command::Buyers(_)
+            | Command::Claims(_)
     );
     let runs_its_own = matches!(
         cli.command,
@@ -68,6 +70,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Init => init::run(&ctx).await,
         Command::Tax(c) => tax::run(&ctx, c).await,
         Command::Drawer(c) => drawer::run(&ctx, c).await,
+        Command::Claims(c) => claims::run(&ctx, c).await,
         Command::Buyers(c) => buyers::run(&ctx, c).await,
         Command::Supplier(c) => supplier::run(&ctx, c).await,
         Command::Sync(a) => catalog::sync(&ctx, a).await,

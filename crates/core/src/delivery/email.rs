@@ -219,6 +219,8 @@ impl std::fmt::Debug for Composed {
 
 struct Words {
     subject: &'static str,
+    claim_subject: &'static str,
+    claim_thanks: &'static str,
     hello: &'static str,
     thanks: &'static str,
     your_code: &'static str,
@@ -227,6 +229,8 @@ struct Words {
 
 const EN: Words = Words {
     subject: "Your code",
+    claim_subject: "Your claim",
+    claim_thanks: "thank you for your purchase at {shop}. Keep this email: it is your claim slip.",
     hello: "Hello,",
     thanks: "thank you for your purchase at {shop}. Here is your code.",
     your_code: "Your code",
@@ -235,6 +239,8 @@ const EN: Words = Words {
 
 const HI: Words = Words {
     subject: "आपका कोड",
+    claim_subject: "आपका दावा",
+    claim_thanks: "{shop} से ख़रीदारी के लिए धन्यवाद। यह ईमेल संभाल कर रखें: यही आपकी दावा पर्ची है।",
     hello: "नमस्ते,",
     thanks: "{shop} से ख़रीदारी के लिए धन्यवाद। आपका कोड यह है।",
     your_code: "आपका कोड",
@@ -271,8 +277,22 @@ pub fn compose(r: &Receipt) -> Composed {
         Language::Hi => &HI,
     };
     let l = labels(r.language);
-    let subject = format!("{}: {} ({})", w.subject, r.product, r.order_id);
-    let thanks = w.thanks.replace("{shop}", &r.shop.name);
+    let (subject, thanks) = match &r.claim {
+        Some(c) => (
+            format!("{}: {} ({})", w.claim_subject, r.product, c.number),
+            w.claim_thanks.replace("{shop}", &r.shop.name),
+        ),
+        None => (
+            format!("{}: {} ({})", w.subject, r.product, r.order_id),
+            w.thanks.replace("{shop}", &r.shop.name),
+        ),
+    };
+    let claim = r.claim.as_ref().map(|c| {
+        (
+            format!("{}: {}", l.claim, c.number),
+            l.claim_wait.replace("{until}", &c.refund_after),
+        )
+    });
     let notice_hi = (r.language == Language::Hi).then(|| l.notice.replace("{region}", &r.region));
 
     let mut text = format!("{}\n\n{thanks}\n\n{}\n", w.hello, r.product);
@@ -287,6 +307,9 @@ pub fn compose(r: &Receipt) -> Composed {
             text.push_str(&format!("{label}: {value}\n"));
         }
         text.push('\n');
+    }
+    if let Some((number, wait)) = &claim {
+        text.push_str(&format!("{number}\n{wait}\n"));
     }
     for c in &r.codes {
         text.push_str(&format!("{}: {}\n", w.your_code, c.code));
@@ -339,6 +362,13 @@ pub fn compose(r: &Receipt) -> Composed {
             ));
         }
         html.push_str("</table>\n");
+    }
+    if let Some((number, wait)) = &claim {
+        html.push_str(&format!(
+            "<p><b style=\"font-size:1.5em\">{}</b></p>\n<p>{}</p>\n",
+            e(number),
+            e(wait)
+        ));
     }
     for c in &r.codes {
         html.push_str(&format!(

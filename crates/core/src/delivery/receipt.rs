@@ -50,6 +50,17 @@ pub struct Receipt {
     /// The tax inside the price, and the invoice when the sale was given one: the
     /// receipt is then a tax invoice.
     pub tax: Option<ReceiptTax>,
+    /// A claim slip instead of codes: the sale was taken while the supplier was down.
+    pub claim: Option<ClaimSlip>,
+}
+
+/// What a claim slip says besides the sale: its number (also its QR code) and the
+/// time after which the buyer is refunded if the code could not be bought.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimSlip {
+    pub number: String,
+    /// In the shop's local time.
+    pub refund_after: String,
 }
 
 /// What makes a receipt a tax invoice.
@@ -110,7 +121,35 @@ impl Receipt {
                 net: Money::new(order.price.amount - t.tax.amount, order.price.currency),
                 invoice: order.invoice.clone(),
             }),
+            claim: None,
         }
+    }
+
+    /// The slip of a sale taken as a claim (no codes yet): refunded if not bought
+    /// within `limit` of the claim.
+    pub fn claim_slip(
+        order: &Order,
+        shop: Shop,
+        language: Language,
+        limit: std::time::Duration,
+    ) -> Option<Receipt> {
+        let claim = order.claim.as_ref()?;
+        let refund_after = chrono::DateTime::parse_from_rfc3339(&claim.taken_at)
+            .ok()
+            .and_then(|t| {
+                chrono::Duration::from_std(limit)
+                    .ok()
+                    .map(|l| crate::db::time_text(t.with_timezone(&chrono::Utc) + l))
+            })
+            .map(|t| local_time(&t))
+            .unwrap_or_default();
+        let mut r = Receipt::from_order(order, Vec::new(), shop, language, None);
+        r.sold_at = local_time(&claim.taken_at);
+        r.claim = Some(ClaimSlip {
+            number: claim.number.clone(),
+            refund_after,
+        });
+        Some(r)
     }
 
     /// The notice every receipt and email carries, in English.
@@ -204,6 +243,19 @@ impl Receipt {
             }
         }
         b.push(Block::Rule);
+        if let Some(c) = &self.claim {
+            b.push(Block::text(l.claim_slip, Align::Center, Emphasis::Large));
+            b.push(Block::pair(l.claim, &c.number));
+            b.push(Block::text(
+                l.claim_wait.replace("{until}", &c.refund_after),
+                Align::Left,
+                Emphasis::Normal,
+            ));
+            if qr_fits(&c.number) {
+                b.push(Block::Qr(c.number.clone()));
+            }
+            b.push(Block::text(l.claim_show, Align::Center, Emphasis::Bold));
+        }
         let count = self.codes.len();
         for (i, c) in self.codes.iter().enumerate() {
             let title = if count > 1 {
@@ -233,7 +285,12 @@ impl Receipt {
         if let Some(i) = &self.instructions {
             b.push(Block::text(i, Align::Left, Emphasis::Normal));
         }
-        if let Some(url) = self.redeem_url.as_ref().filter(|u| qr_fits(u)) {
+        // A slip's one QR code is its claim number, for the counter's scanner.
+        if let Some(url) = self
+            .redeem_url
+            .as_ref()
+            .filter(|u| self.claim.is_none() && qr_fits(u))
+        {
             b.push(Block::Qr(url.clone()));
             b.push(Block::text(l.scan, Align::Center, Emphasis::Normal));
         }
@@ -298,6 +355,11 @@ pub struct Labels {
     pub net: &'static str,
     /// `{rate}` is the percent.
     pub tax: &'static str,
+    pub claim_slip: &'static str,
+    pub claim: &'static str,
+    /// `{until}`: when the buyer is refunded if the code was not bought.
+    pub claim_wait: &'static str,
+    pub claim_show: &'static str,
 }
 
 const EN: Labels = Labels {
@@ -329,6 +391,10 @@ const EN: Labels = Labels {
     buyer_tax_id: "Buyer tax id",
     net: "Net",
     tax: "Tax {rate}% (incl.)",
+    claim_slip: "CLAIM SLIP",
+    claim: "Claim",
+    claim_wait: "Paid. Our supplier is not answering right now: your code is bought the moment it does, and sent to you or kept for you at the counter. If it cannot be bought by {until}, your money is refunded.",
+    claim_show: "Show this slip to collect your code",
 };
 
 const HI: Labels = Labels {
@@ -360,6 +426,10 @@ const HI: Labels = Labels {
     buyer_tax_id: "क्रेता कर पहचान सं.",
     net: "शुद्ध मूल्य",
     tax: "कर {rate}% (शामिल)",
+    claim_slip: "दावा पर्ची",
+    claim: "दावा सं.",
+    claim_wait: "भुगतान हो गया। हमारा सप्लायर अभी जवाब नहीं दे रहा: जवाब मिलते ही आपका कोड ख़रीदा जाएगा और आपको भेजा जाएगा या काउंटर पर आपके लिए रखा जाएगा। यदि {until} तक कोड नहीं ख़रीदा जा सका, तो आपका पैसा लौटा दिया जाएगा।",
+    claim_show: "अपना कोड लेने के लिए यह पर्ची दिखाएँ",
 };
 
 pub fn labels(language: Language) -> &'static Labels {
@@ -656,6 +726,19 @@ pub(crate) mod tests {
             ),
             reprint: reprint.map(|n| (n, "2025-03-04 15:30".into())),
             tax: None,
+            claim: None,
+        }
+    }
+
+    /// The sample taken as a claim: no code yet, the slip's number instead.
+    pub(crate) fn sample_claim(language: Language) -> Receipt {
+        Receipt {
+            codes: Vec::new(),
+            claim: Some(ClaimSlip {
+                number: "CLM-000123".into(),
+                refund_after: "2025-03-06 14:05".into(),
+            }),
+            ..sample(language, None)
         }
     }
 

@@ -20,7 +20,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::delivery::Language;
-    use crate::delivery::receipt::tests::{sample, sample_invoice};
+    use crate::delivery::receipt::tests::{sample, sample_claim, sample_invoice};
 
     /// Compares with the file in `golden/`; `UPDATE_GOLDEN=1` rewrites it instead.
     fn golden(name: &str, actual: &str) {
@@ -75,6 +75,22 @@ mod tests {
         golden(
             "invoice-58mm-en.txt",
             &render(&sample_invoice(Language::En), Paper::Mm58),
+        );
+    }
+
+    #[test]
+    fn golden_claim_slip_80mm_english_and_hindi() {
+        golden(
+            "claim-80mm-en.txt",
+            &render(&sample_claim(Language::En), Paper::Mm80),
+        );
+        golden(
+            "claim-80mm-hi.txt",
+            &render(&sample_claim(Language::Hi), Paper::Mm80),
+        );
+        golden(
+            "claim-58mm-en.txt",
+            &render(&sample_claim(Language::En), Paper::Mm58),
         );
     }
 }

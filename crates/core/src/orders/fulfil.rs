@@ -248,7 +248,9 @@ impl Fulfiller<'_> {
                     Ok(Some(found)) => self.settle(id, &request, found).await?,
                     // Never created: sending the same request again is safe.
                     Ok(None) => Next::Go(Step::Send),
-                    Err(SupplierError::Configuration { message }) => {
+                    Err(
+                        SupplierError::Configuration { message } | SupplierError::Down { message },
+                    ) => {
                         return Ok(Outcome::Open { reason: message }.into());
                     }
                     Err(e) => {
@@ -259,6 +261,10 @@ impl Fulfiller<'_> {
                 Step::Poll => match supplier.get_order(&request.client_order_id).await {
                     Ok(Some(found)) => self.settle(id, &request, found).await?,
                     Ok(None) => Next::Go(Step::Send),
+                    // No drive waits on a supplier whose breaker is open.
+                    Err(SupplierError::Down { message }) => {
+                        return Ok(Outcome::Open { reason: message }.into());
+                    }
                     Err(e) => {
                         last_problem = e.to_string();
                         Next::Wait(Step::Poll, retry_after(&e))
@@ -465,7 +471,7 @@ impl Fulfiller<'_> {
                 store::mark_unknown(self.db, id, self.owner, &message).await?;
                 Ok(Next::Go(Step::Lookup))
             }
-            SupplierError::Configuration { message } => {
+            SupplierError::Configuration { message } | SupplierError::Down { message } => {
                 Ok(Next::Done(Outcome::Open { reason: message }))
             }
         }

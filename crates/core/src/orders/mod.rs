@@ -7,6 +7,7 @@
 //! start ([`Engine::recover`]) finishes without a second supplier order.
 
 mod basket;
+pub mod claim;
 mod failover;
 mod fulfil;
 mod lease;
@@ -25,7 +26,7 @@ use serde::Serialize;
 pub use basket::{BasketLine, BasketResult, BasketSale, LineResult, MAX_LINES, MAX_QUANTITY};
 pub use fulfil::{FulfilOptions, Outcome};
 pub use model::{
-    Failure, Invoice, Order, Payment, PaymentMethod, Refund, RevealedCode, TaxPart, Tender,
+    Claim, Failure, Invoice, Order, Payment, PaymentMethod, Refund, RevealedCode, TaxPart, Tender,
 };
 pub use quote::{Quote, Refusal, forget_balance, quote};
 pub use state::OrderStatus;
@@ -132,6 +133,9 @@ pub struct Engine {
     db: Db,
     suppliers: Arc<Suppliers>,
     vault: Arc<Vault>,
+    /// The supplier's last stock answers: every quote asks live and keeps its
+    /// answer here; a claim (the supplier down) is judged by them.
+    stock: crate::stock::StockCache,
     owner: String,
     pub options: FulfilOptions,
 }
@@ -155,6 +159,7 @@ impl Engine {
             db,
             suppliers,
             vault,
+            stock: crate::stock::StockCache::new(crate::stock::StockCache::MAX_TTL),
             owner: lease::owner_id(),
             options: FulfilOptions::default(),
         }
@@ -183,7 +188,7 @@ impl Engine {
         sku: &str,
         amount: Option<rust_decimal::Decimal>,
     ) -> Result<Quote, OrderError> {
-        quote::quote(&self.db, &self.suppliers, sku, amount).await
+        quote::quote(&self.db, &self.suppliers, &self.stock, sku, amount).await
     }
 
     /// Quote → payment → fulfilment. Refusals before payment create nothing.
@@ -209,12 +214,16 @@ impl Engine {
             check_email(email)?;
         }
         let buyer_tax_id = buyer_tax_id(delivery)?;
-        let quote = self.quote_amount(&sale.sku, sale.amount).await?;
+        let quote = match self.quote_amount(&sale.sku, sale.amount).await {
+            Ok(q) => q,
+            Err(e) if self.takes_claim(&e).await? => {
+                return self.sell_as_claim(sale, delivery, buyer_tax_id).await;
+            }
+            Err(e) => return Err(e),
+        };
         let payment = payment_for(&sale.tender, quote.price, &sale.staff)?;
         let mut new = new_order(&quote, NewOrderFor::counter(sale, delivery));
-        let (rate, invoice) = crate::tax::for_sale(&self.db, quote.product.category).await?;
-        new.tax = rate.map(|r| crate::tax::split_inclusive(quote.price, r));
-        new.invoice = invoice;
+        self.with_tax_terms(&quote, &mut new).await?;
         new.buyer_tax_id = buyer_tax_id;
         new.buyer = delivery.buyer.clone();
         let request = OrderRequest {
@@ -233,7 +242,8 @@ impl Engine {
             .fulfiller()
             .drive_sending(id, new.supplier.as_deref(), request)
             .await?;
-        self.sale(id, driven).await
+        let sale = self.sale(id, driven).await?;
+        self.claim_if_open(sale).await
     }
 
     /// Opens a `quoted` order for `quote` (its client_order_id is fixed here).
@@ -370,6 +380,12 @@ impl Engine {
             if store::cancel(&self.db, id).await.is_ok() {
                 report.cancelled_quotes += 1;
             }
+        }
+        for id in self.expire_claims().await? {
+            let mut conn = self.db.pool().acquire().await.map_err(DbError::from)?;
+            report
+                .refund_due
+                .push(store::get(&mut conn, id).await?.public_id);
         }
         for id in store::open_order_ids(&self.db).await? {
             report.examined += 1;

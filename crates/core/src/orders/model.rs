@@ -125,8 +125,18 @@ pub struct Order {
     /// The buyer the sale is kept under (until their contact data is purged).
     pub buyer_name: Option<String>,
     pub buyer_phone: Option<String>,
+    /// Taken as a claim while the supplier was down: the buyer holds its slip.
+    pub claim: Option<Claim>,
     pub payment: Option<Payment>,
     pub refund: Option<Refund>,
+}
+
+/// A sale taken while the supplier was down: the number on the buyer's slip.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Claim {
+    /// `CLM-000123` (the order's own number).
+    pub number: String,
+    pub taken_at: String,
 }
 
 impl Order {

@@ -13,7 +13,8 @@ use crate::money::{Currency, Money};
 use crate::pricing::ShopPricing;
 use crate::product::{Product, ProductRow};
 use crate::settings;
-use crate::supplier::{Supplier, SupplierError, Suppliers};
+use crate::stock::StockCache;
+use crate::supplier::{Stock, Supplier, SupplierError, Suppliers};
 use sqlx::Row;
 
 /// Why a sale is refused before payment. Nothing has been charged.
@@ -65,6 +66,7 @@ const BALANCE_LOW_MULTIPLE: i64 = 5;
 pub async fn quote(
     db: &Db,
     suppliers: &Suppliers,
+    stock: &StockCache,
     sku: &str,
     amount: Option<Decimal>,
 ) -> Result<Quote, OrderError> {
@@ -74,7 +76,17 @@ pub async fn quote(
         let Some(supplier) = suppliers.routable(product.supplier.as_deref()) else {
             return Err(OrderError::Refused(unavailable(&product)));
         };
-        return quote_offer(db, supplier.as_ref(), product, &pricing, cached, amount).await;
+        let source = StockSource::Live(stock);
+        return quote_offer(
+            db,
+            supplier.as_ref(),
+            product,
+            &pricing,
+            cached,
+            amount,
+            source,
+        )
+        .await;
     }
     let mut conn = db.pool().acquire().await.map_err(DbError::from)?;
     let mut offers = catalog::offers(&mut conn, &product).await?;
@@ -102,7 +114,18 @@ pub async fn quote(
             None => cached,
             Some(n) => cached_balance(db, Some(n)).await?,
         };
-        match quote_offer(db, supplier.as_ref(), offer, &pricing, cached, amount).await {
+        let source = StockSource::Live(stock);
+        match quote_offer(
+            db,
+            supplier.as_ref(),
+            offer,
+            &pricing,
+            cached,
+            amount,
+            source,
+        )
+        .await
+        {
             Ok(quote) => {
                 suppliers.mark_up(name.as_deref());
                 return Ok(quote);
@@ -136,7 +159,16 @@ fn unavailable(product: &Product) -> Refusal {
     }
 }
 
-/// One offer, quoted live at its supplier.
+/// Where a quote's stock and wholesale price come from.
+#[derive(Clone, Copy)]
+enum StockSource<'a> {
+    /// Asked live at the supplier (every sale), the answer kept in the cache.
+    Live(&'a StockCache),
+    /// The supplier is down: its last answer, else the catalog (a claim).
+    Known(&'a StockCache),
+}
+
+/// One offer, quoted at its supplier.
 async fn quote_offer(
     db: &Db,
     supplier: &dyn Supplier,
@@ -144,6 +176,7 @@ async fn quote_offer(
     pricing: &ShopPricing,
     cached: Option<(Money, Duration)>,
     amount: Option<Decimal>,
+    source: StockSource<'_>,
 ) -> Result<Quote, OrderError> {
     let account = product.supplier.clone();
     let chosen = match (&product.open_amount, amount) {
@@ -176,19 +209,32 @@ async fn quote_offer(
             sku: product.sku,
         }));
     }
-    let stock = match supplier.stock(product.sku_at_supplier()).await {
-        Ok(s) => s,
-        Err(SupplierError::Rejected { .. }) => {
-            return Err(OrderError::Refused(Refusal::Discontinued {
-                sku: product.sku,
-            }));
+    let stock = match source {
+        StockSource::Live(stock_cache) => {
+            match stock_cache.live(supplier, product.sku_at_supplier()).await {
+                Ok(s) => s,
+                Err(SupplierError::Rejected { .. }) => {
+                    return Err(OrderError::Refused(Refusal::Discontinued {
+                        sku: product.sku,
+                    }));
+                }
+                Err(e) => {
+                    return Err(OrderError::Refused(Refusal::SupplierUnavailable {
+                        sku: product.sku,
+                        message: e.to_string(),
+                    }));
+                }
+            }
         }
-        Err(e) => {
-            return Err(OrderError::Refused(Refusal::SupplierUnavailable {
-                sku: product.sku,
-                message: e.to_string(),
-            }));
-        }
+        // The supplier's last answer about it, else the catalog's.
+        StockSource::Known(stock_cache) => stock_cache
+            .last_known(product.sku_at_supplier())
+            .unwrap_or_else(|| Stock {
+                sku: product.sku_at_supplier().to_string(),
+                available: product.in_stock,
+                quantity: None,
+                wholesale: product.wholesale,
+            }),
     };
     if !stock.available || stock.quantity == Some(0) {
         return Err(OrderError::Refused(Refusal::OutOfStock {
@@ -221,7 +267,23 @@ async fn quote_offer(
             floor: floor.to_string(),
         }));
     }
-    check_balance(db, supplier, account.as_deref(), cached, &wholesale).await?;
+    match source {
+        StockSource::Live(_) => {
+            check_balance(db, supplier, account.as_deref(), cached, &wholesale).await?
+        }
+        // The supplier cannot be asked: the last balance it gave must cover it.
+        StockSource::Known(_) => {
+            if let Some((balance, _)) = cached
+                && balance.currency == wholesale.currency
+                && balance.amount < wholesale.amount
+            {
+                return Err(OrderError::Refused(Refusal::BalanceTooLow {
+                    available: balance.to_string(),
+                    needed: wholesale.to_string(),
+                }));
+            }
+        }
+    }
     Ok(Quote {
         product,
         price,
@@ -231,6 +293,40 @@ async fn quote_offer(
         fx_rate: priced.fx_rate,
         chosen_amount: chosen,
     })
+}
+
+/// A quote for a claim: the supplier cannot be asked, so the price comes from its
+/// last answers (the stock cache, else the catalog) under today's rules, and every
+/// guard that can be checked without it still refuses (discontinued, out of stock
+/// when it last said so, the margin floor, a balance it last gave too low). The
+/// product's own supplier; a claim is bought there when it answers.
+pub async fn quote_known(
+    db: &Db,
+    suppliers: &Suppliers,
+    stock: &StockCache,
+    sku: &str,
+    amount: Option<Decimal>,
+) -> Result<Quote, OrderError> {
+    let (product, pricing, cached) = read_inputs(db, sku).await?;
+    let product = product.ok_or_else(|| OrderError::UnknownSku(sku.trim().to_string()))?;
+    let Some(supplier) = suppliers.routable(product.supplier.as_deref()) else {
+        return Err(OrderError::Refused(unavailable(&product)));
+    };
+    let cached = match &product.supplier {
+        None => cached,
+        Some(n) => cached_balance(db, Some(n)).await?,
+    };
+    let source = StockSource::Known(stock);
+    quote_offer(
+        db,
+        supplier.as_ref(),
+        product,
+        &pricing,
+        cached,
+        amount,
+        source,
+    )
+    .await
 }
 
 /// The supplier balance must cover the cost. A cached figure serves while it is fresh

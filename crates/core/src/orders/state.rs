@@ -84,6 +84,9 @@ impl OrderStatus {
                 // the order is sent to the next supplier under a new key.
                 | (Ordering, Paid)
                 | (Unknown, Paid)
+                // A claim never sent (the supplier stayed down past the owner's
+                // limit): nothing was bought, the buyer is refunded.
+                | (Paid, Failed)
                 | (Failed, RefundDue)
                 | (RefundDue, Refunded)
                 | (RefundDue, Delivered)

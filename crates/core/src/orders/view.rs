@@ -66,6 +66,9 @@ pub struct OrderView {
     pub buyer_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buyer_phone: Option<String>,
+    /// The claim slip's number, for a sale taken while the supplier was down.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claim: Option<super::Claim>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -231,6 +234,7 @@ impl OrderView {
             invoice: o.invoice.clone(),
             buyer_name: o.buyer_name.clone(),
             buyer_phone: o.buyer_phone.clone(),
+            claim: o.claim.clone(),
         }
     }
 

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod bamboo;
+pub mod breaker;
 pub mod ding;
 mod number;
 mod reloadly;
@@ -47,6 +48,9 @@ pub enum SupplierError {
     Ambiguous { message: String },
     #[error("supplier configuration: {message}")]
     Configuration { message: String },
+    /// Not asked: its breaker is open after calls in a row failed. Nothing was sent.
+    #[error("the supplier is down: {message}")]
+    Down { message: String },
 }
 
 impl SupplierError {
@@ -67,7 +71,9 @@ impl SupplierError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            SupplierError::Retryable { .. } | SupplierError::Ambiguous { .. }
+            SupplierError::Retryable { .. }
+                | SupplierError::Ambiguous { .. }
+                | SupplierError::Down { .. }
         )
     }
 }

@@ -3,10 +3,10 @@
 //! are tried last) until it answers a health check again; a disabled account still
 //! finishes the orders it holds but is offered no new sale.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
-use super::Supplier;
+use super::breaker::{Breaker, Guarded};
+use super::{Balance, Supplier, SupplierError};
 
 /// The name the shop's single supplier (from the environment or the settings) goes
 /// by where a name is shown: its offers and orders carry no account name.
@@ -19,15 +19,16 @@ pub fn display_name(name: Option<&str>) -> &str {
 
 struct Entry {
     name: Option<String>,
-    supplier: Arc<dyn Supplier>,
+    /// The supplier behind its breaker: what every caller is given.
+    supplier: Arc<Guarded>,
+    breaker: Arc<Breaker>,
     enabled: bool,
 }
 
+/// A supplier out of routing is one whose [breaker](super::breaker) is open.
 #[derive(Default)]
 pub struct Suppliers {
     entries: Vec<Entry>,
-    /// Suppliers out of routing, with why.
-    down: RwLock<HashMap<Option<String>, String>>,
 }
 
 impl std::fmt::Debug for Suppliers {
@@ -52,9 +53,11 @@ impl Suppliers {
     /// Adds a supplier; `name` `None` is the shop's single supplier.
     pub fn add(&mut self, name: Option<String>, supplier: Arc<dyn Supplier>, enabled: bool) {
         self.entries.retain(|e| e.name != name);
+        let breaker = Arc::new(Breaker::default());
         self.entries.push(Entry {
+            supplier: Arc::new(Guarded::new(supplier, breaker.clone(), name.clone())),
             name,
-            supplier,
+            breaker,
             enabled,
         });
     }
@@ -74,7 +77,7 @@ impl Suppliers {
         self.entries
             .iter()
             .find(|e| e.name.as_deref() == name)
-            .map(|e| e.supplier.clone())
+            .map(|e| e.supplier.clone() as Arc<dyn Supplier>)
     }
 
     /// The supplier `name`, if it may be offered new sales (enabled).
@@ -82,7 +85,7 @@ impl Suppliers {
         self.entries
             .iter()
             .find(|e| e.enabled && e.name.as_deref() == name)
-            .map(|e| e.supplier.clone())
+            .map(|e| e.supplier.clone() as Arc<dyn Supplier>)
     }
 
     /// The first enabled supplier: the shop's single one when configured.
@@ -90,31 +93,35 @@ impl Suppliers {
         self.entries
             .iter()
             .find(|e| e.enabled)
-            .map(|e| (e.name.as_deref(), e.supplier.clone()))
+            .map(|e| (e.name.as_deref(), e.supplier.clone() as Arc<dyn Supplier>))
     }
 
     /// Every supplier, enabled or not, in the order added.
-    pub fn all(&self) -> impl Iterator<Item = (Option<&str>, &Arc<dyn Supplier>, bool)> {
+    pub fn all(&self) -> impl Iterator<Item = (Option<&str>, Arc<dyn Supplier>, bool)> {
+        self.entries.iter().map(|e| {
+            (
+                e.name.as_deref(),
+                e.supplier.clone() as Arc<dyn Supplier>,
+                e.enabled,
+            )
+        })
+    }
+
+    fn breaker(&self, name: Option<&str>) -> Option<&Breaker> {
         self.entries
             .iter()
-            .map(|e| (e.name.as_deref(), &e.supplier, e.enabled))
+            .find(|e| e.name.as_deref() == name)
+            .map(|e| e.breaker.as_ref())
     }
 
+    /// In routing: its breaker is closed (an unknown name counts as up).
     pub fn is_up(&self, name: Option<&str>) -> bool {
-        self.down
-            .read()
-            .map(|d| !d.contains_key(&name.map(str::to_string)))
-            .unwrap_or(true)
+        self.breaker(name).is_none_or(|b| !b.is_open())
     }
 
-    /// Takes `name` out of routing; true when it was in.
+    /// Takes `name` out of routing (opens its breaker); true when it was in.
     pub fn mark_down(&self, name: Option<&str>, why: &str) -> bool {
-        let Ok(mut down) = self.down.write() else {
-            return false;
-        };
-        let fresh = down
-            .insert(name.map(str::to_string), why.to_string())
-            .is_none();
+        let fresh = self.breaker(name).is_some_and(|b| b.open(why));
         if fresh {
             tracing::warn!(
                 supplier = display_name(name),
@@ -125,13 +132,9 @@ impl Suppliers {
         fresh
     }
 
-    /// Puts `name` back in routing; true when it was out.
+    /// Puts `name` back in routing (closes its breaker); true when it was out.
     pub fn mark_up(&self, name: Option<&str>) -> bool {
-        let back = self
-            .down
-            .write()
-            .map(|mut d| d.remove(&name.map(str::to_string)).is_some())
-            .unwrap_or(false);
+        let back = self.breaker(name).is_some_and(Breaker::close);
         if back {
             tracing::info!(supplier = display_name(name), "supplier back in routing");
         }
@@ -140,9 +143,34 @@ impl Suppliers {
 
     /// The suppliers out of routing, with why.
     pub fn down(&self) -> Vec<(Option<String>, String)> {
-        self.down
-            .read()
-            .map(|d| d.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default()
+        self.entries
+            .iter()
+            .filter_map(|e| e.breaker.why().map(|why| (e.name.clone(), why)))
+            .collect()
+    }
+
+    /// Asks `name` for its balance even while its breaker is open (the health
+    /// check); an answer puts it back in routing.
+    pub async fn probe(&self, name: Option<&str>) -> Option<Result<Balance, SupplierError>> {
+        let entry = self.entries.iter().find(|e| e.name.as_deref() == name)?;
+        Some(entry.supplier.probe().await)
+    }
+
+    /// Probes every supplier that is down; true when one of them came back.
+    pub async fn probe_down(&self) -> bool {
+        let mut back = false;
+        for (name, why) in self.down() {
+            match self.probe(name.as_deref()).await {
+                Some(Ok(_)) => back = true,
+                Some(Err(e)) => tracing::info!(
+                    supplier = display_name(name.as_deref()),
+                    error = %e,
+                    was = %why,
+                    "supplier still down"
+                ),
+                None => {}
+            }
+        }
+        back
     }
 }

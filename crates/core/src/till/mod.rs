@@ -14,6 +14,7 @@
 //! and vault (the app's demo on the sandbox).
 
 mod access;
+mod claims;
 pub mod counter_app;
 pub mod daily_sync;
 pub mod drawer;

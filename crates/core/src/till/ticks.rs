@@ -50,6 +50,9 @@ impl Till {
     /// engine of its own so it never drives an order the counter is driving, each
     /// within `budget` when given; refunds that fell due raise their alerts.
     pub async fn recover(&self, budget: Option<Duration>) -> Result<RecoveryReport, TillError> {
+        // Orders of a supplier that is down would each end at its open breaker:
+        // ask it first, and drive them now if it answers.
+        self.suppliers().await?.probe_down().await;
         let mut engine = self.new_engine().await?;
         if let Some(budget) = budget {
             engine.options.budget = budget;
@@ -131,6 +134,9 @@ impl Till {
     /// Answers the check (`None` when no supplier is configured) and whether
     /// reachability changed since the last check.
     pub async fn check_supplier(&self) -> (Option<SupplierCheck>, bool) {
+        // A supplier that is down is probed first: the check below goes through its
+        // breaker and would otherwise only see it still open.
+        self.check_routes().await;
         let before = self.supplier_status();
         let checked = |reachable, error| SupplierStatus {
             reachable,
@@ -166,31 +172,18 @@ impl Till {
             tracing::info!(reachable = ?status.reachable, "supplier reachability changed");
         }
         super::shared::replace(&self.supplier_status, status);
-        self.check_routes().await;
         (check, changed)
     }
 
-    /// Asks each supplier out of routing for its balance: one that answers is back
-    /// in routing for the next sale.
+    /// Asks each supplier that is down (its breaker open) for its balance: one that
+    /// answers is back in routing, and the orders and claims waiting for it are
+    /// bought at once rather than at the next recovery tick.
     pub async fn check_routes(&self) {
         let Ok(suppliers) = self.suppliers().await else {
             return;
         };
-        for (name, why) in suppliers.down() {
-            let Some(supplier) = suppliers.get(name.as_deref()) else {
-                continue;
-            };
-            match supplier.balance().await {
-                Ok(_) => {
-                    suppliers.mark_up(name.as_deref());
-                }
-                Err(e) => tracing::info!(
-                    supplier = crate::supplier::routing::display_name(name.as_deref()),
-                    error = %e,
-                    was = %why,
-                    "supplier still out of routing"
-                ),
-            }
+        if suppliers.probe_down().await {
+            self.recover_open_orders(None).await;
         }
     }
 

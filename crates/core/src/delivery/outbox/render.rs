@@ -51,24 +51,27 @@ impl Outbox {
             _ => None,
         };
         let order = orders::find(&self.db, &item.order_row.to_string()).await?;
-        if order.status != OrderStatus::Delivered {
-            return Ok(Outcome::Failed(format!(
-                "{} is {}: nothing to deliver",
-                order.public_id, order.status
-            )));
-        }
-        let codes = match orders::read_codes(&self.db, &self.vault, order.id).await {
-            Ok(c) => c,
-            Err(OrderError::Vault(e)) => return Ok(Outcome::Failed(e.to_string())),
-            Err(e) => return Err(e.into()),
-        };
         let shop = crate::delivery::shop(&self.db).await?;
         let language: Language = item.language.parse().unwrap_or_default();
-        let reprint = item
-            .reprint_no
-            .filter(|_| item.payload == "reprint")
-            .and_then(|n| u32::try_from(n).ok());
-        let receipt = Receipt::from_order(&order, codes, shop, language, reprint);
+        let receipt = if item.payload == "claim" {
+            // The slip holds no code: it goes whatever the order's state now.
+            let limit = crate::orders::claim::terms(&self.db).await?.limit;
+            match Receipt::claim_slip(&order, shop, language, limit) {
+                Some(r) => r,
+                None => {
+                    return Ok(Outcome::Failed(format!(
+                        "{} is not a claim: no slip",
+                        order.public_id
+                    )));
+                }
+            }
+        } else {
+            match self.code_receipt(item, &order, shop, language).await? {
+                Ok(r) => r,
+                Err(outcome) => return Ok(outcome),
+            }
+        };
+        let reprint = receipt.reprint.as_ref().map(|(n, _)| *n);
         let font = self.config.font.as_deref();
         if let Some(config) = smtp {
             let content = email::compose(&receipt);
@@ -120,9 +123,10 @@ impl Outbox {
             Err(e) => return Ok(Outcome::Failed(e.to_string())),
         };
         let printed = if spec.is_pdf() {
-            let name = match reprint {
-                Some(n) => format!("{}-reprint-{n}.pdf", order.public_id),
-                None => format!("{}-receipt-{}.pdf", order.public_id, item.id),
+            let name = match (reprint, &receipt.claim) {
+                (Some(n), _) => format!("{}-reprint-{n}.pdf", order.public_id),
+                (None, Some(c)) => format!("{}-slip-{}.pdf", c.number, item.id),
+                (None, None) => format!("{}-receipt-{}.pdf", order.public_id, item.id),
             };
             match pdf::render(&receipt, font) {
                 Ok(bytes) => printer::save_pdf(&spec, &name, bytes).await,
@@ -142,6 +146,35 @@ impl Outbox {
             Err(PrintError::Transient(e)) => Outcome::Retry(e),
             Err(PrintError::Permanent(e)) => Outcome::Failed(e),
         })
+    }
+
+    /// The receipt with the order's codes, decrypted here; or, when there is
+    /// nothing to deliver, the outcome to record.
+    async fn code_receipt(
+        &self,
+        item: &OutboxItem,
+        order: &orders::Order,
+        shop: crate::delivery::receipt::Shop,
+        language: Language,
+    ) -> Result<Result<Receipt, Outcome>, DeliveryError> {
+        if order.status != OrderStatus::Delivered {
+            return Ok(Err(Outcome::Failed(format!(
+                "{} is {}: nothing to deliver",
+                order.public_id, order.status
+            ))));
+        }
+        let codes = match orders::read_codes(&self.db, &self.vault, order.id).await {
+            Ok(c) => c,
+            Err(OrderError::Vault(e)) => return Ok(Err(Outcome::Failed(e.to_string()))),
+            Err(e) => return Err(e.into()),
+        };
+        let reprint = item
+            .reprint_no
+            .filter(|_| item.payload == "reprint")
+            .and_then(|n| u32::try_from(n).ok());
+        Ok(Ok(Receipt::from_order(
+            order, codes, shop, language, reprint,
+        )))
     }
 }
 

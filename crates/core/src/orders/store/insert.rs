@@ -48,7 +48,7 @@ pub struct NewOrder {
 }
 
 /// The order's tax part, written with it, when it has one.
-fn with_tax(batch: Batch, new: &NewOrder) -> Result<Batch, OrderError> {
+pub(super) fn with_tax(batch: Batch, new: &NewOrder) -> Result<Batch, OrderError> {
     let Some(tax) = &new.tax else {
         return Ok(batch);
     };
@@ -252,34 +252,36 @@ pub async fn insert_basket_paid_sending(
 /// The order row; its parameters are bound by [`bind_order`]. Public ids follow the
 /// row ids: ORD-000001, ORD-000002… A paid order belongs to the shift open at its
 /// till (`crate::shifts`).
-const ORDER_INSERT: &str = "INSERT INTO orders (public_id, client_order_id, status, channel, sku, name, region,
+pub(super) const ORDER_INSERT: &str = "INSERT INTO orders (public_id, client_order_id, status, channel, sku, name, region,
              face_minor, face_currency, redeem_url, redeem_instructions, quantity, price_minor,
              currency, max_unit_minor, wholesale_currency, email, staff, till_id, created_at, updated_at,
              print_to, language, paid_at, lease_owner, lease_expires_at, attempts, fx_rate,
              open_amount, supplier, supplier_sku, shift_id)
          VALUES ((SELECT printf('ORD-%06d', coalesce(max(id), 0) + 1) FROM orders), ?1, ?28, ?10,
              ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?2, ?2, ?26, ?27,
-             CASE WHEN ?29 IS NULL THEN NULL ELSE ?2 END, ?29, ?30, CASE WHEN ?29 IS NULL THEN 0 ELSE 1 END,
-             ?31, ?32, ?33, ?34, CASE WHEN ?29 IS NULL THEN NULL ELSE (SELECT id FROM shifts
+             CASE WHEN ?3 IS NULL THEN NULL ELSE ?2 END, ?29, ?30, CASE WHEN ?29 IS NULL THEN 0 ELSE 1 END,
+             ?31, ?32, ?33, ?34, CASE WHEN ?3 IS NULL THEN NULL ELSE (SELECT id FROM shifts
                  WHERE closed_at IS NULL AND coalesce(till_id, '') = coalesce(?25, '')) END)";
 
 /// The id of the order [`ORDER_INSERT`] wrote, found by its `client_order_id`.
-const NEW_ID: &str = "(SELECT id FROM orders WHERE client_order_id = ?1)";
+pub(super) const NEW_ID: &str = "(SELECT id FROM orders WHERE client_order_id = ?1)";
 
 /// Binds [`ORDER_INSERT`]'s parameters: ?1 `client_order_id`, ?2 `now`, ?3–?9 the
-/// payment (when paid), ?10–?34 the order — `quoted`, or with `sending` (lease owner
-/// and expiry) already paid and `ordering` its first send.
-fn bind_order(
+/// payment (when paid), ?10–?34 the order — `quoted`; with `sending` (lease owner
+/// and expiry) already paid and `ordering` its first send; paid and not sending, a
+/// claim.
+pub(super) fn bind_order(
     batch: Batch,
     new: &NewOrder,
     now: String,
     payment: Option<&Payment>,
     sending: Option<(String, String)>,
 ) -> Result<Batch, OrderError> {
-    let status = if sending.is_some() {
-        OrderStatus::Ordering
-    } else {
-        OrderStatus::Quoted
+    // Sending: paid and moved on for its first send; paid alone: a claim, waiting.
+    let status = match (&sending, payment) {
+        (Some(_), _) => OrderStatus::Ordering,
+        (None, Some(_)) => OrderStatus::Paid,
+        (None, None) => OrderStatus::Quoted,
     };
     let (owner, until) = sending.unzip();
     Ok(batch
@@ -330,7 +332,7 @@ fn bind_order(
 }
 
 /// Runs an insert batch ending in `SELECT {NEW_ID}` and returns that id.
-async fn new_id(db: &Db, batch: Batch) -> Result<i64, OrderError> {
+pub(super) async fn new_id(db: &Db, batch: Batch) -> Result<i64, OrderError> {
     let rows = db.write_batch(batch).await?;
     let id = match rows.first().and_then(|r| r.get(0)) {
         Some(crate::db::Value::Int(id)) => Some(*id),

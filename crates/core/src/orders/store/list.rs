@@ -10,11 +10,13 @@ use crate::orders::OrderError;
 use crate::orders::model::Order;
 use crate::orders::state::{OrderStatus, sql_list};
 
-/// An order by its number (`ORD-000123`, or the bare row id).
+/// An order by its number (`ORD-000123`, its claim slip's `CLM-000123`, or the bare
+/// row id).
 pub async fn find(db: &Db, reference: &str) -> Result<Order, OrderError> {
     let reference = reference.trim();
     let row: Option<OrderRow> = sqlx::query_as(&format!(
-        "{SELECT} WHERE o.public_id = upper(?1) OR o.client_order_id = ?1 OR o.id = ?2"
+        "{SELECT} WHERE o.public_id = upper(?1) OR o.client_order_id = ?1 OR o.id = ?2
+            OR o.claim_no = upper(?1)"
     ))
     .bind(reference)
     .bind(reference.parse::<i64>().unwrap_or(-1))

@@ -7,6 +7,7 @@
 //! [`payment`] and [`refund`] record money, [`reveal`] reads codes back, and
 //! [`delivered`] is the batch that delivers a sale.
 
+mod claim;
 mod delivered;
 mod insert;
 mod list;
@@ -16,6 +17,7 @@ mod reveal;
 mod row;
 mod transition;
 
+pub use claim::{expire_claims, insert_paid_claim, mark_claim};
 pub(crate) use delivered::{Delivered, deliver};
 pub use insert::{
     BasketUnit, NewBasket, NewOrder, insert_basket_paid_sending, insert_paid_sending, insert_quoted,

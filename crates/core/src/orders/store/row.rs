@@ -53,6 +53,8 @@ pub(super) struct OrderRow {
     invoice_buyer_tax_id: Option<String>,
     buyer_name: Option<String>,
     buyer_phone: Option<String>,
+    claim_no: Option<String>,
+    claimed_at: Option<String>,
     // payment
     pay_method: Option<String>,
     pay_amount_minor: Option<i64>,
@@ -77,6 +79,7 @@ pub(super) const SELECT: &str = "SELECT o.id, o.public_id, o.client_order_id, o.
     b.public_id AS basket, o.basket_line, o.tax_rate, o.tax_minor,
     i.number AS invoice_number, i.shop_tax_id AS invoice_shop_tax_id,
     i.buyer_tax_id AS invoice_buyer_tax_id, u.name AS buyer_name, u.phone AS buyer_phone,
+    o.claim_no, o.claimed_at,
     p.method AS pay_method, p.amount_minor AS pay_amount_minor, p.tendered_minor AS pay_tendered_minor,
     p.change_minor AS pay_change_minor, p.reference AS pay_reference, p.staff AS pay_staff,
     p.taken_at AS pay_taken_at,
@@ -177,6 +180,10 @@ impl TryFrom<OrderRow> for Order {
             },
             buyer_name: r.buyer_name,
             buyer_phone: r.buyer_phone,
+            claim: r.claim_no.map(|number| crate::orders::model::Claim {
+                number,
+                taken_at: r.claimed_at.unwrap_or_default(),
+            }),
             invoice: match (r.invoice_number, r.invoice_shop_tax_id) {
                 (Some(number), Some(shop_tax_id)) => Some(crate::orders::model::Invoice {
                     number,
