@@ -209,3 +209,45 @@ fn a_basket_is_one_payment_one_invoice_and_one_buyer() {
             .all(|o| o.get("buyer_phone").is_none())
     );
 }
+
+#[test]
+fn with_claims_on_a_sale_while_the_supplier_is_down_is_a_claim_finished_by_recover() {
+    let till = Till::new();
+    // A limit outside 1 hour to a month is refused and changes nothing.
+    assert_eq!(till.run(&["claims", "set", "on", "--limit-hours", "0"]).code, 2);
+    assert_eq!(till.json(&["claims", "list"])["terms"]["enabled"], false);
+    let set = till.json(&["claims", "set", "on", "--limit-hours", "24"]);
+    assert_eq!(set["enabled"], true);
+    assert_eq!(set["limit"], 24);
+
+    till._rt
+        .block_on(till.sandbox.control(
+            "faults",
+            serde_json::json!({"endpoint": "any", "kind": "drop", "times": 0}),
+        ))
+        .unwrap();
+    let sale = till.run(&[
+        "sell", SKU, "--pay", "cash", "--tendered", "50", "--email", "b@example.com", "--json",
+    ]);
+    assert_eq!(sale.code, 4, "paid, the code still to come: {sale:?}");
+    let order = sale.json();
+    let number = order["claim"]["number"].as_str().unwrap().to_string();
+    assert!(number.starts_with("CLM-"), "{order}");
+    assert_eq!(order["status"], "paid");
+    assert!(order.get("codes").is_none());
+    assert!(sale.stderr.contains(&number), "{sale:?}");
+    let open = till.json(&["claims", "list"]);
+    assert_eq!(open["open"][0]["claim"]["number"], number.as_str());
+
+    till._rt.block_on(till.sandbox.clear_faults()).unwrap();
+    assert_eq!(till.run(&["recover"]).code, 0);
+    // The slip's number finds the order, delivered.
+    let done = till.json(&["order", &number]);
+    assert_eq!(done["status"], "delivered", "{done}");
+    assert!(till.json(&["claims", "list"])["open"].as_array().unwrap().is_empty());
+    let audit = till._rt.block_on(cli::rows(
+        till.home.path(),
+        "SELECT detail FROM audit_log WHERE action = 'claim_settings'",
+    ));
+    assert_eq!(audit, vec![vec!["claims on, limit 24 h".to_string()]]);
+}

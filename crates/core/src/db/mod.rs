@@ -482,6 +482,91 @@ mod tests {
         db.close().await;
     }
 
+    /// The outbox rebuilt for claim slips (migration 21) keeps every row, its id and
+    /// the delivery log pointing at it, and takes the new payload.
+    #[tokio::test]
+    async fn the_outbox_rebuild_keeps_its_rows_and_their_delivery_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("codetill.db");
+        let before: Vec<_> = MIGRATOR
+            .migrations
+            .iter()
+            .filter(|m| m.version < 21)
+            .cloned()
+            .collect();
+        let older = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(before),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        // Rows as an older build left them.
+        let pool = SqlitePool::connect_with(
+            SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(true),
+        )
+        .await
+        .unwrap();
+        older.run(&pool).await.unwrap();
+        sqlx::raw_sql(
+            "INSERT INTO orders (id, public_id, client_order_id, status, sku, name, region,
+                 face_minor, face_currency, price_minor, currency, max_unit_minor,
+                 wholesale_currency, staff, created_at, updated_at)
+             VALUES (1, 'ORD-000001', 'ct-1', 'delivered', 'S', 'N', 'US', 2000, 'USD', 2199,
+                 'USD', 1900, 'USD', 'asha', 't', 't');
+             INSERT INTO outbox (id, kind, order_id, destination, payload, next_attempt_at,
+                 requested_by, created_at, updated_at, status)
+             VALUES (7, 'email', 1, 'a@b.co', 'receipt', 't', 'asha', 't', 't', 'sent'),
+                    (9, 'print', 1, 'pdf:/x', 'reprint', 't', 'asha', 't', 't', 'failed');
+             INSERT INTO delivery_log (id, outbox_id, order_id, kind, destination, attempt, at, outcome)
+             VALUES (3, 7, 1, 'email', 'a@b.co', 1, 't', 'sent'),
+                    (4, 9, 1, 'print', 'pdf:/x', 1, 't', 'failed')",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+
+        let db = Db::open(&path).await.unwrap();
+        let outbox: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT id, payload, status FROM outbox ORDER BY id")
+                .fetch_all(db.pool())
+                .await
+                .unwrap();
+        assert_eq!(
+            outbox,
+            vec![
+                (7, "receipt".into(), "sent".into()),
+                (9, "reprint".into(), "failed".into())
+            ]
+        );
+        let log: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT id, outbox_id FROM delivery_log ORDER BY id")
+                .fetch_all(db.pool())
+                .await
+                .unwrap();
+        assert_eq!(log, vec![(3, 7), (4, 9)]);
+        let broken: Vec<(String, i64, String)> =
+            sqlx::query_as("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")
+                .fetch_all(db.pool())
+                .await
+                .unwrap();
+        assert!(broken.is_empty(), "{broken:?}");
+        let schema: String =
+            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'delivery_log'")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+        assert!(schema.contains("REFERENCES outbox (id)"), "{schema}");
+        let claim_ok: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'outbox' AND sql LIKE '%''claim''%'",
+        )
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(claim_ok, 1);
+        db.close().await;
+    }
+
     /// A command that only reads (a search) works on the one connection the open
     /// made: a second would cost another open of the file and its pragmas.
     #[tokio::test]
