@@ -214,7 +214,11 @@ fn a_basket_is_one_payment_one_invoice_and_one_buyer() {
 fn with_claims_on_a_sale_while_the_supplier_is_down_is_a_claim_finished_by_recover() {
     let till = Till::new();
     // A limit outside 1 hour to a month is refused and changes nothing.
-    assert_eq!(till.run(&["claims", "set", "on", "--limit-hours", "0"]).code, 2);
+    assert_eq!(
+        till.run(&["claims", "set", "on", "--limit-hours", "0"])
+            .code,
+        2
+    );
     assert_eq!(till.json(&["claims", "list"])["terms"]["enabled"], false);
     let set = till.json(&["claims", "set", "on", "--limit-hours", "24"]);
     assert_eq!(set["enabled"], true);
@@ -227,7 +231,15 @@ fn with_claims_on_a_sale_while_the_supplier_is_down_is_a_claim_finished_by_recov
         ))
         .unwrap();
     let sale = till.run(&[
-        "sell", SKU, "--pay", "cash", "--tendered", "50", "--email", "b@example.com", "--json",
+        "sell",
+        SKU,
+        "--pay",
+        "cash",
+        "--tendered",
+        "50",
+        "--email",
+        "b@example.com",
+        "--json",
     ]);
     assert_eq!(sale.code, 4, "paid, the code still to come: {sale:?}");
     let order = sale.json();
@@ -244,7 +256,12 @@ fn with_claims_on_a_sale_while_the_supplier_is_down_is_a_claim_finished_by_recov
     // The slip's number finds the order, delivered.
     let done = till.json(&["order", &number]);
     assert_eq!(done["status"], "delivered", "{done}");
-    assert!(till.json(&["claims", "list"])["open"].as_array().unwrap().is_empty());
+    assert!(
+        till.json(&["claims", "list"])["open"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let audit = till._rt.block_on(cli::rows(
         till.home.path(),
         "SELECT detail FROM audit_log WHERE action = 'claim_settings'",
