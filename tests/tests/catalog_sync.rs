@@ -295,12 +295,26 @@ async fn products_gone_from_a_full_walk_are_discontinued_but_bad_rows_are_not() 
     sandbox.stop().await;
 }
 
+/// A search through the till's pool and the command line's read-only one: the same
+/// products in the same order, every time.
+async fn both(
+    db: &codetill_core::db::Db,
+    text: &str,
+    limit: u32,
+) -> Result<Vec<codetill_core::product::Product>, codetill_core::catalog::CatalogError> {
+    let pooled = catalog::search(db.pool(), text, limit).await?;
+    let native = catalog::search_read_only(db.path(), text, limit)?
+        .expect("a migrated database with no linked offers is searched read-only");
+    assert_eq!(pooled, native, "{text:?}");
+    Ok(pooled)
+}
+
 #[tokio::test]
 async fn search_ranks_whole_words_and_skus_first_and_survives_hostile_text() {
     let sandbox = Sandbox::start(3_000).await.unwrap();
     let (_dir, db) = temp_db().await.unwrap();
     sync(&db, &sandbox, SyncKind::Full).await;
-    let hits = catalog::search(db.pool(), "steam 20", 5).await.unwrap();
+    let hits = both(&db, "steam 20", 5).await.unwrap();
     assert!(!hits.is_empty());
     for h in &hits {
         assert!(
@@ -310,14 +324,14 @@ async fn search_ranks_whole_words_and_skus_first_and_survives_hostile_text() {
             h.name
         );
     }
-    let exact = catalog::search(db.pool(), "steam-us-20", 5).await.unwrap();
+    let exact = both(&db, "steam-us-20", 5).await.unwrap();
     assert_eq!(exact[0].sku, "STEAM-US-20");
     // As the clerk types, the product stays in view.
     for typed in ["steam us 2", "steam us 20", "steam gift card 20"] {
-        let hits = catalog::search(db.pool(), typed, 20).await.unwrap();
+        let hits = both(&db, typed, 20).await.unwrap();
         assert!(hits.iter().any(|p| p.sku == "STEAM-US-20"), "{typed:?}");
     }
-    let prefix = catalog::search(db.pool(), "ste", 200).await.unwrap();
+    let prefix = both(&db, "ste", 200).await.unwrap();
     assert!(!prefix.is_empty() && prefix.len() <= 200);
     assert!(prefix.iter().all(|p| {
         p.name
@@ -327,12 +341,7 @@ async fn search_ranks_whole_words_and_skus_first_and_survives_hostile_text() {
             || p.sku.to_lowercase().contains("ste")
     }));
     // Words typed out in full must still find a product whose other word is a prefix.
-    assert!(
-        !catalog::search(db.pool(), "goog pla", 5)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(!both(&db, "goog pla", 5).await.unwrap().is_empty());
     let hostile = [
         "\"",
         "'",
@@ -353,7 +362,7 @@ async fn search_ranks_whole_words_and_skus_first_and_survives_hostile_text() {
         &"x".repeat(10_000),
     ];
     for text in hostile {
-        catalog::search(db.pool(), text, 20)
+        both(&db, text, 20)
             .await
             .unwrap_or_else(|e| panic!("{text:?} failed: {e}"));
     }

@@ -159,7 +159,13 @@ async fn the_same_card_from_two_suppliers_is_one_product_with_two_offers() {
         b_row,
         (format!("b:{SKU}"), Some(SKU.into()), Some(SKU.into()))
     );
-    // One row per card at the counter.
+    // One row per card at the counter; the command line's read-only search leaves
+    // linked offers to the full path.
+    assert!(
+        catalog::search_read_only(shop.db.path(), "steam", 50)
+            .unwrap()
+            .is_none()
+    );
     let hits = catalog::search(shop.db.pool(), "steam", 50).await.unwrap();
     let mut skus: Vec<&str> = hits.iter().map(|p| p.sku.as_str()).collect();
     skus.sort();

@@ -204,6 +204,39 @@ impl ProductRow {
         p.supplier, p.supplier_sku, p.offer_group";
 }
 
+impl ProductRow {
+    /// A row selected with [`ProductRow::COLUMNS`] on a native connection (the
+    /// command line's read-only search), column by column in that order.
+    pub(crate) fn from_native(r: &rusqlite::Row<'_>) -> rusqlite::Result<ProductRow> {
+        Ok(ProductRow {
+            id: r.get(0)?,
+            sku: r.get(1)?,
+            name: r.get(2)?,
+            brand: r.get(3)?,
+            category: r.get(4)?,
+            region: r.get(5)?,
+            face_minor: r.get(6)?,
+            face_currency: r.get(7)?,
+            wholesale_minor: r.get(8)?,
+            retail_minor: r.get(9)?,
+            currency: r.get(10)?,
+            retail_currency: r.get(11)?,
+            in_stock: r.get(12)?,
+            redeem_url: r.get(13)?,
+            redeem_instructions: r.get(14)?,
+            supplier_updated_at: r.get(15)?,
+            discontinued_at: r.get(16)?,
+            open_min_minor: r.get(17)?,
+            open_max_minor: r.get(18)?,
+            open_cost_per_face: r.get(19)?,
+            open_fee_minor: r.get(20)?,
+            supplier: r.get(21)?,
+            supplier_sku: r.get(22)?,
+            offer_group: r.get(23)?,
+        })
+    }
+}
+
 impl TryFrom<ProductRow> for Product {
     type Error = crate::db::DbError;
     fn try_from(r: ProductRow) -> Result<Self, Self::Error> {

@@ -122,8 +122,17 @@ impl<'a> From<&'a Product> for Hit<'a> {
 }
 
 pub async fn search(ctx: &Context, args: SearchArgs) -> anyhow::Result<()> {
-    let db = ctx.till().await?.db().clone();
-    let products = catalog::search(db.pool(), &args.query, args.limit).await?;
+    // A search is a process that starts, reads and exits: one native connection
+    // when the database is this build's, else the till (which migrates it).
+    let path = codetill_core::db::db_path(&ctx.data_dir);
+    let products = match catalog::search_read_only(&path, &args.query, args.limit) {
+        Ok(Some(products)) => products,
+        Ok(None) => full_search(ctx, &args).await?,
+        Err(e) => {
+            tracing::debug!(error = %e, "read-only search failed: the full path answers");
+            full_search(ctx, &args).await?
+        }
+    };
     let hits: Vec<Hit<'_>> = products.iter().map(Hit::from).collect();
     emit(ctx.json, &hits, || {
         if hits.is_empty() {
@@ -158,4 +167,12 @@ pub async fn search(ctx: &Context, args: SearchArgs) -> anyhow::Result<()> {
         }
         out
     })
+}
+
+async fn full_search(
+    ctx: &Context,
+    args: &SearchArgs,
+) -> anyhow::Result<Vec<codetill_core::product::Product>> {
+    let db = ctx.till().await?.db().clone();
+    Ok(catalog::search(db.pool(), &args.query, args.limit).await?)
 }

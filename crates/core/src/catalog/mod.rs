@@ -18,7 +18,7 @@ pub use rules::{
     RepriceReport, load_pricing, load_rules, remove_rule, reprice_all, save_rule, set_shop_currency,
 };
 pub(crate) use search::product_from;
-pub use search::{fts_query, product_by_sku, product_count, search};
+pub use search::{fts_query, product_by_sku, product_count, search, search_read_only};
 pub use sync::{LastSync, SyncError, SyncKind, SyncOptions, SyncReport, last_sync, sync};
 
 use crate::db::DbError;

@@ -64,19 +64,6 @@ pub fn fts_query(text: &str) -> Option<String> {
     quoted(&words(text), Prefix::Last)
 }
 
-async fn candidates(
-    conn: &mut sqlx::SqliteConnection,
-    query: &str,
-) -> Result<Vec<i64>, CatalogError> {
-    Ok(
-        sqlx::query_scalar("SELECT rowid FROM products_fts WHERE products_fts MATCH ?1 LIMIT ?2")
-            .bind(query)
-            .bind(CANDIDATES)
-            .fetch_all(&mut *conn)
-            .await?,
-    )
-}
-
 /// How well one product matches the typed words (higher is better).
 fn score(words: &[String], typed: &str, sku: &str, fields: [&str; 4]) -> u32 {
     if sku.eq_ignore_ascii_case(typed.trim()) {
@@ -118,12 +105,149 @@ pub async fn search(
     text: &str,
     limit: u32,
 ) -> Result<Vec<Product>, CatalogError> {
+    let mut conn = pool.acquire().await?;
+    let products = ranked(&mut SqlxReads(&mut conn), text, limit).await?;
+    if products.is_empty() || !super::offers::any_linked(&mut conn).await? {
+        return Ok(products);
+    }
+    one_row_per_card(&mut conn, products).await
+}
+
+/// [`search`] on a connection of its own, without a runtime or a pool: the command
+/// line's `search`, a process that starts, reads and exits. Read only: it never
+/// migrates, so a database this build has not migrated yet, one that does not exist,
+/// or a catalog with linked offers (their one-row-per-card view reads more) answers
+/// `None`, and the caller takes the full path.
+pub fn search_read_only(
+    path: &std::path::Path,
+    text: &str,
+    limit: u32,
+) -> Result<Option<Vec<Product>>, CatalogError> {
+    use rusqlite::OpenFlags;
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(native)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(native)?;
+    conn.pragma_update(None, "query_only", true)
+        .map_err(native)?;
+    if !crate::db::up_to_date_native(&conn) {
+        return Ok(None);
+    }
+    let linked: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM products WHERE offer_group IS NOT NULL)",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(native)?;
+    if linked {
+        return Ok(None);
+    }
+    // The reads below never wait on anything but SQLite itself.
+    futures::executor::block_on(ranked(&mut NativeReads(&conn), text, limit)).map(Some)
+}
+
+fn native(e: rusqlite::Error) -> CatalogError {
+    CatalogError::Db(crate::db::DbError::from(e))
+}
+
+/// The three reads a search makes, on whichever connection serves it.
+trait Reads {
+    /// FTS matches of `query`, at most [`CANDIDATES`].
+    async fn candidates(&mut self, query: &str) -> Result<Vec<i64>, CatalogError>;
+    /// What ranking needs of the products `ids` (a JSON array), as one JSON value.
+    async fn light(&mut self, ids: &str) -> Result<String, CatalogError>;
+    /// The full rows of the products `ids`.
+    async fn rows(&mut self, ids: &str) -> Result<Vec<ProductRow>, CatalogError>;
+}
+
+const CANDIDATES_SQL: &str = "SELECT rowid FROM products_fts WHERE products_fts MATCH ?1 LIMIT ?2";
+// One row holding every candidate: sqlx hands rows over one at a time, which would
+// cost more than the search itself.
+const LIGHT_SQL: &str =
+    "SELECT json_group_array(json_array(id, sku, name, brand, region, in_stock)) FROM products
+     WHERE id IN (SELECT value FROM json_each(?1)) AND discontinued_at IS NULL";
+
+fn rows_sql() -> String {
+    format!(
+        "SELECT {} FROM products p WHERE p.id IN (SELECT value FROM json_each(?1))",
+        ProductRow::COLUMNS
+    )
+}
+
+struct SqlxReads<'c>(&'c mut sqlx::SqliteConnection);
+
+impl Reads for SqlxReads<'_> {
+    async fn candidates(&mut self, query: &str) -> Result<Vec<i64>, CatalogError> {
+        Ok(sqlx::query_scalar(CANDIDATES_SQL)
+            .bind(query)
+            .bind(CANDIDATES)
+            .fetch_all(&mut *self.0)
+            .await?)
+    }
+
+    async fn light(&mut self, ids: &str) -> Result<String, CatalogError> {
+        Ok(sqlx::query_scalar(LIGHT_SQL)
+            .bind(ids)
+            .fetch_one(&mut *self.0)
+            .await?)
+    }
+
+    async fn rows(&mut self, ids: &str) -> Result<Vec<ProductRow>, CatalogError> {
+        Ok(sqlx::query_as(&rows_sql())
+            .bind(ids)
+            .fetch_all(&mut *self.0)
+            .await?)
+    }
+}
+
+struct NativeReads<'c>(&'c rusqlite::Connection);
+
+impl Reads for NativeReads<'_> {
+    async fn candidates(&mut self, query: &str) -> Result<Vec<i64>, CatalogError> {
+        let mut stmt = self.0.prepare_cached(CANDIDATES_SQL).map_err(native)?;
+        let ids = stmt
+            .query_map(rusqlite::params![query, CANDIDATES], |r| r.get(0))
+            .map_err(native)?
+            .collect::<Result<Vec<i64>, _>>()
+            .map_err(native)?;
+        Ok(ids)
+    }
+
+    async fn light(&mut self, ids: &str) -> Result<String, CatalogError> {
+        self.0
+            .query_row(LIGHT_SQL, [ids], |r| r.get(0))
+            .map_err(native)
+    }
+
+    async fn rows(&mut self, ids: &str) -> Result<Vec<ProductRow>, CatalogError> {
+        let mut stmt = self.0.prepare(&rows_sql()).map_err(native)?;
+        let rows = stmt
+            .query_map([ids], ProductRow::from_native)
+            .map_err(native)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(native)?;
+        Ok(rows)
+    }
+}
+
+/// The search itself: candidates tier by tier, ranked, the best `limit` read in full.
+async fn ranked(
+    reads: &mut impl Reads,
+    text: &str,
+    limit: u32,
+) -> Result<Vec<Product>, CatalogError> {
     let words = words(text);
     if words.is_empty() {
         return Ok(Vec::new());
     }
     let limit = limit.clamp(1, MAX_LIMIT) as usize;
-    let mut conn = pool.acquire().await?;
     let mut ids: Vec<i64> = Vec::new();
     for tier in [Prefix::None, Prefix::Last, Prefix::All] {
         if tier == Prefix::All && (!ids.is_empty() || words.len() < 2) {
@@ -133,7 +257,7 @@ pub async fn search(
             break;
         }
         if let Some(query) = quoted(&words, tier) {
-            for id in candidates(&mut conn, &query).await? {
+            for id in reads.candidates(&query).await? {
                 if !ids.contains(&id) {
                     ids.push(id);
                 }
@@ -143,15 +267,9 @@ pub async fn search(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    // One row holding every candidate: sqlx hands rows over one at a time, which
-    // would cost more than the search itself.
-    let light: String = sqlx::query_scalar(
-        "SELECT json_group_array(json_array(id, sku, name, brand, region, in_stock)) FROM products
-         WHERE id IN (SELECT value FROM json_each(?1)) AND discontinued_at IS NULL",
-    )
-    .bind(serde_json::Value::from(ids).to_string())
-    .fetch_one(&mut *conn)
-    .await?;
+    let light = reads
+        .light(&serde_json::Value::from(ids).to_string())
+        .await?;
     let light: Vec<(i64, String, String, String, String, u8)> = serde_json::from_str(&light)
         .map_err(|e| crate::db::DbError::Corrupt {
             what: "products",
@@ -170,22 +288,14 @@ pub async fn search(
     });
     ranked.truncate(limit);
     let top: Vec<i64> = ranked.iter().map(|r| r.4).collect();
-    let sql = format!(
-        "SELECT {} FROM products p WHERE p.id IN (SELECT value FROM json_each(?1))",
-        ProductRow::COLUMNS
-    );
-    let rows: Vec<ProductRow> = sqlx::query_as(&sql)
-        .bind(serde_json::Value::from(top.clone()).to_string())
-        .fetch_all(&mut *conn)
+    let rows = reads
+        .rows(&serde_json::Value::from(top.clone()).to_string())
         .await?;
     let mut products = rows
         .into_iter()
         .map(|r| Product::try_from(r).map_err(CatalogError::from))
         .collect::<Result<Vec<_>, _>>()?;
     products.sort_by_key(|p| top.iter().position(|id| *id == p.id));
-    if super::offers::any_linked(&mut conn).await? {
-        products = one_row_per_card(&mut conn, products).await?;
-    }
     Ok(products)
 }
 

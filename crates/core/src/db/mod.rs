@@ -338,15 +338,26 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations"
 /// doubt (no table yet, a failed or unknown migration) answers no, and the migrator
 /// runs and reports as it always did.
 async fn up_to_date(conn: &mut SqliteConnection) -> bool {
-    let applied: Vec<(i64, bool, Vec<u8>)> = match sqlx::query_as(
-        "SELECT version, success, checksum FROM _sqlx_migrations ORDER BY version",
-    )
-    .fetch_all(&mut *conn)
-    .await
-    {
-        Ok(rows) => rows,
-        Err(_) => return false,
-    };
+    match sqlx::query_as(APPLIED).fetch_all(&mut *conn).await {
+        Ok(applied) => is_this_build(&applied),
+        Err(_) => false,
+    }
+}
+
+const APPLIED: &str = "SELECT version, success, checksum FROM _sqlx_migrations ORDER BY version";
+
+/// [`up_to_date`] on a native connection (a read-only command that never migrates).
+pub(crate) fn up_to_date_native(conn: &rusqlite::Connection) -> bool {
+    let applied = conn.prepare(APPLIED).and_then(|mut stmt| {
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<(i64, bool, Vec<u8>)>, _>>()
+    });
+    applied.is_ok_and(|a| is_this_build(&a))
+}
+
+/// The migrations applied (version, success, checksum, in order) are exactly this
+/// build's.
+fn is_this_build(applied: &[(i64, bool, Vec<u8>)]) -> bool {
     let mut wanted = MIGRATOR
         .iter()
         .filter(|m| !m.migration_type.is_down_migration());
