@@ -38,7 +38,9 @@ export async function launch() {
  *    printerOff, emailReady, remoteQr, noProvider }` (printer defaults to a PDF folder;
  * printerOff: the receipt waits with "printer is off" until printed again; remoteQr:
  * the SVG a remote sale's link answers with; noProvider: no payment provider is set
- * up). `window.__payRemote(orderId)` plays the relay: the order is paid, delivered
+ * up; drawer: the till has a cash drawer; tax: `{ taxId, rates: { gift_card: '18' } }`,
+ * a tax invoice on every sale; refuseSku: a basket's units of this sku are refused
+ * after payment). `window.__payRemote(orderId)` plays the relay: the order is paid, delivered
  * and its email sent a moment later.
  */
 export async function openApp(browser, shop = {}, viewport = { width: 1200, height: 800 }) {
@@ -266,6 +268,47 @@ function mockTauri(shop) {
     ].join('\n');
   }
 
+  // The shop's tax invoicing (the owner's settings) and its buyers on record.
+  shop.taxView = {
+    tax_id: shop.tax?.taxId ?? null, prefix: 'INV', fy_start_month: 4,
+    rates: Object.entries(shop.tax?.rates ?? {}).map(([category, rate]) => ({ category, rate })),
+  };
+  shop.retention = null;
+  shop.buyers = [];
+  let invoiceNo = 0;
+  /** An order's inclusive tax and its invoice, as core splits and numbers them. */
+  function taxed(order, category, buyer) {
+    const rate = shop.taxView.rates.find((r) => r.category === category)?.rate;
+    if (rate) {
+      const c = BigInt(order.price.replace('.', ''));
+      const r = BigInt(Math.round(Number(rate) * 100));
+      const tax = (c * r * 2n + (10000n + r)) / (2n * (10000n + r)); // rounded half up
+      const two = (x) => `${x / 100n}.${String(x % 100n).padStart(2, '0')}`;
+      order.tax = { rate, amount: two(tax), net: two(c - tax) };
+    }
+    if (shop.taxView.tax_id) {
+      invoiceNo += 1;
+      order.invoice = { number: `${shop.taxView.prefix}/2026-27/${String(invoiceNo).padStart(6, '0')}`,
+        shop_tax_id: shop.taxView.tax_id, buyer_tax_id: buyer?.tax_id ?? null };
+    }
+    return order;
+  }
+  /** The buyer typed at the counter, kept with the order (and on record) as core does. */
+  function withBuyer(order, buyer, email) {
+    if (!buyer?.phone && !email) return order;
+    if (buyer?.name) order.buyer_name = buyer.name;
+    if (buyer?.phone) order.buyer_phone = buyer.phone.replace(/[\s-]/g, '');
+    if (email) order.email = email;
+    let b = shop.buyers.find((x) => (order.buyer_phone && x.phone === order.buyer_phone) || (email && x.email === email));
+    if (!b) {
+      b = { id: shop.buyers.length + 1, name: buyer?.name ?? null, phone: order.buyer_phone ?? null, email: email ?? null,
+        created_at: order.created_at, last_seen_at: order.created_at, orders: 0 };
+      shop.buyers.push(b);
+    }
+    b.orders += 1;
+    return order;
+  }
+
   function sale(product, paid) {
     const n = orders.length + 42;
     const base = {
@@ -322,6 +365,44 @@ function mockTauri(shop) {
   function sold(order, email) {
     if (order.status === 'delivered') queueHandover(order, email);
     return order;
+  }
+
+  /** A basket: every unit its own order (refuseSku's refused after payment), paid once. */
+  async function basket({ lines, tendered, terminalRef, email, buyer }, method) {
+    await new Promise((r) => setTimeout(r, 300));
+    const cents = (s) => BigInt(s.replace('.', ''));
+    const two = (x) => `${x / 100n}.${String(x % 100n).padStart(2, '0')}`;
+    let total = 0n;
+    let owed = 0n;
+    let unit = 0;
+    const id = `BSK-0000${String(11 + orders.length).padStart(2, '0')}`;
+    const view = lines.map((l, i) => {
+      const x = atAmount(catalog.find((c) => c.sku === l.sku), l.amount);
+      total += cents(x.retail.amount) * BigInt(l.quantity);
+      const units = Array.from({ length: l.quantity }, () => {
+        unit += 1;
+        const paid = { method, amount: x.retail.amount, tendered: null, change: null, reference: terminalRef ?? null,
+          staff: 'asha', taken_at: new Date().toISOString() };
+        const o = taxed(sale(x, paid), x.category, buyer);
+        Object.assign(o, { basket: id, basket_line: i + 1 });
+        if (shop.refuseSku === x.sku) {
+          owed += cents(x.retail.amount);
+          Object.assign(o, { status: 'refund_due', codes: undefined, delivered_at: null,
+            failure: { code: 'out_of_stock', message: 'sku out of stock' },
+            outcome: { outcome: 'refund_due', code: 'out_of_stock', message: 'sku out of stock' } });
+        } else {
+          o.codes = [{ code: `B${unit}K7M-Q2P9R-T4HZ${'DEFGH'[unit % 5]}`, pin: null, serial: `SN-48291${unit}`, expires_at: null }];
+        }
+        return sold(withBuyer(o, buyer, email), email);
+      });
+      return { line: i + 1, sku: x.sku, quantity: l.quantity, unit_price: x.retail.amount,
+        total: two(cents(x.retail.amount) * BigInt(l.quantity)), orders: units };
+    });
+    if (method === 'cash' && cents(tendered) < total) {
+      throw { code: 'errors.short_tender', message: `sale refused, nothing charged: ${tendered} is less than the price ${two(total)}` };
+    }
+    return { basket: id, total: two(total), currency: 'INR', tendered: method === 'cash' ? tendered : null,
+      change: method === 'cash' ? two(cents(tendered) - total) : null, refund_due: two(owed), lines: view };
   }
 
   function minus(a, b) {
@@ -463,17 +544,44 @@ function mockTauri(shop) {
       const x = atAmount(found, amount);
       return { product: x, price: x.retail, wholesale: x.wholesale, available_quantity: null, margin: money('100.00') };
     },
-    sell_cash: async ({ sku, tendered, email, amount }) => {
+    sell_cash: async ({ sku, tendered, email, amount, buyer }) => {
       const x = atAmount(catalog.find((c) => c.sku === sku), amount);
       await new Promise((r) => setTimeout(r, 300)); // the supplier takes a moment
-      return sold(sale(x, { method: 'cash', amount: x.retail.amount, tendered, change: minus(tendered, x.retail.amount),
-        reference: null, staff: 'asha', taken_at: new Date().toISOString() }), email);
+      const order = sale(x, { method: 'cash', amount: x.retail.amount, tendered, change: minus(tendered, x.retail.amount),
+        reference: null, staff: 'asha', taken_at: new Date().toISOString() });
+      return sold(withBuyer(taxed(order, x.category, buyer), buyer, email), email);
     },
-    sell_card: async ({ sku, terminalRef, email, amount }) => {
+    sell_card: async ({ sku, terminalRef, email, amount, buyer }) => {
       const x = atAmount(catalog.find((c) => c.sku === sku), amount);
       await new Promise((r) => setTimeout(r, 300));
-      return sold(sale(x, { method: 'card', amount: x.retail.amount, tendered: null, change: null,
-        reference: terminalRef, staff: 'asha', taken_at: new Date().toISOString() }), email);
+      const order = sale(x, { method: 'card', amount: x.retail.amount, tendered: null, change: null,
+        reference: terminalRef, staff: 'asha', taken_at: new Date().toISOString() });
+      return sold(withBuyer(taxed(order, x.category, buyer), buyer, email), email);
+    },
+    sell_basket_cash: (args) => basket(args, 'cash'),
+    sell_basket_card: (args) => basket(args, 'card'),
+    has_drawer: () => !!shop.drawer,
+    open_drawer: () => {
+      shop.drawerOpened = (shop.drawerOpened ?? 0) + 1;
+      return !!shop.drawer;
+    },
+    tax_settings: () => structuredClone(shop.taxView),
+    save_tax_settings: ({ input }) => {
+      if (input.tax_id && !/^[0-9A-Z]{15}$/.test(input.tax_id)) throw { code: 'errors.validation', message: `--tax-id: "${input.tax_id}" is not a GSTIN or VAT number` };
+      Object.assign(shop.taxView, { tax_id: input.tax_id || null, prefix: input.prefix, fy_start_month: input.fy_start_month });
+      return structuredClone(shop.taxView);
+    },
+    set_tax_rate: ({ category, rate }) => {
+      shop.taxView.rates = shop.taxView.rates.filter((r) => r.category !== category);
+      if (rate) shop.taxView.rates.push({ category, rate });
+      return structuredClone(shop.taxView);
+    },
+    buyer_retention: () => ({ months: shop.retention }),
+    set_buyer_retention: ({ months }) => ({ months: (shop.retention = months ?? null) }),
+    find_buyers: ({ text }) => {
+      const t = text.trim().toLowerCase();
+      const digits = t.replace(/[^\d+]/g, '');
+      return shop.buyers.filter((b) => (digits.length >= 3 && b.phone?.includes(digits)) || b.email?.toLowerCase().includes(t));
     },
     delivery_status: ({ order }) => {
       if (!outbox.has(order)) throw { code: 'errors.not_found', message: `no order ${order}` };
@@ -540,7 +648,9 @@ function mockTauri(shop) {
       const { codes, outcome, ...view } = o;
       return view;
     },
-    list_orders: () => orders.map(({ codes, outcome, ...o }) => o),
+    list_orders: ({ query }) => orders
+      .filter((o) => !query?.buyer || o.email === query.buyer || o.buyer_phone === query.buyer.replace(/[\s-]/g, ''))
+      .map(({ codes, outcome, ...o }) => o),
     open_orders: () => orders.filter((o) => ['paid', 'ordering', 'unknown'].includes(o.status)).map(({ codes, outcome, ...o }) => o),
     start_demo: async () => {
       for (const done of [1000, 3000, 5000]) {

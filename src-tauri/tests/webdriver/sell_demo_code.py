@@ -8,7 +8,9 @@ the first screen (the first-run demo then syncs the sandbox catalog), locks the 
 and signs in again with the PIN on the PIN pad, searches "steam 20",
 picks the first result, pays 100 in cash, waits for the delivery screen, checks that a
 code in the sandbox's XXXXX-XXXXX-XXXXX form is shown with the change, and saves a
-screenshot of the delivery screen.
+screenshot of the delivery screen. Then it sells a basket of two lines ("steam 20"
+and "steam 50", added with Enter), paid once in cash, and checks that both codes are
+shown on the basket's screen, each a sandbox code, and different.
 
 Run it through run.sh (Xvfb, D-Bus, tauri-driver, ImageMagick's `import` for the
 screenshots); it exits non-zero on failure.
@@ -126,6 +128,14 @@ class Session:
     def click(self, el):
         call("POST", self.s(f"/element/{el}/click"), {})
 
+    def find_all(self, css):
+        """Every element for `css` (none: an empty list)."""
+        found = call("POST", self.s("/elements"), {"using": "css selector", "value": css}) or []
+        return [v.get(ELEMENT) or next(iter(v.values())) for v in found]
+
+    def clear(self, el):
+        call("POST", self.s(f"/element/{el}/clear"), {})
+
     def text(self, el):
         return call("GET", self.s(f"/element/{el}/text"))
 
@@ -225,6 +235,43 @@ def main():
         shown = app.text(app.wait("[data-testid=revealed-code]", what="the revealed code")).strip()
         assert shown == code, f"revealed {shown!r}, sold {code!r}"
         app.screenshot("orders-webdriver.png")
+
+        # A basket of two: Enter on each product adds a line; one payment for both.
+        app.click(app.wait("//nav//button[@aria-keyshortcuts='F2']", using="xpath", what="the counter's button"))
+        search = app.wait("#counter-search", what="the counter for the basket")
+        app.clear(search)
+        app.type(search, "steam 20")
+        app.wait_text("#result-0", "STEAM-US-20")
+        app.type(search, ENTER)
+        app.wait("#pay-tendered", what="the first line's quote")
+        app.clear(search)
+        app.type(search, "steam 50")
+        app.wait_text("#result-0", "STEAM-US-50")
+        app.type(search, ENTER)
+        app.wait("[data-testid=basket-total]", what="the basket's running total")
+        lines = app.find_all("[data-testid=basket-line]")
+        assert len(lines) == 2, f"{len(lines)} lines in the basket"
+        total = app.text(app.wait("[data-testid=basket-total]")).strip()
+        tendered = app.wait("#pay-tendered", what="the basket's payment form")
+        app.type(tendered, "200")
+        app.wait("[data-testid=pay-change]", what="the basket's change preview")
+        app.script("return document.fonts.ready.then(() => true)")
+        app.screenshot("basket-webdriver.png")
+        print(f"basket of two: total {total}")
+        app.type(tendered, ENTER)
+
+        app.wait("[data-testid=basket-done]", timeout=60, what="the basket's screen")
+        codes = [app.text(el).strip() for el in app.find_all("[data-testid=issued-code]")]
+        assert len(codes) == 2, f"{len(codes)} codes shown for a basket of two: {codes}"
+        for c in codes:
+            assert CODE.match(c), f"not a sandbox code: {c!r}"
+        assert codes[0] != codes[1], "the same code twice"
+        assert app.find("[data-testid=basket-refund-due]") is None, "a refund due on a basket that sold"
+        basket = app.text(app.wait("[data-testid=basket-id]")).strip()
+        assert basket.startswith("BSK-"), basket
+        app.script("return document.fonts.ready.then(() => true)")
+        app.screenshot("basket-done-webdriver.png")
+        print(f"sold {basket}: codes {codes[0][:5]}-…, {codes[1][:5]}-…")
     print(f"webdriver test passed in {time.monotonic() - started:.1f}s")
 
 

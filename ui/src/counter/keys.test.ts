@@ -43,4 +43,32 @@ describe('the counter keys', () => {
     expect(counterKey(key('s'), { ...shop, inSearch: false, focused: document.body })).toBe('type');
     expect(counterKey(key(' '), { ...shop, inSearch: false, focused: document.createElement('button') })).toBe('ignore');
   });
+
+  it('change the basket outside the search box: + - in the cash field, Delete once a field is empty', () => {
+    const basket = { ...shop, chosen: true, quoted: true, inSearch: false, lines: 2, focused: document.body };
+    expect(counterKey(key('+'), basket)).toBe('more');
+    expect(counterKey(key('-'), basket)).toBe('less');
+    expect(counterKey(key('ArrowDown'), basket)).toBe('line-down');
+    expect(counterKey(key('Delete'), basket)).toBe('remove-line');
+    const cash = document.createElement('input');
+    cash.setAttribute('inputmode', 'decimal');
+    expect(counterKey(key('+'), { ...basket, focused: cash })).toBe('more');
+    expect(counterKey(key('Delete'), { ...basket, focused: cash })).toBe('remove-line');
+    cash.value = '200';
+    expect(counterKey(key('Delete'), { ...basket, focused: cash })).toBe('ignore');
+    // A sku holds "-": in the search box, or a text field, it is typed.
+    expect(counterKey(key('-'), { ...basket, inSearch: true, focused: document.createElement('input') })).toBe('ignore');
+    expect(counterKey(key('-'), { ...basket, focused: document.createElement('input') })).toBe('ignore');
+    expect(counterKey(key('+'), { ...basket, lines: 0 })).toBe('type');
+  });
+
+  it('open the drawer with Ctrl+D only on a till that has one', () => {
+    const ctrlD = new KeyboardEvent('keydown', { key: 'd', ctrlKey: true });
+    expect(counterKey(ctrlD, { ...shop, drawer: true })).toBe('drawer');
+    expect(counterKey(ctrlD, shop)).toBe('ignore');
+  });
+
+  it('leave the basket\'s screen like the delivery screen', () => {
+    expect(counterKey(key('Escape'), { ...shop, stage: 'basket', focused: document.body })).toBe('next-sale');
+  });
 });

@@ -1,13 +1,14 @@
 // A barcode scanner types like a very fast keyboard and ends with Enter. Into the
 // search box that is simply a search (Search.svelte picks the product); typed into
-// any other field (the cash received, an email) it must not stay there, nor may its
-// Enter confirm a payment: this tells such a burst from a person typing, so the
-// counter can take the text back out of the field and add the scanned product.
+// the cash received (where the focus is after each line is added) it must not stay
+// there, nor may its Enter confirm the payment: this tells such a burst from a
+// person typing, so the counter can take the text back out of the field and add the
+// scanned product.
 
 /** Keys closer than this are a scanner's; a person's come slower. */
 export const SCAN_GAP_MS = 35;
-/** The shortest code taken for a scan. */
-export const MIN_SCAN = 4;
+/** The shortest code taken for a scan (a cash amount typed fast is shorter). */
+export const MIN_SCAN = 6;
 
 export interface Scan {
   text: string;
