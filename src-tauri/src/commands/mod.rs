@@ -2,7 +2,7 @@
 //! and returns; no rules live here. Grouped by screen: the catalog and the app's
 //! status here, the counter's sale in [`counter`] (a basket of several lines in [`basket`]), its receipt and email in
 //! [`delivery`], a sale paid through a payment link in [`remote`], the order history
-//! in [`orders`], sign-in, lock and the first-run demo in [`session`], the shift
+//! in [`orders`], claims taken while the supplier is down in [`claims`], sign-in, lock and the first-run demo in [`session`], the shift
 //! and its Z-report in [`shifts`], the owner's screens in [`pricing`], [`balance`]
 //! (and alerts, and [`reconcile`]), [`settings`] (tax invoicing, buyer retention and the cash drawer in [`tax`]) and its supplier accounts
 //! ([`suppliers`]), [`staff`] (and the audit log) and [`reports`]. Every command
@@ -11,6 +11,7 @@
 
 pub mod balance;
 pub mod basket;
+pub mod claims;
 pub mod counter;
 pub mod delivery;
 pub mod orders;

@@ -101,6 +101,16 @@ pub async fn has_drawer(state: State<'_, AppState>) -> Result<bool, AppError> {
     Ok(state.till().has_drawer().await?)
 }
 
+/// Turns the cash drawer on or off at this till (the owner's; audited by core);
+/// answers whether it is on now.
+#[tauri::command]
+pub async fn set_drawer(state: State<'_, AppState>, enabled: bool) -> Result<bool, AppError> {
+    let till = state.till();
+    Ok(till
+        .set_drawer(&state.clerk_at(&till).await?, enabled)
+        .await?)
+}
+
 /// Opens the drawer with no sale (audited by core); `false` when the till has no
 /// drawer or no printer to drive it.
 #[tauri::command]
@@ -195,6 +205,40 @@ mod tests {
         assert_eq!(r, json!({ "months": null }));
         let audit = till.invoke("audit_log", json!({ "limit": 10 })).unwrap();
         assert!(audit.to_string().contains("buyer_retention"), "{audit}");
+    }
+
+    #[test]
+    fn only_the_owner_turns_the_drawer_on_and_it_is_audited() {
+        let till = TestApp::with_demo_catalog();
+        till.state().session().begin(crate::till::Clerk {
+            role: codetill_core::staff::Role::Cashier,
+            ..crate::testing::clerk()
+        });
+        let err = till
+            .invoke("set_drawer", json!({ "enabled": true }))
+            .unwrap_err();
+        assert_eq!(err["code"], "errors.not_allowed", "{err}");
+        assert_eq!(till.invoke("has_drawer", json!({})).unwrap(), json!(false));
+
+        till.state().session().begin(crate::testing::clerk());
+        let on = till
+            .invoke("set_drawer", json!({ "enabled": true }))
+            .unwrap();
+        assert_eq!(on, json!(true));
+        assert_eq!(till.invoke("has_drawer", json!({})).unwrap(), json!(true));
+        let off = till
+            .invoke("set_drawer", json!({ "enabled": false }))
+            .unwrap();
+        assert_eq!(off, json!(false));
+        let audit = till.invoke("audit_log", json!({ "limit": 10 })).unwrap();
+        let details: Vec<_> = audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "drawer_setting")
+            .map(|e| e["detail"].clone())
+            .collect();
+        assert_eq!(details.len(), 2, "{audit}");
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod claims;
 pub mod counter_app;
 pub mod daily_sync;
 pub mod drawer;
+mod drawer_setting;
 mod error;
 mod home;
 mod reconcile;
