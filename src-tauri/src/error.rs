@@ -418,6 +418,17 @@ impl From<codetill_core::reports::ReportError> for AppError {
     }
 }
 
+impl From<codetill_core::support::SupportError> for AppError {
+    fn from(e: codetill_core::support::SupportError) -> Self {
+        use codetill_core::support::SupportError;
+        let code = match &e {
+            SupportError::Db(_) => ErrorCode::Database,
+            _ => ErrorCode::Validation,
+        };
+        AppError::from_core(code, e.kind(), &e)
+    }
+}
+
 impl From<codetill_core::supplier::accounts::AccountError> for AppError {
     fn from(e: codetill_core::supplier::accounts::AccountError) -> Self {
         use codetill_core::supplier::accounts::AccountError;

@@ -80,6 +80,8 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::staff::set_staff_enabled,
             commands::staff::audit_log,
             commands::staff::verify_audit,
+            commands::support::about,
+            commands::support::support_bundle,
             commands::shifts::shift_status,
             commands::shifts::open_shift,
             commands::shifts::move_cash,
@@ -160,8 +162,9 @@ pub(crate) fn started() -> std::time::Instant {
 /// and turned into a non-zero exit, never a panic.
 pub fn run() -> ExitCode {
     started();
-    init_tracing();
-    let Some(data_dir) = state::data_dir() else {
+    let data_dir = state::data_dir();
+    init_tracing(data_dir.as_deref());
+    let Some(data_dir) = data_dir else {
         tracing::error!(
             "no data directory: set {} to a folder for the shop's data",
             state::DATA_DIR_ENV
@@ -269,13 +272,30 @@ pub fn run() -> ExitCode {
     }
 }
 
-/// Logs to stderr; `RUST_LOG` overrides the default (info, debug for codetill).
-fn init_tracing() {
+/// Logs to stderr and, with a data folder, to its daily log file (14 days kept:
+/// Settings → About shows where, and the support bundle takes them); `RUST_LOG`
+/// overrides the default (info, debug for codetill).
+fn init_tracing(data_dir: Option<&std::path::Path>) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,codetill_app=debug,codetill_core=debug"));
+    let file = data_dir.and_then(|dir| match codetill_core::support::daily_log(dir) {
+        Ok(log) => Some(log),
+        Err(e) => {
+            eprintln!("codetill: no log file: {e}");
+            None
+        }
+    });
+    let to_file = file.map(|log| {
+        tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_writer(log)
+    });
     // A second init (tests) keeps the first subscriber.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(to_file)
         .try_init();
 }

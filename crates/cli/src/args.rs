@@ -103,6 +103,16 @@ pub enum Command {
     /// Claims: sales taken while the supplier was down, bought when it answers.
     #[command(subcommand)]
     Claims(ClaimsCommand),
+    /// What to send when something goes wrong.
+    #[command(subcommand)]
+    Support(SupportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SupportCommand {
+    /// A zip of the logs, the versions, the settings without secrets and the shop's
+    /// state (no code, no key): PATH is a new file, or a folder to put a dated one in.
+    Bundle { path: std::path::PathBuf },
 }
 
 #[derive(Subcommand, Debug)]

@@ -121,6 +121,7 @@ fn kind_of(e: &anyhow::Error) -> Option<ErrorKind> {
         BuyerError,
         VaultError,
         SecretError,
+        codetill_core::support::SupportError,
         DbError,
     );
     None

@@ -330,3 +330,13 @@ one_kind! {
     SecretError => ErrorKind::Fault,
     VaultError => ErrorKind::Fault,
 }
+
+impl crate::support::SupportError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            // A bundle path that exists already, or a folder that cannot be written.
+            crate::support::SupportError::Io { .. } => ErrorKind::Input,
+            _ => ErrorKind::Fault,
+        }
+    }
+}

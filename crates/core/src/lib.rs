@@ -86,6 +86,7 @@ pub mod shifts;
 pub mod staff;
 pub mod stock;
 pub mod supplier;
+pub mod support;
 pub mod tax;
 pub mod till;
 pub mod vault;

@@ -24,6 +24,7 @@ pub mod settings;
 pub mod shifts;
 pub mod staff;
 pub mod suppliers;
+pub mod support;
 pub mod tax;
 
 use codetill_core::catalog::{self, LastSync};

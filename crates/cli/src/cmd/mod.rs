@@ -21,7 +21,9 @@ mod staff;
 mod supplier;
 mod tax;
 
-use crate::args::{BackupCommand, Cli, Command, OutboxCommand, PricingCommand, SupplierCommand};
+use crate::args::{
+    BackupCommand, Cli, Command, OutboxCommand, PricingCommand, SupplierCommand, SupportCommand,
+};
 use crate::context::Context;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -51,6 +53,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             | Command::Drawer(_)
             | Command::Buyers(_)
             | Command::Claims(_)
+            | Command::Support(_)
     );
     let runs_its_own = matches!(
         cli.command,
@@ -71,6 +74,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tax(c) => tax::run(&ctx, c).await,
         Command::Drawer(c) => drawer::run(&ctx, c).await,
         Command::Claims(c) => claims::run(&ctx, c).await,
+        Command::Support(SupportCommand::Bundle { path }) => {
+            let till = ctx.till().await?;
+            let app = format!("codetill {}", env!("CARGO_PKG_VERSION"));
+            let bundle =
+                codetill_core::support::write_bundle(till.db(), till.data_dir(), &path, &app)
+                    .await?;
+            crate::output::emit(ctx.json, &bundle, || {
+                format!(
+                    "{} ({} bytes): {}",
+                    bundle.path.display(),
+                    bundle.bytes,
+                    bundle.files.join(", ")
+                )
+            })
+        }
         Command::Buyers(c) => buyers::run(&ctx, c).await,
         Command::Supplier(c) => supplier::run(&ctx, c).await,
         Command::Sync(a) => catalog::sync(&ctx, a).await,

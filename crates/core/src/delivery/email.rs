@@ -169,7 +169,7 @@ fn percent_decode(s: &str) -> String {
 /// between `://` and the last `@`, whatever the rest looks like — the URL in an error
 /// is one that did not parse, so its parts cannot be trusted to be where a parser
 /// would look.
-fn redact_url(text: &str) -> String {
+pub(crate) fn redact_url(text: &str) -> String {
     let text = text.trim();
     let Some(start) = text.find("://").map(|i| i + 3) else {
         // No scheme: whatever stands before the last '@' may be a password.
