@@ -29,5 +29,8 @@ cargo build --workspace --bins --locked
 step "rust: tests"
 cargo test --workspace --locked
 
+step "relay: deployment files (hadolint, systemd-analyze, compose)"
+deploy/relay/check.sh
+
 step "desktop: the real app under Xvfb, driven through WebDriver (a demo sale)"
 src-tauri/tests/webdriver/run.sh artifacts

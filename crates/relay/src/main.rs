@@ -77,6 +77,16 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Asks a running relay's GET /healthz (for a container's HEALTHCHECK or a
+    /// service's start): exit 0 when it and its store answer, 1 otherwise.
+    Health {
+        /// The relay's address (its public listener or the metrics one).
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        addr: String,
+        /// Seconds to wait for an answer.
+        #[arg(long, default_value_t = 3)]
+        timeout: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -227,6 +237,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 )
             })
         }
+        Command::Health { addr, timeout } => health(&addr, Duration::from_secs(timeout)).await,
         Command::Token {
             command: TokenCommand::Rotate { shop, json },
         } => {
@@ -240,6 +251,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             })
         }
     }
+}
+
+/// GET /healthz over plain HTTP/1.0 (the relay sits behind a TLS front): the
+/// image has no curl, and this needs no client library.
+async fn health(addr: &str, timeout: Duration) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let ask = async {
+        let mut stream = tokio::net::TcpStream::connect(addr)
+            .await
+            .with_context(|| format!("cannot reach the relay at {addr}"))?;
+        stream
+            .write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            .await?;
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await?;
+        anyhow::Ok(String::from_utf8_lossy(&answer).into_owned())
+    };
+    let answer = tokio::time::timeout(timeout, ask)
+        .await
+        .with_context(|| format!("the relay at {addr} did not answer within {timeout:?}"))??;
+    let status = answer.lines().next().unwrap_or_default();
+    anyhow::ensure!(
+        status.split_whitespace().nth(1) == Some("200"),
+        "the relay at {addr} is not healthy: {status}"
+    );
+    println!("{}", answer.split("\r\n\r\n").nth(1).unwrap_or_default());
+    Ok(())
 }
 
 async fn open(url: &str) -> anyhow::Result<Store> {

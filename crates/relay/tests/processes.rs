@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use codetill_relay::MasterKey;
-use common::{Backend, RelayProcess, admin_json, deliver_until_2xx, store_url};
+use common::{Backend, RelayProcess, admin_json, deliver_until_2xx, relay_bin, store_url};
 use serde_json::Value;
 
 const SECRET: &str = "whsec_crash_test";
@@ -298,8 +298,27 @@ async fn metrics_listen_serves_metrics_apart_from_the_public_address() {
     assert_eq!(private.status(), reqwest::StatusCode::OK);
     let text = private.text().await.unwrap();
     assert!(text.contains("codetill_relay_store_up 1"), "{text}");
+    // `codetill-relay health`, as a container's HEALTHCHECK runs it, on either
+    // listener; nothing listening is unhealthy.
+    let health = |addr: &str| {
+        std::process::Command::new(relay_bin())
+            .args(["health", "--addr", addr])
+            .output()
+            .unwrap()
+    };
+    for addr in [relay.addr.to_string(), metrics_addr.clone()] {
+        let ok = health(&addr);
+        assert!(ok.status.success(), "{ok:?}");
+        assert!(
+            String::from_utf8_lossy(&ok.stdout).contains("\"ok\""),
+            "{ok:?}"
+        );
+    }
+    let addr = relay.addr.to_string();
     assert!(
         relay.terminate().success(),
         "a clean stop ends both listeners"
     );
+    let down = health(&addr);
+    assert_eq!(down.status.code(), Some(1), "{down:?}");
 }
