@@ -12,7 +12,7 @@ export type CounterKey =
   | 'ignore'
   /** Swallowed: a sale under way may not be interrupted or repeated. */
   | 'hold'
-  /** Leave the delivery screen, the slip or the payment link: a fresh counter. */
+  /** Leave the delivery screen, a claim, the slip or the payment link: a fresh counter. */
   | 'next-sale'
   /** Back to the search box, its text selected (F2). */
   | 'search'
@@ -62,7 +62,7 @@ export function counterKey(e: KeyboardEvent, s: CounterState): CounterKey {
   if (s.stage === 'ordering' || s.stage === 'linking') {
     return e.key === 'Enter' || e.key === 'Escape' || e.key.startsWith('F') ? 'hold' : 'ignore';
   }
-  if (s.stage === 'delivered' || s.stage === 'basket' || s.stage === 'problem' || s.stage === 'remote') {
+  if (s.stage === 'delivered' || s.stage === 'basket' || s.stage === 'claim' || s.stage === 'problem' || s.stage === 'remote') {
     // A field on the delivery screen (the email address) keeps its Enter and Esc —
     // judged by the event's target, as that Esc may already have closed the field.
     if (typingIn(e.target) && e.key !== 'F2') return 'ignore';

@@ -49,6 +49,8 @@ export type Stage =
   | { kind: 'ordering'; product: Product; payment: Payment }
   | { kind: 'delivered'; order: OrderView; email: string | null }
   | { kind: 'basket'; basket: BasketView; email: string | null }
+  /** A sale taken as a claim, or a claim's slip brought back (`returned`). */
+  | { kind: 'claim'; order: OrderView; email: string | null; returned: boolean }
   | { kind: 'problem'; order: OrderView | null; error: ApiError | null }
   | { kind: 'linking'; product: Product }
   | { kind: 'remote'; sale: RemoteSale; product: Product };
@@ -237,7 +239,9 @@ export class Sale {
       this.stage =
         order.status === 'delivered' && (order.codes?.length ?? 0) > 0
           ? { kind: 'delivered', order, email: payment.email }
-          : { kind: 'problem', order, error: null };
+          : order.claim && order.status !== 'refund_due' && order.status !== 'failed'
+            ? { kind: 'claim', order, email: payment.email, returned: false }
+            : { kind: 'problem', order, error: null };
     } catch (e) {
       await this.notSold(ApiError.from(e));
     }
@@ -261,6 +265,24 @@ export class Sale {
       this.stage = { kind: 'basket', basket, email: payment.email };
     } catch (e) {
       await this.notSold(ApiError.from(e));
+    }
+  }
+
+  /**
+   * The buyer is back with a claim slip: its number (typed or scanned) opens the
+   * order's state. Only from a counter with no sale started; resolves to the error
+   * when no order answers to it (the search box shows it).
+   */
+  async openClaim(number: string): Promise<ApiError | null> {
+    if (this.stage.kind !== 'shop' || this.lines.length > 0) return null;
+    try {
+      const order = await api.order(number.trim().toUpperCase());
+      if (this.stage.kind !== 'shop') return null;
+      if (!order.claim) return new ApiError('errors.not_found', `${order.order_id} is not a claim`);
+      this.stage = { kind: 'claim', order, email: order.email ?? null, returned: true };
+      return null;
+    } catch (e) {
+      return ApiError.from(e);
     }
   }
 

@@ -10,6 +10,7 @@ import {
   type BasketView,
   type Buyer,
   type BuyerInput,
+  type ClaimTerms,
   type TaxView,
   type Alert,
   type DailySync,
@@ -196,6 +197,26 @@ export const api = {
   /** Whether this till opens a cash drawer (its key shows only then). */
   hasDrawer(): Promise<boolean> {
     return call('has_drawer');
+  },
+  /** Turns this till's cash drawer on or off (the owner's; audited); whether it is on now. */
+  setDrawer(enabled: boolean): Promise<boolean> {
+    return call('set_drawer', { enabled });
+  },
+  /** Whether claims are taken while the supplier is down, and their limit in hours. */
+  claimTerms(): Promise<ClaimTerms> {
+    return call('claim_terms');
+  },
+  /** The owner's claim settings (limit 1 to 744 hours; null keeps the one set). Audited. */
+  setClaims(enabled: boolean, limitHours: number | null): Promise<ClaimTerms> {
+    return call('set_claims', limitHours === null ? { enabled } : { enabled, limitHours });
+  },
+  /** The claims still waiting for the supplier, oldest first (no codes). */
+  openClaims(): Promise<OrderView[]> {
+    return call('open_claims');
+  },
+  /** The claim slip's QR code (SVG) of an order taken as a claim: its number, never a code. */
+  claimQr(order: string): Promise<string> {
+    return call('claim_qr', { order });
   },
   /** Opens the cash drawer with no sale (audited); false when there is none to open. */
   openDrawer(): Promise<boolean> {

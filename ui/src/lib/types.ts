@@ -199,7 +199,24 @@ export interface OrderView {
   buyer_phone?: string;
   /** Where the code was (or will be) emailed. */
   email?: string | null;
+  /** The claim slip of a sale taken while the supplier was down. */
+  claim?: Claim;
 }
+
+/** A claim: the slip's number (`CLM-000123`, the order's own) and when it was taken. */
+export interface Claim {
+  number: string;
+  taken_at: string;
+}
+
+/** The owner's claim settings: taken at all, and hours one may wait before it is refunded. */
+export interface ClaimTerms {
+  enabled: boolean;
+  limit: number;
+}
+
+/** The claim slip's number as typed or scanned at the counter ("clm-000123" too). */
+export const CLAIM_NUMBER = /^\s*CLM-\d+\s*$/i;
 
 export interface TaxPart {
   /** Percent ("18"). */

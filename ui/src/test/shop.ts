@@ -57,6 +57,23 @@ export function handover(h: Partial<Handover> & Pick<Handover, 'id' | 'kind'>): 
   };
 }
 
+/** The QR code claim_qr answers with (a stand-in: three finder squares). */
+export const CLAIM_QR = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 29 29" data-claim="1"><path d="M4 4h7v7h-7z"/></svg>';
+
+/** The order a sale taken as a claim answers with: paid, open, its slip numbered. */
+export function claimedOrder(p: Product, tendered: string, change: string, extra: Partial<OrderView> = {}): OrderView {
+  return deliveredOrder(p, tendered, change, {
+    order_id: 'ORD-000123',
+    status: 'paid',
+    codes: undefined,
+    delivered_at: null,
+    outcome: { outcome: 'open', reason: 'taken as claim CLM-000123: the code is bought the moment the supplier answers' },
+    supplier_status: null,
+    claim: { number: 'CLM-000123', taken_at: '2026-03-01T09:00:00.000Z' },
+    ...extra,
+  });
+}
+
 export const RECEIPT_TEXT = 'CODETILL DEMO SHOP\nSteam Wallet $20\nCODE ABCDE-FGHJK-LMNPQ';
 
 /**
@@ -171,6 +188,13 @@ export function mockShop(overrides: Partial<Record<string, Handler>> = {}, deliv
         // No cash drawer, no tax id, buyers' data kept: unless a test says otherwise.
         case 'has_drawer':
           return false;
+        // Claims off (48 hours), none waiting, unless a test says otherwise.
+        case 'claim_terms':
+          return { enabled: false, limit: 48 };
+        case 'open_claims':
+          return [];
+        case 'claim_qr':
+          return CLAIM_QR;
         case 'tax_settings':
           return { tax_id: null, prefix: 'INV', fy_start_month: 4, rates: [] };
         case 'buyer_retention':
