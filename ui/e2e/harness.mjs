@@ -34,13 +34,15 @@ export async function launch() {
  * (PIN 1234) unless `shop.signIn` is false or names another PIN (Asha the cashier has
  * 3333, Ravi the manager 2222). `shop.noStaff`: a first run, asking for the owner.
  * `shop` tunes the rest:
- * `{ demo, supplier, sale: 'delivered' | 'refund_due' | 'open', printer: string | null,
+ * `{ demo, supplier, sale: 'delivered' | 'refund_due' | 'open' | 'claim', printer: string | null,
  *    printerOff, emailReady, remoteQr, noProvider }` (printer defaults to a PDF folder;
  * printerOff: the receipt waits with "printer is off" until printed again; remoteQr:
  * the SVG a remote sale's link answers with; noProvider: no payment provider is set
  * up; drawer: the till has a cash drawer; tax: `{ taxId, rates: { gift_card: '18' } }`,
  * a tax invoice on every sale; refuseSku: a basket's units of this sku are refused
- * after payment). `window.__payRemote(orderId)` plays the relay: the order is paid, delivered
+ * after payment; claimSku: a basket's units of this sku are taken as claims; claims:
+ * `{ enabled, limit }`, the owner's claim terms; sale 'claim': a single sale is taken as a
+ * claim, its slip queued). `window.__payRemote(orderId)` plays the relay: the order is paid, delivered
  * and its email sent a moment later.
  */
 export async function openApp(browser, shop = {}, viewport = { width: 1200, height: 800 }) {
@@ -121,6 +123,12 @@ function mockTauri(shop) {
     const mail = handover('email', remoteEmails.get(id));
     outbox.set(id, [mail]);
     setTimeout(() => attempt(mail), 700);
+  };
+  // Plays recovery once the supplier answers: the claim is bought and delivered.
+  window.__deliverClaim = (number) => {
+    const o = orders.find((x) => x.claim?.number === number);
+    Object.assign(o, { status: 'delivered', delivered_at: new Date().toISOString(), outcome: { outcome: 'delivered' },
+      codes: [{ code: 'CL4IM-Q2P9R-T4HZD', pin: null, serial: null, expires_at: null }] });
   };
   /** Receipt prints and emails by order id, oldest first (the till's outbox). */
   const outbox = new Map();
@@ -322,6 +330,8 @@ function mockTauri(shop) {
     if (shop.sale === 'refund_due') {
       order = { ...base, status: 'refund_due', failure: { code: 'out_of_stock', message: 'sku out of stock' },
         outcome: { outcome: 'refund_due', code: 'out_of_stock', message: 'sku out of stock' } };
+    } else if (shop.sale === 'claim') {
+      order = asClaim(base);
     } else if (shop.sale === 'open') {
       order = { ...base, status: 'unknown', outcome: { outcome: 'open', reason: 'the supplier did not answer in time' } };
     } else {
@@ -331,6 +341,14 @@ function mockTauri(shop) {
     }
     orders.unshift(order);
     return order;
+  }
+
+  /** The order taken as a claim: paid, open, its slip numbered after the order. */
+  function asClaim(o) {
+    const number = o.order_id.replace('ORD-', 'CLM-');
+    return Object.assign(o, { status: 'paid', codes: undefined, delivered_at: null, supplier_status: null,
+      claim: { number, taken_at: o.paid_at ?? new Date().toISOString() },
+      outcome: { outcome: 'open', reason: `taken as claim ${number}: the code is bought the moment the supplier answers` } });
   }
 
   function handover(kind, destination, extra = {}) {
@@ -363,7 +381,8 @@ function mockTauri(shop) {
   }
 
   function sold(order, email) {
-    if (order.status === 'delivered') queueHandover(order, email);
+    // A claim's slip is queued as a delivered sale's receipt is.
+    if (order.status === 'delivered' || order.claim) queueHandover(order, email);
     return order;
   }
 
@@ -390,6 +409,8 @@ function mockTauri(shop) {
           Object.assign(o, { status: 'refund_due', codes: undefined, delivered_at: null,
             failure: { code: 'out_of_stock', message: 'sku out of stock' },
             outcome: { outcome: 'refund_due', code: 'out_of_stock', message: 'sku out of stock' } });
+        } else if (shop.claimSku === x.sku) {
+          asClaim(o);
         } else {
           o.codes = [{ code: `B${unit}K7M-Q2P9R-T4HZ${'DEFGH'[unit % 5]}`, pin: null, serial: `SN-48291${unit}`, expires_at: null }];
         }
@@ -561,6 +582,25 @@ function mockTauri(shop) {
     sell_basket_cash: (args) => basket(args, 'cash'),
     sell_basket_card: (args) => basket(args, 'card'),
     has_drawer: () => !!shop.drawer,
+    set_drawer: ({ enabled }) => {
+      if (shop.session?.role !== 'owner') throw { code: 'errors.not_allowed', message: `${shop.session?.name} may not change the settings` };
+      return (shop.drawer = enabled);
+    },
+    claim_terms: () => ({ ...(shop.claims ??= { enabled: false, limit: 48 }) }),
+    set_claims: ({ enabled, limitHours }) => {
+      if (shop.session?.role !== 'owner') throw { code: 'errors.not_allowed', message: `${shop.session?.name} may not change the settings` };
+      if (limitHours != null && !(limitHours >= 1 && limitHours <= 744)) {
+        throw { code: 'errors.validation', message: `claim limit: ${limitHours} hours is outside 1 to 744` };
+      }
+      shop.claims = { enabled, limit: limitHours ?? shop.claims?.limit ?? 48 };
+      return { ...shop.claims };
+    },
+    open_claims: () => orders.filter((o) => o.claim && o.status !== 'delivered').reverse().map(({ codes, outcome, ...o }) => o),
+    claim_qr: ({ order }) => {
+      const o = orders.find((x) => x.order_id === order || x.claim?.number === order.toUpperCase());
+      if (!o?.claim) throw { code: 'errors.validation', message: `${order} is not a claim` };
+      return '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 29 29"><path d="M4 4h7v7h-7zM18 4h7v7h-7zM4 18h7v7h-7zM13 13h3v3h-3z"/></svg>';
+    },
     open_drawer: () => {
       shop.drawerOpened = (shop.drawerOpened ?? 0) + 1;
       return !!shop.drawer;
@@ -643,7 +683,8 @@ function mockTauri(shop) {
         price: order.price, currency: order.currency, status: 'quoted', email: email.trim(), qr_svg: shop.remoteQr ?? null };
     },
     order: ({ id }) => {
-      const o = orders.find((x) => x.order_id === id);
+      // An order number, or a claim slip's (as core's orders::find takes both).
+      const o = orders.find((x) => x.order_id === id || x.claim?.number === id.toUpperCase());
       if (!o) throw { code: 'errors.not_found', message: `no order ${id}` };
       const { codes, outcome, ...view } = o;
       return view;

@@ -96,6 +96,8 @@ describe('a claim slip brought back to the counter', () => {
     expect(shop.of('order')[0]?.args).toEqual({ id: 'CLM-000123' });
     expect(screen.getByTestId('claim-number').textContent).toBe('CLM-000123');
     expect(shop.of('quote')).toHaveLength(0);
+    // The change was given at the sale, not now.
+    expect(screen.queryByTestId('change')).toBeNull();
   });
 
   it('a delivered claim shows no code, and O opens its order on the Orders screen', async () => {
