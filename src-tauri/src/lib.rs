@@ -82,6 +82,10 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::staff::verify_audit,
             commands::support::about,
             commands::support::support_bundle,
+            commands::updates::update_settings,
+            commands::updates::set_update_url,
+            commands::updates::check_update,
+            commands::updates::install_update,
             commands::shifts::shift_status,
             commands::shifts::open_shift,
             commands::shifts::move_cash,
@@ -183,86 +187,91 @@ pub fn run() -> ExitCode {
         }
     };
     tracing::info!(db = %state.shop().db().path().display(), "database open");
-    let builder = configure(Builder::default(), state).setup(|app| {
-        lean_webview(app);
-        let handle = app.handle().clone();
-        let emitter = handle.clone();
-        handle
-            .state::<AppState>()
-            .alerts()
-            .set_listener(Box::new(move |alert| {
-                if let Err(e) = emitter.emit(events::ALERT_RAISED, alert) {
-                    tracing::debug!(error = %e, "alert not delivered to the UI");
+    // The updater (its config in tauri.conf.json; the URL and release key are set per
+    // check, see commands::updates).
+    let builder = configure(Builder::default(), state)
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .setup(|app| {
+            lean_webview(app);
+            let handle = app.handle().clone();
+            let emitter = handle.clone();
+            handle
+                .state::<AppState>()
+                .alerts()
+                .set_listener(Box::new(move |alert| {
+                    if let Err(e) = emitter.emit(events::ALERT_RAISED, alert) {
+                        tracing::debug!(error = %e, "alert not delivered to the UI");
+                    }
+                }));
+            // Every minute: is the supplier there? The counter greys products out while
+            // it is not, and shows them again on recovery.
+            let health = handle.clone();
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    let state = health.state::<AppState>();
+                    let (_, changed) = state.check_supplier().await;
+                    // The daily rates, and an alert for a rate in use gone stale.
+                    state.till().check_rates().await;
+                    // Yesterday's supplier history matched with the orders, once a day.
+                    state.till().reconcile_if_due().await;
+                    // The shop's daily backup, when the owner chose a folder for it.
+                    state.shop().daily_backup().await;
+                    // Buyers' contact data past the owner's retention period.
+                    state.shop().purge_buyers().await;
+                    // More than 1% of the week's sales refunded.
+                    state.till().check_refund_rate().await;
+                    if changed
+                        && let Err(e) =
+                            health.emit(events::SUPPLIER_STATUS, state.supplier_status())
+                    {
+                        tracing::debug!(error = %e, "supplier status not delivered to the UI");
+                    }
+                    tokio::time::sleep(ticks::EVERY).await;
                 }
-            }));
-        // Every minute: is the supplier there? The counter greys products out while
-        // it is not, and shows them again on recovery.
-        let health = handle.clone();
-        tauri::async_runtime::spawn(async move {
-            loop {
-                let state = health.state::<AppState>();
-                let (_, changed) = state.check_supplier().await;
-                // The daily rates, and an alert for a rate in use gone stale.
-                state.till().check_rates().await;
-                // Yesterday's supplier history matched with the orders, once a day.
-                state.till().reconcile_if_due().await;
-                // The shop's daily backup, when the owner chose a folder for it.
-                state.shop().daily_backup().await;
-                // Buyers' contact data past the owner's retention period.
-                state.shop().purge_buyers().await;
-                // More than 1% of the week's sales refunded.
-                state.till().check_refund_rate().await;
-                if changed
-                    && let Err(e) = health.emit(events::SUPPLIER_STATUS, state.supplier_status())
-                {
-                    tracing::debug!(error = %e, "supplier status not delivered to the UI");
+            });
+            // Remote payments from the relay, when one is configured (now or later).
+            let state = app.handle().state::<AppState>();
+            tauri::async_runtime::spawn(ticks::follow_relay(
+                state.shop().core(),
+                state.settings_watch(),
+            ));
+            // At start, then every minute: finish open orders (the shop's, and a running
+            // demo's).
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    for till in handle.state::<AppState>().tills() {
+                        till.recover_open_orders(None).await;
+                    }
+                    tokio::time::sleep(ticks::EVERY).await;
                 }
-                tokio::time::sleep(ticks::EVERY).await;
-            }
-        });
-        // Remote payments from the relay, when one is configured (now or later).
-        let state = app.handle().state::<AppState>();
-        tauri::async_runtime::spawn(ticks::follow_relay(
-            state.shop().core(),
-            state.settings_watch(),
-        ));
-        // At start, then every minute: finish open orders (the shop's, and a running
-        // demo's).
-        tauri::async_runtime::spawn(async move {
-            loop {
-                for till in handle.state::<AppState>().tills() {
-                    till.recover_open_orders(None).await;
+            });
+            // Every minute: the catalog's daily sync, once the owner's hour has come (a
+            // failure raises an alert and waits for the next day). A loop of its own: a
+            // long sync holds up no health check.
+            let daily = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    daily
+                        .state::<AppState>()
+                        .shop()
+                        .sync_if_due(chrono::Utc::now())
+                        .await;
+                    tokio::time::sleep(ticks::EVERY).await;
                 }
-                tokio::time::sleep(ticks::EVERY).await;
-            }
-        });
-        // Every minute: the catalog's daily sync, once the owner's hour has come (a
-        // failure raises an alert and waits for the next day). A loop of its own: a
-        // long sync holds up no health check.
-        let daily = app.handle().clone();
-        tauri::async_runtime::spawn(async move {
-            loop {
-                daily
-                    .state::<AppState>()
-                    .shop()
-                    .sync_if_due(chrono::Utc::now())
-                    .await;
-                tokio::time::sleep(ticks::EVERY).await;
-            }
-        });
-        // The outbox worker: receipts and emails that could not go at the sale
-        // (printer off, mail server down) are retried with back-off.
-        let handle = app.handle().clone();
-        tauri::async_runtime::spawn(async move {
-            loop {
-                tokio::time::sleep(ticks::OUTBOX_EVERY).await;
-                for till in handle.state::<AppState>().tills() {
-                    till.send_queued().await;
+            });
+            // The outbox worker: receipts and emails that could not go at the sale
+            // (printer off, mail server down) are retried with back-off.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    tokio::time::sleep(ticks::OUTBOX_EVERY).await;
+                    for till in handle.state::<AppState>().tills() {
+                        till.send_queued().await;
+                    }
                 }
-            }
+            });
+            Ok(())
         });
-        Ok(())
-    });
     match builder.run(tauri::generate_context!()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

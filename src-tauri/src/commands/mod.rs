@@ -26,6 +26,7 @@ pub mod staff;
 pub mod suppliers;
 pub mod support;
 pub mod tax;
+pub mod updates;
 
 use codetill_core::catalog::{self, LastSync};
 use codetill_core::delivery::Language;

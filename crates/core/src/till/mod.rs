@@ -28,6 +28,7 @@ pub mod shared;
 mod shift;
 pub mod tax;
 pub mod ticks;
+pub mod updates;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
