@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Regenerates the app icons from nothing but ImageMagick 6 (apt: imagemagick) and the
-# DejaVu fonts: a teal ticket (a rounded square with a notch on each side) marked "ct".
-# Run from anywhere; writes beside this script. The PNGs are committed, so the build
-# never needs this.
+# Regenerates the app icons: the one source image (source.png, 512×512) from nothing
+# but ImageMagick 6 (apt: imagemagick) and the DejaVu fonts — a teal ticket (a rounded
+# square with a notch on each side) marked "ct" — then every platform's sizes and
+# formats from it with the Tauri CLI (`cargo tauri icon`: PNGs for Linux, .ico and the
+# Square logos for Windows, .icns for macOS). Run from anywhere; writes beside this
+# script. The icons are committed, so the build never needs this.
 set -euo pipefail
 cd "$(dirname "$0")"
 IM=/usr/bin/convert # the real ImageMagick, not a wrapper earlier on PATH
@@ -18,9 +20,10 @@ FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
   -draw 'stroke-dasharray 18 14 line 392,104 392,408' \
   -stroke none -fill white -font "$FONT" -pointsize 230 \
   -gravity center -annotate +-46+-12 'ct' \
-  -define png:color-type=6 PNG32:icon.png
+  -define png:color-type=6 PNG32:source.png
 
-for s in 32 128 256; do
-  "$IM" icon.png -resize "${s}x${s}" -define png:color-type=6 "PNG32:${s}x${s}.png"
-done
-mv 256x256.png '128x128@2x.png'
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+cargo tauri icon source.png --output "$out" >/dev/null
+# The desktop platforms' files; the mobile ones (android/, ios/) are not shipped.
+cp "$out"/*.png "$out"/icon.ico "$out"/icon.icns .
