@@ -42,7 +42,10 @@ export async function launch() {
  * a tax invoice on every sale; refuseSku: a basket's units of this sku are refused
  * after payment; claimSku: a basket's units of this sku are taken as claims; claims:
  * `{ enabled, limit }`, the owner's claim terms; sale 'claim': a single sale is taken as a
- * claim, its slip queued). `window.__payRemote(orderId)` plays the relay: the order is paid, delivered
+ * claim, its slip queued; updates: `{ url, signed, offer: { version, notes }, saleUnderWay }`, the
+ * owner's update address (null: off), whether the build carries a release key (default yes), the
+ * update the address offers (null: none) and a sale under way at this till; an open shift blocks
+ * the install too). `window.__payRemote(orderId)` plays the relay: the order is paid, delivered
  * and its email sent a moment later.
  */
 export async function openApp(browser, shop = {}, viewport = { width: 1200, height: 800 }) {
@@ -283,6 +286,13 @@ function mockTauri(shop) {
   };
   shop.retention = null;
   shop.buyers = [];
+  // Updates: off in a build that can update itself, nothing offered, unless the test says.
+  shop.updates = { url: null, signed: true, offer: null, saleUnderWay: false, ...shop.updates };
+  const updateView = () => ({ current: '0.1.0', url: shop.updates.url, signed_build: shop.updates.signed });
+  const notNow = () => (shop.updates.saleUnderWay ? 'sale_under_way' : shop.shift ? 'shift_open' : null);
+  const ownerOnly = () => {
+    if (shop.session?.role !== 'owner') throw { code: 'errors.not_allowed', message: `${shop.session?.name} may not change the settings` };
+  };
   let invoiceNo = 0;
   /** An order's inclusive tax and its invoice, as core splits and numbers them. */
   function taxed(order, category, buyer) {
@@ -545,6 +555,55 @@ function mockTauri(shop) {
       shop.idleMinutes = Number(idleLockMinutes);
       shop.backupFolder = backupFolder || null;
       return { idle_lock_minutes: shop.idleMinutes, backup_folder: shop.backupFolder };
+    },
+    about: () => ({ version: '0.1.0', data_dir: '/home/asha/.local/share/codetill',
+      log_dir: '/home/asha/.local/share/codetill/logs', keep_days: 14 }),
+    support_bundle: async () => {
+      if (!['manager', 'owner'].includes(shop.session?.role)) {
+        throw { code: 'errors.not_allowed', message: `${shop.session?.name} may not view the reports` };
+      }
+      await new Promise((r) => setTimeout(r, 800)); // zipping the logs takes a moment
+      shop.bundles = (shop.bundles ?? 0) + 1;
+      return { path: '/home/asha/Downloads/codetill-support-20260314-091500.zip', bytes: 48_213,
+        files: ['versions.json', 'settings.json', 'state.json', 'logs/codetill.2026-03-13.log', 'logs/codetill.2026-03-14.log'] };
+    },
+    update_settings: () => updateView(),
+    set_update_url: ({ url }) => {
+      ownerOnly();
+      const u = url?.trim() || null;
+      if (u) {
+        let parsed;
+        try {
+          parsed = new URL(u);
+        } catch {
+          throw { code: 'errors.validation', message: `update URL "${u}": relative URL without a base` };
+        }
+        const loopback = ['127.0.0.1', 'localhost'].includes(parsed.hostname);
+        if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && loopback)) {
+          throw { code: 'errors.validation', message: `update URL "${u}": ${parsed.protocol.replace(':', '')}: updates come over https` };
+        }
+      }
+      shop.updates.url = u;
+      return updateView();
+    },
+    check_update: async () => {
+      ownerOnly();
+      if (!shop.updates.url) throw { code: 'errors.wrong_state', message: 'updates are off: set the update URL first' };
+      if (!shop.updates.signed) throw { code: 'errors.wrong_state', message: 'this build carries no release key: it cannot update itself' };
+      await new Promise((r) => setTimeout(r, 300));
+      const o = shop.updates.offer;
+      return { current: '0.1.0', version: o?.version ?? null, notes: o?.notes ?? null, not_now: notNow() };
+    },
+    install_update: async () => {
+      ownerOnly();
+      const why = notNow();
+      if (why === 'sale_under_way') throw { code: 'errors.wrong_state', message: 'a sale is under way: install the update after it' };
+      if (why === 'shift_open') throw { code: 'errors.wrong_state', message: "this till's shift is open: close it, then install" };
+      if (!shop.updates.offer) throw { code: 'errors.wrong_state', message: 'no update is ready' };
+      await new Promise((r) => setTimeout(r, 300));
+      // The real app restarts here; the harness records the install and stays.
+      shop.updates.installed = shop.updates.offer.version;
+      return null;
     },
     app_info: () => ({
       version: '0.1.0', data_dir: '/demo', db_path: '/demo/codetill.db',

@@ -11,6 +11,10 @@ import {
   type Buyer,
   type BuyerInput,
   type ClaimTerms,
+  type AboutView,
+  type SupportBundle,
+  type UpdateCheck,
+  type UpdateSettings,
   type TaxView,
   type Alert,
   type DailySync,
@@ -492,5 +496,29 @@ export const api = {
   },
   saveStoreSettings(idleLockMinutes: string, backupFolder: string): Promise<StoreSettings> {
     return call('save_store_settings', { idleLockMinutes, backupFolder });
+  },
+  // Settings → About and Updates.
+  /** The version, the data folder and the log folder (anyone signed in). */
+  about(): Promise<AboutView> {
+    return call('about');
+  },
+  /** Writes a support bundle (Downloads, else the data folder); a manager's or the owner's. */
+  supportBundle(): Promise<SupportBundle> {
+    return call('support_bundle');
+  },
+  updateSettings(): Promise<UpdateSettings> {
+    return call('update_settings');
+  },
+  /** The owner's update address; null or '' turns updates off. Core takes https only. */
+  setUpdateUrl(url: string | null): Promise<UpdateSettings> {
+    return call('set_update_url', { url: url?.trim() || null });
+  },
+  /** Asks the update address for a newer signed version (the owner's). */
+  checkUpdate(): Promise<UpdateCheck> {
+    return call('check_update');
+  },
+  /** Installs the update and restarts the app; refused during a sale or an open shift. */
+  installUpdate(): Promise<void> {
+    return call('install_update');
   },
 };

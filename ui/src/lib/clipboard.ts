@@ -24,3 +24,28 @@ async function wipeIfStill(text: string, clipboard: Clipboard): Promise<void> {
     // and wiping what the cashier copied since would be worse.
   }
 }
+
+/**
+ * Copies plain text that is no secret (a folder, a file's path): the Clipboard API
+ * first, else `field`'s text selected and the old copy command. Whether it was copied;
+ * when not, the text is still on the screen, selected, for Ctrl+C.
+ */
+export async function copyText(
+  text: string,
+  field?: HTMLInputElement | null,
+  clipboard: Clipboard | undefined = globalThis.navigator?.clipboard,
+): Promise<boolean> {
+  try {
+    if (!clipboard) throw new Error('no clipboard');
+    await clipboard.writeText(text);
+    return true;
+  } catch {
+    if (!field) return false;
+    field.select();
+    try {
+      return document.execCommand('copy');
+    } catch {
+      return false;
+    }
+  }
+}

@@ -215,6 +215,40 @@ export interface ClaimTerms {
   limit: number;
 }
 
+/** Settings → About (src-tauri's commands::support::About): where the shop's files are. */
+export interface AboutView {
+  version: string;
+  data_dir: string;
+  log_dir: string;
+  /** How many daily log files are kept. */
+  keep_days: number;
+}
+
+/** A support bundle written (codetill_core::support::Bundle): the zip, what it holds. */
+export interface SupportBundle {
+  path: string;
+  files: string[];
+  bytes: number;
+}
+
+/** Why an update cannot be installed right now (codetill_core::till::updates::NotNow). */
+export type UpdateNotNow = 'sale_under_way' | 'shift_open';
+
+/** The owner's update address (null: updates off) and whether this build can update itself. */
+export interface UpdateSettings {
+  current: string;
+  url: string | null;
+  signed_build: boolean;
+}
+
+/** What the update address offers: a newer version (or null: this one is the latest). */
+export interface UpdateCheck {
+  current: string;
+  version: string | null;
+  notes: string | null;
+  not_now: UpdateNotNow | null;
+}
+
 /** The claim slip's number as typed or scanned at the counter ("clm-000123" too). */
 export const CLAIM_NUMBER = /^\s*CLM-\d+\s*$/i;
 

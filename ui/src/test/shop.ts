@@ -74,6 +74,14 @@ export function claimedOrder(p: Product, tendered: string, change: string, extra
   });
 }
 
+/** What `about` answers with unless a test says otherwise. */
+export const ABOUT = {
+  version: '0.1.0',
+  data_dir: '/home/asha/.local/share/codetill',
+  log_dir: '/home/asha/.local/share/codetill/logs',
+  keep_days: 14,
+};
+
 export const RECEIPT_TEXT = 'CODETILL DEMO SHOP\nSteam Wallet $20\nCODE ABCDE-FGHJK-LMNPQ';
 
 /**
@@ -214,6 +222,11 @@ export function mockShop(overrides: Partial<Record<string, Handler>> = {}, deliv
         case 'touch_session':
         case 'lock':
           return null;
+        // Settings → About, and updates off in a build that can update itself.
+        case 'about':
+          return { ...ABOUT };
+        case 'update_settings':
+          return { current: '0.1.0', url: null, signed_build: true };
         case 'store_settings':
           return { idle_lock_minutes: 5, backup_folder: null };
         default:
