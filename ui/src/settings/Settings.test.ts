@@ -2,6 +2,7 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { locale, setLocale } from '../lib/i18n/index.svelte';
 import type { SettingsInput, SettingsView } from '../lib/types';
+import { signedIn } from '../session/session.svelte';
 import { mockShop } from '../test/shop';
 import Settings from './Settings.svelte';
 
@@ -261,5 +262,20 @@ describe('the settings screen', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
     await waitFor(() => expect(url.getAttribute('aria-invalid')).toBe('true'));
     expect(screen.getByLabelText('Relay address').getAttribute('aria-invalid')).toBe('false');
+  });
+
+  it('ends with Updates for the owner and About for anyone signed in', async () => {
+    mockShop({ settings: () => VIEW });
+    signedIn({ name: 'Meera', role: 'owner' });
+    const owner = render(Settings);
+    await screen.findByTestId('update-settings');
+    expect(screen.getByTestId('about')).toBeTruthy();
+    owner.unmount();
+
+    signedIn({ name: 'Ravi', role: 'manager' });
+    render(Settings);
+    await screen.findByTestId('about');
+    expect(screen.queryByTestId('update-settings')).toBeNull();
+    signedIn(null);
   });
 });
