@@ -142,6 +142,8 @@ describe('Settings → Updates', () => {
     expect((await screen.findByTestId('updates-unsigned')).textContent).toBe(
       'This build cannot update itself: it carries no release key, so checks are disabled. Install a new version by hand.',
     );
+    // An address is set, yet nothing will be asked: updates are off.
+    expect(screen.getByTestId('updates-state').textContent).toBe('Updates are off');
     expect(button('Check for updates').disabled).toBe(true);
     await fireEvent.click(button('Check for updates'));
     expect(shop.of('check_update')).toHaveLength(0);
