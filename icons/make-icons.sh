@@ -27,3 +27,5 @@ trap 'rm -rf "$out"' EXIT
 cargo tauri icon source.png --output "$out" >/dev/null
 # The desktop platforms' files; the mobile ones (android/, ios/) are not shipped.
 cp "$out"/*.png "$out"/icon.ico "$out"/icon.icns .
+# Linux's icon theme wants a plain 256×256 besides the 128 @2x one.
+cp '128x128@2x.png' 256x256.png
