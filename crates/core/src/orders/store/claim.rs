@@ -4,7 +4,10 @@
 
 use std::sync::LazyLock;
 
-use super::insert::{NEW_ID, NewOrder, ORDER_INSERT, bind_order, new_id, with_tax};
+use super::insert::{
+    NEW_ID, NewOrder, ORDER_INSERT, PAYMENT_INSERT, bind_order, new_id, with_invoice_and_buyer,
+    with_tax,
+};
 use crate::db::{Batch, Db, DbError, now_text};
 use crate::orders::OrderError;
 use crate::orders::model::Payment;
@@ -44,9 +47,7 @@ pub async fn insert_paid_claim(
             "{ORDER_INSERT};
          INSERT INTO order_events (order_id, at, from_status, to_status, detail)
          VALUES ({NEW_ID}, ?2, NULL, {quoted}, NULL), ({NEW_ID}, ?2, {quoted}, {paid}, ?3);
-         INSERT INTO payments (order_id, taken_at, method, amount_minor, currency,
-             tendered_minor, change_minor, reference, staff)
-         VALUES ({NEW_ID}, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9);
+         {PAYMENT_INSERT};
          SELECT {NEW_ID}",
             quoted = sql_list([OrderStatus::Quoted]),
             paid = sql_list([OrderStatus::Paid]),
@@ -68,20 +69,7 @@ pub async fn insert_paid_claim(
             .bind(new.client_order_id.clone())
             .bind(now),
     );
-    if let Some(terms) = &new.invoice {
-        batch = batch.then(crate::tax::invoice_batch(
-            terms,
-            new.buyer_tax_id.as_deref(),
-            crate::tax::InvoiceOf::Order(&new.client_order_id),
-        ));
-    }
-    if let Some(buyer) = &new.buyer {
-        batch = batch.then(crate::buyers::attach_batch(
-            buyer,
-            crate::buyers::SaleKey::Order(&new.client_order_id),
-        ));
-    }
-    new_id(db, batch).await
+    new_id(db, with_invoice_and_buyer(batch, new)).await
 }
 
 /// Makes the open order `id` a claim (a sale whose drive ended with the supplier

@@ -94,7 +94,12 @@ pub async fn insert_paid_sending(
     payment: &Payment,
     lease: (&str, std::time::Duration),
 ) -> Result<i64, OrderError> {
-    let mut batch = paid_sending(new, payment, lease)?;
+    let batch = paid_sending(new, payment, lease)?;
+    new_id(db, with_invoice_and_buyer(batch, new)).await
+}
+
+/// A paid order's invoice (when the shop has a tax id) and its buyer, written with it.
+pub(super) fn with_invoice_and_buyer(mut batch: Batch, new: &NewOrder) -> Batch {
     if let Some(terms) = &new.invoice {
         batch = batch.then(crate::tax::invoice_batch(
             terms,
@@ -108,7 +113,7 @@ pub async fn insert_paid_sending(
             crate::buyers::SaleKey::Order(&new.client_order_id),
         ));
     }
-    new_id(db, batch).await
+    batch
 }
 
 /// The batch [`insert_paid_sending`] writes.
@@ -128,9 +133,7 @@ fn paid_sending(
          INSERT INTO order_events (order_id, at, from_status, to_status, detail)
          VALUES ({NEW_ID}, ?2, NULL, {quoted}, NULL), ({NEW_ID}, ?2, {quoted}, {paid}, ?3),
                 ({NEW_ID}, ?2, {paid}, {ordering}, 'send');
-         INSERT INTO payments (order_id, taken_at, method, amount_minor, currency,
-             tendered_minor, change_minor, reference, staff)
-         VALUES ({NEW_ID}, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9);
+         {PAYMENT_INSERT};
          SELECT {NEW_ID}",
             quoted = sql_list([OrderStatus::Quoted]),
             paid = sql_list([OrderStatus::Paid]),
@@ -262,6 +265,12 @@ pub(super) const ORDER_INSERT: &str = "INSERT INTO orders (public_id, client_ord
              CASE WHEN ?3 IS NULL THEN NULL ELSE ?2 END, ?29, ?30, CASE WHEN ?29 IS NULL THEN 0 ELSE 1 END,
              ?31, ?32, ?33, ?34, CASE WHEN ?3 IS NULL THEN NULL ELSE (SELECT id FROM shifts
                  WHERE closed_at IS NULL AND coalesce(till_id, '') = coalesce(?25, '')) END)";
+
+/// The payment of the order [`ORDER_INSERT`] wrote, bound by [`bind_order`] (?2 its
+/// time, ?3–?9 the payment).
+pub(super) const PAYMENT_INSERT: &str = "INSERT INTO payments (order_id, taken_at, method, amount_minor, currency,
+             tendered_minor, change_minor, reference, staff)
+         VALUES ((SELECT id FROM orders WHERE client_order_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
 /// The id of the order [`ORDER_INSERT`] wrote, found by its `client_order_id`.
 pub(super) const NEW_ID: &str = "(SELECT id FROM orders WHERE client_order_id = ?1)";
