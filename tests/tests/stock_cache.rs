@@ -86,3 +86,41 @@ async fn listings_are_cached_for_the_ttl_and_checkout_always_asks() {
     assert_eq!(asks().await, 5);
     sandbox.stop().await;
 }
+
+/// A quote's live answer reaches the listings at once: a card a sale just found out
+/// of stock shows so in the search results, though the catalog (last synced) still
+/// says in stock; nobody is asked for it.
+#[tokio::test]
+async fn a_quote_s_answer_is_what_listings_show() {
+    use codetill_core::orders::{OrderError, Refusal};
+    let shop = codetill_e2e::Shop::open(100).await.unwrap();
+    let sku = shop.sku("STEAM-US-20");
+    let listed = || async {
+        let mut found = codetill_core::catalog::search(shop.db.pool(), "steam us 20", 5)
+            .await
+            .unwrap();
+        shop.engine.list_stock(&mut found);
+        found.into_iter().find(|p| p.sku == sku).unwrap().in_stock
+    };
+    assert!(listed().await);
+    shop.sandbox
+        .control(
+            "stock",
+            json!({ "sku": "STEAM-US-20", "available": false, "quantity": 0 }),
+        )
+        .await
+        .unwrap();
+    assert!(listed().await, "the catalog's flag until someone asks");
+    let refused = shop.engine.quote(&sku).await.unwrap_err();
+    assert!(
+        matches!(refused, OrderError::Refused(Refusal::OutOfStock { .. })),
+        "{refused:?}"
+    );
+    let asked = shop.sandbox.counters().await.unwrap()["stock_requests"].clone();
+    assert!(!listed().await, "the quote's answer, at once");
+    assert_eq!(
+        shop.sandbox.counters().await.unwrap()["stock_requests"],
+        asked,
+        "listing asked nobody"
+    );
+}

@@ -80,6 +80,12 @@ impl StockCache {
         }
     }
 
+    /// The supplier's answer about `sku` while it is fresh, asking nobody (a search
+    /// result list, shown at every keystroke).
+    pub fn cached(&self, sku: &str) -> Option<Stock> {
+        self.fresh(sku, Instant::now())
+    }
+
     fn fresh(&self, sku: &str, now: Instant) -> Option<Stock> {
         let map = self.entries.lock().ok()?;
         let (at, stock) = map.get(sku)?;

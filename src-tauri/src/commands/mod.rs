@@ -50,7 +50,10 @@ pub async fn search_products(
 ) -> Result<Vec<Product>, AppError> {
     let query = checked(&query, "query", MAX_QUERY_CHARS)?;
     state.clerk().await?;
-    Ok(catalog::search(state.till().db().pool(), query, limit).await?)
+    let till = state.till();
+    let mut found = catalog::search(till.db().pool(), query, limit).await?;
+    till.list_stock(&mut found);
+    Ok(found)
 }
 
 /// One product by its exact sku, or `null`.

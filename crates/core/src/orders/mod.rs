@@ -169,6 +169,17 @@ impl Engine {
         &self.db
     }
 
+    /// Listings show what the supplier last said at a quote (fresh, 5–15 minutes)
+    /// rather than the catalog's flag from the last sync: a card a sale just found
+    /// out of stock shows so at once. Asks nobody.
+    pub fn list_stock(&self, products: &mut [crate::product::Product]) {
+        for p in products {
+            if let Some(stock) = self.stock.cached(p.sku_at_supplier()) {
+                p.in_stock = stock.available && stock.quantity != Some(0);
+            }
+        }
+    }
+
     pub fn vault(&self) -> &Vault {
         &self.vault
     }

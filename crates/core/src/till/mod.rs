@@ -298,6 +298,16 @@ impl Till {
         Ok(engine)
     }
 
+    /// Search results with the stock the counter's engine last heard at a quote
+    /// ([`Engine::list_stock`]); none is made for it, and a busy slot is skipped.
+    pub fn list_stock(&self, products: &mut [crate::product::Product]) {
+        if let Ok(slot) = self.engine.try_lock()
+            && let Some(engine) = slot.as_ref()
+        {
+            engine.list_stock(products);
+        }
+    }
+
     /// An engine of its own (its own name on order leases), for background recovery:
     /// it never drives an order the counter's engine is driving.
     pub async fn new_engine(&self) -> Result<Engine, TillError> {
