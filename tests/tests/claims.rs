@@ -141,6 +141,11 @@ async fn twenty_claims_while_the_supplier_is_down_are_each_bought_once_in_order_
         started.elapsed()
     );
     assert_eq!(requests(&shop).await - before, asked);
+    assert_eq!(
+        count(&shop, "SELECT count(*) FROM orders WHERE status = 'paid'").await,
+        20,
+        "untouched: never marked sent while the supplier is down"
+    );
 
     // Back: the probe closes the breaker and recovery buys every claim, oldest first.
     shop.sandbox.clear_faults().await.unwrap();
@@ -231,8 +236,22 @@ async fn a_claim_past_the_owner_s_limit_becomes_refund_due_and_is_never_bought()
     let shop = Shop::open(50).await.unwrap();
     claims_on(&shop, Some(1)).await;
     supplier_down(&shop).await;
-    let sale = shop.engine.sell(&cash(None)).await.unwrap();
-    assert!(sale.order.claim.is_some());
+    // Three sales: their quotes' failed calls open the breaker.
+    let mut claims = Vec::new();
+    for _ in 0..THRESHOLD {
+        let sale = shop.engine.sell(&cash(None)).await.unwrap();
+        assert!(sale.order.claim.is_some());
+        claims.push(sale.order.public_id);
+    }
+    // Recoveries while the supplier is down leave them waiting as they were: never
+    // marked sent, so nothing stands in the way of a refund.
+    for _ in 0..3 {
+        shop.engine.recover().await.unwrap();
+    }
+    assert_eq!(
+        count(&shop, "SELECT count(*) FROM orders WHERE status = 'paid'").await,
+        i64::from(THRESHOLD)
+    );
     // Taken two hours ago.
     sqlx::query("UPDATE orders SET claimed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 hours')")
         .execute(shop.db.pool())
@@ -241,12 +260,12 @@ async fn a_claim_past_the_owner_s_limit_becomes_refund_due_and_is_never_bought()
     shop.sandbox.clear_faults().await.unwrap();
     shop.engine.suppliers().probe_down().await;
     let report = shop.engine.recover().await.unwrap();
-    assert_eq!(report.refund_due, vec![sale.order.public_id.clone()]);
-    let order = codetill_core::orders::find(&shop.db, &sale.order.public_id)
-        .await
-        .unwrap();
-    assert_eq!(order.status, OrderStatus::RefundDue);
-    assert_eq!(order.failure.unwrap().code, "claim_expired");
+    assert_eq!(report.refund_due, claims);
+    for id in &claims {
+        let order = codetill_core::orders::find(&shop.db, id).await.unwrap();
+        assert_eq!(order.status, OrderStatus::RefundDue);
+        assert_eq!(order.failure.unwrap().code, "claim_expired");
+    }
     assert!(shop.supplier_orders().await.unwrap().is_empty());
 }
 

@@ -183,6 +183,17 @@ impl Fulfiller<'_> {
         let Some(supplier) = self.suppliers.get(order.supplier.as_deref()) else {
             return Ok(not_configured(order.supplier.as_deref()).into());
         };
+        // Its breaker is open: nothing would reach the supplier, so the order is not
+        // touched (a claim stays `paid`, never marked sent, and can still expire).
+        if !self.suppliers.is_up(order.supplier.as_deref()) {
+            return Ok(Outcome::Open {
+                reason: format!(
+                    "supplier {} is down: the order waits for it",
+                    crate::supplier::routing::display_name(order.supplier.as_deref())
+                ),
+            }
+            .into());
+        }
         let request = OrderRequest {
             client_order_id: order.supplier_key().to_string(),
             sku: order.sku_at_supplier().to_string(),

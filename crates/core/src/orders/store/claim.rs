@@ -64,6 +64,8 @@ pub async fn insert_paid_claim(
         )?,
         new,
     )?;
+    // CLAIM_SQL's ?1 is the row id, not known before this batch runs: the order is
+    // found by its client_order_id (this batch's ?1) instead.
     batch = batch.then(
         Batch::new(CLAIM_SQL.replace("?1", "(SELECT id FROM orders WHERE client_order_id = ?1)"))
             .bind(new.client_order_id.clone())
