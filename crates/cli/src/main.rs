@@ -24,6 +24,13 @@ fn main() -> ExitCode {
         }
     };
     init_tracing(args.global.verbose);
+    // A search is a process that starts, reads and exits: answered before a runtime
+    // is built when the database allows (else as every command is, below).
+    if let args::Command::Search(search) = &args.command
+        && let Some(done) = cmd::search_at_once(&args.global, search)
+    {
+        return exit(done);
+    }
     // A command is one client of the database and the supplier at a time: one thread
     // runs it (starting worker threads costs a search more than it gains). The
     // sandbox serves many clients at once and gets the threads.
@@ -40,7 +47,11 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(cmd::run(args)) {
+    exit(runtime.block_on(cmd::run(args)))
+}
+
+fn exit(done: anyhow::Result<()>) -> ExitCode {
+    match done {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let failure = Failure::from_anyhow(&e);

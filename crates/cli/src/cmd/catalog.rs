@@ -121,22 +121,43 @@ impl<'a> From<&'a Product> for Hit<'a> {
     }
 }
 
-pub async fn search(ctx: &Context, args: SearchArgs) -> anyhow::Result<()> {
-    // A search is a process that starts, reads and exits: one native connection
-    // when the database is this build's, else the till (which migrates it).
-    let path = codetill_core::db::db_path(&ctx.data_dir);
-    let products = match catalog::search_read_only(&path, &args.query, args.limit) {
-        Ok(Some(products)) => products,
-        Ok(None) => full_search(ctx, &args).await?,
+/// `search` before any runtime or till is made: one native connection when the
+/// database is this build's (see [`catalog::search_read_only`]); `None` leaves it to
+/// [`search`].
+pub fn search_at_once(
+    global: &crate::args::Global,
+    args: &SearchArgs,
+) -> Option<anyhow::Result<()>> {
+    let data_dir = match &global.data_dir {
+        Some(d) => d.clone(),
+        None => codetill_core::till::data_dir()?,
+    };
+    let path = codetill_core::db::db_path(&data_dir);
+    match catalog::search_read_only(&path, &args.query, args.limit) {
+        Ok(Some(products)) => Some(print_hits(global.json, &args.query, &products)),
+        Ok(None) => None,
         Err(e) => {
             tracing::debug!(error = %e, "read-only search failed: the full path answers");
-            full_search(ctx, &args).await?
+            None
         }
-    };
+    }
+}
+
+pub async fn search(ctx: &Context, args: SearchArgs) -> anyhow::Result<()> {
+    let db = ctx.till().await?.db().clone();
+    let products = catalog::search(db.pool(), &args.query, args.limit).await?;
+    print_hits(ctx.json, &args.query, &products)
+}
+
+fn print_hits(
+    json: bool,
+    query: &str,
+    products: &[codetill_core::product::Product],
+) -> anyhow::Result<()> {
     let hits: Vec<Hit<'_>> = products.iter().map(Hit::from).collect();
-    emit(ctx.json, &hits, || {
+    emit(json, &hits, || {
         if hits.is_empty() {
-            return format!("no products match {:?}", args.query);
+            return format!("no products match {:?}", query);
         }
         let sku_w = hits.iter().map(|h| h.sku.len()).max().unwrap_or(3).max(3);
         let name_w = hits
@@ -167,12 +188,4 @@ pub async fn search(ctx: &Context, args: SearchArgs) -> anyhow::Result<()> {
         }
         out
     })
-}
-
-async fn full_search(
-    ctx: &Context,
-    args: &SearchArgs,
-) -> anyhow::Result<Vec<codetill_core::product::Product>> {
-    let db = ctx.till().await?.db().clone();
-    Ok(catalog::search(db.pool(), &args.query, args.limit).await?)
 }

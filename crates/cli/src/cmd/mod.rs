@@ -26,6 +26,8 @@ use crate::args::{
 };
 use crate::context::Context;
 
+pub use catalog::search_at_once;
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let ctx = Context::new(&cli.global)?;
     // Orders left open by an earlier run are finished first (briefly; `recover`
