@@ -16,6 +16,8 @@ packages=(
   chromium webkit2gtk-driver dbus-daemon
   # the relay's PostgreSQL mode (its tests start a throwaway cluster)
   postgresql
+  # the relay's deployment checks (systemd-analyze verify, the compose file read)
+  systemd python3-yaml
 )
 
 missing=()
