@@ -6,7 +6,6 @@ use serde_json::json;
 
 use crate::args::ClaimsCommand;
 use crate::context::Context;
-use crate::failure::Failure;
 use crate::output::emit;
 
 pub async fn run(ctx: &Context, command: ClaimsCommand) -> anyhow::Result<()> {
@@ -40,15 +39,7 @@ pub async fn run(ctx: &Context, command: ClaimsCommand) -> anyhow::Result<()> {
             })
         }
         ClaimsCommand::Set { state, limit_hours } => {
-            let on = match state.trim() {
-                "on" => true,
-                "off" => false,
-                other => {
-                    return Err(Failure::bad_input(format!(
-                        "STATE: {other:?} is not on or off"
-                    )));
-                }
-            };
+            let on = super::on_off(&state)?;
             let terms = till.set_claims(&ctx.clerk(None), on, limit_hours).await?;
             emit(ctx.json, &terms, || {
                 describe(terms.enabled, terms.limit.as_secs() / 3600)

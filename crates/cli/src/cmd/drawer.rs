@@ -12,15 +12,7 @@ use crate::output::emit;
 pub async fn run(ctx: &Context, command: DrawerCommand) -> anyhow::Result<()> {
     match command {
         DrawerCommand::Set { state } => {
-            let on = match state.trim() {
-                "on" => true,
-                "off" => false,
-                other => {
-                    return Err(Failure::bad_input(format!(
-                        "STATE: {other:?} is not on or off"
-                    )));
-                }
-            };
+            let on = super::on_off(&state)?;
             let till = ctx.till().await?;
             settings::set(till.db().pool(), DRAWER_ENABLED, if on { "1" } else { "0" }).await?;
             emit(ctx.json, &json!({ "drawer": on }), || {

@@ -28,6 +28,17 @@ use crate::context::Context;
 
 pub use catalog::search_at_once;
 
+/// A STATE argument: `on` or `off`.
+fn on_off(state: &str) -> anyhow::Result<bool> {
+    match state.trim() {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(crate::failure::Failure::bad_input(format!(
+            "STATE: {other:?} is not on or off"
+        ))),
+    }
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let ctx = Context::new(&cli.global)?;
     // Orders left open by an earlier run are finished first (briefly; `recover`

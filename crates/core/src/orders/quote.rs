@@ -71,7 +71,6 @@ pub async fn quote(
     amount: Option<Decimal>,
 ) -> Result<Quote, OrderError> {
     let (product, pricing, cached) = read_inputs(db, sku).await?;
-    let product = product.ok_or_else(|| OrderError::UnknownSku(sku.trim().to_string()))?;
     if !suppliers.routes() {
         let Some(supplier) = suppliers.routable(product.supplier.as_deref()) else {
             return Err(OrderError::Refused(unavailable(&product)));
@@ -308,7 +307,6 @@ pub async fn quote_known(
     amount: Option<Decimal>,
 ) -> Result<Quote, OrderError> {
     let (product, pricing, cached) = read_inputs(db, sku).await?;
-    let product = product.ok_or_else(|| OrderError::UnknownSku(sku.trim().to_string()))?;
     let Some(supplier) = suppliers.routable(product.supplier.as_deref()) else {
         return Err(OrderError::Refused(unavailable(&product)));
     };
@@ -403,12 +401,13 @@ async fn cached_balance(
 }
 
 /// What a quote reads from the shop's database, in one round trip (it is on every
-/// sale's path): the product, the price rules and the cached supplier balance; the
-/// shop's currency and its rates only when the shop sells in a currency of its own.
+/// sale's path): the product (an unknown sku is refused), the price rules and the
+/// cached supplier balance; the shop's currency and its rates only when the shop
+/// sells in a currency of its own.
 async fn read_inputs(
     db: &Db,
     sku: &str,
-) -> Result<(Option<Product>, ShopPricing, Option<(Money, Duration)>), OrderError> {
+) -> Result<(Product, ShopPricing, Option<(Money, Duration)>), OrderError> {
     let sql = format!(
         "SELECT 'product' AS part, {} FROM products p WHERE p.sku = ?1;
          SELECT 'rule' AS part, {} FROM price_rules;
@@ -457,6 +456,7 @@ async fn read_inputs(
         shop,
         rates,
     };
+    let product = product.ok_or_else(|| OrderError::UnknownSku(sku.trim().to_string()))?;
     Ok((product, pricing, balance))
 }
 
