@@ -3,11 +3,13 @@
 //! left, and reading the till's database file.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+use crate::{Flavor, Sandbox};
 
 /// What a finished `codetill` process left.
 pub struct Run {
@@ -131,4 +133,139 @@ async fn open(home: &Path) -> codetill_core::db::Db {
     codetill_core::db::Db::open(&path)
         .await
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A till's data folder and a sandbox supplier serving on its own runtime, so the
+/// test thread may block on child processes while the supplier answers them.
+pub struct Till {
+    pub sandbox: Sandbox,
+    pub home: tempfile::TempDir,
+    pub rt: tokio::runtime::Runtime,
+}
+
+impl Till {
+    /// A sandbox, a data folder, a vault key file, and a synced catalog.
+    pub fn new() -> Till {
+        Till::with(Flavor::Wholesale)
+    }
+
+    /// The same with a supplier speaking `flavor`'s API, set up by environment.
+    pub fn with(flavor: Flavor) -> Till {
+        let home = till_home();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("the till's harness");
+        let sandbox = rt
+            .block_on(Sandbox::start_flavor(200, flavor))
+            .expect("the till's harness");
+        let till = Till { sandbox, home, rt };
+        let sync = till.run(&["sync", "--json"]);
+        assert_eq!(sync.code, 0, "{sync:?}");
+        till
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.home.path().join("data")
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = command(self.home.path(), &self.sandbox.url(), args);
+        cmd.env("CODETILL_SUPPLIER_TIMEOUT_MS", "600");
+        if self.sandbox.flavor() != Flavor::Wholesale {
+            cmd.env("CODETILL_SUPPLIER_KIND", self.sandbox.flavor().as_str())
+                .env("CODETILL_SUPPLIER_AUTH_URL", self.sandbox.url())
+                .env(
+                    "CODETILL_SUPPLIER_KEY",
+                    format!("{}:{}", crate::RELOADLY_CLIENT_ID, crate::KEY),
+                );
+        }
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let started = Instant::now();
+        let out = self.cmd(args).output().expect("the till's harness");
+        Run::from(out, started.elapsed())
+    }
+
+    /// Runs a command that must succeed and returns its JSON (`--json` is added
+    /// when `args` lacks it).
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut args = args.to_vec();
+        if !args.contains(&"--json") {
+            args.push("--json");
+        }
+        let run = self.run(&args);
+        assert_eq!(run.code, 0, "codetill {args:?}: {run:?}");
+        run.json()
+    }
+
+    pub fn control(&self, path: &str, body: Value) {
+        self.rt
+            .block_on(self.sandbox.control(path, body))
+            .expect("the till's harness");
+    }
+
+    pub fn clear_faults(&self) {
+        self.rt
+            .block_on(self.sandbox.clear_faults())
+            .expect("the till's harness");
+    }
+
+    pub fn counters(&self) -> Value {
+        self.rt
+            .block_on(self.sandbox.counters())
+            .expect("the till's harness")
+    }
+
+    pub fn counter(&self, name: &str) -> u64 {
+        self.counters()[name].as_u64().expect("the till's harness")
+    }
+
+    /// The supplier's orders, oldest first.
+    pub fn supplier_orders(&self) -> Vec<Value> {
+        self.sandbox.handle().state().orders()
+    }
+
+    pub fn supplier_orders_for(&self, client_order_id: &str) -> Vec<Value> {
+        self.supplier_orders()
+            .into_iter()
+            .filter(|o| o["client_order_id"] == client_order_id)
+            .collect()
+    }
+
+    /// The status of an order read straight from the database file, so that no
+    /// start-up recovery gets to move it first.
+    pub fn stored_status(&self, public_id: &str) -> String {
+        let path = self.data_dir().join("codetill.db");
+        self.rt.block_on(async {
+            use sqlx::ConnectOptions;
+            let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&path)
+                .read_only(true)
+                .connect()
+                .await
+                .expect("the till's harness");
+            sqlx::query_scalar::<_, String>("SELECT status FROM orders WHERE public_id = ?1")
+                .bind(public_id)
+                .fetch_one(&mut conn)
+                .await
+                .expect("the till's harness")
+        })
+    }
+
+    pub fn orders(&self) -> Vec<Value> {
+        self.json(&["orders", "--json"])
+            .as_array()
+            .cloned()
+            .expect("the till's harness")
+    }
+}
+
+impl Default for Till {
+    fn default() -> Till {
+        Till::new()
+    }
 }

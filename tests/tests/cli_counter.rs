@@ -7,64 +7,21 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used)]
 
-use std::time::Instant;
-
-use codetill_e2e::Sandbox;
-use codetill_e2e::cli::{self, Run};
+use codetill_e2e::cli::{self, Till};
 use serde_json::Value;
 
 const SKU: &str = "STEAM-US-20";
 
-struct Till {
-    sandbox: Sandbox,
-    home: tempfile::TempDir,
-    _rt: tokio::runtime::Runtime,
-}
-
-impl Till {
-    fn new() -> Till {
-        let home = cli::till_home();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let sandbox = rt.block_on(Sandbox::start(200)).unwrap();
-        let till = Till {
-            sandbox,
-            home,
-            _rt: rt,
-        };
-        assert_eq!(till.run(&["sync"]).code, 0);
-        till
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let started = Instant::now();
-        let out = cli::command(self.home.path(), &self.sandbox.url(), args)
-            .output()
-            .unwrap();
-        Run::from(out, started.elapsed())
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
-        let run = self.run(&all);
-        assert_eq!(run.code, 0, "codetill {args:?}: {run:?}");
-        run.json()
-    }
-
-    fn other_sku(&self) -> String {
-        let found = self.json(&["search", "gift card", "--limit", "20"]);
-        found
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["sku"].as_str().unwrap().to_string())
-            .find(|s| s != SKU && !s.contains(':'))
-            .unwrap()
-    }
+/// The shared till, with a sku other than [`SKU`] to sell beside it.
+fn other_sku(till: &Till) -> String {
+    let found = till.json(&["search", "gift card", "--limit", "20"]);
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["sku"].as_str().unwrap().to_string())
+        .find(|s| s != SKU && !s.contains(':'))
+        .unwrap()
 }
 
 #[test]
@@ -83,7 +40,7 @@ fn a_basket_is_one_payment_one_invoice_and_one_buyer() {
         0
     );
     assert_eq!(till.run(&["tax", "rate", "gift_card", "18"]).code, 0);
-    let other = till.other_sku();
+    let other = other_sku(&till);
     let two = format!("{SKU}:2");
     let basket = till.json(&[
         "sell",
@@ -191,7 +148,7 @@ fn a_basket_is_one_payment_one_invoice_and_one_buyer() {
         format!("UPDATE buyers SET last_seen_at = '{past}'"),
         format!("UPDATE orders SET created_at = '{past}'"),
     ] {
-        till._rt.block_on(cli::sql(&home, &statement));
+        till.rt.block_on(cli::sql(&home, &statement));
     }
     assert_eq!(till.json(&["buyers", "purge"])["purged"], 1);
     assert!(
@@ -224,7 +181,7 @@ fn with_claims_on_a_sale_while_the_supplier_is_down_is_a_claim_finished_by_recov
     assert_eq!(set["enabled"], true);
     assert_eq!(set["limit"], 24);
 
-    till._rt
+    till.rt
         .block_on(till.sandbox.control(
             "faults",
             serde_json::json!({"endpoint": "any", "kind": "drop", "times": 0}),
@@ -251,7 +208,7 @@ fn with_claims_on_a_sale_while_the_supplier_is_down_is_a_claim_finished_by_recov
     let open = till.json(&["claims", "list"]);
     assert_eq!(open["open"][0]["claim"]["number"], number.as_str());
 
-    till._rt.block_on(till.sandbox.clear_faults()).unwrap();
+    till.rt.block_on(till.sandbox.clear_faults()).unwrap();
     assert_eq!(till.run(&["recover"]).code, 0);
     // The slip's number finds the order, delivered.
     let done = till.json(&["order", &number]);
@@ -262,7 +219,7 @@ fn with_claims_on_a_sale_while_the_supplier_is_down_is_a_claim_finished_by_recov
             .unwrap()
             .is_empty()
     );
-    let audit = till._rt.block_on(cli::rows(
+    let audit = till.rt.block_on(cli::rows(
         till.home.path(),
         "SELECT detail FROM audit_log WHERE action = 'claim_settings'",
     ));

@@ -8,131 +8,14 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::process::{Child, Command};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-use codetill_e2e::cli::{self, Run};
-use codetill_e2e::{Flavor, Sandbox};
-use serde_json::{Value, json};
+use codetill_e2e::Flavor;
+use codetill_e2e::cli::{Run, Till};
+use serde_json::json;
 
 const SKU: &str = "STEAM-US-20";
-
-/// A till's data folder and a sandbox supplier serving on its own runtime, so the
-/// test thread may block on child processes while the supplier answers them.
-struct Till {
-    sandbox: Sandbox,
-    home: tempfile::TempDir,
-    rt: tokio::runtime::Runtime,
-}
-
-impl Till {
-    /// A sandbox, a data folder, a vault key file, and a synced catalog.
-    fn new() -> Till {
-        Till::with(Flavor::Wholesale)
-    }
-
-    /// The same with a supplier speaking `flavor`'s API, set up by environment.
-    fn with(flavor: Flavor) -> Till {
-        let home = cli::till_home();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let sandbox = rt.block_on(Sandbox::start_flavor(200, flavor)).unwrap();
-        let till = Till { sandbox, home, rt };
-        let sync = till.run(&["sync", "--json"]);
-        assert_eq!(sync.code, 0, "{sync:?}");
-        till
-    }
-
-    fn data_dir(&self) -> PathBuf {
-        self.home.path().join("data")
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = cli::command(self.home.path(), &self.sandbox.url(), args);
-        cmd.env("CODETILL_SUPPLIER_TIMEOUT_MS", "600");
-        if self.sandbox.flavor() != Flavor::Wholesale {
-            cmd.env("CODETILL_SUPPLIER_KIND", self.sandbox.flavor().as_str())
-                .env("CODETILL_SUPPLIER_AUTH_URL", self.sandbox.url())
-                .env(
-                    "CODETILL_SUPPLIER_KEY",
-                    format!("{}:{}", codetill_e2e::RELOADLY_CLIENT_ID, codetill_e2e::KEY),
-                );
-        }
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let started = Instant::now();
-        let out = self.cmd(args).output().unwrap();
-        Run::from(out, started.elapsed())
-    }
-
-    /// Runs a command that must succeed and returns its JSON.
-    fn json(&self, args: &[&str]) -> Value {
-        let run = self.run(args);
-        assert_eq!(run.code, 0, "codetill {args:?}: {run:?}");
-        run.json()
-    }
-
-    fn control(&self, path: &str, body: Value) {
-        self.rt.block_on(self.sandbox.control(path, body)).unwrap();
-    }
-
-    fn clear_faults(&self) {
-        self.rt.block_on(self.sandbox.clear_faults()).unwrap();
-    }
-
-    fn counters(&self) -> Value {
-        self.rt.block_on(self.sandbox.counters()).unwrap()
-    }
-
-    fn counter(&self, name: &str) -> u64 {
-        self.counters()[name].as_u64().unwrap()
-    }
-
-    /// The supplier's orders, oldest first.
-    fn supplier_orders(&self) -> Vec<Value> {
-        self.sandbox.handle().state().orders()
-    }
-
-    fn supplier_orders_for(&self, client_order_id: &str) -> Vec<Value> {
-        self.supplier_orders()
-            .into_iter()
-            .filter(|o| o["client_order_id"] == client_order_id)
-            .collect()
-    }
-
-    /// The status of an order read straight from the database file, so that no
-    /// start-up recovery gets to move it first.
-    fn stored_status(&self, public_id: &str) -> String {
-        let path = self.data_dir().join("codetill.db");
-        self.rt.block_on(async {
-            use sqlx::ConnectOptions;
-            let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-                .filename(&path)
-                .read_only(true)
-                .connect()
-                .await
-                .unwrap();
-            sqlx::query_scalar::<_, String>("SELECT status FROM orders WHERE public_id = ?1")
-                .bind(public_id)
-                .fetch_one(&mut conn)
-                .await
-                .unwrap()
-        })
-    }
-
-    fn orders(&self) -> Vec<Value> {
-        self.json(&["orders", "--json"])
-            .as_array()
-            .cloned()
-            .unwrap()
-    }
-}
 
 /// Waits for a child, killing it if it outlives `limit`.
 fn wait_output(mut child: Child, limit: Duration) -> Run {
