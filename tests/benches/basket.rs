@@ -10,25 +10,15 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use codetill_core::money::{Currency, Money};
 use codetill_core::orders::{BasketLine, BasketSale, CounterSale, DeliveryRequest, Tender};
 use codetill_e2e::Shop;
+use codetill_e2e::bench::{flag, quantile};
 use serde_json::json;
 
 const SKU: &str = "STEAM-US-20";
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str, default: u64| -> anyhow::Result<u64> {
-        match args.iter().position(|a| a == name) {
-            Some(i) => Ok(args
-                .get(i + 1)
-                .with_context(|| format!("{name} N"))?
-                .parse()?),
-            None => Ok(default),
-        }
-    };
     let runs = flag("--runs", 100)?.max(1) as usize;
     let latency = flag("--latency-ms", 40)?;
     tokio::runtime::Builder::new_multi_thread()
@@ -39,10 +29,6 @@ fn main() -> anyhow::Result<()> {
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn pct(sorted: &[Duration], q: f64) -> Duration {
-    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
 }
 
 async fn run(runs: usize, latency_ms: u64) -> anyhow::Result<()> {
@@ -104,17 +90,17 @@ async fn run(runs: usize, latency_ms: u64) -> anyhow::Result<()> {
     println!("basket bench: {runs} runs each, interleaved; sandbox latency {latency_ms} ms");
     println!(
         "  single line     p50 {}  p99 {}",
-        ms(pct(&one, 0.5)),
-        ms(pct(&one, 0.99))
+        ms(quantile(&one, 0.5)),
+        ms(quantile(&one, 0.99))
     );
     println!(
         "  basket, 5 lines p50 {}  p99 {}",
-        ms(pct(&five, 0.5)),
-        ms(pct(&five, 0.99))
+        ms(quantile(&five, 0.5)),
+        ms(quantile(&five, 0.99))
     );
     println!(
         "  p99 ratio basket/single: {:.2}× (target ≤ 2×)",
-        pct(&five, 0.99).as_secs_f64() / pct(&one, 0.99).as_secs_f64()
+        quantile(&five, 0.99).as_secs_f64() / quantile(&one, 0.99).as_secs_f64()
     );
     Ok(())
 }

@@ -14,23 +14,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use codetill_e2e::Sandbox;
+use codetill_e2e::bench::flag;
 use codetill_e2e::cli;
 
 const QUERY: &str = "steam 20";
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str, default: usize| -> anyhow::Result<usize> {
-        match args.iter().position(|a| a == name) {
-            Some(i) => Ok(args
-                .get(i + 1)
-                .context("a number after the flag")?
-                .parse()?),
-            None => Ok(default),
-        }
-    };
-    let runs = flag("--runs", 60)?;
-    let products = flag("--products", 5000)?;
+    let runs = flag("--runs", 60)? as usize;
+    let products = flag("--products", 5000)? as usize;
 
     let rt = tokio::runtime::Runtime::new()?;
     let sandbox = rt.block_on(Sandbox::start(products))?;

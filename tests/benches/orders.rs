@@ -16,7 +16,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use async_trait::async_trait;
 use codetill_core::catalog::{self, SyncOptions};
 use codetill_core::db::Batch;
@@ -28,6 +27,7 @@ use codetill_core::supplier::{
     SupplierError, SupplierOrder, SupplierOrderStatus, WholesaleClient,
 };
 use codetill_core::vault::Vault;
+use codetill_e2e::bench::{flag, quantile};
 use codetill_e2e::{Sandbox, VAULT_KEY, temp_db};
 use serde_json::json;
 
@@ -75,18 +75,8 @@ impl Supplier for Timed {
 }
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str, default: usize| -> anyhow::Result<usize> {
-        match args.iter().position(|a| a == name) {
-            Some(i) => Ok(args
-                .get(i + 1)
-                .with_context(|| format!("{name} N"))?
-                .parse()?),
-            None => Ok(default),
-        }
-    };
-    let sales = flag("--sales", 5000)?.max(1);
-    let concurrency = flag("--concurrency", 16)?.max(1);
+    let sales = flag("--sales", 5000)?.max(1) as usize;
+    let concurrency = flag("--concurrency", 16)?.max(1) as usize;
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
@@ -95,14 +85,6 @@ fn main() -> anyhow::Result<()> {
 
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-/// Quantile `q` of sorted durations.
-fn pct(sorted: &[Duration], q: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
 }
 
 /// One sale as measured: wall time and time spent on supplier calls.
@@ -227,30 +209,30 @@ async fn run(sales: usize, concurrency: usize) -> anyhow::Result<()> {
     );
     println!(
         "| sale wall time p50 / p99 | {} / {} | |",
-        ms(pct(&wall, 0.50)),
-        ms(pct(&wall, 0.99))
+        ms(quantile(&wall, 0.50)),
+        ms(quantile(&wall, 0.99))
     );
     println!(
         "| of which waiting on the supplier, p50 / p99 | {} / {} | |",
-        ms(pct(&waits, 0.50)),
-        ms(pct(&waits, 0.99))
+        ms(quantile(&waits, 0.50)),
+        ms(quantile(&waits, 0.99))
     );
     println!(
         "| engine overhead per sale (wall − supplier) p50 | {} | |",
-        ms(pct(&overhead, 0.50))
+        ms(quantile(&overhead, 0.50))
     );
     println!(
         "| engine overhead per sale p99 | {} | ≤ 10 ms |",
-        ms(pct(&overhead, 0.99))
+        ms(quantile(&overhead, 0.99))
     );
     println!(
         "| engine overhead per sale max | {} | |",
-        ms(pct(&overhead, 1.0))
+        ms(quantile(&overhead, 1.0))
     );
     println!(
         "| engine overhead per sale, one sale at a time ({alone_sales} sales), p50 / p99 | {} / {} | |",
-        ms(pct(&alone, 0.50)),
-        ms(pct(&alone, 0.99))
+        ms(quantile(&alone, 0.50)),
+        ms(quantile(&alone, 0.99))
     );
     println!(
         "| supplier alone (stock + place_order), {concurrency} concurrent, no database | {base_rate:.0} sales/s ({sales} in {:.2} s) | |",
@@ -258,8 +240,8 @@ async fn run(sales: usize, concurrency: usize) -> anyhow::Result<()> {
     );
     println!(
         "| supplier alone, per sale p50 / p99 | {} / {} | |",
-        ms(pct(&baseline, 0.50)),
-        ms(pct(&baseline, 0.99))
+        ms(quantile(&baseline, 0.50)),
+        ms(quantile(&baseline, 0.99))
     );
     println!(
         "| CPU per sale, all threads of this process (engine, sandbox, both ends of HTTP) | {:.0} µs | |",
@@ -274,9 +256,9 @@ async fn run(sales: usize, concurrency: usize) -> anyhow::Result<()> {
     );
     println!(
         "| the database alone: one write batch (1 row), {concurrency} concurrent, p50 / p99 / max | {} / {} / {} | |",
-        ms(pct(&writes, 0.50)),
-        ms(pct(&writes, 0.99)),
-        ms(pct(&writes, 1.0))
+        ms(quantile(&writes, 0.50)),
+        ms(quantile(&writes, 0.99)),
+        ms(quantile(&writes, 1.0))
     );
     println!(
         "(sandbox in this process on the same runtime; {} CPU(s); every sale checked delivered, one supplier order each)",

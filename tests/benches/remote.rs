@@ -19,21 +19,12 @@ use codetill_core::relay::{self, Backoff, Feed, RelayClient};
 use codetill_core::remote::{Desk, RemoteOrder};
 use codetill_core::secrets::Redacted;
 use codetill_e2e::Shop;
+use codetill_e2e::bench::{flag, quantile};
 use codetill_e2e::remote::{self as harness, FakeProviders, RelayServer};
 
 const SKU: &str = "STEAM-US-20";
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str, default: u64| -> anyhow::Result<u64> {
-        match args.iter().position(|a| a == name) {
-            Some(i) => Ok(args
-                .get(i + 1)
-                .with_context(|| format!("{name} N"))?
-                .parse()?),
-            None => Ok(default),
-        }
-    };
     let events = flag("--events", 200)?.max(1) as usize;
     let gap = Duration::from_millis(flag("--gap-ms", 50)?);
     tokio::runtime::Builder::new_multi_thread()
@@ -44,13 +35,6 @@ fn main() -> anyhow::Result<()> {
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn pct(sorted: &[Duration], q: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
 }
 
 async fn run(events: usize, gap: Duration) -> anyhow::Result<()> {
@@ -172,8 +156,8 @@ async fn run(events: usize, gap: Duration) -> anyhow::Result<()> {
             .unwrap_or(wall);
         println!(
             "  {name:<5}  p50 {}  p99 {}  max {}  |  {:.1} events/s ({} events in {})",
-            ms(pct(&latencies, 0.50)),
-            ms(pct(&latencies, 0.99)),
+            ms(quantile(&latencies, 0.50)),
+            ms(quantile(&latencies, 0.99)),
             ms(*latencies.last().unwrap_or(&Duration::ZERO)),
             events as f64 / span.as_secs_f64().max(1e-9),
             events,

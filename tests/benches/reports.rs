@@ -16,20 +16,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use codetill_core::db::Db;
 use codetill_core::reports::{self, GroupBy, SalesQuery};
+use codetill_e2e::bench::flag;
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str, default: usize| -> anyhow::Result<usize> {
-        match args.iter().position(|a| a == name) {
-            Some(i) => Ok(args
-                .get(i + 1)
-                .context("a number after the flag")?
-                .parse()?),
-            None => Ok(default),
-        }
-    };
-    let orders = flag("--orders", 1_000_000)?;
-    let runs = flag("--runs", 15)?;
+    let orders = flag("--orders", 1_000_000)? as usize;
+    let runs = flag("--runs", 15)? as usize;
 
     let rt = tokio::runtime::Runtime::new()?;
     let dir = tempfile::tempdir()?;

@@ -1,6 +1,7 @@
 //! A small harness for tests that cross crates and processes: a sandbox supplier on
 //! loopback with its fault controls, a fresh data folder, and the `codetill` binary.
 
+pub mod bench;
 #[cfg(unix)]
 pub mod cli;
 pub mod remote;
