@@ -381,3 +381,168 @@ fn csv_quotes_and_defuses_what_it_must() {
          total,\"'=HYPERLINK(\"\"x\"\"), card\",USD,1,1,21.99,18.40,3.59,16.3,0.00\n"
     );
 }
+
+/// What happens to an order row, in the order it happens.
+#[derive(Debug, Clone)]
+enum Step {
+    /// A new order: status, minutes after 2026-03-01 00:00 UTC it was paid (None:
+    /// never), quantity, price, currency, cost (None: only the most per unit is
+    /// known), rate, tax.
+    Insert {
+        status: &'static str,
+        paid_minute: Option<i64>,
+        quantity: i64,
+        price_minor: i64,
+        currency: &'static str,
+        cost_minor: Option<i64>,
+        fx_rate: Option<&'static str>,
+        tax_minor: Option<i64>,
+    },
+    /// The n-th order (modulo how many there are) moves to a status.
+    Status(usize, &'static str),
+    /// The supplier's total for the n-th order becomes known, or changes.
+    Cost(usize, i64),
+}
+
+fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+    use proptest::prelude::*;
+    let status = prop::sample::select(vec!["paid", "delivered", "refunded", "failed"]);
+    prop_oneof![
+        3 => (
+            status.clone(),
+            prop::option::weighted(0.9, 0i64..(3 * 24 * 60)),
+            1i64..=3,
+            0i64..100_000,
+            prop::sample::select(vec!["USD", "INR"]),
+            prop::option::of(0i64..50_000),
+            prop::option::of(prop::sample::select(vec!["1", "83.95", "84.10"])),
+            prop::option::of(0i64..5_000),
+        )
+            .prop_map(
+                |(status, paid_minute, quantity, price_minor, currency, cost_minor, fx_rate, tax_minor)| {
+                    Step::Insert {
+                        status,
+                        paid_minute,
+                        quantity,
+                        price_minor,
+                        currency,
+                        cost_minor,
+                        fx_rate,
+                        tax_minor,
+                    }
+                }
+            ),
+        1 => (any::<usize>(), status).prop_map(|(n, s)| Step::Status(n, s)),
+        1 => (any::<usize>(), 0i64..50_000).prop_map(|(n, c)| Step::Cost(n, c)),
+    ]
+}
+
+async fn apply(db: &Db, steps: &[Step]) {
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 3, 1)
+        .unwrap()
+        .and_time(NaiveTime::MIN)
+        .and_utc();
+    let mut ids: Vec<i64> = Vec::new();
+    for step in steps {
+        match step {
+            Step::Insert {
+                status,
+                paid_minute,
+                quantity,
+                price_minor,
+                currency,
+                cost_minor,
+                fx_rate,
+                tax_minor,
+            } => {
+                // Seconds and milliseconds inside the minute, so that quarters are
+                // cut at their exact edge.
+                let paid = paid_minute.map(|m| {
+                    crate::db::time_text(
+                        start + Duration::minutes(m) + Duration::milliseconds(m * 7919 % 60_000),
+                    )
+                });
+                let n = ids.len() as i64;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO orders (public_id, client_order_id, status, sku, name, region,
+                         face_minor, face_currency, quantity, price_minor, currency, max_unit_minor,
+                         wholesale_currency, supplier_total_minor, fx_rate, tax_minor, staff,
+                         created_at, paid_at, updated_at)
+                     VALUES (printf('ORD-%06d', ?1), 'ct-' || ?1, ?2, 'GC-20', 'card', 'US', 2000,
+                         'USD', ?3, ?4, ?5, 1999, 'USD', ?6, ?7, ?8, 'asha', '2026-03-01T00:00:00.000Z',
+                         ?9, '2026-03-01T00:00:00.000Z')
+                     RETURNING id",
+                )
+                .bind(n)
+                .bind(status)
+                .bind(quantity)
+                .bind(price_minor)
+                .bind(currency)
+                .bind(cost_minor)
+                .bind(fx_rate)
+                .bind(tax_minor)
+                .bind(paid)
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+                ids.push(id);
+            }
+            Step::Status(n, status) if !ids.is_empty() => {
+                sqlx::query("UPDATE orders SET status = ?1 WHERE id = ?2")
+                    .bind(status)
+                    .bind(ids[n % ids.len()])
+                    .execute(db.pool())
+                    .await
+                    .unwrap();
+            }
+            Step::Cost(n, cost) if !ids.is_empty() => {
+                sqlx::query("UPDATE orders SET supplier_total_minor = ?1 WHERE id = ?2")
+                    .bind(cost)
+                    .bind(ids[n % ids.len()])
+                    .execute(db.pool())
+                    .await
+                    .unwrap();
+            }
+            Step::Status(..) | Step::Cost(..) => {}
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    /// The quarter-hour sums the triggers keep give the same report as reading
+    /// every order, whatever the orders went through, in any time zone.
+    #[test]
+    fn quarters_report_what_the_orders_say(
+        steps in proptest::collection::vec(step(), 1..60),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let (db, _dir) = shop().await;
+            apply(&db, &steps).await;
+            for by in ["day", "week", "month"] {
+                for offset in [0, 330, 345, -300, -570, 840] {
+                    let q = query("2026-02-28", "2026-03-04", by, offset);
+                    assert_eq!(Source::for_query(&q), Source::Quarters);
+                    let orders = sales_from(&db, &q, Source::Orders).await.unwrap();
+                    let quarters = sales_from(&db, &q, Source::Quarters).await.unwrap();
+                    assert_eq!(orders, quarters, "by {by}, offset {offset}");
+                }
+            }
+            db.close().await;
+        });
+    }
+}
+
+#[test]
+fn a_day_that_starts_off_the_quarter_reads_the_orders() {
+    assert_eq!(
+        Source::for_query(&query("2026-03-01", "2026-03-02", "day", 7)),
+        Source::Orders
+    );
+    assert_eq!(
+        Source::for_query(&query("2026-03-01", "2026-03-02", "product", 330)),
+        Source::Orders
+    );
+}
