@@ -19,6 +19,7 @@ pub mod commands;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod lean;
 #[cfg(test)]
 mod relay;
 pub mod session;

@@ -101,7 +101,7 @@ mod tests {
             env_or_setting(&db, env, PRINTER).await.unwrap().as_deref(),
             Some("pdf:/tmp/r")
         );
-        // (The variable itself cannot be set here: the workspace forbids the unsafe
+        // (The variable itself cannot be set here: the workspace denies the unsafe
         // `set_var` takes. The app's settings and e2e tests set such variables.)
         assert_eq!(env_override(env), None);
     }
