@@ -94,6 +94,7 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
             commands::shifts::shift_report,
             commands::reports::sales_report,
             commands::reports::export_sales_csv,
+            commands::reports::report_tills,
             commands::reconcile::reconcile_run,
             commands::reconcile::reconcile_deliver,
             commands::reconcile::supplier_topups,

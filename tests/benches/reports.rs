@@ -40,6 +40,7 @@ fn main() -> anyhow::Result<()> {
         to: chrono::NaiveDate::from_ymd_opt(2026, 3, 31).expect("a date"),
         by: GroupBy::Day,
         utc_offset_minutes: offset,
+        till: None,
     };
     let ours = |offset: i32| -> anyhow::Result<(Duration, usize, i64)> {
         let started = Instant::now();

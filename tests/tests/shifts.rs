@@ -375,4 +375,15 @@ fn a_sales_report_and_its_csv_add_up_to_the_orders() {
     let bad = shop.run(&["report", "sales", "--from", "yesterday", "--to", &today]);
     assert_eq!(bad.code, 2, "{bad:?}");
     assert!(bad.stderr.contains("from"), "{bad:?}");
+
+    // The shop's report by till, and narrowed to this till or to another.
+    let period = ["report", "sales", "--from", &today, "--to", &today];
+    let by_till = shop.json(&[&period[..], &["--by", "till", "--json"]].concat());
+    assert_eq!(by_till["rows"][0]["key"], TILL);
+    assert_eq!(by_till["rows"][0]["orders"], 4);
+    let here = shop.json(&[&period[..], &["--till", TILL, "--json"]].concat());
+    assert_eq!(here["till"], TILL);
+    assert_eq!(here["totals"], report["totals"]);
+    let elsewhere = shop.json(&[&period[..], &["--till", "back-office", "--json"]].concat());
+    assert_eq!(elsewhere["rows"], json!([]));
 }

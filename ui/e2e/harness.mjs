@@ -203,7 +203,7 @@ function mockTauri(shop) {
     const n = d.getDate();
     return PRODUCTS.map(([sku, name, category, price, margin], i) => {
       const count = (n * (i + 3) + d.getDay() * 2) % (i === 2 ? 9 : 5);
-      return { sku, name, category, count, sales: count * price, cost: Math.round(count * price * (1 - margin)), staff: n % 3 ? 'Asha' : 'Ravi', payment: (n + i) % 3 ? 'cash' : 'card' };
+      return { sku, name, category, count, sales: count * price, cost: Math.round(count * price * (1 - margin)), staff: n % 3 ? 'Asha' : 'Ravi', payment: (n + i) % 3 ? 'cash' : 'card', till: (n + i) % 2 ? 'counter-1' : 'counter-2' };
     });
   }
   const cents = (x) => `${Math.round(x)}.00`;
@@ -214,7 +214,7 @@ function mockTauri(shop) {
     return { key, ...(name ? { name } : {}), currency: 'INR', orders, codes: orders, sales: money(cents(sales)), cost: money(cents(cost)),
       margin: money(cents(sales - cost)), margin_pct: sales > 0 ? (((sales - cost) / sales) * 100).toFixed(2) : null };
   }
-  function salesReport({ from, to, by }) {
+  function salesReport({ from, to, by, till }) {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(from) || !/^\d{4}-\d{2}-\d{2}$/.test(to)) throw { code: 'errors.validation', message: 'from: not a date (YYYY-MM-DD)' };
     if (to < from) throw { code: 'errors.validation', message: `to: ${to} is before ${from}` };
     const days = [];
@@ -222,7 +222,7 @@ function mockTauri(shop) {
       const p = (x) => String(x).padStart(2, '0');
       days.push(`${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`);
     }
-    const all = days.flatMap((day) => salesOf(day).map((r) => ({ ...r, day, month: day.slice(0, 7), week: (() => {
+    const all = days.flatMap((day) => salesOf(day).filter((r) => !till || r.till === till).map((r) => ({ ...r, day, month: day.slice(0, 7), week: (() => {
       const d = new Date(`${day}T12:00:00`);
       d.setDate(d.getDate() - ((d.getDay() + 6) % 7));
       const p = (x) => String(x).padStart(2, '0');
@@ -239,7 +239,7 @@ function mockTauri(shop) {
     if (['day', 'week', 'month'].includes(by)) rows.sort((a, b) => a.key.localeCompare(b.key));
     else rows.sort((a, b) => Number(b.sales.amount) - Number(a.sales.amount));
     const sold = all.filter((r) => r.count > 0);
-    return { from, to, by, rows, totals: sold.length ? [salesRow('total', sold)] : [] };
+    return { from, to, by, ...(till ? { till } : {}), rows, totals: sold.length ? [salesRow('total', sold)] : [] };
   }
 
   // This till's shift: none open until one is opened.
@@ -521,7 +521,8 @@ function mockTauri(shop) {
       await new Promise((r) => setTimeout(r, 150));
       return salesReport(args);
     },
-    export_sales_csv: ({ from, to, by }) => ({ path: `/home/asha/.local/share/codetill/exports/sales-by-${by}-${from}-${to}.csv`, rows: salesReport({ from, to, by }).rows.length }),
+    export_sales_csv: ({ from, to, by, till }) => ({ path: `/home/asha/.local/share/codetill/exports/sales-by-${by}-${from}-${to}${till ? `-at-${till}` : ''}.csv`, rows: salesReport({ from, to, by, till }).rows.length }),
+    report_tills: () => ['counter-1', 'counter-2'],
     reconcile_run: async ({ since }) => {
       await new Promise((r) => setTimeout(r, 400));
       return { run_id: 3, supplier: null, window: { from: `${since}T00:00:00Z`, to: new Date().toISOString() }, transactions: 42,

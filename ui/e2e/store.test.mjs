@@ -93,6 +93,15 @@ describe('running the store', () => {
       await page.getByTestId('export-csv').click();
       assert.match(await page.getByTestId('exported').textContent(), /exports\/sales-by-product-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv/);
       await screenshot(page, `store-reports-product-${lang}.png`);
+      // One till's sales, by till: the other till's row is gone.
+      await page.getByTestId('report-till').selectOption('counter-2');
+      await page.getByTestId('by-till').click();
+      await page.waitForFunction(() => {
+        const table = document.querySelector('[data-testid="report-table"]')?.textContent ?? '';
+        return table.includes('counter-2') && !table.includes('counter-1');
+      });
+      await screenshot(page, `store-reports-till-${lang}.png`);
+      await page.getByTestId('report-till').selectOption('');
       await page.getByTestId('verify-audit').click();
       await page.getByTestId('audit-verdict').waitFor();
       await page.getByTestId('audit-verdict').scrollIntoViewIfNeeded();

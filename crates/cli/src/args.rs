@@ -297,9 +297,13 @@ pub struct ReportSalesArgs {
     /// Last day, included.
     #[arg(long)]
     pub to: String,
-    /// day, week, month, product, category, supplier, staff or payment.
+    /// day, week, month, product, category, supplier, staff, payment or till.
     #[arg(long, default_value = "day")]
     pub by: String,
+    /// One till's sales only (its name, as `orders` and shifts keep it); the whole
+    /// shop without it.
+    #[arg(long)]
+    pub till: Option<String>,
     /// The table as CSV on stdout (instead of text or JSON).
     #[arg(long)]
     pub csv: bool,

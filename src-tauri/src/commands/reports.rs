@@ -15,23 +15,40 @@ use crate::state::AppState;
 /// Folder of the shop's data folder that CSV exports go to.
 pub const EXPORTS_DIR: &str = "exports";
 
-async fn report(state: &AppState, from: &str, to: &str, by: &str) -> Result<SalesReport, AppError> {
+async fn report(
+    state: &AppState,
+    from: &str,
+    to: &str,
+    by: &str,
+    at: Option<&str>,
+) -> Result<SalesReport, AppError> {
     let till = state.till();
     let clerk = state.clerk_at(&till).await?;
-    let query = SalesQuery::parse(from, to, by)?;
+    let query = SalesQuery::parse(from, to, by)?.at_till(at)?;
     till.authorize(&clerk, Action::ViewReports, None).await?;
     Ok(reports::sales(till.db(), &query).await?)
 }
 
-/// The sales report for `from`–`to` (`YYYY-MM-DD`, both included) by `by`.
+/// The sales report for `from`–`to` (`YYYY-MM-DD`, both included) by `by`, for
+/// the shop or the till named `till`.
 #[tauri::command]
 pub async fn sales_report(
     state: State<'_, AppState>,
     from: String,
     to: String,
     by: String,
+    till: Option<String>,
 ) -> Result<SalesReport, AppError> {
-    report(&state, &from, &to, &by).await
+    report(&state, &from, &to, &by, till.as_deref()).await
+}
+
+/// The tills a report can be narrowed to.
+#[tauri::command]
+pub async fn report_tills(state: State<'_, AppState>) -> Result<Vec<String>, AppError> {
+    let till = state.till();
+    let clerk = state.clerk_at(&till).await?;
+    till.authorize(&clerk, Action::ViewReports, None).await?;
+    Ok(reports::tills(till.db()).await?)
 }
 
 /// Where a CSV export went.
@@ -41,20 +58,39 @@ pub struct Exported {
     pub rows: usize,
 }
 
-/// The same report as CSV, written to `exports/sales-by-BY-FROM-TO.csv` in the
-/// shop's data folder (the same report again replaces its file).
+/// The same report as CSV, written to `exports/sales-by-BY-FROM-TO[-at-TILL].csv`
+/// in the shop's data folder (the same report again replaces its file).
 #[tauri::command]
 pub async fn export_sales_csv(
     state: State<'_, AppState>,
     from: String,
     to: String,
     by: String,
+    till: Option<String>,
 ) -> Result<Exported, AppError> {
-    let report = report(&state, &from, &to, &by).await?;
+    let report = report(&state, &from, &to, &by, till.as_deref()).await?;
     let dir = state.shop().data_dir().join(EXPORTS_DIR);
-    // The dates and grouping are parsed already: the name holds nothing typed.
+    // The dates and grouping are parsed already; of the till's name only letters,
+    // digits, - and _ reach the file name.
+    let at = report
+        .till
+        .as_deref()
+        .map(|t| {
+            let safe: String = t
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            format!("-at-{safe}")
+        })
+        .unwrap_or_default();
     let path = dir.join(format!(
-        "sales-by-{}-{}-{}.csv",
+        "sales-by-{}-{}-{}{at}.csv",
         report.by.as_str(),
         report.from,
         report.to
@@ -136,6 +172,37 @@ mod tests {
         );
         assert!(csv.contains("STEAM-US-20,"), "{csv}");
         assert!(csv.lines().last().unwrap().starts_with("total,"), "{csv}");
+
+        // Narrowed to this till (the test app's is till-1) or to one never sold at.
+        assert_eq!(
+            app.invoke("report_tills", json!({})).unwrap(),
+            json!(["till-1"])
+        );
+        let here = app
+            .invoke(
+                "sales_report",
+                json!({ "from": day, "to": day, "by": "till", "till": "till-1" }),
+            )
+            .unwrap();
+        assert_eq!(here["till"], "till-1");
+        assert_eq!(here["rows"][0]["key"], "till-1");
+        assert_eq!(here["rows"][0]["orders"], 2);
+        let exported = app
+            .invoke(
+                "export_sales_csv",
+                json!({ "from": day, "to": day, "by": "day", "till": "../back office" }),
+            )
+            .unwrap();
+        let path = std::path::PathBuf::from(exported["path"].as_str().unwrap());
+        assert_eq!(exported["rows"], 0);
+        assert_eq!(
+            path.file_name().unwrap().to_str().unwrap(),
+            format!("sales-by-day-{day}-{day}-at-___back_office.csv")
+        );
+        assert_eq!(
+            path.parent(),
+            Some(app.state().shop().data_dir().join("exports").as_path())
+        );
     }
 
     #[test]

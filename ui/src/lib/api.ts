@@ -471,11 +471,16 @@ export const api = {
   },
 
   // Reports and reconciliation.
-  salesReport(from: string, to: string, by: GroupBy): Promise<SalesReport> {
-    return call('sales_report', { from, to, by });
+  /** `till`: one till's sales ('' : the whole shop). */
+  salesReport(from: string, to: string, by: GroupBy, till = ''): Promise<SalesReport> {
+    return call('sales_report', till ? { from, to, by, till } : { from, to, by });
   },
-  exportSalesCsv(from: string, to: string, by: GroupBy): Promise<Exported> {
-    return call('export_sales_csv', { from, to, by });
+  exportSalesCsv(from: string, to: string, by: GroupBy, till = ''): Promise<Exported> {
+    return call('export_sales_csv', till ? { from, to, by, till } : { from, to, by });
+  },
+  /** The tills a report can be narrowed to, by name. */
+  reportTills(): Promise<string[]> {
+    return call('report_tills');
   },
   /** The supplier's history from `since` to the end of the day `until` ('' : now). */
   reconcile(since: string, until = ''): Promise<ReconcileReport> {

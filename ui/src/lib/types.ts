@@ -788,8 +788,8 @@ export interface ShownReport {
   pdf: string | null;
 }
 
-export type GroupBy = 'day' | 'week' | 'month' | 'product' | 'category' | 'supplier' | 'staff' | 'payment';
-export const GROUP_BY: readonly GroupBy[] = ['day', 'week', 'month', 'product', 'category', 'supplier', 'staff', 'payment'];
+export type GroupBy = 'day' | 'week' | 'month' | 'product' | 'category' | 'supplier' | 'staff' | 'payment' | 'till';
+export const GROUP_BY: readonly GroupBy[] = ['day', 'week', 'month', 'product', 'category', 'supplier', 'staff', 'payment', 'till'];
 
 export interface SalesRow {
   key: string;
@@ -807,6 +807,8 @@ export interface SalesReport {
   from: string;
   to: string;
   by: GroupBy;
+  /** The till the report is narrowed to; absent for the whole shop. */
+  till?: string;
   rows: SalesRow[];
   totals: SalesRow[];
 }

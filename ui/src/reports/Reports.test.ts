@@ -21,12 +21,14 @@ function answer(from: string, to: string, by: GroupBy): SalesReport {
     supplier: [row('sandbox', '6837.00', '6232.00')],
     staff: [row('Asha', '6837.00', '6232.00')],
     payment: [row('cash', '6837.00', '6232.00')],
+    till: [row('front', '6598.00', '6000.00'), row('unnamed', '239.00', '232.00')],
   };
   return { from, to, by, rows: rows[by], totals: [row('total', '6837.00', '6232.00', { orders: 6, codes: 6 })] };
 }
 
-function shop() {
+function shop(tills: string[] = []) {
   return mockShop({
+    report_tills: () => tills,
     sales_report: (a) => answer(String(a.from), String(a.to), a.by as GroupBy),
     export_sales_csv: (a) => ({ path: `/shop/exports/sales-by-${String(a.by)}-${String(a.from)}-${String(a.to)}.csv`, rows: 3 }),
     audit_log: () => [
@@ -81,5 +83,34 @@ describe('the reports screen', () => {
     expect((await screen.findByTestId('audit-rows')).textContent).toContain('added Meera as owner');
     await fireEvent.click(screen.getByTestId('verify-audit'));
     expect((await screen.findByTestId('audit-verdict')).textContent).toContain('breaks at row 2');
+  });
+
+  it('narrows the report to one till when the shop has several, and groups by till', async () => {
+    const mock = shop(['back', 'front']);
+    render(Reports);
+    await screen.findByTestId('sales-chart');
+    const choice = (await screen.findByTestId('report-till')) as HTMLSelectElement;
+    expect([...choice.options].map((o) => o.textContent)).toEqual(['All tills', 'back', 'front']);
+    choice.value = 'front';
+    await fireEvent.change(choice);
+    const [from, to] = period('month');
+    await waitFor(() =>
+      expect(mock.of('sales_report').slice(-2).map((c) => c.args)).toEqual([
+        { from, to, by: 'day', till: 'front' },
+        { from, to, by: 'product', till: 'front' },
+      ]),
+    );
+    await fireEvent.click(screen.getByTestId('by-till'));
+    await waitFor(() => expect(screen.getByTestId('report-table').textContent).toContain('Unnamed till'));
+    await fireEvent.click(screen.getByTestId('export-csv'));
+    await screen.findByTestId('exported');
+    expect(mock.of('export_sales_csv')[0]?.args).toEqual({ from, to, by: 'till', till: 'front' });
+  });
+
+  it('leaves the till choice out for a shop with one till', async () => {
+    shop([]);
+    render(Reports);
+    await screen.findByTestId('sales-chart');
+    expect(screen.queryByTestId('report-till')).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
-//! report sales --from --to [--by …] [--csv]: sales, cost and margin over a period.
+//! report sales --from --to [--by …] [--till NAME] [--csv]: sales, cost and margin
+//! over a period, for the shop or one till.
 
 use codetill_core::reports::{self, SalesQuery, SalesRow};
 
@@ -14,7 +15,7 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> anyhow::Result<()> {
 
 async fn sales(ctx: &Context, a: ReportSalesArgs) -> anyhow::Result<()> {
     // Checked before the database is opened.
-    let query = SalesQuery::parse(&a.from, &a.to, &a.by)?;
+    let query = SalesQuery::parse(&a.from, &a.to, &a.by)?.at_till(a.till.as_deref())?;
     let till = ctx.till().await?;
     let report = reports::sales(till.db(), &query).await?;
     if a.csv {
@@ -24,7 +25,10 @@ async fn sales(ctx: &Context, a: ReportSalesArgs) -> anyhow::Result<()> {
     emit(ctx.json, &report, || {
         let mut lines = vec![format!(
             "{:<24} {:>7} {:>16} {:>16} {:>16} {:>8}",
-            format!("sales by {}", report.by.as_str()),
+            match &report.till {
+                Some(t) => format!("sales by {} at {t}", report.by.as_str()),
+                None => format!("sales by {}", report.by.as_str()),
+            },
             "orders",
             "sales",
             "cost",

@@ -1,5 +1,6 @@
 //! Reports for the owner: sales, cost, margin and margin % over a period, by day,
-//! week or month, or by product, category, supplier, staff or payment method.
+//! week or month, or by product, category, supplier, staff, payment method or till;
+//! for the whole shop or one till.
 //!
 //! A sale is an order delivered (a code issued), dated by when it was paid, in the
 //! shop's local days. Its cost is what the supplier charged (`supplier_total_minor`,
@@ -52,10 +53,12 @@ pub enum GroupBy {
     Supplier,
     Staff,
     Payment,
+    /// The till the sale was paid at (`unnamed` for a till nobody named).
+    Till,
 }
 
 impl GroupBy {
-    pub const ALL: [GroupBy; 8] = [
+    pub const ALL: [GroupBy; 9] = [
         GroupBy::Day,
         GroupBy::Week,
         GroupBy::Month,
@@ -64,6 +67,7 @@ impl GroupBy {
         GroupBy::Supplier,
         GroupBy::Staff,
         GroupBy::Payment,
+        GroupBy::Till,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -76,6 +80,7 @@ impl GroupBy {
             GroupBy::Supplier => "supplier",
             GroupBy::Staff => "staff",
             GroupBy::Payment => "payment",
+            GroupBy::Till => "till",
         }
     }
 
@@ -87,7 +92,7 @@ impl GroupBy {
             .ok_or_else(|| ReportError::BadInput {
                 field: "by",
                 message: format!(
-                    "{t:?}: use day, week, month, product, category, supplier, staff or payment"
+                    "{t:?}: use day, week, month, product, category, supplier, staff, payment or till"
                 ),
             })
     }
@@ -115,6 +120,8 @@ impl GroupBy {
             // supplier, named by its host.
             (GroupBy::Supplier, _) => "coalesce(o.supplier, ?4)".into(),
             (GroupBy::Staff, _) => "o.staff".into(),
+            (GroupBy::Till, _) if quarters => "coalesce(nullif(till_id, ''), 'unnamed')".into(),
+            (GroupBy::Till, _) => "coalesce(nullif(o.till_id, ''), 'unnamed')".into(),
             (GroupBy::Payment, _) => {
                 "coalesce((SELECT p.method FROM payments p WHERE p.order_id = o.id), 'none')".into()
             }
@@ -131,6 +138,8 @@ pub struct SalesQuery {
     pub by: GroupBy,
     /// The shop's local time against UTC, in minutes (India: 330).
     pub utc_offset_minutes: i32,
+    /// One till's sales only; None for the whole shop.
+    pub till: Option<String>,
 }
 
 impl SalesQuery {
@@ -154,6 +163,24 @@ impl SalesQuery {
             to,
             by: GroupBy::parse(by)?,
             utc_offset_minutes: chrono::Local::now().offset().local_minus_utc() / 60,
+            till: None,
+        })
+    }
+
+    /// The same query for one till (`None` or blank: the whole shop).
+    pub fn at_till(self, till: Option<&str>) -> Result<SalesQuery, ReportError> {
+        let till = till.map(str::trim).filter(|t| !t.is_empty());
+        if let Some(t) = till
+            && (t.len() > 64 || t.chars().any(char::is_control))
+        {
+            return Err(ReportError::BadInput {
+                field: "till",
+                message: format!("{t:?} is not a till's name (up to 64 characters)"),
+            });
+        }
+        Ok(SalesQuery {
+            till: till.map(str::to_string),
+            ..self
         })
     }
 }
@@ -183,6 +210,9 @@ pub struct SalesReport {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub by: GroupBy,
+    /// The till the report is narrowed to; absent for the whole shop.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub till: Option<String>,
     /// By key (time keys in time order; others by sales, largest first).
     pub rows: Vec<SalesRow>,
     /// One per currency sold in.
@@ -250,10 +280,10 @@ enum Source {
 }
 
 impl Source {
-    /// Quarters answer a report by time whose days start on a quarter hour, as
-    /// every time zone's do; anything else reads the orders.
+    /// Quarters answer a report by time or by till whose days start on a quarter
+    /// hour, as every time zone's do; anything else reads the orders.
     fn for_query(query: &SalesQuery) -> Source {
-        if query.by.is_time() && query.utc_offset_minutes % 15 == 0 {
+        if (query.by.is_time() || query.by == GroupBy::Till) && query.utc_offset_minutes % 15 == 0 {
             Source::Quarters
         } else {
             Source::Orders
@@ -268,6 +298,7 @@ impl Source {
                         sum(orders), sum(codes), sum(sales_minor), sum(cost_minor), sum(tax_minor)
                  FROM sales_quarters
                  WHERE quarter >= substr(?1, 1, 16) AND quarter < substr(?2, 1, 16)
+                   AND (?5 IS NULL OR till_id = ?5)
                  GROUP BY 1, 3, 4, 5
                  HAVING sum(orders) <> 0",
                 key = query.by.key_sql(utc, true),
@@ -279,6 +310,7 @@ impl Source {
                         sum(coalesce(o.tax_minor, 0))
                  FROM orders o
                  WHERE o.status = {delivered} AND o.paid_at >= ?1 AND o.paid_at < ?2
+                   AND (?5 IS NULL OR o.till_id = ?5)
                  GROUP BY 1, 3, 4, 5",
                 key = query.by.key_sql(utc, false),
                 name = if query.by == GroupBy::Product {
@@ -334,6 +366,7 @@ async fn sales_from(
         ))
         .bind(format!("{:+} minutes", query.utc_offset_minutes))
         .bind(supplier)
+        .bind(query.till.as_deref())
         .fetch_all(db.pool())
         .await?;
 
@@ -369,12 +402,25 @@ async fn sales_from(
         from: query.from,
         to: query.to,
         by: query.by,
+        till: query.till.clone(),
         rows: out,
         totals: totals
             .into_iter()
             .map(|(currency, sums)| sums.row("total".into(), currency))
             .collect(),
     })
+}
+
+/// The tills the shop has sold or kept shifts at, by name: what a report can be
+/// narrowed to.
+pub async fn tills(db: &Db) -> Result<Vec<String>, ReportError> {
+    Ok(sqlx::query_scalar(
+        "SELECT till_id FROM sales_quarters WHERE till_id <> ''
+         UNION SELECT till_id FROM shifts WHERE till_id IS NOT NULL AND till_id <> ''
+         ORDER BY 1",
+    )
+    .fetch_all(db.pool())
+    .await?)
 }
 
 /// The report as CSV: a header, one line per row, then the totals.

@@ -371,6 +371,7 @@ fn csv_quotes_and_defuses_what_it_must() {
         from: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
         to: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
         by: GroupBy::Product,
+        till: None,
         rows: vec![row("GC-20")],
         totals: vec![row("total")],
     };
@@ -397,6 +398,7 @@ enum Step {
         cost_minor: Option<i64>,
         fx_rate: Option<&'static str>,
         tax_minor: Option<i64>,
+        till: Option<&'static str>,
     },
     /// The n-th order (modulo how many there are) moves to a status.
     Status(usize, &'static str),
@@ -417,9 +419,10 @@ fn step() -> impl proptest::strategy::Strategy<Value = Step> {
             prop::option::of(0i64..50_000),
             prop::option::of(prop::sample::select(vec!["1", "83.95", "84.10"])),
             prop::option::of(0i64..5_000),
+            prop::option::of(prop::sample::select(vec!["front", "back"])),
         )
             .prop_map(
-                |(status, paid_minute, quantity, price_minor, currency, cost_minor, fx_rate, tax_minor)| {
+                |(status, paid_minute, quantity, price_minor, currency, cost_minor, fx_rate, tax_minor, till)| {
                     Step::Insert {
                         status,
                         paid_minute,
@@ -429,6 +432,7 @@ fn step() -> impl proptest::strategy::Strategy<Value = Step> {
                         cost_minor,
                         fx_rate,
                         tax_minor,
+                        till,
                     }
                 }
             ),
@@ -454,6 +458,7 @@ async fn apply(db: &Db, steps: &[Step]) {
                 cost_minor,
                 fx_rate,
                 tax_minor,
+                till,
             } => {
                 // Seconds and milliseconds inside the minute, so that quarters are
                 // cut at their exact edge.
@@ -467,10 +472,10 @@ async fn apply(db: &Db, steps: &[Step]) {
                     "INSERT INTO orders (public_id, client_order_id, status, sku, name, region,
                          face_minor, face_currency, quantity, price_minor, currency, max_unit_minor,
                          wholesale_currency, supplier_total_minor, fx_rate, tax_minor, staff,
-                         created_at, paid_at, updated_at)
+                         till_id, created_at, paid_at, updated_at)
                      VALUES (printf('ORD-%06d', ?1), 'ct-' || ?1, ?2, 'GC-20', 'card', 'US', 2000,
-                         'USD', ?3, ?4, ?5, 1999, 'USD', ?6, ?7, ?8, 'asha', '2026-03-01T00:00:00.000Z',
-                         ?9, '2026-03-01T00:00:00.000Z')
+                         'USD', ?3, ?4, ?5, 1999, 'USD', ?6, ?7, ?8, 'asha', ?10,
+                         '2026-03-01T00:00:00.000Z', ?9, '2026-03-01T00:00:00.000Z')
                      RETURNING id",
                 )
                 .bind(n)
@@ -482,6 +487,7 @@ async fn apply(db: &Db, steps: &[Step]) {
                 .bind(fx_rate)
                 .bind(tax_minor)
                 .bind(paid)
+                .bind(till)
                 .fetch_one(db.pool())
                 .await
                 .unwrap();
@@ -512,7 +518,8 @@ proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
 
     /// The quarter-hour sums the triggers keep give the same report as reading
-    /// every order, whatever the orders went through, in any time zone.
+    /// every order, whatever the orders went through, in any time zone, for the
+    /// shop or one till.
     #[test]
     fn quarters_report_what_the_orders_say(
         steps in proptest::collection::vec(step(), 1..60),
@@ -521,13 +528,15 @@ proptest::proptest! {
         rt.block_on(async {
             let (db, _dir) = shop().await;
             apply(&db, &steps).await;
-            for by in ["day", "week", "month"] {
+            for by in ["day", "week", "month", "till"] {
                 for offset in [0, 330, 345, -300, -570, 840] {
-                    let q = query("2026-02-28", "2026-03-04", by, offset);
-                    assert_eq!(Source::for_query(&q), Source::Quarters);
-                    let orders = sales_from(&db, &q, Source::Orders).await.unwrap();
-                    let quarters = sales_from(&db, &q, Source::Quarters).await.unwrap();
-                    assert_eq!(orders, quarters, "by {by}, offset {offset}");
+                    for till in [None, Some("front")] {
+                        let q = query("2026-02-28", "2026-03-04", by, offset).at_till(till).unwrap();
+                        assert_eq!(Source::for_query(&q), Source::Quarters);
+                        let orders = sales_from(&db, &q, Source::Orders).await.unwrap();
+                        let quarters = sales_from(&db, &q, Source::Quarters).await.unwrap();
+                        assert_eq!(orders, quarters, "by {by}, offset {offset}, till {till:?}");
+                    }
                 }
             }
             db.close().await;
@@ -545,4 +554,71 @@ fn a_day_that_starts_off_the_quarter_reads_the_orders() {
         Source::for_query(&query("2026-03-01", "2026-03-02", "product", 330)),
         Source::Orders
     );
+}
+
+#[tokio::test]
+async fn a_report_for_one_till_and_by_till() {
+    let (db, _dir) = shop().await;
+    for (n, price, till) in [
+        (1, 1000, Some("front")),
+        (2, 2000, Some("front")),
+        (3, 4000, Some("back")),
+        (4, 8000, None),
+    ] {
+        insert(
+            &db,
+            n,
+            &Sale {
+                price_minor: price,
+                ..SALE
+            },
+        )
+        .await;
+        // Written after the sale, as a correction would be: the sums follow it.
+        sqlx::query("UPDATE orders SET till_id = ?1 WHERE client_order_id = 'ct-' || ?2")
+            .bind(till)
+            .bind(n)
+            .execute(db.pool())
+            .await
+            .unwrap();
+    }
+
+    let by_till = sales(&db, &query("2026-03-01", "2026-03-31", "till", 0))
+        .await
+        .unwrap();
+    let rows: Vec<(&str, i64, String)> = by_till
+        .rows
+        .iter()
+        .map(|r| (r.key.as_str(), r.orders, r.sales.to_string()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("unnamed", 1, "80.00 USD".to_string()),
+            ("back", 1, "40.00 USD".to_string()),
+            ("front", 2, "30.00 USD".to_string()),
+        ]
+    );
+    assert_eq!(by_till.till, None);
+
+    let back = query("2026-03-01", "2026-03-31", "day", 0)
+        .at_till(Some(" back "))
+        .unwrap();
+    let report = sales(&db, &back).await.unwrap();
+    assert_eq!(report.till.as_deref(), Some("back"));
+    assert_eq!(report.totals.len(), 1);
+    assert_eq!(report.totals[0].orders, 1);
+    assert_eq!(report.totals[0].sales.to_string(), "40.00 USD");
+    // The same narrowed report read from the orders.
+    assert_eq!(sales_from_orders(&db, &back).await.unwrap(), report);
+
+    assert_eq!(tills(&db).await.unwrap(), ["back", "front"]);
+    let blank = query("2026-03-01", "2026-03-31", "day", 0)
+        .at_till(Some("  "))
+        .unwrap();
+    assert_eq!(blank.till, None);
+    let err = query("2026-03-01", "2026-03-31", "day", 0)
+        .at_till(Some("a\nb"))
+        .unwrap_err();
+    assert!(err.to_string().starts_with("till: "), "{err}");
 }
