@@ -13,13 +13,17 @@
 /// which it inherits from this process. Set by the user, it is left alone.
 const JSC_JIT: &str = "JSC_useJIT";
 
-/// Call first in `main`, before anything starts a thread.
-pub fn before_threads() {
+/// Sets the web process's JavaScript options and the allocator's arenas.
+///
+/// # Safety
+///
+/// Call it as `main`'s first statement, before any thread exists: it writes the
+/// process environment, which another thread might be reading.
+pub unsafe fn before_threads() {
     #[cfg(target_os = "linux")]
     {
         if std::env::var_os(JSC_JIT).is_none() {
-            // SAFETY: main's first statement runs before any other thread exists, so
-            // nothing reads or writes the environment at the same time.
+            // SAFETY: the caller runs this before any other thread exists (above).
             unsafe { std::env::set_var(JSC_JIT, "0") };
         }
         #[cfg(target_env = "gnu")]

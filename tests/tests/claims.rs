@@ -252,11 +252,7 @@ async fn a_claim_past_the_owner_s_limit_becomes_refund_due_and_is_never_bought()
         count(&shop, "SELECT count(*) FROM orders WHERE status = 'paid'").await,
         i64::from(THRESHOLD)
     );
-    // Taken two hours ago.
-    sqlx::query("UPDATE orders SET claimed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 hours')")
-        .execute(shop.db.pool())
-        .await
-        .unwrap();
+    taken_two_hours_ago(&shop).await;
     shop.sandbox.clear_faults().await.unwrap();
     shop.engine.suppliers().probe_down().await;
     let report = shop.engine.recover().await.unwrap();
@@ -304,4 +300,86 @@ async fn a_sale_cut_off_after_payment_becomes_a_claim_and_is_finished_once() {
     let report = shop.engine.recover().await.unwrap();
     assert_eq!(report.delivered, vec![sale.order.public_id.clone()]);
     assert_eq!(shop.supplier_orders().await.unwrap().len(), 1);
+}
+
+async fn taken_two_hours_ago(shop: &Shop) {
+    sqlx::query("UPDATE orders SET claimed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 hours')")
+        .execute(shop.db.pool())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_claim_cut_off_after_payment_and_past_the_limit_is_refunded_never_bought() {
+    let shop = Shop::open(50).await.unwrap();
+    claims_on(&shop, Some(1)).await;
+    for endpoint in ["orders.create", "orders.get"] {
+        shop.sandbox
+            .control(
+                "faults",
+                json!({"endpoint": endpoint, "kind": "drop", "times": 0}),
+            )
+            .await
+            .unwrap();
+    }
+    let sale = shop.engine.sell(&cash(None)).await.unwrap();
+    assert!(sale.order.claim.is_some(), "{:?}", sale.outcome);
+    // It may have reached the supplier: it waits as sent, not as paid.
+    assert!(
+        matches!(
+            sale.order.status,
+            OrderStatus::Ordering | OrderStatus::Unknown
+        ),
+        "{:?}",
+        sale.order.status
+    );
+    taken_two_hours_ago(&shop).await;
+    // The supplier is back long after the slip's limit, with no such order: the
+    // buyer was promised a refund by now, so the code is not bought.
+    shop.sandbox.clear_faults().await.unwrap();
+    shop.engine.suppliers().probe_down().await;
+    let report = shop.engine.recover().await.unwrap();
+    assert_eq!(report.refund_due, vec![sale.order.public_id.clone()]);
+    let order = codetill_core::orders::find(&shop.db, &sale.order.public_id)
+        .await
+        .unwrap();
+    assert_eq!(order.status, OrderStatus::RefundDue);
+    assert_eq!(order.failure.unwrap().code, "claim_expired");
+    assert!(shop.supplier_orders().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_claim_whose_account_the_supplier_refuses_stays_unsent_and_can_expire() {
+    let shop = Shop::open(50).await.unwrap();
+    claims_on(&shop, Some(1)).await;
+    // A till whose API key the supplier no longer takes: every call is refused.
+    let supplier: Arc<dyn codetill_core::supplier::Supplier> = Arc::new(
+        shop.sandbox
+            .client_with("revoked-key", Duration::from_millis(600))
+            .unwrap(),
+    );
+    let vault = Arc::new(codetill_core::vault::Vault::from_key(
+        &codetill_e2e::VAULT_KEY,
+    ));
+    let engine = codetill_core::orders::Engine::new(shop.db.clone(), supplier, vault);
+    let sale = engine.sell(&cash(None)).await.unwrap();
+    assert!(sale.order.claim.is_some(), "{:?}", sale.outcome);
+    // Recovery sends it; the supplier refuses the account before reading the
+    // order, so the order is unsent as before.
+    for _ in 0..2 {
+        engine.suppliers().probe_down().await;
+        engine.recover().await.unwrap();
+        let order = codetill_core::orders::find(&shop.db, &sale.order.public_id)
+            .await
+            .unwrap();
+        assert_eq!(order.status, OrderStatus::Paid);
+    }
+    taken_two_hours_ago(&shop).await;
+    let report = engine.recover().await.unwrap();
+    assert_eq!(report.refund_due, vec![sale.order.public_id.clone()]);
+    let order = codetill_core::orders::find(&shop.db, &sale.order.public_id)
+        .await
+        .unwrap();
+    assert_eq!(order.failure.unwrap().code, "claim_expired");
+    assert!(shop.supplier_orders().await.unwrap().is_empty());
 }

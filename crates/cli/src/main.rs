@@ -1,5 +1,6 @@
 //! `codetill` — the command-line front over codetill-core (`shared/contracts/cli.md`).
 //! Commands are thin: parse, call core, print. Exit codes carry meaning for scripts.
+#![forbid(unsafe_code)]
 
 mod args;
 mod cmd;

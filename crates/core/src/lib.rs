@@ -53,6 +53,7 @@
 //! more batch. The till then raises any alert the outcome calls for (refund due,
 //! failed) and the front chooses how the receipt and email go out
 //! ([`till::Till::send_soon`] in the background, [`till::Till::send_now`] waited for).
+#![forbid(unsafe_code)]
 
 pub mod alerts;
 pub mod backup;

@@ -37,6 +37,7 @@
 //! retention, limits and metrics; then the store, verification, crypto and
 //! settings. Every background task ends on one of the relay's flags (`flag`).
 //! `admin` holds what the CLI's `shop`, `endpoint` and `token` commands do.
+#![forbid(unsafe_code)]
 
 pub mod admin;
 mod app;

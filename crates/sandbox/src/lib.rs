@@ -15,6 +15,7 @@
 //! answering ([`ConnectionHandle`]). Order creation takes a per-key async lock
 //! and runs in a detached task, so a concurrent POST with the same key waits and
 //! then replays, and a client hanging up cannot cancel an order half made.
+#![forbid(unsafe_code)]
 
 mod catalog;
 mod catalog_data;

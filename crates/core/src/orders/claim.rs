@@ -58,6 +58,14 @@ pub async fn terms(db: &Db) -> Result<ClaimTerms, DbError> {
     })
 }
 
+/// The instant (as stored) before which a claim is past the owner's limit.
+pub(super) async fn limit_start(db: &Db) -> Result<String, OrderError> {
+    let limit = terms(db).await?.limit;
+    Ok(crate::db::time_text(
+        chrono::Utc::now() - chrono::Duration::from_std(limit).unwrap_or_default(),
+    ))
+}
+
 /// Checks a new claim limit (hours, 1 to a month).
 pub fn check_limit(hours: u32) -> Result<u32, OrderError> {
     if (1..=MAX_LIMIT_HOURS).contains(&hours) {
@@ -130,31 +138,44 @@ impl Engine {
     }
 
     /// A counter sale whose drive ended open (the supplier stopped answering after
-    /// payment) becomes a claim when the shop takes them: its number and slip.
-    pub(super) async fn claim_if_open(&self, sale: Sale) -> Result<Sale, OrderError> {
-        if !matches!(sale.outcome, Outcome::Open { .. })
-            || sale.order.channel != "counter"
-            || !terms(&self.db).await?.enabled
-        {
-            return Ok(sale);
+    /// payment) becomes a claim when the shop takes them: its number and slip. The
+    /// sale is paid whatever happens here: a claim that cannot be written leaves it
+    /// an open order, which recovery finishes, never an error the counter would
+    /// read as "not sold".
+    pub(super) async fn claim_if_open(&self, sale: Sale) -> Sale {
+        if !matches!(sale.outcome, Outcome::Open { .. }) || sale.order.channel != "counter" {
+            return sale;
         }
-        let Some(number) = store::mark_claim(&self.db, sale.order.id).await? else {
-            return Ok(sale);
+        match self.claim_open(sale.order.id).await {
+            Ok(Some((number, order))) => Sale {
+                outcome: waiting(&number),
+                order,
+                codes: sale.codes,
+            },
+            Ok(None) => sale,
+            Err(e) => {
+                tracing::warn!(order = %sale.order.public_id, error = %e,
+                    "the open sale was not made a claim: it stays open for recovery");
+                sale
+            }
+        }
+    }
+
+    /// Numbers open order `id` as a claim when the shop takes them.
+    async fn claim_open(&self, id: i64) -> Result<Option<(String, super::Order)>, OrderError> {
+        if !terms(&self.db).await?.enabled {
+            return Ok(None);
+        }
+        let Some(number) = store::mark_claim(&self.db, id).await? else {
+            return Ok(None);
         };
-        Ok(Sale {
-            outcome: waiting(&number),
-            order: self.order(sale.order.id).await?,
-            codes: sale.codes,
-        })
+        Ok(Some((number, self.order(id).await?)))
     }
 
     /// Claims that waited longer than the owner's limit become refund due; answers
     /// their ids.
     pub(super) async fn expire_claims(&self) -> Result<Vec<i64>, OrderError> {
-        let limit = terms(&self.db).await?.limit;
-        let before = crate::db::time_text(
-            chrono::Utc::now() - chrono::Duration::from_std(limit).unwrap_or_default(),
-        );
+        let before = limit_start(&self.db).await?;
         let expired = store::expire_claims(&self.db, &before).await?;
         for id in &expired {
             tracing::warn!(order = id, "claim not bought within the limit: refund due");

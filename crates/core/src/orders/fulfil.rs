@@ -257,7 +257,27 @@ impl Fulfiller<'_> {
                 }
                 Step::Lookup => match supplier.get_order(&request.client_order_id).await {
                     Ok(Some(found)) => self.settle(id, &request, found).await?,
-                    // Never created: sending the same request again is safe.
+                    // Never created: sending the same request again is safe, unless
+                    // it is a claim past the owner's limit, whose buyer is refunded
+                    // (a late code would be paid for twice).
+                    Ok(None) if self.claim_expired(id).await? => {
+                        if store::refuse(
+                            self.db,
+                            id,
+                            self.owner,
+                            "claim_expired",
+                            store::CLAIM_EXPIRED,
+                        )
+                        .await?
+                        {
+                            Next::Done(Outcome::RefundDue {
+                                code: "claim_expired".into(),
+                                message: store::CLAIM_EXPIRED.into(),
+                            })
+                        } else {
+                            Next::Done(Outcome::Busy)
+                        }
+                    }
                     Ok(None) => Next::Go(Step::Send),
                     Err(
                         SupplierError::Configuration { message } | SupplierError::Down { message },
@@ -482,10 +502,20 @@ impl Fulfiller<'_> {
                 store::mark_unknown(self.db, id, self.owner, &message).await?;
                 Ok(Next::Go(Step::Lookup))
             }
+            // Nothing reached the supplier (its breaker is open, or it refused the
+            // account before reading the order), and nothing was there before this
+            // send: the order is `paid` again, so that a claim can still expire.
             SupplierError::Configuration { message } | SupplierError::Down { message } => {
+                store::mark_unsent(self.db, id, self.owner, &message).await?;
                 Ok(Next::Done(Outcome::Open { reason: message }))
             }
         }
+    }
+
+    /// Is the order a claim past the owner's limit?
+    async fn claim_expired(&self, id: i64) -> Result<bool, OrderError> {
+        let before = super::claim::limit_start(self.db).await?;
+        store::claim_taken_before(self.db, id, &before).await
     }
 }
 

@@ -254,7 +254,7 @@ impl Engine {
             .drive_sending(id, new.supplier.as_deref(), request)
             .await?;
         let sale = self.sale(id, driven).await?;
-        self.claim_if_open(sale).await
+        Ok(self.claim_if_open(sale).await)
     }
 
     /// Opens a `quoted` order for `quote` (its client_order_id is fixed here).

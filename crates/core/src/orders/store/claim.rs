@@ -94,6 +94,23 @@ pub async fn mark_claim(db: &Db, id: i64) -> Result<Option<String>, OrderError> 
     })
 }
 
+/// Why an expired claim is refund due, for the buyer's receipt and the order log.
+pub const CLAIM_EXPIRED: &str =
+    "the supplier did not come back within the shop's claim limit: refund the buyer";
+
+/// Is order `id` a claim taken before `before` (past the owner's limit)?
+pub async fn claim_taken_before(db: &Db, id: i64, before: &str) -> Result<bool, OrderError> {
+    let past: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM orders WHERE id = ?1 AND claim_no IS NOT NULL AND claimed_at < ?2",
+    )
+    .bind(id)
+    .bind(before)
+    .fetch_optional(db.pool())
+    .await
+    .map_err(DbError::from)?;
+    Ok(past.is_some())
+}
+
 /// Claims still unsent (`paid`, held by no live till) that were taken before
 /// `before`: each becomes refund due, in its own transaction. Answers their ids.
 pub async fn expire_claims(db: &Db, before: &str) -> Result<Vec<i64>, OrderError> {
@@ -130,9 +147,7 @@ pub async fn expire_claims(db: &Db, before: &str) -> Result<Vec<i64>, OrderError
                 ))
                 .bind(id)
                 .bind(now)
-                .bind(
-                    "the supplier did not come back within the shop's claim limit: refund the buyer",
-                ),
+                .bind(CLAIM_EXPIRED),
             )
             .await?;
         let changed = matches!(

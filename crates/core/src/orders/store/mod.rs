@@ -17,7 +17,7 @@ mod reveal;
 mod row;
 mod transition;
 
-pub use claim::{expire_claims, insert_paid_claim, mark_claim};
+pub use claim::{CLAIM_EXPIRED, claim_taken_before, expire_claims, insert_paid_claim, mark_claim};
 pub(crate) use delivered::{Delivered, deliver};
 pub use insert::{
     BasketUnit, NewBasket, NewOrder, insert_basket_paid_sending, insert_paid_sending, insert_quoted,
@@ -31,5 +31,5 @@ pub(crate) use reveal::read_codes;
 pub use reveal::reveal;
 pub use transition::cancel;
 pub(crate) use transition::{
-    FailOver, fail_over, mark_pending, mark_sending, mark_unknown, refuse,
+    FailOver, fail_over, mark_pending, mark_sending, mark_unknown, mark_unsent, refuse,
 };

@@ -242,6 +242,17 @@ pub(crate) async fn mark_sending(db: &Db, id: i64, owner: &str) -> Result<bool, 
     .await
 }
 
+/// Moves a leased order back to `paid` after a send that certainly reached no
+/// supplier order (`why`). False as for [`mark_sending`].
+pub(crate) async fn mark_unsent(
+    db: &Db,
+    id: i64,
+    owner: &str,
+    why: &str,
+) -> Result<bool, OrderError> {
+    leased_move(db, id, owner, OrderStatus::Paid, Some(why), Record::Nothing).await
+}
+
 /// Keeps a leased order `ordering` while the supplier processes its order
 /// `supplier_order_id` (pending there). False as for [`mark_sending`].
 pub(crate) async fn mark_pending(
