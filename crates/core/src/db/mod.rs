@@ -330,7 +330,7 @@ impl Db {
 /// Restores a pooled connection's page cache to [`PRAGMAS`]' size after an import.
 pub(crate) const POOLED_CACHE: &str = "PRAGMA cache_size = -2000";
 
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
 /// Whether the database already holds every migration of this build, each applied in
 /// full with the same checksum, and no other: then `MIGRATOR.run` would change nothing,
