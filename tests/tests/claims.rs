@@ -265,10 +265,8 @@ async fn a_claim_past_the_owner_s_limit_becomes_refund_due_and_is_never_bought()
     assert!(shop.supplier_orders().await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn a_sale_cut_off_after_payment_becomes_a_claim_and_is_finished_once() {
-    let shop = Shop::open(50).await.unwrap();
-    claims_on(&shop, None).await;
+/// The supplier takes quotes but no order call is answered (nothing created).
+async fn orders_cut_off(shop: &Shop) {
     for endpoint in ["orders.create", "orders.get"] {
         shop.sandbox
             .control(
@@ -278,6 +276,13 @@ async fn a_sale_cut_off_after_payment_becomes_a_claim_and_is_finished_once() {
             .await
             .unwrap();
     }
+}
+
+#[tokio::test]
+async fn a_sale_cut_off_after_payment_becomes_a_claim_and_is_finished_once() {
+    let shop = Shop::open(50).await.unwrap();
+    claims_on(&shop, None).await;
+    orders_cut_off(&shop).await;
     let sale = shop
         .engine
         .sell(&cash(Some("late@example.com".into())))
@@ -313,15 +318,7 @@ async fn taken_two_hours_ago(shop: &Shop) {
 async fn a_claim_cut_off_after_payment_and_past_the_limit_is_refunded_never_bought() {
     let shop = Shop::open(50).await.unwrap();
     claims_on(&shop, Some(1)).await;
-    for endpoint in ["orders.create", "orders.get"] {
-        shop.sandbox
-            .control(
-                "faults",
-                json!({"endpoint": endpoint, "kind": "drop", "times": 0}),
-            )
-            .await
-            .unwrap();
-    }
+    orders_cut_off(&shop).await;
     let sale = shop.engine.sell(&cash(None)).await.unwrap();
     assert!(sale.order.claim.is_some(), "{:?}", sale.outcome);
     // It may have reached the supplier: it waits as sent, not as paid.

@@ -383,23 +383,26 @@ fn csv_quotes_and_defuses_what_it_must() {
     );
 }
 
+/// A new order row: status, minutes after 2026-03-01 00:00 UTC it was paid (None:
+/// never), quantity, price, currency, cost (None: only the most per unit is known),
+/// rate, tax and till.
+#[derive(Debug, Clone)]
+struct NewRow {
+    status: &'static str,
+    paid_minute: Option<i64>,
+    quantity: i64,
+    price_minor: i64,
+    currency: &'static str,
+    cost_minor: Option<i64>,
+    fx_rate: Option<&'static str>,
+    tax_minor: Option<i64>,
+    till: Option<&'static str>,
+}
+
 /// What happens to an order row, in the order it happens.
 #[derive(Debug, Clone)]
 enum Step {
-    /// A new order: status, minutes after 2026-03-01 00:00 UTC it was paid (None:
-    /// never), quantity, price, currency, cost (None: only the most per unit is
-    /// known), rate, tax.
-    Insert {
-        status: &'static str,
-        paid_minute: Option<i64>,
-        quantity: i64,
-        price_minor: i64,
-        currency: &'static str,
-        cost_minor: Option<i64>,
-        fx_rate: Option<&'static str>,
-        tax_minor: Option<i64>,
-        till: Option<&'static str>,
-    },
+    Insert(NewRow),
     /// The n-th order (modulo how many there are) moves to a status.
     Status(usize, &'static str),
     /// The supplier's total for the n-th order becomes known, or changes.
@@ -423,17 +426,8 @@ fn step() -> impl proptest::strategy::Strategy<Value = Step> {
         )
             .prop_map(
                 |(status, paid_minute, quantity, price_minor, currency, cost_minor, fx_rate, tax_minor, till)| {
-                    Step::Insert {
-                        status,
-                        paid_minute,
-                        quantity,
-                        price_minor,
-                        currency,
-                        cost_minor,
-                        fx_rate,
-                        tax_minor,
-                        till,
-                    }
+                    Step::Insert(NewRow { status, paid_minute, quantity, price_minor, currency,
+                        cost_minor, fx_rate, tax_minor, till })
                 }
             ),
         1 => (any::<usize>(), status).prop_map(|(n, s)| Step::Status(n, s)),
@@ -449,20 +443,10 @@ async fn apply(db: &Db, steps: &[Step]) {
     let mut ids: Vec<i64> = Vec::new();
     for step in steps {
         match step {
-            Step::Insert {
-                status,
-                paid_minute,
-                quantity,
-                price_minor,
-                currency,
-                cost_minor,
-                fx_rate,
-                tax_minor,
-                till,
-            } => {
+            Step::Insert(row) => {
                 // Seconds and milliseconds inside the minute, so that quarters are
                 // cut at their exact edge.
-                let paid = paid_minute.map(|m| {
+                let paid = row.paid_minute.map(|m| {
                     crate::db::time_text(
                         start + Duration::minutes(m) + Duration::milliseconds(m * 7919 % 60_000),
                     )
@@ -479,15 +463,15 @@ async fn apply(db: &Db, steps: &[Step]) {
                      RETURNING id",
                 )
                 .bind(n)
-                .bind(status)
-                .bind(quantity)
-                .bind(price_minor)
-                .bind(currency)
-                .bind(cost_minor)
-                .bind(fx_rate)
-                .bind(tax_minor)
+                .bind(row.status)
+                .bind(row.quantity)
+                .bind(row.price_minor)
+                .bind(row.currency)
+                .bind(row.cost_minor)
+                .bind(row.fx_rate)
+                .bind(row.tax_minor)
                 .bind(paid)
-                .bind(till)
+                .bind(row.till)
                 .fetch_one(db.pool())
                 .await
                 .unwrap();
