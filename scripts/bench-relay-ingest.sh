@@ -38,7 +38,8 @@ lua=$benches/wrk/stripe-events.lua
 secret=whsec_bench_$RANDOM$RANDOM
 target_dir=${CARGO_TARGET_DIR:-target}
 build=(cargo build -q -p codetill-relay --locked --bin codetill-relay)
-[ "$profile" = release ] && build+=(--release)
+# The relay as it ships to a server (Cargo.toml's `server` profile).
+[ "$profile" = release ] && { build+=(--profile server); profile=server; }
 echo "bench: building codetill-relay ($profile)" >&2
 "${build[@]}"
 relay_bin=$target_dir/$profile/codetill-relay
