@@ -380,3 +380,20 @@ async fn a_claim_whose_account_the_supplier_refuses_stays_unsent_and_can_expire(
     assert_eq!(order.failure.unwrap().code, "claim_expired");
     assert!(shop.supplier_orders().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_supplier_whose_balance_alone_fails_is_not_kept_down() {
+    let shop = Shop::open(50).await.unwrap();
+    shop.sandbox
+        .control(
+            "faults",
+            json!({"endpoint": "balance", "kind": "error_500", "times": 0}),
+        )
+        .await
+        .unwrap();
+    shop.engine.suppliers().mark_down(None, "three timeouts");
+    assert!(!shop.engine.suppliers().is_up(None));
+    // The health check's probe: the balance fails, the catalog answers.
+    assert!(shop.engine.suppliers().probe_down().await);
+    assert!(shop.engine.suppliers().is_up(None));
+}

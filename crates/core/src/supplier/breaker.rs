@@ -6,7 +6,9 @@
 //! recovery before it drives anything — asks a down supplier again; its answer
 //! closes the breaker. A sale never waits on a dead supplier to find out.
 //!
-//! A refusal, a bad key or a rate limit is an answer: the supplier is up.
+//! A refusal, a bad key or a rate limit is an answer: the supplier is up. A probe
+//! asks for the balance, and when only that fails, for one catalog row: a supplier
+//! whose balance service alone is broken still sells, and is not kept down.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -140,9 +142,20 @@ impl Guarded {
     }
 
     /// Asks the supplier itself, open breaker or not (the health check's probe),
-    /// and closes the breaker when it answers.
-    pub async fn probe(&self) -> Result<Balance, SupplierError> {
-        let result = self.inner.balance().await;
+    /// and closes the breaker when it answers: its balance, or, when that call
+    /// finds nobody there, the first row of its catalog. Ok when it answered.
+    pub async fn probe(&self) -> Result<(), SupplierError> {
+        let mut result = self.inner.balance().await.map(|_| ());
+        if result.as_ref().is_err_and(is_outage) {
+            let first_row = CatalogRequest {
+                cursor: None,
+                limit: 1,
+                updated_since: None,
+            };
+            if self.inner.catalog_page(&first_row).await.is_ok() {
+                result = Ok(());
+            }
+        }
         if result.is_ok() && self.breaker.close() {
             tracing::info!(
                 supplier = super::routing::display_name(self.name.as_deref()),

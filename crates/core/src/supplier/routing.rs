@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::breaker::{Breaker, Guarded};
-use super::{Balance, Supplier, SupplierError};
+use super::{Supplier, SupplierError};
 
 /// The name the shop's single supplier (from the environment or the settings) goes
 /// by where a name is shown: its offers and orders carry no account name.
@@ -149,9 +149,9 @@ impl Suppliers {
             .collect()
     }
 
-    /// Asks `name` for its balance even while its breaker is open (the health
+    /// Asks `name` whether it is there even while its breaker is open (the health
     /// check); an answer puts it back in routing.
-    pub async fn probe(&self, name: Option<&str>) -> Option<Result<Balance, SupplierError>> {
+    pub async fn probe(&self, name: Option<&str>) -> Option<Result<(), SupplierError>> {
         let entry = self.entries.iter().find(|e| e.name.as_deref() == name)?;
         Some(entry.supplier.probe().await)
     }
