@@ -400,9 +400,24 @@ impl Engine {
         }
         for id in store::open_order_ids(&self.db).await? {
             report.examined += 1;
-            let outcome = self.fulfil(id).await?;
-            let mut conn = self.db.pool().acquire().await.map_err(DbError::from)?;
-            let public = store::get(&mut conn, id).await?.public_id;
+            // One order that cannot be driven (a supplier answer that does not fit,
+            // a row that does not read) stays open and is logged; the paid orders
+            // after it are still finished.
+            let outcome = match self.fulfil(id).await {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    tracing::error!(order = id, error = %e, "recovery could not drive this order: it stays open");
+                    Outcome::Open {
+                        reason: e.to_string(),
+                    }
+                }
+            };
+            // Its number alone: the rest of the row may be what did not read.
+            let public: String = sqlx::query_scalar("SELECT public_id FROM orders WHERE id = ?1")
+                .bind(id)
+                .fetch_one(self.db.pool())
+                .await
+                .map_err(DbError::from)?;
             match outcome {
                 Outcome::Delivered => report.delivered.push(public),
                 Outcome::RefundDue { .. } => report.refund_due.push(public),
