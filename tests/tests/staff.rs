@@ -154,7 +154,10 @@ impl Shop {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Case {
     Sell,
+    /// Their own sale, just made.
     ReprintRecent,
+    /// Another's sale, just made (the receipt carries the code).
+    ReprintOthers,
     ReprintOld,
     Reveal,
     Refund,
@@ -165,9 +168,10 @@ enum Case {
     ManageStaff,
 }
 
-const CASES: [Case; 10] = [
+const CASES: [Case; 11] = [
     Case::Sell,
     Case::ReprintRecent,
+    Case::ReprintOthers,
     Case::ReprintOld,
     Case::Reveal,
     Case::Refund,
@@ -181,7 +185,9 @@ const CASES: [Case; 10] = [
 fn allowed(role: Role, case: Case) -> bool {
     match case {
         Case::Sell | Case::ReprintRecent => true,
-        Case::ReprintOld | Case::Reveal | Case::Refund | Case::Resend => role != Role::Cashier,
+        Case::ReprintOthers | Case::ReprintOld | Case::Reveal | Case::Refund | Case::Resend => {
+            role != Role::Cashier
+        }
         Case::ChangePrices | Case::ChangeSuppliers | Case::ChangeSettings | Case::ManageStaff => {
             role == Role::Owner
         }
@@ -209,7 +215,11 @@ async fn attempt(shop: &Shop, orders: &Orders, clerk: &Clerk, case: Case) -> Res
                 .await
                 .map(drop)
         }
-        Case::ReprintRecent => till
+        Case::ReprintRecent => {
+            let own = shop.sell(clerk).await;
+            till.reprint(clerk, &own.public_id).await.map(drop)
+        }
+        Case::ReprintOthers => till
             .reprint(clerk, &orders.recent.public_id)
             .await
             .map(drop),

@@ -78,7 +78,9 @@ impl Action {
     fn what(self) -> &'static str {
         match self {
             Action::Sell => "sell",
-            Action::Reprint { .. } => "reprint a receipt more than 10 minutes after the sale",
+            Action::Reprint { .. } => {
+                "reprint a receipt but their own counter sale's, within 10 minutes"
+            }
             Action::Reveal => "show a code again",
             Action::Refund => "record a refund",
             Action::Resend => "email a code again",

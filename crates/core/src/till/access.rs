@@ -142,11 +142,12 @@ impl Till {
         Ok(self.outbox().await?.resend(order, to, &clerk.staff).await?)
     }
 
-    /// Queues the receipt again, marked REPRINT #n (a cashier's within 10 minutes
-    /// of the sale, a manager's after); audited. Answers the outbox row and n.
+    /// Queues the receipt again, marked REPRINT #n (a cashier's own counter sale
+    /// within 10 minutes, a manager's otherwise); audited. Answers the outbox row
+    /// and n.
     pub async fn reprint(&self, clerk: &Clerk, order: &str) -> Result<(i64, i64), TillError> {
         let found = orders::find(&self.db, order).await?;
-        self.authorize(clerk, reprint_of(&found), Some(&found))
+        self.authorize(clerk, reprint_of(&found, clerk), Some(&found))
             .await?;
         Ok(self.outbox().await?.reprint(order, &clerk.staff).await?)
     }
@@ -159,7 +160,7 @@ impl Till {
         order: &str,
     ) -> Result<(i64, Option<i64>), TillError> {
         let found = orders::find(&self.db, order).await?;
-        self.authorize(clerk, reprint_of(&found), Some(&found))
+        self.authorize(clerk, reprint_of(&found, clerk), Some(&found))
             .await?;
         Ok(self
             .outbox()
@@ -305,8 +306,13 @@ impl Till {
     }
 }
 
-/// A reprint of `order`, as old as the sale is.
-fn reprint_of(order: &Order) -> Action {
+/// A reprint of `order` by `clerk`, as old as the sale is. The receipt carries the
+/// code: another's sale, or a remote buyer's, counts as old (a manager's, as a
+/// reveal is), however recent.
+fn reprint_of(order: &Order, clerk: &Clerk) -> Action {
+    if order.channel != "counter" || order.staff != clerk.staff {
+        return Action::Reprint { age: Duration::MAX };
+    }
     let sold = order.delivered_at.as_deref().unwrap_or(&order.created_at);
     let age = chrono::DateTime::parse_from_rfc3339(sold)
         .ok()
