@@ -47,8 +47,16 @@ fn link_id_ok(s: &str) -> bool {
     })
 }
 
-/// The body of `POST /v1/payment_links` for `request`.
-pub fn link_body(request: &LinkRequest) -> Result<Value, PaymentError> {
+/// How long a link can be paid: a day, inside the 25 hours after which an unpaid
+/// remote order is cancelled. Razorpay links otherwise never expire, and a buyer
+/// paying a cancelled order would be charged for nothing.
+pub const LINK_LIFETIME: chrono::Duration = chrono::Duration::hours(24);
+
+/// The body of `POST /v1/payment_links` for `request`, made at `now`.
+pub fn link_body(
+    request: &LinkRequest,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Value, PaymentError> {
     let minor = request
         .amount
         .to_minor()
@@ -63,6 +71,7 @@ pub fn link_body(request: &LinkRequest) -> Result<Value, PaymentError> {
         // The code's email is ours to send; Razorpay need not mail the link.
         "notify": { "email": false, "sms": false },
         "reminder_enable": false,
+        "expire_by": (now + LINK_LIFETIME).timestamp(),
         "notes": { "order_id": request.order_id },
     }))
 }
@@ -138,7 +147,7 @@ impl PaymentProvider for RazorpayClient {
     }
 
     async fn create_link(&self, request: &LinkRequest) -> Result<PaymentLink, PaymentError> {
-        let body = link_body(request)?;
+        let body = link_body(request, chrono::Utc::now())?;
         let response = self
             .http
             .post(self.url("v1/payment_links")?)
@@ -193,8 +202,11 @@ mod tests {
             description: "Google Play ₹1900".into(),
             email: "buyer@example.com".into(),
         };
-        let body = link_body(&request).unwrap();
+        let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let body = link_body(&request, now).unwrap();
         assert_eq!(body["amount"], 189950);
+        // Unpayable a day on, before the unpaid order is cancelled (25 hours).
+        assert_eq!(body["expire_by"], 1_800_000_000 + 24 * 3600);
         assert_eq!(body["currency"], "INR");
         assert_eq!(body["accept_partial"], false);
         assert_eq!(body["reference_id"], "ORD-000007");
