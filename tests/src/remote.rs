@@ -99,6 +99,19 @@ impl FakeProviders {
         }
     }
 
+    /// The session's charge as the shop's dashboard left it: `refunded` minor units
+    /// given back, and whether the buyer disputed it.
+    pub fn set_stripe_charge(&self, id: &str, refunded: i64, disputed: bool) {
+        if let Ok(mut s) = self.ledger.sessions.lock()
+            && let Some(v) = s.get_mut(id)
+        {
+            let total = v["amount_total"].as_i64().unwrap_or(0);
+            v["payment_intent"] = json!({"id": format!("pi_{id}"), "latest_charge": {
+                "id": format!("ch_{id}"), "amount": total, "amount_refunded": refunded,
+                "refunded": refunded >= total && total > 0, "disputed": disputed}});
+        }
+    }
+
     /// The invoice's state; `Settled` with nothing paid yet pays it in full.
     pub fn set_btcpay_status(&self, id: &str, status: &str) {
         if let Ok(mut s) = self.ledger.invoices.lock()

@@ -537,6 +537,32 @@ fn doubtful_payments_are_held_for_review_and_nothing_is_bought() {
 }
 
 #[test]
+fn a_stripe_payment_refunded_or_disputed_before_the_till_reads_it_is_held() {
+    let shop = Shop::new();
+    let a = shop.remote_new("stripe");
+    let b = shop.remote_new("stripe");
+    // Paid, then refunded from Stripe's dashboard while the till was off; the
+    // session still says paid.
+    let refunded = shop.pay_stripe(&a, "paid");
+    shop.fakes
+        .set_stripe_charge(&session_id(&a), price_minor(&a), false);
+    shop.post_stripe(&remote::stripe_completed("evt_refunded", &refunded));
+    let disputed = shop.pay_stripe(&b, "paid");
+    shop.fakes.set_stripe_charge(&session_id(&b), 0, true);
+    shop.post_stripe(&remote::stripe_completed("evt_disputed", &disputed));
+
+    let pull = shop.pull();
+    assert_eq!(pull.code, 0, "{pull:?}");
+    let report = pull.json();
+    assert_eq!(report["paid"], json!([]), "{report}");
+    let held = held(&report);
+    assert_eq!(held.len(), 2, "{report}");
+    assert!(held[0].1.contains("then refunded"), "{held:?}");
+    assert!(held[1].1.contains("then disputed"), "{held:?}");
+    assert_eq!(shop.orders_created(), 0);
+}
+
+#[test]
 fn a_relay_that_is_down_fails_the_pull_and_changes_nothing() {
     let mut shop = Shop::new();
     let order = shop.remote_new("stripe");

@@ -1,6 +1,10 @@
 //! Stripe Checkout: a checkout session per remote order, re-read before fulfilment.
 //! The API takes form-encoded bodies and a Bearer secret key; amounts are integer
 //! minor units with a lower-case currency.
+//!
+//! A session stays `paid` after its payment is refunded or disputed, so the re-read
+//! expands the payment's charge and counts a refunded or disputed one as unpaid: a
+//! shop that refunded a buyer from Stripe's dashboard never then sends the code.
 
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -31,6 +35,28 @@ struct Session {
     amount_total: Option<i64>,
     currency: Option<String>,
     client_reference_id: Option<String>,
+    /// Expanded on the re-read (`payment_intent.latest_charge`); an id, or absent,
+    /// otherwise.
+    payment_intent: Option<serde_json::Value>,
+}
+
+/// What became of a session's charge after the buyer paid: "refunded" (in whole
+/// or in part) or "disputed", or None while it stands.
+fn charge_undone(payment_intent: Option<&serde_json::Value>) -> Option<&'static str> {
+    let charge = payment_intent?.get("latest_charge")?;
+    let refunded = charge.get("refunded").and_then(|v| v.as_bool()) == Some(true)
+        || charge
+            .get("amount_refunded")
+            .and_then(|v| v.as_i64())
+            .is_some_and(|a| a > 0);
+    let disputed = charge.get("disputed").and_then(|v| v.as_bool()) == Some(true);
+    if disputed {
+        Some("disputed")
+    } else if refunded {
+        Some("refunded")
+    } else {
+        None
+    }
 }
 
 impl StripeClient {
@@ -134,6 +160,7 @@ impl PaymentProvider for StripeClient {
         let response = self
             .http
             .get(self.url(&format!("v1/checkout/sessions/{external_id}"))?)
+            .query(&[("expand[]", "payment_intent.latest_charge")])
             .bearer_auth(self.key.expose())
             .send()
             .await
@@ -145,10 +172,14 @@ impl PaymentProvider for StripeClient {
                 .map(|c| Money::from_minor(minor, c)),
             _ => None,
         };
-        let status = s.payment_status.unwrap_or_default();
+        let mut status = s.payment_status.unwrap_or_default();
+        let undone = charge_undone(s.payment_intent.as_ref());
+        if let Some(what) = undone {
+            status = format!("{status}, then {what}");
+        }
         Ok(ProviderPayment {
             external_id: s.id,
-            paid: status == "paid",
+            paid: status == "paid" && undone.is_none(),
             status,
             amount,
             // `paid` is for the session's whole amount_total.
@@ -184,5 +215,24 @@ mod tests {
         assert_eq!(get("line_items[0][price_data][unit_amount]"), Some("2199"));
         assert_eq!(get("line_items[0][price_data][currency]"), Some("usd"));
         assert_eq!(get("success_url"), None);
+    }
+
+    #[test]
+    fn a_refunded_or_disputed_charge_undoes_the_payment() {
+        let intent =
+            |charge: serde_json::Value| serde_json::json!({"id": "pi_1", "latest_charge": charge});
+        assert_eq!(charge_undone(None), None);
+        assert_eq!(charge_undone(Some(&serde_json::json!("pi_1"))), None);
+        let standing =
+            intent(serde_json::json!({"refunded": false, "amount_refunded": 0, "disputed": false}));
+        assert_eq!(charge_undone(Some(&standing)), None);
+        let part = intent(
+            serde_json::json!({"refunded": false, "amount_refunded": 500, "disputed": false}),
+        );
+        assert_eq!(charge_undone(Some(&part)), Some("refunded"));
+        let whole = intent(serde_json::json!({"refunded": true, "amount_refunded": 2199}));
+        assert_eq!(charge_undone(Some(&whole)), Some("refunded"));
+        let disputed = intent(serde_json::json!({"refunded": false, "disputed": true}));
+        assert_eq!(charge_undone(Some(&disputed)), Some("disputed"));
     }
 }
