@@ -136,7 +136,15 @@ pub(super) async fn work(engine: &Engine, providers: &Providers) -> Result<ActRe
                     }
                 }
                 report.paid.push(order.public_id.clone());
-                match engine.fulfil(order.id).await? {
+                // Paid and leased: a drive that fails here is recovery's to finish,
+                // and the events after this one are still read.
+                let outcome = engine.fulfil(order.id).await.unwrap_or_else(|e| {
+                    tracing::error!(order = %order.public_id, error = %e, "a paid remote order is left to recovery");
+                    Outcome::Open {
+                        reason: e.to_string(),
+                    }
+                });
+                match outcome {
                     Outcome::Delivered => {
                         report.delivered.push(order.public_id.clone());
                         report.delivered_ids.push(order.id);
@@ -228,6 +236,15 @@ async fn judge(
                 format!("{} has no payment link", order.public_id),
             );
         }
+    }
+    if order.status != OrderStatus::Quoted && paid_by(engine, &order, &claim).await? {
+        // The same payment told again in another state (NOWPayments' `confirmed`
+        // after `partially_paid` read late as finished; Stripe's async success):
+        // not a second payment.
+        return Ok(Verdict::Ignore(format!(
+            "a later notice of the payment that paid {}",
+            order.public_id
+        )));
     }
     if order.status != OrderStatus::Quoted {
         return hold(
@@ -333,6 +350,27 @@ async fn judge(
         order,
         reference: claim.external_id,
     })
+}
+
+/// Was `order` paid by the payment `claim` names (the same provider, link and
+/// payment, read from the event that paid it)?
+async fn paid_by(engine: &Engine, order: &Order, claim: &PaidClaim) -> Result<bool, RemoteError> {
+    let processed: Vec<(String, Option<String>, String)> = sqlx::query_as(
+        "SELECT provider, event_type, payload FROM relay_inbox
+          WHERE order_id = ?1 AND status = 'processed'",
+    )
+    .bind(order.id)
+    .fetch_all(engine.db().pool())
+    .await
+    .map_err(DbError::from)?;
+    Ok(processed.iter().any(|(provider, event_type, payload)| {
+        matches!(
+            events::read(provider, event_type.as_deref(), payload),
+            Reading::Paid(paid) if paid.provider == claim.provider
+                && paid.external_id == claim.external_id
+                && paid.payment_id == claim.payment_id
+        )
+    }))
 }
 
 fn same_amount(price: &Money, minor: i64, currency: &str) -> bool {
