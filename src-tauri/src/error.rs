@@ -56,6 +56,10 @@ pub enum ErrorCode {
     /// The order is not in a state that allows this (refund of a delivered order…).
     #[serde(rename = "errors.wrong_state")]
     WrongState,
+    /// The sale was paid and is kept, but its result could not be shown: never
+    /// "not sold" (the counter must not take payment again).
+    #[serde(rename = "errors.paid_not_shown")]
+    PaidNotShown,
     /// No supplier (URL or key) is configured: the first-run screen offers the sandbox.
     #[serde(rename = "errors.no_supplier")]
     NoSupplier,
@@ -141,7 +145,7 @@ impl AppError {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 24] = [
+    pub const ALL: [ErrorCode; 25] = [
         ErrorCode::Database,
         ErrorCode::Validation,
         ErrorCode::UnknownSku,
@@ -153,6 +157,7 @@ impl ErrorCode {
         ErrorCode::RefusedSupplierUnavailable,
         ErrorCode::NotFound,
         ErrorCode::WrongState,
+        ErrorCode::PaidNotShown,
         ErrorCode::NoSupplier,
         ErrorCode::Supplier,
         ErrorCode::Secrets,
@@ -216,6 +221,7 @@ impl From<OrderError> for AppError {
             },
             OrderError::NotFound(_) => ErrorCode::NotFound,
             OrderError::WrongState { .. } => ErrorCode::WrongState,
+            OrderError::PaidNotShown { .. } => ErrorCode::PaidNotShown,
             OrderError::Supplier(_) => ErrorCode::Supplier,
             OrderError::Db(_) => ErrorCode::Database,
             OrderError::Vault(_) => ErrorCode::Secrets,

@@ -56,7 +56,10 @@ impl OrderError {
             OrderError::Refused(_) => ErrorKind::Refused,
             OrderError::Pricing(e) => e.kind(),
             OrderError::Tax(e) => e.kind(),
-            OrderError::Supplier(_) | OrderError::Db(_) | OrderError::Vault(_) => ErrorKind::Fault,
+            OrderError::Supplier(_)
+            | OrderError::Db(_)
+            | OrderError::Vault(_)
+            | OrderError::PaidNotShown { .. } => ErrorKind::Fault,
         }
     }
 }

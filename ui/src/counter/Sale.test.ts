@@ -209,6 +209,26 @@ describe('selling at the counter', () => {
     expect(slip.textContent).toContain('database: disk I/O error');
   });
 
+  it('a sale paid whose result could not be shown says it is paid, never to charge again', async () => {
+    mockShop({
+      sell_cash: () => {
+        throw {
+          code: 'errors.paid_not_shown',
+          message: 'ORD-000042 is paid and kept, but its result could not be shown (database: disk I/O error)',
+        };
+      },
+    });
+    render(Counter, { debounceMs: 0 });
+    await pick('steam 20');
+    await typeCash('2000');
+    await fireEvent.click(confirmButton());
+    const slip = await screen.findByTestId('sale-problem');
+    expect(within(slip).getByRole('heading').textContent).toBe('Payment taken — code will be issued when the supplier answers');
+    expect(slip.textContent).toContain('PAID — do not take payment again.');
+    expect(slip.textContent).toContain('ORD-000042');
+    expect(screen.queryByText('Not sold — nothing was charged')).toBeNull();
+  });
+
   it('a product the supplier cannot sell now shows why, with no payment form', async () => {
     mockShop({
       quote: () => {

@@ -89,6 +89,7 @@ export const ERROR_CODES = [
   'errors.refused.supplier_unavailable',
   'errors.not_found',
   'errors.wrong_state',
+  'errors.paid_not_shown',
   'errors.no_supplier',
   'errors.supplier',
   'errors.secrets',

@@ -224,7 +224,18 @@ impl Engine {
             };
             // A unit the supplier stopped answering for is a claim when the shop
             // takes them: its number and slip, as for a single sale.
-            let sale = self.claim_if_open(self.sale(id, driven).await?).await;
+            // Paid: a unit whose result cannot be read back must not make the
+            // basket read as "not sold".
+            let sale = match self.sale(id, driven).await {
+                Ok(sale) => self.claim_if_open(sale).await,
+                Err(e) => {
+                    tracing::error!(basket = %public_id, order = id, error = %e, "a paid basket's result could not be shown");
+                    return Err(OrderError::PaidNotShown {
+                        sale: public_id,
+                        message: e.to_string(),
+                    });
+                }
+            };
             if matches!(sale.outcome, Outcome::RefundDue { .. }) {
                 refund_due = refund_due
                     .checked_add(&sale.order.price)

@@ -73,6 +73,12 @@ pub enum OrderError {
     Pricing(#[from] crate::pricing::PricingError),
     #[error(transparent)]
     Tax(#[from] crate::tax::TaxError),
+    /// The sale was paid and is kept; what came after (the supplier's drive, or
+    /// reading the result back) failed here. Never "not sold": recovery finishes it.
+    #[error(
+        "{sale} is paid and kept, but its result could not be shown ({message}): find it under Orders; do not take payment again"
+    )]
+    PaidNotShown { sale: String, message: String },
 }
 
 impl From<CatalogError> for OrderError {
@@ -249,12 +255,18 @@ impl Engine {
         let id =
             store::insert_paid_sending(&self.db, &new, &payment, (&self.owner, self.options.lease))
                 .await?;
-        let driven = self
-            .fulfiller()
-            .drive_sending(id, new.supplier.as_deref(), request)
-            .await?;
-        let sale = self.sale(id, driven).await?;
-        Ok(self.claim_if_open(sale).await)
+        // Paid from here on: a failure now must not read as "not sold".
+        let shown = async {
+            let driven = self
+                .fulfiller()
+                .drive_sending(id, new.supplier.as_deref(), request)
+                .await?;
+            self.sale(id, driven).await
+        };
+        match shown.await {
+            Ok(sale) => Ok(self.claim_if_open(sale).await),
+            Err(e) => Err(paid_not_shown(&self.db, "orders", id, e).await),
+        }
     }
 
     /// Opens a `quoted` order for `quote` (its client_order_id is fixed here).
@@ -432,6 +444,21 @@ impl Engine {
     /// later look is [`reveal`]).
     pub async fn delivered_codes(&self, id: i64) -> Result<Vec<RevealedCode>, OrderError> {
         store::read_codes(&self.db, &self.vault, id).await
+    }
+}
+
+/// The error for a paid sale (row `id` of `table`, orders or baskets) whose
+/// result could not be shown: its number, read alone, and what failed.
+async fn paid_not_shown(db: &Db, table: &str, id: i64, e: OrderError) -> OrderError {
+    let sale = sqlx::query_scalar(&format!("SELECT public_id FROM {table} WHERE id = ?1"))
+        .bind(id)
+        .fetch_one(db.pool())
+        .await
+        .unwrap_or_else(|_| format!("{table} #{id}"));
+    tracing::error!(sale = %sale, error = %e, "a paid sale's result could not be shown; recovery finishes it");
+    OrderError::PaidNotShown {
+        sale,
+        message: e.to_string(),
     }
 }
 

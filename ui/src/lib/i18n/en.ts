@@ -259,6 +259,7 @@ export const en = {
   'errors.refused.supplier_unavailable': 'The supplier cannot be reached right now. Nothing was charged — try again in a moment.',
   'errors.not_found': 'There is no such order.',
   'errors.wrong_state': 'The order is not in a state that allows this.',
+  'errors.paid_not_shown': 'PAID — do not take payment again. The sale is kept and codetill finishes it; find it under Orders (F6).',
   'errors.no_supplier': 'No supplier is set up, so nothing can be sold yet.',
   'errors.supplier': 'The supplier did not answer as expected.',
   'errors.secrets': 'The key that protects codes could not be used.',
