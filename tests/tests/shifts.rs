@@ -330,6 +330,9 @@ fn a_shifts_z_report_adds_up_to_its_orders() {
     let hindi = shop.run(&["shift", "report", "--lang", "hi"]);
     assert_eq!(hindi.code, 0, "{hindi:?}");
     assert!(hindi.stdout.contains("Z-रिपोर्ट #2"), "{hindi:?}");
+    // Both closes are rows of the audit log's hash chain, which still holds.
+    let chain = shop.run(&["audit", "verify"]);
+    assert_eq!(chain.code, 0, "{chain:?}");
 }
 
 #[test]

@@ -240,16 +240,21 @@ pub async fn apply(db: &Db, skus: &[String], staff: &str) -> Result<Applied, Pro
         .bind(&p.sku)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO audit_log (at, actor, action, detail) VALUES (?1, ?2, 'reprice', ?3)",
-        )
-        .bind(&now)
-        .bind(staff)
-        .bind(format!(
+        // Into the log's hash chain, as every audited action.
+        let detail = format!(
             "{}: cost {} → {} ({}%), retail {} → {}",
             p.sku, p.old_cost, p.new_cost, p.drift_pct, p.listed, p.proposed
-        ))
-        .execute(&mut *tx)
+        );
+        crate::staff::audit::record(
+            &mut tx,
+            &crate::staff::audit::Entry {
+                actor: staff,
+                action: "reprice",
+                order_id: None,
+                detail: Some(&detail),
+                at: Some(&now),
+            },
+        )
         .await?;
     }
     let left = all.len() - chosen.len();
@@ -413,6 +418,10 @@ mod tests {
         );
         assert_eq!(crate::alerts::open_count(&db).await.unwrap(), 1);
         apply(&db, &["GC-5".into()], "owner").await.unwrap();
+        // Each applied price is a row of the audit log's hash chain.
+        let chain = crate::staff::audit::verify(&db).await.unwrap();
+        assert!(chain.holds(), "{chain:?}");
+
         assert!(proposals(&db).await.unwrap().is_empty());
         assert_eq!(
             crate::alerts::open_count(&db).await.unwrap(),

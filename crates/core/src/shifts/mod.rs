@@ -344,18 +344,23 @@ pub async fn close(
     .bind(json)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor, action, detail) VALUES (?1, ?2, 'shift_close', ?3)",
-    )
-    .bind(&now)
-    .bind(staff)
-    .bind(format!(
+    // Into the log's hash chain, as every audited action.
+    let detail = format!(
         "Z #{z}, {}: expected {}, counted {}",
         till_name(till_id),
         report.cash.expected,
         counted
-    ))
-    .execute(&mut *tx)
+    );
+    crate::staff::audit::record(
+        &mut tx,
+        &crate::staff::audit::Entry {
+            actor: staff,
+            action: "shift_close",
+            order_id: None,
+            detail: Some(&detail),
+            at: Some(&now),
+        },
+    )
     .await?;
     tx.commit().await.map_err(DbError::from)?;
     tracing::info!(z, till = ?till_id, %staff, "shift closed");
