@@ -536,7 +536,10 @@ CREATE TABLE staff (
 CREATE TABLE pin_pad (
     id           BIGINT  PRIMARY KEY CHECK (id = 1),
     failed_pins  BIGINT  NOT NULL DEFAULT 0,
-    locked_until TEXT
+    locked_until TEXT,
+    -- 0023: when the pad's count of wrong PINs began (a window, not reset by a
+    -- right PIN).
+    failed_since TEXT
 );
 INSERT INTO pin_pad (id, failed_pins) VALUES (1, 0);
 

@@ -30,6 +30,11 @@ pub use permission::{Action, Refused, authorize};
 pub const MAX_WRONG_PINS: i64 = 5;
 /// How long they stay locked.
 pub const LOCK_FOR: Duration = Duration::from_secs(60);
+
+/// The PIN pad counts wrong PINs typed alone over this long: a right PIN does
+/// not clear the count (anyone could then guess others' PINs between their own),
+/// and a typo this old is forgotten.
+pub const PAD_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// Longest name a member of staff has (it is printed on receipts).
 const MAX_NAME_CHARS: usize = 40;
 
@@ -424,7 +429,7 @@ async fn login_named(
     if pin::matching(pin, vec![hash]).await?.is_empty() {
         return wrong_pin(db, "staff", Some(id), &name, now).await;
     }
-    signed_in(db, id, false).await
+    signed_in(db, id).await
 }
 
 async fn login_pin_only(db: &Db, pin: &str, now: DateTime<Utc>) -> Result<Member, StaffError> {
@@ -455,7 +460,7 @@ async fn login_pin_only(db: &Db, pin: &str, now: DateTime<Utc>) -> Result<Member
                     seconds,
                 });
             }
-            signed_in(db, *id, true).await
+            signed_in(db, *id).await
         }
         // PINs are unique when added; two that match were made some other way.
         _ => Err(StaffError::bad_input(
@@ -476,17 +481,39 @@ async fn wrong_pin(
 ) -> Result<Member, StaffError> {
     let until = time_text(now + chrono::Duration::seconds(LOCK_FOR.as_secs() as i64));
     let mut tx = db.begin_write().await?;
-    // `table` is one of two names fixed above, never input.
-    let failed: i64 = sqlx::query_scalar(&format!(
-        "UPDATE {table} SET failed_pins = failed_pins + 1 WHERE id = ?1 RETURNING failed_pins"
-    ))
-    .bind(id.unwrap_or(1))
-    .fetch_one(&mut *tx)
-    .await?;
+    let failed: i64 = if table == "pin_pad" {
+        // The pad's count runs over a window that only its own start opens.
+        let window_start = time_text(now - chrono::Duration::seconds(PAD_WINDOW.as_secs() as i64));
+        sqlx::query_scalar(
+            "UPDATE pin_pad SET
+                 failed_pins = CASE WHEN failed_since IS NULL OR failed_since < ?1
+                                    THEN 1 ELSE failed_pins + 1 END,
+                 failed_since = CASE WHEN failed_since IS NULL OR failed_since < ?1
+                                     THEN ?2 ELSE failed_since END
+             WHERE id = 1 RETURNING failed_pins",
+        )
+        .bind(&window_start)
+        .bind(time_text(now))
+        .fetch_one(&mut *tx)
+        .await?
+    } else {
+        // `table` is one of two names fixed above, never input.
+        sqlx::query_scalar(&format!(
+            "UPDATE {table} SET failed_pins = failed_pins + 1 WHERE id = ?1 RETURNING failed_pins"
+        ))
+        .bind(id.unwrap_or(1))
+        .fetch_one(&mut *tx)
+        .await?
+    };
     let locked = failed >= MAX_WRONG_PINS;
     if locked {
+        let since = if table == "pin_pad" {
+            ", failed_since = NULL"
+        } else {
+            ""
+        };
         sqlx::query(&format!(
-            "UPDATE {table} SET failed_pins = 0, locked_until = ?1 WHERE id = ?2"
+            "UPDATE {table} SET failed_pins = 0, locked_until = ?1{since} WHERE id = ?2"
         ))
         .bind(&until)
         .bind(id.unwrap_or(1))
@@ -517,18 +544,14 @@ async fn wrong_pin(
     })
 }
 
-/// A right PIN: the member's count (and, at the pad, the pad's) starts again.
-async fn signed_in(db: &Db, id: i64, at_pad: bool) -> Result<Member, StaffError> {
+/// A right PIN: the member's count starts again. The pad's does not (see
+/// [`PAD_WINDOW`]).
+async fn signed_in(db: &Db, id: i64) -> Result<Member, StaffError> {
     let mut tx = db.begin_write().await?;
     sqlx::query("UPDATE staff SET failed_pins = 0, locked_until = NULL WHERE id = ?1")
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    if at_pad {
-        sqlx::query("UPDATE pin_pad SET failed_pins = 0 WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
-    }
     tx.commit().await.map_err(DbError::from)?;
     let member = get(db, id)
         .await?

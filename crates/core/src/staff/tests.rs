@@ -168,6 +168,35 @@ async fn five_wrong_pins_alone_lock_the_pad_not_a_member() {
 }
 
 #[tokio::test]
+async fn a_right_pin_at_the_pad_does_not_clear_the_pads_count() {
+    let (_dir, db) = with_staff().await;
+    let t0 = Utc::now();
+    // Four guesses, then one's own PIN, then a fifth guess: the pad locks.
+    for _ in 0..4 {
+        let _ = login_at(&db, None, "9876", t0).await;
+    }
+    assert_eq!(login_at(&db, None, "3333", t0).await.unwrap().name, "Asha");
+    match login_at(&db, None, "9875", t0).await {
+        Err(StaffError::Locked { who, .. }) => assert_eq!(who, "the PIN pad"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn typos_at_the_pad_older_than_its_window_are_forgotten() {
+    let (_dir, db) = with_staff().await;
+    let t0 = Utc::now();
+    for _ in 0..4 {
+        let _ = login_at(&db, None, "9876", t0).await;
+    }
+    let later = t0 + chrono::Duration::seconds(PAD_WINDOW.as_secs() as i64 + 1);
+    assert!(matches!(
+        login_at(&db, None, "9876", later).await,
+        Err(StaffError::WrongPin { left: 4 })
+    ));
+}
+
+#[tokio::test]
 async fn a_right_pin_starts_the_count_again() {
     let (_dir, db) = with_staff().await;
     for _ in 0..4 {
