@@ -190,3 +190,26 @@ async fn invoice_numbers_never_repeat_or_skip_across_tills_selling_at_once() {
         .collect();
     assert_eq!(seqs, (1..=total as i64).collect(), "none skipped");
 }
+
+#[tokio::test]
+async fn the_margin_floor_guards_what_the_shop_keeps_after_tax() {
+    let shop = Shop::open(200).await.unwrap();
+    let sku = shop.sku(SKU);
+    let rule =
+        codetill_core::pricing::PriceRule::parse("3", "2", "8", Some(".99"), Some(("1.00", "USD")))
+            .unwrap();
+    codetill_core::catalog::save_rule(&shop.db, None, &rule)
+        .await
+        .unwrap();
+    // Without tax the rule's 8% clears a 1.00 floor.
+    shop.engine.sell(&cash(&sku)).await.unwrap();
+    // With 18% inside the same price, the shop keeps less than the cost.
+    gst_18(&shop.db).await;
+    match shop.engine.sell(&cash(&sku)).await {
+        Err(orders::OrderError::Refused(orders::Refusal::BelowFloor { margin, floor })) => {
+            assert!(margin.starts_with('-'), "{margin}");
+            assert_eq!(floor, "1.00 USD");
+        }
+        other => panic!("{other:?}"),
+    }
+}

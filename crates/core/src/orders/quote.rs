@@ -256,7 +256,17 @@ async fn quote_offer(
     let priced = pricing.retail(product.category, wholesale)?;
     let price = priced.retail;
     let cost_here = Money::new(wholesale.amount * priced.fx_rate, price.currency);
-    let margin = Money::new(rule.margin(price, cost_here), price.currency).ceil_to_minor();
+    // Prices include the category's tax: the floor guards what the shop keeps
+    // after it, rounded down (a margin is never over-stated).
+    let (tax_rate, _) = crate::tax::for_sale(db, product.category).await?;
+    let kept = tax_rate.map_or(price, |r| crate::tax::split_inclusive(price, r).net);
+    let margin = Money::new(
+        rule.margin(kept, cost_here).round_dp_with_strategy(
+            price.currency.exponent(),
+            rust_decimal::RoundingStrategy::ToNegativeInfinity,
+        ),
+        price.currency,
+    );
     if let Some(floor) = rule.floor
         && floor.currency == margin.currency
         && margin.amount < floor.amount
