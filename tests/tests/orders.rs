@@ -224,12 +224,12 @@ async fn refused_after_payment(shop: &Shop, change: (&str, Value), code: &str) {
         shop.engine.delivered_codes(id).await.unwrap().is_empty(),
         "no code without an order"
     );
-    let refunded = orders::record_refund(&shop.db, &order.public_id, "cash", None, "asha")
+    let refunded = orders::record_refund(&shop.db, &order.public_id, "cash", None, "asha", None)
         .await
         .unwrap();
     assert_eq!(refunded.status, OrderStatus::Refunded);
     assert!(
-        orders::record_refund(&shop.db, &order.public_id, "cash", None, "asha")
+        orders::record_refund(&shop.db, &order.public_id, "cash", None, "asha", None)
             .await
             .is_err()
     );

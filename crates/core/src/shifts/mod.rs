@@ -3,8 +3,8 @@
 //!
 //! Orders belong to the shift open at their till when their payment is taken (the
 //! order's `shift_id`, written by the insert and payment statements in
-//! [`crate::orders`]); a refund belongs to the shift open at the order's till when
-//! it is given back. The close numbers the shift (Z numbers follow each other across
+//! [`crate::orders`]); a refund belongs to the shift open at the till that gives it
+//! back, whose drawer the money leaves. The close numbers the shift (Z numbers follow each other across
 //! the shop) and keeps its Z-report as it stood ([`report`]); from then on the shift,
 //! its cash moves and its report never change — the database's triggers refuse it
 //! (migration 0016). An X-report is the open shift's figures, as they stand now.

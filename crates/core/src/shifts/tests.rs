@@ -196,18 +196,22 @@ async fn orders_and_refunds_belong_to_the_shift_open_at_their_till() {
             .await;
     assert!(moved.is_err(), "an order stays in its shift");
 
-    // A refund given now belongs to the open shift, whenever its order was paid.
-    sqlx::query("UPDATE orders SET status = 'refund_due' WHERE client_order_id = 'ct-shift-1'")
-        .execute(db.pool())
-        .await
-        .unwrap();
-    crate::orders::record_refund(&db, "ORD-000001", "cash", None, "asha")
+    // A refund given now belongs to the shift open at the till that gives it,
+    // whenever and wherever its order was paid.
+    sqlx::query(
+        "UPDATE orders SET status = 'refund_due', till_id = 'till-9'
+          WHERE client_order_id = 'ct-shift-1'",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+    crate::orders::record_refund(&db, "ORD-000001", "cash", None, "asha", TILL)
         .await
         .unwrap();
     assert_eq!(
         count(&db, "SELECT shift_id FROM refunds").await,
         shift.id,
-        "given back in this shift"
+        "given back in this till's shift"
     );
 }
 

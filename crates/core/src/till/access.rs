@@ -127,7 +127,15 @@ impl Till {
     ) -> Result<Order, TillError> {
         let found = orders::find(&self.db, order).await?;
         self.authorize(clerk, Action::Refund, Some(&found)).await?;
-        Ok(orders::record_refund(&self.db, order, method, reference, &clerk.staff).await?)
+        Ok(orders::record_refund(
+            &self.db,
+            order,
+            method,
+            reference,
+            &clerk.staff,
+            clerk.till_id.as_deref(),
+        )
+        .await?)
     }
 
     /// Queues a delivered order's code for email again (a manager's); audited.

@@ -1,5 +1,5 @@
-//! Recording that a refund due was given back (in the shift open at the order's till,
-//! `crate::shifts`).
+//! Recording that a refund due was given back (in the shift open at the till that
+//! gave it, `crate::shifts`: the money left that till's drawer).
 
 use super::list::find;
 use super::row::minor;
@@ -9,13 +9,14 @@ use crate::orders::OrderError;
 use crate::orders::model::Order;
 use crate::orders::state::OrderStatus;
 
-/// Records that the refund of a `refund_due` order was given back.
+/// Records that the refund of a `refund_due` order was given back at `till_id`.
 pub async fn record_refund(
     db: &Db,
     reference: &str,
     method: &str,
     refund_reference: Option<&str>,
     staff: &str,
+    till_id: Option<&str>,
 ) -> Result<Order, OrderError> {
     let order = find(db, reference).await?;
     let now = now_text();
@@ -40,8 +41,8 @@ pub async fn record_refund(
         .unwrap_or(order.price);
     sqlx::query(
         "INSERT INTO refunds (order_id, amount_minor, currency, method, reference, staff, at, shift_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT s.id FROM shifts s, orders o WHERE o.id = ?1
-             AND s.closed_at IS NULL AND coalesce(s.till_id, '') = coalesce(o.till_id, '')))",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT id FROM shifts
+             WHERE closed_at IS NULL AND coalesce(till_id, '') = coalesce(?8, '')))",
     )
     .bind(order.id)
     .bind(minor(&amount)?)
@@ -50,6 +51,7 @@ pub async fn record_refund(
     .bind(refund_reference)
     .bind(staff)
     .bind(&now)
+    .bind(till_id)
     .execute(&mut *tx)
     .await
     .map_err(DbError::from)?;
