@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use codetill_core::delivery::{Language, Paper};
 use codetill_core::shifts::{self, CashMove, CashMoveKind, Shift, ShiftReport};
+use codetill_core::staff::Action;
+use codetill_core::till::Clerk;
 use serde::Serialize;
 use tauri::State;
 
@@ -40,10 +42,18 @@ pub struct ShownReport {
     pub pdf: Option<String>,
 }
 
-#[tauri::command]
-pub async fn shift_status(state: State<'_, AppState>) -> Result<ShiftStatus, AppError> {
+/// This till and who is at it, once core has read again that they may still act
+/// (a member disabled while signed in moves no cash and closes no shift).
+async fn at_drawer(state: &AppState) -> Result<(std::sync::Arc<Till>, Clerk), AppError> {
     let till = state.till();
     let clerk = state.clerk_at(&till).await?;
+    till.authorize(&clerk, Action::Sell, None).await?;
+    Ok((till, clerk))
+}
+
+#[tauri::command]
+pub async fn shift_status(state: State<'_, AppState>) -> Result<ShiftStatus, AppError> {
+    let (till, clerk) = at_drawer(&state).await?;
     let open = shifts::open_shift(till.db(), clerk.till_id.as_deref()).await?;
     let x = match open {
         Some(_) => Some(till.shift_report(true, &clerk).await?),
@@ -54,8 +64,7 @@ pub async fn shift_status(state: State<'_, AppState>) -> Result<ShiftStatus, App
 
 #[tauri::command]
 pub async fn open_shift(state: State<'_, AppState>, float: String) -> Result<Shift, AppError> {
-    let till = state.till();
-    let clerk = state.clerk_at(&till).await?;
+    let (till, clerk) = at_drawer(&state).await?;
     Ok(till.open_shift(&float, &clerk).await?)
 }
 
@@ -77,8 +86,7 @@ pub async fn move_cash(
         }
     };
     let reason = super::checked(&reason, "reason", MAX_REASON_CHARS)?;
-    let till = state.till();
-    let clerk = state.clerk_at(&till).await?;
+    let (till, clerk) = at_drawer(&state).await?;
     Ok(till.move_cash(kind, &amount, reason, &clerk).await?)
 }
 
@@ -92,8 +100,7 @@ pub async fn close_shift(
 ) -> Result<ShownReport, AppError> {
     // The language is checked before the shift is closed.
     let language = super::language(language.as_deref())?;
-    let till = state.till();
-    let clerk = state.clerk_at(&till).await?;
+    let (till, clerk) = at_drawer(&state).await?;
     let report = till.close_shift(&counted, &clerk).await?;
     show(&till, report, language, true).await
 }
@@ -108,8 +115,7 @@ pub async fn shift_report(
     print: bool,
 ) -> Result<ShownReport, AppError> {
     let language = super::language(language.as_deref())?;
-    let till = state.till();
-    let clerk = state.clerk_at(&till).await?;
+    let (till, clerk) = at_drawer(&state).await?;
     let report = till.shift_report(x, &clerk).await?;
     show(&till, report, language, print).await
 }
@@ -188,6 +194,42 @@ mod tests {
     use serde_json::json;
 
     use crate::testing::TestApp;
+
+    #[test]
+    fn a_member_disabled_while_signed_in_opens_no_shift() {
+        let app = TestApp::empty();
+        app.invoke("lock", json!({})).unwrap();
+        app.invoke("create_owner", json!({ "name": "Meera", "pin": "1234" }))
+            .unwrap();
+        app.invoke(
+            "add_staff",
+            json!({ "name": "Asha", "role": "cashier", "pin": "3333" }),
+        )
+        .unwrap();
+        let db = app.state().shop().db().clone();
+        crate::testing::block_on(async {
+            codetill_core::settings::set(db.pool(), codetill_core::settings::SHOP_CURRENCY, "INR")
+                .await
+                .unwrap();
+        });
+        app.invoke("lock", json!({})).unwrap();
+        app.invoke("sign_in", json!({ "pin": "3333" })).unwrap();
+        // The owner disables Asha at another till while she is still signed in here.
+        crate::testing::block_on(async {
+            sqlx::query("UPDATE staff SET enabled = 0 WHERE name = 'Asha'")
+                .execute(db.pool())
+                .await
+                .unwrap();
+        });
+        assert!(app.invoke("open_shift", json!({ "float": "100" })).is_err());
+        let open: i64 = crate::testing::block_on(async {
+            sqlx::query_scalar("SELECT count(*) FROM shifts")
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+        });
+        assert_eq!(open, 0);
+    }
 
     #[test]
     fn a_shift_opens_takes_a_sale_and_cash_out_and_closes_short_with_its_z_report() {
