@@ -67,6 +67,21 @@ impl TestApp {
         TestApp::open(|_| {})
     }
 
+    /// An owner, Meera (PIN 1234), signed in, and a cashier, Asha (PIN 3333).
+    pub fn owner_and_cashier(&self) {
+        self.invoke("lock", serde_json::json!({})).unwrap();
+        self.invoke(
+            "create_owner",
+            serde_json::json!({ "name": "Meera", "pin": "1234" }),
+        )
+        .unwrap();
+        self.invoke(
+            "add_staff",
+            serde_json::json!({ "name": "Asha", "role": "cashier", "pin": "3333" }),
+        )
+        .unwrap();
+    }
+
     /// A session switched to the sandbox demo (a small catalog, synced).
     pub fn demo() -> TestApp {
         let app = TestApp::empty();

@@ -198,14 +198,7 @@ mod tests {
     #[test]
     fn a_member_disabled_while_signed_in_opens_no_shift() {
         let app = TestApp::empty();
-        app.invoke("lock", json!({})).unwrap();
-        app.invoke("create_owner", json!({ "name": "Meera", "pin": "1234" }))
-            .unwrap();
-        app.invoke(
-            "add_staff",
-            json!({ "name": "Asha", "role": "cashier", "pin": "3333" }),
-        )
-        .unwrap();
+        app.owner_and_cashier();
         let db = app.state().shop().db().clone();
         crate::testing::block_on(async {
             codetill_core::settings::set(db.pool(), codetill_core::settings::SHOP_CURRENCY, "INR")

@@ -77,21 +77,10 @@ mod tests {
 
     use crate::testing::TestApp;
 
-    fn owner_and_cashier(app: &TestApp) {
-        app.invoke("lock", json!({})).unwrap();
-        app.invoke("create_owner", json!({ "name": "Meera", "pin": "1234" }))
-            .unwrap();
-        app.invoke(
-            "add_staff",
-            json!({ "name": "Asha", "role": "cashier", "pin": "3333" }),
-        )
-        .unwrap();
-    }
-
     #[test]
     fn the_owner_adds_disables_and_enables_staff_audited() {
         let app = TestApp::empty();
-        owner_and_cashier(&app);
+        app.owner_and_cashier();
         let list = app.invoke("staff_list", json!({})).unwrap();
         let names: Vec<_> = list
             .as_array()
@@ -159,7 +148,7 @@ mod tests {
     #[test]
     fn bad_input_is_named_and_the_last_owner_stays() {
         let app = TestApp::empty();
-        owner_and_cashier(&app);
+        app.owner_and_cashier();
         for (name, role, pin, says) in [
             ("Kiran", "chef", "4444", "role"),
             ("Kiran", "cashier", "12", "pin"),
@@ -201,7 +190,7 @@ mod tests {
     #[test]
     fn a_cashier_may_not_touch_the_staff() {
         let app = TestApp::empty();
-        owner_and_cashier(&app);
+        app.owner_and_cashier();
         app.invoke("lock", json!({})).unwrap();
         app.invoke("sign_in", json!({ "pin": "3333" })).unwrap();
         let err = app
