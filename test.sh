@@ -29,6 +29,11 @@ cargo build --workspace --bins --locked
 step "rust: tests"
 cargo test --workspace --locked
 
+step "rust: the order engine's suites again, on PostgreSQL (several tills, one server)"
+CODETILL_E2E_DB=postgres cargo test --workspace --locked \
+  --test orders --test order_race --test order_properties --test claims \
+  --test baskets --test routing --test tax --test shifts --test catalog_sync
+
 step "relay: deployment files (hadolint, systemd-analyze, compose)"
 deploy/relay/check.sh
 

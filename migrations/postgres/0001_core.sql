@@ -455,7 +455,9 @@ CREATE TABLE supplier_accounts (
     account_currency TEXT,
     enabled          BIGINT  NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
     created_at       TEXT    NOT NULL,
-    updated_at       TEXT    NOT NULL
+    updated_at       TEXT    NOT NULL,
+    -- 0024: the order accounts were added in.
+    added            BIGINT  NOT NULL DEFAULT 0
 );
 
 -- 0013: attempts at other suppliers that ended, each under its own key.

@@ -13,6 +13,7 @@ use anyhow::Context;
 use codetill_core::catalog::{self, SyncKind, SyncOptions};
 use codetill_core::progress::NoProgress;
 use codetill_core::supplier::{CatalogRequest, Supplier};
+use codetill_e2e::bench::prefix_query;
 use codetill_e2e::{Sandbox, temp_db};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
@@ -168,26 +169,6 @@ async fn run(products: usize) -> anyhow::Result<()> {
 }
 
 /// One or two words of a product's name, the last cut to a prefix: "stea 2", "goo".
-fn prefix_query(row: &Value, rng: &mut impl Rng) -> String {
-    let name = row["name"].as_str().unwrap_or("steam");
-    let words: Vec<&str> = name
-        .split_whitespace()
-        .filter(|w| w.chars().any(char::is_alphanumeric))
-        .collect();
-    let take = rng.random_range(1..=words.len().clamp(1, 2));
-    let start = rng.random_range(0..=words.len().saturating_sub(take));
-    let mut parts: Vec<String> = words[start..start + take]
-        .iter()
-        .map(|w| w.to_string())
-        .collect();
-    if let Some(last) = parts.last_mut() {
-        let chars: Vec<char> = last.chars().collect();
-        let keep = rng.random_range(1..=chars.len());
-        *last = chars[..keep].iter().collect();
-    }
-    parts.join(" ")
-}
-
 fn csv_field(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }

@@ -24,10 +24,10 @@ use codetill_core::orders::{self, CounterSale, Engine, OrderStatus, Outcome, Ten
 use codetill_core::progress::NoProgress;
 use codetill_core::supplier::{
     Balance, CatalogPage, CatalogRequest, DuplicateMode, OrderRequest, Stock, Supplier,
-    SupplierError, SupplierOrder, SupplierOrderStatus, WholesaleClient,
+    SupplierError, SupplierOrder, WholesaleClient,
 };
 use codetill_core::vault::Vault;
-use codetill_e2e::bench::{flag, quantile};
+use codetill_e2e::bench::{flag, quantile, supplier_run};
 use codetill_e2e::{Sandbox, VAULT_KEY, temp_db};
 use serde_json::json;
 
@@ -339,54 +339,6 @@ async fn write_probe(
         });
     }
     let mut all = Vec::with_capacity(total);
-    while let Some(done) = tasks.join_next().await {
-        all.extend(done??);
-    }
-    Ok(all)
-}
-
-/// `sales` raw supplier sales (stock, then place_order), `concurrency` at a time;
-/// each sale's wall time.
-async fn supplier_run(
-    client: &Arc<WholesaleClient>,
-    tag: &str,
-    sales: usize,
-    concurrency: usize,
-) -> anyhow::Result<Vec<Duration>> {
-    let next = Arc::new(AtomicUsize::new(0));
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..concurrency {
-        let (client, next, tag) = (client.clone(), next.clone(), tag.to_string());
-        tasks.spawn(async move {
-            let mut out = Vec::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= sales {
-                    break;
-                }
-                let started = Instant::now();
-                let stock = client.stock(SKU).await?;
-                let order = client
-                    .place_order(&OrderRequest {
-                        client_order_id: format!("bench-{tag}-{i}"),
-                        sku: SKU.into(),
-                        quantity: 1,
-                        max_unit_price: stock.wholesale,
-                        face_value: None,
-                    })
-                    .await?;
-                out.push(started.elapsed());
-                anyhow::ensure!(
-                    order.status == SupplierOrderStatus::Completed,
-                    "supplier order {} is {:?}",
-                    order.order_id,
-                    order.status
-                );
-            }
-            anyhow::Ok(out)
-        });
-    }
-    let mut all = Vec::with_capacity(sales);
     while let Some(done) = tasks.join_next().await {
         all.extend(done??);
     }

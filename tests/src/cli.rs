@@ -4,7 +4,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -248,7 +248,7 @@ impl Till {
                 .connect()
                 .await
                 .expect("the till's harness");
-            sqlx::query_scalar::<_, String>("SELECT status FROM orders WHERE public_id = ?1")
+            sqlx::query_scalar::<_, String>("SELECT status FROM orders WHERE public_id = $1")
                 .bind(public_id)
                 .fetch_one(&mut conn)
                 .await
@@ -267,5 +267,27 @@ impl Till {
 impl Default for Till {
     fn default() -> Till {
         Till::new()
+    }
+}
+
+/// Waits for a child, killing it if it outlives `limit`.
+pub fn wait_output(mut child: Child, limit: Duration) -> Run {
+    let started = Instant::now();
+    loop {
+        if child.try_wait().expect("the till's harness").is_some() {
+            return Run::from(
+                child.wait_with_output().expect("the till's harness"),
+                started.elapsed(),
+            );
+        }
+        if started.elapsed() > limit {
+            child.kill().expect("the till's harness");
+            let run = Run::from(
+                child.wait_with_output().expect("the till's harness"),
+                started.elapsed(),
+            );
+            panic!("codetill ran longer than {limit:?}: {run:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }

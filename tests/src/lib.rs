@@ -4,6 +4,9 @@
 pub mod bench;
 #[cfg(unix)]
 pub mod cli;
+/// The throwaway PostgreSQL the relay's tests use, shared with these.
+#[path = "../../crates/relay/tests/common/pg.rs"]
+pub mod pg;
 pub mod remote;
 #[cfg(unix)]
 pub mod smtp;
@@ -238,11 +241,24 @@ impl Sandbox {
     }
 }
 
-/// A fresh database in a temporary folder (kept alive by the returned guard).
+/// A fresh database in a temporary folder (kept alive by the returned guard); with
+/// `CODETILL_E2E_DB=postgres`, a fresh database on the test PostgreSQL instead
+/// (the folder is still the till's data folder).
 pub async fn temp_db() -> anyhow::Result<(tempfile::TempDir, Db)> {
     let dir = tempfile::tempdir()?;
-    let db = Db::open(&dir.path().join("codetill.db")).await?;
+    let db = match on_postgres() {
+        Some(cluster) => Db::connect(&cluster.fresh_db().await).await?,
+        None => Db::open(&dir.path().join("codetill.db")).await?,
+    };
     Ok((dir, db))
+}
+
+/// The test PostgreSQL, when `CODETILL_E2E_DB=postgres` runs these tests on it.
+pub fn on_postgres() -> Option<&'static pg::PgCluster> {
+    match std::env::var("CODETILL_E2E_DB").as_deref() {
+        Ok("postgres") => pg::cluster(),
+        _ => None,
+    }
 }
 
 /// The `codetill` binary built beside this test (run `cargo build` first; `./test.sh` does).

@@ -32,8 +32,8 @@ async fn three_lines(shop: &Shop) -> Vec<BasketLine> {
     let others: Vec<String> = sqlx::query_scalar(
         "SELECT sku FROM products
           WHERE in_stock = 1 AND discontinued_at IS NULL AND open_min_minor IS NULL
-            AND category = 'gift_card' AND sku <> ?1
-            AND currency = (SELECT currency FROM products WHERE sku = ?1)
+            AND category = 'gift_card' AND sku <> $1
+            AND currency = (SELECT currency FROM products WHERE sku = $1)
           ORDER BY retail_minor, sku LIMIT 2",
     )
     .bind(&steam)
@@ -80,7 +80,7 @@ async fn supplier_orders_for(shop: &Shop, key: &str) -> Vec<Value> {
 async fn basket_orders(shop: &Shop, basket: &str) -> Vec<orders::Order> {
     let ids: Vec<i64> = sqlx::query_scalar(
         "SELECT o.id FROM orders o JOIN baskets b ON b.id = o.basket_id
-          WHERE b.public_id = ?1 ORDER BY o.basket_line, o.id",
+          WHERE b.public_id = $1 ORDER BY o.basket_line, o.id",
     )
     .bind(basket)
     .fetch_all(shop.db.pool())
@@ -130,8 +130,8 @@ async fn assert_totals(shop: &Shop, basket: &BasketResult) {
     let units = sum(&mut basket.sales().map(|s| s.order.price.amount));
     assert_eq!(basket.total.amount, units);
     let paid: i64 = sqlx::query_scalar(
-        "SELECT sum(p.amount_minor) FROM payments p JOIN orders o ON o.id = p.order_id
-          JOIN baskets b ON b.id = o.basket_id WHERE b.public_id = ?1",
+        "SELECT CAST(sum(p.amount_minor) AS BIGINT) FROM payments p JOIN orders o ON o.id = p.order_id
+          JOIN baskets b ON b.id = o.basket_id WHERE b.public_id = $1",
     )
     .bind(&basket.basket)
     .fetch_one(shop.db.pool())
@@ -178,7 +178,7 @@ async fn a_basket_of_three_lines_is_paid_once_and_each_unit_bought_once(flavor: 
             .all(|o| o.payment.as_ref().unwrap().tendered.is_none())
     );
     let (tendered, change): (i64, i64) =
-        sqlx::query_as("SELECT tendered_minor, change_minor FROM baskets WHERE public_id = ?1")
+        sqlx::query_as("SELECT tendered_minor, change_minor FROM baskets WHERE public_id = $1")
             .bind(&basket.basket)
             .fetch_one(shop.db.pool())
             .await

@@ -308,7 +308,10 @@ async fn a_sale_cut_off_after_payment_becomes_a_claim_and_is_finished_once() {
 }
 
 async fn taken_two_hours_ago(shop: &Shop) {
-    sqlx::query("UPDATE orders SET claimed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 hours')")
+    let two_hours_ago =
+        codetill_core::db::time_text(chrono::Utc::now() - chrono::Duration::hours(2));
+    sqlx::query("UPDATE orders SET claimed_at = $1")
+        .bind(two_hours_ago)
         .execute(shop.db.pool())
         .await
         .unwrap();

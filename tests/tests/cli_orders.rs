@@ -12,26 +12,10 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 
 use codetill_e2e::Flavor;
-use codetill_e2e::cli::{Run, Till};
+use codetill_e2e::cli::{Run, Till, wait_output};
 use serde_json::json;
 
 const SKU: &str = "STEAM-US-20";
-
-/// Waits for a child, killing it if it outlives `limit`.
-fn wait_output(mut child: Child, limit: Duration) -> Run {
-    let started = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return Run::from(child.wait_with_output().unwrap(), started.elapsed());
-        }
-        if started.elapsed() > limit {
-            child.kill().unwrap();
-            let run = Run::from(child.wait_with_output().unwrap(), started.elapsed());
-            panic!("codetill ran longer than {limit:?}: {run:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 #[test]
 fn a_till_killed_while_the_supplier_holds_its_order_is_finished_by_recover() {

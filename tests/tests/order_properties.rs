@@ -208,7 +208,7 @@ async fn run_case(plan: Vec<(Fault, Option<u64>)>, flavor: Flavor) -> Result<(),
         );
         let completed = supplier.iter().find(|o| o["status"] == "completed");
         let stored_codes: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM order_codes WHERE order_id = ?1")
+            sqlx::query_scalar("SELECT count(*) FROM order_codes WHERE order_id = $1")
                 .bind(id)
                 .fetch_one(shop.db.pool())
                 .await

@@ -457,7 +457,7 @@ async fn codes_are_revealed_only_with_an_audit_row(flavor: Flavor) {
     .unwrap();
     assert_eq!(codes, sale.codes);
     let audit: Vec<(String, String, Option<String>)> =
-        sqlx::query_as("SELECT actor, action, detail FROM audit_log WHERE order_id = ?1")
+        sqlx::query_as("SELECT actor, action, detail FROM audit_log WHERE order_id = $1")
             .bind(sale.order.id)
             .fetch_all(shop.db.pool())
             .await
@@ -482,7 +482,7 @@ async fn an_order_recovery_cannot_drive_does_not_hold_up_the_ones_after_it() {
     let broken = paid_order(&shop).await;
     let after = paid_order(&shop).await;
     // A row that no longer reads (a currency code that is none).
-    sqlx::query("UPDATE orders SET wholesale_currency = 'X' WHERE id = ?1")
+    sqlx::query("UPDATE orders SET wholesale_currency = 'X' WHERE id = $1")
         .bind(broken)
         .execute(shop.db.pool())
         .await
@@ -502,7 +502,7 @@ async fn an_order_recovery_cannot_drive_does_not_hold_up_the_ones_after_it() {
 
 /// The order's number, read alone (the rest of its row may not read).
 async fn public_id(shop: &Shop, id: i64) -> String {
-    sqlx::query_scalar("SELECT public_id FROM orders WHERE id = ?1")
+    sqlx::query_scalar("SELECT public_id FROM orders WHERE id = $1")
         .bind(id)
         .fetch_one(shop.db.pool())
         .await

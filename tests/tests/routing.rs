@@ -149,7 +149,7 @@ async fn the_same_card_from_two_suppliers_is_one_product_with_two_offers() {
         60
     );
     let b_row: (String, Option<String>, Option<String>) = sqlx::query_as(
-        "SELECT sku, supplier_sku, offer_group FROM products WHERE supplier = 'b' AND supplier_sku = ?1",
+        "SELECT sku, supplier_sku, offer_group FROM products WHERE supplier = 'b' AND supplier_sku = $1",
     )
     .bind(SKU)
     .fetch_one(shop.db.pool())
@@ -194,7 +194,7 @@ async fn the_same_card_from_two_suppliers_is_one_product_with_two_offers() {
     // A sync leaves the owner's choice alone.
     sync(&shop.db, &shop.b, "b").await;
     let group: Option<String> =
-        sqlx::query_scalar("SELECT offer_group FROM products WHERE sku = ?1")
+        sqlx::query_scalar("SELECT offer_group FROM products WHERE sku = $1")
             .bind(format!("b:{SKU}"))
             .fetch_one(shop.db.pool())
             .await
@@ -210,7 +210,7 @@ async fn the_same_card_from_two_suppliers_is_one_product_with_two_offers() {
     );
     // Linking two offers of one supplier is refused, and changes nothing.
     let other_a: String = sqlx::query_scalar(
-        "SELECT sku FROM products WHERE supplier = 'a' AND sku != ?1 ORDER BY id LIMIT 1",
+        "SELECT sku FROM products WHERE supplier = 'a' AND sku != $1 ORDER BY id LIMIT 1",
     )
     .bind(SKU)
     .fetch_one(shop.db.pool())
@@ -288,7 +288,7 @@ async fn out_of_stock_at_a_after_payment_fails_over_to_b() {
 
     // The first attempt is kept, with why it ended.
     let attempt: (i64, String, String, String) = sqlx::query_as(
-        "SELECT seq, supplier, client_order_id, failure_code FROM order_attempts WHERE order_id = ?1",
+        "SELECT seq, supplier, client_order_id, failure_code FROM order_attempts WHERE order_id = $1",
     )
     .bind(sale.order.id)
     .fetch_one(shop.db.pool())
@@ -304,7 +304,7 @@ async fn out_of_stock_at_a_after_payment_fails_over_to_b() {
         )
     );
     let events: Vec<String> = sqlx::query_scalar(
-        "SELECT from_status || '>' || to_status FROM order_events WHERE order_id = ?1 ORDER BY id",
+        "SELECT coalesce(from_status, '') || '>' || to_status FROM order_events WHERE order_id = $1 ORDER BY id",
     )
     .bind(sale.order.id)
     .fetch_all(shop.db.pool())

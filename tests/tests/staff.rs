@@ -105,7 +105,7 @@ impl Shop {
         let pool = self.till.db().pool();
         let tables: Vec<String> = sqlx::query_scalar(
             "SELECT name FROM sqlite_master WHERE type = 'table'
-             AND name NOT IN ('audit_log', 'audit_chain') ORDER BY name",
+             AND name NOT IN ('audit_log', 'audit_chain', '_sqlx_migrations') ORDER BY name",
         )
         .fetch_all(pool)
         .await

@@ -153,10 +153,9 @@ async fn invoice_numbers_never_repeat_or_skip_across_tills_selling_at_once() {
     let shop = Shop::open(200).await.unwrap();
     let sku = shop.sku(SKU);
     set(&shop.db, tax::TAX_ID, "29ABCDE1234F1Z5").await;
-    let path = shop.db.path().to_path_buf();
     let mut tills: Vec<Arc<Engine>> = Vec::new();
     for _ in 0..3 {
-        let db = Db::open(&path).await.unwrap();
+        let db = shop.db.reopen().await.unwrap();
         tills.push(Arc::new(Shop::engine_for(&shop.sandbox, &db).unwrap()));
     }
     let per_till = 8;

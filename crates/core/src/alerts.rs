@@ -243,8 +243,8 @@ const SELECT: &str = "SELECT a.id, a.kind, a.message, a.facts, o.public_id AS or
         a.at AS created_at, a.acknowledged_at
     FROM alerts a LEFT JOIN orders o ON o.id = a.order_id";
 
-pub(crate) async fn by_id(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<Alert, AlertError> {
-    let row: AlertRow = sqlx::query_as(&format!("{SELECT} WHERE a.id = ?1"))
+pub(crate) async fn by_id(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Alert, AlertError> {
+    let row: AlertRow = sqlx::query_as(&format!("{SELECT} WHERE a.id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
@@ -260,7 +260,7 @@ pub async fn raise(db: &Db, new: &NewAlert) -> Result<Option<Alert>, AlertError>
     let mut tx = db.begin_write().await?;
     let order_id: Option<i64> = match &new.order_ref {
         Some(r) => {
-            sqlx::query_scalar("SELECT id FROM orders WHERE public_id = ?1")
+            sqlx::query_scalar("SELECT id FROM orders WHERE public_id = $1")
                 .bind(r)
                 .fetch_optional(&mut *tx)
                 .await?
@@ -280,13 +280,13 @@ pub async fn raise(db: &Db, new: &NewAlert) -> Result<Option<Alert>, AlertError>
 /// when it has one. Answers the new alert's id, or `None` when one of its kind (and
 /// order) is still open and the kind is raised once while open.
 pub(crate) async fn raise_in(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     new: &NewAlert,
     order_id: Option<i64>,
 ) -> Result<Option<i64>, DbError> {
     if new.kind.once_while_open() {
         let open: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM alerts WHERE kind = ?1 AND order_id IS ?2 AND acknowledged_at IS NULL LIMIT 1",
+            "SELECT id FROM alerts WHERE kind = $1 AND order_id IS NOT DISTINCT FROM $2 AND acknowledged_at IS NULL LIMIT 1",
         )
         .bind(new.kind.as_str())
         .bind(order_id)
@@ -298,7 +298,7 @@ pub(crate) async fn raise_in(
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO alerts (at, kind, order_id, order_ref, message, facts)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(now_text())
     .bind(new.kind.as_str())
@@ -315,7 +315,7 @@ pub(crate) async fn raise_in(
 /// Alerts newest first: the open ones only, or all (at most `limit`, 1–500).
 pub async fn list(db: &Db, open_only: bool, limit: u32) -> Result<Vec<Alert>, AlertError> {
     let sql = format!(
-        "{SELECT} {} ORDER BY a.at DESC, a.id DESC LIMIT ?1",
+        "{SELECT} {} ORDER BY a.at DESC, a.id DESC LIMIT $1",
         if open_only {
             "WHERE a.acknowledged_at IS NULL"
         } else {
@@ -342,7 +342,7 @@ pub async fn open_count(db: &Db) -> Result<i64, AlertError> {
 /// one the next time it fires. Acknowledging twice keeps the first time.
 pub async fn acknowledge(db: &Db, id: i64) -> Result<Alert, AlertError> {
     let mut conn = db.pool().acquire().await?;
-    sqlx::query("UPDATE alerts SET acknowledged_at = coalesce(acknowledged_at, ?2) WHERE id = ?1")
+    sqlx::query("UPDATE alerts SET acknowledged_at = coalesce(acknowledged_at, $2) WHERE id = $1")
         .bind(id)
         .bind(now_text())
         .execute(&mut *conn)
@@ -407,7 +407,7 @@ pub fn supplier_unreachable(error: &str) -> NewAlert {
 pub async fn price_drift(db: &Db, run_id: i64) -> Result<Option<NewAlert>, AlertError> {
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
         "SELECT sku, old_wholesale_minor, new_wholesale_minor FROM price_history
-         WHERE sync_run_id = ?1 AND old_wholesale_minor != new_wholesale_minor",
+         WHERE sync_run_id = $1 AND old_wholesale_minor != new_wholesale_minor",
     )
     .bind(run_id)
     .fetch_all(db.pool())
@@ -528,8 +528,8 @@ pub async fn check_supplier(db: &Db, supplier: &dyn Supplier) -> Result<Supplier
 pub async fn refund_rate(db: &Db) -> Result<Option<NewAlert>, AlertError> {
     let since = crate::db::time_text(chrono::Utc::now() - chrono::Duration::days(REFUND_RATE_DAYS));
     let (paid, refunded): (i64, i64) = sqlx::query_as(
-        "SELECT count(*), coalesce(sum(status IN ('refund_due', 'refunded')), 0)
-         FROM orders WHERE paid_at >= ?1",
+        "SELECT count(*), CAST(coalesce(sum(CASE WHEN status IN ('refund_due', 'refunded') THEN 1 ELSE 0 END), 0) AS BIGINT)
+         FROM orders WHERE paid_at >= $1",
     )
     .bind(since)
     .fetch_one(db.pool())
@@ -768,7 +768,7 @@ mod tests {
     async fn sync_with_changes(db: &Db, changes: &[(&str, i64, i64)]) -> i64 {
         let now = now_text();
         let run: i64 = sqlx::query_scalar(
-            "INSERT INTO sync_runs (kind, started_at, status) VALUES ('full', ?1, 'ok') RETURNING id",
+            "INSERT INTO sync_runs (kind, started_at, status) VALUES ('full', $1, 'ok') RETURNING id",
         )
         .bind(&now)
         .fetch_one(db.pool())
@@ -778,7 +778,7 @@ mod tests {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO products (sku, name, brand, category, region, face_minor, face_currency,
                      wholesale_minor, retail_minor, currency, in_stock, supplier_updated_at, updated_at)
-                 VALUES (?1, ?1, 'b', 'gift_card', 'US', 1000, 'USD', ?2, ?2, 'USD', 1, ?3, ?3)
+                 VALUES ($1, $1, 'b', 'gift_card', 'US', 1000, 'USD', $2, $2, 'USD', 1, $3, $3)
                  ON CONFLICT (sku) DO UPDATE SET wholesale_minor = excluded.wholesale_minor
                  RETURNING id",
             )
@@ -791,7 +791,7 @@ mod tests {
             sqlx::query(
                 "INSERT INTO price_history (product_id, sku, currency, old_wholesale_minor, new_wholesale_minor,
                      old_retail_minor, new_retail_minor, sync_run_id, changed_at)
-                 VALUES (?1, ?2, 'USD', ?3, ?4, ?3, ?4, ?5, ?6)",
+                 VALUES ($1, $2, 'USD', $3, $4, $3, $4, $5, $6)",
             )
             .bind(id)
             .bind(sku)
@@ -849,8 +849,8 @@ mod tests {
                     "INSERT INTO orders (public_id, client_order_id, status, sku, name, region,
                          face_minor, face_currency, price_minor, currency, max_unit_minor,
                          wholesale_currency, staff, created_at, paid_at, updated_at)
-                     VALUES ('ORD-' || ?1, 'ct-' || ?1, ?2, 'S', 'S', 'US', 1, 'USD', 1, 'USD', 1,
-                         'USD', 'asha', ?3, ?3, ?3)",
+                     VALUES ('ORD-' || $1, 'ct-' || $1, $2, 'S', 'S', 'US', 1, 'USD', 1, 'USD', 1,
+                         'USD', 'asha', $3, $3, $3)",
                 )
                 .bind(n)
                 .bind(status)

@@ -447,6 +447,12 @@ pub async fn daily(
     folder: &Path,
     today: chrono::NaiveDate,
 ) -> Result<Option<Contents>, BackupError> {
+    if db.is_postgres() {
+        // The tills' shared server is backed up where it runs (pg_dump), not by
+        // each till.
+        tracing::info!("the shop's data is on PostgreSQL: no file backup by this till");
+        return Ok(None);
+    }
     std::fs::create_dir_all(folder).map_err(|e| BackupError::BadPath {
         path: folder.to_path_buf(),
         why: e.to_string(),

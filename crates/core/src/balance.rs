@@ -20,8 +20,8 @@ const WINDOW_DAYS: i64 = 7;
 pub async fn runway(db: &Db, balance: &Money) -> Result<Runway, DbError> {
     let since = time_text(chrono::Utc::now() - chrono::Duration::days(WINDOW_DAYS));
     let spent: Option<i64> = sqlx::query_scalar(
-        "SELECT sum(coalesce(supplier_total_minor, max_unit_minor * quantity)) FROM orders
-         WHERE delivered_at >= ?1 AND wholesale_currency = ?2",
+        "SELECT CAST(sum(coalesce(supplier_total_minor, max_unit_minor * quantity)) AS BIGINT) FROM orders
+         WHERE delivered_at >= $1 AND wholesale_currency = $2",
     )
     .bind(since)
     .bind(balance.currency.code())
@@ -71,9 +71,9 @@ pub async fn spend_per_day(
     let since = time_text(first.and_time(chrono::NaiveTime::MIN).and_utc() - offset);
     let modifier = format!("{:+} minutes", offset.num_minutes());
     let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT date(delivered_at, ?1) AS day,
-                sum(coalesce(supplier_total_minor, max_unit_minor * quantity))
-         FROM orders WHERE delivered_at >= ?2 AND wholesale_currency = ?3
+        "SELECT date(delivered_at, $1) AS day,
+                CAST(sum(coalesce(supplier_total_minor, max_unit_minor * quantity)) AS BIGINT)
+         FROM orders WHERE delivered_at >= $2 AND wholesale_currency = $3
          GROUP BY day",
     )
     .bind(&modifier)
@@ -103,7 +103,7 @@ mod tests {
             "INSERT INTO orders (public_id, client_order_id, status, sku, name, region, face_minor,
                  face_currency, price_minor, currency, max_unit_minor, wholesale_currency,
                  supplier_total_minor, staff, created_at, delivered_at, updated_at)
-             VALUES (?1, ?1, 'delivered', 'S', 'S', 'US', 1, 'USD', 1, 'USD', ?2, 'USD', ?2, 'a', ?3, ?3, ?3)",
+             VALUES ($1, $1, 'delivered', 'S', 'S', 'US', 1, 'USD', 1, 'USD', $2, 'USD', $2, 'a', $3, $3, $3)",
         )
         .bind(format!("ORD-{n}"))
         .bind(minor)

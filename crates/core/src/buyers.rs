@@ -126,24 +126,24 @@ pub fn attach_batch(contact: &Contact, sale: SaleKey<'_>) -> Batch {
         SaleKey::Order(k) => (Some(k.to_string()), None),
         SaleKey::Basket(k) => (None, Some(k.to_string())),
     };
-    // ?1 name, ?2 phone, ?3 email, ?4 now, ?5 order key, ?6 basket key.
+    // $1 name, $2 phone, $3 email, $4 now, $5 order key, $6 basket key.
     Batch::new(
         "INSERT INTO buyers (name, phone, email, created_at, last_seen_at)
-         SELECT ?1, ?2, ?3, ?4, ?4 WHERE NOT EXISTS (SELECT 1 FROM buyers
-             WHERE (?2 IS NOT NULL AND phone = ?2) OR (?3 IS NOT NULL AND email = ?3));
-         UPDATE buyers SET last_seen_at = ?4, name = coalesce(?1, name),
-             phone = CASE WHEN phone IS NULL AND NOT EXISTS (SELECT 1 FROM buyers b WHERE b.phone = ?2)
-                          THEN ?2 ELSE phone END,
-             email = CASE WHEN email IS NULL AND NOT EXISTS (SELECT 1 FROM buyers b WHERE b.email = ?3)
-                          THEN ?3 ELSE email END
+         SELECT $1, $2, $3, $4, $4 WHERE NOT EXISTS (SELECT 1 FROM buyers
+             WHERE ($2 IS NOT NULL AND phone = $2) OR ($3 IS NOT NULL AND email = $3));
+         UPDATE buyers SET last_seen_at = $4, name = coalesce($1, name),
+             phone = CASE WHEN phone IS NULL AND NOT EXISTS (SELECT 1 FROM buyers b WHERE b.phone = $2)
+                          THEN $2 ELSE phone END,
+             email = CASE WHEN email IS NULL AND NOT EXISTS (SELECT 1 FROM buyers b WHERE b.email = $3)
+                          THEN $3 ELSE email END
           WHERE id = (SELECT id FROM buyers
-             WHERE (?2 IS NOT NULL AND phone = ?2) OR (?3 IS NOT NULL AND email = ?3)
+             WHERE ($2 IS NOT NULL AND phone = $2) OR ($3 IS NOT NULL AND email = $3)
              ORDER BY id LIMIT 1);
          UPDATE orders SET buyer_id = (SELECT id FROM buyers
-             WHERE (?2 IS NOT NULL AND phone = ?2) OR (?3 IS NOT NULL AND email = ?3)
+             WHERE ($2 IS NOT NULL AND phone = $2) OR ($3 IS NOT NULL AND email = $3)
              ORDER BY id LIMIT 1)
-          WHERE client_order_id = ?5
-             OR (?6 IS NOT NULL AND basket_id = (SELECT id FROM baskets WHERE basket_key = ?6))",
+          WHERE client_order_id = $5
+             OR ($6 IS NOT NULL AND basket_id = (SELECT id FROM baskets WHERE basket_key = $6))",
     )
     .bind(contact.name.clone())
     .bind(contact.phone.clone())
@@ -184,8 +184,8 @@ pub async fn find(db: &Db, text: &str) -> Result<Vec<Buyer>, BuyerError> {
                 (SELECT count(*) FROM orders o WHERE o.buyer_id = b.id) AS orders
            FROM buyers b
           WHERE b.purged_at IS NULL
-            AND ((length(?2) >= 3 AND instr(b.phone, ?2) > 0)
-                 OR instr(lower(b.email), lower(?1)) > 0)
+            AND ((length($2) >= 3 AND instr(b.phone, $2) > 0)
+                 OR instr(lower(b.email), lower($1)) > 0)
           ORDER BY b.last_seen_at DESC LIMIT 50",
     )
     .bind(t)
@@ -216,8 +216,8 @@ pub async fn purge_before(db: &Db, cutoff: &str) -> Result<u64, BuyerError> {
     let mut tx = db.begin_write().await?;
     let now = crate::db::now_text();
     let purged = sqlx::query(
-        "UPDATE buyers SET name = NULL, phone = NULL, email = NULL, purged_at = ?2
-          WHERE purged_at IS NULL AND last_seen_at < ?1",
+        "UPDATE buyers SET name = NULL, phone = NULL, email = NULL, purged_at = $2
+          WHERE purged_at IS NULL AND last_seen_at < $1",
     )
     .bind(cutoff)
     .bind(&now)
@@ -228,7 +228,7 @@ pub async fn purge_before(db: &Db, cutoff: &str) -> Result<u64, BuyerError> {
     // to it; the order itself (its money, its codes) stays.
     sqlx::query(
         "UPDATE orders SET email = NULL
-          WHERE email IS NOT NULL AND created_at < ?1
+          WHERE email IS NOT NULL AND created_at < $1
             AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.order_id = orders.id AND x.status = 'queued')",
     )
     .bind(cutoff)
@@ -236,7 +236,7 @@ pub async fn purge_before(db: &Db, cutoff: &str) -> Result<u64, BuyerError> {
     .await?;
     sqlx::query(
         "UPDATE outbox SET destination = '(purged)'
-          WHERE kind = 'email' AND status <> 'queued' AND created_at < ?1",
+          WHERE kind = 'email' AND status <> 'queued' AND created_at < $1",
     )
     .bind(cutoff)
     .execute(&mut *tx)

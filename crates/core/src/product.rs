@@ -181,6 +181,7 @@ pub(crate) struct ProductRow {
     pub retail_minor: i64,
     pub currency: String,
     pub retail_currency: String,
+    #[sqlx(try_from = "crate::db::Flag")]
     pub in_stock: bool,
     pub redeem_url: Option<String>,
     pub redeem_instructions: Option<String>,

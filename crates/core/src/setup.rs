@@ -147,11 +147,11 @@ pub async fn has_supplier(db: &Db) -> Result<bool, DbError> {
     if supplier_url(db).await?.is_some() {
         return Ok(true);
     }
-    Ok(
+    let crate::db::Flag(any) =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM supplier_accounts)")
             .fetch_one(db.pool())
-            .await?,
-    )
+            .await?;
+    Ok(any)
 }
 
 const RELOADLY_AUTH_URL: &str = "https://auth.reloadly.com";

@@ -12,7 +12,7 @@
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::db::{Batch, Db, DbError};
 use crate::money::Money;
@@ -167,14 +167,14 @@ pub async fn rates(db: &Db) -> Result<Vec<(Category, Decimal)>, TaxError> {
 /// Sets (or with `None`, clears) a category's rate, inside the caller's write
 /// transaction (the till records who did it in the same one).
 pub async fn set_rate_in(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     category: Category,
     rate: Option<Decimal>,
 ) -> Result<(), TaxError> {
     match rate {
         Some(r) => {
             sqlx::query(
-                "INSERT INTO tax_rates (category, rate) VALUES (?1, ?2)
+                "INSERT INTO tax_rates (category, rate) VALUES ($1, $2)
                  ON CONFLICT (category) DO UPDATE SET rate = excluded.rate",
             )
             .bind(category.as_str())
@@ -183,7 +183,7 @@ pub async fn set_rate_in(
             .await?;
         }
         None => {
-            sqlx::query("DELETE FROM tax_rates WHERE category = ?1")
+            sqlx::query("DELETE FROM tax_rates WHERE category = $1")
                 .bind(category.as_str())
                 .execute(&mut *tx)
                 .await?;
@@ -213,10 +213,10 @@ pub async fn for_sale(
         Option<String>,
         Option<String>,
     ) = sqlx::query_as(
-        "SELECT (SELECT rate FROM tax_rates WHERE category = ?1),
-                (SELECT value FROM settings WHERE key = ?2),
-                (SELECT value FROM settings WHERE key = ?3),
-                (SELECT value FROM settings WHERE key = ?4)",
+        "SELECT (SELECT rate FROM tax_rates WHERE category = $1),
+                (SELECT value FROM settings WHERE key = $2),
+                (SELECT value FROM settings WHERE key = $3),
+                (SELECT value FROM settings WHERE key = $4)",
     )
     .bind(category.as_str())
     .bind(TAX_ID)
@@ -254,16 +254,16 @@ fn terms(
 
 pub const DEFAULT_PREFIX: &str = "INV";
 
-/// Takes the next number of the financial year and records the invoice: ?1 the
-/// year, ?2 the prefix, ?3 the shop's tax id, ?4 the buyer's, ?5 now, and the sale
-/// it is for: ?6 an order's client_order_id, or ?7 a basket's key. Run inside the
+/// Takes the next number of the financial year and records the invoice: $1 the
+/// year, $2 the prefix, $3 the shop's tax id, $4 the buyer's, $5 now, and the sale
+/// it is for: $6 an order's client_order_id, or $7 a basket's key. Run inside the
 /// write that records the payment, so numbers neither repeat nor skip.
 const INVOICE_INSERT: &str = "INSERT INTO invoices (number, fy, seq, order_id, basket_id, shop_tax_id, buyer_tax_id, issued_at)
-     SELECT ?2 || '/' || ?1 || '/' || printf('%06d', coalesce(max(seq), 0) + 1), ?1,
+     SELECT $2 || '/' || $1 || '/' || printf('%06d', coalesce(max(seq), 0) + 1), $1,
             coalesce(max(seq), 0) + 1,
-            (SELECT id FROM orders WHERE client_order_id = ?6),
-            (SELECT id FROM baskets WHERE basket_key = ?7), ?3, ?4, ?5
-       FROM invoices WHERE fy = ?1";
+            (SELECT id FROM orders WHERE client_order_id = $6),
+            (SELECT id FROM baskets WHERE basket_key = $7), $3, $4, $5
+       FROM invoices WHERE fy = $1";
 
 /// What a sale's invoice is for.
 #[derive(Debug, Clone, Copy)]
@@ -293,13 +293,13 @@ pub fn invoice_batch(terms: &InvoiceTerms, buyer_tax_id: Option<&str>, of: Invoi
 /// The invoice of a remote order, inside the transaction that records its payment:
 /// when the shop has a tax id now. Answers the number.
 pub async fn invoice_in(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     client_order_id: &str,
 ) -> Result<Option<String>, TaxError> {
     let (tax_id, prefix, month): (Option<String>, Option<String>, Option<String>) = sqlx::query_as(
-        "SELECT (SELECT value FROM settings WHERE key = ?1),
-                    (SELECT value FROM settings WHERE key = ?2),
-                    (SELECT value FROM settings WHERE key = ?3)",
+        "SELECT (SELECT value FROM settings WHERE key = $1),
+                    (SELECT value FROM settings WHERE key = $2),
+                    (SELECT value FROM settings WHERE key = $3)",
     )
     .bind(TAX_ID)
     .bind(INVOICE_PREFIX)
@@ -321,7 +321,7 @@ pub async fn invoice_in(
         .await?;
     Ok(sqlx::query_scalar(
         "SELECT i.number FROM invoices i JOIN orders o ON o.id = i.order_id
-          WHERE o.client_order_id = ?1",
+          WHERE o.client_order_id = $1",
     )
     .bind(client_order_id)
     .fetch_optional(&mut *tx)

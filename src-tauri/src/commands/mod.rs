@@ -51,7 +51,7 @@ pub async fn search_products(
     let query = checked(&query, "query", MAX_QUERY_CHARS)?;
     state.clerk().await?;
     let till = state.till();
-    let mut found = catalog::search(till.db().pool(), query, limit).await?;
+    let mut found = till.search(query, limit).await?;
     till.list_stock(&mut found);
     Ok(found)
 }

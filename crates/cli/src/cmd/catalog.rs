@@ -128,6 +128,11 @@ pub fn search_at_once(
     global: &crate::args::Global,
     args: &SearchArgs,
 ) -> Option<anyhow::Result<()>> {
+    // A till on PostgreSQL searches its copy, after asking the server whether the
+    // copy is behind: the full path.
+    if codetill_core::settings::env_override(codetill_core::till::DATABASE_URL_ENV).is_some() {
+        return None;
+    }
     let data_dir = match &global.data_dir {
         Some(d) => d.clone(),
         None => codetill_core::till::data_dir()?,
@@ -144,8 +149,7 @@ pub fn search_at_once(
 }
 
 pub async fn search(ctx: &Context, args: SearchArgs) -> anyhow::Result<()> {
-    let db = ctx.till().await?.db().clone();
-    let products = catalog::search(db.pool(), &args.query, args.limit).await?;
+    let products = ctx.till().await?.search(&args.query, args.limit).await?;
     print_hits(ctx.json, &args.query, &products)
 }
 

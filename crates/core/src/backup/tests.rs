@@ -203,7 +203,7 @@ async fn restore_puts_the_backup_in_place_and_keeps_the_old_database() {
     let kept = Connection::open(dir.path().join(BEFORE_RESTORE)).unwrap();
     let name: String = kept
         .query_row(
-            "SELECT value FROM settings WHERE key = ?1",
+            "SELECT value FROM settings WHERE key = $1",
             [crate::settings::SHOP_NAME],
             |r| r.get(0),
         )

@@ -1,6 +1,7 @@
 //! The local copy of the supplier's catalog: the sync job that keeps it current, the
 //! pricing rules that turn wholesale into retail, and search as staff type.
 
+mod copy;
 mod offers;
 mod proposals;
 mod review;
@@ -8,6 +9,7 @@ mod rules;
 mod search;
 mod sync;
 
+pub use copy::{COPY_FILE, CatalogCopy};
 pub use offers::{OfferError, link, offers, unlink};
 pub use proposals::{Applied, Proposal, ProposalError, apply as apply_proposals, proposals};
 pub use review::{

@@ -4,7 +4,7 @@
 //! card another supplier sells; the owner can link or unlink by hand, and a row the
 //! owner touched is never relinked by a sync.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::CatalogError;
 use crate::db::{Db, DbError, now_text};
@@ -36,16 +36,16 @@ impl From<DbError> for OfferError {
 /// Gives each staged row the counter's sku: the one its row already has, else the
 /// supplier's own when no other supplier holds it, else `NAME:SKU`.
 pub(super) async fn map_skus(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     account: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE temp.sync_stage SET sku = coalesce(
+        "UPDATE sync_stage SET sku = coalesce(
              (SELECT p.sku FROM products p
-              WHERE coalesce(p.supplier, '') = coalesce(?1, '')
+              WHERE coalesce(p.supplier, '') = coalesce($1, '')
                 AND coalesce(p.supplier_sku, p.sku) = sync_stage.supplier_sku),
              CASE WHEN EXISTS (SELECT 1 FROM products p WHERE p.sku = sync_stage.supplier_sku)
-                  THEN ?2 || ':' || sync_stage.supplier_sku
+                  THEN $2 || ':' || sync_stage.supplier_sku
                   ELSE sync_stage.supplier_sku END)",
     )
     .bind(account)
@@ -58,7 +58,7 @@ pub(super) async fn map_skus(
 /// Links the rows this sync added (ids above `after`) to the same card sold by
 /// another supplier, one offer per supplier in a group.
 pub(super) async fn link_new(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     account: Option<&str>,
     after: i64,
 ) -> Result<u64, sqlx::Error> {
@@ -69,15 +69,15 @@ pub(super) async fn link_new(
                AND o.face_currency = products.face_currency AND o.region = products.region
                AND o.brand = products.brand COLLATE NOCASE
                AND (o.open_min_minor IS NULL) = (products.open_min_minor IS NULL)
-               AND o.supplier IS NOT products.supplier AND o.group_manual = 0
+               AND o.supplier IS DISTINCT FROM products.supplier AND o.group_manual = 0
                AND o.discontinued_at IS NULL
                AND NOT EXISTS (
                    SELECT 1 FROM products m
-                   WHERE m.supplier IS products.supplier AND m.id != products.id
+                   WHERE m.supplier IS NOT DISTINCT FROM products.supplier AND m.id != products.id
                      AND (m.sku = coalesce(o.offer_group, o.sku)
                           OR m.offer_group = coalesce(o.offer_group, o.sku)))
              ORDER BY o.id LIMIT 1)
-         WHERE id > ?2 AND supplier IS ?1 AND group_manual = 0 AND offer_group IS NULL",
+         WHERE id > $2 AND supplier IS NOT DISTINCT FROM $1 AND group_manual = 0 AND offer_group IS NULL",
     )
     .bind(account)
     .bind(after)
@@ -89,12 +89,12 @@ pub(super) async fn link_new(
 /// Every offer of `product`'s card that is still sold by a supplier the shop has
 /// enabled (itself included), cheapest first.
 pub async fn offers(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     product: &Product,
 ) -> Result<Vec<Product>, CatalogError> {
     let sql = format!(
         "SELECT {} FROM products p
-         WHERE (p.sku = ?1 OR p.offer_group = ?1) AND p.discontinued_at IS NULL
+         WHERE (p.sku = $1 OR p.offer_group = $1) AND p.discontinued_at IS NULL
            AND (p.supplier IS NULL OR p.supplier IN
                 (SELECT name FROM supplier_accounts WHERE enabled = 1))
          ORDER BY p.retail_minor, p.id",
@@ -120,17 +120,17 @@ pub async fn offers(
 
 /// Does any product have offers from several suppliers? (A shop with one supplier
 /// skips the grouping work entirely.)
-pub(crate) async fn any_linked(conn: &mut SqliteConnection) -> Result<bool, CatalogError> {
-    Ok(
+pub(crate) async fn any_linked(conn: &mut AnyConnection) -> Result<bool, CatalogError> {
+    let crate::db::Flag(linked) =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM products WHERE offer_group IS NOT NULL)")
             .fetch_one(&mut *conn)
-            .await?,
-    )
+            .await?;
+    Ok(linked)
 }
 
-async fn product(conn: &mut SqliteConnection, sku: &str) -> Result<Product, OfferError> {
+async fn product(conn: &mut AnyConnection, sku: &str) -> Result<Product, OfferError> {
     let sql = format!(
-        "SELECT {} FROM products p WHERE p.sku = ?1",
+        "SELECT {} FROM products p WHERE p.sku = $1",
         ProductRow::COLUMNS
     );
     let row: Option<ProductRow> = sqlx::query_as(&sql)
@@ -156,7 +156,7 @@ pub async fn link(db: &Db, sku: &str, to: &str) -> Result<(), OfferError> {
         )));
     }
     let members: Vec<(String, Option<String>)> =
-        sqlx::query_as("SELECT sku, supplier FROM products WHERE sku = ?1 OR offer_group = ?1")
+        sqlx::query_as("SELECT sku, supplier FROM products WHERE sku = $1 OR offer_group = $1")
             .bind(&key)
             .fetch_all(&mut *tx)
             .await?;
@@ -167,7 +167,7 @@ pub async fn link(db: &Db, sku: &str, to: &str) -> Result<(), OfferError> {
         )));
     }
     let linked_to_one: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM products WHERE offer_group = ?1")
+        sqlx::query_scalar("SELECT count(*) FROM products WHERE offer_group = $1")
             .bind(&one.sku)
             .fetch_one(&mut *tx)
             .await?;
@@ -177,7 +177,7 @@ pub async fn link(db: &Db, sku: &str, to: &str) -> Result<(), OfferError> {
         )));
     }
     sqlx::query(
-        "UPDATE products SET offer_group = ?1, group_manual = 1, updated_at = ?2 WHERE sku = ?3",
+        "UPDATE products SET offer_group = $1, group_manual = 1, updated_at = $2 WHERE sku = $3",
     )
     .bind(&key)
     .bind(now_text())
@@ -196,7 +196,7 @@ pub async fn unlink(db: &Db, sku: &str) -> Result<(), OfferError> {
     let one = product(&mut tx, sku).await?;
     let now = now_text();
     let others: Vec<String> =
-        sqlx::query_scalar("SELECT sku FROM products WHERE offer_group = ?1 ORDER BY id")
+        sqlx::query_scalar("SELECT sku FROM products WHERE offer_group = $1 ORDER BY id")
             .bind(&one.sku)
             .fetch_all(&mut *tx)
             .await?;
@@ -207,8 +207,8 @@ pub async fn unlink(db: &Db, sku: &str) -> Result<(), OfferError> {
     }
     if let Some(first) = others.first() {
         sqlx::query(
-            "UPDATE products SET offer_group = CASE WHEN sku = ?1 THEN NULL ELSE ?1 END, updated_at = ?2
-             WHERE offer_group = ?3",
+            "UPDATE products SET offer_group = CASE WHEN sku = $1 THEN NULL ELSE $1 END, updated_at = $2
+             WHERE offer_group = $3",
         )
         .bind(first)
         .bind(&now)
@@ -217,7 +217,7 @@ pub async fn unlink(db: &Db, sku: &str) -> Result<(), OfferError> {
         .await?;
     }
     sqlx::query(
-        "UPDATE products SET offer_group = NULL, group_manual = 1, updated_at = ?1 WHERE sku = ?2",
+        "UPDATE products SET offer_group = NULL, group_manual = 1, updated_at = $1 WHERE sku = $2",
     )
     .bind(&now)
     .bind(&one.sku)

@@ -10,7 +10,7 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{CatalogError, load_pricing};
 use crate::alerts::DRIFT_PCT;
@@ -84,7 +84,7 @@ pub async fn proposals(db: &Db) -> Result<Vec<Proposal>, ProposalError> {
 }
 
 async fn find(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     pricing: &ShopPricing,
 ) -> Result<Vec<Proposal>, ProposalError> {
     type Row = (
@@ -208,8 +208,8 @@ pub async fn apply(db: &Db, skus: &[String], staff: &str) -> Result<Applied, Pro
         let (listed, proposed) = (minor(&p.listed)?, minor(&p.proposed)?);
         if listed != proposed || p.listed.currency != p.proposed.currency {
             sqlx::query(
-                "UPDATE products SET retail_minor = ?1, retail_currency = ?2, updated_at = ?3
-                 WHERE sku = ?4",
+                "UPDATE products SET retail_minor = $1, retail_currency = $2, updated_at = $3
+                 WHERE sku = $4",
             )
             .bind(proposed)
             .bind(p.proposed.currency.code())
@@ -221,8 +221,8 @@ pub async fn apply(db: &Db, skus: &[String], staff: &str) -> Result<Applied, Pro
                 "INSERT INTO price_history (product_id, sku, currency, old_wholesale_minor,
                      new_wholesale_minor, old_retail_minor, new_retail_minor, retail_currency,
                      changed_at, reviewed_at)
-                 SELECT id, sku, currency, wholesale_minor, wholesale_minor, ?1, ?2, ?3, ?4, ?4
-                 FROM products WHERE sku = ?5",
+                 SELECT id, sku, currency, wholesale_minor, wholesale_minor, $1, $2, $3, $4, $4
+                 FROM products WHERE sku = $5",
             )
             .bind(listed)
             .bind(proposed)
@@ -233,8 +233,8 @@ pub async fn apply(db: &Db, skus: &[String], staff: &str) -> Result<Applied, Pro
             .await?;
         }
         sqlx::query(
-            "UPDATE price_history SET reviewed_at = ?1
-             WHERE reviewed_at IS NULL AND product_id = (SELECT id FROM products WHERE sku = ?2)",
+            "UPDATE price_history SET reviewed_at = $1
+             WHERE reviewed_at IS NULL AND product_id = (SELECT id FROM products WHERE sku = $2)",
         )
         .bind(&now)
         .bind(&p.sku)
@@ -260,7 +260,7 @@ pub async fn apply(db: &Db, skus: &[String], staff: &str) -> Result<Applied, Pro
     let left = all.len() - chosen.len();
     if left == 0 {
         sqlx::query(
-            "UPDATE alerts SET acknowledged_at = ?1
+            "UPDATE alerts SET acknowledged_at = $1
              WHERE kind = 'price_drift' AND acknowledged_at IS NULL",
         )
         .bind(&now)
@@ -290,7 +290,7 @@ mod tests {
             sqlx::query(
                 "INSERT INTO products (sku, name, brand, category, region, face_minor, face_currency,
                      wholesale_minor, retail_minor, currency, in_stock, supplier_updated_at, updated_at)
-                 VALUES (?1, ?1, 'b', 'gift_card', 'US', 1, 'USD', ?2, ?2, 'USD', 1, ?3, ?3)",
+                 VALUES ($1, $1, 'b', 'gift_card', 'US', 1, 'USD', $2, $2, 'USD', 1, $3, $3)",
             )
             .bind(sku)
             .bind(wholesale)
@@ -307,7 +307,7 @@ mod tests {
     /// A sync moving `sku`'s cost to `new` (and its retail by the rule, as sync does).
     async fn sync_moves(db: &Db, sku: &str, new: i64) {
         let run: i64 = sqlx::query_scalar(
-            "INSERT INTO sync_runs (kind, started_at, status) VALUES ('full', ?1, 'ok') RETURNING id",
+            "INSERT INTO sync_runs (kind, started_at, status) VALUES ('full', $1, 'ok') RETURNING id",
         )
         .bind(now_text())
         .fetch_one(db.pool())
@@ -320,7 +320,7 @@ mod tests {
         sqlx::query(
             "INSERT INTO price_history (product_id, sku, currency, old_wholesale_minor, new_wholesale_minor,
                  old_retail_minor, new_retail_minor, sync_run_id, changed_at)
-             SELECT id, sku, 'USD', wholesale_minor, ?2, retail_minor, ?3, ?4, ?5 FROM products WHERE sku = ?1",
+             SELECT id, sku, 'USD', wholesale_minor, $2, retail_minor, $3, $4, $5 FROM products WHERE sku = $1",
         )
         .bind(sku)
         .bind(new)
@@ -330,7 +330,7 @@ mod tests {
         .execute(db.pool())
         .await
         .unwrap();
-        sqlx::query("UPDATE products SET wholesale_minor = ?2, retail_minor = ?3 WHERE sku = ?1")
+        sqlx::query("UPDATE products SET wholesale_minor = $2, retail_minor = $3 WHERE sku = $1")
             .bind(sku)
             .bind(new)
             .bind(retail)

@@ -49,11 +49,11 @@ pub async fn preview(
              SELECT p.*, row_number() OVER (ORDER BY p.wholesale_minor, p.sku) AS rn,
                     count(*) OVER () AS n
              FROM products p
-             WHERE p.discontinued_at IS NULL AND (?1 IS NULL OR p.category = ?1)
+             WHERE p.discontinued_at IS NULL AND ($1 IS NULL OR p.category = $1)
          )
          SELECT {} FROM ranked p
-         WHERE (p.rn - 1) % max(1, p.n / ?2) = 0
-         ORDER BY p.wholesale_minor, p.sku LIMIT ?2",
+         WHERE (p.rn - 1) % (CASE WHEN p.n / $2 > 1 THEN p.n / $2 ELSE 1 END) = 0
+         ORDER BY p.wholesale_minor, p.sku LIMIT $2",
         ProductRow::COLUMNS
     ))
     .bind(category.map(|c| c.as_str()))
@@ -127,7 +127,7 @@ pub async fn price_changes(db: &Db, limit: u32) -> Result<Vec<PriceChange>, Cata
         "SELECT h.sku, p.name, h.currency, h.old_wholesale_minor, h.new_wholesale_minor,
                 h.old_retail_minor, h.new_retail_minor, h.sync_run_id, h.changed_at
          FROM price_history h LEFT JOIN products p ON p.id = h.product_id
-         ORDER BY h.id DESC LIMIT ?1",
+         ORDER BY h.id DESC LIMIT $1",
     )
     .bind(i64::from(limit.clamp(1, 500)))
     .fetch_all(db.pool())
@@ -160,7 +160,7 @@ pub async fn price_changes(db: &Db, limit: u32) -> Result<Vec<PriceChange>, Cata
 /// Rows the sync run `run_id` could not import, with the reason (at most `limit`).
 pub async fn skipped_rows(db: &Db, run_id: i64, limit: u32) -> Result<Vec<BadRow>, CatalogError> {
     let rows: Vec<(Option<String>, String)> =
-        sqlx::query_as("SELECT sku, reason FROM sync_skips WHERE run_id = ?1 LIMIT ?2")
+        sqlx::query_as("SELECT sku, reason FROM sync_skips WHERE run_id = $1 LIMIT $2")
             .bind(run_id)
             .bind(i64::from(limit.clamp(1, 1000)))
             .fetch_all(db.pool())
@@ -212,7 +212,7 @@ mod tests {
             sqlx::query(
                 "INSERT INTO products (sku, name, brand, category, region, face_minor, face_currency,
                      wholesale_minor, retail_minor, currency, in_stock, supplier_updated_at, updated_at)
-                 VALUES (?1, ?1, 'b', ?2, 'US', 1, 'USD', ?3, ?3, 'USD', 1, ?4, ?4)",
+                 VALUES ($1, $1, 'b', $2, 'US', 1, 'USD', $3, $3, 'USD', 1, $4, $4)",
             )
             .bind(sku)
             .bind(cat)

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, FromRow};
 
 use super::CatalogError;
 use crate::db::{Db, DbError, WriteTx, now_text};
@@ -69,15 +69,15 @@ fn basis_points(pct: Decimal) -> i64 {
 }
 
 /// The stored rules, or the starter rule when the owner has set none.
-pub async fn load_rules(conn: &mut SqliteConnection) -> Result<PriceRules, CatalogError> {
-    let rows: Vec<SqliteRow> = sqlx::query(&format!("SELECT {RULE_COLUMNS} FROM price_rules"))
+pub async fn load_rules(conn: &mut AnyConnection) -> Result<PriceRules, CatalogError> {
+    let rows: Vec<AnyRow> = sqlx::query(&format!("SELECT {RULE_COLUMNS} FROM price_rules"))
         .fetch_all(&mut *conn)
         .await?;
     rules_from(&rows)
 }
 
 /// How the shop prices now: the rules, the shop's currency and the rates.
-pub async fn load_pricing(conn: &mut SqliteConnection) -> Result<ShopPricing, CatalogError> {
+pub async fn load_pricing(conn: &mut AnyConnection) -> Result<ShopPricing, CatalogError> {
     let rules = load_rules(conn).await?;
     let shop = match crate::settings::get(&mut *conn, crate::settings::SHOP_CURRENCY).await? {
         Some(code) if !code.trim().is_empty() => {
@@ -120,7 +120,7 @@ pub(crate) const RULE_COLUMNS: &str =
     "category, fee_bp, fx_bp, margin_bp, rounding, floor_minor, floor_currency";
 
 /// The rules from `price_rules` rows (selected with [`RULE_COLUMNS`]).
-pub(crate) fn rules_from(rows: &[SqliteRow]) -> Result<PriceRules, CatalogError> {
+pub(crate) fn rules_from(rows: &[AnyRow]) -> Result<PriceRules, CatalogError> {
     let mut rules = PriceRules::default();
     let mut by_category = BTreeMap::new();
     for row in rows {
@@ -156,7 +156,7 @@ pub async fn save_rule(
     };
     sqlx::query(
         "INSERT INTO price_rules (category, fee_bp, fx_bp, margin_bp, rounding, floor_minor, floor_currency, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (category) DO UPDATE SET fee_bp = excluded.fee_bp, fx_bp = excluded.fx_bp,
              margin_bp = excluded.margin_bp, rounding = excluded.rounding,
              floor_minor = excluded.floor_minor, floor_currency = excluded.floor_currency,
@@ -180,7 +180,7 @@ pub async fn save_rule(
 pub async fn remove_rule(db: &Db, category: Category) -> Result<RepriceReport, CatalogError> {
     let mut tx = db.begin_write().await?;
     let now = now_text();
-    sqlx::query("DELETE FROM price_rules WHERE category = ?1")
+    sqlx::query("DELETE FROM price_rules WHERE category = $1")
         .bind(category.as_str())
         .execute(&mut *tx)
         .await?;
@@ -197,7 +197,7 @@ async fn reprice_and_commit(mut tx: WriteTx, now: &str) -> Result<RepriceReport,
 
 /// Recomputes retail prices from the rules; records each change in price history.
 async fn reprice(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     pricing: &ShopPricing,
     now: &str,
 ) -> Result<RepriceReport, CatalogError> {
@@ -236,8 +236,8 @@ async fn reprice(
     }
     for (id, sku, currency, wholesale_minor, old, new, retail_currency) in &changed {
         sqlx::query(
-            "UPDATE products SET retail_minor = ?1, retail_currency = ?2, updated_at = ?3
-             WHERE id = ?4",
+            "UPDATE products SET retail_minor = $1, retail_currency = $2, updated_at = $3
+             WHERE id = $4",
         )
         .bind(new)
         .bind(retail_currency.code())
@@ -248,7 +248,7 @@ async fn reprice(
         sqlx::query(
             "INSERT INTO price_history (product_id, sku, currency, old_wholesale_minor, new_wholesale_minor,
                  old_retail_minor, new_retail_minor, retail_currency, changed_at)
-             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8)",
+             VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)",
         )
         .bind(id)
         .bind(sku)

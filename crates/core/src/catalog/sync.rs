@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::CatalogError;
 use crate::db::{Db, DbError, now_text, time_text};
@@ -152,6 +152,19 @@ const STAGE_DDL: &str = "CREATE TEMP TABLE IF NOT EXISTS sync_stage (
 const BAD_DDL: &str =
     "CREATE TEMP TABLE IF NOT EXISTS sync_bad_skus (sku TEXT PRIMARY KEY) WITHOUT ROWID";
 
+/// [`STAGE_DDL`] and [`BAD_DDL`] on PostgreSQL: its integers are BIGINT, and it has
+/// no WITHOUT ROWID. (Unqualified, `sync_stage` is the temp table on both.)
+const STAGE_DDL_POSTGRES: &str = "CREATE TEMP TABLE IF NOT EXISTS sync_stage (
+    sku TEXT PRIMARY KEY, supplier_sku TEXT NOT NULL, name TEXT NOT NULL, brand TEXT NOT NULL, category TEXT NOT NULL,
+    region TEXT NOT NULL, face_minor BIGINT NOT NULL, face_currency TEXT NOT NULL,
+    wholesale_minor BIGINT NOT NULL, retail_minor BIGINT NOT NULL, currency TEXT NOT NULL,
+    retail_currency TEXT NOT NULL, in_stock BIGINT NOT NULL, redeem_url TEXT,
+    redeem_instructions TEXT, supplier_updated_at TEXT NOT NULL, open_min_minor BIGINT,
+    open_max_minor BIGINT, open_cost_per_face TEXT, open_fee_minor BIGINT
+)";
+const BAD_DDL_POSTGRES: &str =
+    "CREATE TEMP TABLE IF NOT EXISTS sync_bad_skus (sku TEXT PRIMARY KEY)";
+
 /// Columns of the product that a sync may change; a row that differs in none of them
 /// is left alone (no write, no FTS update).
 const SYNCED_COLUMNS: [&str; 18] = [
@@ -179,7 +192,7 @@ const SYNCED_COLUMNS: [&str; 18] = [
 fn changed(old: &str, new: &str) -> String {
     let mut parts: Vec<String> = SYNCED_COLUMNS
         .iter()
-        .map(|c| format!("{old}.{c} IS NOT {new}.{c}"))
+        .map(|c| format!("{old}.{c} IS DISTINCT FROM {new}.{c}"))
         .collect();
     parts.push(format!("{old}.discontinued_at IS NOT NULL"));
     parts.join(" OR ")
@@ -198,21 +211,28 @@ pub async fn sync(
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
     let mut conn = db.pool().acquire().await?;
+    let postgres = db.is_postgres();
     // A large page cache for the import only; pooled connections keep a small one
     // (several of them idle in a running app).
-    sqlx::query(SYNC_CACHE).execute(&mut *conn).await?;
+    if !postgres {
+        sqlx::query(SYNC_CACHE).execute(&mut *conn).await?;
+    }
     // Without a rate to the shop's currency nothing is priced: refused before the walk.
     let pricing = super::load_pricing(&mut conn).await?;
     let account = options.account.as_deref();
     let (full, since) = plan(&mut conn, options).await?;
     let run_id = start_run(&mut conn, full, since, account).await?;
 
-    sqlx::query(STAGE_DDL).execute(&mut *conn).await?;
-    sqlx::query(BAD_DDL).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM temp.sync_stage")
+    let (stage, bad) = match postgres {
+        false => (STAGE_DDL, BAD_DDL),
+        true => (STAGE_DDL_POSTGRES, BAD_DDL_POSTGRES),
+    };
+    sqlx::query(stage).execute(&mut *conn).await?;
+    sqlx::query(bad).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM sync_stage")
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM temp.sync_bad_skus")
+    sqlx::query("DELETE FROM sync_bad_skus")
         .execute(&mut *conn)
         .await?;
 
@@ -227,7 +247,7 @@ pub async fn sync(
             report.run_id = run_id;
             report.walk_ms = started.elapsed().as_millis() as u64;
             report.kind = if full { "full" } else { "incremental" }.into();
-            match apply(&mut conn, run_id, full, account, &mut report).await {
+            match apply(&mut conn, postgres, run_id, full, account, &mut report).await {
                 Ok(()) => {
                     report.duration_ms = started.elapsed().as_millis() as u64;
                     report.apply_ms = report.duration_ms - report.walk_ms;
@@ -239,15 +259,17 @@ pub async fn sync(
         Err(e) => Err(e),
     };
     // Leave the pooled connection clean; the temp tables can be large.
-    let _ = sqlx::query("DROP TABLE IF EXISTS temp.sync_stage")
+    let _ = sqlx::query("DROP TABLE IF EXISTS sync_stage")
         .execute(&mut *conn)
         .await;
-    let _ = sqlx::query("DROP TABLE IF EXISTS temp.sync_bad_skus")
+    let _ = sqlx::query("DROP TABLE IF EXISTS sync_bad_skus")
         .execute(&mut *conn)
         .await;
-    let _ = sqlx::query(crate::db::POOLED_CACHE)
-        .execute(&mut *conn)
-        .await;
+    if !postgres {
+        let _ = sqlx::query(crate::db::POOLED_CACHE)
+            .execute(&mut *conn)
+            .await;
+    }
     if let Err(e) = &result {
         tracing::warn!(run_id, error = %e, "catalog sync failed");
         fail_run(db, run_id, &e.to_string()).await?;
@@ -257,13 +279,13 @@ pub async fn sync(
 
 /// Full or incremental, and from when.
 async fn plan(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     options: &SyncOptions,
 ) -> Result<(bool, Option<DateTime<Utc>>), SyncError> {
     // A run left 'running' belongs to a process that died: it did not finish.
     sqlx::query(
-        "UPDATE sync_runs SET status = 'failed', error = 'interrupted', finished_at = ?1
-         WHERE status = 'running' AND started_at < ?2",
+        "UPDATE sync_runs SET status = 'failed', error = 'interrupted', finished_at = $1
+         WHERE status = 'running' AND started_at < $2",
     )
     .bind(now_text())
     .bind(time_text(Utc::now() - chrono::Duration::hours(6)))
@@ -271,13 +293,13 @@ async fn plan(
     .await?;
     let last_full: Option<String> = sqlx::query_scalar(
         "SELECT max(started_at) FROM sync_runs
-         WHERE kind = 'full' AND status = 'ok' AND supplier IS ?1",
+         WHERE kind = 'full' AND status = 'ok' AND supplier IS NOT DISTINCT FROM $1",
     )
     .bind(&options.account)
     .fetch_one(&mut *conn)
     .await?;
     let watermark: Option<String> = sqlx::query_scalar(
-        "SELECT max(watermark) FROM sync_runs WHERE status = 'ok' AND supplier IS ?1",
+        "SELECT max(watermark) FROM sync_runs WHERE status = 'ok' AND supplier IS NOT DISTINCT FROM $1",
     )
     .bind(&options.account)
     .fetch_one(&mut *conn)
@@ -300,14 +322,14 @@ async fn plan(
 }
 
 async fn start_run(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     full: bool,
     since: Option<DateTime<Utc>>,
     account: Option<&str>,
 ) -> Result<i64, SyncError> {
     Ok(sqlx::query_scalar(
         "INSERT INTO sync_runs (kind, started_at, status, updated_since, supplier)
-         VALUES (?1, ?2, 'running', ?3, ?4) RETURNING id",
+         VALUES ($1, $2, 'running', $3, $4) RETURNING id",
     )
     .bind(if full { "full" } else { "incremental" })
     .bind(now_text())
@@ -319,7 +341,7 @@ async fn start_run(
 
 async fn fail_run(db: &Db, run_id: i64, error: &str) -> Result<(), SyncError> {
     sqlx::query(
-        "UPDATE sync_runs SET status = 'failed', finished_at = ?1, error = ?2 WHERE id = ?3",
+        "UPDATE sync_runs SET status = 'failed', finished_at = $1, error = $2 WHERE id = $3",
     )
     .bind(now_text())
     .bind(error)
@@ -361,7 +383,7 @@ async fn fetch_page(
 /// Walks the catalog into the stage. Fetching the next page overlaps with staging
 /// the current one.
 async fn walk(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     supplier: &dyn Supplier,
     options: &SyncOptions,
     since: Option<DateTime<Utc>>,
@@ -435,12 +457,13 @@ const STAGE_CHUNK: usize = 500;
 
 /// Stages one page in one transaction; bad and duplicate rows are set aside.
 async fn stage_page(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     page: CatalogPage,
     pricing: &ShopPricing,
     seen: &mut HashSet<String>,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
+    let postgres = conn.backend_name() == "PostgreSQL";
     let mut rows = Vec::with_capacity(page.products.len());
     let mut bad_skus = Vec::new();
     for item in page.products {
@@ -533,43 +556,49 @@ async fn stage_page(
     // well under SQLite's limit of 32,766).
     while !rows.is_empty() {
         let chunk: Vec<StageRow> = rows.drain(..rows.len().min(STAGE_CHUNK)).collect();
-        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO temp.sync_stage (sku, supplier_sku, name, brand, category, region, face_minor, face_currency,
+        let sql = format!(
+            "INSERT INTO sync_stage (sku, supplier_sku, name, brand, category, region, face_minor, face_currency,
                  wholesale_minor, retail_minor, currency, retail_currency, in_stock, redeem_url,
                  redeem_instructions, supplier_updated_at, open_min_minor, open_max_minor,
-                 open_cost_per_face, open_fee_minor) ",
+                 open_cost_per_face, open_fee_minor) VALUES {}",
+            crate::db::values_list(chunk.len(), 20, postgres)
         );
-        insert.push_values(chunk, |mut b, r| {
-            b.push_bind(r.sku.clone())
-                .push_bind(r.sku)
-                .push_bind(r.name)
-                .push_bind(r.brand)
-                .push_bind(r.category)
-                .push_bind(r.region)
-                .push_bind(r.face_minor)
-                .push_bind(r.face_currency)
-                .push_bind(r.wholesale_minor)
-                .push_bind(r.retail_minor)
-                .push_bind(r.currency)
-                .push_bind(r.retail_currency)
-                .push_bind(r.in_stock)
-                .push_bind(r.redeem_url)
-                .push_bind(r.redeem_instructions)
-                .push_bind(r.updated_at)
-                .push_bind(r.open.as_ref().map(|o| o.0))
-                .push_bind(r.open.as_ref().map(|o| o.1))
-                .push_bind(r.open.as_ref().map(|o| o.2.clone()))
-                .push_bind(r.open.as_ref().map(|o| o.3));
-        });
-        insert.build().persistent(false).execute(&mut *tx).await?;
+        let mut insert = sqlx::query(&sql);
+        for r in chunk {
+            insert = insert
+                .bind(r.sku.clone())
+                .bind(r.sku)
+                .bind(r.name)
+                .bind(r.brand)
+                .bind(r.category)
+                .bind(r.region)
+                .bind(r.face_minor)
+                .bind(r.face_currency)
+                .bind(r.wholesale_minor)
+                .bind(r.retail_minor)
+                .bind(r.currency)
+                .bind(r.retail_currency)
+                .bind(i64::from(r.in_stock))
+                .bind(r.redeem_url)
+                .bind(r.redeem_instructions)
+                .bind(r.updated_at)
+                .bind(r.open.as_ref().map(|o| o.0))
+                .bind(r.open.as_ref().map(|o| o.1))
+                .bind(r.open.as_ref().map(|o| o.2.clone()))
+                .bind(r.open.as_ref().map(|o| o.3));
+        }
+        insert.persistent(false).execute(&mut *tx).await?;
     }
-    if !bad_skus.is_empty() {
-        sqlx::query(
-            "INSERT OR IGNORE INTO temp.sync_bad_skus (sku) SELECT value FROM json_each(?1)",
-        )
-        .bind(serde_json::Value::from(bad_skus).to_string())
-        .execute(&mut *tx)
-        .await?;
+    for chunk in bad_skus.chunks(STAGE_CHUNK * 20) {
+        let sql = format!(
+            "INSERT INTO sync_bad_skus (sku) VALUES {} ON CONFLICT (sku) DO NOTHING",
+            crate::db::values_list(chunk.len(), 1, postgres)
+        );
+        let mut insert = sqlx::query(&sql);
+        for sku in chunk {
+            insert = insert.bind(sku.clone());
+        }
+        insert.persistent(false).execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -577,33 +606,35 @@ async fn stage_page(
 
 /// Applies the staged walk to the catalog in one write transaction.
 async fn apply(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
+    postgres: bool,
     run_id: i64,
     full: bool,
     account: Option<&str>,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
     let now = now_text();
-    let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::begin_write_on(&mut *conn, postgres).await?;
     // Other suppliers' rows in the catalog: this walk's skus are mapped onto the
     // counter's, and its new rows linked to the same cards sold by the others.
-    let shared: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM products WHERE supplier IS NOT ?1)")
-            .bind(account)
-            .fetch_one(&mut *tx)
-            .await?;
+    let crate::db::Flag(shared) = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM products WHERE supplier IS DISTINCT FROM $1)",
+    )
+    .bind(account)
+    .fetch_one(&mut *tx)
+    .await?;
     if shared {
         super::offers::map_skus(&mut tx, account).await?;
     }
     let last_id: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM products")
         .fetch_one(&mut *tx)
         .await?;
-    let staged: i64 = sqlx::query_scalar("SELECT count(*) FROM temp.sync_stage")
+    let staged: i64 = sqlx::query_scalar("SELECT count(*) FROM sync_stage")
         .fetch_one(&mut *tx)
         .await?;
     // A first import into an empty catalog has nothing to compare with: skip the
     // joins that count changes and record price history.
-    let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM products)")
+    let crate::db::Flag(empty) = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM products)")
         .fetch_one(&mut *tx)
         .await?;
 
@@ -620,8 +651,8 @@ async fn apply(
          SELECT sku, name, brand, category, region, face_minor, face_currency, wholesale_minor,
                 retail_minor, currency, retail_currency, in_stock, redeem_url, redeem_instructions,
                 supplier_updated_at, open_min_minor, open_max_minor, open_cost_per_face,
-                open_fee_minor, ?1, ?2, nullif(supplier_sku, sku)
-         FROM temp.sync_stage s WHERE true
+                open_fee_minor, $1, $2, nullif(supplier_sku, sku)
+         FROM sync_stage s WHERE true
          ON CONFLICT (sku) DO UPDATE SET
              name = excluded.name, brand = excluded.brand, category = excluded.category,
              region = excluded.region, face_minor = excluded.face_minor,
@@ -646,10 +677,10 @@ async fn apply(
     }
     let discontinued = if full && !empty {
         sqlx::query(
-            "UPDATE products SET discontinued_at = ?1, updated_at = ?1
-             WHERE discontinued_at IS NULL AND supplier IS ?2
-               AND NOT EXISTS (SELECT 1 FROM temp.sync_stage s WHERE s.sku = products.sku)
-               AND NOT EXISTS (SELECT 1 FROM temp.sync_bad_skus b
+            "UPDATE products SET discontinued_at = $1, updated_at = $1
+             WHERE discontinued_at IS NULL AND supplier IS NOT DISTINCT FROM $2
+               AND NOT EXISTS (SELECT 1 FROM sync_stage s WHERE s.sku = products.sku)
+               AND NOT EXISTS (SELECT 1 FROM sync_bad_skus b
                                WHERE b.sku = coalesce(products.supplier_sku, products.sku))",
         )
         .bind(&now)
@@ -661,7 +692,7 @@ async fn apply(
         0
     };
     let watermark: Option<String> =
-        sqlx::query_scalar("SELECT max(supplier_updated_at) FROM temp.sync_stage")
+        sqlx::query_scalar("SELECT max(supplier_updated_at) FROM sync_stage")
             .fetch_one(&mut *tx)
             .await?;
     report.inserted = inserted as u64;
@@ -670,12 +701,12 @@ async fn apply(
     report.discontinued = discontinued;
     report.price_changes = price_changes;
     sqlx::query(
-        "UPDATE sync_runs SET status = 'ok', finished_at = ?1, pages = ?2, received = ?3,
-             inserted = ?4, updated = ?5, unchanged = ?6, discontinued = ?7, skipped = ?8,
-             price_changes = ?9,
-             watermark = coalesce(?10, (SELECT max(watermark) FROM sync_runs
-                                        WHERE status = 'ok' AND supplier IS ?12))
-         WHERE id = ?11",
+        "UPDATE sync_runs SET status = 'ok', finished_at = $1, pages = $2, received = $3,
+             inserted = $4, updated = $5, unchanged = $6, discontinued = $7, skipped = $8,
+             price_changes = $9,
+             watermark = coalesce($10, (SELECT max(watermark) FROM sync_runs
+                                        WHERE status = 'ok' AND supplier IS NOT DISTINCT FROM $12))
+         WHERE id = $11",
     )
     .bind(&now)
     .bind(report.pages as i64)
@@ -692,7 +723,7 @@ async fn apply(
     .execute(&mut *tx)
     .await?;
     for bad in report.skipped_rows.iter().take(1000) {
-        sqlx::query("INSERT INTO sync_skips (run_id, sku, reason) VALUES (?1, ?2, ?3)")
+        sqlx::query("INSERT INTO sync_skips (run_id, sku, reason) VALUES ($1, $2, $3)")
             .bind(run_id)
             .bind(&bad.sku)
             .bind(&bad.reason)
@@ -705,17 +736,17 @@ async fn apply(
 
 /// Counts new and changed rows and records price history, before the upsert.
 async fn compare(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     run_id: i64,
     now: &str,
 ) -> Result<(i64, i64, u64), SyncError> {
     let inserted: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM temp.sync_stage s WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = s.sku)",
+        "SELECT count(*) FROM sync_stage s WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = s.sku)",
     )
     .fetch_one(&mut *tx)
     .await?;
     let updated: i64 = sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM temp.sync_stage s JOIN products p ON p.sku = s.sku WHERE {}",
+        "SELECT count(*) FROM sync_stage s JOIN products p ON p.sku = s.sku WHERE {}",
         changed("p", "s")
     ))
     .fetch_one(&mut *tx)
@@ -724,8 +755,8 @@ async fn compare(
         "INSERT INTO price_history (product_id, sku, currency, old_wholesale_minor, new_wholesale_minor,
              old_retail_minor, new_retail_minor, retail_currency, sync_run_id, changed_at)
          SELECT p.id, s.sku, s.currency, p.wholesale_minor, s.wholesale_minor, p.retail_minor,
-                s.retail_minor, s.retail_currency, ?1, ?2
-         FROM temp.sync_stage s JOIN products p ON p.sku = s.sku
+                s.retail_minor, s.retail_currency, $1, $2
+         FROM sync_stage s JOIN products p ON p.sku = s.sku
          WHERE p.wholesale_minor != s.wholesale_minor OR p.retail_minor != s.retail_minor
             OR p.currency != s.currency
             OR coalesce(p.retail_currency, p.currency) != s.retail_currency",

@@ -65,17 +65,17 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 }
 
 /// Statements that run as one write transaction ([`super::Db::write_batch`]).
-/// Parameters are numbered (`?1`…), shared by all the statements, and bound in order;
+/// Parameters are numbered (`$1`…), shared by all the statements, and bound in order;
 /// or named (`:now`), shared too, and bound by name.
 #[derive(Debug, Clone)]
 pub struct Batch {
     // Borrowed when the SQL is a constant (or built once): a sale's batch copies none.
     sql: Cow<'static, str>,
-    values: Vec<Value>,
-    named: Vec<(&'static str, Value)>,
+    pub(super) values: Vec<Value>,
+    pub(super) named: Vec<(&'static str, Value)>,
     /// Batches run after this one, each with its own parameters, in the same
     /// all-or-nothing savepoint ([`Batch::then`]).
-    then: Vec<Batch>,
+    pub(super) then: Vec<Batch>,
 }
 
 impl Batch {
@@ -110,7 +110,7 @@ impl Batch {
     }
 
     /// The statements, split at the semicolons outside string literals.
-    fn statements(&self) -> impl Iterator<Item = &str> {
+    pub(super) fn statements(&self) -> impl Iterator<Item = &str> {
         let mut quoted = false;
         self.sql
             .split(move |c| {
@@ -123,9 +123,10 @@ impl Batch {
             .filter(|s| !s.trim().is_empty())
     }
 
-    /// The value of parameter `name`: numbered (`?3`) or named (`:now`).
-    fn value(&self, name: &str) -> Result<&Value, DbError> {
-        let found = match name.strip_prefix('?') {
+    /// The value of parameter `name`: numbered (`$3`) or named (`:now`).
+    pub(super) fn value(&self, name: &str) -> Result<&Value, DbError> {
+        // `$3` is the form both databases read; `?3` is SQLite's own.
+        let found = match name.strip_prefix('$').or_else(|| name.strip_prefix('?')) {
             Some(number) => number
                 .parse::<usize>()
                 .ok()
@@ -143,8 +144,8 @@ impl Batch {
 /// A row a batch's statement returned: its values, and its columns by name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
-    columns: Arc<[String]>,
-    values: Vec<Value>,
+    pub(super) columns: Arc<[String]>,
+    pub(super) values: Vec<Value>,
 }
 
 impl Row {
@@ -416,9 +417,9 @@ fn statements_of(conn: &rusqlite::Connection, batch: &Batch) -> Result<Vec<Row>,
     let mut rows = Vec::new();
     for sql in batch.statements() {
         let mut statement = conn.prepare_cached(sql)?;
-        // SQLite numbers a statement's parameters as the SQL does (?3 is index 3);
-        // indexes the statement does not use have no name. A named one (:now) is
-        // bound by its name, whatever index SQLite gave it.
+        // SQLite indexes `$3` as a name (in order of first use), not as index 3:
+        // every parameter is bound by its name, numbered or not. Indexes without a
+        // name are not used.
         for index in 1..=statement.parameter_count() {
             let Some(name) = statement.parameter_name(index) else {
                 continue;
@@ -473,7 +474,7 @@ mod tests {
 
     #[test]
     fn statements_split_at_semicolons_outside_literals() {
-        let batch = Batch::new("INSERT INTO t VALUES ('a;b', 'it''s;'); ;\n SELECT ?2 || ';'")
+        let batch = Batch::new("INSERT INTO t VALUES ('a;b', 'it''s;'); ;\n SELECT $2 || ';'")
             .bind(1_i64)
             .bind("two");
         let statements: Vec<&str> = batch.statements().collect();
@@ -481,12 +482,12 @@ mod tests {
             statements,
             vec![
                 "INSERT INTO t VALUES ('a;b', 'it''s;')",
-                "\n SELECT ?2 || ';'"
+                "\n SELECT $2 || ';'"
             ]
         );
-        assert_eq!(batch.value("?2").unwrap(), &Value::Text("two".into()));
-        assert!(batch.value("?3").is_err(), "unbound");
-        assert!(batch.value("?0").is_err(), "numbered from 1");
+        assert_eq!(batch.value("$2").unwrap(), &Value::Text("two".into()));
+        assert!(batch.value("$3").is_err(), "unbound");
+        assert!(batch.value("$0").is_err(), "numbered from 1");
         assert!(batch.value(":name").is_err(), "numbered only");
         assert_eq!(Value::from(None::<String>), Value::Null);
         assert_eq!(Value::from(Some(vec![1_u8])), Value::Blob(vec![1]));
@@ -494,14 +495,14 @@ mod tests {
 
     #[test]
     fn named_parameters_are_bound_by_name() {
-        let batch = Batch::new("SELECT :now, ?1, :order")
+        let batch = Batch::new("SELECT :now, $1, :order")
             .bind(5_i64)
             .bind_named(":order", 7_i64)
             .bind_named(":now", "t");
         assert_eq!(batch.value(":now").unwrap(), &Value::Text("t".into()));
         assert_eq!(batch.value(":order").unwrap(), &Value::Int(7));
-        assert_eq!(batch.value("?1").unwrap(), &Value::Int(5));
+        assert_eq!(batch.value("$1").unwrap(), &Value::Int(5));
         assert!(batch.value(":owner").is_err(), "unbound");
-        assert!(batch.value("?2").is_err(), "names are not numbers");
+        assert!(batch.value("$2").is_err(), "names are not numbers");
     }
 }

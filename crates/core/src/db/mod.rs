@@ -6,17 +6,20 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 mod batch;
+mod flag;
+pub mod postgres;
 
 use batch::Writer;
 pub use batch::{Batch, Row, Value};
+pub use flag::Flag;
 
-use sqlx::{ConnectOptions, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Executor, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +54,9 @@ pub enum DbError {
     Corrupt { what: &'static str, detail: String },
 }
 
+/// Connections a till keeps to a PostgreSQL server, per pool (see `Db::connect`).
+const PG_CONNECTIONS: u32 = 4;
+
 /// How long a writer waits for another till's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -69,7 +75,8 @@ const PRAGMAS: &[(&str, &str)] = &[
 
 #[derive(Clone, Debug)]
 pub struct Db {
-    pool: SqlitePool,
+    /// Core's statements run here, one text for either database (sqlx's `Any`).
+    pool: AnyPool,
     path: PathBuf,
     /// Writers of this process take turns here before BEGIN IMMEDIATE. SQLite admits
     /// one writer at a time anyway; queueing in-process is fair and immediate, where
@@ -81,11 +88,15 @@ pub struct Db {
     writer: Arc<tokio::sync::OnceCell<Writer>>,
     closed: Arc<AtomicBool>,
     checkpoints: Checkpoints,
+    /// PostgreSQL's own writer, for a shop whose tills share one server.
+    postgres: Option<Arc<postgres::PgWriter>>,
+    /// The server's URL (with its password), to open it again.
+    url: Option<Arc<crate::secrets::Redacted<String>>>,
 }
 
 /// A write transaction holding this process's writer turn until commit or drop.
 pub struct WriteTx {
-    tx: Transaction<'static, Sqlite>,
+    tx: Transaction<'static, Any>,
     _turn: OwnedMutexGuard<()>,
     checkpoints: Checkpoints,
 }
@@ -112,7 +123,7 @@ const COMMITS_PER_CHECKPOINT: u32 = 64;
 /// this till up.
 #[derive(Clone, Debug)]
 struct Checkpoints {
-    pool: SqlitePool,
+    pool: AnyPool,
     /// Write transactions committed since the last one.
     commits: Arc<AtomicU32>,
 }
@@ -136,14 +147,14 @@ impl Checkpoints {
 }
 
 impl Deref for WriteTx {
-    type Target = SqliteConnection;
-    fn deref(&self) -> &SqliteConnection {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
         &self.tx
     }
 }
 
 impl DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
         &mut self.tx
     }
 }
@@ -185,22 +196,16 @@ impl Db {
             path: path.to_path_buf(),
             source: sqlx::Error::Io(e),
         })?;
-        let opts = PRAGMAS.iter().fold(
-            SqliteConnectOptions::from_str("sqlite://")
-                .map_err(|source| DbError::Open {
-                    path: path.to_path_buf(),
-                    source,
-                })?
-                .filename(path)
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .busy_timeout(BUSY_TIMEOUT)
-                // A catalog import is one long statement by design; sqlx would log it
-                // as slow.
-                .log_slow_statements(log::LevelFilter::Off, Duration::from_secs(60)),
-            |opts, (name, value)| opts.pragma(*name, *value),
-        );
-        let pool = SqlitePoolOptions::new()
+        sqlx::any::install_default_drivers();
+        let opts = AnyConnectOptions::from_str(&sqlite_url(path))
+            .map_err(|source| DbError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?
+            // A catalog import is one long statement by design; sqlx would log it
+            // as slow.
+            .log_slow_statements(log::LevelFilter::Off, Duration::from_secs(60));
+        let pool = AnyPoolOptions::new()
             .max_connections(8)
             .min_connections(1)
             // A pooled SQLite connection is a file handle in this process: nothing on
@@ -208,6 +213,12 @@ impl Db {
             // only a round trip to its worker thread (one per query on the sale path).
             .test_before_acquire(false)
             .acquire_timeout(BUSY_TIMEOUT)
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(sqlite_settings().as_str()).await?;
+                    Ok(())
+                })
+            })
             .connect_with(opts)
             .await
             .map_err(|source| DbError::Open {
@@ -219,30 +230,34 @@ impl Db {
             source,
         })?;
         let current = up_to_date(&mut conn).await;
-        // Old audit rows still to be chained (once, after the migration that added the
-        // chain): asked on this connection, so a read-only command opens no second.
-        let unsealed = !current
-            || sqlx::query_scalar::<_, Option<i64>>(
-                "SELECT backfill_upto FROM audit_chain WHERE id = 1",
-            )
-            .fetch_optional(&mut *conn)
-            .await
-            .map(|v| v.flatten().is_some())
-            .unwrap_or(true);
         // Back in the pool now rather than from a task spawned on drop: the command's
         // next query (a search) takes this connection instead of opening a second.
         conn.return_to_pool().await;
         drop(conn);
         if !current {
-            MIGRATOR
-                .run(&pool)
-                .await
-                .map_err(|source| DbError::Migrate {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
+            let mut migrated = MIGRATOR.run(&pool).await;
+            // Two processes opening a new file at once both migrate it; the one that
+            // loses finds the work done on a second look.
+            if migrated.is_err() {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                migrated = MIGRATOR.run(&pool).await;
+            }
+            migrated.map_err(|source| DbError::Migrate {
+                path: path.to_path_buf(),
+                source,
+            })?;
         }
-        let db = Db {
+        let db = Db::assemble(pool, path.to_path_buf(), None, None);
+        Ok(db)
+    }
+
+    fn assemble(
+        pool: AnyPool,
+        path: PathBuf,
+        postgres: Option<Arc<postgres::PgWriter>>,
+        url: Option<Arc<crate::secrets::Redacted<String>>>,
+    ) -> Db {
+        Db {
             turn: Arc::new(Mutex::new(())),
             writer: Arc::new(tokio::sync::OnceCell::new()),
             closed: Arc::new(AtomicBool::new(false)),
@@ -251,16 +266,79 @@ impl Db {
                 commits: Arc::new(AtomicU32::new(0)),
             },
             pool,
-            path: path.to_path_buf(),
-        };
-        // Audit rows from before the chain existed are sealed once.
-        if unsealed {
-            crate::staff::audit::seal_backfill(&db).await?;
+            path,
+            postgres,
+            url,
         }
+    }
+
+    /// Connects to the shop's PostgreSQL database at `url` (shared by its tills) and
+    /// brings its schema up to date (migrations/postgres).
+    pub async fn connect(url: &str) -> Result<Db, DbError> {
+        let shown = PathBuf::from(redacted_url(url));
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(DbError::Open {
+                path: shown,
+                source: sqlx::Error::Configuration(
+                    "the shop's database URL is not postgres://… (unset, the data folder's SQLite file is used)"
+                        .into(),
+                ),
+            });
+        }
+        let open = |source| DbError::Open {
+            path: shown.clone(),
+            source,
+        };
+        sqlx::any::install_default_drivers();
+        let opts = AnyConnectOptions::from_str(url)
+            .map_err(open)?
+            .log_slow_statements(log::LevelFilter::Off, Duration::from_secs(60));
+        // A till holds at most PG_CONNECTIONS for reads and as many for write
+        // batches, plus one to prepare statements: the server's default of 100
+        // connections serves about ten tills.
+        let pool = AnyPoolOptions::new()
+            .max_connections(PG_CONNECTIONS)
+            .acquire_timeout(BUSY_TIMEOUT)
+            .connect_with(opts)
+            .await
+            .map_err(open)?;
+        let native = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(PG_CONNECTIONS)
+            .acquire_timeout(BUSY_TIMEOUT)
+            .connect(url)
+            .await
+            .map_err(open)?;
+        // Tills starting together: one migrates, the others wait for its lock.
+        MIGRATOR_POSTGRES
+            .run(&native)
+            .await
+            .map_err(|source| DbError::Migrate {
+                path: shown.clone(),
+                source,
+            })?;
+        let db = Db::assemble(
+            pool,
+            shown,
+            Some(Arc::new(postgres::PgWriter::new(native))),
+            Some(Arc::new(crate::secrets::Redacted::new(url.to_string()))),
+        );
         Ok(db)
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    /// The same database opened again, as another till opens it.
+    pub async fn reopen(&self) -> Result<Db, DbError> {
+        match &self.url {
+            Some(url) => Db::connect(url.expose()).await,
+            None => Db::open(&self.path).await,
+        }
+    }
+
+    /// Whether the shop's data is on PostgreSQL (else in its SQLite file).
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
@@ -273,6 +351,18 @@ impl Db {
     /// the busy timeout says; IMMEDIATE waits its turn instead.
     pub async fn begin_write(&self) -> Result<WriteTx, DbError> {
         let turn = self.turn.clone().lock_owned().await;
+        if self.postgres.is_some() {
+            let mut tx = self.pool.begin().await?;
+            sqlx::query(postgres::LOCK_WRITES)
+                .bind(postgres::WRITE_LOCK)
+                .execute(&mut *tx)
+                .await?;
+            return Ok(WriteTx {
+                tx,
+                _turn: turn,
+                checkpoints: self.checkpoints.clone(),
+            });
+        }
         // sqlx's BEGIN is not cancel-safe: a caller dropped after the worker ran BEGIN
         // but before the `Transaction` exists leaves a pooled connection inside a
         // transaction that holds the write lock, and every later writer times out.
@@ -295,6 +385,9 @@ impl Db {
     pub async fn write_batch(&self, batch: Batch) -> Result<Vec<Row>, DbError> {
         if self.closed.load(Ordering::Acquire) {
             return Err(DbError::WriterStopped);
+        }
+        if let Some(pg) = &self.postgres {
+            return pg.run(batch).await;
         }
         let writer = self
             .writer
@@ -324,7 +417,94 @@ impl Db {
             writer.stop().await;
         }
         self.pool.close().await;
+        if let Some(pg) = &self.postgres {
+            pg.close().await;
+        }
     }
+}
+
+/// `url` without its password, to be shown and logged.
+fn redacted_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+            }
+            parsed.to_string()
+        }
+        Err(_) => "(a database URL that does not parse)".into(),
+    }
+}
+
+/// `rows` rows of `columns` parameters for a multi-row VALUES, bound in order:
+/// `($1, $2), ($3, $4)` for PostgreSQL, `(?, ?), (?, ?)` for SQLite. (SQLite finds
+/// a numbered parameter's name by walking all of them: binding the thousands of an
+/// import statement by number took seconds.)
+pub(crate) fn values_list(rows: usize, columns: usize, postgres: bool) -> String {
+    let mut out = String::with_capacity(rows * columns * 6);
+    for row in 0..rows {
+        if row > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for col in 0..columns {
+            if col > 0 {
+                out.push_str(", ");
+            }
+            if postgres {
+                out.push_str(&format!("${}", row * columns + col + 1));
+            } else {
+                out.push('?');
+            }
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// A write transaction on a connection the caller holds (an import's temp tables
+/// live on it): SQLite's IMMEDIATE, or PostgreSQL's shop-wide write lock.
+pub(crate) async fn begin_write_on(
+    conn: &mut AnyConnection,
+    postgres: bool,
+) -> Result<Transaction<'_, Any>, sqlx::Error> {
+    if !postgres {
+        return sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE").await;
+    }
+    let mut tx = sqlx::Connection::begin(conn).await?;
+    sqlx::query(postgres::LOCK_WRITES)
+        .bind(postgres::WRITE_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
+/// The URL of the SQLite file at `path` (made if missing), its path
+/// percent-encoded as sqlx decodes it.
+pub(crate) fn sqlite_url(path: &Path) -> String {
+    let mut url = String::from("sqlite://");
+    for b in path.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/._-~".contains(&b) {
+            url.push(char::from(b));
+        } else {
+            url.push_str(&format!("%{b:02X}"));
+        }
+    }
+    url.push_str("?mode=rwc");
+    url
+}
+
+/// [`PRAGMAS`] and the busy timeout and WAL journal, as one text run on each new
+/// pooled connection.
+fn sqlite_settings() -> String {
+    let mut sql = format!(
+        "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL;",
+        BUSY_TIMEOUT.as_millis()
+    );
+    for (name, value) in PRAGMAS {
+        sql.push_str(&format!(" PRAGMA {name} = {value};"));
+    }
+    sql
 }
 
 /// Restores a pooled connection's page cache to [`PRAGMAS`]' size after an import.
@@ -332,14 +512,29 @@ pub(crate) const POOLED_CACHE: &str = "PRAGMA cache_size = -2000";
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
+/// The same schema on PostgreSQL, for a shop whose tills share one server.
+pub static MIGRATOR_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
 /// Whether the database already holds every migration of this build, each applied in
 /// full with the same checksum, and no other: then `MIGRATOR.run` would change nothing,
 /// and one read stands in for its several statements at every command's start. Any
 /// doubt (no table yet, a failed or unknown migration) answers no, and the migrator
 /// runs and reports as it always did.
-async fn up_to_date(conn: &mut SqliteConnection) -> bool {
-    match sqlx::query_as(APPLIED).fetch_all(&mut *conn).await {
-        Ok(applied) => is_this_build(&applied),
+async fn up_to_date(conn: &mut AnyConnection) -> bool {
+    // `success` is a BOOLEAN column, which sqlx's Any reads from neither database
+    // alike: asked as an integer.
+    let applied: Result<Vec<(i64, i64, Vec<u8>)>, _> = sqlx::query_as(
+        "SELECT version, CAST(success AS INTEGER), checksum FROM _sqlx_migrations ORDER BY version",
+    )
+    .fetch_all(&mut *conn)
+    .await;
+    match applied {
+        Ok(applied) => is_this_build(
+            &applied
+                .into_iter()
+                .map(|(v, ok, sum)| (v, ok != 0, sum))
+                .collect::<Vec<_>>(),
+        ),
         Err(_) => false,
     }
 }
@@ -394,6 +589,29 @@ pub fn db_path(data_dir: &Path) -> std::path::PathBuf {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// A pool on the SQLite file at `path`, migrated or not.
+    async fn any_pool(path: &Path) -> AnyPool {
+        sqlx::any::install_default_drivers();
+        AnyPool::connect(&sqlite_url(path)).await.unwrap()
+    }
+
+    #[test]
+    fn a_database_url_is_shown_without_its_password_and_a_path_as_sqlx_reads_it() {
+        assert_eq!(
+            redacted_url("postgres://till:s3cret@db.shop:5432/shop"),
+            "postgres://till:***@db.shop:5432/shop"
+        );
+        assert_eq!(
+            redacted_url("postgres://db.shop/shop"),
+            "postgres://db.shop/shop"
+        );
+        assert!(!redacted_url("postgres://a:b c@%").contains("b c"));
+        assert_eq!(
+            sqlite_url(Path::new("/data/My Shop/codetill.db")),
+            "sqlite:///data/My%20Shop/codetill.db?mode=rwc"
+        );
+    }
 
     #[cfg(unix)]
     #[tokio::test]
@@ -472,13 +690,7 @@ mod tests {
             migrations: std::borrow::Cow::Owned(all[..all.len() - 1].to_vec()),
             ..sqlx::migrate::Migrator::DEFAULT
         };
-        let pool = SqlitePool::connect_with(
-            SqliteConnectOptions::new()
-                .filename(&path)
-                .create_if_missing(true),
-        )
-        .await
-        .unwrap();
+        let pool = any_pool(&path).await;
         older.run(&pool).await.unwrap();
         assert!(!up_to_date(&mut pool.acquire().await.unwrap()).await);
         pool.close().await;
@@ -510,13 +722,7 @@ mod tests {
             ..sqlx::migrate::Migrator::DEFAULT
         };
         // Rows as an older build left them.
-        let pool = SqlitePool::connect_with(
-            SqliteConnectOptions::new()
-                .filename(&path)
-                .create_if_missing(true),
-        )
-        .await
-        .unwrap();
+        let pool = any_pool(&path).await;
         older.run(&pool).await.unwrap();
         sqlx::raw_sql(
             "INSERT INTO orders (id, public_id, client_order_id, status, sku, name, region,
@@ -632,13 +838,15 @@ mod tests {
         assert!(!up_to_date(&mut db.pool().acquire().await.unwrap()).await);
         db.close().await;
 
-        let empty = SqlitePool::connect("sqlite::memory:").await.unwrap();
+        sqlx::any::install_default_drivers();
+        let empty = AnyPool::connect("sqlite::memory:").await.unwrap();
         assert!(!up_to_date(&mut empty.acquire().await.unwrap()).await);
     }
 
     #[tokio::test]
     async fn widening_the_payment_link_providers_keeps_the_links_made_before() {
-        let pool = SqlitePoolOptions::new()
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
             .max_connections(1)
             .connect("sqlite::memory:")
             .await
@@ -650,7 +858,7 @@ mod tests {
         let insert = |provider: &'static str, id: i64| {
             sqlx::query(
                 "INSERT INTO payment_links (order_id, provider, external_id, url, created_at)
-                 VALUES (?1, ?2, ?3, 'https://pay.example/x', '2026-12-04T10:00:00.000Z')",
+                 VALUES ($1, $2, $3, 'https://pay.example/x', '2026-12-04T10:00:00.000Z')",
             )
             .bind(id)
             .bind(provider)
@@ -661,7 +869,7 @@ mod tests {
                 "INSERT INTO orders (id, public_id, client_order_id, status, channel, sku, name,
                    region, face_minor, face_currency, price_minor, currency, max_unit_minor,
                    wholesale_currency, staff, created_at, updated_at)
-                 VALUES (?1, 'ORD-00000' || ?1, 'ct-' || ?1, 'quoted', 'remote', 'S', 'N', 'US',
+                 VALUES ($1, 'ORD-00000' || $1, 'ct-' || $1, 'quoted', 'remote', 'S', 'N', 'US',
                    2000, 'USD', 2199, 'USD', 2000, 'USD', 'asha', 'x', 'x')",
             )
             .bind(id)
@@ -714,12 +922,12 @@ mod tests {
                 .unwrap()
         };
 
-        // Parameters shared across statements, with gaps (the last uses only ?4).
+        // Parameters shared across statements, with gaps (the last uses only $4).
         let rows = db
             .write_batch(
                 Batch::new(
-                    "INSERT INTO t (n, s) VALUES (?1, ?2); INSERT INTO t (n, s) VALUES (?4, ?2);
-                     SELECT sum(n), max(s) FROM t WHERE n <= ?4",
+                    "INSERT INTO t (n, s) VALUES ($1, $2); INSERT INTO t (n, s) VALUES ($4, $2);
+                     SELECT sum(n), max(s) FROM t WHERE n <= $4",
                 )
                 .bind(1_i64)
                 .bind("a")
@@ -734,7 +942,7 @@ mod tests {
         // The second statement fails: the first is rolled back with it.
         let failed = db
             .write_batch(
-                Batch::new("INSERT INTO t (n) VALUES (?1); INSERT INTO t (n) VALUES (?2)")
+                Batch::new("INSERT INTO t (n) VALUES ($1); INSERT INTO t (n) VALUES ($2)")
                     .bind(3_i64)
                     .bind(None::<i64>),
             )
@@ -743,7 +951,7 @@ mod tests {
         assert_eq!(count().await, 2);
 
         // Chained batches, each with its own parameters, commit together…
-        let insert = |n: i64| Batch::new("INSERT INTO t (n) VALUES (?1); SELECT ?1").bind(n);
+        let insert = |n: i64| Batch::new("INSERT INTO t (n) VALUES ($1); SELECT $1").bind(n);
         let rows = db
             .write_batch(insert(4).then(insert(5)).then(insert(6)))
             .await
@@ -756,7 +964,7 @@ mod tests {
             .write_batch(
                 insert(7)
                     .then(insert(8))
-                    .then(Batch::new("INSERT INTO t (n) VALUES (?1)").bind(None::<i64>)),
+                    .then(Batch::new("INSERT INTO t (n) VALUES ($1)").bind(None::<i64>)),
             )
             .await;
         assert!(failed.is_err());
@@ -764,11 +972,11 @@ mod tests {
 
         // Every pooled connection still writes: none was left inside a transaction.
         for n in 10..20_i64 {
-            db.write_batch(Batch::new("INSERT INTO t (n) VALUES (?1)").bind(n))
+            db.write_batch(Batch::new("INSERT INTO t (n) VALUES ($1)").bind(n))
                 .await
                 .unwrap();
             let mut tx = db.begin_write().await.unwrap();
-            sqlx::query("INSERT INTO t (n) VALUES (?1)")
+            sqlx::query("INSERT INTO t (n) VALUES ($1)")
                 .bind(n)
                 .execute(&mut *tx)
                 .await
@@ -794,9 +1002,9 @@ mod tests {
                 let rows = db
                     .write_batch(
                         Batch::new(
-                            "INSERT INTO t (n, s) VALUES (?1, ?2) RETURNING n;
-                             INSERT INTO t (n) VALUES (?3);
-                             SELECT count(*) AS c FROM t WHERE n IN (?1, ?3)",
+                            "INSERT INTO t (n, s) VALUES ($1, $2) RETURNING n;
+                             INSERT INTO t (n) VALUES ($3);
+                             SELECT count(*) AS c FROM t WHERE n IN ($1, $3)",
                         )
                         .bind(n)
                         .bind(format!("row {n}"))
@@ -849,7 +1057,7 @@ mod tests {
         let db = Db::open(&dir.path().join("d.db")).await.unwrap();
         let rows = db
             .write_batch(
-                Batch::new("SELECT ?1 AS n, ?2 AS s, NULL AS none")
+                Batch::new("SELECT $1 AS n, $2 AS s, NULL AS none")
                     .bind(7_i64)
                     .bind("x"),
             )

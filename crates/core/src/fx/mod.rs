@@ -154,7 +154,7 @@ async fn store(
     for (from, to, rate) in rates {
         sqlx::query(
             "INSERT INTO fx_rates (base, quote, rate, source, as_of, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (base, quote) DO UPDATE SET rate = excluded.rate,
                  source = excluded.source, as_of = excluded.as_of, updated_at = excluded.updated_at",
         )
@@ -167,7 +167,7 @@ async fn store(
         .execute(&mut *tx)
         .await?;
         // An owner's rate replaces the file's for the opposite direction too.
-        sqlx::query("DELETE FROM fx_rates WHERE base = ?1 AND quote = ?2")
+        sqlx::query("DELETE FROM fx_rates WHERE base = $1 AND quote = $2")
             .bind(to.code())
             .bind(from.code())
             .execute(&mut *tx)
@@ -184,7 +184,7 @@ pub async fn all(db: &Db) -> Result<Vec<Rate>, FxError> {
 }
 
 /// [`all`] inside a connection or transaction (pricing reads rates with its rules).
-pub async fn all_in(conn: &mut sqlx::SqliteConnection) -> Result<Vec<Rate>, DbError> {
+pub async fn all_in(conn: &mut sqlx::AnyConnection) -> Result<Vec<Rate>, DbError> {
     let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
         "SELECT base, quote, rate, source, as_of FROM fx_rates ORDER BY base, quote",
     )

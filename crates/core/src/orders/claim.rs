@@ -41,8 +41,8 @@ fn hours<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
 
 pub async fn terms(db: &Db) -> Result<ClaimTerms, DbError> {
     let (enabled, limit): (Option<String>, Option<String>) = sqlx::query_as(
-        "SELECT (SELECT value FROM settings WHERE key = ?1),
-                (SELECT value FROM settings WHERE key = ?2)",
+        "SELECT (SELECT value FROM settings WHERE key = $1),
+                (SELECT value FROM settings WHERE key = $2)",
     )
     .bind(ENABLED)
     .bind(LIMIT_HOURS)
@@ -80,7 +80,7 @@ pub fn check_limit(hours: u32) -> Result<u32, OrderError> {
 /// Writes the claim settings inside the caller's transaction (which audits them):
 /// on or off, and the limit when given (checked by [`check_limit`] first).
 pub async fn write_terms(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     enabled: bool,
     limit_hours: Option<u32>,
 ) -> Result<(), DbError> {

@@ -63,7 +63,7 @@ pub(super) async fn next_offer(
     };
     let mut conn = db.pool().acquire().await.map_err(DbError::from)?;
     let mut tried: Vec<Option<String>> =
-        sqlx::query_scalar("SELECT supplier FROM order_attempts WHERE order_id = ?1")
+        sqlx::query_scalar("SELECT supplier FROM order_attempts WHERE order_id = $1")
             .bind(order.id)
             .fetch_all(&mut *conn)
             .await

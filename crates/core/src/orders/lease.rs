@@ -75,7 +75,7 @@ async fn acquire_when(
     let until = time_text(chrono::Utc::now() + chrono::Duration::from_std(ttl).unwrap_or_default());
     let mut tx = db.begin_write().await?;
     let current: Option<(String, Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT status, lease_owner, lease_expires_at FROM orders WHERE id = ?1")
+        sqlx::query_as("SELECT status, lease_owner, lease_expires_at FROM orders WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -94,7 +94,7 @@ async fn acquire_when(
     if !free {
         return Ok(false);
     }
-    sqlx::query("UPDATE orders SET lease_owner = ?1, lease_expires_at = ?2 WHERE id = ?3")
+    sqlx::query("UPDATE orders SET lease_owner = $1, lease_expires_at = $2 WHERE id = $3")
         .bind(owner)
         .bind(until)
         .bind(id)
@@ -114,7 +114,7 @@ async fn acquire_when(
 /// Gives the order back (it stays open for the next driver).
 pub async fn release(db: &Db, id: i64, owner: &str) -> Result<(), DbError> {
     let mut tx = db.begin_write().await?;
-    sqlx::query("UPDATE orders SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ?1 AND lease_owner = ?2")
+    sqlx::query("UPDATE orders SET lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND lease_owner = $2")
         .bind(id)
         .bind(owner)
         .execute(&mut *tx)

@@ -425,7 +425,7 @@ impl Engine {
                 }
             };
             // Its number alone: the rest of the row may be what did not read.
-            let public: String = sqlx::query_scalar("SELECT public_id FROM orders WHERE id = ?1")
+            let public: String = sqlx::query_scalar("SELECT public_id FROM orders WHERE id = $1")
                 .bind(id)
                 .fetch_one(self.db.pool())
                 .await
@@ -450,7 +450,7 @@ impl Engine {
 /// The error for a paid sale (row `id` of `table`, orders or baskets) whose
 /// result could not be shown: its number, read alone, and what failed.
 async fn paid_not_shown(db: &Db, table: &str, id: i64, e: OrderError) -> OrderError {
-    let sale = sqlx::query_scalar(&format!("SELECT public_id FROM {table} WHERE id = ?1"))
+    let sale = sqlx::query_scalar(&format!("SELECT public_id FROM {table} WHERE id = $1"))
         .bind(id)
         .fetch_one(db.pool())
         .await

@@ -99,7 +99,7 @@ mod tests {
             "INSERT INTO orders (public_id, client_order_id, status, sku, name, region, face_minor,
                  face_currency, price_minor, currency, max_unit_minor, wholesale_currency, staff,
                  created_at, updated_at)
-             VALUES (?1, ?1, 'refund_due', 'S', 'S', 'US', 1, 'USD', 1, 'USD', 1, 'USD', 'a', ?2, ?2)",
+             VALUES ($1, $1, 'refund_due', 'S', 'S', 'US', 1, 'USD', 1, 'USD', 1, 'USD', 'a', $2, $2)",
         )
         .bind(public_id)
         .bind(&now)

@@ -419,20 +419,39 @@ async fn read_inputs(
     sku: &str,
 ) -> Result<(Product, ShopPricing, Option<(Money, Duration)>), OrderError> {
     let sql = format!(
-        "SELECT 'product' AS part, {} FROM products p WHERE p.sku = ?1;
+        "SELECT 'product' AS part, {} FROM products p WHERE p.sku = $1;
          SELECT 'rule' AS part, {} FROM price_rules;
-         SELECT 'balance' AS part, value FROM settings WHERE key = ?2;
-         SELECT 'shop' AS part, value FROM settings WHERE key = ?3",
+         SELECT 'balance' AS part, value FROM settings WHERE key = $2;
+         SELECT 'shop' AS part, value FROM settings WHERE key = $3",
         ProductRow::COLUMNS,
         catalog::RULE_COLUMNS
     );
-    let rows = sqlx::query(&sql)
-        .bind(sku.trim())
-        .bind(BALANCE_KEY)
-        .bind(settings::SHOP_CURRENCY)
-        .fetch_all(db.pool())
-        .await
-        .map_err(DbError::from)?;
+    let query = |sql| {
+        sqlx::query(sql)
+            .bind(sku.trim())
+            .bind(BALANCE_KEY)
+            .bind(settings::SHOP_CURRENCY)
+    };
+    let rows = if db.is_postgres() {
+        // PostgreSQL prepares one statement at a time: the same four in turn, each
+        // with all three values (it lets a statement leave typed ones unused).
+        let mut conn = db.pool().acquire().await.map_err(DbError::from)?;
+        let mut rows = Vec::new();
+        for statement in sql.split(';') {
+            rows.extend(
+                query(statement)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(DbError::from)?,
+            );
+        }
+        rows
+    } else {
+        query(&sql)
+            .fetch_all(db.pool())
+            .await
+            .map_err(DbError::from)?
+    };
     let (mut product, mut rules, mut balance, mut shop) = (None, Vec::new(), None, None);
     for row in rows {
         let value = || row.try_get::<String, _>("value").map_err(DbError::from);
@@ -499,7 +518,7 @@ async fn store_balance(db: &Db, account: Option<&str>, balance: &Money) -> Resul
 
 /// Forget the cached balances (after a top-up, or when an order was refused for it).
 pub async fn forget_balance(db: &Db) -> Result<(), DbError> {
-    sqlx::query("DELETE FROM settings WHERE key = ?1 OR key LIKE ?1 || '/%'")
+    sqlx::query("DELETE FROM settings WHERE key = $1 OR key LIKE $1 || '/%'")
         .bind(BALANCE_KEY)
         .execute(db.pool())
         .await?;

@@ -37,19 +37,19 @@ pub(super) async fn orders_for(
     // this account, else NULL; then one row per attempt it made at this account.
     let rows: Vec<Row> = sqlx::query_as(
         "WITH recent AS (
-             SELECT * FROM orders WHERE created_at >= ?1 OR delivered_at >= ?1
+             SELECT * FROM orders WHERE created_at >= $1 OR delivered_at >= $1
          )
          SELECT id, public_id,
-                CASE WHEN coalesce(supplier, '') = ?2
+                CASE WHEN coalesce(supplier, '') = $2
                      THEN coalesce(attempt_key, client_order_id) END,
                 status, supplier_total_minor, wholesale_currency, delivered_at, NULL
            FROM recent
-          WHERE coalesce(supplier, '') = ?2
+          WHERE coalesce(supplier, '') = $2
          UNION ALL
          SELECT r.id, r.public_id, NULL, r.status, r.supplier_total_minor,
                 r.wholesale_currency, r.delivered_at, a.client_order_id
            FROM recent r JOIN order_attempts a ON a.order_id = r.id
-          WHERE coalesce(a.supplier, '') = ?2
+          WHERE coalesce(a.supplier, '') = $2
          ORDER BY 1",
     )
     .bind(time_text(created_since))
@@ -135,14 +135,14 @@ pub(super) async fn opening_reading(
     };
     let mut row = pick(
         "SELECT at, balance_minor, balance_currency FROM reconcile_runs
-          WHERE supplier = ?1 AND balance_minor IS NOT NULL AND at <= ?2
+          WHERE supplier = $1 AND balance_minor IS NOT NULL AND at <= $2
           ORDER BY at DESC, id DESC LIMIT 1",
     )
     .await?;
     if row.is_none() {
         row = pick(
             "SELECT at, balance_minor, balance_currency FROM reconcile_runs
-              WHERE supplier = ?1 AND balance_minor IS NOT NULL AND at > ?2
+              WHERE supplier = $1 AND balance_minor IS NOT NULL AND at > $2
               ORDER BY at ASC, id ASC LIMIT 1",
         )
         .await?;
@@ -185,7 +185,7 @@ pub(super) async fn save(
     let run_id: i64 = sqlx::query_scalar(
         "INSERT INTO reconcile_runs (supplier, window_from, window_to, balance_minor,
              balance_currency, transactions, findings, at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(run.supplier)
     .bind(time_text(run.window.from))
@@ -203,7 +203,7 @@ pub(super) async fn save(
             "INSERT INTO reconcile_findings (run_id, kind, order_id, supplier_key,
                  supplier_order_id, supplier_status, charged_minor, cost_minor, currency,
                  action, message, facts)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(run_id)
         .bind(f.kind.as_str())

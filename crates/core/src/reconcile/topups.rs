@@ -108,7 +108,7 @@ pub async fn record(db: &Db, new: &NewTopup) -> Result<Topup, ReconcileError> {
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO supplier_topups (supplier, amount_minor, currency, at, reference, staff, recorded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(supplier)
     .bind(minor)
@@ -145,7 +145,7 @@ pub async fn list(db: &Db, supplier: Option<&str>) -> Result<Vec<Topup>, Reconci
     );
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, supplier, amount_minor, currency, at, reference, staff, recorded_at
-           FROM supplier_topups WHERE ?1 IS NULL OR supplier = ?1 ORDER BY at DESC, id DESC",
+           FROM supplier_topups WHERE $1 IS NULL OR supplier = $1 ORDER BY at DESC, id DESC",
     )
     .bind(supplier.map(str::trim))
     .fetch_all(db.pool())
@@ -182,7 +182,7 @@ pub(super) async fn amounts_between(
 ) -> Result<Vec<Money>, ReconcileError> {
     let rows: Vec<(i64, String)> = sqlx::query_as(
         "SELECT amount_minor, currency FROM supplier_topups
-          WHERE supplier = ?1 AND at > ?2 AND at <= ?3",
+          WHERE supplier = $1 AND at > $2 AND at <= $3",
     )
     .bind(supplier)
     .bind(time_text(after))

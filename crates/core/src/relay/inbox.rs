@@ -4,7 +4,7 @@
 //! (provider, event_id) recognises an event delivered again.
 
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::EventsPage;
 use crate::db::{Db, DbError, now_text};
@@ -46,7 +46,7 @@ pub async fn store_page(db: &Db, page: &EventsPage) -> Result<Stored, DbError> {
     for e in &page.events {
         let done = sqlx::query(
             "INSERT INTO relay_inbox (cursor, provider, event_id, event_type, received_at, payload, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (provider, event_id) DO NOTHING",
         )
         .bind(e.cursor)
@@ -67,8 +67,8 @@ pub async fn store_page(db: &Db, page: &EventsPage) -> Result<Stored, DbError> {
         stored.cursor = stored.cursor.max(e.cursor);
     }
     sqlx::query(
-        "INSERT INTO relay_cursor (id, cursor, acked, updated_at) VALUES (1, ?1, 0, ?2)
-         ON CONFLICT (id) DO UPDATE SET cursor = max(cursor, excluded.cursor), updated_at = excluded.updated_at",
+        "INSERT INTO relay_cursor (id, cursor, acked, updated_at) VALUES (1, $1, 0, $2)
+         ON CONFLICT (id) DO UPDATE SET cursor = CASE WHEN excluded.cursor > relay_cursor.cursor THEN excluded.cursor ELSE relay_cursor.cursor END, updated_at = excluded.updated_at",
     )
     .bind(stored.cursor)
     .bind(&now)
@@ -80,7 +80,7 @@ pub async fn store_page(db: &Db, page: &EventsPage) -> Result<Stored, DbError> {
 
 pub async fn set_acked(db: &Db, cursor: i64) -> Result<(), DbError> {
     let mut tx = db.begin_write().await?;
-    sqlx::query("UPDATE relay_cursor SET acked = max(acked, ?1), updated_at = ?2 WHERE id = 1")
+    sqlx::query("UPDATE relay_cursor SET acked = CASE WHEN $1 > acked THEN $1 ELSE acked END, updated_at = $2 WHERE id = 1")
         .bind(cursor)
         .bind(now_text())
         .execute(&mut *tx)
@@ -111,7 +111,7 @@ const COLUMNS: &str = "id, cursor, provider, event_id, event_type, payload, stat
 /// Events not yet acted on, oldest first.
 pub async fn pending(db: &Db, limit: u32) -> Result<Vec<InboxEvent>, DbError> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM relay_inbox WHERE status = 'new' ORDER BY id LIMIT ?1"
+        "SELECT {COLUMNS} FROM relay_inbox WHERE status = 'new' ORDER BY id LIMIT $1"
     ))
     .bind(i64::from(limit))
     .fetch_all(db.pool())
@@ -121,7 +121,7 @@ pub async fn pending(db: &Db, limit: u32) -> Result<Vec<InboxEvent>, DbError> {
 /// The newest events, whatever became of them (for screens and support).
 pub async fn recent(db: &Db, status: Option<&str>, limit: u32) -> Result<Vec<InboxEvent>, DbError> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM relay_inbox WHERE (?1 IS NULL OR status = ?1) ORDER BY id DESC LIMIT ?2"
+        "SELECT {COLUMNS} FROM relay_inbox WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC LIMIT $2"
     ))
     .bind(status)
     .bind(i64::from(limit))
@@ -131,7 +131,7 @@ pub async fn recent(db: &Db, status: Option<&str>, limit: u32) -> Result<Vec<Inb
 
 /// Closes a `new` row inside `tx`; false when another process closed it first.
 pub(crate) async fn close(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     id: i64,
     status: &str,
     reason: Option<&str>,
@@ -139,8 +139,8 @@ pub(crate) async fn close(
     now: &str,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
-        "UPDATE relay_inbox SET status = ?1, reason = ?2, order_id = ?3, processed_at = ?4
-         WHERE id = ?5 AND status = 'new'",
+        "UPDATE relay_inbox SET status = $1, reason = $2, order_id = $3, processed_at = $4
+         WHERE id = $5 AND status = 'new'",
     )
     .bind(status)
     .bind(reason)

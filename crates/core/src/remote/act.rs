@@ -214,7 +214,7 @@ async fn judge(
         );
     }
     let link: Option<(String, String)> =
-        sqlx::query_as("SELECT provider, external_id FROM payment_links WHERE order_id = ?1")
+        sqlx::query_as("SELECT provider, external_id FROM payment_links WHERE order_id = $1")
             .bind(order.id)
             .fetch_optional(engine.db().pool())
             .await
@@ -357,7 +357,7 @@ async fn judge(
 async fn paid_by(engine: &Engine, order: &Order, claim: &PaidClaim) -> Result<bool, RemoteError> {
     let processed: Vec<(String, Option<String>, String)> = sqlx::query_as(
         "SELECT provider, event_type, payload FROM relay_inbox
-          WHERE order_id = ?1 AND status = 'processed'",
+          WHERE order_id = $1 AND status = 'processed'",
     )
     .bind(order.id)
     .fetch_all(engine.db().pool())

@@ -114,7 +114,7 @@ impl Desk {
         };
         let mut tx = self.engine.db().begin_write().await?;
         sqlx::query(
-            "INSERT INTO payment_links (order_id, provider, external_id, url, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO payment_links (order_id, provider, external_id, url, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id)
         .bind(provider.as_str())

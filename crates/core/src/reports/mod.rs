@@ -102,23 +102,23 @@ impl GroupBy {
     }
 
     /// The row's key as SQL over `orders o`, or over `sales_quarters` when
-    /// `quarters`. `?3` is the local time's offset as a date modifier (`+330
-    /// minutes`), `?4` the supplier's name.
+    /// `quarters`. `$3` is the local time's offset as a date modifier (`+330
+    /// minutes`), `$4` the supplier's name.
     fn key_sql(&self, utc: bool, quarters: bool) -> String {
         let at = if quarters { "quarter" } else { "o.paid_at" };
         match (self, utc) {
             (GroupBy::Day, true) => format!("substr({at}, 1, 10)"),
-            (GroupBy::Day, false) => format!("date({at}, ?3)"),
-            (GroupBy::Week, _) => format!("date({at}, ?3, 'weekday 0', '-6 days')"),
+            (GroupBy::Day, false) => format!("date({at}, $3)"),
+            (GroupBy::Week, _) => format!("date({at}, $3, 'weekday 0', '-6 days')"),
             (GroupBy::Month, true) => format!("substr({at}, 1, 7)"),
-            (GroupBy::Month, false) => format!("substr(date({at}, ?3), 1, 7)"),
+            (GroupBy::Month, false) => format!("substr(date({at}, $3), 1, 7)"),
             (GroupBy::Product, _) => "o.sku".into(),
             (GroupBy::Category, _) => {
                 "coalesce((SELECT p.category FROM products p WHERE p.sku = o.sku), 'other')".into()
             }
             // The account the order was bought from; NULL is the shop's single
             // supplier, named by its host.
-            (GroupBy::Supplier, _) => "coalesce(o.supplier, ?4)".into(),
+            (GroupBy::Supplier, _) => "coalesce(o.supplier, $4)".into(),
             (GroupBy::Staff, _) => "o.staff".into(),
             (GroupBy::Till, _) if quarters => "coalesce(nullif(till_id, ''), 'unnamed')".into(),
             (GroupBy::Till, _) => "coalesce(nullif(o.till_id, ''), 'unnamed')".into(),
@@ -295,22 +295,22 @@ impl Source {
         match self {
             Source::Quarters => format!(
                 "SELECT {key} AS k, NULL, currency, wholesale_currency, fx_rate,
-                        sum(orders), sum(codes), sum(sales_minor), sum(cost_minor), sum(tax_minor)
+                        CAST(sum(orders) AS BIGINT), CAST(sum(codes) AS BIGINT), CAST(sum(sales_minor) AS BIGINT), CAST(sum(cost_minor) AS BIGINT), CAST(sum(tax_minor) AS BIGINT)
                  FROM sales_quarters
-                 WHERE quarter >= substr(?1, 1, 16) AND quarter < substr(?2, 1, 16)
-                   AND (?5 IS NULL OR till_id = ?5)
+                 WHERE quarter >= substr($1, 1, 16) AND quarter < substr($2, 1, 16)
+                   AND ($5 IS NULL OR till_id = $5)
                  GROUP BY 1, 3, 4, 5
-                 HAVING sum(orders) <> 0",
+                 HAVING CAST(sum(orders) AS BIGINT) <> 0",
                 key = query.by.key_sql(utc, true),
             ),
             Source::Orders => format!(
                 "SELECT {key} AS k, {name}, o.currency, o.wholesale_currency, coalesce(o.fx_rate, ''),
-                        count(*), sum(o.quantity), sum(o.price_minor),
-                        sum(coalesce(o.supplier_total_minor, o.max_unit_minor * o.quantity)),
-                        sum(coalesce(o.tax_minor, 0))
+                        count(*), CAST(sum(o.quantity) AS BIGINT), CAST(sum(o.price_minor) AS BIGINT),
+                        CAST(sum(coalesce(o.supplier_total_minor, o.max_unit_minor * o.quantity)) AS BIGINT),
+                        CAST(sum(coalesce(o.tax_minor, 0)) AS BIGINT)
                  FROM orders o
-                 WHERE o.status = {delivered} AND o.paid_at >= ?1 AND o.paid_at < ?2
-                   AND (?5 IS NULL OR o.till_id = ?5)
+                 WHERE o.status = {delivered} AND o.paid_at >= $1 AND o.paid_at < $2
+                   AND ($5 IS NULL OR o.till_id = $5)
                  GROUP BY 1, 3, 4, 5",
                 key = query.by.key_sql(utc, false),
                 name = if query.by == GroupBy::Product {

@@ -10,7 +10,7 @@ async fn shop() -> (Db, tempfile::TempDir) {
         sqlx::query(
             "INSERT INTO products (sku, name, brand, category, region, face_minor, face_currency,
                  wholesale_minor, retail_minor, currency, in_stock, supplier_updated_at, updated_at)
-             VALUES (?1, ?1, 'b', ?2, 'US', 1, 'USD', 1, 1, 'USD', 1, ?3, ?3)",
+             VALUES ($1, $1, 'b', $2, 'US', 1, 'USD', 1, 1, 'USD', 1, $3, $3)",
         )
         .bind(sku)
         .bind(category)
@@ -54,8 +54,8 @@ async fn insert(db: &Db, n: i64, s: &Sale) {
         "INSERT INTO orders (public_id, client_order_id, status, sku, name, region, face_minor,
              face_currency, price_minor, currency, max_unit_minor, wholesale_currency,
              supplier_total_minor, fx_rate, staff, created_at, paid_at, updated_at)
-         VALUES (printf('ORD-%06d', ?1), 'ct-' || ?1, ?2, ?3, ?3 || ' card', 'US', 2000, 'USD', ?4, ?5,
-             ?6, ?7, ?6, ?8, ?9, ?10, ?10, ?10)",
+         VALUES (printf('ORD-%06d', $1), 'ct-' || $1, $2, $3, $3 || ' card', 'US', 2000, 'USD', $4, $5,
+             $6, $7, $6, $8, $9, $10, $10, $10)",
     )
     .bind(n)
     .bind(s.status)
@@ -72,7 +72,7 @@ async fn insert(db: &Db, n: i64, s: &Sale) {
     .unwrap();
     sqlx::query(
         "INSERT INTO payments (order_id, method, amount_minor, currency, staff, taken_at)
-         VALUES ((SELECT id FROM orders WHERE client_order_id = 'ct-' || ?1), ?2, ?3, ?4, ?5, ?6)",
+         VALUES ((SELECT id FROM orders WHERE client_order_id = 'ct-' || $1), $2, $3, $4, $5, $6)",
     )
     .bind(n)
     .bind(s.method)
@@ -457,9 +457,9 @@ async fn apply(db: &Db, steps: &[Step]) {
                          face_minor, face_currency, quantity, price_minor, currency, max_unit_minor,
                          wholesale_currency, supplier_total_minor, fx_rate, tax_minor, staff,
                          till_id, created_at, paid_at, updated_at)
-                     VALUES (printf('ORD-%06d', ?1), 'ct-' || ?1, ?2, 'GC-20', 'card', 'US', 2000,
-                         'USD', ?3, ?4, ?5, 1999, 'USD', ?6, ?7, ?8, 'asha', ?10,
-                         '2026-03-01T00:00:00.000Z', ?9, '2026-03-01T00:00:00.000Z')
+                     VALUES (printf('ORD-%06d', $1), 'ct-' || $1, $2, 'GC-20', 'card', 'US', 2000,
+                         'USD', $3, $4, $5, 1999, 'USD', $6, $7, $8, 'asha', $10,
+                         '2026-03-01T00:00:00.000Z', $9, '2026-03-01T00:00:00.000Z')
                      RETURNING id",
                 )
                 .bind(n)
@@ -478,7 +478,7 @@ async fn apply(db: &Db, steps: &[Step]) {
                 ids.push(id);
             }
             Step::Status(n, status) if !ids.is_empty() => {
-                sqlx::query("UPDATE orders SET status = ?1 WHERE id = ?2")
+                sqlx::query("UPDATE orders SET status = $1 WHERE id = $2")
                     .bind(status)
                     .bind(ids[n % ids.len()])
                     .execute(db.pool())
@@ -486,7 +486,7 @@ async fn apply(db: &Db, steps: &[Step]) {
                     .unwrap();
             }
             Step::Cost(n, cost) if !ids.is_empty() => {
-                sqlx::query("UPDATE orders SET supplier_total_minor = ?1 WHERE id = ?2")
+                sqlx::query("UPDATE orders SET supplier_total_minor = $1 WHERE id = $2")
                     .bind(cost)
                     .bind(ids[n % ids.len()])
                     .execute(db.pool())
@@ -559,7 +559,7 @@ async fn a_report_for_one_till_and_by_till() {
         )
         .await;
         // Written after the sale, as a correction would be: the sums follow it.
-        sqlx::query("UPDATE orders SET till_id = ?1 WHERE client_order_id = 'ct-' || ?2")
+        sqlx::query("UPDATE orders SET till_id = $1 WHERE client_order_id = 'ct-' || $2")
             .bind(till)
             .bind(n)
             .execute(db.pool())

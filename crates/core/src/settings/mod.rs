@@ -2,8 +2,6 @@
 //! The owner's settings form, which checks each field with the part that reads it,
 //! is the till's ([`crate::till::settings`]).
 
-use sqlx::SqliteExecutor;
-
 use crate::db::{Db, DbError, now_text};
 
 pub const SUPPLIER_URL: &str = "supplier.url";
@@ -34,9 +32,12 @@ pub const RECONCILE_DAY: &str = "reconcile.last_day";
 /// The folder the app's daily backup goes to (the owner's choice); unset, none is made.
 pub const BACKUP_FOLDER: &str = "backup.folder";
 
-pub async fn get<'e>(db: impl SqliteExecutor<'e>, key: &str) -> Result<Option<String>, DbError> {
+pub async fn get<'e>(
+    db: impl sqlx::any::AnyExecutor<'e>,
+    key: &str,
+) -> Result<Option<String>, DbError> {
     Ok(
-        sqlx::query_scalar("SELECT value FROM settings WHERE key = ?1")
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(key)
             .fetch_optional(db)
             .await?,
@@ -69,9 +70,13 @@ fn non_blank(text: String) -> Option<String> {
     (!trimmed.is_empty()).then(|| trimmed.to_string())
 }
 
-pub async fn set<'e>(db: impl SqliteExecutor<'e>, key: &str, value: &str) -> Result<(), DbError> {
+pub async fn set<'e>(
+    db: impl sqlx::any::AnyExecutor<'e>,
+    key: &str,
+    value: &str,
+) -> Result<(), DbError> {
     sqlx::query(
-        "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3)
+        "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
     )
     .bind(key)

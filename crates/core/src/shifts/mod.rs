@@ -16,7 +16,7 @@ pub mod print;
 pub mod report;
 
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::db::{Db, DbError, now_text};
 use crate::money::{Currency, Money, MoneyError, parse_decimal};
@@ -154,12 +154,12 @@ pub async fn open_shift(db: &Db, till_id: Option<&str>) -> Result<Option<Shift>,
 }
 
 async fn open_in(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     till_id: Option<&str>,
 ) -> Result<Option<Shift>, ShiftError> {
     let row: Option<ShiftRow> = sqlx::query_as(&format!(
         "SELECT {SHIFT_COLUMNS} FROM shifts
-         WHERE closed_at IS NULL AND coalesce(till_id, '') = coalesce(?1, '')"
+         WHERE closed_at IS NULL AND coalesce(till_id, '') = coalesce($1, '')"
     ))
     .bind(till_id)
     .fetch_optional(&mut *conn)
@@ -233,7 +233,7 @@ pub async fn open(
     }
     sqlx::query(
         "INSERT INTO shifts (till_id, currency, float_minor, opened_by, opened_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(till_id)
     .bind(currency.code())
@@ -281,7 +281,7 @@ pub async fn move_cash(
     let at = now_text();
     sqlx::query(
         "INSERT INTO shift_cash_moves (shift_id, kind, amount_minor, reason, staff, at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(shift.id)
     .bind(kind.as_str())
@@ -332,9 +332,9 @@ pub async fn close(
         detail: e.to_string(),
     })?;
     sqlx::query(
-        "UPDATE shifts SET z_number = ?2, closed_by = ?3, closed_at = ?4, counted_minor = ?5,
-             report = ?6
-         WHERE id = ?1 AND closed_at IS NULL",
+        "UPDATE shifts SET z_number = $2, closed_by = $3, closed_at = $4, counted_minor = $5,
+             report = $6
+         WHERE id = $1 AND closed_at IS NULL",
     )
     .bind(closed.id)
     .bind(z)
@@ -385,7 +385,7 @@ pub async fn z_report(
 ) -> Result<ShiftReport, ShiftError> {
     let json: Option<String> = sqlx::query_scalar(
         "SELECT report FROM shifts WHERE closed_at IS NOT NULL
-             AND (?2 IS NULL AND coalesce(till_id, '') = coalesce(?1, '') OR z_number = ?2)
+             AND ($2 IS NULL AND coalesce(till_id, '') = coalesce($1, '') OR z_number = $2)
          ORDER BY z_number DESC LIMIT 1",
     )
     .bind(till_id)

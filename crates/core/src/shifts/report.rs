@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{CashMove, CashMoveKind, Shift, ShiftError, currency_of};
 use crate::db::DbError;
@@ -155,7 +155,7 @@ impl CostSum {
 /// The figures of `shift` as they stand (inside the caller's transaction when it
 /// closes the shift).
 pub(crate) async fn figures(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     shift: &Shift,
 ) -> Result<ShiftReport, ShiftError> {
     let currency = shift.float.currency;
@@ -173,9 +173,9 @@ pub(crate) async fn figures(
     };
     let sales = lines(
         sqlx::query_as(
-            "SELECT p.method, count(*), sum(p.amount_minor) FROM orders o
+            "SELECT p.method, count(*), CAST(sum(p.amount_minor) AS BIGINT) FROM orders o
              JOIN payments p ON p.order_id = o.id
-             WHERE o.shift_id = ?1 AND p.currency = ?2
+             WHERE o.shift_id = $1 AND p.currency = $2
              GROUP BY p.method ORDER BY p.method",
         )
         .bind(shift.id)
@@ -185,8 +185,8 @@ pub(crate) async fn figures(
     );
     let refunds = lines(
         sqlx::query_as(
-            "SELECT method, count(*), sum(amount_minor) FROM refunds
-             WHERE shift_id = ?1 AND currency = ?2
+            "SELECT method, count(*), CAST(sum(amount_minor) AS BIGINT) FROM refunds
+             WHERE shift_id = $1 AND currency = $2
              GROUP BY method ORDER BY method",
         )
         .bind(shift.id)
@@ -198,10 +198,10 @@ pub(crate) async fn figures(
     type Delivered = (String, String, String, i64, i64, i64, i64);
     let delivered: Vec<Delivered> = sqlx::query_as(&format!(
         "SELECT coalesce(pr.category, 'other'), o.wholesale_currency, coalesce(o.fx_rate, ''),
-                count(*), sum(o.quantity), sum(o.price_minor),
-                sum(coalesce(o.supplier_total_minor, o.max_unit_minor * o.quantity))
+                count(*), CAST(sum(o.quantity) AS BIGINT), CAST(sum(o.price_minor) AS BIGINT),
+                CAST(sum(coalesce(o.supplier_total_minor, o.max_unit_minor * o.quantity)) AS BIGINT)
          FROM orders o LEFT JOIN products pr ON pr.sku = o.sku
-         WHERE o.shift_id = ?1 AND o.currency = ?2 AND o.status = {delivered}
+         WHERE o.shift_id = $1 AND o.currency = $2 AND o.status = {delivered}
          GROUP BY 1, 2, 3",
         delivered = sql_list([OrderStatus::Delivered]),
     ))
@@ -244,9 +244,9 @@ pub(crate) async fn figures(
     let margin = delivered_sales.amount - cost.amount;
 
     let (awaiting_supplier, other_currency_orders): (i64, i64) = sqlx::query_as(&format!(
-        "SELECT coalesce(sum(currency = ?2 AND status IN ({open})), 0),
-                coalesce(sum(currency != ?2), 0)
-         FROM orders WHERE shift_id = ?1",
+        "SELECT coalesce(CAST(sum(CASE WHEN currency = $2 AND status IN ({open}) THEN 1 ELSE 0 END) AS BIGINT), 0),
+                coalesce(CAST(sum(CASE WHEN currency != $2 THEN 1 ELSE 0 END) AS BIGINT), 0)
+         FROM orders WHERE shift_id = $1",
         open = sql_list(OrderStatus::ALL.into_iter().filter(|s| s.is_open())),
     ))
     .bind(shift.id)
@@ -256,7 +256,7 @@ pub(crate) async fn figures(
 
     let moves: Vec<(String, i64, String, String, String)> = sqlx::query_as(
         "SELECT kind, amount_minor, reason, staff, at FROM shift_cash_moves
-         WHERE shift_id = ?1 ORDER BY id",
+         WHERE shift_id = $1 ORDER BY id",
     )
     .bind(shift.id)
     .fetch_all(&mut *conn)

@@ -63,7 +63,7 @@ fn paid(method: &str, price: &str) -> Payment {
 }
 
 async fn shift_of(db: &Db, client_order_id: &str) -> Option<i64> {
-    sqlx::query_scalar("SELECT shift_id FROM orders WHERE client_order_id = ?1")
+    sqlx::query_scalar("SELECT shift_id FROM orders WHERE client_order_id = $1")
         .bind(client_order_id)
         .fetch_one(db.pool())
         .await

@@ -18,7 +18,7 @@
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::db::{Db, DbError, now_text};
 
@@ -76,7 +76,7 @@ pub fn chain_hash(
 /// Appends `entry` to the log in the caller's transaction (which must be a write
 /// transaction: [`Db::begin_write`], so that two writers never chain onto the same
 /// row). Answers the row's id. The one way a row enters `audit_log`.
-pub async fn record(conn: &mut SqliteConnection, entry: &Entry<'_>) -> Result<i64, DbError> {
+pub async fn record(conn: &mut AnyConnection, entry: &Entry<'_>) -> Result<i64, DbError> {
     let (last, head): (Option<i64>, Option<String>) = sqlx::query_as(
         "SELECT (SELECT max(id) FROM audit_log), (SELECT head_hash FROM audit_chain WHERE id = 1)",
     )
@@ -103,7 +103,7 @@ pub async fn record(conn: &mut SqliteConnection, entry: &Entry<'_>) -> Result<i6
     );
     sqlx::query(
         "INSERT INTO audit_log (id, at, actor, action, order_id, detail, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(id)
     .bind(at)
@@ -119,9 +119,9 @@ pub async fn record(conn: &mut SqliteConnection, entry: &Entry<'_>) -> Result<i6
     Ok(id)
 }
 
-async fn set_head(conn: &mut SqliteConnection, id: i64, hash: &str) -> Result<(), DbError> {
+async fn set_head(conn: &mut AnyConnection, id: i64, hash: &str) -> Result<(), DbError> {
     sqlx::query(
-        "INSERT INTO audit_chain (id, head_id, head_hash) VALUES (1, ?1, ?2)
+        "INSERT INTO audit_chain (id, head_id, head_hash) VALUES (1, $1, $2)
          ON CONFLICT (id) DO UPDATE SET head_id = excluded.head_id, head_hash = excluded.head_hash",
     )
     .bind(id)
@@ -154,7 +154,7 @@ pub async fn seal_backfill(db: &Db) -> Result<(), DbError> {
     };
     let rows: Vec<AuditRow> = sqlx::query_as(
         "SELECT id, at, actor, action, order_id, detail, prev_hash, hash
-         FROM audit_log WHERE id <= ?1 ORDER BY id",
+         FROM audit_log WHERE id <= $1 ORDER BY id",
     )
     .bind(upto)
     .fetch_all(&mut *tx)
@@ -171,7 +171,7 @@ pub async fn seal_backfill(db: &Db) -> Result<(), DbError> {
             row.order_id,
             row.detail.as_deref(),
         );
-        sqlx::query("UPDATE audit_log SET prev_hash = ?1, hash = ?2 WHERE id = ?3")
+        sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE id = $3")
             .bind(&prev)
             .bind(&hash)
             .bind(row.id)
@@ -195,9 +195,9 @@ pub async fn seal_backfill(db: &Db) -> Result<(), DbError> {
 pub async fn recent(db: &Db, limit: u32) -> Result<Vec<AuditRow>, DbError> {
     Ok(sqlx::query_as(
         "SELECT id, at, actor, action, order_id, detail, prev_hash, hash FROM audit_log
-         ORDER BY id DESC LIMIT ?1",
+         ORDER BY id DESC LIMIT $1",
     )
-    .bind(limit.clamp(1, 1000))
+    .bind(i64::from(limit.clamp(1, 1000)))
     .fetch_all(db.pool())
     .await?)
 }
@@ -239,7 +239,7 @@ pub async fn verify(db: &Db) -> Result<ChainReport, DbError> {
     found
 }
 
-async fn verify_in(conn: &mut SqliteConnection) -> Result<ChainReport, DbError> {
+async fn verify_in(conn: &mut AnyConnection) -> Result<ChainReport, DbError> {
     let rows: Vec<AuditRow> = sqlx::query_as(
         "SELECT id, at, actor, action, order_id, detail, prev_hash, hash FROM audit_log ORDER BY id",
     )
@@ -427,7 +427,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn rows_from_before_the_chain_are_sealed_once_at_open() {
+    async fn rows_from_before_the_chain_are_sealed_once_when_the_shop_opens() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.db");
         // A database as the release before the chain left it: rows without hashes,
@@ -435,7 +435,7 @@ mod tests {
         let db = Db::open(&path).await.unwrap();
         for actor in ["asha", "ravi"] {
             sqlx::query(
-                "INSERT INTO audit_log (at, actor, action, detail) VALUES ('2026-01-01T00:00:00.000Z', ?1, 'reveal', 'old')",
+                "INSERT INTO audit_log (at, actor, action, detail) VALUES ('2026-01-01T00:00:00.000Z', $1, 'reveal', 'old')",
             )
             .bind(actor)
             .execute(db.pool())
@@ -449,6 +449,9 @@ mod tests {
         .await;
         db.close().await;
         let db = Db::open(&path).await.unwrap();
+        // What `Till::open_shop` does after opening.
+        seal_backfill(&db).await.unwrap();
+        seal_backfill(&db).await.unwrap();
         let mut tx = db.begin_write().await.unwrap();
         record(
             &mut tx,

@@ -22,7 +22,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::db::{Db, DbError, now_text, time_text};
+use crate::db::{Db, DbError, Flag, now_text, time_text};
 
 pub use permission::{Action, Refused, authorize};
 
@@ -142,6 +142,7 @@ pub struct Member {
     pub name: String,
     #[sqlx(try_from = "String")]
     pub role: Role,
+    #[sqlx(try_from = "crate::db::Flag")]
     pub enabled: bool,
     /// Locked after wrong PINs until then (RFC 3339 UTC), if in the future.
     pub locked_until: Option<String>,
@@ -184,7 +185,7 @@ pub async fn list(db: &Db) -> Result<Vec<Member>, StaffError> {
 
 /// The member called `name` (any case).
 pub async fn find(db: &Db, name: &str) -> Result<Member, StaffError> {
-    sqlx::query_as(&format!("{MEMBER} WHERE name = ?1"))
+    sqlx::query_as(&format!("{MEMBER} WHERE name = $1"))
         .bind(name.trim())
         .fetch_optional(db.pool())
         .await?
@@ -193,7 +194,7 @@ pub async fn find(db: &Db, name: &str) -> Result<Member, StaffError> {
 
 /// The member with this id.
 pub async fn get(db: &Db, id: i64) -> Result<Option<Member>, StaffError> {
-    Ok(sqlx::query_as(&format!("{MEMBER} WHERE id = ?1"))
+    Ok(sqlx::query_as(&format!("{MEMBER} WHERE id = $1"))
         .bind(id)
         .fetch_optional(db.pool())
         .await?)
@@ -256,7 +257,7 @@ async fn insert(
             "the first member of staff is the shop's owner",
         ));
     }
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM staff WHERE name = ?1")
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM staff WHERE name = $1")
         .bind(name)
         .fetch_optional(&mut *tx)
         .await?;
@@ -271,7 +272,7 @@ async fn insert(
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO staff (name, role, pin_hash, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id",
+         VALUES ($1, $2, $3, $4, $4) RETURNING id",
     )
     .bind(name)
     .bind(new.role.as_str())
@@ -314,7 +315,7 @@ pub async fn disable(db: &Db, name: &str, actor: &str) -> Result<Member, StaffEr
     let mut tx = db.begin_write().await?;
     if member.role == Role::Owner {
         let owners: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM staff WHERE role = 'owner' AND enabled = 1 AND id != ?1",
+            "SELECT count(*) FROM staff WHERE role = 'owner' AND enabled = 1 AND id != $1",
         )
         .bind(member.id)
         .fetch_one(&mut *tx)
@@ -348,7 +349,7 @@ async fn set_enabled(
     actor: &str,
     now: &str,
 ) -> Result<Member, StaffError> {
-    sqlx::query("UPDATE staff SET enabled = ?1, updated_at = ?2 WHERE id = ?3")
+    sqlx::query("UPDATE staff SET enabled = $1, updated_at = $2 WHERE id = $3")
         .bind(enabled)
         .bind(now)
         .bind(member.id)
@@ -394,7 +395,7 @@ pub async fn login_at(
 }
 
 /// (id, name, enabled, locked_until, pin_hash)
-type Candidate = (i64, String, bool, Option<String>, String);
+type Candidate = (i64, String, Flag, Option<String>, String);
 
 /// Seconds left of a lock that runs until `until`, if it has not run out.
 fn locked_for(until: Option<&str>, now: DateTime<Utc>) -> Option<u64> {
@@ -412,7 +413,7 @@ async fn login_named(
     now: DateTime<Utc>,
 ) -> Result<Member, StaffError> {
     let found: Option<Candidate> = sqlx::query_as(
-        "SELECT id, name, enabled, locked_until, pin_hash FROM staff WHERE name = ?1",
+        "SELECT id, name, enabled, locked_until, pin_hash FROM staff WHERE name = $1",
     )
     .bind(name)
     .fetch_optional(db.pool())
@@ -420,7 +421,7 @@ async fn login_named(
     let Some((id, name, enabled, locked_until, hash)) = found else {
         return Err(StaffError::NotFound(name.to_string()));
     };
-    if !enabled {
+    if !enabled.0 {
         return Err(StaffError::Disabled(name));
     }
     if let Some(seconds) = locked_for(locked_until.as_deref(), now) {
@@ -486,10 +487,10 @@ async fn wrong_pin(
         let window_start = time_text(now - chrono::Duration::seconds(PAD_WINDOW.as_secs() as i64));
         sqlx::query_scalar(
             "UPDATE pin_pad SET
-                 failed_pins = CASE WHEN failed_since IS NULL OR failed_since < ?1
+                 failed_pins = CASE WHEN failed_since IS NULL OR failed_since < $1
                                     THEN 1 ELSE failed_pins + 1 END,
-                 failed_since = CASE WHEN failed_since IS NULL OR failed_since < ?1
-                                     THEN ?2 ELSE failed_since END
+                 failed_since = CASE WHEN failed_since IS NULL OR failed_since < $1
+                                     THEN $2 ELSE failed_since END
              WHERE id = 1 RETURNING failed_pins",
         )
         .bind(&window_start)
@@ -499,7 +500,7 @@ async fn wrong_pin(
     } else {
         // `table` is one of two names fixed above, never input.
         sqlx::query_scalar(&format!(
-            "UPDATE {table} SET failed_pins = failed_pins + 1 WHERE id = ?1 RETURNING failed_pins"
+            "UPDATE {table} SET failed_pins = failed_pins + 1 WHERE id = $1 RETURNING failed_pins"
         ))
         .bind(id.unwrap_or(1))
         .fetch_one(&mut *tx)
@@ -513,7 +514,7 @@ async fn wrong_pin(
             ""
         };
         sqlx::query(&format!(
-            "UPDATE {table} SET failed_pins = 0, locked_until = ?1{since} WHERE id = ?2"
+            "UPDATE {table} SET failed_pins = 0, locked_until = $1{since} WHERE id = $2"
         ))
         .bind(&until)
         .bind(id.unwrap_or(1))
@@ -548,7 +549,7 @@ async fn wrong_pin(
 /// [`PAD_WINDOW`]).
 async fn signed_in(db: &Db, id: i64) -> Result<Member, StaffError> {
     let mut tx = db.begin_write().await?;
-    sqlx::query("UPDATE staff SET failed_pins = 0, locked_until = NULL WHERE id = ?1")
+    sqlx::query("UPDATE staff SET failed_pins = 0, locked_until = NULL WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;

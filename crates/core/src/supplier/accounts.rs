@@ -246,8 +246,10 @@ pub async fn add(
     let mut tx = db.begin_write().await?;
     let inserted = sqlx::query(
         "INSERT INTO supplier_accounts (name, kind, url, auth_url, account, account_currency,
-             enabled, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?7) ON CONFLICT (name) DO NOTHING",
+             enabled, created_at, updated_at, added)
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7,
+             (SELECT coalesce(max(added), 0) + 1 FROM supplier_accounts))
+         ON CONFLICT (name) DO NOTHING",
     )
     .bind(&account.name)
     .bind(account.kind.as_str())
@@ -279,7 +281,7 @@ type Row = (
     Option<String>,
     Option<String>,
     Option<String>,
-    bool,
+    crate::db::Flag,
     String,
 );
 
@@ -298,7 +300,7 @@ fn from_row(r: Row) -> Result<Account, AccountError> {
         auth_url: r.3,
         account: r.4,
         account_currency: r.5,
-        enabled: r.6,
+        enabled: r.6.0,
         created_at: r.7,
     })
 }
@@ -306,7 +308,7 @@ fn from_row(r: Row) -> Result<Account, AccountError> {
 /// Every account, oldest first (the first enabled one is the shop's main supplier).
 pub async fn list(db: &Db) -> Result<Vec<Account>, AccountError> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM supplier_accounts ORDER BY created_at, rowid"
+        "SELECT {COLUMNS} FROM supplier_accounts ORDER BY added"
     ))
     .fetch_all(db.pool())
     .await?;
@@ -315,7 +317,7 @@ pub async fn list(db: &Db) -> Result<Vec<Account>, AccountError> {
 
 pub async fn get(db: &Db, name: &str) -> Result<Account, AccountError> {
     let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM supplier_accounts WHERE name = ?1"
+        "SELECT {COLUMNS} FROM supplier_accounts WHERE name = $1"
     ))
     .bind(name.trim())
     .fetch_optional(db.pool())
@@ -328,7 +330,7 @@ pub async fn get(db: &Db, name: &str) -> Result<Account, AccountError> {
 /// Takes an account into routing, or out of it.
 pub async fn set_enabled(db: &Db, name: &str, enabled: bool) -> Result<Account, AccountError> {
     let changed =
-        sqlx::query("UPDATE supplier_accounts SET enabled = ?2, updated_at = ?3 WHERE name = ?1")
+        sqlx::query("UPDATE supplier_accounts SET enabled = $2, updated_at = $3 WHERE name = $1")
             .bind(name.trim())
             .bind(enabled)
             .bind(now_text())
@@ -349,7 +351,7 @@ pub async fn remove(
 ) -> Result<Account, AccountError> {
     let account = get(db, name).await?;
     let mut tx = db.begin_write().await?;
-    sqlx::query("DELETE FROM supplier_accounts WHERE name = ?1")
+    sqlx::query("DELETE FROM supplier_accounts WHERE name = $1")
         .bind(&account.name)
         .execute(&mut *tx)
         .await?;

@@ -198,7 +198,7 @@ async fn state(db: &Db) -> Result<Value, SupportError> {
     .fetch_all(pool)
     .await
     .map_err(DbError::from)?;
-    let accounts: Vec<(String, String, String, bool)> =
+    let accounts: Vec<(String, String, String, crate::db::Flag)> =
         sqlx::query_as("SELECT name, kind, url, enabled FROM supplier_accounts ORDER BY name")
             .fetch_all(pool)
             .await
@@ -218,7 +218,7 @@ async fn state(db: &Db) -> Result<Value, SupportError> {
         })).collect::<Vec<_>>(),
         "open_alerts": alerts.iter().map(|(at, kind, message)| json!({"at": at, "kind": kind, "message": message})).collect::<Vec<_>>(),
         "supplier_accounts": accounts.iter().map(|(name, kind, url, enabled)| json!({
-            "name": name, "kind": kind, "url": shareable(url), "enabled": enabled,
+            "name": name, "kind": kind, "url": shareable(url), "enabled": enabled.0,
         })).collect::<Vec<_>>(),
     }))
 }

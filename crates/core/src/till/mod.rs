@@ -99,6 +99,10 @@ pub struct Till {
     rates_tried: RwLock<Option<std::time::Instant>>,
     /// When a daily reconciliation last failed (it waits an hour before trying again).
     reconcile_failed: RwLock<Option<std::time::Instant>>,
+    /// On a shop whose data is on PostgreSQL, this till's own copy of the catalog,
+    /// which its searches read.
+    /// (Opened at the first search: a till that only sells never makes one.)
+    catalog_copy: Option<tokio::sync::OnceCell<crate::catalog::CatalogCopy>>,
 }
 
 impl std::fmt::Debug for Till {
@@ -109,19 +113,34 @@ impl std::fmt::Debug for Till {
     }
 }
 
+/// The shop's PostgreSQL database (`postgres://…`), shared by its tills; unset, the
+/// SQLite file in the data folder.
+pub const DATABASE_URL_ENV: &str = "CODETILL_DATABASE_URL";
+
 impl Till {
     /// The shop's own till over `data_dir`'s database, its secrets in `secrets`.
     pub fn shop(db: Db, data_dir: &Path, secrets: Arc<dyn SecretStore>) -> Till {
         Till::new(db, data_dir, Source::Shop, secrets)
     }
 
-    /// Opens (creating and migrating) the database in `data_dir` as the shop's till.
+    /// Opens (creating and migrating) the shop's database as the shop's till: the
+    /// PostgreSQL server its tills share when `CODETILL_DATABASE_URL` names one,
+    /// else the SQLite file in `data_dir`.
     pub async fn open_shop(
         data_dir: &Path,
         secrets: Arc<dyn SecretStore>,
     ) -> Result<Till, crate::db::DbError> {
-        let db = Db::open(&db_path(data_dir)).await?;
-        Ok(Till::shop(db, data_dir, secrets))
+        let till = match crate::settings::env_override(DATABASE_URL_ENV) {
+            Some(url) => {
+                let mut till = Till::shop(Db::connect(&url).await?, data_dir, secrets);
+                till.catalog_copy = Some(tokio::sync::OnceCell::new());
+                till
+            }
+            None => Till::shop(Db::open(&db_path(data_dir)).await?, data_dir, secrets),
+        };
+        // Audit rows from before the chain existed are sealed once.
+        crate::staff::audit::seal_backfill(&till.db).await?;
+        Ok(till)
     }
 
     pub fn new(db: Db, data_dir: &Path, source: Source, secrets: Arc<dyn SecretStore>) -> Till {
@@ -140,6 +159,25 @@ impl Till {
             supplier_status: RwLock::new(SupplierStatus::default()),
             rates_tried: RwLock::new(None),
             reconcile_failed: RwLock::new(None),
+            catalog_copy: None,
+        }
+    }
+
+    /// Search as staff type (see [`crate::catalog::search`]): this till's copy of
+    /// the catalog when the shop's data is on PostgreSQL, else the database itself.
+    pub async fn search(
+        &self,
+        text: &str,
+        limit: u32,
+    ) -> Result<Vec<crate::product::Product>, crate::catalog::CatalogError> {
+        match &self.catalog_copy {
+            Some(copy) => {
+                let copy = copy
+                    .get_or_try_init(|| crate::catalog::CatalogCopy::open(&self.data_dir))
+                    .await?;
+                copy.search(&self.db, text, limit).await
+            }
+            None => crate::catalog::search(self.db.pool(), text, limit).await,
         }
     }
 

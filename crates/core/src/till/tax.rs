@@ -117,7 +117,7 @@ impl Till {
 
 /// The audit row of a tax change, in the change's own transaction.
 async fn audited(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     clerk: &Clerk,
     action: &str,
     detail: &str,

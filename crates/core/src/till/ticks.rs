@@ -230,7 +230,7 @@ impl Till {
         };
         let rates = fx::all(db).await.map_err(TillError::from)?;
         let bought_in: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT currency FROM products WHERE discontinued_at IS NULL AND currency != ?1",
+            "SELECT DISTINCT currency FROM products WHERE discontinued_at IS NULL AND currency != $1",
         )
         .bind(&shop)
         .fetch_all(db.pool())

@@ -65,7 +65,7 @@ impl Till {
             return Ok(Some(NotNow::SaleUnderWay));
         }
         let open: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM shifts WHERE closed_at IS NULL AND coalesce(till_id, '') = coalesce(?1, '')",
+            "SELECT id FROM shifts WHERE closed_at IS NULL AND coalesce(till_id, '') = coalesce($1, '')",
         )
         .bind(till_id)
         .fetch_optional(self.db.pool())

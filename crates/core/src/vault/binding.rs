@@ -62,7 +62,7 @@ pub(super) async fn read(db: &Db) -> Result<Bound, VaultError> {
 pub(super) async fn record(db: &Db, check: &str, source: &KeySource) -> Result<(), VaultError> {
     let mut tx = db.begin_write().await?;
     sqlx::query(
-        "INSERT INTO vault_binding (id, key_check, bound_at) VALUES (1, ?1, ?2)
+        "INSERT INTO vault_binding (id, key_check, bound_at) VALUES (1, $1, $2)
          ON CONFLICT (id) DO NOTHING",
     )
     .bind(check)

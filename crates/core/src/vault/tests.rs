@@ -119,7 +119,7 @@ impl Shop {
             .execute(&mut *conn)
             .await
             .unwrap();
-        sqlx::query("INSERT INTO order_codes (order_id, seq, code_ct) VALUES (1, 0, ?1)")
+        sqlx::query("INSERT INTO order_codes (order_id, seq, code_ct) VALUES (1, 0, $1)")
             .bind(sealed)
             .execute(&mut *conn)
             .await

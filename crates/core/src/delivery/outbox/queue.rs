@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{Due, Outbox};
 use crate::db::{Db, DbError, time_text};
@@ -131,8 +131,8 @@ pub struct OutboxFilter {
 /// The outbox, newest first.
 pub async fn list(db: &Db, filter: &OutboxFilter) -> Result<Vec<OutboxItem>, DbError> {
     let rows: Vec<ItemRow> = sqlx::query_as(&format!(
-        "{SELECT} WHERE (?1 IS NULL OR x.status = ?1) AND (?2 IS NULL OR x.order_id = ?2)
-         ORDER BY x.id DESC LIMIT ?3"
+        "{SELECT} WHERE ($1 IS NULL OR x.status = $1) AND ($2 IS NULL OR x.order_id = $2)
+         ORDER BY x.id DESC LIMIT $3"
     ))
     .bind(filter.status.map(|s| s.as_str()))
     .bind(filter.order)
@@ -144,7 +144,7 @@ pub async fn list(db: &Db, filter: &OutboxFilter) -> Result<Vec<OutboxItem>, DbE
 
 /// One outbox row by id.
 pub async fn item(db: &Db, id: i64) -> Result<OutboxItem, DeliveryError> {
-    let row: Option<ItemRow> = sqlx::query_as(&format!("{SELECT} WHERE x.id = ?1"))
+    let row: Option<ItemRow> = sqlx::query_as(&format!("{SELECT} WHERE x.id = $1"))
         .bind(id)
         .fetch_optional(db.pool())
         .await
@@ -159,7 +159,7 @@ pub async fn item(db: &Db, id: i64) -> Result<OutboxItem, DeliveryError> {
 /// delivered order's own rows are queued by the batch that delivers it.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     kind: &str,
     order_id: i64,
     destination: &str,
@@ -172,7 +172,7 @@ pub(super) async fn insert(
     Ok(sqlx::query_scalar(
         "INSERT INTO outbox (kind, order_id, destination, payload, reprint_no, language, status,
              attempts, next_attempt_at, requested_by, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?8, ?7, ?7) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, $7, $7) RETURNING id",
     )
     .bind(kind)
     .bind(order_id)
@@ -189,8 +189,8 @@ pub(super) async fn insert(
 /// The queued rows a run takes now, oldest first.
 pub(super) async fn due_ids(db: &Db, due: Due, now: &str) -> Result<Vec<i64>, DbError> {
     Ok(sqlx::query_scalar(
-        "SELECT id FROM outbox WHERE status = 'queued' AND (?1 OR next_attempt_at <= ?2)
-           AND (claimed_until IS NULL OR claimed_until < ?2)
+        "SELECT id FROM outbox WHERE status = 'queued' AND ($1 OR next_attempt_at <= $2)
+           AND (claimed_until IS NULL OR claimed_until < $2)
          ORDER BY id LIMIT 500",
     )
     .bind(due == Due::All)
@@ -202,7 +202,7 @@ pub(super) async fn due_ids(db: &Db, due: Due, now: &str) -> Result<Vec<i64>, Db
 /// An order's queued rows, oldest first.
 pub(super) async fn queued_for_order(db: &Db, order_id: i64) -> Result<Vec<i64>, DbError> {
     Ok(sqlx::query_scalar(
-        "SELECT id FROM outbox WHERE order_id = ?1 AND status = 'queued' ORDER BY id",
+        "SELECT id FROM outbox WHERE order_id = $1 AND status = 'queued' ORDER BY id",
     )
     .bind(order_id)
     .fetch_all(db.pool())
@@ -216,8 +216,8 @@ impl Outbox {
         let now = chrono::Utc::now();
         let until = now + chrono::Duration::from_std(CLAIM).unwrap_or_default();
         let done = sqlx::query(
-            "UPDATE outbox SET claimed_by = ?1, claimed_until = ?2, updated_at = ?3
-             WHERE id = ?4 AND status = 'queued' AND (claimed_until IS NULL OR claimed_until < ?3)",
+            "UPDATE outbox SET claimed_by = $1, claimed_until = $2, updated_at = $3
+             WHERE id = $4 AND status = 'queued' AND (claimed_until IS NULL OR claimed_until < $3)",
         )
         .bind(&self.owner)
         .bind(time_text(until))

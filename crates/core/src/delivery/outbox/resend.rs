@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::queue::insert;
 use super::{Outbox, older_than};
@@ -38,7 +38,7 @@ impl Outbox {
         })?;
         let now = now_text();
         let mut tx = self.db.begin_write().await?;
-        let language: String = sqlx::query_scalar("SELECT language FROM orders WHERE id = ?1")
+        let language: String = sqlx::query_scalar("SELECT language FROM orders WHERE id = $1")
             .bind(order.id)
             .fetch_one(&mut *tx)
             .await
@@ -73,8 +73,8 @@ impl Outbox {
         let now = now_text();
         let mut tx = self.db.begin_write().await?;
         let (printed, language): (i64, String) = sqlx::query_as(
-            "SELECT (SELECT count(*) FROM outbox WHERE order_id = ?1 AND kind = 'print'), language
-             FROM orders WHERE id = ?1",
+            "SELECT (SELECT count(*) FROM outbox WHERE order_id = $1 AND kind = 'print'), language
+             FROM orders WHERE id = $1",
         )
         .bind(order.id)
         .fetch_one(&mut *tx)
@@ -123,7 +123,7 @@ impl Outbox {
         let now = now_text();
         let mut tx = self.db.begin_write().await?;
         let (n, language): (i64, String) = sqlx::query_as(
-            "UPDATE orders SET reprints = reprints + 1, updated_at = ?1 WHERE id = ?2 RETURNING reprints, language",
+            "UPDATE orders SET reprints = reprints + 1, updated_at = $1 WHERE id = $2 RETURNING reprints, language",
         )
         .bind(&now)
         .bind(order.id)
@@ -176,7 +176,7 @@ async fn delivered(
 
 /// Records who asked for what in the audit log, in the caller's transaction.
 async fn audit(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     actor: &str,
     action: &str,
     order_id: i64,

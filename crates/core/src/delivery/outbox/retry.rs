@@ -41,8 +41,8 @@ impl Outbox {
         let (status, detail, next, log): Recorded = match outcome {
             Outcome::Sent { reply, message_id } => {
                 sqlx::query(
-                        "UPDATE outbox SET status = 'sent', attempts = ?1, sent_at = ?2, last_error = NULL,
-                             claimed_by = NULL, claimed_until = NULL, updated_at = ?2 WHERE id = ?3",
+                        "UPDATE outbox SET status = 'sent', attempts = $1, sent_at = $2, last_error = NULL,
+                             claimed_by = NULL, claimed_until = NULL, updated_at = $2 WHERE id = $3",
                     )
                     .bind(attempt)
                     .bind(&now_s)
@@ -58,8 +58,8 @@ impl Outbox {
                 let wait = backoff(attempt);
                 let next = time_text(now + chrono::Duration::from_std(wait).unwrap_or_default());
                 sqlx::query(
-                        "UPDATE outbox SET attempts = ?1, next_attempt_at = ?2, last_error = ?3,
-                             claimed_by = NULL, claimed_until = NULL, updated_at = ?4 WHERE id = ?5",
+                        "UPDATE outbox SET attempts = $1, next_attempt_at = $2, last_error = $3,
+                             claimed_by = NULL, claimed_until = NULL, updated_at = $4 WHERE id = $5",
                     )
                     .bind(attempt)
                     .bind(&next)
@@ -83,8 +83,8 @@ impl Outbox {
                     error
                 };
                 sqlx::query(
-                        "UPDATE outbox SET status = 'failed', attempts = ?1, last_error = ?2,
-                             claimed_by = NULL, claimed_until = NULL, updated_at = ?3 WHERE id = ?4",
+                        "UPDATE outbox SET status = 'failed', attempts = $1, last_error = $2,
+                             claimed_by = NULL, claimed_until = NULL, updated_at = $3 WHERE id = $4",
                     )
                     .bind(attempt)
                     .bind(&error)
@@ -120,8 +120,8 @@ impl Outbox {
                 let next =
                     time_text(now + chrono::Duration::from_std(BACKOFF_START).unwrap_or_default());
                 sqlx::query(
-                    "UPDATE outbox SET next_attempt_at = ?1, last_error = ?2, claimed_by = NULL,
-                             claimed_until = NULL, updated_at = ?3 WHERE id = ?4",
+                    "UPDATE outbox SET next_attempt_at = $1, last_error = $2, claimed_by = NULL,
+                             claimed_until = NULL, updated_at = $3 WHERE id = $4",
                 )
                 .bind(&next)
                 .bind(&reason)
@@ -137,7 +137,7 @@ impl Outbox {
             sqlx::query(
                 "INSERT INTO delivery_log (outbox_id, order_id, kind, destination, attempt, at, outcome,
                      reply, message_id, duration_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(item.id)
             .bind(item.order_row)

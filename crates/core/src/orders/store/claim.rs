@@ -13,21 +13,21 @@ use crate::orders::OrderError;
 use crate::orders::model::Payment;
 use crate::orders::state::{OrderStatus, sql_list};
 
-/// Gives the open order `?1` (its row id) its claim number and queues its slip, by
+/// Gives the open order `$1` (its row id) its claim number and queues its slip, by
 /// email and on the printer the sale named, once: a second call changes nothing.
-/// `?2` is now. The number follows the order's: ORD-000123 → CLM-000123.
+/// `$2` is now. The number follows the order's: ORD-000123 → CLM-000123.
 static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
     let open = OrderStatus::ALL.into_iter().filter(OrderStatus::is_open);
     format!(
-        "UPDATE orders SET claim_no = 'CLM-' || substr(public_id, 5), claimed_at = ?2, updated_at = ?2
-          WHERE id = ?1 AND claim_no IS NULL AND status IN ({});
+        "UPDATE orders SET claim_no = 'CLM-' || substr(public_id, 5), claimed_at = $2, updated_at = $2
+          WHERE id = $1 AND claim_no IS NULL AND status IN ({});
          INSERT INTO outbox (kind, order_id, destination, payload, reprint_no, language,
              status, attempts, next_attempt_at, requested_by, created_at, updated_at)
-         SELECT kind, id, destination, 'claim', NULL, language, 'queued', 0, ?2, staff, ?2, ?2
+         SELECT kind, id, destination, 'claim', NULL, language, 'queued', 0, $2, staff, $2, $2
            FROM (SELECT 1 AS n, 'email' AS kind, id, trim(email) AS destination, language, staff
-                   FROM orders WHERE id = ?1
+                   FROM orders WHERE id = $1
                  UNION ALL
-                 SELECT 2, 'print', id, trim(print_to), language, staff FROM orders WHERE id = ?1)
+                 SELECT 2, 'print', id, trim(print_to), language, staff FROM orders WHERE id = $1) AS m
           WHERE destination IS NOT NULL AND destination <> '' AND changes() = 1
           ORDER BY n",
         sql_list(open)
@@ -46,7 +46,7 @@ pub async fn insert_paid_claim(
         format!(
             "{ORDER_INSERT};
          INSERT INTO order_events (order_id, at, from_status, to_status, detail)
-         VALUES ({NEW_ID}, ?2, NULL, {quoted}, NULL), ({NEW_ID}, ?2, {quoted}, {paid}, ?3);
+         VALUES ({NEW_ID}, $2, NULL, {quoted}, NULL), ({NEW_ID}, $2, {quoted}, {paid}, $3);
          {PAYMENT_INSERT};
          SELECT {NEW_ID}",
             quoted = sql_list([OrderStatus::Quoted]),
@@ -64,10 +64,10 @@ pub async fn insert_paid_claim(
         )?,
         new,
     )?;
-    // CLAIM_SQL's ?1 is the row id, not known before this batch runs: the order is
-    // found by its client_order_id (this batch's ?1) instead.
+    // CLAIM_SQL's $1 is the row id, not known before this batch runs: the order is
+    // found by its client_order_id (this batch's $1) instead.
     batch = batch.then(
-        Batch::new(CLAIM_SQL.replace("?1", "(SELECT id FROM orders WHERE client_order_id = ?1)"))
+        Batch::new(CLAIM_SQL.replace("$1", "(SELECT id FROM orders WHERE client_order_id = $1)"))
             .bind(new.client_order_id.clone())
             .bind(now),
     );
@@ -81,7 +81,7 @@ pub async fn mark_claim(db: &Db, id: i64) -> Result<Option<String>, OrderError> 
     let rows = db
         .write_batch(
             Batch::new(format!(
-                "{};\nSELECT claim_no FROM orders WHERE id = ?1",
+                "{};\nSELECT claim_no FROM orders WHERE id = $1",
                 CLAIM_SQL.as_str()
             ))
             .bind(id)
@@ -101,7 +101,7 @@ pub const CLAIM_EXPIRED: &str =
 /// Is order `id` a claim taken before `before` (past the owner's limit)?
 pub async fn claim_taken_before(db: &Db, id: i64, before: &str) -> Result<bool, OrderError> {
     let past: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM orders WHERE id = ?1 AND claim_no IS NOT NULL AND claimed_at < ?2",
+        "SELECT id FROM orders WHERE id = $1 AND claim_no IS NOT NULL AND claimed_at < $2",
     )
     .bind(id)
     .bind(before)
@@ -116,7 +116,7 @@ pub async fn claim_taken_before(db: &Db, id: i64, before: &str) -> Result<bool, 
 pub async fn expire_claims(db: &Db, before: &str) -> Result<Vec<i64>, OrderError> {
     let due: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM orders
-          WHERE claim_no IS NOT NULL AND status = ?1 AND claimed_at < ?2
+          WHERE claim_no IS NOT NULL AND status = $1 AND claimed_at < $2
           ORDER BY id",
     )
     .bind(OrderStatus::Paid.as_str())
@@ -131,15 +131,15 @@ pub async fn expire_claims(db: &Db, before: &str) -> Result<Vec<i64>, OrderError
             .write_batch(
                 Batch::new(format!(
                     "INSERT INTO order_events (order_id, at, from_status, to_status, detail)
-                     SELECT id, ?2, status, {failed}, 'claim_expired' FROM orders
-                      WHERE id = ?1 AND status = {paid}
-                        AND (lease_owner IS NULL OR lease_expires_at < ?2);
-                     UPDATE orders SET status = {refund_due}, updated_at = ?2,
-                         failure_code = 'claim_expired', failure_message = ?3,
+                     SELECT id, $2, status, {failed}, 'claim_expired' FROM orders
+                      WHERE id = $1 AND status = {paid}
+                        AND (lease_owner IS NULL OR lease_expires_at < $2);
+                     UPDATE orders SET status = {refund_due}, updated_at = $2,
+                         failure_code = 'claim_expired', failure_message = $3,
                          lease_owner = NULL, lease_expires_at = NULL
-                      WHERE id = ?1 AND status = {paid} AND changes() = 1;
+                      WHERE id = $1 AND status = {paid} AND changes() = 1;
                      INSERT INTO order_events (order_id, at, from_status, to_status, detail)
-                     SELECT ?1, ?2, {failed}, {refund_due}, ?3 WHERE changes() = 1;
+                     SELECT $1, $2, {failed}, {refund_due}, $3 WHERE changes() = 1;
                      SELECT changes()",
                     failed = sql_list([OrderStatus::Failed]),
                     paid = sql_list([OrderStatus::Paid]),

@@ -82,9 +82,8 @@ pub(crate) async fn deliver(
 ///
 /// Parameters: `:supplier_order`, `:supplier_total`, `:now`, `:order_id`, `:owner`,
 /// `:written` (what the statement before the queueing must have changed). The codes'
-/// statement takes numbered ones only, `?1` the order and then five per code (seq,
-/// sealed code, sealed pin, serial, expiry): SQLite numbers a name after the
-/// parameters before it, so a name and `?1` in one statement could share a slot.
+/// statement takes numbered ones only, `$1` the order and then five per code (seq,
+/// sealed code, sealed pin, serial, expiry).
 /// The text is built once for every count an order can have, so each statement is
 /// prepared once.
 fn delivered_sql(codes: usize) -> Cow<'static, str> {
@@ -118,12 +117,20 @@ fn build_delivered_sql(codes: usize) -> String {
         let rows: Vec<String> = (0..codes)
             .map(|seq| {
                 let p = 2 + 5 * seq;
-                format!("(?{p}, ?{}, ?{}, ?{}, ?{})", p + 1, p + 2, p + 3, p + 4)
+                // Typed where they stand: PostgreSQL reads a parameter in VALUES
+                // as text (BLOB is its bytea there, migrations/postgres/0002).
+                format!(
+                    "(CAST(${p} AS INTEGER), CAST(${} AS BLOB), CAST(${} AS BLOB), ${}, ${})",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4
+                )
             })
             .collect();
         sql.push_str(&format!(
             "INSERT INTO order_codes (order_id, seq, code_ct, pin_ct, serial, expires_at)
-         SELECT ?1, column1, column2, column3, column4, column5 FROM (VALUES {})
+         SELECT $1, column1, column2, column3, column4, column5 FROM (VALUES {}) AS v
           WHERE changes() = 1;\n",
             rows.join(", ")
         ));
@@ -143,7 +150,7 @@ const ENQUEUE_DELIVERY: &str = "INSERT INTO outbox (kind, order_id, destination,
            FROM (SELECT 1 AS n, 'email' AS kind, id, trim(email) AS destination, language, staff
                    FROM orders WHERE id = :order_id
                  UNION ALL
-                 SELECT 2, 'print', id, trim(print_to), language, staff FROM orders WHERE id = :order_id)
+                 SELECT 2, 'print', id, trim(print_to), language, staff FROM orders WHERE id = :order_id) AS m
           WHERE destination IS NOT NULL AND destination <> '' AND changes() = :written
           ORDER BY n";
 
@@ -262,7 +269,7 @@ mod tests {
         assert_eq!(order.status, OrderStatus::Ordering);
         assert_eq!(order.price, usd("21.99"));
         let payment: (String, i64, Option<i64>, Option<i64>, String) = sqlx::query_as(
-            "SELECT method, amount_minor, tendered_minor, change_minor, staff FROM payments WHERE order_id = ?1",
+            "SELECT method, amount_minor, tendered_minor, change_minor, staff FROM payments WHERE order_id = $1",
         )
         .bind(id)
         .fetch_one(db.pool())
@@ -272,11 +279,11 @@ mod tests {
             payment,
             ("cash".into(), 2199, Some(2500), Some(301), "asha".into())
         );
-        let events = "SELECT count(*) FROM order_events WHERE order_id = ?1";
+        let events = "SELECT count(*) FROM order_events WHERE order_id = $1";
         assert_eq!(count(&db, events, quoted).await, 1);
         assert_eq!(count(&db, events, id).await, 3);
 
-        let codes = "SELECT count(*) FROM order_codes WHERE order_id = ?1";
+        let codes = "SELECT count(*) FROM order_codes WHERE order_id = $1";
         let supplier = completed("ct-test-1", &["AAAA-1", "BBBB-2", "CCCC-3"]);
         // Another till never held this order: nothing is written.
         assert!(
@@ -288,7 +295,7 @@ mod tests {
         assert_eq!(count(&db, codes, id).await, 0);
         assert_eq!(count(&db, events, id).await, 3);
         assert_eq!(
-            count(&db, "SELECT count(*) FROM outbox WHERE order_id = ?1", id).await,
+            count(&db, "SELECT count(*) FROM outbox WHERE order_id = $1", id).await,
             0
         );
         // A quote cannot be delivered, whoever asks.
@@ -321,7 +328,7 @@ mod tests {
             ]
         );
         let to: String = sqlx::query_scalar(
-            "SELECT from_status FROM order_events WHERE order_id = ?1 AND to_status = 'delivered'",
+            "SELECT from_status FROM order_events WHERE order_id = $1 AND to_status = 'delivered'",
         )
         .bind(id)
         .fetch_one(db.pool())
@@ -340,7 +347,7 @@ mod tests {
         assert_eq!(count(&db, codes, id).await, 3);
         assert_eq!(count(&db, events, id).await, 4);
         let queued: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT kind, destination, requested_by FROM outbox WHERE order_id = ?1 ORDER BY id",
+            "SELECT kind, destination, requested_by FROM outbox WHERE order_id = $1 ORDER BY id",
         )
         .bind(id)
         .fetch_all(db.pool())

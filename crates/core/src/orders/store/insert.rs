@@ -53,7 +53,7 @@ pub(super) fn with_tax(batch: Batch, new: &NewOrder) -> Result<Batch, OrderError
         return Ok(batch);
     };
     Ok(batch.then(
-        Batch::new("UPDATE orders SET tax_rate = ?2, tax_minor = ?3 WHERE client_order_id = ?1")
+        Batch::new("UPDATE orders SET tax_rate = $2, tax_minor = $3 WHERE client_order_id = $1")
             .bind(new.client_order_id.clone())
             .bind(tax.rate.normalize().to_string())
             .bind(minor(&tax.tax)?),
@@ -66,7 +66,7 @@ pub async fn insert_quoted(db: &Db, new: &NewOrder) -> Result<i64, OrderError> {
         format!(
             "{ORDER_INSERT};
          INSERT INTO order_events (order_id, at, from_status, to_status, detail)
-         VALUES ({NEW_ID}, ?2, NULL, {quoted}, NULL);
+         VALUES ({NEW_ID}, $2, NULL, {quoted}, NULL);
          SELECT {NEW_ID}",
             quoted = sql_list([OrderStatus::Quoted]),
         )
@@ -131,8 +131,8 @@ fn paid_sending(
         format!(
             "{ORDER_INSERT};
          INSERT INTO order_events (order_id, at, from_status, to_status, detail)
-         VALUES ({NEW_ID}, ?2, NULL, {quoted}, NULL), ({NEW_ID}, ?2, {quoted}, {paid}, ?3),
-                ({NEW_ID}, ?2, {paid}, {ordering}, 'send');
+         VALUES ({NEW_ID}, $2, NULL, {quoted}, NULL), ({NEW_ID}, $2, {quoted}, {paid}, $3),
+                ({NEW_ID}, $2, {paid}, {ordering}, 'send');
          {PAYMENT_INSERT};
          SELECT {NEW_ID}",
             quoted = sql_list([OrderStatus::Quoted]),
@@ -188,8 +188,8 @@ pub async fn insert_basket_paid_sending(
         "INSERT INTO baskets (public_id, basket_key, currency, total_minor, method,
              tendered_minor, change_minor, reference, staff, till_id, created_at)
          VALUES ((SELECT printf('BSK-%06d', coalesce(max(id), 0) + 1) FROM baskets),
-             ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10);
-         SELECT public_id FROM baskets WHERE basket_key = ?1",
+             $1, $2, $3, $4, $5, $6, $7, $8, $9, $10);
+         SELECT public_id FROM baskets WHERE basket_key = $1",
     )
     .bind(basket.key.clone())
     .bind(basket.total.currency.code().to_string())
@@ -206,9 +206,9 @@ pub async fn insert_basket_paid_sending(
             .then(paid_sending(&unit.order, &unit.payment, lease)?)
             .then(
                 Batch::new(
-                    "UPDATE orders SET basket_id = (SELECT id FROM baskets WHERE basket_key = ?1),
-                     basket_line = ?2
-                 WHERE client_order_id = ?3",
+                    "UPDATE orders SET basket_id = (SELECT id FROM baskets WHERE basket_key = $1),
+                     basket_line = $2
+                 WHERE client_order_id = $3",
                 )
                 .bind(basket.key.clone())
                 .bind(i64::from(unit.line))
@@ -260,23 +260,23 @@ pub(super) const ORDER_INSERT: &str = "INSERT INTO orders (public_id, client_ord
              currency, max_unit_minor, wholesale_currency, email, staff, till_id, created_at, updated_at,
              print_to, language, paid_at, lease_owner, lease_expires_at, attempts, fx_rate,
              open_amount, supplier, supplier_sku, shift_id)
-         VALUES ((SELECT printf('ORD-%06d', coalesce(max(id), 0) + 1) FROM orders), ?1, ?28, ?10,
-             ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?2, ?2, ?26, ?27,
-             CASE WHEN ?3 IS NULL THEN NULL ELSE ?2 END, ?29, ?30, CASE WHEN ?29 IS NULL THEN 0 ELSE 1 END,
-             ?31, ?32, ?33, ?34, CASE WHEN ?3 IS NULL THEN NULL ELSE (SELECT id FROM shifts
-                 WHERE closed_at IS NULL AND coalesce(till_id, '') = coalesce(?25, '')) END)";
+         VALUES ((SELECT printf('ORD-%06d', coalesce(max(id), 0) + 1) FROM orders), $1, $28, $10,
+             $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $2, $2, $26, $27,
+             CASE WHEN $3 IS NULL THEN NULL ELSE $2 END, $29, $30, CASE WHEN $29 IS NULL THEN 0 ELSE 1 END,
+             $31, $32, $33, $34, CASE WHEN $3 IS NULL THEN NULL ELSE (SELECT id FROM shifts
+                 WHERE closed_at IS NULL AND coalesce(till_id, '') = coalesce($25, '')) END)";
 
-/// The payment of the order [`ORDER_INSERT`] wrote, bound by [`bind_order`] (?2 its
-/// time, ?3–?9 the payment).
+/// The payment of the order [`ORDER_INSERT`] wrote, bound by [`bind_order`] ($2 its
+/// time, $3–$9 the payment).
 pub(super) const PAYMENT_INSERT: &str = "INSERT INTO payments (order_id, taken_at, method, amount_minor, currency,
              tendered_minor, change_minor, reference, staff)
-         VALUES ((SELECT id FROM orders WHERE client_order_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+         VALUES ((SELECT id FROM orders WHERE client_order_id = $1), $2, $3, $4, $5, $6, $7, $8, $9)";
 
 /// The id of the order [`ORDER_INSERT`] wrote, found by its `client_order_id`.
-pub(super) const NEW_ID: &str = "(SELECT id FROM orders WHERE client_order_id = ?1)";
+pub(super) const NEW_ID: &str = "(SELECT id FROM orders WHERE client_order_id = $1)";
 
-/// Binds [`ORDER_INSERT`]'s parameters: ?1 `client_order_id`, ?2 `now`, ?3–?9 the
-/// payment (when paid), ?10–?34 the order — `quoted`; with `sending` (lease owner
+/// Binds [`ORDER_INSERT`]'s parameters: $1 `client_order_id`, $2 `now`, $3–$9 the
+/// payment (when paid), $10–$34 the order — `quoted`; with `sending` (lease owner
 /// and expiry) already paid and `ordering` its first send; paid and not sending, a
 /// claim.
 pub(super) fn bind_order(

@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::row::{OrderRow, SELECT};
 use crate::db::{Db, DbError};
@@ -15,8 +15,8 @@ use crate::orders::state::{OrderStatus, sql_list};
 pub async fn find(db: &Db, reference: &str) -> Result<Order, OrderError> {
     let reference = reference.trim();
     let row: Option<OrderRow> = sqlx::query_as(&format!(
-        "{SELECT} WHERE o.public_id = upper(?1) OR o.client_order_id = ?1 OR o.id = ?2
-            OR o.claim_no = upper(?1)"
+        "{SELECT} WHERE o.public_id = upper($1) OR o.client_order_id = $1 OR o.id = $2
+            OR o.claim_no = upper($1)"
     ))
     .bind(reference)
     .bind(reference.parse::<i64>().unwrap_or(-1))
@@ -29,8 +29,8 @@ pub async fn find(db: &Db, reference: &str) -> Result<Order, OrderError> {
     }
 }
 
-pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Order, OrderError> {
-    let row: Option<OrderRow> = sqlx::query_as(&format!("{SELECT} WHERE o.id = ?1"))
+pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Order, OrderError> {
+    let row: Option<OrderRow> = sqlx::query_as(&format!("{SELECT} WHERE o.id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await
@@ -61,11 +61,11 @@ pub async fn list(db: &Db, filter: &OrderFilter) -> Result<Vec<Order>, OrderErro
         .filter(|b| !b.is_empty());
     let phone = buyer.and_then(|b| crate::buyers::parse_phone(b).ok());
     let rows: Vec<OrderRow> = sqlx::query_as(&format!(
-        "{SELECT} WHERE (?1 IS NULL OR o.status = ?1) AND (?2 IS NULL OR o.created_at >= ?2)
-           AND (?3 IS NULL OR o.sku = ?3)
-           AND (?5 IS NULL OR o.email = ?5 COLLATE NOCASE OR o.buyer_id IN (SELECT id FROM buyers
-                WHERE phone = ?6 OR email = ?5 COLLATE NOCASE))
-         ORDER BY o.id DESC LIMIT ?4"
+        "{SELECT} WHERE ($1 IS NULL OR o.status = $1) AND ($2 IS NULL OR o.created_at >= $2)
+           AND ($3 IS NULL OR o.sku = $3)
+           AND ($5 IS NULL OR o.email = $5 COLLATE NOCASE OR o.buyer_id IN (SELECT id FROM buyers
+                WHERE phone = $6 OR email = $5 COLLATE NOCASE))
+         ORDER BY o.id DESC LIMIT $4"
     ))
     .bind(filter.status.map(|s| s.as_str()))
     .bind(filter.since.as_deref())
@@ -106,7 +106,7 @@ pub(crate) async fn stale_quote_ids(
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
             "SELECT id FROM orders WHERE status = {}
-               AND ((channel = 'counter' AND created_at < ?1) OR (channel = 'remote' AND created_at < ?2))",
+               AND ((channel = 'counter' AND created_at < $1) OR (channel = 'remote' AND created_at < $2))",
             sql_list([OrderStatus::Quoted])
         )
     });

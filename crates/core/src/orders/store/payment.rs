@@ -1,7 +1,7 @@
 //! Recording a payment: the order moves to `paid` and the paying till takes its lease;
 //! the order belongs to the shift open at its till (`crate::shifts`).
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::row::minor;
 use super::transition::{transition, wrong_state};
@@ -28,7 +28,7 @@ pub async fn record_payment(
 /// [`record_payment`] inside the caller's transaction (a remote payment is recorded
 /// together with the relay event that reported it).
 pub(crate) async fn record_payment_in(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     id: i64,
     payment: &Payment,
     lease: (&str, std::time::Duration),
@@ -37,7 +37,7 @@ pub(crate) async fn record_payment_in(
 }
 
 async fn pay_in(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     id: i64,
     payment: &Payment,
     lease: (&str, std::time::Duration),
@@ -45,12 +45,14 @@ async fn pay_in(
 ) -> Result<(), OrderError> {
     // Only a quote is paid: an order sent elsewhere comes back to `paid` only by
     // failing over, never by a second payment.
-    let quoted: bool = sqlx::query_scalar("SELECT status = 'quoted' FROM orders WHERE id = ?1")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(DbError::from)?
-        .unwrap_or(false);
+    let quoted = sqlx::query_scalar::<_, crate::db::Flag>(
+        "SELECT status = 'quoted' FROM orders WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(DbError::from)?
+    .is_some_and(bool::from);
     let moved = if quoted {
         transition(tx, id, OrderStatus::Paid, None, Some(&payment.method), now).await?
     } else {
@@ -61,7 +63,7 @@ async fn pay_in(
     }
     insert_payment(tx, id, payment, now).await?;
     // A tax invoice, when the shop has a tax id: numbered in this same write.
-    let key: String = sqlx::query_scalar("SELECT client_order_id FROM orders WHERE id = ?1")
+    let key: String = sqlx::query_scalar("SELECT client_order_id FROM orders WHERE id = $1")
         .bind(id)
         .fetch_one(&mut *tx)
         .await
@@ -71,10 +73,10 @@ async fn pay_in(
         chrono::Utc::now() + chrono::Duration::from_std(lease.1).unwrap_or_default(),
     );
     sqlx::query(
-        "UPDATE orders SET paid_at = ?1, lease_owner = ?2, lease_expires_at = ?3,
+        "UPDATE orders SET paid_at = $1, lease_owner = $2, lease_expires_at = $3,
              shift_id = (SELECT s.id FROM shifts s WHERE s.closed_at IS NULL
                  AND coalesce(s.till_id, '') = coalesce(orders.till_id, ''))
-         WHERE id = ?4",
+         WHERE id = $4",
     )
     .bind(now)
     .bind(lease.0)
@@ -87,14 +89,14 @@ async fn pay_in(
 }
 
 async fn insert_payment(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     id: i64,
     payment: &Payment,
     now: &str,
 ) -> Result<(), OrderError> {
     sqlx::query(
         "INSERT INTO payments (order_id, method, amount_minor, currency, tendered_minor, change_minor, reference, staff, taken_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(id)
     .bind(&payment.method)

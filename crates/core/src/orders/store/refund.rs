@@ -41,8 +41,8 @@ pub async fn record_refund(
         .unwrap_or(order.price);
     sqlx::query(
         "INSERT INTO refunds (order_id, amount_minor, currency, method, reference, staff, at, shift_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT id FROM shifts
-             WHERE closed_at IS NULL AND coalesce(till_id, '') = coalesce(?8, '')))",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT id FROM shifts
+             WHERE closed_at IS NULL AND coalesce(till_id, '') = coalesce($8, '')))",
     )
     .bind(order.id)
     .bind(minor(&amount)?)
@@ -55,7 +55,7 @@ pub async fn record_refund(
     .execute(&mut *tx)
     .await
     .map_err(DbError::from)?;
-    sqlx::query("UPDATE orders SET closed_at = ?1 WHERE id = ?2")
+    sqlx::query("UPDATE orders SET closed_at = $1 WHERE id = $2")
         .bind(&now)
         .bind(order.id)
         .execute(&mut *tx)

@@ -50,7 +50,7 @@ pub(crate) async fn read_codes(
     id: i64,
 ) -> Result<Vec<RevealedCode>, OrderError> {
     let rows: Vec<CodeRow> = sqlx::query_as(
-        "SELECT seq, code_ct, pin_ct, serial, expires_at FROM order_codes WHERE order_id = ?1 ORDER BY seq",
+        "SELECT seq, code_ct, pin_ct, serial, expires_at FROM order_codes WHERE order_id = $1 ORDER BY seq",
     )
     .bind(id)
     .fetch_all(db.pool())

@@ -2,7 +2,7 @@
 //! one transaction that checks the state it leaves (and, while fulfilling, that this
 //! process holds the lease) and records the event.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::list::get;
 use super::row::corrupt;
@@ -12,7 +12,7 @@ use crate::orders::state::OrderStatus;
 
 /// Adds a move to the order's history.
 async fn event(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: i64,
     from: Option<OrderStatus>,
     to: OrderStatus,
@@ -20,7 +20,7 @@ async fn event(
     now: &str,
 ) -> Result<(), DbError> {
     sqlx::query(
-        "INSERT INTO order_events (order_id, at, from_status, to_status, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO order_events (order_id, at, from_status, to_status, detail) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(id)
     .bind(now)
@@ -35,7 +35,7 @@ async fn event(
 /// Moves `id` from one of `from` to `to` inside `tx`; false when the order was not in
 /// one of those states (or, with `owner`, its lease belongs to someone else).
 pub(super) async fn transition(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     id: i64,
     to: OrderStatus,
     owner: Option<&str>,
@@ -43,7 +43,7 @@ pub(super) async fn transition(
     now: &str,
 ) -> Result<Option<OrderStatus>, DbError> {
     let from: Option<String> = sqlx::query_scalar(
-        "SELECT status FROM orders WHERE id = ?1 AND (?2 IS NULL OR lease_owner = ?2)",
+        "SELECT status FROM orders WHERE id = $1 AND ($2 IS NULL OR lease_owner = $2)",
     )
     .bind(id)
     .bind(owner)
@@ -54,7 +54,7 @@ pub(super) async fn transition(
     if !from.can_become(to) {
         return Ok(None);
     }
-    sqlx::query("UPDATE orders SET status = ?1, updated_at = ?2 WHERE id = ?3")
+    sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(to.as_str())
         .bind(now)
         .bind(id)
@@ -69,7 +69,7 @@ pub(super) async fn transition(
 /// The error for an action the order's state does not allow, as the order stands
 /// in `tx`.
 pub(super) async fn wrong_state(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     id: i64,
     action: &'static str,
 ) -> OrderError {
@@ -93,7 +93,7 @@ pub async fn cancel(db: &Db, id: i64) -> Result<(), OrderError> {
     {
         return Err(wrong_state(&mut tx, id, "cancel").await);
     }
-    sqlx::query("UPDATE orders SET closed_at = ?1 WHERE id = ?2")
+    sqlx::query("UPDATE orders SET closed_at = $1 WHERE id = $2")
         .bind(&now)
         .bind(id)
         .execute(&mut *tx)
@@ -136,8 +136,8 @@ pub(crate) async fn refuse(
     )
     .await?;
     sqlx::query(
-        "UPDATE orders SET failure_code = ?1, failure_message = ?2, lease_owner = NULL, lease_expires_at = NULL
-         WHERE id = ?3",
+        "UPDATE orders SET failure_code = $1, failure_message = $2, lease_owner = NULL, lease_expires_at = NULL
+         WHERE id = $3",
     )
     .bind(code)
     .bind(message)
@@ -197,8 +197,8 @@ pub(crate) async fn fail_over(
              max_unit_minor, wholesale_currency, failure_code, failure_message, ended_at)
          SELECT id, attempt, supplier, coalesce(supplier_sku, sku),
                 coalesce(attempt_key, client_order_id), max_unit_minor, wholesale_currency,
-                ?1, ?2, ?3
-         FROM orders WHERE id = ?4",
+                $1, $2, $3
+         FROM orders WHERE id = $4",
     )
     .bind(next.code)
     .bind(next.message)
@@ -208,10 +208,10 @@ pub(crate) async fn fail_over(
     .await
     .map_err(DbError::from)?;
     sqlx::query(
-        "UPDATE orders SET attempt = attempt + 1, supplier = ?1, supplier_sku = ?2,
-             attempt_key = ?3, max_unit_minor = ?4, wholesale_currency = ?5, fx_rate = ?6,
+        "UPDATE orders SET attempt = attempt + 1, supplier = $1, supplier_sku = $2,
+             attempt_key = $3, max_unit_minor = $4, wholesale_currency = $5, fx_rate = $6,
              supplier_order_id = NULL, supplier_status = NULL
-         WHERE id = ?7",
+         WHERE id = $7",
     )
     .bind(next.supplier)
     .bind(next.supplier_sku)
@@ -323,11 +323,11 @@ async fn leased_move(
     }
     let update = match record {
         Record::Attempt => {
-            Some(sqlx::query("UPDATE orders SET attempts = attempts + 1 WHERE id = ?1").bind(id))
+            Some(sqlx::query("UPDATE orders SET attempts = attempts + 1 WHERE id = $1").bind(id))
         }
         Record::Pending { supplier_order_id } => Some(
             sqlx::query(
-                "UPDATE orders SET supplier_order_id = ?1, supplier_status = 'pending' WHERE id = ?2",
+                "UPDATE orders SET supplier_order_id = $1, supplier_status = 'pending' WHERE id = $2",
             )
             .bind(supplier_order_id)
             .bind(id),

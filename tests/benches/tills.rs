@@ -1,0 +1,314 @@
+//! Several tills of one shop selling at once: orders/s with T tills (each its own
+//! `Db` and engine, as a till process has) and 16 concurrent sales in all, on one
+//! PostgreSQL database, beside the same on one SQLite file, in the same run against
+//! the same sandbox supplier (in-process, loopback, latency 0), and beside the
+//! supplier alone (the same 16-way stock + place_order calls, no database).
+//!
+//! PostgreSQL is the throwaway cluster of crates/relay/tests/common/pg.rs (fsync on),
+//! or `CODETILL_RELAY_TEST_PG`.
+//!
+//! Then search at a till of a PostgreSQL shop with 100,000 products: 1,000 prefix
+//! queries as staff type them, on the till's own copy (what the app and the CLI
+//! do, the check that the copy is level included) beside the server searched
+//! directly.
+//!
+//!     cargo bench -p codetill-e2e --profile dev --bench tills [-- --sales N] [-- --tills T] [-- --products N]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use codetill_core::catalog::{self, SyncOptions};
+use codetill_core::db::Db;
+use codetill_core::money::{Currency, Money};
+use codetill_core::orders::{CounterSale, Engine, Outcome, Tender};
+use codetill_core::progress::NoProgress;
+use codetill_core::supplier::Supplier;
+use codetill_core::vault::Vault;
+use codetill_e2e::bench::{flag, prefix_query, quantile, supplier_run};
+use codetill_e2e::{Sandbox, VAULT_KEY, pg};
+use serde_json::json;
+
+const SKU: &str = "STEAM-US-20";
+const CONCURRENCY: usize = 16;
+
+fn main() -> anyhow::Result<()> {
+    let sales = flag("--sales", 2000)?.max(16) as usize;
+    let tills = flag("--tills", 4)?.max(1) as usize;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run(sales, tills))
+}
+
+struct Figures {
+    rate: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+impl Figures {
+    /// `n` timings (`walls`) done in `elapsed`.
+    fn of(mut walls: Vec<Duration>, n: usize, elapsed: Duration) -> Figures {
+        walls.sort();
+        Figures {
+            rate: n as f64 / elapsed.as_secs_f64(),
+            p50: quantile(&walls, 0.50),
+            p99: quantile(&walls, 0.99),
+        }
+    }
+
+    /// One row of the table: what was measured, its rate in `unit`, the target.
+    fn row(&self, name: &str, unit: &str, target: &str) {
+        println!(
+            "| {name} | {:.0}{unit} | {:.1} ms / {:.1} ms | {target} |",
+            self.rate,
+            self.p50.as_secs_f64() * 1e3,
+            self.p99.as_secs_f64() * 1e3
+        );
+    }
+}
+
+async fn run(sales: usize, tills: usize) -> anyhow::Result<()> {
+    println!(
+        "tills benchmark: {sales} sales, {tills} tills, {CONCURRENCY} concurrent sales in all, sandbox latency 0"
+    );
+    let sandbox = Sandbox::start(2000).await?;
+    sandbox
+        .control(
+            "balance",
+            json!({ "set": format!("{}.00", (sales * 6 + 4000) * 25) }),
+        )
+        .await?;
+    let cluster =
+        pg::cluster().ok_or_else(|| anyhow::anyhow!("the tills bench needs PostgreSQL"))?;
+
+    let dir = tempfile::tempdir()?;
+    let sqlite = Db::open(&dir.path().join("codetill.db")).await?;
+    let postgres = Db::connect(&cluster.fresh_db().await).await?;
+    let on_sqlite = shop(&sandbox, &sqlite, sales, tills).await?;
+    let on_postgres = shop(&sandbox, &postgres, sales, tills).await?;
+    let alone = supplier_alone(&sandbox, sales).await?;
+    let (locked, unlocked) = write_floor(&postgres, tills, sales * 2).await?;
+
+    println!();
+    println!(
+        "| {tills} tills, {CONCURRENCY} concurrent sales | orders/s | sale p50 / p99 | target |"
+    );
+    println!("|---|---|---|---|");
+    on_postgres.row("PostgreSQL, one database", "", "≥ 1,000 orders/s");
+    on_sqlite.row("SQLite, one file (same machine)", "", "");
+    alone.row(
+        "the supplier alone (stock + place_order), no database",
+        "",
+        "",
+    );
+    locked.row(
+        &format!(
+            "PostgreSQL: one-row write batches under the shop's write lock ({CONCURRENCY} concurrent, {tills} tills)"
+        ),
+        " batches/s",
+        "",
+    );
+    unlocked.row(
+        "PostgreSQL: the same inserts, each its own transaction, no lock",
+        " inserts/s",
+        "",
+    );
+    sqlite.close().await;
+    postgres.close().await;
+    sandbox.stop().await;
+
+    let products = flag("--products", 100_000)? as usize;
+    search(cluster, products).await
+}
+
+/// Keystroke search on a PostgreSQL shop's till: its copy, and the server itself.
+async fn search(cluster: &pg::PgCluster, products: usize) -> anyhow::Result<()> {
+    use rand::{Rng, SeedableRng};
+    let sandbox = Sandbox::start(products).await?;
+    let shop = Db::connect(&cluster.fresh_db().await).await?;
+    let started = Instant::now();
+    catalog::sync(
+        &shop,
+        &sandbox.client()?,
+        &SyncOptions::default(),
+        &NoProgress,
+    )
+    .await?;
+    let synced = started.elapsed();
+    let dir = tempfile::tempdir()?;
+    let copy = catalog::CatalogCopy::open(dir.path()).await?;
+    let started = Instant::now();
+    let copied = copy.refresh(&shop).await?;
+    let refreshed = started.elapsed();
+    let rows = sandbox.handle().state().catalog_rows();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let queries: Vec<String> = (0..1000)
+        .map(|_| prefix_query(&rows[rng.random_range(0..rows.len())], &mut rng))
+        .collect();
+    let mut on_copy = Vec::with_capacity(queries.len());
+    let mut on_server = Vec::with_capacity(queries.len());
+    let mut empty = 0;
+    for query in &queries {
+        let t = Instant::now();
+        let hits = copy.search(&shop, query, 20).await?;
+        on_copy.push(t.elapsed());
+        empty += usize::from(hits.is_empty());
+    }
+    for query in queries.iter().take(200) {
+        let t = Instant::now();
+        catalog::search(shop.pool(), query, 20).await?;
+        on_server.push(t.elapsed());
+    }
+    on_copy.sort();
+    on_server.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!();
+    println!("| {products} products, a PostgreSQL shop's till | p50 | p99 | target |");
+    println!("|---|---|---|---|");
+    println!(
+        "| keystroke search on the till's copy (1,000 queries, {empty} empty) | {:.2} ms | {:.2} ms | p99 ≤ 10 ms |",
+        ms(quantile(&on_copy, 0.50)),
+        ms(quantile(&on_copy, 0.99))
+    );
+    println!(
+        "| the same searched on the server (200 queries) | {:.2} ms | {:.2} ms | |",
+        ms(quantile(&on_server, 0.50)),
+        ms(quantile(&on_server, 0.99))
+    );
+    println!(
+        "| the copy made from the server ({copied} rows; the sync itself {:.1} s) | {:.1} s | | |",
+        synced.as_secs_f64(),
+        refreshed.as_secs_f64()
+    );
+    copy.close().await;
+    shop.close().await;
+    sandbox.stop().await;
+    Ok(())
+}
+
+/// A synced catalog on `db`, then `sales` sales by `tills` tills (each its own
+/// database handle and engine), 16 at a time; after a warm-up.
+async fn shop(sandbox: &Sandbox, db: &Db, sales: usize, tills: usize) -> anyhow::Result<Figures> {
+    catalog::sync(db, &sandbox.client()?, &SyncOptions::default(), &NoProgress).await?;
+    let vault = Arc::new(Vault::from_key(&VAULT_KEY));
+    let mut engines = Vec::with_capacity(tills);
+    for _ in 0..tills {
+        let supplier: Arc<dyn Supplier> = Arc::new(sandbox.client()?);
+        engines.push(Arc::new(Engine::new(
+            db.reopen().await?,
+            supplier,
+            vault.clone(),
+        )));
+    }
+    let engines = Arc::new(engines);
+    sell(&engines, sales.min(500)).await?;
+    let started = Instant::now();
+    let walls = sell(&engines, sales).await?;
+    Ok(Figures::of(walls, sales, started.elapsed()))
+}
+
+async fn sell(engines: &Arc<Vec<Arc<Engine>>>, sales: usize) -> anyhow::Result<Vec<Duration>> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for task in 0..CONCURRENCY {
+        let (engines, next) = (engines.clone(), next.clone());
+        tasks.spawn(async move {
+            let engine = engines[task % engines.len()].clone();
+            let sale = CounterSale {
+                sku: SKU.into(),
+                amount: None,
+                tender: Tender::Cash {
+                    tendered: Money::parse("50", Currency::USD)?.amount,
+                },
+                staff: "bench".into(),
+                till_id: Some(format!("till-{}", task % engines.len())),
+                email: None,
+            };
+            let mut walls = Vec::new();
+            while next.fetch_add(1, Ordering::Relaxed) < sales {
+                let started = Instant::now();
+                let sold = engine.sell(&sale).await?;
+                anyhow::ensure!(
+                    sold.outcome == Outcome::Delivered && sold.codes.len() == 1,
+                    "{} ended {:?}",
+                    sold.order.public_id,
+                    sold.outcome
+                );
+                walls.push(started.elapsed());
+            }
+            anyhow::Ok(walls)
+        });
+    }
+    let mut all = Vec::with_capacity(sales);
+    while let Some(done) = tasks.join_next().await {
+        all.extend(done??);
+    }
+    Ok(all)
+}
+
+/// The supplier's own rate: `sales` stock + place_order calls, 16 at a time.
+async fn supplier_alone(sandbox: &Sandbox, sales: usize) -> anyhow::Result<Figures> {
+    let client = Arc::new(sandbox.client()?);
+    let started = Instant::now();
+    let walls = supplier_run(&client, "alone", sales, CONCURRENCY).await?;
+    Ok(Figures::of(walls, sales, started.elapsed()))
+}
+
+/// What the shop-wide write lock costs on its own: `n` one-row write batches (each
+/// a transaction that takes the lock) from `tills` tills, 16 at a time; beside the
+/// same inserts straight on the server, each its own transaction, with no lock.
+async fn write_floor(db: &Db, tills: usize, n: usize) -> anyhow::Result<(Figures, Figures)> {
+    use codetill_core::db::Batch;
+    sqlx::query("CREATE TABLE bench_probe (id BIGINT GENERATED ALWAYS AS IDENTITY, at TEXT)")
+        .execute(db.pool())
+        .await?;
+    let mut handles = Vec::with_capacity(tills);
+    for _ in 0..tills {
+        handles.push(db.reopen().await?);
+    }
+    let handles = Arc::new(handles);
+    let run = |locked: bool| {
+        let handles = handles.clone();
+        async move {
+            let next = Arc::new(AtomicUsize::new(0));
+            let started = Instant::now();
+            let mut tasks = tokio::task::JoinSet::new();
+            for task in 0..CONCURRENCY {
+                let (handles, next) = (handles.clone(), next.clone());
+                tasks.spawn(async move {
+                    let db = &handles[task % handles.len()];
+                    let mut walls = Vec::new();
+                    while next.fetch_add(1, Ordering::Relaxed) < n {
+                        let t = Instant::now();
+                        if locked {
+                            db.write_batch(
+                                Batch::new("INSERT INTO bench_probe (at) VALUES ($1)").bind("x"),
+                            )
+                            .await?;
+                        } else {
+                            sqlx::query("INSERT INTO bench_probe (at) VALUES ($1)")
+                                .bind("x")
+                                .execute(db.pool())
+                                .await?;
+                        }
+                        walls.push(t.elapsed());
+                    }
+                    anyhow::Ok(walls)
+                });
+            }
+            let mut walls = Vec::with_capacity(n);
+            while let Some(done) = tasks.join_next().await {
+                walls.extend(done??);
+            }
+            anyhow::Ok(Figures::of(walls, n, started.elapsed()))
+        }
+    };
+    let locked = run(true).await?;
+    let unlocked = run(false).await?;
+    for handle in handles.iter() {
+        handle.clone().close().await;
+    }
+    Ok((locked, unlocked))
+}
