@@ -389,3 +389,76 @@ fn each_till_searches_its_own_copy_kept_level_with_the_server() {
         "and by the till that synced"
     );
 }
+
+/// A till's copy follows the server's notices: a product renamed on the server is
+/// in the copy without the till searching first (a search while following asks the
+/// server nothing, so only the follower can have brought it), and a change made
+/// while the follower's connection is cut is in the copy once it reconnects.
+#[test]
+fn a_tills_copy_follows_the_servers_notices_and_catches_up_after_a_cut() {
+    use codetill_core::catalog::CatalogCopy;
+    use codetill_core::db::Db;
+    use std::sync::Arc;
+    let Some(shop) = Shop::open(1) else {
+        return;
+    };
+    shop.rt.block_on(async {
+        let server = Db::connect(&shop.url).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let copy = Arc::new(CatalogCopy::open(dir.path()).await.unwrap());
+        copy.follow(server.clone());
+        let found = |name: &'static str| {
+            let copy = copy.clone();
+            let server = server.clone();
+            async move {
+                let deadline = Instant::now() + Duration::from_secs(10);
+                loop {
+                    if copy.following() {
+                        let hits = copy.search(&server, name, 5).await.unwrap();
+                        if hits.first().is_some_and(|p| p.sku == SKU) {
+                            return true;
+                        }
+                    }
+                    if Instant::now() > deadline {
+                        return false;
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        };
+        let rename = |name: &'static str| {
+            let server = server.clone();
+            async move {
+                sqlx::query("UPDATE products SET name = $1, updated_at = $2 WHERE sku = $3")
+                    .bind(name)
+                    .bind(codetill_core::db::now_text())
+                    .bind(SKU)
+                    .execute(server.pool())
+                    .await
+                    .unwrap();
+            }
+        };
+        assert!(found("steam 20").await, "level when it first hears the server");
+        rename("Zebra Gift Card").await;
+        assert!(found("zebra").await, "the notice brought the rename");
+
+        // Cut the follower's connection, rename while it is away, and wait for it to
+        // hear the server again.
+        let cut: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        )
+        .fetch_all(server.pool())
+        .await
+        .unwrap();
+        assert_eq!(cut, vec![true], "one listener per till");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while copy.following() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(!copy.following(), "the cut is noticed");
+        rename("Yak Gift Card").await;
+        assert!(found("yak").await, "caught up after reconnecting");
+        server.close().await;
+    });
+}

@@ -2,14 +2,18 @@
 //! PostgreSQL: a keystroke reads this file (FTS5, as a till on SQLite does) and
 //! never waits for the network.
 //!
-//! The server counts every change to `products` (migrations/postgres/0003). Before
-//! a search, at most once a second, the till reads that number; when it has moved
-//! the copy is brought level: every product row is read and the ones whose
-//! `updated_at` differs are written, in one transaction. A sync or a reprice on any
-//! till is seen by the others within a second of their next search.
+//! The server counts every change to `products` and says so on the channel
+//! `codetill_catalog` (migrations/postgres/0003). A till follows that channel
+//! ([`CatalogCopy::follow`]): on each notice the copy is brought level at once, off
+//! the keystroke path (every product row is read and the ones whose `updated_at`
+//! differs are written, in one transaction), so a sync or a reprice at any till
+//! reaches the others' searches without their asking. While the notices cannot be
+//! heard (the server is away), a search reads the server's number itself, at most
+//! once a second, and refreshes when it has moved.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use super::CatalogError;
@@ -19,8 +23,15 @@ use crate::product::Product;
 /// The copy's file, in the till's data folder.
 pub const COPY_FILE: &str = "catalog-copy.db";
 
-/// How often a till asks the server whether its copy is behind.
+/// How often a till asks the server whether its copy is behind, while it cannot
+/// hear the server's notices.
 const CHECK_EVERY: Duration = Duration::from_secs(1);
+
+/// The server's channel for catalog changes (migrations/postgres/0003).
+pub const CHANNEL: &str = "codetill_catalog";
+
+/// How long a follower waits before it tries the server again.
+const RETRY_AFTER: Duration = Duration::from_secs(2);
 
 /// The copy's own record of the server's number it is level with.
 const LEVEL_WITH: &str = "catalog_copy.version";
@@ -64,6 +75,23 @@ const CHUNK: usize = 500;
 pub struct CatalogCopy {
     db: Db,
     checked: Mutex<Option<Instant>>,
+    /// True while a follower hears the server's notices: a search need not ask.
+    following: AtomicBool,
+    follower: Follower,
+}
+
+/// The follower's task, stopped when the copy goes.
+#[derive(Debug, Default)]
+struct Follower(Mutex<Option<tokio::task::AbortHandle>>);
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        if let Ok(mut task) = self.0.lock()
+            && let Some(task) = task.take()
+        {
+            task.abort();
+        }
+    }
 }
 
 impl CatalogCopy {
@@ -72,7 +100,32 @@ impl CatalogCopy {
         Ok(CatalogCopy {
             db: Db::open(&data_dir.join(COPY_FILE)).await?,
             checked: Mutex::new(None),
+            following: AtomicBool::new(false),
+            follower: Follower::default(),
         })
+    }
+
+    /// Keeps the copy level with `shop` from now on: refreshed when the follower
+    /// first hears the server, again after every notice that the catalog changed,
+    /// and after every reconnection (notices sent while away are lost). Nothing on
+    /// SQLite, which has no notices (nor needs a copy). The follower stops when the
+    /// copy is dropped.
+    pub fn follow(self: &Arc<Self>, shop: Db) {
+        if !shop.is_postgres() {
+            return;
+        }
+        let copy = Arc::downgrade(self);
+        let task = tokio::spawn(follow(copy, shop));
+        if let Ok(mut follower) = self.follower.0.lock() {
+            if let Some(old) = follower.replace(task.abort_handle()) {
+                old.abort();
+            }
+        }
+    }
+
+    /// Whether a follower hears the server's notices now.
+    pub fn following(&self) -> bool {
+        self.following.load(Ordering::Acquire)
     }
 
     /// Searches the copy, first bringing it level with `shop` when the server's
@@ -83,6 +136,9 @@ impl CatalogCopy {
         text: &str,
         limit: u32,
     ) -> Result<Vec<Product>, CatalogError> {
+        if self.following() {
+            return super::search(self.db.pool(), text, limit).await;
+        }
         let due = match self.checked.lock() {
             Ok(mut checked) => {
                 let due = checked.is_none_or(|at| at.elapsed() >= CHECK_EVERY);
@@ -154,6 +210,56 @@ impl CatalogCopy {
 
     pub async fn close(self) {
         self.db.close().await;
+    }
+}
+
+/// The follower's loop ([`CatalogCopy::follow`]). It holds the copy only while it
+/// refreshes it, so that dropping the copy stops it.
+async fn follow(copy: Weak<CatalogCopy>, shop: Db) {
+    let set = |following: bool| {
+        if let Some(copy) = copy.upgrade() {
+            copy.following.store(following, Ordering::Release);
+        }
+    };
+    let refresh = || async {
+        let Some(copy) = copy.upgrade() else {
+            return false;
+        };
+        if let Err(e) = copy.refresh(&shop).await {
+            tracing::warn!(error = %e, "the catalog copy could not be refreshed");
+        }
+        true
+    };
+    loop {
+        let mut listener = match shop.listen(CHANNEL).await {
+            Ok(Some(listener)) => listener,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot hear the server's catalog notices; retrying");
+                tokio::time::sleep(RETRY_AFTER).await;
+                continue;
+            }
+        };
+        if !refresh().await {
+            return;
+        }
+        set(true);
+        loop {
+            match listener.try_recv().await {
+                // PostgreSQL sends one notice per transaction however many of
+                // its statements changed the catalog: a sync is one refresh.
+                Ok(Some(_)) => {
+                    if !refresh().await {
+                        return;
+                    }
+                }
+                Ok(None) | Err(_) => break,
+            }
+        }
+        // Lost: searches ask the server again until the follower hears it once more.
+        set(false);
+        tracing::warn!("lost the server's catalog notices; reconnecting");
+        tokio::time::sleep(RETRY_AFTER).await;
     }
 }
 

@@ -76,6 +76,8 @@ pub struct Batch {
     /// Batches run after this one, each with its own parameters, in the same
     /// all-or-nothing savepoint ([`Batch::then`]).
     pub(super) then: Vec<Batch>,
+    /// Every write is guarded by the rows it touches ([`Batch::row_guarded`]).
+    pub(super) guarded: bool,
 }
 
 impl Batch {
@@ -85,7 +87,17 @@ impl Batch {
             values: Vec::new(),
             named: Vec::new(),
             then: Vec::new(),
+            guarded: false,
         }
+    }
+
+    /// Says that the batch needs no shop-wide turn: it first locks the one row it is
+    /// about (an UPDATE whose WHERE names the state it needs) and every later write
+    /// is gated on that row. On PostgreSQL it then runs beside other tills' writes,
+    /// outside the shop's write lock; SQLite has one writer, so nothing changes there.
+    pub fn row_guarded(mut self) -> Batch {
+        self.guarded = true;
+        self
     }
 
     /// `next` runs after this batch, with its own parameters, and commits or fails
@@ -93,6 +105,7 @@ impl Batch {
     /// one. Rows come back in order, this batch's first.
     pub fn then(mut self, mut next: Batch) -> Batch {
         let more = std::mem::take(&mut next.then);
+        self.guarded &= next.guarded && more.iter().all(|b| b.guarded);
         self.then.push(next);
         self.then.extend(more);
         self

@@ -338,6 +338,18 @@ impl Db {
         self.postgres.is_some()
     }
 
+    /// Notices the server sends on `channel` (`pg_notify`), for a shop on
+    /// PostgreSQL; None on SQLite, which has no such thing.
+    pub async fn listen(
+        &self,
+        channel: &str,
+    ) -> Result<Option<sqlx::postgres::PgListener>, DbError> {
+        match &self.postgres {
+            Some(pg) => Ok(Some(pg.listen(channel).await?)),
+            None => Ok(None),
+        }
+    }
+
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
@@ -352,11 +364,7 @@ impl Db {
     pub async fn begin_write(&self) -> Result<WriteTx, DbError> {
         let turn = self.turn.clone().lock_owned().await;
         if self.postgres.is_some() {
-            let mut tx = self.pool.begin().await?;
-            sqlx::query(postgres::LOCK_WRITES)
-                .bind(postgres::WRITE_LOCK)
-                .execute(&mut *tx)
-                .await?;
+            let tx = self.pool.begin_with(postgres::BEGIN_LOCKED.as_str()).await?;
             return Ok(WriteTx {
                 tx,
                 _turn: turn,
@@ -471,12 +479,7 @@ pub(crate) async fn begin_write_on(
     if !postgres {
         return sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE").await;
     }
-    let mut tx = sqlx::Connection::begin(conn).await?;
-    sqlx::query(postgres::LOCK_WRITES)
-        .bind(postgres::WRITE_LOCK)
-        .execute(&mut *tx)
-        .await?;
-    Ok(tx)
+    sqlx::Connection::begin_with(conn, postgres::BEGIN_LOCKED.as_str()).await
 }
 
 /// The URL of the SQLite file at `path` (made if missing), its path

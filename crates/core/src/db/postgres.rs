@@ -15,7 +15,7 @@
 //! lease taken only when free) holds across tills, with no statement written twice.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use sqlx::postgres::{PgArguments, PgPool, PgRow, PgTypeInfo};
 use sqlx::{Arguments, Column, Executor, Row as _, TypeInfo, ValueRef};
@@ -27,9 +27,10 @@ use super::{Batch, DbError, Row, Value};
 /// The advisory lock key every write transaction takes (`codetill` in ASCII).
 pub const WRITE_LOCK: i64 = 0x636f_6465_7469_6c6c;
 
-/// Takes the shop's write lock ([`WRITE_LOCK`], bound as `$1`) until the
-/// transaction ends.
-pub(super) const LOCK_WRITES: &str = "SELECT pg_advisory_xact_lock($1)";
+/// Begins a transaction that holds the shop's write lock ([`WRITE_LOCK`]) until it
+/// ends: both in one round trip.
+pub(super) static BEGIN_LOCKED: LazyLock<String> =
+    LazyLock::new(|| format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"));
 
 /// Runs write batches on PostgreSQL, in transactions under the shop's write lock. A statement's parameter types are asked of PostgreSQL once
 /// (it reads them from where each stands), and values are bound as those types:
@@ -76,6 +77,20 @@ impl PgWriter {
         }
     }
 
+    /// A listener for `channel`'s notices, on a connection of its own: a listener
+    /// keeps its connection, which the writers' pool cannot spare.
+    pub(super) async fn listen(
+        &self,
+        channel: &str,
+    ) -> Result<sqlx::postgres::PgListener, sqlx::Error> {
+        let own = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect_lazy_with(self.pool.connect_options().as_ref().clone());
+        let mut listener = sqlx::postgres::PgListener::connect_with(&own).await?;
+        listener.listen(channel).await?;
+        Ok(listener)
+    }
+
     pub(super) async fn close(&self) {
         self.pool.close().await;
         self.planner.close().await;
@@ -87,6 +102,9 @@ impl PgWriter {
     /// batch in a savepoint of its own so that a failed one is undone alone. Once
     /// called, it runs to the end even if the caller goes away.
     pub(super) async fn run(self: &Arc<Self>, batch: Batch) -> Result<Vec<Row>, DbError> {
+        if batch.guarded {
+            return self.run_guarded(batch).await;
+        }
         let (reply, mut answer) = oneshot::channel();
         match self.queue.lock() {
             Ok(mut queue) => queue.push((batch, reply)),
@@ -121,54 +139,94 @@ impl PgWriter {
         }
     }
 
+    /// A [`Batch::row_guarded`] batch: alone, in a transaction of its own that
+    /// takes no shop-wide lock, so it runs beside the other tills' writes. Its first
+    /// statement locks its row; what it writes after is gated on that row.
+    async fn run_guarded(self: &Arc<Self>, batch: Batch) -> Result<Vec<Row>, DbError> {
+        let me = self.clone();
+        let task = tokio::spawn(async move {
+            me.transaction(std::slice::from_ref(&batch), false, false)
+                .await
+        });
+        match task.await {
+            Ok(Ok(mut results)) => results.pop().unwrap_or(Err(DbError::WriterStopped)),
+            Ok(Err(e)) => Err(DbError::Batch(format!("the transaction failed: {e}"))),
+            Err(_) => Err(DbError::WriterStopped),
+        }
+    }
+
     async fn run_group(&self, group: Vec<(Batch, Reply)>) {
-        let grouped = group.len() > 1;
         let (batches, replies): (Vec<Batch>, Vec<Reply>) = group.into_iter().unzip();
-        let mut results: Vec<Result<Vec<Row>, DbError>> = Vec::with_capacity(batches.len());
-        let outcome: Result<(), sqlx::Error> = async {
-            let mut tx = self.pool.begin().await?;
-            sqlx::query(LOCK_WRITES)
-                .bind(WRITE_LOCK)
-                .execute(&mut *tx)
-                .await?;
-            for batch in &batches {
-                if grouped {
-                    tx.execute("SAVEPOINT batch").await?;
-                }
-                match self.statements(&mut tx, batch).await {
-                    Ok(rows) => {
-                        if grouped {
-                            tx.execute("RELEASE SAVEPOINT batch").await?;
-                        }
-                        results.push(Ok(rows));
-                    }
-                    Err(e) => {
-                        if grouped {
-                            tx.execute("ROLLBACK TO SAVEPOINT batch").await?;
-                            tx.execute("RELEASE SAVEPOINT batch").await?;
-                        }
-                        results.push(Err(e));
-                    }
-                }
+        let outcome = async {
+            let first = self.transaction(&batches, true, false).await?;
+            if batches.len() == 1 || first.iter().all(Result::is_ok) {
+                return Ok(first);
             }
-            // A lone batch that failed leaves nothing to commit.
-            if !grouped && results.iter().all(Result::is_err) {
-                tx.rollback().await?;
-            } else {
-                tx.commit().await?;
-            }
-            Ok(())
+            // One batch of the group failed, which undid them all: again, each in a
+            // savepoint of its own, so that the failed one is undone alone. Failures
+            // are rare (a refused transition), so the usual group pays for no
+            // savepoints.
+            self.transaction(&batches, true, true).await
         }
         .await;
-        if let Err(e) = outcome {
-            let why = e.to_string();
-            results = (0..replies.len())
-                .map(|_| Err(DbError::Batch(format!("the transaction failed: {why}"))))
-                .collect();
-        }
+        let results = match outcome {
+            Ok(results) => results,
+            Err(e) => {
+                let why = e.to_string();
+                (0..replies.len())
+                    .map(|_| Err(DbError::Batch(format!("the transaction failed: {why}"))))
+                    .collect()
+            }
+        };
         for (reply, result) in replies.into_iter().zip(results) {
             let _ = reply.send(result);
         }
+    }
+
+    /// `batches` in one transaction, under the shop's write lock when `lock`. With
+    /// `savepoints`, each batch in a savepoint, and a failed one is undone alone;
+    /// without, the first that fails ends the transaction, undone, and its result is
+    /// the last one given. Commits when any batch succeeded.
+    async fn transaction(
+        &self,
+        batches: &[Batch],
+        lock: bool,
+        savepoints: bool,
+    ) -> Result<Vec<Result<Vec<Row>, DbError>>, sqlx::Error> {
+        let mut tx = match lock {
+            true => self.pool.begin_with(BEGIN_LOCKED.as_str()).await?,
+            false => self.pool.begin().await?,
+        };
+        let mut results = Vec::with_capacity(batches.len());
+        for batch in batches {
+            if savepoints {
+                tx.execute("SAVEPOINT batch").await?;
+            }
+            match self.statements(&mut tx, batch).await {
+                Ok(rows) => {
+                    if savepoints {
+                        tx.execute("RELEASE SAVEPOINT batch").await?;
+                    }
+                    results.push(Ok(rows));
+                }
+                Err(e) if savepoints => {
+                    tx.execute("ROLLBACK TO SAVEPOINT batch").await?;
+                    tx.execute("RELEASE SAVEPOINT batch").await?;
+                    results.push(Err(e));
+                }
+                Err(e) => {
+                    tx.rollback().await?;
+                    results.push(Err(e));
+                    return Ok(results);
+                }
+            }
+        }
+        if results.iter().all(Result::is_err) {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+        Ok(results)
     }
 
     /// One batch's statements (and those chained after it) on `tx`.

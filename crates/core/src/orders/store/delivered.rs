@@ -57,7 +57,7 @@ pub(crate) async fn deliver(
             .bind(code.expires_at.clone());
     }
     // The UPDATE's id, then the order; the order alone when nothing was delivered.
-    let rows = db.write_batch(batch).await?;
+    let rows = db.write_batch(batch.row_guarded()).await?;
     let [_, order] = rows.as_slice() else {
         return Ok(None);
     };
@@ -74,8 +74,8 @@ pub(crate) async fn deliver(
     Ok(Some(Delivered { order, codes }))
 }
 
-/// The delivered batch for an order of `codes` codes. One round trip under the write
-/// lock: the event (with the status it leaves), the status and the supplier's facts,
+/// The delivered batch for an order of `codes` codes, guarded by the order's row
+/// ([`Batch::row_guarded`]): the event (with the status it leaves), the status and the supplier's facts,
 /// the sealed codes and the queued email and receipt, all guarded by the lease and
 /// the state machine; when the guard matches nothing, the batch writes nothing. Then
 /// the order as it now stands, for the sale's screen.
@@ -101,8 +101,13 @@ const MAX_QUANTITY: usize = 10;
 fn build_delivered_sql(codes: usize) -> String {
     let from = sql_list(OrderStatus::sources(OrderStatus::Delivered));
     let delivered = sql_list([OrderStatus::Delivered]);
+    // The first statement only locks the order's row, if this till still holds it:
+    // on PostgreSQL the batch runs outside the shop's write lock, and from here on
+    // nobody else may move the order while the event reads its status.
     let mut sql = format!(
-        "INSERT INTO order_events (order_id, at, from_status, to_status, detail)
+        "UPDATE orders SET lease_owner = :owner
+          WHERE id = :order_id AND lease_owner = :owner AND status IN ({from});
+         INSERT INTO order_events (order_id, at, from_status, to_status, detail)
          SELECT id, :now, status, {delivered}, :supplier_order FROM orders
           WHERE id = :order_id AND lease_owner = :owner AND status IN ({from});
          UPDATE orders SET status = {delivered}, updated_at = :now,

@@ -185,9 +185,10 @@ pub async fn insert_basket_paid_sending(
     lease: (&str, std::time::Duration),
 ) -> Result<(String, Vec<i64>), OrderError> {
     let mut batch = Batch::new(
-        "INSERT INTO baskets (public_id, basket_key, currency, total_minor, method,
+        "INSERT INTO baskets (id, public_id, basket_key, currency, total_minor, method,
              tendered_minor, change_minor, reference, staff, till_id, created_at)
-         VALUES ((SELECT printf('BSK-%06d', coalesce(max(id), 0) + 1) FROM baskets),
+         VALUES ((SELECT coalesce(max(id), 0) + 1 FROM baskets),
+             (SELECT printf('BSK-%06d', coalesce(max(id), 0) + 1) FROM baskets),
              $1, $2, $3, $4, $5, $6, $7, $8, $9, $10);
          SELECT public_id FROM baskets WHERE basket_key = $1",
     )
@@ -253,14 +254,18 @@ pub async fn insert_basket_paid_sending(
 }
 
 /// The order row; its parameters are bound by [`bind_order`]. Public ids follow the
-/// row ids: ORD-000001, ORD-000002… A paid order belongs to the shift open at its
+/// row ids: ORD-000001, ORD-000002… The id is written, not left to the database:
+/// PostgreSQL's identity burns a number on every insert that is rolled back, and the
+/// shop's order numbers must have no gaps (writes under the shop's lock keep max + 1
+/// safe). A paid order belongs to the shift open at its
 /// till (`crate::shifts`).
-pub(super) const ORDER_INSERT: &str = "INSERT INTO orders (public_id, client_order_id, status, channel, sku, name, region,
+pub(super) const ORDER_INSERT: &str = "INSERT INTO orders (id, public_id, client_order_id, status, channel, sku, name, region,
              face_minor, face_currency, redeem_url, redeem_instructions, quantity, price_minor,
              currency, max_unit_minor, wholesale_currency, email, staff, till_id, created_at, updated_at,
              print_to, language, paid_at, lease_owner, lease_expires_at, attempts, fx_rate,
              open_amount, supplier, supplier_sku, shift_id)
-         VALUES ((SELECT printf('ORD-%06d', coalesce(max(id), 0) + 1) FROM orders), $1, $28, $10,
+         VALUES ((SELECT coalesce(max(id), 0) + 1 FROM orders),
+             (SELECT printf('ORD-%06d', coalesce(max(id), 0) + 1) FROM orders), $1, $28, $10,
              $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $2, $2, $26, $27,
              CASE WHEN $3 IS NULL THEN NULL ELSE $2 END, $29, $30, CASE WHEN $29 IS NULL THEN 0 ELSE 1 END,
              $31, $32, $33, $34, CASE WHEN $3 IS NULL THEN NULL ELSE (SELECT id FROM shifts
