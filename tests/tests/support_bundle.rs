@@ -119,6 +119,11 @@ async fn the_bundle_holds_the_log_and_state_but_no_secret_and_no_code() {
         all.contains("DEBUG") || all.contains("INFO"),
         "the log came along"
     );
+    let engine = match shop.db.is_postgres() {
+        true => "\"database\": \"postgresql\"",
+        false => "\"database\": \"sqlite\"",
+    };
+    assert!(all.contains(engine), "which database the shop runs on");
     assert!(all.len() > 2_000, "{} bytes", all.len());
     for secret in &secrets {
         assert!(!secret.is_empty());

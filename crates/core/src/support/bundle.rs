@@ -140,18 +140,28 @@ fn list(path: &Path) -> Result<Vec<String>, SupportError> {
 }
 
 async fn versions(db: &Db, app: &str) -> Result<Value, SupportError> {
-    let (sqlite, schema): (String, Option<i64>) = sqlx::query_as(
-        "SELECT sqlite_version(), (SELECT max(version) FROM _sqlx_migrations WHERE success)",
-    )
-    .fetch_one(db.pool())
-    .await
-    .map_err(DbError::from)?;
+    // The engine's own version, under its own name: which one a shop runs on is
+    // the first thing a support question needs.
+    let (engine, version) = match db.is_postgres() {
+        true => ("postgresql", "SELECT version()"),
+        false => ("sqlite", "SELECT sqlite_version()"),
+    };
+    let version: String = sqlx::query_scalar(version)
+        .fetch_one(db.pool())
+        .await
+        .map_err(DbError::from)?;
+    let schema: Option<i64> =
+        sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(db.pool())
+            .await
+            .map_err(DbError::from)?;
     Ok(json!({
         "app": app,
         "codetill": env!("CARGO_PKG_VERSION"),
         "os": std::env::consts::OS,
         "arch": std::env::consts::ARCH,
-        "sqlite": sqlite,
+        "database": engine,
+        engine: version,
         "schema": schema,
         "written_at": crate::db::now_text(),
     }))
