@@ -61,7 +61,30 @@ pub fn till_home() -> tempfile::TempDir {
     std::fs::write(&key, "5a".repeat(32)).expect("the vault key file");
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))
         .expect("the vault key file's mode");
+    // Under `CODETILL_E2E_DB=postgres` each till home gets a database of its own on
+    // the test server, which every command of that till is pointed at.
+    if let Some(cluster) = crate::on_postgres() {
+        // Its own thread and runtime: the caller may be inside one already.
+        let url = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map(|rt| rt.block_on(cluster.fresh_db()))
+        })
+        .join()
+        .expect("a database for the till")
+        .expect("a runtime");
+        std::fs::write(home.path().join(DATABASE_URL_FILE), url).expect("the database URL");
+    }
     home
+}
+
+/// Where a till home made on PostgreSQL keeps its database's URL.
+const DATABASE_URL_FILE: &str = "database-url";
+
+/// The PostgreSQL database of the till in `home`, when it has one.
+fn database_url(home: &Path) -> Option<String> {
+    std::fs::read_to_string(home.join(DATABASE_URL_FILE)).ok()
 }
 
 /// `codetill ARGS` for the till in `home`, selling from the supplier at
@@ -80,6 +103,7 @@ pub fn command(home: &Path, supplier_url: &str, args: &[&str]) -> Command {
         .env("CODETILL_SUPPLIER_KEY", crate::KEY)
         .env("CODETILL_VAULT_KEY_FILE", home.join("vault.hex"))
         .env("CODETILL_STAFF", "asha")
+        .envs(database_url(home).map(|url| ("CODETILL_DATABASE_URL", url)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -129,6 +153,11 @@ pub async fn rows(home: &Path, query: &str) -> Vec<Vec<String>> {
 }
 
 async fn open(home: &Path) -> codetill_core::db::Db {
+    if let Some(url) = database_url(home) {
+        return codetill_core::db::Db::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+    }
     let path = home.join("data").join("codetill.db");
     codetill_core::db::Db::open(&path)
         .await
@@ -240,6 +269,18 @@ impl Till {
     /// start-up recovery gets to move it first.
     pub fn stored_status(&self, public_id: &str) -> String {
         let path = self.data_dir().join("codetill.db");
+        if let Some(url) = database_url(self.home.path()) {
+            return self.rt.block_on(async {
+                let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+                    .await
+                    .expect("the till's harness");
+                sqlx::query_scalar::<_, String>("SELECT status FROM orders WHERE public_id = $1")
+                    .bind(public_id)
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("the till's harness")
+            });
+        }
         self.rt.block_on(async {
             use sqlx::ConnectOptions;
             let mut conn = sqlx::sqlite::SqliteConnectOptions::new()

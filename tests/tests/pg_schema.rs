@@ -389,7 +389,8 @@ async fn pg_schema(pool: &PgPool) -> Schema {
          FROM pg_trigger g
               JOIN pg_class t ON t.oid = g.tgrelid
               JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = current_schema()
-         WHERE NOT g.tgisinternal AND g.tgname <> 'catalog_version_bump'",
+         WHERE NOT g.tgisinternal
+           AND g.tgname NOT IN ('catalog_version_bump', 'catalog_version_accounts')",
     )
     .fetch_all(pool)
     .await

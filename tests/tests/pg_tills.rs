@@ -438,7 +438,10 @@ fn a_tills_copy_follows_the_servers_notices_and_catches_up_after_a_cut() {
                     .unwrap();
             }
         };
-        assert!(found("steam 20").await, "level when it first hears the server");
+        assert!(
+            found("steam 20").await,
+            "level when it first hears the server"
+        );
         rename("Zebra Gift Card").await;
         assert!(found("zebra").await, "the notice brought the rename");
 

@@ -68,6 +68,11 @@ const TEXTS: [&str; 17] = [
     "offer_group",
 ];
 
+/// The columns of `supplier_accounts` the copy holds: texts, `enabled`, the two
+/// times, `added`.
+const ACCOUNTS: &str =
+    "name, kind, url, auth_url, account, account_currency, enabled, created_at, updated_at, added";
+
 /// Rows written per statement (26 parameters each, under SQLite's limit).
 const CHUNK: usize = 500;
 
@@ -116,10 +121,10 @@ impl CatalogCopy {
         }
         let copy = Arc::downgrade(self);
         let task = tokio::spawn(follow(copy, shop));
-        if let Ok(mut follower) = self.follower.0.lock() {
-            if let Some(old) = follower.replace(task.abort_handle()) {
-                old.abort();
-            }
+        if let Ok(mut follower) = self.follower.0.lock()
+            && let Some(old) = follower.replace(task.abort_handle())
+        {
+            old.abort();
         }
     }
 
@@ -202,6 +207,30 @@ impl CatalogCopy {
             insert.execute(&mut *tx).await?;
             written += chunk.len() as u64;
         }
+        // The accounts too (a few rows, no secrets): a card's offers are those of
+        // the enabled ones.
+        let accounts = sqlx::query(&format!("SELECT {ACCOUNTS} FROM supplier_accounts"))
+            .fetch_all(shop.pool())
+            .await?;
+        sqlx::query("DELETE FROM supplier_accounts")
+            .execute(&mut *tx)
+            .await?;
+        let insert = format!(
+            "INSERT INTO supplier_accounts ({ACCOUNTS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        );
+        for row in &accounts {
+            use sqlx::Row;
+            let mut query = sqlx::query(&insert);
+            for i in 0..6 {
+                query = query.bind(row.try_get::<Option<String>, _>(i)?);
+            }
+            query = query.bind(row.try_get::<i64, _>(6)?);
+            for i in 7..9 {
+                query = query.bind(row.try_get::<String, _>(i)?);
+            }
+            query = query.bind(row.try_get::<i64, _>(9)?);
+            query.execute(&mut *tx).await?;
+        }
         crate::settings::set(&mut *tx, LEVEL_WITH, &version.to_string()).await?;
         tx.commit().await.map_err(DbError::from)?;
         tracing::info!(version, rows = written, "catalog copy refreshed");
@@ -244,16 +273,12 @@ async fn follow(copy: Weak<CatalogCopy>, shop: Db) {
             return;
         }
         set(true);
-        loop {
-            match listener.try_recv().await {
-                // PostgreSQL sends one notice per transaction however many of
-                // its statements changed the catalog: a sync is one refresh.
-                Ok(Some(_)) => {
-                    if !refresh().await {
-                        return;
-                    }
-                }
-                Ok(None) | Err(_) => break,
+        // PostgreSQL sends one notice per transaction however many of its
+        // statements changed the catalog: a sync is one refresh. `None` or an error:
+        // the connection is gone.
+        while let Ok(Some(_)) = listener.try_recv().await {
+            if !refresh().await {
+                return;
             }
         }
         // Lost: searches ask the server again until the follower hears it once more.

@@ -350,7 +350,7 @@ async fn set_enabled(
     now: &str,
 ) -> Result<Member, StaffError> {
     sqlx::query("UPDATE staff SET enabled = $1, updated_at = $2 WHERE id = $3")
-        .bind(enabled)
+        .bind(i64::from(enabled))
         .bind(now)
         .bind(member.id)
         .execute(&mut *tx)

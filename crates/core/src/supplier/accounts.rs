@@ -332,7 +332,7 @@ pub async fn set_enabled(db: &Db, name: &str, enabled: bool) -> Result<Account, 
     let changed =
         sqlx::query("UPDATE supplier_accounts SET enabled = $2, updated_at = $3 WHERE name = $1")
             .bind(name.trim())
-            .bind(enabled)
+            .bind(i64::from(enabled))
             .bind(now_text())
             .execute(db.pool())
             .await?
