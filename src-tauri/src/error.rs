@@ -15,8 +15,8 @@ use codetill_core::payments::PaymentError;
 use codetill_core::remote::RemoteError;
 use codetill_core::setup::SetupError;
 use codetill_core::supplier::SupplierError;
-use codetill_core::till::TillError;
 use codetill_core::till::settings::SettingsError;
+use codetill_core::till::{DatabaseError, TillError};
 use serde::Serialize;
 
 /// What went wrong, as the UI can act on it. Each code is also a message-catalog key
@@ -104,6 +104,10 @@ pub enum ErrorCode {
     /// where and why.
     #[serde(rename = "errors.file")]
     File,
+    /// A database server being tested could not be reached, or refused the user,
+    /// password or database named; nothing was kept.
+    #[serde(rename = "errors.database_server")]
+    DatabaseServer,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -145,7 +149,7 @@ impl AppError {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 26] = [
         ErrorCode::Database,
         ErrorCode::Validation,
         ErrorCode::UnknownSku,
@@ -171,6 +175,7 @@ impl ErrorCode {
         ErrorCode::PaymentLink,
         ErrorCode::Locked,
         ErrorCode::File,
+        ErrorCode::DatabaseServer,
     ];
 }
 
@@ -381,7 +386,25 @@ impl From<TillError> for AppError {
                 };
                 AppError::from_core(code, kind, &e)
             }
+            TillError::Database(e) => e.into(),
         }
+    }
+}
+
+impl From<DatabaseError> for AppError {
+    fn from(e: DatabaseError) -> Self {
+        let code = match &e {
+            e if e.is_bad_url() => ErrorCode::Validation,
+            DatabaseError::FromEnvironment => ErrorCode::Validation,
+            DatabaseError::Unreachable { .. } | DatabaseError::NoAnswer { .. } => {
+                ErrorCode::DatabaseServer
+            }
+            DatabaseError::Secret(_) => ErrorCode::Secrets,
+            DatabaseError::Db(_) | DatabaseError::Vault(_) | DatabaseError::Task(_) => {
+                ErrorCode::Database
+            }
+        };
+        AppError::from_core(code, e.kind(), &e)
     }
 }
 

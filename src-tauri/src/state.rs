@@ -15,6 +15,7 @@ use codetill_core::orders::{BasketLine, BasketResult, Sale, Tender};
 use codetill_core::progress::ProgressSink;
 use codetill_core::secrets::SecretStore;
 use codetill_core::settings;
+use codetill_core::till::DatabaseError;
 use codetill_core::till::shared::{read, replace as write};
 pub use codetill_core::till::{DATA_DIR_ENV, DB_FILE, SupplierStatus, data_dir};
 
@@ -50,9 +51,10 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens (creating and migrating) `data_dir/codetill.db` as the shop's till, its
-    /// secrets in the OS keyring.
-    pub async fn open(data_dir: &Path) -> Result<AppState, DbError> {
+    /// Opens (creating and migrating) the shop's database as the shop's till: the
+    /// server `CODETILL_DATABASE_URL` or the keyring names, else
+    /// `data_dir/codetill.db`; its secrets in the OS keyring.
+    pub async fn open(data_dir: &Path) -> Result<AppState, DatabaseError> {
         AppState::open_with(data_dir, codetill_core::till::Till::os_secrets()).await
     }
 
@@ -60,8 +62,13 @@ impl AppState {
     pub async fn open_with(
         data_dir: &Path,
         secrets: Arc<dyn SecretStore>,
-    ) -> Result<AppState, DbError> {
+    ) -> Result<AppState, DatabaseError> {
         let core = codetill_core::till::Till::open_shop(data_dir, secrets).await?;
+        Ok(AppState::on(core).await?)
+    }
+
+    /// The app over the shop's till `core`, already open.
+    pub async fn on(core: codetill_core::till::Till) -> Result<AppState, DbError> {
         let mut till_id = Clerk::from_env(None).till_id;
         if till_id.is_none() {
             till_id = settings::value(core.db(), settings::TILL_ID).await?;

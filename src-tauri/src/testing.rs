@@ -26,6 +26,10 @@ impl Notifier for Quiet {
     }
 }
 
+/// The throwaway PostgreSQL the workspace's tests share (see its own header).
+#[path = "../../crates/relay/tests/common/pg.rs"]
+pub mod pg;
+
 pub const DEMO_CATALOG: &str = include_str!("../tests/fixtures/counter-demo.sql");
 
 /// Products the sandbox generates for tests (small: a sync in well under a second).
@@ -96,12 +100,18 @@ impl TestApp {
     fn open(prepare: impl FnOnce(&AppState)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let secrets = Arc::new(codetill_core::secrets::MemoryStore::default());
-        let state = block_on(AppState::open_with(dir.path(), secrets))
-            .unwrap()
+        let state = block_on(AppState::open_with(dir.path(), secrets)).unwrap();
+        prepare(&state);
+        TestApp::on(state, dir)
+    }
+
+    /// The app over `state`, opened on the data folder `dir` (kept as long as the
+    /// app), with the owner signed in.
+    pub fn on(state: AppState, dir: tempfile::TempDir) -> TestApp {
+        let state = state
             .with_clerk(clerk())
             .with_demo_requested(false)
             .with_notifier(Arc::new(Quiet));
-        prepare(&state);
         let app = crate::configure(mock_builder(), state)
             .build(mock_context(noop_assets()))
             .unwrap();

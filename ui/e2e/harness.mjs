@@ -45,7 +45,9 @@ export async function launch() {
  * claim, its slip queued; updates: `{ url, signed, offer: { version, notes }, saleUnderWay }`, the
  * owner's update address (null: off), whether the build carries a release key (default yes), the
  * update the address offers (null: none) and a sale under way at this till; an open shift blocks
- * the install too). `window.__payRemote(orderId)` plays the relay: the order is paid, delivered
+ * the install too); database: `{ now, kept, fromEnv, server: { host, server_version, orders, products,
+ * staff, holds_shop, vault } }`, Settings → Database (now/kept: a URL or null for this till's
+ * file; a test reaches only a URL naming `server.host`). `window.__payRemote(orderId)` plays the relay: the order is paid, delivered
  * and its email sent a moment later.
  */
 export async function openApp(browser, shop = {}, viewport = { width: 1200, height: 800 }) {
@@ -292,6 +294,32 @@ function mockTauri(shop) {
   const notNow = () => (shop.updates.saleUnderWay ? 'sale_under_way' : shop.shift ? 'shift_open' : null);
   const ownerOnly = () => {
     if (shop.session?.role !== 'owner') throw { code: 'errors.not_allowed', message: `${shop.session?.name} may not change the settings` };
+  };
+  // Settings → Database: this till on its own file, the server it may be moved to
+  // (`shop.database.server`: what a test of a postgres:// address finds), a URL kept
+  // for the next start, or the environment choosing (`fromEnv`).
+  shop.database = {
+    file: '/home/asha/.local/share/codetill/codetill.db', now: null, kept: null, fromEnv: false, server: null, ...shop.database,
+  };
+  const shownUrl = (u) => u.replace(/^(postgres(?:ql)?:\/\/[^:@/]+):[^@/]*@/, '$1:***@');
+  const place = (url) => (url ? { store: 'postgres', location: shownUrl(url) } : { store: 'sqlite', location: shop.database.file });
+  const databaseStatus = () => {
+    const d = shop.database;
+    const next = d.fromEnv || d.kept === d.now ? null : place(d.kept);
+    return { now: place(d.now), from_env: d.fromEnv, next, keyring_error: null };
+  };
+  const testDatabase = async (url) => {
+    const u = url.trim();
+    if (!/^postgres(ql)?:\/\//.test(u)) {
+      throw { code: 'errors.validation', message: `cannot open database ${shownUrl(u)}: error with configuration: the shop's database URL is not postgres://… (unset, the data folder's SQLite file is used)` };
+    }
+    await new Promise((r) => setTimeout(r, 600)); // a server across the network
+    const server = shop.database.server;
+    if (!server || !u.includes(server.host)) {
+      throw { code: 'errors.database_server', message: `the database server ${shownUrl(u)} cannot be reached: error communicating with database: Connection refused (os error 111)` };
+    }
+    const { host, ...found } = server;
+    return { url: shownUrl(u), ...found };
   };
   let invoiceNo = 0;
   /** An order's inclusive tax and its invoice, as core splits and numbers them. */
@@ -567,6 +595,28 @@ function mockTauri(shop) {
       shop.bundles = (shop.bundles ?? 0) + 1;
       return { path: '/home/asha/Downloads/codetill-support-20260314-091500.zip', bytes: 48_213,
         files: ['versions.json', 'settings.json', 'state.json', 'logs/codetill.2026-03-13.log', 'logs/codetill.2026-03-14.log'] };
+    },
+    database_status: () => {
+      ownerOnly();
+      return databaseStatus();
+    },
+    database_test: async ({ url }) => {
+      ownerOnly();
+      return testDatabase(url);
+    },
+    database_save: async ({ url }) => {
+      ownerOnly();
+      if (shop.database.fromEnv) throw { code: 'errors.validation', message: 'CODETILL_DATABASE_URL is set on this computer and chooses this till\'s database: change it there, not in Settings' };
+      const report = await testDatabase(url);
+      shop.database.kept = url.trim();
+      const status = databaseStatus();
+      return { report, status, restart_needed: status.next !== null };
+    },
+    database_forget: () => {
+      ownerOnly();
+      if (shop.database.fromEnv) throw { code: 'errors.validation', message: 'CODETILL_DATABASE_URL is set on this computer and chooses this till\'s database: change it there, not in Settings' };
+      shop.database.kept = null;
+      return databaseStatus();
     },
     update_settings: () => updateView(),
     set_update_url: ({ url }) => {

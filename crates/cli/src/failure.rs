@@ -96,6 +96,7 @@ fn kind_of(e: &anyhow::Error) -> Option<ErrorKind> {
     }
     kinds!(
         TillError,
+        codetill_core::till::DatabaseError,
         StaffError,
         BackupError,
         OrderError,

@@ -194,6 +194,25 @@ impl TillError {
             TillError::Catalog(e) => e.kind(),
             TillError::Tax(e) => e.kind(),
             TillError::Buyer(e) => e.kind(),
+            TillError::Database(e) => e.kind(),
+        }
+    }
+}
+
+impl crate::till::DatabaseError {
+    pub fn kind(&self) -> ErrorKind {
+        use crate::till::DatabaseError;
+        match self {
+            // A URL typed wrong, a server that is not there, or one the environment
+            // chose: nothing changed.
+            DatabaseError::Unreachable { .. }
+            | DatabaseError::NoAnswer { .. }
+            | DatabaseError::FromEnvironment => ErrorKind::Input,
+            e if e.is_bad_url() => ErrorKind::Input,
+            DatabaseError::Secret(_)
+            | DatabaseError::Db(_)
+            | DatabaseError::Vault(_)
+            | DatabaseError::Task(_) => ErrorKind::Fault,
         }
     }
 }

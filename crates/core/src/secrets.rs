@@ -1,6 +1,7 @@
-//! Secrets (the supplier key, webhook secrets, the relay token, the vault key) live in
-//! the OS keyring; headless machines pass them as environment variables. Secret values
-//! are wrapped in [`Redacted`] so that no `Debug` or log line can print them.
+//! Secrets (the supplier key, webhook secrets, the relay token, the vault key, the
+//! shop's database URL with its password) live in the OS keyring; headless machines
+//! pass them as environment variables. Secret values are wrapped in [`Redacted`] so
+//! that no `Debug` or log line can print them.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -30,6 +31,8 @@ pub mod names {
     pub const BTCPAY_KEY: &str = "btcpay-key";
     pub const NOWPAYMENTS_KEY: &str = "nowpayments-key";
     pub const RAZORPAY_KEY_SECRET: &str = "razorpay-key-secret";
+    /// The shop's PostgreSQL server (`postgres://user:password@host/db`).
+    pub const DATABASE_URL: &str = "database-url";
 
     pub fn env_var(name: &str) -> Option<&'static str> {
         match name {
@@ -40,6 +43,7 @@ pub mod names {
             BTCPAY_KEY => Some("CODETILL_BTCPAY_KEY"),
             NOWPAYMENTS_KEY => Some("CODETILL_NOWPAYMENTS_KEY"),
             RAZORPAY_KEY_SECRET => Some("CODETILL_RAZORPAY_KEY_SECRET"),
+            DATABASE_URL => Some("CODETILL_DATABASE_URL"),
             _ => None,
         }
     }
@@ -68,6 +72,13 @@ pub trait SecretStore: Send + Sync {
     fn get(&self, name: &str) -> Result<Option<Redacted<String>>, SecretError>;
     fn set(&self, name: &str, value: &str) -> Result<(), SecretError>;
     fn delete(&self, name: &str) -> Result<(), SecretError>;
+
+    /// What the store itself keeps, the environment not asked: for a caller that
+    /// read the environment already and must tell the two apart (where the shop's
+    /// database URL came from). Only [`EnvFirst`] asks the environment in `get`.
+    fn get_stored(&self, name: &str) -> Result<Option<Redacted<String>>, SecretError> {
+        self.get(name)
+    }
 }
 
 /// A value that must never be printed: `Debug` and `Display` show `[redacted]`.
@@ -204,6 +215,10 @@ impl<S: SecretStore> SecretStore for EnvFirst<S> {
         self.inner.get(name)
     }
 
+    fn get_stored(&self, name: &str) -> Result<Option<Redacted<String>>, SecretError> {
+        self.inner.get_stored(name)
+    }
+
     fn set(&self, name: &str, value: &str) -> Result<(), SecretError> {
         self.inner.set(name, value)
     }
@@ -274,6 +289,17 @@ mod tests {
     #[test]
     fn this_build_has_a_keyring_that_persists() {
         ensure_keyring_persists().unwrap();
+    }
+
+    #[test]
+    fn env_first_asks_its_store_alone_for_what_the_store_keeps() {
+        let s = EnvFirst::new(MemoryStore::default());
+        assert!(s.get_stored(names::DATABASE_URL).unwrap().is_none());
+        s.set(names::DATABASE_URL, "postgres://db/shop").unwrap();
+        assert_eq!(
+            s.get_stored(names::DATABASE_URL).unwrap().unwrap().expose(),
+            "postgres://db/shop"
+        );
     }
 
     #[test]

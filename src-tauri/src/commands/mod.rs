@@ -4,7 +4,7 @@
 //! [`delivery`], a sale paid through a payment link in [`remote`], the order history
 //! in [`orders`], claims taken while the supplier is down in [`claims`], sign-in, lock and the first-run demo in [`session`], the shift
 //! and its Z-report in [`shifts`], the owner's screens in [`pricing`], [`balance`]
-//! (and alerts, and [`reconcile`]), [`settings`] (tax invoicing, buyer retention and the cash drawer in [`tax`]) and its supplier accounts
+//! (and alerts, and [`reconcile`]), [`settings`] (where the shop's data lives in [`database`]; tax invoicing, buyer retention and the cash drawer in [`tax`]) and its supplier accounts
 //! ([`suppliers`]), [`staff`] (and the audit log) and [`reports`]. Every command
 //! that acts asks who is signed in first ([`crate::state::AppState::clerk`]):
 //! nobody, and it is refused with `errors.locked`.
@@ -13,6 +13,7 @@ pub mod balance;
 pub mod basket;
 pub mod claims;
 pub mod counter;
+pub mod database;
 pub mod delivery;
 pub mod orders;
 pub mod pricing;

@@ -11,6 +11,9 @@ import {
   type Buyer,
   type BuyerInput,
   type ClaimTerms,
+  type DatabaseReport,
+  type DatabaseSaved,
+  type DatabaseStatus,
   type AboutView,
   type SupportBundle,
   type UpdateCheck,
@@ -525,5 +528,22 @@ export const api = {
   /** Installs the update and restarts the app; refused during a sale or an open shift. */
   installUpdate(): Promise<void> {
     return call('install_update');
+  },
+  // Settings → Database (the owner's). The URL goes to the OS keyring; only its
+  // form without the password ever comes back.
+  databaseStatus(): Promise<DatabaseStatus> {
+    return call('database_status');
+  },
+  /** Connects to the server and reports on it; nothing is kept. */
+  databaseTest(url: string): Promise<DatabaseReport> {
+    return call('database_test', { url });
+  },
+  /** Tests again, then keeps the URL for the next start. */
+  databaseSave(url: string): Promise<DatabaseSaved> {
+    return call('database_save', { url });
+  },
+  /** The next start opens this till's own file again. */
+  databaseForget(): Promise<DatabaseStatus> {
+    return call('database_forget');
   },
 };

@@ -103,6 +103,7 @@ export const ERROR_CODES = [
   'errors.payment_link',
   'errors.locked',
   'errors.file',
+  'errors.database_server',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number] | 'errors.unknown';
@@ -248,6 +249,46 @@ export interface UpdateCheck {
   version: string | null;
   notes: string | null;
   not_now: UpdateNotNow | null;
+}
+
+/** Where the shop's data lives (codetill_core::till::database): this till's SQLite file or the shop's PostgreSQL server. */
+export type DatabaseStore = 'sqlite' | 'postgres';
+
+export interface DatabasePlace {
+  store: DatabaseStore;
+  /** The SQLite file's path, or the server's URL without its password. */
+  location: string;
+}
+
+export interface DatabaseStatus {
+  now: DatabasePlace;
+  /** CODETILL_DATABASE_URL chose the database: Settings cannot change it. */
+  from_env: boolean;
+  /** What the next start opens, when it is not `now`. */
+  next: DatabasePlace | null;
+  /** Why the OS keyring could not be asked. */
+  keyring_error: string | null;
+}
+
+/** Whether this till's vault key reads the server's codes. */
+export type VaultMatch = 'same' | 'different' | 'not_bound' | 'unknown';
+
+/** What a test of a server found. */
+export interface DatabaseReport {
+  /** Without its password. */
+  url: string;
+  server_version: string;
+  orders: number;
+  products: number;
+  staff: number;
+  holds_shop: boolean;
+  vault: VaultMatch;
+}
+
+export interface DatabaseSaved {
+  report: DatabaseReport;
+  status: DatabaseStatus;
+  restart_needed: boolean;
 }
 
 /** The claim slip's number as typed or scanned at the counter ("clm-000123" too). */

@@ -82,6 +82,14 @@ export const ABOUT = {
   keep_days: 14,
 };
 
+/** What `database_status` answers with unless a test says otherwise. */
+export const DATABASE_STATUS = {
+  now: { store: 'sqlite', location: '/home/asha/.local/share/codetill/codetill.db' },
+  from_env: false,
+  next: null,
+  keyring_error: null,
+} as const;
+
 export const RECEIPT_TEXT = 'CODETILL DEMO SHOP\nSteam Wallet $20\nCODE ABCDE-FGHJK-LMNPQ';
 
 /**
@@ -229,6 +237,9 @@ export function mockShop(overrides: Partial<Record<string, Handler>> = {}, deliv
           return { current: '0.1.0', url: null, signed_build: true };
         case 'store_settings':
           return { idle_lock_minutes: 5, backup_folder: null };
+        // This till on its own SQLite file, nothing waiting for the next start.
+        case 'database_status':
+          return { ...DATABASE_STATUS, now: { ...DATABASE_STATUS.now } };
         default:
           throw { code: 'errors.validation', message: `unexpected command ${cmd}` };
       }

@@ -9,11 +9,14 @@ use crate::output::emit;
 
 pub async fn run(ctx: &Context, command: BackupCommand) -> anyhow::Result<()> {
     // A file in the data folder would be some other database than the shop's.
-    // (Asked of the environment: a restore must not need the current database.)
-    if codetill_core::settings::env_override(codetill_core::till::DATABASE_URL_ENV).is_some() {
+    // (Asked before any database is opened: a restore must not need the current one.)
+    if codetill_core::till::database::shop_url(Till::os_secrets())
+        .await?
+        .is_some()
+    {
         anyhow::bail!(
-            "the shop's data is on PostgreSQL (CODETILL_DATABASE_URL): back it up and restore it \
-             on the server (pg_dump, pg_restore), not from a till"
+            "the shop's data is on PostgreSQL (CODETILL_DATABASE_URL, or Settings → Database): \
+             back it up and restore it on the server (pg_dump, pg_restore), not from a till"
         );
     }
     match command {

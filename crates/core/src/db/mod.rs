@@ -364,7 +364,10 @@ impl Db {
     pub async fn begin_write(&self) -> Result<WriteTx, DbError> {
         let turn = self.turn.clone().lock_owned().await;
         if self.postgres.is_some() {
-            let tx = self.pool.begin_with(postgres::BEGIN_LOCKED.as_str()).await?;
+            let tx = self
+                .pool
+                .begin_with(postgres::BEGIN_LOCKED.as_str())
+                .await?;
             return Ok(WriteTx {
                 tx,
                 _turn: turn,

@@ -47,4 +47,7 @@ pub enum TillError {
     Tax(#[from] crate::tax::TaxError),
     #[error(transparent)]
     Buyer(#[from] crate::buyers::BuyerError),
+    /// Where the shop's data lives: a server's URL tested, kept or forgotten.
+    #[error(transparent)]
+    Database(#[from] super::database::DatabaseError),
 }

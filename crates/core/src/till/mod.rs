@@ -17,6 +17,7 @@ mod access;
 mod claims;
 pub mod counter_app;
 pub mod daily_sync;
+pub mod database;
 pub mod drawer;
 mod drawer_setting;
 mod error;
@@ -47,6 +48,7 @@ use crate::setup;
 use crate::supplier::{Supplier, Suppliers};
 use crate::vault::{KeySource, Vault};
 
+pub use database::{DATABASE_URL_ENV, DatabaseError, ShopUrl, UrlFrom};
 pub use error::TillError;
 pub use home::{
     COMMAND_LINE_STAFF, Clerk, DATA_DIR_ENV, DB_FILE, STAFF_ENV, TILL_ID_ENV, data_dir,
@@ -99,10 +101,13 @@ pub struct Till {
     rates_tried: RwLock<Option<std::time::Instant>>,
     /// When a daily reconciliation last failed (it waits an hour before trying again).
     reconcile_failed: RwLock<Option<std::time::Instant>>,
+    /// The server this till opened, and where its URL came from (none: the SQLite
+    /// file, or a till built on a database it was given).
+    opened_with: Option<ShopUrl>,
     /// On a shop whose data is on PostgreSQL, this till's own copy of the catalog,
     /// which its searches read.
     /// (Opened at the first search: a till that only sells never makes one.)
-    catalog_copy: Option<tokio::sync::OnceCell<crate::catalog::CatalogCopy>>,
+    catalog_copy: Option<tokio::sync::OnceCell<Arc<crate::catalog::CatalogCopy>>>,
 }
 
 impl std::fmt::Debug for Till {
@@ -113,10 +118,6 @@ impl std::fmt::Debug for Till {
     }
 }
 
-/// The shop's PostgreSQL database (`postgres://…`), shared by its tills; unset, the
-/// SQLite file in the data folder.
-pub const DATABASE_URL_ENV: &str = "CODETILL_DATABASE_URL";
-
 impl Till {
     /// The shop's own till over `data_dir`'s database, its secrets in `secrets`.
     pub fn shop(db: Db, data_dir: &Path, secrets: Arc<dyn SecretStore>) -> Till {
@@ -124,20 +125,32 @@ impl Till {
     }
 
     /// Opens (creating and migrating) the shop's database as the shop's till: the
-    /// PostgreSQL server its tills share when `CODETILL_DATABASE_URL` names one,
-    /// else the SQLite file in `data_dir`.
+    /// PostgreSQL server its tills share when `CODETILL_DATABASE_URL`, else the URL
+    /// kept in the keyring, names one ([`database::shop_url`]); else the SQLite file
+    /// in `data_dir`.
     pub async fn open_shop(
         data_dir: &Path,
         secrets: Arc<dyn SecretStore>,
-    ) -> Result<Till, crate::db::DbError> {
-        let till = match crate::settings::env_override(DATABASE_URL_ENV) {
+    ) -> Result<Till, DatabaseError> {
+        let url = database::shop_url(secrets.clone()).await?;
+        Till::open_shop_on(data_dir, secrets, url).await
+    }
+
+    /// As [`Till::open_shop`], on the server `url` names (none: the SQLite file).
+    pub async fn open_shop_on(
+        data_dir: &Path,
+        secrets: Arc<dyn SecretStore>,
+        url: Option<ShopUrl>,
+    ) -> Result<Till, DatabaseError> {
+        let mut till = match &url {
             Some(url) => {
-                let mut till = Till::shop(Db::connect(&url).await?, data_dir, secrets);
+                let mut till = Till::shop(Db::connect(url.expose()).await?, data_dir, secrets);
                 till.catalog_copy = Some(tokio::sync::OnceCell::new());
                 till
             }
             None => Till::shop(Db::open(&db_path(data_dir)).await?, data_dir, secrets),
         };
+        till.opened_with = url;
         // Audit rows from before the chain existed are sealed once.
         crate::staff::audit::seal_backfill(&till.db).await?;
         Ok(till)
@@ -159,6 +172,7 @@ impl Till {
             supplier_status: RwLock::new(SupplierStatus::default()),
             rates_tried: RwLock::new(None),
             reconcile_failed: RwLock::new(None),
+            opened_with: None,
             catalog_copy: None,
         }
     }
@@ -173,7 +187,13 @@ impl Till {
         match &self.catalog_copy {
             Some(copy) => {
                 let copy = copy
-                    .get_or_try_init(|| crate::catalog::CatalogCopy::open(&self.data_dir))
+                    .get_or_try_init(|| async {
+                        let copy =
+                            Arc::new(crate::catalog::CatalogCopy::open(&self.data_dir).await?);
+                        // Level from now on with every change any till makes.
+                        copy.follow(self.db.clone());
+                        Ok::<_, crate::db::DbError>(copy)
+                    })
                     .await?;
                 copy.search(&self.db, text, limit).await
             }

@@ -145,6 +145,13 @@ impl Vault {
     }
 }
 
+/// The check value of the key `db` is bound to, once one is recorded: which key
+/// that database's codes need, without the key. (A database from before check
+/// values answers `None` until a till opens it.)
+pub async fn bound_check(db: &Db) -> Result<Option<String>, VaultError> {
+    Ok(binding::read(db).await?.check)
+}
+
 /// What a sealed code is bound to (its associated data): the order and its place,
 /// so a code copied onto another order's row does not decrypt.
 pub(crate) fn code_context(order_id: i64, seq: i64, what: &str) -> String {
