@@ -45,6 +45,24 @@ struct Figures {
     rate: f64,
     p50: Duration,
     p99: Duration,
+    /// The whole machine's CPU time per sale (every process: the tills, the server,
+    /// the supplier), and how busy its cores were, when /proc/stat tells.
+    cpu: Option<(Duration, f64)>,
+}
+
+/// The machine's busy and total CPU time so far, in clock ticks (Linux).
+fn cpu_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    let total: u64 = ticks.iter().sum();
+    // user nice system idle iowait …: idle and iowait are not work.
+    let idle = ticks.get(3)? + ticks.get(4).copied().unwrap_or(0);
+    Some((total - idle, total))
 }
 
 impl Figures {
@@ -55,6 +73,32 @@ impl Figures {
             rate: n as f64 / elapsed.as_secs_f64(),
             p50: quantile(&walls, 0.50),
             p99: quantile(&walls, 0.99),
+            cpu: None,
+        }
+    }
+
+    /// With the CPU the machine spent between `before` and now, over `n` sales.
+    fn with_cpu(mut self, before: Option<(u64, u64)>, n: usize) -> Figures {
+        if let (Some((busy0, total0)), Some((busy1, total1))) = (before, cpu_ticks()) {
+            // /proc/stat counts in USER_HZ, 100 a second on Linux.
+            let busy = (busy1 - busy0) as f64 / 100.0;
+            let share = (busy1 - busy0) as f64 / (total1 - total0).max(1) as f64;
+            self.cpu = Some((Duration::from_secs_f64(busy / n.max(1) as f64), share));
+        }
+        self
+    }
+
+    /// The CPU line under a row: time per sale, how busy the cores were, and the
+    /// rate the machine could reach were its cores all busy with sales.
+    fn cpu_row(&self, name: &str) {
+        if let Some((per_sale, share)) = self.cpu {
+            let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+            println!(
+                "| {name}: CPU per sale, all processes | {:.2} ms | cores {:.0}% busy | ceiling on {cores} cores: {:.0} orders/s |",
+                per_sale.as_secs_f64() * 1e3,
+                share * 100.0,
+                cores as f64 / per_sale.as_secs_f64().max(1e-9)
+            );
         }
     }
 
@@ -98,6 +142,8 @@ async fn run(sales: usize, tills: usize) -> anyhow::Result<()> {
     println!("|---|---|---|---|");
     on_postgres.row("PostgreSQL, one database", "", "≥ 1,000 orders/s");
     on_sqlite.row("SQLite, one file (same machine)", "", "");
+    on_postgres.cpu_row("PostgreSQL");
+    on_sqlite.cpu_row("SQLite");
     alone.row(
         "the supplier alone (stock + place_order), no database",
         "",
@@ -204,9 +250,10 @@ async fn shop(sandbox: &Sandbox, db: &Db, sales: usize, tills: usize) -> anyhow:
     }
     let engines = Arc::new(engines);
     sell(&engines, sales.min(500)).await?;
+    let cpu = cpu_ticks();
     let started = Instant::now();
     let walls = sell(&engines, sales).await?;
-    Ok(Figures::of(walls, sales, started.elapsed()))
+    Ok(Figures::of(walls, sales, started.elapsed()).with_cpu(cpu, sales))
 }
 
 async fn sell(engines: &Arc<Vec<Arc<Engine>>>, sales: usize) -> anyhow::Result<Vec<Duration>> {
