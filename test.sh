@@ -29,10 +29,13 @@ cargo build --workspace --bins --locked
 step "rust: tests"
 cargo test --workspace --locked
 
-step "rust: the order engine's suites again, on PostgreSQL (several tills, one server)"
+step "rust: the engine's and the command line's suites again, on PostgreSQL (one server)"
 CODETILL_E2E_DB=postgres cargo test --workspace --locked \
   --test orders --test order_race --test order_properties --test claims \
-  --test baskets --test routing --test tax --test shifts --test catalog_sync
+  --test baskets --test routing --test tax --test shifts --test catalog_sync \
+  --test delivery --test support_bundle --test stock_cache --test open_amount \
+  --test supplier_accounts --test remote --test reconcile --test cli_orders \
+  --test cli_counter --test cli_staff --test cli_fx --test cli_routing
 
 step "relay: deployment files (hadolint, systemd-analyze, compose)"
 deploy/relay/check.sh
