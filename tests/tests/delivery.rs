@@ -321,15 +321,17 @@ fn a_refused_address_fails_for_good_and_raises_an_alert() {
             .unwrap()
             .contains("550")
     );
-    let alerts = till.rows("SELECT kind, message, json_extract(facts, '$.destination'), json_extract(facts, '$.order') FROM alerts");
+    let alerts = till.rows("SELECT kind, message, facts FROM alerts");
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!(alerts[0][0], "email_failed");
     assert!(alerts[0][1].contains("nobody@example.com"));
+    // Read here, not in SQL: the JSON functions differ between the two databases.
+    let facts: serde_json::Value = serde_json::from_str(&alerts[0][2]).unwrap();
     assert_eq!(
-        alerts[0][2], "nobody@example.com",
+        facts["destination"], "nobody@example.com",
         "the facts the app translates"
     );
-    assert_eq!(alerts[0][3], "ORD-000001");
+    assert_eq!(facts["order"], "ORD-000001");
     let log = till.rows("SELECT outcome, reply FROM delivery_log");
     assert_eq!(log[0][0], "failed");
     assert!(log[0][1].contains("550"), "{log:?}");
