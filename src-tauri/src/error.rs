@@ -400,9 +400,10 @@ impl From<DatabaseError> for AppError {
                 ErrorCode::DatabaseServer
             }
             DatabaseError::Secret(_) => ErrorCode::Secrets,
-            DatabaseError::Db(_) | DatabaseError::Vault(_) | DatabaseError::Task(_) => {
-                ErrorCode::Database
-            }
+            DatabaseError::Db(_)
+            | DatabaseError::Vault(_)
+            | DatabaseError::Task(_)
+            | DatabaseError::TillKey { .. } => ErrorCode::Database,
         };
         AppError::from_core(code, e.kind(), &e)
     }

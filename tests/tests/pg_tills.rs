@@ -465,3 +465,70 @@ fn a_tills_copy_follows_the_servers_notices_and_catches_up_after_a_cut() {
         server.close().await;
     });
 }
+
+/// On one server each till keeps its own name, printer and drawer: what one till's
+/// owner saves for the till is not what the till beside it reads. The shop's own
+/// settings (its name) are shared.
+#[test]
+fn each_till_keeps_its_own_name_printer_and_drawer_on_one_server() {
+    use codetill_core::secrets::MemoryStore;
+    use codetill_core::till::settings::ShopSettings;
+    use codetill_core::till::{Clerk, ShopUrl, Till, UrlFrom};
+    use std::sync::Arc;
+    let Some(shop) = Shop::open(2) else {
+        return;
+    };
+    shop.rt.block_on(async {
+        let open = |i: usize| {
+            let dir = shop.tills[i].path().join("data");
+            let url = ShopUrl::new(shop.url.clone(), UrlFrom::Environment);
+            async move {
+                Till::open_shop_on(&dir, Arc::new(MemoryStore::default()), Some(url))
+                    .await
+                    .unwrap()
+            }
+        };
+        let (front, back) = (open(0).await, open(1).await);
+        let owner = Clerk::command_line(None);
+        let save = |till_id: &str, printer: &str| ShopSettings {
+            language: "en".into(),
+            shop_name: "Corner Digital Store".into(),
+            till_id: till_id.into(),
+            printer: printer.into(),
+            ..ShopSettings::default()
+        };
+        front
+            .save_settings(&owner, &save("front", "pdf:/tmp/front"))
+            .await
+            .unwrap();
+        back.save_settings(&owner, &save("back", "pdf:/tmp/back"))
+            .await
+            .unwrap();
+        front.set_drawer(&owner, true).await.unwrap();
+        let read = |till: &Till, key: &'static str| {
+            let db = till.db().clone();
+            async move { codetill_core::settings::value(&db, key).await.unwrap() }
+        };
+        use codetill_core::settings::{PRINTER, SHOP_NAME, TILL_ID};
+        assert_eq!(read(&front, TILL_ID).await.as_deref(), Some("front"));
+        assert_eq!(read(&back, TILL_ID).await.as_deref(), Some("back"));
+        assert_eq!(
+            read(&front, PRINTER).await.as_deref(),
+            Some("pdf:/tmp/front")
+        );
+        assert_eq!(read(&back, PRINTER).await.as_deref(), Some("pdf:/tmp/back"));
+        assert!(front.has_drawer().await.unwrap());
+        assert!(
+            !back.has_drawer().await.unwrap(),
+            "the drawer is the front till's"
+        );
+        assert_eq!(
+            read(&back, SHOP_NAME).await.as_deref(),
+            Some("Corner Digital Store"),
+            "the shop's name is the shop's"
+        );
+        // A till started again in the same folder is the same till.
+        let again = open(0).await;
+        assert_eq!(read(&again, TILL_ID).await.as_deref(), Some("front"));
+    });
+}

@@ -212,7 +212,8 @@ impl crate::till::DatabaseError {
             DatabaseError::Secret(_)
             | DatabaseError::Db(_)
             | DatabaseError::Vault(_)
-            | DatabaseError::Task(_) => ErrorKind::Fault,
+            | DatabaseError::Task(_)
+            | DatabaseError::TillKey { .. } => ErrorKind::Fault,
         }
     }
 }

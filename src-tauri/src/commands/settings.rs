@@ -121,7 +121,7 @@ async fn view(state: &AppState) -> Result<SettingsView, AppError> {
     let shop = state.shop();
     let pool = shop.db().pool();
     let get = |key: &'static str| async move {
-        settings::get(pool, key)
+        settings::get(pool, &settings::key(shop.db(), key))
             .await
             .map(|v| v.filter(|v| !v.trim().is_empty()))
     };

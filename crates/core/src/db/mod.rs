@@ -92,6 +92,9 @@ pub struct Db {
     postgres: Option<Arc<postgres::PgWriter>>,
     /// The server's URL (with its password), to open it again.
     url: Option<Arc<crate::secrets::Redacted<String>>>,
+    /// On a database several tills share: this till's own name for the settings that
+    /// belong to a till, not the shop ([`crate::settings::PER_TILL`]).
+    till_scope: Option<Arc<str>>,
 }
 
 /// A write transaction holding this process's writer turn until commit or drop.
@@ -269,7 +272,21 @@ impl Db {
             path,
             postgres,
             url,
+            till_scope: None,
         }
+    }
+
+    /// This database as the till `scope` sees it: its per-till settings (its name,
+    /// its printer, its drawer) are its own, kept apart from the other tills' on a
+    /// shared server.
+    pub fn for_till(mut self, scope: &str) -> Db {
+        self.till_scope = Some(scope.into());
+        self
+    }
+
+    /// The till's scope ([`Db::for_till`]), if it shares the database.
+    pub fn till_scope(&self) -> Option<&str> {
+        self.till_scope.as_deref()
     }
 
     /// Connects to the shop's PostgreSQL database at `url` (shared by its tills) and

@@ -44,10 +44,28 @@ pub async fn get<'e>(
     )
 }
 
+/// The settings that belong to a till, not to the shop: on a database several
+/// tills share, each keeps its own ([`key`]).
+pub const PER_TILL: [&str; 3] = [TILL_ID, PRINTER, DRAWER_ENABLED];
+
+/// Whether the cash drawer is wired to this till's printer (`1`).
+pub const DRAWER_ENABLED: &str = "drawer.enabled";
+
+/// The row `key` is stored under for `db`'s till: a per-till setting on a shared
+/// database carries the till's scope (`till.id@3f2a…`); every other key is itself.
+pub fn key<'a>(db: &Db, key: &'a str) -> std::borrow::Cow<'a, str> {
+    match db.till_scope() {
+        Some(scope) if PER_TILL.contains(&key) => format!("{key}@{scope}").into(),
+        _ => key.into(),
+    }
+}
+
 /// A stored setting, trimmed; a blank one is unset (the settings screen clears a
 /// setting by saving it empty).
 pub async fn value(db: &Db, key: &str) -> Result<Option<String>, DbError> {
-    Ok(get(db.pool(), key).await?.and_then(non_blank))
+    Ok(get(db.pool(), &self::key(db, key))
+        .await?
+        .and_then(non_blank))
 }
 
 /// The environment variable `name`, trimmed, when it is set and not blank: it wins
@@ -109,5 +127,33 @@ mod tests {
         // (The variable itself cannot be set here: the workspace denies the unsafe
         // `set_var` takes. The app's settings and e2e tests set such variables.)
         assert_eq!(env_override(env), None);
+    }
+
+    #[tokio::test]
+    async fn a_tills_own_settings_are_kept_under_its_scope_and_the_shops_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = Db::open(&dir.path().join("s.db")).await.unwrap();
+        let a = shared.clone().for_till("a");
+        let b = shared.clone().for_till("b");
+        for (db, name) in [(&a, "front"), (&b, "back")] {
+            set(db.pool(), &key(db, TILL_ID), name).await.unwrap();
+            set(db.pool(), &key(db, SHOP_NAME), "Corner").await.unwrap();
+        }
+        assert_eq!(value(&a, TILL_ID).await.unwrap().as_deref(), Some("front"));
+        assert_eq!(value(&b, TILL_ID).await.unwrap().as_deref(), Some("back"));
+        assert_eq!(
+            get(shared.pool(), "till.id@a").await.unwrap().as_deref(),
+            Some("front")
+        );
+        // Unscoped (a till on its own file) reads the plain key, which nobody wrote.
+        assert_eq!(value(&shared, TILL_ID).await.unwrap(), None);
+        assert_eq!(
+            value(&shared, SHOP_NAME).await.unwrap().as_deref(),
+            Some("Corner")
+        );
+        for k in PER_TILL {
+            assert_eq!(key(&a, k), format!("{k}@a"));
+        }
+        assert_eq!(key(&a, SHOP_NAME), SHOP_NAME);
     }
 }

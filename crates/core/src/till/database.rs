@@ -52,6 +52,36 @@ pub enum DatabaseError {
     Vault(#[from] VaultError),
     #[error("a background task failed: {0}")]
     Task(String),
+    #[error("this till's own key {path} (which settings are its own on a shared server): {source}")]
+    TillKey {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The file in a till's data folder that names the till on a shared database.
+pub const TILL_KEY_FILE: &str = "till-key";
+
+/// This till's key on a shared database, from its data folder (made on first use):
+/// the settings that are a till's own ([`crate::settings::PER_TILL`]) are stored
+/// under it, so each till keeps its own name, printer and drawer.
+pub fn till_key(data_dir: &std::path::Path) -> Result<String, DatabaseError> {
+    let path = data_dir.join(TILL_KEY_FILE);
+    let failed = |source| DatabaseError::TillKey {
+        path: path.clone(),
+        source,
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(key) if !key.trim().is_empty() => return Ok(key.trim().to_string()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(failed(e)),
+    }
+    std::fs::create_dir_all(data_dir).map_err(failed)?;
+    let key = hex::encode(rand::random::<[u8; 16]>());
+    std::fs::write(&path, &key).map_err(failed)?;
+    Ok(key)
 }
 
 impl DatabaseError {

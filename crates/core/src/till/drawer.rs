@@ -12,7 +12,7 @@ use crate::staff::{Action, audit};
 use super::{Clerk, Till, TillError};
 
 /// "1" when the receipt printer has a cash drawer on its kick-out port.
-pub const DRAWER_ENABLED: &str = "drawer.enabled";
+pub use crate::settings::DRAWER_ENABLED;
 
 /// Why the drawer opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

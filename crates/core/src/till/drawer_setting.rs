@@ -15,7 +15,8 @@ impl Till {
     pub async fn set_drawer(&self, clerk: &Clerk, enabled: bool) -> Result<bool, TillError> {
         self.authorize(clerk, Action::ChangeSettings, None).await?;
         let mut tx = self.db.begin_write().await?;
-        settings::set(&mut *tx, DRAWER_ENABLED, if enabled { "1" } else { "0" }).await?;
+        let key = settings::key(&self.db, DRAWER_ENABLED);
+        settings::set(&mut *tx, &key, if enabled { "1" } else { "0" }).await?;
         let detail = if enabled { "drawer on" } else { "drawer off" };
         audit::record(
             &mut tx,

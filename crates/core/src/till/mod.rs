@@ -144,7 +144,10 @@ impl Till {
     ) -> Result<Till, DatabaseError> {
         let mut till = match &url {
             Some(url) => {
-                let mut till = Till::shop(Db::connect(url.expose()).await?, data_dir, secrets);
+                let db = Db::connect(url.expose())
+                    .await?
+                    .for_till(&database::till_key(data_dir)?);
+                let mut till = Till::shop(db, data_dir, secrets);
                 till.catalog_copy = Some(tokio::sync::OnceCell::new());
                 till
             }

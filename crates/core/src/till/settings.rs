@@ -177,11 +177,12 @@ pub async fn save(db: &Db, input: &ShopSettings, actor: &str) -> Result<Checked,
     let checked = validate(input)?;
     let mut tx = db.begin_write().await?;
     let mut changed = Vec::new();
-    for (key, value) in &checked.values {
-        if store::get(&mut *tx, key).await?.as_deref().unwrap_or("") != value.as_str() {
-            changed.push(*key);
+    for (name, value) in &checked.values {
+        let key = store::key(db, name);
+        if store::get(&mut *tx, &key).await?.as_deref().unwrap_or("") != value.as_str() {
+            changed.push(*name);
         }
-        store::set(&mut *tx, key, value).await?;
+        store::set(&mut *tx, &key, value).await?;
     }
     // The keys, not the values: an address may hold what the log should not.
     let detail = match changed.is_empty() {
