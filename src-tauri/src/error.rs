@@ -403,7 +403,8 @@ impl From<DatabaseError> for AppError {
             DatabaseError::Db(_)
             | DatabaseError::Vault(_)
             | DatabaseError::Task(_)
-            | DatabaseError::TillKey { .. } => ErrorCode::Database,
+            | DatabaseError::DataFolder { .. }
+            | DatabaseError::UrlLost { .. } => ErrorCode::Database,
         };
         AppError::from_core(code, e.kind(), &e)
     }

@@ -378,3 +378,26 @@ fn selling_in_the_shops_own_currency() {
     let order = till.json(&["order", sale["order_id"].as_str().unwrap(), "--json"]);
     assert_eq!(order["fx_rate"], "84.1", "{order}");
 }
+
+/// A till that Settings → Database moved to the shop's server (its data folder says
+/// so) but whose keyring holds no URL now is refused, even by the quick search that
+/// opens no keyring: its own file is no longer the shop's. The environment's URL,
+/// when set, still wins.
+#[test]
+fn a_till_moved_to_a_server_never_answers_from_its_old_file() {
+    let till = Till::new();
+    std::fs::write(
+        till.data_dir()
+            .join(codetill_core::till::database::SERVER_MARKER),
+        "postgres://db.shop/shop\n",
+    )
+    .unwrap();
+    let run = till.run(&["search", "steam", "--json"]);
+    if codetill_e2e::on_postgres().is_some() {
+        assert_eq!(run.code, 0, "CODETILL_DATABASE_URL chooses: {run:?}");
+        return;
+    }
+    assert_ne!(run.code, 0, "{run:?}");
+    assert!(run.stdout.is_empty(), "no hits from the old file: {run:?}");
+    assert!(run.stderr.contains("database-server"), "{run:?}");
+}

@@ -213,7 +213,8 @@ impl crate::till::DatabaseError {
             | DatabaseError::Db(_)
             | DatabaseError::Vault(_)
             | DatabaseError::Task(_)
-            | DatabaseError::TillKey { .. } => ErrorKind::Fault,
+            | DatabaseError::DataFolder { .. }
+            | DatabaseError::UrlLost { .. } => ErrorKind::Fault,
         }
     }
 }

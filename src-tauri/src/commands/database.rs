@@ -226,8 +226,19 @@ mod tests {
             secrets.get(names::DATABASE_URL).unwrap().unwrap().expose(),
             &url
         );
-        // The running till did not move.
+        // The running till did not move; its data folder says where it goes next.
         assert!(!app.state().shop().db().is_postgres());
+        let marker = app
+            .state()
+            .shop()
+            .data_dir()
+            .join(codetill_core::till::database::SERVER_MARKER);
+        assert!(marker.is_file(), "{}", marker.display());
+        assert!(
+            !std::fs::read_to_string(&marker)
+                .unwrap()
+                .contains("hunter2")
+        );
         let audit = block_on(codetill_core::staff::audit::recent(
             app.state().shop().db(),
             10,
@@ -263,6 +274,9 @@ mod tests {
         assert_eq!(status["now"]["store"], "postgres");
         assert_eq!(status["next"]["store"], "sqlite", "{status}");
         assert!(secrets.get(names::DATABASE_URL).unwrap().is_none());
+        // The first till's folder forgets where it was to go, with the URL.
+        app.invoke("database_forget", json!({})).unwrap();
+        assert!(!marker.exists(), "forgotten with the URL");
     }
 
     /// A till whose database the environment chose: the status says so, and

@@ -10,7 +10,7 @@ use crate::output::emit;
 pub async fn run(ctx: &Context, command: BackupCommand) -> anyhow::Result<()> {
     // A file in the data folder would be some other database than the shop's.
     // (Asked before any database is opened: a restore must not need the current one.)
-    if codetill_core::till::database::shop_url(Till::os_secrets())
+    if codetill_core::till::database::shop_url(Till::os_secrets(), &ctx.data_dir)
         .await?
         .is_some()
     {

@@ -137,6 +137,11 @@ pub fn search_at_once(
         Some(d) => d.clone(),
         None => codetill_core::till::data_dir()?,
     };
+    // Moved there by Settings → Database (the URL is in the keyring, which this
+    // path does not open): the file here is no longer the shop's.
+    if codetill_core::till::database::moved_to_server(&data_dir) {
+        return None;
+    }
     let path = codetill_core::db::db_path(&data_dir);
     match catalog::search_read_only(&path, &args.query, args.limit) {
         Ok(Some(products)) => Some(print_hits(global.json, &args.query, &products)),

@@ -52,8 +52,12 @@ pub enum DatabaseError {
     Vault(#[from] VaultError),
     #[error("a background task failed: {0}")]
     Task(String),
-    #[error("this till's own key {path} (which settings are its own on a shared server): {source}")]
-    TillKey {
+    #[error(
+        "this till was moved to the shop's server (Settings → Database; {marker} says so), but its keyring holds no database URL now: restore the keyring, or set {DATABASE_URL_ENV}; delete that file to sell from this till's own file again"
+    )]
+    UrlLost { marker: std::path::PathBuf },
+    #[error("{path} in this till's data folder: {source}")]
+    DataFolder {
         path: std::path::PathBuf,
         #[source]
         source: std::io::Error,
@@ -68,7 +72,7 @@ pub const TILL_KEY_FILE: &str = "till-key";
 /// under it, so each till keeps its own name, printer and drawer.
 pub fn till_key(data_dir: &std::path::Path) -> Result<String, DatabaseError> {
     let path = data_dir.join(TILL_KEY_FILE);
-    let failed = |source| DatabaseError::TillKey {
+    let failed = |source| DatabaseError::DataFolder {
         path: path.clone(),
         source,
     };
@@ -145,11 +149,40 @@ impl std::fmt::Debug for ShopUrl {
 /// reached (a headless till) holds no URL, logged: a SQLite shop still opens. Any other
 /// keyring failure is an error, lest a till that was moved to the server sell from
 /// its old file.
-pub async fn shop_url(secrets: Arc<dyn SecretStore>) -> Result<Option<ShopUrl>, DatabaseError> {
+///
+/// A till in `data_dir` that Settings → Database moved to a server ([`moved_to_server`])
+/// and whose keyring now holds no URL is refused, not opened on its old file.
+pub async fn shop_url(
+    secrets: Arc<dyn SecretStore>,
+    data_dir: &std::path::Path,
+) -> Result<Option<ShopUrl>, DatabaseError> {
     // The environment is read here, once; the store is asked only for its own.
     if let Some(url) = crate::settings::env_override(DATABASE_URL_ENV) {
         return Ok(Some(ShopUrl::new(url, UrlFrom::Environment)));
     }
+    let found = kept_url(secrets).await?;
+    if found.is_none() && moved_to_server(data_dir) {
+        return Err(DatabaseError::UrlLost {
+            marker: data_dir.join(SERVER_MARKER),
+        });
+    }
+    Ok(found)
+}
+
+/// The file in a till's data folder that says Settings → Database moved the till to
+/// a server, naming it without its password. Written with the URL kept in the
+/// keyring, removed with it: the command line's quick search (which opens no
+/// keyring) and a start whose keyring lost the URL both know the till's data is not
+/// in its own file.
+pub const SERVER_MARKER: &str = "database-server";
+
+/// Whether Settings → Database moved the till in `data_dir` to a server.
+pub fn moved_to_server(data_dir: &std::path::Path) -> bool {
+    data_dir.join(SERVER_MARKER).is_file()
+}
+
+/// The URL the keyring keeps; none when it cannot be reached.
+async fn kept_url(secrets: Arc<dyn SecretStore>) -> Result<Option<ShopUrl>, DatabaseError> {
     match stored_url(secrets).await {
         Ok(url) => Ok(url.map(|u| ShopUrl::new(u.into_inner(), UrlFrom::Keyring))),
         Err(DatabaseError::Secret(SecretError::Unavailable(why))) => {
@@ -443,6 +476,13 @@ impl Till {
         let url = url.trim().to_string();
         self.keep_url(move |secrets| secrets.set(names::DATABASE_URL, &url))
             .await?;
+        let marker = self.data_dir().join(SERVER_MARKER);
+        std::fs::write(&marker, format!("{}\n", report.url)).map_err(|source| {
+            DatabaseError::DataFolder {
+                path: marker,
+                source,
+            }
+        })?;
         self.audit_database(
             clerk,
             &format!("database at the next start: {}", report.url),
@@ -462,6 +502,17 @@ impl Till {
         }
         self.keep_url(|secrets| secrets.delete(names::DATABASE_URL))
             .await?;
+        let marker = self.data_dir().join(SERVER_MARKER);
+        match std::fs::remove_file(&marker) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(DatabaseError::DataFolder {
+                    path: marker,
+                    source: e,
+                }
+                .into());
+            }
+            _ => {}
+        }
         self.audit_database(clerk, "database at the next start: this till's own file")
             .await?;
         tracing::info!(
@@ -686,6 +737,27 @@ mod tests {
         let secrets = Arc::new(MemoryStore::default());
         secrets.set(names::DATABASE_URL, "   ").unwrap();
         let till = Till::open_shop(dir.path(), secrets).await.unwrap();
+        assert!(!till.db().is_postgres());
+    }
+
+    #[tokio::test]
+    async fn a_till_moved_to_a_server_whose_keyring_lost_the_url_is_refused_not_opened_on_its_file()
+    {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(SERVER_MARKER), "postgres://db/shop\n").unwrap();
+        for secrets in [
+            Arc::new(NoKeyring) as Arc<dyn SecretStore>,
+            Arc::new(MemoryStore::default()),
+        ] {
+            let err = Till::open_shop(dir.path(), secrets).await.unwrap_err();
+            assert!(matches!(err, DatabaseError::UrlLost { .. }), "{err:?}");
+            assert!(err.to_string().contains(SERVER_MARKER), "{err}");
+        }
+        assert!(!db_path(dir.path()).exists(), "no file made in its place");
+        std::fs::remove_file(dir.path().join(SERVER_MARKER)).unwrap();
+        let till = Till::open_shop(dir.path(), Arc::new(NoKeyring))
+            .await
+            .unwrap();
         assert!(!till.db().is_postgres());
     }
 }

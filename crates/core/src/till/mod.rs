@@ -132,7 +132,7 @@ impl Till {
         data_dir: &Path,
         secrets: Arc<dyn SecretStore>,
     ) -> Result<Till, DatabaseError> {
-        let url = database::shop_url(secrets.clone()).await?;
+        let url = database::shop_url(secrets.clone(), data_dir).await?;
         Till::open_shop_on(data_dir, secrets, url).await
     }
 
