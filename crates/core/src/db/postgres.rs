@@ -13,6 +13,8 @@
 //! ([`WRITE_LOCK`]): tills write one at a time, as SQLite's writers do, so what a
 //! transaction reads and then writes (the next order number, the next Z number, a
 //! lease taken only when free) holds across tills, with no statement written twice.
+//! The one exception is a [`Batch::row_guarded`] batch (a delivery), which locks only
+//! the row it is about.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -32,8 +34,9 @@ pub const WRITE_LOCK: i64 = 0x636f_6465_7469_6c6c;
 pub(super) static BEGIN_LOCKED: LazyLock<String> =
     LazyLock::new(|| format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"));
 
-/// Runs write batches on PostgreSQL, in transactions under the shop's write lock. A statement's parameter types are asked of PostgreSQL once
-/// (it reads them from where each stands), and values are bound as those types:
+/// Runs write batches on PostgreSQL, in transactions under the shop's write lock
+/// (but for row-guarded ones). A statement's parameter types are asked of PostgreSQL
+/// once (it reads them from where each stands), and values are bound as those types:
 /// SQLite takes any value anywhere, PostgreSQL only the type it expects.
 #[derive(Debug)]
 pub(super) struct PgWriter {
@@ -98,9 +101,9 @@ impl PgWriter {
 
     /// `batch` and those chained after it, all or nothing; their rows in order.
     /// Batches that queue up while one runs commit together (a group commit, as
-    /// the SQLite writer does): one transaction and one wait for the disk, each
-    /// batch in a savepoint of its own so that a failed one is undone alone. Once
-    /// called, it runs to the end even if the caller goes away.
+    /// the SQLite writer does): one transaction and one wait for the disk, a failed
+    /// batch undone alone ([`PgWriter::run_group`]). Once called, it runs to the end
+    /// even if the caller goes away.
     pub(super) async fn run(self: &Arc<Self>, batch: Batch) -> Result<Vec<Row>, DbError> {
         if batch.guarded {
             return self.run_guarded(batch).await;
