@@ -468,21 +468,12 @@ impl Till {
         url: &str,
         within: Duration,
     ) -> Result<DatabaseReport, TillError> {
-        self.authorize(clerk, Action::ChangeSettings, None).await?;
-        if self.database_from_env() {
-            return Err(DatabaseError::FromEnvironment.into());
-        }
+        self.may_move(clerk).await?;
         let report = check(url, within, &self.db).await?;
         let url = url.trim().to_string();
         self.keep_url(move |secrets| secrets.set(names::DATABASE_URL, &url))
             .await?;
-        let marker = self.data_dir().join(SERVER_MARKER);
-        std::fs::write(&marker, format!("{}\n", report.url)).map_err(|source| {
-            DatabaseError::DataFolder {
-                path: marker,
-                source,
-            }
-        })?;
+        self.mark_moved(Some(&report.url))?;
         self.audit_database(
             clerk,
             &format!("database at the next start: {}", report.url),
@@ -496,29 +487,43 @@ impl Till {
     /// SQLite file. Refused while the environment chooses the database. The
     /// owner's; audited.
     pub async fn forget_database(&self, clerk: &Clerk) -> Result<(), TillError> {
-        self.authorize(clerk, Action::ChangeSettings, None).await?;
-        if self.database_from_env() {
-            return Err(DatabaseError::FromEnvironment.into());
-        }
+        self.may_move(clerk).await?;
         self.keep_url(|secrets| secrets.delete(names::DATABASE_URL))
             .await?;
-        let marker = self.data_dir().join(SERVER_MARKER);
-        match std::fs::remove_file(&marker) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(DatabaseError::DataFolder {
-                    path: marker,
-                    source: e,
-                }
-                .into());
-            }
-            _ => {}
-        }
+        self.mark_moved(None)?;
         self.audit_database(clerk, "database at the next start: this till's own file")
             .await?;
         tracing::info!(
             "the shop's database URL removed from the keyring; this till's own file from the next start"
         );
         Ok(())
+    }
+
+    /// Whether `clerk` may choose where this till's data goes next: the owner's
+    /// (settings), and never while the environment chooses it.
+    async fn may_move(&self, clerk: &Clerk) -> Result<(), TillError> {
+        self.authorize(clerk, Action::ChangeSettings, None).await?;
+        if self.database_from_env() {
+            return Err(DatabaseError::FromEnvironment.into());
+        }
+        Ok(())
+    }
+
+    /// Writes [`SERVER_MARKER`] naming the server `shown` (without its password),
+    /// or removes it (None; one already gone is fine).
+    fn mark_moved(&self, shown: Option<&str>) -> Result<(), DatabaseError> {
+        let marker = self.data_dir().join(SERVER_MARKER);
+        let done = match shown {
+            Some(url) => std::fs::write(&marker, format!("{url}\n")),
+            None => match std::fs::remove_file(&marker) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                other => other,
+            },
+        };
+        done.map_err(|source| DatabaseError::DataFolder {
+            path: marker,
+            source,
+        })
     }
 
     /// `CODETILL_DATABASE_URL` chose this till's database.
