@@ -93,9 +93,13 @@ fn cash(sku: &str) -> CounterSale {
     }
 }
 
-async fn newest_order(db: &codetill_core::db::Db) -> Option<i64> {
-    sqlx::query_scalar("SELECT max(id) FROM orders")
-        .fetch_one(db.pool())
+/// Every order the shop holds. A till that dies after handing its commit to the
+/// database's writer still has that commit land (as it would have, had the process
+/// died a moment later), so the orders to check are read from the database at the
+/// end, not guessed from what each dead call returned.
+async fn all_orders(db: &codetill_core::db::Db) -> Vec<i64> {
+    sqlx::query_scalar("SELECT id FROM orders ORDER BY id")
+        .fetch_all(db.pool())
         .await
         .unwrap()
 }
@@ -103,7 +107,7 @@ async fn newest_order(db: &codetill_core::db::Db) -> Option<i64> {
 async fn run_case(plan: Vec<(Fault, Option<u64>)>, flavor: Flavor) -> Result<(), TestCaseError> {
     let shop = Shop::open_flavor(200, flavor).await.unwrap();
     let sku = shop.sku(SKU);
-    let mut ids = Vec::new();
+    let mut stepped = Vec::new();
     let mut crashed = false;
     for (n, (fault, crash)) in plan.iter().enumerate() {
         // Each sale at a till of its own, so a dead till's lease stays behind.
@@ -114,7 +118,6 @@ async fn run_case(plan: Vec<(Fault, Option<u64>)>, flavor: Flavor) -> Result<(),
             if let Some((path, body)) = fault.control() {
                 shop.sandbox.control(path, body).await.unwrap();
             }
-            let before = newest_order(&shop.db).await;
             match crash {
                 Some(ms) => {
                     if tokio::time::timeout(Duration::from_millis(*ms), till.sell(&cash(&sku)))
@@ -128,15 +131,11 @@ async fn run_case(plan: Vec<(Fault, Option<u64>)>, flavor: Flavor) -> Result<(),
                     till.sell(&cash(&sku)).await.unwrap();
                 }
             }
-            let after = newest_order(&shop.db).await;
-            if after != before {
-                ids.extend(after);
-            }
         } else {
             let quote = till.quote(&sku).await.unwrap();
             let id = till.open(&quote, &cash(&sku)).await.unwrap();
             till.pay(id, &cash(&sku).tender, "asha").await.unwrap();
-            ids.push(id);
+            stepped.push(id);
             if let Some((path, body)) = fault.control() {
                 shop.sandbox.control(path, body).await.unwrap();
             }
@@ -193,6 +192,16 @@ async fn run_case(plan: Vec<(Fault, Option<u64>)>, flavor: Flavor) -> Result<(),
     }
     let engine = Shop::engine_for(&shop.sandbox, &shop.db).unwrap();
     let mut ours = BTreeSet::new();
+    let ids = all_orders(&shop.db).await;
+    prop_assert!(
+        ids.len() <= plan.len(),
+        "{} orders for {} sales",
+        ids.len(),
+        plan.len()
+    );
+    for id in &stepped {
+        prop_assert!(ids.contains(id), "order {id} vanished");
+    }
     for id in &ids {
         let order = orders::find(&shop.db, &id.to_string()).await.unwrap();
         ours.insert(order.client_order_id.clone());
