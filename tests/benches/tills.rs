@@ -46,8 +46,32 @@ struct Figures {
     p50: Duration,
     p99: Duration,
     /// The whole machine's CPU time per sale (every process: the tills, the server,
-    /// the supplier), and how busy its cores were, when /proc/stat tells.
-    cpu: Option<(Duration, f64)>,
+    /// the supplier), how busy its cores were, and the share of that time spent in
+    /// this process (the tills and the in-process supplier; the rest is the
+    /// database server), when /proc tells.
+    cpu: Option<(Duration, f64, f64)>,
+}
+
+/// This process's own CPU time so far (user + system), in clock ticks (Linux).
+fn own_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name may hold spaces; the fields after its closing parenthesis
+    // start at field 3 (state), so utime and stime (fields 14, 15) are the 12th
+    // and 13th of them.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<u64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    Some(fields.iter().sum())
+}
+
+/// The machine's busy and total CPU time and this process's own, in clock ticks.
+fn cpu_now() -> Option<(u64, u64, u64)> {
+    let (busy, total) = cpu_ticks()?;
+    Some((busy, total, own_ticks()?))
 }
 
 /// The machine's busy and total CPU time so far, in clock ticks (Linux).
@@ -78,12 +102,17 @@ impl Figures {
     }
 
     /// With the CPU the machine spent between `before` and now, over `n` sales.
-    fn with_cpu(mut self, before: Option<(u64, u64)>, n: usize) -> Figures {
-        if let (Some((busy0, total0)), Some((busy1, total1))) = (before, cpu_ticks()) {
-            // /proc/stat counts in USER_HZ, 100 a second on Linux.
+    fn with_cpu(mut self, before: Option<(u64, u64, u64)>, n: usize) -> Figures {
+        if let (Some((busy0, total0, own0)), Some((busy1, total1, own1))) = (before, cpu_now()) {
+            // /proc counts in USER_HZ, 100 a second on Linux.
             let busy = (busy1 - busy0) as f64 / 100.0;
             let share = (busy1 - busy0) as f64 / (total1 - total0).max(1) as f64;
-            self.cpu = Some((Duration::from_secs_f64(busy / n.max(1) as f64), share));
+            let own = (own1 - own0) as f64 / (busy1 - busy0).max(1) as f64;
+            self.cpu = Some((
+                Duration::from_secs_f64(busy / n.max(1) as f64),
+                share,
+                own.min(1.0),
+            ));
         }
         self
     }
@@ -91,11 +120,13 @@ impl Figures {
     /// The CPU line under a row: time per sale, how busy the cores were, and the
     /// rate the machine could reach were its cores all busy with sales.
     fn cpu_row(&self, name: &str) {
-        if let Some((per_sale, share)) = self.cpu {
+        if let Some((per_sale, share, own)) = self.cpu {
             let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
             println!(
-                "| {name}: CPU per sale, all processes | {:.2} ms | cores {:.0}% busy | ceiling on {cores} cores: {:.0} orders/s |",
+                "| {name}: CPU per sale, all processes | {:.2} ms ({:.2} ms tills + supplier, {:.2} ms the rest) | cores {:.0}% busy | ceiling on {cores} cores: {:.0} orders/s |",
                 per_sale.as_secs_f64() * 1e3,
+                per_sale.as_secs_f64() * 1e3 * own,
+                per_sale.as_secs_f64() * 1e3 * (1.0 - own),
                 share * 100.0,
                 cores as f64 / per_sale.as_secs_f64().max(1e-9)
             );
@@ -149,6 +180,7 @@ async fn run(sales: usize, tills: usize) -> anyhow::Result<()> {
         "",
         "",
     );
+    alone.cpu_row("the supplier alone");
     locked.row(
         &format!(
             "PostgreSQL: one-row write batches under the shop's write lock ({CONCURRENCY} concurrent, {tills} tills)"
@@ -250,7 +282,7 @@ async fn shop(sandbox: &Sandbox, db: &Db, sales: usize, tills: usize) -> anyhow:
     }
     let engines = Arc::new(engines);
     sell(&engines, sales.min(500)).await?;
-    let cpu = cpu_ticks();
+    let cpu = cpu_now();
     let started = Instant::now();
     let walls = sell(&engines, sales).await?;
     Ok(Figures::of(walls, sales, started.elapsed()).with_cpu(cpu, sales))
@@ -298,9 +330,10 @@ async fn sell(engines: &Arc<Vec<Arc<Engine>>>, sales: usize) -> anyhow::Result<V
 /// The supplier's own rate: `sales` stock + place_order calls, 16 at a time.
 async fn supplier_alone(sandbox: &Sandbox, sales: usize) -> anyhow::Result<Figures> {
     let client = Arc::new(sandbox.client()?);
+    let cpu = cpu_now();
     let started = Instant::now();
     let walls = supplier_run(&client, "alone", sales, CONCURRENCY).await?;
-    Ok(Figures::of(walls, sales, started.elapsed()))
+    Ok(Figures::of(walls, sales, started.elapsed()).with_cpu(cpu, sales))
 }
 
 /// What the shop-wide write lock costs on its own: `n` one-row write batches (each

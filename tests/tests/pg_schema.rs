@@ -400,7 +400,36 @@ async fn pg_schema(pool: &PgPool) -> Schema {
             t.triggers.insert(name);
         }
     }
+    moves_as_sums(&mut schema);
     schema
+}
+
+/// On PostgreSQL `sales_quarters` holds moves, a row per sale, with no primary key
+/// and an index to read a quarter's by (migrations/postgres/0005); SQLite's holds
+/// their sums, a row per key. Checked for that shape here, then compared as
+/// SQLite's: the columns, and what the rows sum to ([`sums`]), are the same.
+fn moves_as_sums(schema: &mut Schema) {
+    let Some(t) = schema.get_mut("sales_quarters") else {
+        return;
+    };
+    assert!(
+        t.primary_key.is_empty(),
+        "sales_quarters on PostgreSQL has a primary key again: {:?}",
+        t.primary_key
+    );
+    assert!(
+        t.indexes.remove("sales_quarters_moves").is_some(),
+        "sales_quarters on PostgreSQL lost the index its readers use"
+    );
+    t.primary_key = [
+        "quarter",
+        "till_id",
+        "currency",
+        "wholesale_currency",
+        "fx_rate",
+    ]
+    .map(String::from)
+    .to_vec();
 }
 
 /// Each difference between the two, as a line naming the table (and column).
@@ -511,9 +540,16 @@ type Sums = Vec<(
     i64,
 )>;
 
+/// The sums per key, however many rows hold them (one on SQLite, a move per sale
+/// on PostgreSQL); a key whose moves sum to nothing is no row, as SQLite deletes it.
 const SUMS: &str = "SELECT quarter, till_id, currency, wholesale_currency, fx_rate,
-                           orders, codes, sales_minor, cost_minor, tax_minor
-                    FROM sales_quarters";
+                           CAST(sum(orders) AS BIGINT), CAST(sum(codes) AS BIGINT),
+                           CAST(sum(sales_minor) AS BIGINT), CAST(sum(cost_minor) AS BIGINT),
+                           CAST(sum(tax_minor) AS BIGINT)
+                    FROM sales_quarters
+                    GROUP BY 1, 2, 3, 4, 5
+                    HAVING sum(orders) <> 0 OR sum(codes) <> 0 OR sum(sales_minor) <> 0
+                        OR sum(cost_minor) <> 0 OR sum(tax_minor) <> 0";
 
 async fn sums(sqlite: &SqlitePool, pg: &PgPool) -> (Sums, Sums) {
     let mut s: Sums = sqlx::query_as(SUMS).fetch_all(sqlite).await.unwrap();
@@ -597,7 +633,7 @@ async fn sales_quarters_move_alike(sqlite: &SqlitePool, pg: &PgPool) {
             "UPDATE orders SET paid_at = $2 WHERE public_id = $1",
             vec![Text("ORD-C"), Text("2024-05-01T11:00:00.000Z")],
         ),
-        // Should one ever be deleted: its sale leaves (the row stays, at zero).
+        // Should one ever be deleted: its sale leaves.
         (
             "DELETE FROM orders WHERE public_id = $1",
             vec![Text("ORD-B")],
@@ -630,10 +666,7 @@ async fn sales_quarters_move_alike(sqlite: &SqlitePool, pg: &PgPool) {
     };
     assert_eq!(
         p,
-        vec![
-            row("2024-05-01T10:00", "", "84.10", 0, 0, 0),
-            row("2024-05-01T11:00", "till-1", "", 1, 170_000, 1950),
-        ]
+        vec![row("2024-05-01T11:00", "till-1", "", 1, 170_000, 1950),]
     );
 }
 

@@ -587,6 +587,88 @@ async fn write_batches_on_postgresql_are_each_all_or_nothing() {
     }
 }
 
+/// Write batches that need no `changes()` go to PostgreSQL as one text, their
+/// values written in as literals: whatever a value holds (quotes, backslashes, a
+/// `$1`, a semicolon, a comment, Hindi, bytes that are quotes or zero) it is stored
+/// as given and is never read as SQL; each batch gets its own rows back; a batch
+/// that fails in a group is undone alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_sent_as_one_text_store_every_value_as_given() {
+    use codetill_core::db::{Batch, Db, Value};
+    let Some(cluster) = pg::cluster() else {
+        return;
+    };
+    let first = Db::connect(&cluster.fresh_db().await).await.unwrap();
+    sqlx::query("CREATE TABLE t (n BIGINT NOT NULL UNIQUE, s TEXT, b BYTEA, m BIGINT)")
+        .execute(first.pool())
+        .await
+        .unwrap();
+    let mut tills = vec![first.clone()];
+    for _ in 0..3 {
+        tills.push(first.reopen().await.unwrap());
+    }
+    let hostile =
+        |n: i64| format!("{n}: it's \\'; DROP TABLE t; -- $1 /* :tag */ E'\\x00' हिन्दी\n\t\"end");
+    let bytes = |n: i64| vec![0_u8, b'\'', b'\\', b';', 0xff, n as u8];
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..40_i64 {
+        let db = tills[n as usize % 4].clone();
+        tasks.spawn(async move {
+            // Batch 13 breaks NOT NULL in its second statement.
+            let second = if n == 13 { None } else { Some(n + 1000) };
+            let rows = db
+                .write_batch(
+                    Batch::new(
+                        "INSERT INTO t (n, s, b, m) VALUES ($1, $2, $4, $5) RETURNING n;
+                         INSERT INTO t (n, s) VALUES ($3, :tag);
+                         SELECT s, b, m FROM t WHERE n = $1",
+                    )
+                    .bind(n)
+                    .bind(hostile(n))
+                    .bind(second)
+                    .bind(bytes(n))
+                    // Text where PostgreSQL reads a number, as SQLite would take it.
+                    .bind(format!(" {} ", n * 7))
+                    .bind_named(":tag", "it's"),
+                )
+                .await;
+            (n, rows)
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        let (n, rows) = done.unwrap();
+        if n == 13 {
+            assert!(rows.is_err(), "the bad batch fails");
+            continue;
+        }
+        let rows = rows.unwrap_or_else(|e| panic!("batch {n}: {e}"));
+        assert_eq!(rows.len(), 2, "batch {n}: its RETURNING row and its read");
+        assert_eq!(rows[0].get(0), Some(&Value::Int(n)));
+        assert_eq!(rows[1].get(0), Some(&Value::Text(hostile(n))), "batch {n}");
+        assert_eq!(rows[1].get(1), Some(&Value::Blob(bytes(n))), "batch {n}");
+        assert_eq!(rows[1].get(2), Some(&Value::Int(n * 7)), "batch {n}");
+    }
+    let stored: Vec<(i64, String)> =
+        sqlx::query_as("SELECT n, s FROM t WHERE n >= 1000 ORDER BY n")
+            .fetch_all(first.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        stored.len(),
+        39,
+        "every good batch whole, nothing of the bad one"
+    );
+    assert!(stored.iter().all(|(_, s)| s == "it's"));
+    let thirteen: i64 = sqlx::query_scalar("SELECT count(*) FROM t WHERE n = 13")
+        .fetch_one(first.pool())
+        .await
+        .unwrap();
+    assert_eq!(thirteen, 0, "the bad batch's first statement undone");
+    for db in tills {
+        db.close().await;
+    }
+}
+
 /// A database URL that is not PostgreSQL's is refused by name, before anything is
 /// opened or written.
 #[tokio::test]
