@@ -2,7 +2,13 @@
 //! `Db` and engine, as a till process has) and 16 concurrent sales in all, on one
 //! PostgreSQL database, beside the same on one SQLite file, in the same run against
 //! the same sandbox supplier (in-process, loopback, latency 0), and beside the
-//! supplier alone (the same 16-way stock + place_order calls, no database).
+//! supplier alone (the same 16-way stock + place_order calls, no database), and
+//! beside the floor under a sale on PostgreSQL: its rows written by hand in the
+//! fewest round trips and transactions ([`database_floor`]). Each rate comes with
+//! the CPU the whole machine spent per sale, split between this process (the
+//! tills and the supplier) and the rest (the database server), and the rate that
+//! CPU cost allows on this machine's cores: where that is under a target, the
+//! target is under the floor here.
 //!
 //! PostgreSQL is the throwaway cluster of crates/relay/tests/common/pg.rs (fsync on),
 //! or `CODETILL_RELAY_TEST_PG`.
@@ -160,10 +166,12 @@ async fn run(sales: usize, tills: usize) -> anyhow::Result<()> {
 
     let dir = tempfile::tempdir()?;
     let sqlite = Db::open(&dir.path().join("codetill.db")).await?;
-    let postgres = Db::connect(&cluster.fresh_db().await).await?;
+    let url = cluster.fresh_db().await;
+    let postgres = Db::connect(&url).await?;
     let on_sqlite = shop(&sandbox, &sqlite, sales, tills).await?;
     let on_postgres = shop(&sandbox, &postgres, sales, tills).await?;
     let alone = supplier_alone(&sandbox, sales).await?;
+    let least = database_floor(&url, tills, sales).await?;
     let (locked, unlocked) = write_floor(&postgres, tills, sales * 2).await?;
 
     println!();
@@ -181,6 +189,12 @@ async fn run(sales: usize, tills: usize) -> anyhow::Result<()> {
         "",
     );
     alone.cpu_row("the supplier alone");
+    least.row(
+        "PostgreSQL floor: a sale's rows at their least (one read, the paid and the delivered transactions by hand, no engine, no supplier)",
+        " sales/s",
+        "",
+    );
+    least.cpu_row("PostgreSQL floor");
     locked.row(
         &format!(
             "PostgreSQL: one-row write batches under the shop's write lock ({CONCURRENCY} concurrent, {tills} tills)"
@@ -334,6 +348,144 @@ async fn supplier_alone(sandbox: &Sandbox, sales: usize) -> anyhow::Result<Figur
     let started = Instant::now();
     let walls = supplier_run(&client, "alone", sales, CONCURRENCY).await?;
     Ok(Figures::of(walls, sales, started.elapsed()).with_cpu(cpu, sales))
+}
+
+/// The database's part of a sale at its least, on the same database and machine:
+/// per sale one read (the product) and the two transactions a sale cannot do
+/// without (paid, under the shop's lock, before the supplier is asked; delivered,
+/// its row alone, after), holding the rows a sale writes (the order, copied from
+/// one the engine sold, so every column, index, key and trigger is the real one;
+/// its payment, two events, a code, a receipt), by hand with prepared statements:
+/// no engine, no supplier, no pricing. What PostgreSQL and its client spend here
+/// is the floor under the engine's sale on this machine.
+async fn database_floor(url: &str, tills: usize, sales: usize) -> anyhow::Result<Figures> {
+    use codetill_core::db::postgres::WRITE_LOCK;
+    let mut pools = Vec::with_capacity(tills);
+    for _ in 0..tills {
+        pools.push(
+            sqlx::postgres::PgPoolOptions::new()
+                .max_connections(4)
+                .connect(url)
+                .await?,
+        );
+    }
+    let template: i64 = sqlx::query_scalar("SELECT min(id) FROM orders WHERE status = 'delivered'")
+        .fetch_one(&pools[0])
+        .await?;
+    let columns: Vec<String> = sqlx::query_scalar(
+        "SELECT column_name::text FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name = 'orders'
+           AND column_name NOT IN ('id', 'public_id', 'client_order_id', 'status', 'lease_owner',
+                                   'lease_expires_at', 'delivered_at', 'closed_at')
+         ORDER BY ordinal_position",
+    )
+    .fetch_all(&pools[0])
+    .await?;
+    let columns = columns.join(", ");
+    let insert = Arc::new(format!(
+        "INSERT INTO orders (id, public_id, client_order_id, status, lease_owner, {columns})
+         SELECT (SELECT max(id) + 1 FROM orders), $1, $1, 'ordering', 'floor', {columns}
+           FROM orders WHERE id = $2
+         RETURNING id"
+    ));
+    let begin_locked = Arc::new(format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"));
+    let pools = Arc::new(pools);
+    let next = Arc::new(AtomicUsize::new(0));
+    let cpu = cpu_now();
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for task in 0..CONCURRENCY {
+        let (pools, next, insert, begin_locked) = (
+            pools.clone(),
+            next.clone(),
+            insert.clone(),
+            begin_locked.clone(),
+        );
+        tasks.spawn(async move {
+            let pool = &pools[task % pools.len()];
+            let mut walls = Vec::new();
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= sales {
+                    break;
+                }
+                let t = Instant::now();
+                let now = format!("2026-12-05T10:00:00.{:03}Z", k % 1000);
+                let _: Option<String> =
+                    sqlx::query_scalar("SELECT name FROM products WHERE sku = $1")
+                        .bind(SKU)
+                        .fetch_optional(pool)
+                        .await?;
+                let mut tx = pool.begin_with(begin_locked.to_string()).await?;
+                let id: i64 = sqlx::query_scalar(insert.as_str())
+                    .bind(format!("floor-{k}"))
+                    .bind(template)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO payments (order_id, method, amount_minor, currency, staff, taken_at)
+                     VALUES ($1, 'cash', 2199, 'USD', 'bench', $2)",
+                )
+                .bind(id)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO order_events (order_id, at, from_status, to_status, detail)
+                     VALUES ($1, $2, NULL, 'ordering', NULL)",
+                )
+                .bind(id)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                let mut tx = pool.begin().await?;
+                sqlx::query(
+                    "UPDATE orders SET status = 'delivered', delivered_at = $2, closed_at = $2,
+                            lease_owner = NULL
+                     WHERE id = $1 AND lease_owner = 'floor'",
+                )
+                .bind(id)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO order_events (order_id, at, from_status, to_status, detail)
+                     VALUES ($1, $2, 'ordering', 'delivered', 'floor')",
+                )
+                .bind(id)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("INSERT INTO order_codes (order_id, seq, code_ct) VALUES ($1, 0, $2)")
+                    .bind(id)
+                    .bind(vec![7_u8; 64])
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO outbox (kind, order_id, destination, payload, language, status,
+                            attempts, next_attempt_at, requested_by, created_at, updated_at)
+                     VALUES ('print', $1, 'counter', 'receipt', 'en', 'queued', 0, $2, 'bench', $2, $2)",
+                )
+                .bind(id)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                walls.push(t.elapsed());
+            }
+            anyhow::Ok(walls)
+        });
+    }
+    let mut walls = Vec::with_capacity(sales);
+    while let Some(done) = tasks.join_next().await {
+        walls.extend(done??);
+    }
+    let figures = Figures::of(walls, sales, started.elapsed()).with_cpu(cpu, sales);
+    for pool in pools.iter() {
+        pool.close().await;
+    }
+    Ok(figures)
 }
 
 /// What the shop-wide write lock costs on its own: `n` one-row write batches (each

@@ -587,13 +587,13 @@ async fn write_batches_on_postgresql_are_each_all_or_nothing() {
     }
 }
 
-/// Write batches that need no `changes()` go to PostgreSQL as one text, their
-/// values written in as literals: whatever a value holds (quotes, backslashes, a
-/// `$1`, a semicolon, a comment, Hindi, bytes that are quotes or zero) it is stored
-/// as given and is never read as SQL; each batch gets its own rows back; a batch
-/// that fails in a group is undone alone.
+/// Whatever a write batch's value holds (quotes, backslashes, a `$1`, a semicolon,
+/// a comment, Hindi, bytes that are quotes or zero) it is stored as given and never
+/// read as SQL; text bound where PostgreSQL reads a number is taken as SQLite takes
+/// it; each batch of a group gets its own rows back, and one that fails is undone
+/// alone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn batches_sent_as_one_text_store_every_value_as_given() {
+async fn batch_values_are_stored_as_given_whatever_they_hold() {
     use codetill_core::db::{Batch, Db, Value};
     let Some(cluster) = pg::cluster() else {
         return;

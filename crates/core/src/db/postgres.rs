@@ -15,13 +15,6 @@
 //! lease taken only when free) holds across tills, with no statement written twice.
 //! The one exception is a [`Batch::row_guarded`] batch (a delivery), which locks only
 //! the row it is about.
-//!
-//! A group of batches that never reads `changes()` (a sale's payment among them) is
-//! sent as one text, BEGIN to COMMIT, its values written in as typed literals
-//! ([`PgWriter::one_trip`]): the lock is held for the server's work and the commit,
-//! not for a round trip per statement on a busy machine. On the tills bench this
-//! took one-row locked batches from 6,400 to 11,500 a second, beside 12,500 for the
-//! same inserts with no lock at all.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -203,9 +196,6 @@ impl PgWriter {
         lock: bool,
         savepoints: bool,
     ) -> Result<Vec<Result<Vec<Row>, DbError>>, sqlx::Error> {
-        if !savepoints && let Some(trip) = self.one_trip(batches, lock).await {
-            return self.run_trip(trip).await;
-        }
         let mut tx = match lock {
             true => self.pool.begin_with(BEGIN_LOCKED.as_str()).await?,
             false => self.pool.begin().await?,
@@ -240,86 +230,6 @@ impl PgWriter {
             tx.commit().await?;
         }
         Ok(results)
-    }
-
-    /// `batches` as one text, from BEGIN to COMMIT, each value written into its
-    /// statement as a literal of the type PostgreSQL prepared it as: sent at once,
-    /// the transaction takes one round trip, and the shop's lock is held for the
-    /// server's work and the commit alone, not for a trip per statement and the
-    /// waits of a busy machine between them. None when a statement needs what the
-    /// one before it changed (`changes()`), which only a trip per statement tells.
-    async fn one_trip(&self, batches: &[Batch], lock: bool) -> Option<Trip> {
-        let mut text = String::from("BEGIN;");
-        // Per statement sent: the batch whose rows it gives (None for ours).
-        let mut owners = vec![None];
-        if lock {
-            text.push_str(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK});"));
-            owners.push(None);
-        }
-        for (n, batch) in batches.iter().enumerate() {
-            for b in std::iter::once(batch).chain(batch.then.iter()) {
-                for statement in b.statements() {
-                    let plan = self.plan(statement, b.values.len(), b).await.ok()?;
-                    if plan.translated.changes.is_some() {
-                        return None;
-                    }
-                    text.push_str(&plan.inlined(b).ok()?);
-                    text.push(';');
-                    owners.push(Some(n));
-                }
-            }
-        }
-        text.push_str("COMMIT");
-        owners.push(None);
-        Some(Trip {
-            text,
-            owners,
-            batches: batches.len(),
-        })
-    }
-
-    /// A [`Trip`]'s transaction: the batches' rows, or, when a statement fails,
-    /// those of the batches before it and its error (the transaction undone), as
-    /// [`PgWriter::transaction`] without savepoints gives them.
-    async fn run_trip(&self, trip: Trip) -> TripResult {
-        use futures::TryStreamExt;
-        let mut conn = self.pool.acquire().await?;
-        let mut rows: Vec<Vec<Row>> = vec![Vec::new(); trip.batches];
-        let mut at = 0;
-        let failed = {
-            let mut results = conn.fetch_many(sqlx::raw_sql(&trip.text));
-            loop {
-                match results.try_next().await {
-                    Ok(Some(sqlx::Either::Left(_done))) => at += 1,
-                    Ok(Some(sqlx::Either::Right(row))) => {
-                        if let Some(Some(n)) = trip.owners.get(at) {
-                            match row_of(&row) {
-                                Ok(row) => rows[*n].push(row),
-                                Err(e) => break Some(Err(e)),
-                            }
-                        }
-                    }
-                    Ok(None) => break None,
-                    Err(e) => break Some(Ok(e)),
-                }
-            }
-        };
-        let Some(failure) = failure_of(failed, trip.owners.get(at).copied().flatten()) else {
-            return Ok(rows.into_iter().map(Ok).collect());
-        };
-        // PostgreSQL skipped the rest of the text, COMMIT with it: the transaction
-        // waits for its ROLLBACK (or this connection goes, and the server undoes it).
-        if conn.execute("ROLLBACK").await.is_err() {
-            let _ = conn.close().await;
-        }
-        match failure {
-            Failure::Batch(n, e) => {
-                let mut results: Vec<_> = rows.into_iter().take(n).map(Ok).collect();
-                results.push(Err(e));
-                Ok(results)
-            }
-            Failure::Transaction(e) => Err(e),
-        }
     }
 
     /// One batch's statements (and those chained after it) on `tx`.
@@ -456,111 +366,6 @@ impl PgWriter {
     }
 }
 
-type TripResult = Result<Vec<Result<Vec<Row>, DbError>>, sqlx::Error>;
-
-/// A group of batches as one text for one round trip ([`PgWriter::one_trip`]).
-#[derive(Debug)]
-struct Trip {
-    text: String,
-    /// Per statement of the text, in order: the batch it belongs to, or None for
-    /// BEGIN, the lock and COMMIT.
-    owners: Vec<Option<usize>>,
-    batches: usize,
-}
-
-/// Why a [`Trip`] ended early.
-enum Failure {
-    /// Batch `n`'s statement failed (a refused write): that batch's error.
-    Batch(usize, DbError),
-    /// BEGIN, the lock, COMMIT or the connection failed: the whole group's.
-    Transaction(sqlx::Error),
-}
-
-/// What a trip's stream ended with, and where: `failed` is a statement's error
-/// (Ok) or a row that could not be read (Err); `owner` the batch of the statement
-/// it came at.
-fn failure_of(
-    failed: Option<Result<sqlx::Error, DbError>>,
-    owner: Option<usize>,
-) -> Option<Failure> {
-    Some(match (failed?, owner) {
-        (Ok(e), Some(n)) => Failure::Batch(n, e.into()),
-        (Ok(e), None) => Failure::Transaction(e),
-        (Err(e), Some(n)) => Failure::Batch(n, e),
-        (Err(e), None) => Failure::Transaction(sqlx::Error::Protocol(e.to_string())),
-    })
-}
-
-/// `value` as a literal of the type PostgreSQL reads where it stands, as [`bind`]
-/// would bind it: written into the text, so never anything but a number, a
-/// keyword, or a string or bytes in an escape string (E'…', read the same whatever
-/// the server's standard_conforming_strings).
-fn literal(k: usize, ty: &PgTypeInfo, value: Value) -> Result<String, DbError> {
-    let wrong =
-        |what: &str| DbError::Batch(format!("${k}: {what} where PostgreSQL reads {}", ty.name()));
-    let text = |t: &str| format!("E'{}'", t.replace('\\', "\\\\").replace('\'', "''"));
-    Ok(match (ty.name(), value) {
-        ("INT8" | "INT4" | "INT2", Value::Null) => "CAST(NULL AS BIGINT)".into(),
-        ("INT8" | "INT4" | "INT2", Value::Int(v)) => format!("CAST({v} AS BIGINT)"),
-        ("INT8" | "INT4" | "INT2", Value::Text(t)) => format!(
-            "CAST({} AS BIGINT)",
-            t.trim()
-                .parse::<i64>()
-                .map_err(|_| wrong("text that is no integer"))?
-        ),
-        ("BOOL", Value::Null) => "CAST(NULL AS BOOLEAN)".into(),
-        ("BOOL", Value::Int(v)) => (if v != 0 { "TRUE" } else { "FALSE" }).into(),
-        ("BYTEA" | "blob", Value::Null) => "CAST(NULL AS BYTEA)".into(),
-        ("BYTEA" | "blob", Value::Blob(b)) => format!("decode('{}', 'hex')", hex::encode(b)),
-        ("BYTEA" | "blob", Value::Text(t)) => {
-            format!("decode('{}', 'hex')", hex::encode(t.as_bytes()))
-        }
-        ("TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "UNKNOWN", Value::Null) => {
-            "CAST(NULL AS TEXT)".into()
-        }
-        ("TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "UNKNOWN", Value::Text(t)) => {
-            format!("CAST({} AS TEXT)", text(&t))
-        }
-        ("TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "UNKNOWN", Value::Int(v)) => {
-            format!("CAST('{v}' AS TEXT)")
-        }
-        (_, Value::Blob(_)) => return Err(wrong("bytes")),
-        (_, Value::Int(_)) => return Err(wrong("an integer")),
-        (_, Value::Text(_)) => return Err(wrong("text")),
-        (_, Value::Null) => return Err(wrong("NULL")),
-    })
-}
-
-/// `sql` with each `$k` outside string literals replaced by `value(k)`.
-fn inline(
-    sql: &str,
-    mut value: impl FnMut(usize) -> Result<String, DbError>,
-) -> Result<String, DbError> {
-    let mut out = String::with_capacity(sql.len() + 64);
-    let mut quoted = false;
-    let mut chars = sql.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if c == '\'' {
-            quoted = !quoted;
-        }
-        if c == '$' && !quoted {
-            let digits: String = sql[i + 1..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            if let Ok(k) = digits.parse::<usize>() {
-                out.push_str(&value(k)?);
-                for _ in 0..digits.len() {
-                    chars.next();
-                }
-                continue;
-            }
-        }
-        out.push(c);
-    }
-    Ok(out)
-}
-
 /// The type a value is declared as where PostgreSQL cannot tell.
 fn kind(value: &Value) -> &'static str {
     match value {
@@ -600,17 +405,6 @@ fn value_at(
 }
 
 impl Plan {
-    /// The statement with the batch's values written in ([`literal`]).
-    fn inlined(&self, batch: &Batch) -> Result<String, DbError> {
-        inline(&self.translated.sql, |k| {
-            let ty = self
-                .params
-                .get(k - 1)
-                .ok_or_else(|| DbError::Batch(format!("${k}: no such parameter")))?;
-            literal(k, ty, value_at(&self.translated, batch, k, 0)?)
-        })
-    }
-
     /// The batch's values for this statement, each as the type PostgreSQL reads
     /// where it stands.
     fn arguments(&self, batch: &Batch, changes: i64) -> Result<PgArguments, DbError> {
