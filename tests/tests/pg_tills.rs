@@ -532,3 +532,88 @@ fn each_till_keeps_its_own_name_printer_and_drawer_on_one_server() {
         assert_eq!(read(&again, TILL_ID).await.as_deref(), Some("front"));
     });
 }
+
+/// A till that moves from its own file to the shop's server (Settings → Database)
+/// starts there as the till it was: its name, printer and drawer go with it, under
+/// its own key, and a setting the server already holds for it (it was there
+/// before) is kept. The shop's other tills see none of them.
+#[test]
+fn a_till_moving_to_the_server_keeps_its_name_printer_and_drawer() {
+    use codetill_core::db::Db;
+    use codetill_core::secrets::MemoryStore;
+    use codetill_core::settings::{self, PRINTER, TILL_ID};
+    use codetill_core::till::settings::ShopSettings;
+    use codetill_core::till::{Clerk, ShopUrl, Till, UrlFrom};
+    use std::sync::Arc;
+    let Some(shop) = Shop::open(1) else {
+        return;
+    };
+    shop.rt.block_on(async {
+        let dir = shop.tills[0].path().join("data");
+        let secrets = Arc::new(MemoryStore::default());
+        let owner = Clerk::command_line(None);
+        let local = Till::open_shop_on(&dir, secrets.clone(), None)
+            .await
+            .unwrap();
+        assert!(!local.db().is_postgres(), "the till starts on its own file");
+        local
+            .save_settings(
+                &owner,
+                &ShopSettings {
+                    language: "en".into(),
+                    shop_name: "Corner Digital Store".into(),
+                    till_id: "front".into(),
+                    printer: "pdf:/tmp/front".into(),
+                    ..ShopSettings::default()
+                },
+            )
+            .await
+            .unwrap();
+        local.set_drawer(&owner, true).await.unwrap();
+        // The server already holds this till's printer from an earlier stay.
+        let scope = codetill_core::till::database::till_key(&dir).unwrap();
+        let server = Db::connect(&shop.url).await.unwrap();
+        let mine = server.clone().for_till(&scope);
+        settings::set(mine.pool(), &settings::key(&mine, PRINTER), "pdf:/tmp/kept")
+            .await
+            .unwrap();
+
+        local
+            .save_database(&owner, &shop.url, Duration::from_secs(10))
+            .await
+            .unwrap();
+        let moved = Till::open_shop_on(
+            &dir,
+            secrets,
+            Some(ShopUrl::new(shop.url.clone(), UrlFrom::Keyring)),
+        )
+        .await
+        .unwrap();
+        assert!(moved.db().is_postgres());
+        let read = |db: &Db, key: &'static str| {
+            let db = db.clone();
+            async move { settings::value(&db, key).await.unwrap() }
+        };
+        assert_eq!(read(moved.db(), TILL_ID).await.as_deref(), Some("front"));
+        assert_eq!(
+            read(moved.db(), PRINTER).await.as_deref(),
+            Some("pdf:/tmp/kept"),
+            "what the server held for this till is kept"
+        );
+        assert!(moved.has_drawer().await.unwrap(), "the drawer came along");
+        let other = server.clone().for_till("another-till");
+        assert_eq!(read(&other, TILL_ID).await, None, "the name is this till's");
+        assert!(
+            !Till::shop(
+                other,
+                &shop.tills[0].path().join("other"),
+                Arc::new(MemoryStore::default())
+            )
+            .has_drawer()
+            .await
+            .unwrap(),
+            "so is the drawer"
+        );
+        server.close().await;
+    });
+}

@@ -471,6 +471,7 @@ impl Till {
         self.may_move(clerk).await?;
         let report = check(url, within, &self.db).await?;
         let url = url.trim().to_string();
+        self.carry_own_settings(&url, &report.url, within).await?;
         self.keep_url(move |secrets| secrets.set(names::DATABASE_URL, &url))
             .await?;
         self.mark_moved(Some(&report.url))?;
@@ -481,6 +482,63 @@ impl Till {
         .await?;
         tracing::info!(url = %report.url, "the shop's database URL kept in the keyring; used from the next start");
         Ok(report)
+    }
+
+    /// This till's own settings (its name, printer and drawer:
+    /// [`crate::settings::PER_TILL`]) written to the server at `url` under this
+    /// till's key, so that it starts there as the till it was. A setting the server
+    /// already holds for this till (one that was there before) is kept as it is.
+    /// One write; the number carried.
+    async fn carry_own_settings(
+        &self,
+        url: &str,
+        shown: &str,
+        within: Duration,
+    ) -> Result<usize, DatabaseError> {
+        let mut own = Vec::new();
+        for key in crate::settings::PER_TILL {
+            if let Some(value) = crate::settings::value(&self.db, key).await? {
+                own.push((key, value));
+            }
+        }
+        if own.is_empty() {
+            return Ok(0);
+        }
+        let scope = till_key(&self.data_dir)?;
+        let server = match tokio::time::timeout(within, Db::connect(url)).await {
+            Ok(db) => db?.for_till(&scope),
+            Err(_) => {
+                return Err(DatabaseError::NoAnswer {
+                    url: shown.to_string(),
+                    seconds: within.as_secs(),
+                });
+            }
+        };
+        let statements: Vec<String> = (0..own.len())
+            .map(|n| {
+                format!(
+                    "INSERT INTO settings (key, value, updated_at) VALUES (${}, ${}, :now)
+                     ON CONFLICT (key) DO NOTHING",
+                    2 * n + 1,
+                    2 * n + 2
+                )
+            })
+            .collect();
+        let mut batch =
+            crate::db::Batch::new(statements.join(";\n")).bind_named(":now", crate::db::now_text());
+        for (key, value) in &own {
+            batch = batch
+                .bind(crate::settings::key(&server, key).into_owned())
+                .bind(value.clone());
+        }
+        let written = server.write_batch(batch).await;
+        server.close().await;
+        written?;
+        tracing::info!(
+            settings = own.len(),
+            "this till's own settings carried to the server"
+        );
+        Ok(own.len())
     }
 
     /// Forgets the URL kept in the keyring: the next start opens this till's own
