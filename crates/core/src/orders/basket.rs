@@ -121,7 +121,7 @@ impl Engine {
         let mut invoice = None;
         let mut rates = Vec::with_capacity(quotes.len());
         for q in &quotes {
-            let (rate, terms) = crate::tax::for_sale(&self.db, q.product.category).await?;
+            let (rate, terms) = q.tax.clone();
             rates.push(rate);
             invoice = invoice.or(terms);
         }

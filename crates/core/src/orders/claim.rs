@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use super::store;
 use super::{
-    CounterSale, DeliveryRequest, Engine, NewOrderFor, OrderError, Outcome, Quote, Sale, new_order,
+    CounterSale, DeliveryRequest, Engine, NewOrderFor, OrderError, Outcome, Sale, new_order,
     payment_for,
 };
 use crate::db::{Db, DbError};
@@ -119,7 +119,7 @@ impl Engine {
         .await?;
         let payment = payment_for(&sale.tender, quote.price, &sale.staff)?;
         let mut new = new_order(&quote, NewOrderFor::counter(sale, delivery));
-        self.with_tax_terms(&quote, &mut new).await?;
+        super::with_tax_terms(&quote, &mut new);
         new.buyer_tax_id = buyer_tax_id;
         new.buyer = delivery.buyer.clone();
         let id = store::insert_paid_claim(&self.db, &new, &payment).await?;
@@ -195,19 +195,5 @@ impl Engine {
     async fn order(&self, id: i64) -> Result<super::Order, OrderError> {
         let mut conn = self.db.pool().acquire().await.map_err(DbError::from)?;
         store::get(&mut conn, id).await
-    }
-}
-
-/// A quote's tax rate and invoice terms onto a new order.
-impl Engine {
-    pub(super) async fn with_tax_terms(
-        &self,
-        quote: &Quote,
-        new: &mut store::NewOrder,
-    ) -> Result<(), OrderError> {
-        let (rate, invoice) = crate::tax::for_sale(&self.db, quote.product.category).await?;
-        new.tax = rate.map(|r| crate::tax::split_inclusive(quote.price, r));
-        new.invoice = invoice;
-        Ok(())
     }
 }

@@ -240,7 +240,7 @@ impl Engine {
         };
         let payment = payment_for(&sale.tender, quote.price, &sale.staff)?;
         let mut new = new_order(&quote, NewOrderFor::counter(sale, delivery));
-        self.with_tax_terms(&quote, &mut new).await?;
+        with_tax_terms(&quote, &mut new);
         new.buyer_tax_id = buyer_tax_id;
         new.buyer = delivery.buyer.clone();
         let request = OrderRequest {
@@ -282,7 +282,7 @@ impl Engine {
         delivery: &DeliveryRequest,
     ) -> Result<i64, OrderError> {
         let mut new = new_order(quote, NewOrderFor::counter(sale, delivery));
-        new.tax = self.tax_of(quote).await?;
+        new.tax = tax_of(quote);
         store::insert_quoted(&self.db, &new).await
     }
 
@@ -307,19 +307,12 @@ impl Engine {
             language,
         };
         let mut new = new_order(quote, order);
-        new.tax = self.tax_of(quote).await?;
+        new.tax = tax_of(quote);
         // The buyer who will pay from the link is known by the address it goes to.
         new.buyer = crate::buyers::Contact::parse(None, None, Some(email))
             .ok()
             .flatten();
         store::insert_quoted(&self.db, &new).await
-    }
-
-    /// The tax inside a quote's price, when its category has a rate (its invoice, if
-    /// any, is taken when it is paid).
-    async fn tax_of(&self, quote: &Quote) -> Result<Option<crate::tax::Split>, OrderError> {
-        let (rate, _) = crate::tax::for_sale(&self.db, quote.product.category).await?;
-        Ok(rate.map(|r| crate::tax::split_inclusive(quote.price, r)))
     }
 
     /// This engine's name on leases and how long one lasts (a payment recorded
@@ -586,6 +579,22 @@ pub fn check_email(email: &str) -> Result<(), OrderError> {
             "{email:?} is not an email address"
         )))
     }
+}
+
+/// The tax inside a quote's price, when its category has a rate (its invoice, if
+/// any, is taken when it is paid).
+fn tax_of(quote: &Quote) -> Option<crate::tax::Split> {
+    quote
+        .tax
+        .0
+        .map(|r| crate::tax::split_inclusive(quote.price, r))
+}
+
+/// A quote's tax rate and invoice terms (read with the quote) onto a new order.
+fn with_tax_terms(quote: &Quote, new: &mut store::NewOrder) {
+    let (rate, invoice) = quote.tax.clone();
+    new.tax = rate.map(|r| crate::tax::split_inclusive(quote.price, r));
+    new.invoice = invoice;
 }
 
 #[cfg(test)]

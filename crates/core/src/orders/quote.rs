@@ -48,6 +48,10 @@ pub struct Quote {
     /// The face value the buyer chose, for an open-amount product (then also
     /// `product.face_value`).
     pub chosen_amount: Option<Money>,
+    /// The category's tax rate and the shop's invoice terms, as read for this
+    /// quote: the sale made from it takes them from here rather than asking again.
+    #[serde(skip)]
+    pub(crate) tax: (Option<Decimal>, Option<crate::tax::InvoiceTerms>),
 }
 
 /// How long a fetched supplier balance is trusted, and when it counts as low enough
@@ -258,7 +262,7 @@ async fn quote_offer(
     let cost_here = Money::new(wholesale.amount * priced.fx_rate, price.currency);
     // Prices include the category's tax: the floor guards what the shop keeps
     // after it, rounded down (a margin is never over-stated).
-    let (tax_rate, _) = crate::tax::for_sale(db, product.category).await?;
+    let (tax_rate, invoice) = crate::tax::for_sale(db, product.category).await?;
     let kept = tax_rate.map_or(price, |r| crate::tax::split_inclusive(price, r).net);
     let margin = Money::new(
         rule.margin(kept, cost_here).round_dp_with_strategy(
@@ -301,6 +305,7 @@ async fn quote_offer(
         margin,
         fx_rate: priced.fx_rate,
         chosen_amount: chosen,
+        tax: (tax_rate, invoice),
     })
 }
 
@@ -418,11 +423,14 @@ async fn read_inputs(
     db: &Db,
     sku: &str,
 ) -> Result<(Product, ShopPricing, Option<(Money, Duration)>), OrderError> {
+    // The two settings ride on the product's row: a round trip fewer on
+    // PostgreSQL, which sends the statements one at a time.
     let sql = format!(
-        "SELECT 'product' AS part, {} FROM products p WHERE p.sku = $1;
-         SELECT 'rule' AS part, {} FROM price_rules;
-         SELECT 'balance' AS part, value FROM settings WHERE key = $2;
-         SELECT 'shop' AS part, value FROM settings WHERE key = $3",
+        "SELECT 'product' AS part, {},
+                (SELECT value FROM settings WHERE key = $2) AS balance_value,
+                (SELECT value FROM settings WHERE key = $3) AS shop_value
+           FROM products p WHERE p.sku = $1;
+         SELECT 'rule' AS part, {} FROM price_rules",
         ProductRow::COLUMNS,
         catalog::RULE_COLUMNS
     );
@@ -433,8 +441,8 @@ async fn read_inputs(
             .bind(settings::SHOP_CURRENCY)
     };
     let rows = if db.is_postgres() {
-        // PostgreSQL prepares one statement at a time: the same four in turn, each
-        // with all three values (it lets a statement leave typed ones unused).
+        // PostgreSQL prepares one statement at a time: both in turn, each with
+        // all three values (it lets a statement leave typed ones unused).
         let mut conn = db.pool().acquire().await.map_err(DbError::from)?;
         let mut rows = Vec::new();
         for statement in sql.split(';') {
@@ -454,21 +462,22 @@ async fn read_inputs(
     };
     let (mut product, mut rules, mut balance, mut shop) = (None, Vec::new(), None, None);
     for row in rows {
-        let value = || row.try_get::<String, _>("value").map_err(DbError::from);
-        match row.try_get::<&str, _>("part").map_err(DbError::from)? {
-            "product" => product = Some(catalog::product_from(&row)?),
-            "rule" => rules.push(row),
-            "shop" => {
-                let code = value()?;
-                if !code.trim().is_empty() {
-                    shop = Some(Currency::parse(&code).map_err(|e| DbError::Corrupt {
-                        what: "settings",
-                        detail: format!("shop currency: {e}"),
-                    })?);
-                }
-            }
-            _ => balance = parse_balance(&value()?),
+        if row.try_get::<&str, _>("part").map_err(DbError::from)? == "rule" {
+            rules.push(row);
+            continue;
         }
+        let setting = |name| {
+            row.try_get::<Option<String>, _>(name)
+                .map_err(DbError::from)
+        };
+        balance = setting("balance_value")?.as_deref().and_then(parse_balance);
+        if let Some(code) = setting("shop_value")?.filter(|c| !c.trim().is_empty()) {
+            shop = Some(Currency::parse(&code).map_err(|e| DbError::Corrupt {
+                what: "settings",
+                detail: format!("shop currency: {e}"),
+            })?);
+        }
+        product = Some(catalog::product_from(&row)?);
     }
     let rates = match shop {
         Some(_) => crate::fx::all(db).await.map_err(|e| match e {
