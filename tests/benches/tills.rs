@@ -422,54 +422,54 @@ async fn database_floor(url: &str, tills: usize, sales: usize) -> anyhow::Result
                     .bind(template)
                     .fetch_one(&mut *tx)
                     .await?;
-                sqlx::query(
+                by_id_at(
+                    &mut tx,
                     "INSERT INTO payments (order_id, method, amount_minor, currency, staff, taken_at)
                      VALUES ($1, 'cash', 2199, 'USD', 'bench', $2)",
+                    id,
+                    &now,
                 )
-                .bind(id)
-                .bind(&now)
-                .execute(&mut *tx)
                 .await?;
-                sqlx::query(
+                by_id_at(
+                    &mut tx,
                     "INSERT INTO order_events (order_id, at, from_status, to_status, detail)
                      VALUES ($1, $2, NULL, 'ordering', NULL)",
+                    id,
+                    &now,
                 )
-                .bind(id)
-                .bind(&now)
-                .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
                 let mut tx = pool.begin().await?;
-                sqlx::query(
+                by_id_at(
+                    &mut tx,
                     "UPDATE orders SET status = 'delivered', delivered_at = $2, closed_at = $2,
                             lease_owner = NULL
                      WHERE id = $1 AND lease_owner = 'floor'",
+                    id,
+                    &now,
                 )
-                .bind(id)
-                .bind(&now)
-                .execute(&mut *tx)
                 .await?;
-                sqlx::query(
+                by_id_at(
+                    &mut tx,
                     "INSERT INTO order_events (order_id, at, from_status, to_status, detail)
                      VALUES ($1, $2, 'ordering', 'delivered', 'floor')",
+                    id,
+                    &now,
                 )
-                .bind(id)
-                .bind(&now)
-                .execute(&mut *tx)
                 .await?;
                 sqlx::query("INSERT INTO order_codes (order_id, seq, code_ct) VALUES ($1, 0, $2)")
                     .bind(id)
                     .bind(vec![7_u8; 64])
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(
+                by_id_at(
+                    &mut tx,
                     "INSERT INTO outbox (kind, order_id, destination, payload, language, status,
                             attempts, next_attempt_at, requested_by, created_at, updated_at)
                      VALUES ('print', $1, 'counter', 'receipt', 'en', 'queued', 0, $2, 'bench', $2, $2)",
+                    id,
+                    &now,
                 )
-                .bind(id)
-                .bind(&now)
-                .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
                 walls.push(t.elapsed());
@@ -486,6 +486,17 @@ async fn database_floor(url: &str, tills: usize, sales: usize) -> anyhow::Result
         pool.close().await;
     }
     Ok(figures)
+}
+
+/// One of the floor's statements: `sql` with the order's id as $1 and the time as $2.
+async fn by_id_at(
+    tx: &mut sqlx::PgConnection,
+    sql: &'static str,
+    id: i64,
+    now: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(sql).bind(id).bind(now).execute(tx).await?;
+    Ok(())
 }
 
 /// What the shop-wide write lock costs on its own: `n` one-row write batches (each

@@ -509,60 +509,92 @@ async fn sqlite_functions_answer_alike_on_postgresql() {
     db.close().await;
 }
 
-/// Write batches on PostgreSQL: 40 at once from four tills (each its own `Db`),
-/// one of them bad. Every good batch is whole, nothing of the bad one is kept, and
-/// each got its own rows back; batches a till queued up commit together.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn write_batches_on_postgresql_are_each_all_or_nothing() {
-    use codetill_core::db::{Batch, Db, Value};
-    let Some(cluster) = pg::cluster() else {
-        return;
-    };
+/// Forty write batches, `batch(n)` for n in 0..40, sent at once from four tills
+/// (ten each) of one fresh database made with `create`: the tills, the first
+/// being the one that made it, and each batch's outcome. None without PostgreSQL.
+async fn forty_batches_from_four_tills(
+    create: &str,
+    batch: impl Fn(i64) -> codetill_core::db::Batch,
+) -> Option<(
+    Vec<codetill_core::db::Db>,
+    Vec<(
+        i64,
+        Result<Vec<codetill_core::db::Row>, codetill_core::db::DbError>,
+    )>,
+)> {
+    use codetill_core::db::Db;
+    let cluster = pg::cluster()?;
     let first = Db::connect(&cluster.fresh_db().await).await.unwrap();
-    sqlx::query("CREATE TABLE t (n BIGINT NOT NULL UNIQUE, s TEXT, b BYTEA)")
-        .execute(first.pool())
-        .await
-        .unwrap();
+    sqlx::query(create).execute(first.pool()).await.unwrap();
     let mut tills = vec![first.clone()];
     for _ in 0..3 {
         tills.push(first.reopen().await.unwrap());
     }
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..40_i64 {
-        let db = tills[n as usize % 4].clone();
-        tasks.spawn(async move {
-            // Batch 13 breaks NOT NULL in its second statement; a NULL blob and a
-            // named parameter go where only SQLite would take them untyped.
-            let second = if n == 13 { None } else { Some(n + 1000) };
-            let rows = db
-                .write_batch(
-                    Batch::new(
-                        "INSERT INTO t (n, s, b) VALUES ($1, $2, CAST($4 AS BLOB)) RETURNING n;
-                         INSERT INTO t (n) VALUES ($3);
-                         SELECT count(*) AS c, :tag AS tag FROM t WHERE n IN ($1, $3)
-                            AND changes() = 1",
-                    )
-                    .bind(n)
-                    .bind(format!("row {n}"))
-                    .bind(second)
-                    .bind(if n % 2 == 0 {
-                        Some(vec![1_u8, 2])
-                    } else {
-                        None
-                    })
-                    .bind_named(":tag", "x"),
-                )
-                .await;
-            (n, rows)
-        });
+        let (db, batch) = (tills[n as usize % 4].clone(), batch(n));
+        tasks.spawn(async move { (n, db.write_batch(batch).await) });
     }
+    let mut outcomes = Vec::with_capacity(40);
     while let Some(done) = tasks.join_next().await {
-        let (n, rows) = done.unwrap();
-        if n == 13 {
-            assert!(rows.is_err(), "the bad batch fails");
-            continue;
+        outcomes.push(done.unwrap());
+    }
+    Some((tills, outcomes))
+}
+
+/// The rows of every batch but 13, the bad one, which must have failed.
+fn all_but_13(
+    outcomes: Vec<(
+        i64,
+        Result<Vec<codetill_core::db::Row>, codetill_core::db::DbError>,
+    )>,
+) -> Vec<(i64, Vec<codetill_core::db::Row>)> {
+    let mut good = Vec::with_capacity(outcomes.len());
+    for (n, rows) in outcomes {
+        match (n, rows) {
+            (13, rows) => assert!(rows.is_err(), "the bad batch fails"),
+            (n, rows) => good.push((n, rows.unwrap_or_else(|e| panic!("batch {n}: {e}")))),
         }
-        let rows = rows.unwrap_or_else(|e| panic!("batch {n}: {e}"));
+    }
+    good
+}
+
+/// Write batches on PostgreSQL: 40 at once from four tills (each its own `Db`),
+/// one of them bad. Every good batch is whole, nothing of the bad one is kept, and
+/// each got its own rows back; batches a till queued up commit together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn write_batches_on_postgresql_are_each_all_or_nothing() {
+    use codetill_core::db::{Batch, Value};
+    // Batch 13 breaks NOT NULL in its second statement; a NULL blob and a named
+    // parameter go where only SQLite would take them untyped.
+    let batch = |n: i64| {
+        let second = if n == 13 { None } else { Some(n + 1000) };
+        Batch::new(
+            "INSERT INTO t (n, s, b) VALUES ($1, $2, CAST($4 AS BLOB)) RETURNING n;
+             INSERT INTO t (n) VALUES ($3);
+             SELECT count(*) AS c, :tag AS tag FROM t WHERE n IN ($1, $3)
+                AND changes() = 1",
+        )
+        .bind(n)
+        .bind(format!("row {n}"))
+        .bind(second)
+        .bind(if n % 2 == 0 {
+            Some(vec![1_u8, 2])
+        } else {
+            None
+        })
+        .bind_named(":tag", "x")
+    };
+    let Some((tills, outcomes)) = forty_batches_from_four_tills(
+        "CREATE TABLE t (n BIGINT NOT NULL UNIQUE, s TEXT, b BYTEA)",
+        batch,
+    )
+    .await
+    else {
+        return;
+    };
+    let first = &tills[0];
+    for (n, rows) in all_but_13(outcomes) {
         assert_eq!(rows.len(), 2, "batch {n}: its RETURNING row and its count");
         assert_eq!(rows[0].get(0), Some(&Value::Int(n)));
         assert_eq!(rows[1].get(0), Some(&Value::Int(2)));
@@ -594,54 +626,36 @@ async fn write_batches_on_postgresql_are_each_all_or_nothing() {
 /// alone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_values_are_stored_as_given_whatever_they_hold() {
-    use codetill_core::db::{Batch, Db, Value};
-    let Some(cluster) = pg::cluster() else {
-        return;
-    };
-    let first = Db::connect(&cluster.fresh_db().await).await.unwrap();
-    sqlx::query("CREATE TABLE t (n BIGINT NOT NULL UNIQUE, s TEXT, b BYTEA, m BIGINT)")
-        .execute(first.pool())
-        .await
-        .unwrap();
-    let mut tills = vec![first.clone()];
-    for _ in 0..3 {
-        tills.push(first.reopen().await.unwrap());
-    }
+    use codetill_core::db::{Batch, Value};
     let hostile =
         |n: i64| format!("{n}: it's \\'; DROP TABLE t; -- $1 /* :tag */ E'\\x00' हिन्दी\n\t\"end");
     let bytes = |n: i64| vec![0_u8, b'\'', b'\\', b';', 0xff, n as u8];
-    let mut tasks = tokio::task::JoinSet::new();
-    for n in 0..40_i64 {
-        let db = tills[n as usize % 4].clone();
-        tasks.spawn(async move {
-            // Batch 13 breaks NOT NULL in its second statement.
-            let second = if n == 13 { None } else { Some(n + 1000) };
-            let rows = db
-                .write_batch(
-                    Batch::new(
-                        "INSERT INTO t (n, s, b, m) VALUES ($1, $2, $4, $5) RETURNING n;
-                         INSERT INTO t (n, s) VALUES ($3, :tag);
-                         SELECT s, b, m FROM t WHERE n = $1",
-                    )
-                    .bind(n)
-                    .bind(hostile(n))
-                    .bind(second)
-                    .bind(bytes(n))
-                    // Text where PostgreSQL reads a number, as SQLite would take it.
-                    .bind(format!(" {} ", n * 7))
-                    .bind_named(":tag", "it's"),
-                )
-                .await;
-            (n, rows)
-        });
-    }
-    while let Some(done) = tasks.join_next().await {
-        let (n, rows) = done.unwrap();
-        if n == 13 {
-            assert!(rows.is_err(), "the bad batch fails");
-            continue;
-        }
-        let rows = rows.unwrap_or_else(|e| panic!("batch {n}: {e}"));
+    // Batch 13 breaks NOT NULL in its second statement.
+    let batch = move |n: i64| {
+        let second = if n == 13 { None } else { Some(n + 1000) };
+        Batch::new(
+            "INSERT INTO t (n, s, b, m) VALUES ($1, $2, $4, $5) RETURNING n;
+             INSERT INTO t (n, s) VALUES ($3, :tag);
+             SELECT s, b, m FROM t WHERE n = $1",
+        )
+        .bind(n)
+        .bind(hostile(n))
+        .bind(second)
+        .bind(bytes(n))
+        // Text where PostgreSQL reads a number, as SQLite would take it.
+        .bind(format!(" {} ", n * 7))
+        .bind_named(":tag", "it's")
+    };
+    let Some((tills, outcomes)) = forty_batches_from_four_tills(
+        "CREATE TABLE t (n BIGINT NOT NULL UNIQUE, s TEXT, b BYTEA, m BIGINT)",
+        batch,
+    )
+    .await
+    else {
+        return;
+    };
+    let first = &tills[0];
+    for (n, rows) in all_but_13(outcomes) {
         assert_eq!(rows.len(), 2, "batch {n}: its RETURNING row and its read");
         assert_eq!(rows[0].get(0), Some(&Value::Int(n)));
         assert_eq!(rows[1].get(0), Some(&Value::Text(hostile(n))), "batch {n}");
