@@ -68,7 +68,7 @@ describe('Settings → Database', () => {
     expect(screen.getByTestId('database-version').textContent).toBe('PostgreSQL 15.8 on x86_64-pc-linux-gnu');
     expect(screen.getByTestId('database-shop').textContent?.trim()).toBe('Empty: this till’s shop will be created there.');
     expect(screen.getByTestId('database-vault').textContent).toContain('No key is bound to it yet');
-    expect(report.textContent).toContain('Nothing is copied');
+    expect(report.textContent).toContain('only its name, printer and drawer go with it');
     expect(shop.of('database_test').map((c) => c.args)).toEqual([{ url: URL }]);
     // Passed: Save is offered, and takes the focus (Enter saves).
     await waitFor(() => expect(document.activeElement).toBe(button('Save for the next start')));

@@ -820,7 +820,7 @@ export const en = {
   'database.address': 'Address',
   'database.joins': 'This server already holds a shop with {orders} orders, {products} products and {staff} staff — this till will join it.',
   'database.empty': 'Empty: this till’s shop will be created there.',
-  'database.not_copied': 'Nothing is copied: this till’s own orders, staff and settings stay in its file.',
+  'database.not_copied': 'This till’s orders, staff and shop settings stay in its file; only its name, printer and drawer go with it to the server.',
   'database.vault.same': 'Its codes are sealed with this till’s key.',
   'database.vault.different': 'Its codes are sealed with another key: this till cannot sell there until it holds the shop’s key.',
   'database.vault.not_bound': 'No key is bound to it yet: the first till that sells there binds its own, and every other till needs that one.',
