@@ -291,6 +291,17 @@ pub async fn check(
     within: Duration,
     this_till: &Db,
 ) -> Result<DatabaseReport, DatabaseError> {
+    let (report, db) = open_checked(url, within, this_till).await?;
+    db.close().await;
+    Ok(report)
+}
+
+/// [`check`], leaving the server open for what the caller writes there next.
+async fn open_checked(
+    url: &str,
+    within: Duration,
+    this_till: &Db,
+) -> Result<(DatabaseReport, Db), DatabaseError> {
     let url = url.trim();
     let named = shown(url);
     // One connection first: the pool `Db::connect` makes retries a refused
@@ -307,9 +318,13 @@ pub async fn check(
             });
         }
     };
-    let found = inspect(&db, this_till, named).await;
-    db.close().await;
-    found
+    match inspect(&db, this_till, named).await {
+        Ok(report) => Ok((report, db)),
+        Err(e) => {
+            db.close().await;
+            Err(e)
+        }
+    }
 }
 
 async fn probe(url: &str, named: &str, within: Duration) -> Result<(), DatabaseError> {
@@ -469,9 +484,11 @@ impl Till {
         within: Duration,
     ) -> Result<DatabaseReport, TillError> {
         self.may_move(clerk).await?;
-        let report = check(url, within, &self.db).await?;
+        let (report, server) = open_checked(url, within, &self.db).await?;
+        let carried = self.carry_own_settings(&server).await;
+        server.close().await;
+        carried?;
         let url = url.trim().to_string();
-        self.carry_own_settings(&url, &report.url, within).await?;
         self.keep_url(move |secrets| secrets.set(names::DATABASE_URL, &url))
             .await?;
         self.mark_moved(Some(&report.url))?;
@@ -485,16 +502,11 @@ impl Till {
     }
 
     /// This till's own settings (its name, printer and drawer:
-    /// [`crate::settings::PER_TILL`]) written to the server at `url` under this
-    /// till's key, so that it starts there as the till it was. A setting the server
-    /// already holds for this till (one that was there before) is kept as it is.
-    /// One write; the number carried.
-    async fn carry_own_settings(
-        &self,
-        url: &str,
-        shown: &str,
-        within: Duration,
-    ) -> Result<usize, DatabaseError> {
+    /// [`crate::settings::PER_TILL`]) written to `server` under this till's key, so
+    /// that it starts there as the till it was. A setting the server already holds
+    /// for this till (one that was there before) is kept as it is. One write; the
+    /// number carried.
+    async fn carry_own_settings(&self, server: &Db) -> Result<usize, DatabaseError> {
         let mut own = Vec::new();
         for key in crate::settings::PER_TILL {
             if let Some(value) = crate::settings::value(&self.db, key).await? {
@@ -504,16 +516,7 @@ impl Till {
         if own.is_empty() {
             return Ok(0);
         }
-        let scope = till_key(&self.data_dir)?;
-        let server = match tokio::time::timeout(within, Db::connect(url)).await {
-            Ok(db) => db?.for_till(&scope),
-            Err(_) => {
-                return Err(DatabaseError::NoAnswer {
-                    url: shown.to_string(),
-                    seconds: within.as_secs(),
-                });
-            }
-        };
+        let server = server.clone().for_till(&till_key(&self.data_dir)?);
         let statements: Vec<String> = (0..own.len())
             .map(|n| {
                 format!(
@@ -531,9 +534,7 @@ impl Till {
                 .bind(crate::settings::key(&server, key).into_owned())
                 .bind(value.clone());
         }
-        let written = server.write_batch(batch).await;
-        server.close().await;
-        written?;
+        server.write_batch(batch).await?;
         tracing::info!(
             settings = own.len(),
             "this till's own settings carried to the server"
