@@ -225,3 +225,25 @@ fn with_claims_on_a_sale_while_the_supplier_is_down_is_a_claim_finished_by_recov
     ));
     assert_eq!(audit, vec![vec!["claims on, limit 24 h".to_string()]]);
 }
+
+/// `drawer set on` at the command line turns on this till's drawer (on a server
+/// several tills share too, where the setting is the till's own): `drawer open`
+/// then pulses it, and `drawer set off` turns it off again.
+#[test]
+fn the_drawer_set_on_at_the_command_line_is_the_one_the_till_opens() {
+    let till = Till::new();
+    // A character device, as a drawer's printer is.
+    let open = |args: &[&str]| {
+        let mut cmd = till.cmd(args);
+        cmd.env("CODETILL_PRINTER", "file:/dev/null");
+        cli::Run::from(cmd.output().unwrap(), std::time::Duration::ZERO)
+    };
+    let refused = open(&["drawer", "open"]);
+    assert_ne!(refused.code, 0, "no drawer yet: {refused:?}");
+    assert_eq!(till.json(&["drawer", "set", "on"])["drawer"], true);
+    let opened = open(&["drawer", "open", "--json"]);
+    assert_eq!(opened.code, 0, "{opened:?}");
+    assert_eq!(opened.json()["opened"], true);
+    assert_eq!(till.json(&["drawer", "set", "off"])["drawer"], false);
+    assert_ne!(open(&["drawer", "open"]).code, 0, "off again");
+}

@@ -1,7 +1,6 @@
 //! drawer open, drawer set on|off: the cash drawer on the receipt printer.
 
-use codetill_core::settings;
-use codetill_core::till::drawer::{DRAWER_ENABLED, Opening};
+use codetill_core::till::drawer::Opening;
 use serde_json::json;
 
 use crate::args::DrawerCommand;
@@ -14,7 +13,9 @@ pub async fn run(ctx: &Context, command: DrawerCommand) -> anyhow::Result<()> {
         DrawerCommand::Set { state } => {
             let on = super::on_off(&state)?;
             let till = ctx.till().await?;
-            settings::set(till.db().pool(), DRAWER_ENABLED, if on { "1" } else { "0" }).await?;
+            // Through the till: the owner's, audited, and kept as this till's own
+            // on a server several tills share.
+            let on = till.set_drawer(&ctx.clerk(None), on).await?;
             emit(ctx.json, &json!({ "drawer": on }), || {
                 if on {
                     "the receipt printer has a cash drawer: cash sales open it".into()
